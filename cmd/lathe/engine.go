@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"lathe/engine"
+)
+
+func newEngineCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "engine",
+		Short: "Start, stop or inspect the background engine",
+		Long: `The engine is the background process that runs jobs and keeps the store.
+Any command that needs it starts it; stopping it leaves jobs running, and the
+next engine picks them up again.`,
+	}
+	cmd.AddCommand(newEngineStartCmd(), newEngineStopCmd(), newEngineStatusCmd())
+	return cmd
+}
+
+func newEngineStartCmd() *cobra.Command {
+	var foreground bool
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Start the engine in the background (a no-op when it runs)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := loadEnv()
+			if err != nil {
+				return err
+			}
+			if foreground {
+				log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+				return engine.ServeEngine(cmd.Context(), engine.Options{
+					Paths: e.paths, Config: e.cfg, Log: log, Version: version,
+				})
+			}
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			c, err := engine.Connect(ctx, e.paths, exe, false)
+			if err == nil {
+				s, _ := c.Status(ctx)
+				fmt.Fprintf(cmd.OutOrStdout(), "engine already running (pid %d, socket %s)\n", s.PID, s.Socket)
+				return nil
+			}
+			if !errors.Is(err, engine.ErrNoEngine) {
+				return err
+			}
+			c, err = engine.Connect(ctx, e.paths, exe, true)
+			if err != nil {
+				return err
+			}
+			s, err := c.Status(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "engine started (pid %d, socket %s, log %s)\n", s.PID, s.Socket, e.paths.Log())
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&foreground, "foreground", false, "run in this terminal instead of the background (logs to stderr)")
+	return cmd
+}
+
+func newEngineStopCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "stop",
+		Short: "Stop the engine; running jobs keep running",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := loadEnv()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			c, err := engine.Connect(ctx, e.paths, "", false)
+			if errors.Is(err, engine.ErrNoEngine) {
+				fmt.Fprintln(cmd.OutOrStdout(), "no engine is running")
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			s, err := c.Status(ctx)
+			if err != nil {
+				return err
+			}
+			if err := c.Shutdown(ctx); err != nil {
+				return err
+			}
+			if err := waitGone(ctx, s.PID, 15*time.Second); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "engine stopped (pid %d); %d running jobs keep running\n", s.PID, s.Running)
+			return nil
+		},
+	}
+}
+
+// waitGone waits for a process to exit.
+func waitGone(ctx context.Context, pid int, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for processExists(pid) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the engine (pid %d) did not stop within %s", pid, limit)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+func newEngineStatusCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Say whether the engine runs, and what it does",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := loadEnv()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			c, err := engine.Connect(ctx, e.paths, "", false)
+			if errors.Is(err, engine.ErrNoEngine) {
+				if asJSON {
+					return printJSON(cmd.OutOrStdout(), map[string]any{"running": false, "home": e.paths.Home})
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "no engine is running for %s\n", e.paths.Home)
+				return exitError{3}
+			}
+			if err != nil {
+				return err
+			}
+			s, err := c.Status(ctx)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), s)
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "engine running (pid %d, up %s)\n", s.PID, time.Since(s.Started).Round(time.Second))
+			fmt.Fprintf(w, "  home    %s\n  socket  %s\n  version %s (API %d)\n  jobs    %d running, %d queued\n",
+				s.Home, s.Socket, s.Version, s.API, s.Running, s.Queued)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"lathe/engine"
+)
+
+func newLogsCmd() *cobra.Command {
+	var follow bool
+	cmd := &cobra.Command{
+		Use:               "logs RUN",
+		Short:             "Print a run's output (stdout and stderr, interleaved)",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeRuns,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			c, err := connect(ctx)
+			if err != nil {
+				return err
+			}
+			err = c.Logs(ctx, args[0], follow, cmd.OutOrStdout())
+			if ctx.Err() != nil {
+				return nil // ctrl-c ends a follow
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing until the run ends")
+	return cmd
+}
+
+func newMetricsCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:               "metrics RUN NAME",
+		Short:             "Print every point of one metric of a run",
+		Args:              cobra.ExactArgs(2),
+		ValidArgsFunction: completeRuns,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			c, err := connect(ctx)
+			if err != nil {
+				return err
+			}
+			pts, err := c.Metric(ctx, args[0], args[1])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), pts)
+			}
+			tw := newTable(cmd.OutOrStdout())
+			fmt.Fprintln(tw, "STEP\tTIME\tVALUE")
+			for _, p := range pts {
+				t := time.UnixMicro(int64(p.Time * 1e6)).Local().Format("2006-01-02 15:04:05.000")
+				fmt.Fprintf(tw, "%d\t%s\t%s\n", p.Step, t, formatFloat(float64(p.Value)))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print as JSON: [{"step", "time", "value"}], NaN and ±Inf as strings`)
+	return cmd
+}
+
+func newWaitCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "wait RUN",
+		Short: "Wait for a run to end; exit with its exit code",
+		Long: `Wait for a run to end and exit with its exit code: 0 when it succeeded,
+the job's own code when it failed, 128+N when a signal N ended it (killed runs),
+and 1 when it was lost.`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeRuns,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			c, err := connect(ctx)
+			if err != nil {
+				return err
+			}
+			r, err := c.Wait(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				printJSON(cmd.OutOrStdout(), r)
+			} else if r.Reason != "" {
+				fmt.Fprintf(os.Stderr, "%s %s: %s\n", r.Name, r.Status, r.Reason)
+			}
+			if code := engine.WaitExitCode(r); code != 0 {
+				return exitError{code}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the ended run as JSON")
+	return cmd
+}
+
+func newKillCmd() *cobra.Command {
+	var now, noWait bool
+	cmd := &cobra.Command{
+		Use:   "kill RUN",
+		Short: "Stop a run: SIGTERM to its whole process tree, then SIGKILL",
+		Long: `Stop a run. A queued run is removed from the queue. A running one gets
+SIGTERM on its whole process tree, then SIGKILL after the grace period
+(jobs.kill_grace, default 10s); --now sends SIGKILL at once. lathe kill
+returns when the run has ended.`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeRuns,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			c, err := connect(ctx)
+			if err != nil {
+				return err
+			}
+			r, err := c.Kill(ctx, args[0], now)
+			if err != nil {
+				return err
+			}
+			if !noWait {
+				if r, err = c.Wait(ctx, r.ID); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", r.ID, r.Status)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&now, "now", false, "SIGKILL at once, without the grace period")
+	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return once the signal is sent")
+	return cmd
+}

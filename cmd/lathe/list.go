@@ -1,0 +1,137 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"lathe/engine"
+	"lathe/store"
+)
+
+func newPsCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "ps",
+		Short: "List queued and running jobs",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			c, err := connect(ctx)
+			if err != nil {
+				return err
+			}
+			runs, err := c.Runs(ctx, engine.RunQuery{Statuses: []store.Status{store.Queued, store.Running}})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), runs)
+			}
+			if len(runs) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "no jobs queued or running")
+				return nil
+			}
+			now := time.Now()
+			tw := newTable(cmd.OutOrStdout())
+			fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tELAPSED\tPROGRESS\tCOMMAND\tREASON")
+			for _, r := range runs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, r.Status,
+					runDuration(r, now), progress(r), clip(strings.Join(r.Command, " "), 40), r.Waiting)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+// progress is the last step against the total the job announced.
+func progress(r engine.Run) string {
+	var step int64 = -1
+	for _, m := range r.Metrics {
+		step = max(step, m.LastStep)
+	}
+	switch {
+	case step < 0:
+		return "-"
+	case r.Total > 0:
+		return fmt.Sprintf("%d/%d", step, r.Total)
+	}
+	return fmt.Sprintf("step %d", step)
+}
+
+func clip(s string, n int) string {
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+func newRunsCmd() *cobra.Command {
+	var (
+		asJSON bool
+		exp    string
+		limit  int
+		status []string
+	)
+	cmd := &cobra.Command{
+		Use:   "runs",
+		Short: "List runs, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q := engine.RunQuery{Experiment: exp, Limit: limit}
+			for _, s := range status {
+				st := store.Status(s)
+				switch st {
+				case store.Queued, store.Running, store.Succeeded, store.Failed, store.Killed, store.Lost:
+				default:
+					return fmt.Errorf("--status %q: want queued, running, succeeded, failed, killed or lost", s)
+				}
+				q.Statuses = append(q.Statuses, st)
+			}
+			ctx := cmd.Context()
+			c, err := connect(ctx)
+			if err != nil {
+				return err
+			}
+			runs, err := c.Runs(ctx, q)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), runs)
+			}
+			if len(runs) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "no runs yet: start one with `lathe run -- COMMAND`")
+				return nil
+			}
+			now := time.Now()
+			tw := newTable(cmd.OutOrStdout())
+			fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tCREATED\tDURATION\tMETRICS")
+			for _, r := range runs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, statusText(r),
+					ago(&r.Created, now), runDuration(r, now), clip(lastValues(r), 60))
+			}
+			return tw.Flush()
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&asJSON, "json", false, "print as JSON")
+	f.StringVar(&exp, "exp", "", "only runs of this experiment")
+	f.IntVar(&limit, "limit", 0, "at most this many runs (0: all)")
+	f.StringSliceVar(&status, "status", nil, "only runs in these states (comma-separated)")
+	return cmd
+}
+
+// lastValues renders the last value of each metric, by name.
+func lastValues(r engine.Run) string {
+	names := sortedKeys(r.Metrics)
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		parts = append(parts, n+"="+formatFloat(float64(r.Metrics[n].Last)))
+	}
+	return strings.Join(parts, " ")
+}

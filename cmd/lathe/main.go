@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"lathe/engine"
+	"lathe/engine/config"
+	"lathe/runners/local"
+)
+
+// version is set at build time (-ldflags "-X main.version=...").
+var version = "dev"
+
+// exitError carries an exit code without a message (lathe wait gives the
+// job's own code).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+func main() {
+	// The shim is started for every job: skip everything it does not need,
+	// including the signal handling below (it handles signals itself).
+	if len(os.Args) == 3 && os.Args[1] == "shim" {
+		os.Exit(local.RunShim(os.Args[2]))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRoot()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		os.Exit(ee.code)
+	}
+	fmt.Fprintln(os.Stderr, "lathe: "+oneLine(err.Error()))
+	os.Exit(1)
+}
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "lathe",
+		Short: "A terminal workbench for training models on GPU machines",
+		Long: `lathe queues and launches training jobs, captures their logs and metrics,
+and keeps experiments and runs in one file. Jobs run under a background
+engine and keep running when your terminal or SSH connection goes away.
+
+Start a job with 'lathe run -- python3 train.py', watch it with 'lathe ps',
+'lathe logs -f RUN' and 'lathe show RUN'.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// The full-screen app arrives in a later release; until then
+			// lathe without arguments explains itself.
+			return cmd.Help()
+		},
+	}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return fmt.Errorf("%v (see `%s --help`)", err, cmd.CommandPath())
+	})
+	root.AddCommand(
+		newRunCmd(), newPsCmd(), newRunsCmd(), newShowCmd(), newLogsCmd(), newMetricsCmd(),
+		newWaitCmd(), newKillCmd(), newEngineCmd(), newConfigCmd(), newShimCmd(), newSynthCmd(),
+	)
+	return root
+}
+
+// oneLine keeps the first line of a message: a user sees one line, never a
+// dump.
+func oneLine(s string) string {
+	for i, c := range s {
+		if c == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// env is what every command needs: the data directory and configuration.
+type env struct {
+	paths engine.Paths
+	cfg   config.Config
+}
+
+func loadEnv() (env, error) {
+	p, err := engine.NewPaths(engine.DefaultHome())
+	if err != nil {
+		return env{}, err
+	}
+	cfg, err := config.Load(config.Path())
+	if err != nil {
+		return env{}, err
+	}
+	return env{paths: p, cfg: cfg}, nil
+}
+
+// connect returns a client of the engine, starting one when none runs.
+func connect(ctx context.Context) (*engine.Client, error) {
+	e, err := loadEnv()
+	if err != nil {
+		return nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find lathe's own binary: %w", err)
+	}
+	return engine.Connect(ctx, e.paths, exe, true)
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"lathe/engine"
+	"lathe/store"
+)
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+}
+
+// ago writes a time as a short age ("3m ago"), or "-" when unset.
+func ago(t *time.Time, now time.Time) string {
+	if t == nil || t.IsZero() {
+		return "-"
+	}
+	return shortDuration(now.Sub(*t)) + " ago"
+}
+
+// runDuration is how long a run ran (or has been running).
+func runDuration(r engine.Run, now time.Time) string {
+	if r.Started == nil {
+		return "-"
+	}
+	end := now
+	if r.Ended != nil {
+		end = *r.Ended
+	}
+	return shortDuration(end.Sub(*r.Started))
+}
+
+func shortDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// statusText is a run's status with the detail a listing needs.
+func statusText(r engine.Run) string {
+	switch r.Status {
+	case store.Failed:
+		if r.ExitCode != nil && *r.ExitCode > 0 {
+			return fmt.Sprintf("failed (%d)", *r.ExitCode)
+		}
+	case store.Killed, store.Lost, store.Succeeded, store.Running, store.Queued:
+	}
+	return string(r.Status)
+}
+
+func absPath(p string) (string, error) { return filepath.Abs(p) }
+
+// processExists reports whether a pid is alive (zombies aside).
+func processExists(pid int) bool {
+	return pid > 0 && syscall.Kill(pid, 0) == nil
+}
+
+// completeRuns completes a run argument with the names of recent runs.
+func completeRuns(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	ctx := cmd.Context()
+	e, err := loadEnv()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	c, err := engine.Connect(ctx, e.paths, "", false)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	runs, err := c.Runs(ctx, engine.RunQuery{Limit: 200})
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, r := range runs {
+		if strings.HasPrefix(r.Name, toComplete) {
+			out = append(out, r.Name+"\t"+string(r.Status)+" "+r.Experiment)
+		} else if strings.HasPrefix(r.ID, toComplete) {
+			out = append(out, r.ID+"\t"+r.Name)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"lathe/engine"
+)
+
+func newRunCmd() *cobra.Command {
+	var (
+		req          engine.SubmitRequest
+		params, tags []string
+		cwd          string
+		asJSON       bool
+	)
+	cmd := &cobra.Command{
+		Use:   "run [flags] -- COMMAND [ARGS...]",
+		Short: "Queue a job and print its run id",
+		Long: `Queue a job and print its run id alone on stdout, so scripts can write
+id=$(lathe run -- python3 train.py).
+
+The job runs in the background under the engine, in its own process group,
+with its output in the run's output.log. It appends metrics to the file named
+by $LATHE_METRICS_FILE (runners/python/lathe.py does it for Python), or prints
+JSON lines with a "metrics" field, or name=value pairs with --parse kv.`,
+		Example: `  lathe run -- python3 train.py --lr 0.01
+  lathe run --exp digits --param lr=0.01 --tag team=vision -- python3 train_digits.py
+  lathe run --after $(lathe run -- ./prepare.sh) -- python3 train.py
+  lathe run --parse kv -- ./legacy_train.sh     # "loss=0.31 acc=0.9" lines become metrics`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return fmt.Errorf("no command: give it after --, as in `lathe run -- python3 train.py`")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if req.Params, err = keyValues("--param", params); err != nil {
+				return err
+			}
+			if req.Tags, err = keyValues("--tag", tags); err != nil {
+				return err
+			}
+			req.Command = args
+			req.Env = os.Environ()
+			if req.Cwd, err = absDir(cwd); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			c, err := connect(ctx)
+			if err != nil {
+				return err
+			}
+			r, err := c.Submit(ctx, req)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), r)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), r.ID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Name, "name", "", "name of the run (default: the script's name and a number)")
+	f.StringVar(&req.Experiment, "exp", "", "experiment to file the run under (default from config: \"default\"); created on first use")
+	f.StringArrayVar(&params, "param", nil, "a parameter `k=v` to record (repeatable)")
+	f.StringArrayVar(&tags, "tag", nil, "a tag `k=v` to record (repeatable)")
+	f.IntVar(&req.Priority, "priority", 0, "queue priority: higher starts first")
+	f.StringVar(&req.After, "after", "", "start only once `RUN` has succeeded (fail if it does not)")
+	f.StringVar(&req.Parse, "parse", "", "read metrics from output lines too: `kv` for name=value pairs")
+	f.StringVar(&cwd, "cwd", "", "working directory of the job (default: the current one)")
+	f.BoolVar(&asJSON, "json", false, "print the whole run as JSON instead of its id")
+	f.SetInterspersed(false)
+	cmd.RegisterFlagCompletionFunc("after", completeRuns)
+	cmd.RegisterFlagCompletionFunc("parse", cobra.FixedCompletions([]string{"kv"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// keyValues parses repeated k=v flags.
+func keyValues(flag string, items []string) (map[string]string, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(items))
+	for _, it := range items {
+		k, v, ok := strings.Cut(it, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("%s %q: want key=value", flag, it)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func absDir(dir string) (string, error) {
+	if dir == "" {
+		return os.Getwd()
+	}
+	abs, err := absPath(dir)
+	if err != nil {
+		return "", err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return "", fmt.Errorf("--cwd %s: no such directory", dir)
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("--cwd %s: not a directory", dir)
+	}
+	return abs, nil
+}

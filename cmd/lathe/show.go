@@ -1,0 +1,167 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"lathe/engine"
+)
+
+func newShowCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:               "show RUN",
+		Short:             "Show everything about a run",
+		Long:              "Show everything about a run. RUN is an id, a unique id prefix or a unique name.",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeRuns,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			c, err := connect(ctx)
+			if err != nil {
+				return err
+			}
+			r, err := c.Run(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), r)
+			}
+			showRun(cmd.OutOrStdout(), r, time.Now())
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func showRun(w io.Writer, r engine.Run, now time.Time) {
+	row := func(k, v string) { fmt.Fprintf(w, "%-12s %s\n", k, v) }
+	row("run", fmt.Sprintf("%s (%s)", r.Name, r.ID))
+	row("experiment", r.Experiment)
+	st := statusText(r)
+	if r.Reason != "" {
+		st += ": " + r.Reason
+	}
+	if r.Waiting != "" {
+		st += ": " + r.Waiting
+	}
+	row("status", st)
+	row("command", shellJoin(r.Command))
+	row("cwd", r.Cwd)
+	if r.Git != nil {
+		g := r.Git.Commit
+		if r.Git.Dirty {
+			g += " (uncommitted changes)"
+		}
+		row("git", g)
+	}
+	row("user", r.User+"@"+r.Host)
+	row("created", r.Created.Local().Format(time.DateTime))
+	if r.Started != nil {
+		row("started", r.Started.Local().Format(time.DateTime))
+	}
+	if r.Ended != nil {
+		row("ended", r.Ended.Local().Format(time.DateTime))
+	}
+	row("duration", runDuration(r, now))
+	if p := progress(r); r.Total > 0 {
+		row("progress", p)
+	}
+	row("folder", r.Dir)
+	if r.Priority != 0 {
+		row("priority", strconv.Itoa(r.Priority))
+	}
+	if r.After != "" {
+		row("after", r.After)
+	}
+	if len(r.Params) > 0 {
+		row("params", pairs(r.Params))
+	}
+	if len(r.Tags) > 0 {
+		row("tags", pairs(r.Tags))
+	}
+	if len(r.Metrics) > 0 {
+		fmt.Fprintln(w)
+		tw := newTable(w)
+		fmt.Fprintln(tw, "METRIC\tLAST\tMIN\tMAX\tCOUNT\tLAST STEP")
+		for _, n := range sortedKeys(r.Metrics) {
+			m := r.Metrics[n]
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\n", n, formatFloat(float64(m.Last)),
+				formatFloat(float64(m.Min)), formatFloat(float64(m.Max)), m.Count, m.LastStep)
+		}
+		tw.Flush()
+	}
+	if len(r.Evals) > 0 {
+		fmt.Fprintln(w)
+		tw := newTable(w)
+		fmt.Fprintln(tw, "EVAL SLICE\tMETRICS")
+		for _, s := range sortedKeys(r.Evals) {
+			parts := []string{}
+			for _, k := range sortedKeys(r.Evals[s]) {
+				parts = append(parts, k+"="+formatFloat(float64(r.Evals[s][k])))
+			}
+			fmt.Fprintf(tw, "%s\t%s\n", s, strings.Join(parts, " "))
+		}
+		tw.Flush()
+	}
+	if len(r.Artifacts) > 0 {
+		fmt.Fprintln(w)
+		for _, a := range r.Artifacts {
+			row("artifact", a.Name+"  "+a.Path)
+		}
+	}
+	if r.InvalidLines > 0 {
+		fmt.Fprintln(w)
+		row("invalid", fmt.Sprintf("%d lines could not be read; the first: %s", r.InvalidLines, r.FirstInvalid))
+	}
+}
+
+func sortedKeys[M ~map[K]V, K cmp.Ordered, V any](m M) []K {
+	return slices.Sorted(maps.Keys(m))
+}
+
+func pairs(m map[string]string) string {
+	parts := make([]string, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, k+"="+m[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// formatFloat prints a metric value compactly, NaN and ±Inf as lathe's JSON
+// spells them.
+func formatFloat(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "Infinity"
+	case math.IsInf(v, -1):
+		return "-Infinity"
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
+}
+
+// shellJoin quotes a command so it can be pasted back into a shell.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && !strings.ContainsAny(a, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
+			out[i] = a
+			continue
+		}
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
+}

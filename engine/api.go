@@ -1,0 +1,270 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"lathe/store"
+)
+
+var _ Service = (*Engine)(nil)
+
+// Run returns one run.
+func (e *Engine) Run(ctx context.Context, ref string) (Run, error) {
+	var v Run
+	err := e.db.View(func(tx *store.Tx) error {
+		r, err := tx.ResolveRun(ref)
+		if err != nil {
+			return err
+		}
+		v, err = e.view(tx, r)
+		return err
+	})
+	return v, translate(err)
+}
+
+// Runs lists runs, newest first.
+func (e *Engine) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
+	out := []Run{}
+	err := e.db.View(func(tx *store.Tx) error {
+		runs, err := tx.Runs(func(r *store.Run) bool {
+			return (q.Experiment == "" || r.Experiment == q.Experiment) &&
+				(len(q.Statuses) == 0 || slices.Contains(q.Statuses, r.Status))
+		}, q.Limit)
+		if err != nil {
+			return err
+		}
+		for _, r := range runs {
+			v, err := e.view(tx, r)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, translate(err)
+}
+
+// Kill stops a run.
+func (e *Engine) Kill(ctx context.Context, ref string, now bool) (Run, error) {
+	r, err := e.Run(ctx, ref)
+	if err != nil {
+		return Run{}, err
+	}
+	if r.Status.Ended() {
+		return r, errorf(ErrConflict, "run %s (%s) has already ended: %s", r.Name, r.ID, r.Status)
+	}
+	if e.dequeue(r.ID) {
+		e.end(r.ID, store.Killed, "killed before it started", nil, "")
+		return e.Run(ctx, r.ID)
+	}
+	// Held while signalling so a launch in progress finishes first.
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	err = e.db.Update(ctx, func(tx *store.Tx) error {
+		rec, err := tx.Run(r.ID)
+		if err != nil {
+			return err
+		}
+		rec.KillRequested = true
+		return tx.PutRun(rec)
+	})
+	if err != nil {
+		return r, translate(err)
+	}
+	if s := e.jobs[r.ID]; s != nil {
+		s.kill(now, time.Duration(e.opts.Config.Jobs.KillGrace))
+	}
+	r.KillRequested = true
+	return r, nil
+}
+
+// Wait blocks until a run has ended.
+func (e *Engine) Wait(ctx context.Context, ref string) (Run, error) {
+	for {
+		sub := e.hub.subscribe()
+		r, err := e.Run(ctx, ref)
+		if err != nil || r.Status.Ended() {
+			e.hub.unsubscribe(sub)
+			return r, err
+		}
+		for ended := false; !ended; {
+			select {
+			case ev, ok := <-sub.ch:
+				if !ok {
+					// Lagged or stopping: look again.
+					ended = true
+					if e.ctx.Err() != nil {
+						return r, errorf(ErrStopped, "engine stopped while waiting for run %s", r.Name)
+					}
+					continue
+				}
+				if ev.Type == EventRun && ev.Run.ID == r.ID && ev.Run.Status.Ended() {
+					e.hub.unsubscribe(sub)
+					return *ev.Run, nil
+				}
+			case <-ctx.Done():
+				e.hub.unsubscribe(sub)
+				return r, ctx.Err()
+			}
+		}
+	}
+}
+
+// Metric returns the points of one metric of a run.
+func (e *Engine) Metric(ctx context.Context, ref, name string) ([]Point, error) {
+	var out []Point
+	err := e.db.View(func(tx *store.Tx) error {
+		r, err := tx.ResolveRun(ref)
+		if err != nil {
+			return err
+		}
+		pts, err := tx.Series(r.ID, name)
+		if errors.Is(err, store.ErrNotFound) {
+			sums, _ := tx.Summaries(r.ID)
+			names := make([]string, 0, len(sums))
+			for n := range sums {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			if len(names) == 0 {
+				return fmt.Errorf("run %s has no metric %q (it has logged none yet): %w", r.Name, name, store.ErrNotFound)
+			}
+			return fmt.Errorf("run %s has no metric %q (it has %s): %w", r.Name, name, joinNames(names, 8), store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		out = toPoints(pts)
+		return nil
+	})
+	return out, translate(err)
+}
+
+func joinNames(names []string, max int) string {
+	s := ""
+	for i, n := range names {
+		if i == max {
+			return s + fmt.Sprintf(", … %d more", len(names)-max)
+		}
+		if i > 0 {
+			s += ", "
+		}
+		s += n
+	}
+	return s
+}
+
+// logPoll is how often a followed log is checked for new output.
+const logPoll = 100 * time.Millisecond
+
+// Logs copies a run's output to w.
+func (e *Engine) Logs(ctx context.Context, ref string, follow bool, w io.Writer) error {
+	r, err := e.Run(ctx, ref)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(e.runDir(r.ID), "output.log")
+	var f *os.File
+	defer func() {
+		if f != nil {
+			f.Close()
+		}
+	}()
+	tick := time.NewTicker(logPoll)
+	defer tick.Stop()
+	for {
+		// Whether the run had ended is read before copying, so that output
+		// written just before the end is still copied.
+		ended := !follow
+		if follow {
+			cur, err := e.Run(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			ended = cur.Status.Ended()
+		}
+		if f == nil {
+			f, err = os.Open(path)
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("logs: %w", err)
+			}
+		}
+		if f != nil {
+			if _, err := io.Copy(w, f); err != nil {
+				return err
+			}
+			if fl, ok := w.(interface{ Flush() }); ok {
+				fl.Flush()
+			}
+		}
+		if ended {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-e.ctx.Done():
+			return errorf(ErrStopped, "engine stopped")
+		case <-tick.C:
+		}
+	}
+}
+
+// Events streams changes until ctx ends.
+func (e *Engine) Events(ctx context.Context) (<-chan Event, error) {
+	sub := e.hub.subscribe()
+	out := make(chan Event, 64)
+	go func() {
+		defer close(out)
+		defer e.hub.unsubscribe(sub)
+		for {
+			select {
+			case ev, ok := <-sub.ch:
+				if !ok {
+					msg := "engine stopped"
+					if sub.lagged {
+						msg = "event stream lagged: the client fell too far behind"
+					}
+					select {
+					case out <- Event{Type: EventError, Error: msg}:
+					case <-ctx.Done():
+					}
+					return
+				}
+				select {
+				case out <- ev:
+				case <-ctx.Done():
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// Status describes the engine.
+func (e *Engine) Status(ctx context.Context) (Status, error) {
+	e.mu.Lock()
+	running, queued := len(e.jobs), len(e.queue)
+	e.mu.Unlock()
+	return Status{
+		API:     APIVersion,
+		Version: e.opts.Version,
+		PID:     os.Getpid(),
+		Home:    e.opts.Paths.Home,
+		Socket:  e.opts.Socket,
+		Started: e.started,
+		Running: running,
+		Queued:  queued,
+	}, nil
+}

@@ -1,0 +1,276 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Client is the Service of an engine in another process, over its socket.
+type Client struct {
+	socket string
+	http   *http.Client
+}
+
+var _ Service = (*Client)(nil)
+
+// NewClient talks to the engine listening on socket. It does not connect
+// until the first call.
+func NewClient(socket string) *Client {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", socket)
+		},
+		MaxIdleConns: 4,
+	}
+	return &Client{socket: socket, http: &http.Client{Transport: tr}}
+}
+
+// Close releases idle connections.
+func (c *Client) Close() { c.http.CloseIdleConnections() }
+
+func (c *Client) do(ctx context.Context, method, path string, body any) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://lathe"+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set(headerAPI, strconv.Itoa(APIVersion))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if isNoEngine(err) {
+			return nil, errorf(ErrNoEngine, "no engine answers on %s", c.socket)
+		}
+		return nil, fmt.Errorf("engine at %s: %w", c.socket, err)
+	}
+	if v := resp.Header.Get(headerAPI); v != strconv.Itoa(APIVersion) {
+		resp.Body.Close()
+		return nil, errorf(ErrAPIMismatch, "the running engine speaks API %q and this lathe API %d: stop it with `lathe engine stop` (jobs keep running) and run the command again", v, APIVersion)
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		var we wireError
+		if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&we); err != nil || we.Error == "" {
+			return nil, fmt.Errorf("engine answered %s", resp.Status)
+		}
+		for _, ec := range errorCodes {
+			if ec.code == we.Code {
+				return nil, errorf(ec.err, "%s", we.Error)
+			}
+		}
+		return nil, errors.New(we.Error)
+	}
+	return resp, nil
+}
+
+// isNoEngine reports an error that means nothing listens on the socket.
+func isNoEngine(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT)
+}
+
+func call[T any](c *Client, ctx context.Context, method, path string, body any) (T, error) {
+	var out T
+	resp, err := c.do(ctx, method, path, body)
+	if err != nil {
+		return out, err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return out, fmt.Errorf("engine reply: %w", err)
+	}
+	return out, nil
+}
+
+func runPath(ref string, rest string) string { return "/v1/runs/" + url.PathEscape(ref) + rest }
+
+func (c *Client) Submit(ctx context.Context, req SubmitRequest) (Run, error) {
+	return call[Run](c, ctx, http.MethodPost, "/v1/runs", req)
+}
+
+func (c *Client) Run(ctx context.Context, ref string) (Run, error) {
+	return call[Run](c, ctx, http.MethodGet, runPath(ref, ""), nil)
+}
+
+func (c *Client) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
+	v := url.Values{}
+	if q.Experiment != "" {
+		v.Set("exp", q.Experiment)
+	}
+	for _, s := range q.Statuses {
+		v.Add("status", string(s))
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	return call[[]Run](c, ctx, http.MethodGet, "/v1/runs?"+v.Encode(), nil)
+}
+
+func (c *Client) Kill(ctx context.Context, ref string, now bool) (Run, error) {
+	q := ""
+	if now {
+		q = "?now=1"
+	}
+	return call[Run](c, ctx, http.MethodPost, runPath(ref, "/kill"+q), nil)
+}
+
+func (c *Client) Wait(ctx context.Context, ref string) (Run, error) {
+	return call[Run](c, ctx, http.MethodGet, runPath(ref, "/wait"), nil)
+}
+
+func (c *Client) Metric(ctx context.Context, ref, name string) ([]Point, error) {
+	return call[[]Point](c, ctx, http.MethodGet, runPath(ref, "/metric?name="+url.QueryEscape(name)), nil)
+}
+
+func (c *Client) Logs(ctx context.Context, ref string, follow bool, w io.Writer) error {
+	q := ""
+	if follow {
+		q = "?follow=1"
+	}
+	resp, err := c.do(ctx, http.MethodGet, runPath(ref, "/logs"+q), nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(w, resp.Body)
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+func (c *Client) Events(ctx context.Context) (<-chan Event, error) {
+	resp, err := c.do(ctx, http.MethodGet, "/v1/events", nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan Event, 64)
+	go func() {
+		defer close(out)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 0, 64<<10), 256<<20)
+		for sc.Scan() {
+			var ev Event
+			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+				continue
+			}
+			select {
+			case out <- ev:
+			case <-ctx.Done():
+				return
+			}
+		}
+		if ctx.Err() == nil {
+			select {
+			case out <- Event{Type: EventError, Error: "event stream ended: the engine stopped"}:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	return out, nil
+}
+
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	return call[Status](c, ctx, http.MethodGet, "/v1/status", nil)
+}
+
+// Shutdown asks the engine to stop (its jobs keep running).
+func (c *Client) Shutdown(ctx context.Context) error {
+	resp, err := c.do(ctx, http.MethodPost, "/v1/shutdown", nil)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
+}
+
+// startTimeout is how long a client waits for an engine it started.
+const startTimeout = 10 * time.Second
+
+// Connect returns a client of the engine of p, starting one in the background
+// (`exe engine start --foreground`, detached in its own session, its output
+// appended to engine.log) when none runs and autostart is set.
+func Connect(ctx context.Context, p Paths, exe string, autostart bool) (*Client, error) {
+	sock, _ := p.Socket()
+	c := NewClient(sock)
+	_, err := c.Status(ctx)
+	if err == nil || !errors.Is(err, ErrNoEngine) || !autostart {
+		return c, err
+	}
+	if _, err := SpawnEngine(p, exe); err != nil {
+		return nil, err
+	}
+	return c, c.waitReady(ctx, p)
+}
+
+// SpawnEngine starts an engine in the background and returns its pid.
+func SpawnEngine(p Paths, exe string) (int, error) {
+	if err := os.MkdirAll(p.Home, 0o755); err != nil {
+		return 0, fmt.Errorf("data directory: %w", err)
+	}
+	logf, err := os.OpenFile(p.Log(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return 0, fmt.Errorf("engine log: %w", err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(exe, "engine", "start", "--foreground")
+	cmd.Env = append(os.Environ(), "LATHE_HOME="+p.Home)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("start engine: %w", err)
+	}
+	pid := cmd.Process.Pid
+	// Reaped in the background so a long-lived caller (the app, tests)
+	// leaves no zombie; a short command exits first and init adopts it.
+	go cmd.Wait()
+	return pid, nil
+}
+
+// waitReady waits for a just-started engine to answer.
+func (c *Client) waitReady(ctx context.Context, p Paths) error {
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	delay := 5 * time.Millisecond
+	for {
+		_, err := c.Status(ctx)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, ErrNoEngine) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the engine did not start within %s; see %s", startTimeout, p.Log())
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 100*time.Millisecond)
+	}
+}

@@ -1,0 +1,78 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func write(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name    string
+		text    string
+		want    func(*Config)
+		wantErr string
+	}{
+		{name: "empty", text: "", want: func(*Config) {}},
+		{name: "grace", text: "[jobs]\nkill_grace = \"3s\"\n", want: func(c *Config) { c.Jobs.KillGrace = Duration(3 * time.Second) }},
+		{name: "max running", text: "[jobs]\nmax_running = 2\n", want: func(c *Config) { c.Jobs.MaxRunning = 2 }},
+		{name: "redact", text: "[jobs]\nredact = [\"HF_\"]\n", want: func(c *Config) { c.Jobs.Redact = []string{"HF_"} }},
+		{name: "unknown key", text: "[jobs]\nkill_grase = \"3s\"\n", wantErr: "unknown key jobs.kill_grase"},
+		{name: "bad duration", text: "[jobs]\nkill_grace = \"3\"\n", wantErr: "want a number with a unit"},
+		{name: "negative", text: "[jobs]\nmax_running = -1\n", wantErr: "max_running is negative"},
+		{name: "syntax", text: "[jobs\n", wantErr: "config"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Load(write(t, tt.text))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := Default()
+			tt.want(&want)
+			if got.TOML() != want.TOML() {
+				t.Fatalf("got\n%s\nwant\n%s", got.TOML(), want.TOML())
+			}
+		})
+	}
+}
+
+func TestMissingFileIsDefault(t *testing.T) {
+	got, err := Load(filepath.Join(t.TempDir(), "none.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.TOML() != Default().TOML() {
+		t.Fatalf("got %s", got.TOML())
+	}
+}
+
+func TestTOMLRoundTrip(t *testing.T) {
+	c := Default()
+	c.Jobs.MaxRunning = 3
+	c.Jobs.KillGrace = Duration(1500 * time.Millisecond)
+	got, err := Load(write(t, c.TOML()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.TOML() != c.TOML() {
+		t.Fatalf("round trip: got\n%s\nwant\n%s", got.TOML(), c.TOML())
+	}
+}

@@ -1,0 +1,389 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"lathe/engine/config"
+	"lathe/store"
+)
+
+// Options configure an engine.
+type Options struct {
+	Paths  Paths
+	Config config.Config
+	// Exe is the binary whose `shim` subcommand supervises each job
+	// (normally lathe itself).
+	Exe string
+	// ShimEnv is added to every shim's environment (tests use it to make the
+	// test binary act as the shim).
+	ShimEnv []string
+	// Socket is the socket clients and jobs reach the engine at, when it
+	// serves one; jobs see it as LATHE_SOCKET.
+	Socket  string
+	Log     *slog.Logger
+	Version string
+}
+
+// Engine is the in-process implementation of Service.
+type Engine struct {
+	opts    Options
+	db      *store.DB
+	hub     *hub
+	log     *slog.Logger
+	started time.Time
+	user    string
+	host    string
+
+	// ctx ends when the engine stops; jobs go on running.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	kick   chan struct{}
+
+	// mu guards the queue and the supervisors. It is never taken inside a
+	// store transaction (the writer would deadlock with a launch).
+	mu    sync.Mutex
+	queue map[string]*queued
+	jobs  map[string]*supervisor
+
+	// waitMu guards waiting, which events read from the store's writer.
+	waitMu  sync.Mutex
+	waiting map[string]string
+}
+
+// queued is what the scheduler needs of a queued run.
+type queued struct {
+	id       string
+	priority int
+	created  time.Time
+	after    string
+}
+
+// storeLockTimeout is how long Open waits for the store's file lock before
+// concluding another engine holds it.
+const storeLockTimeout = 300 * time.Millisecond
+
+// Open starts an engine on a data directory: it opens the store (refusing
+// when another engine holds it), re-adopts the jobs an earlier engine left
+// running and starts the queue.
+func Open(opts Options) (*Engine, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Exe == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find lathe's own binary: %w", err)
+		}
+		opts.Exe = exe
+	}
+	if err := os.MkdirAll(opts.Paths.Runs(), 0o755); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	db, err := store.Open(opts.Paths.DB(), storeLockTimeout)
+	if errors.Is(err, store.ErrLocked) {
+		return nil, busyError(opts.Paths)
+	}
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		opts:    opts,
+		db:      db,
+		hub:     newHub(),
+		log:     opts.Log,
+		started: time.Now(),
+		kick:    make(chan struct{}, 1),
+		queue:   map[string]*queued{},
+		jobs:    map[string]*supervisor{},
+		waiting: map[string]string{},
+	}
+	e.user = currentUser()
+	e.host, _ = os.Hostname()
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	if err := os.WriteFile(opts.Paths.PIDFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("write pid file: %w", err)
+	}
+	if err := e.recover(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	e.wg.Add(1)
+	go e.schedule()
+	e.kickScheduler()
+	return e, nil
+}
+
+func busyError(p Paths) error {
+	pid := "unknown"
+	if raw, err := os.ReadFile(p.PIDFile()); err == nil {
+		pid = string(trimSpace(raw))
+	}
+	sock, _ := p.Socket()
+	return errorf(ErrEngineBusy, "an engine already runs on %s (pid %s, socket %s); use it, or stop it with `lathe engine stop`", p.Home, pid, sock)
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func currentUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return strconv.Itoa(os.Getuid())
+}
+
+// Close stops the engine. Jobs keep running; the next engine adopts them.
+func (e *Engine) Close() error {
+	e.cancel()
+	e.wg.Wait()
+	e.hub.closeAll()
+	err := e.db.Close()
+	os.Remove(e.opts.Paths.PIDFile())
+	return err
+}
+
+// Done is closed when the engine is stopping.
+func (e *Engine) Done() <-chan struct{} { return e.ctx.Done() }
+
+// Stop asks the engine to stop (the socket server's shutdown request).
+func (e *Engine) Stop() { e.cancel() }
+
+func (e *Engine) kickScheduler() {
+	select {
+	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+// recover loads the queue and re-adopts or settles every run an earlier
+// engine left running.
+func (e *Engine) recover() error {
+	var active []*store.Run
+	err := e.db.View(func(tx *store.Tx) error {
+		var err error
+		active, err = tx.Runs(func(r *store.Run) bool {
+			return r.Status == store.Queued || r.Status == store.Running
+		}, 0)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("read runs: %w", err)
+	}
+	for _, r := range active {
+		if r.Status == store.Queued {
+			e.enqueue(r)
+			continue
+		}
+		e.adopt(r)
+	}
+	return nil
+}
+
+func (e *Engine) enqueue(r *store.Run) {
+	e.mu.Lock()
+	e.queue[r.ID] = &queued{id: r.ID, priority: r.Priority, created: r.Created, after: r.After}
+	e.mu.Unlock()
+}
+
+// schedule launches queued runs whenever something changed.
+func (e *Engine) schedule() {
+	defer e.wg.Done()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-e.kick:
+		}
+		e.launchReady()
+	}
+}
+
+// launchReady starts every queued run that may start: by priority, then
+// age; a run waits for the run it names with --after and for a free slot
+// when jobs.max_running is set.
+func (e *Engine) launchReady() {
+	e.mu.Lock()
+	order := make([]*queued, 0, len(e.queue))
+	for _, q := range e.queue {
+		order = append(order, q)
+	}
+	running := len(e.jobs)
+	e.mu.Unlock()
+	sort.Slice(order, func(i, j int) bool {
+		if order[i].priority != order[j].priority {
+			return order[i].priority > order[j].priority
+		}
+		return order[i].created.Before(order[j].created)
+	})
+	max := e.opts.Config.Jobs.MaxRunning
+	for _, q := range order {
+		if e.ctx.Err() != nil {
+			return
+		}
+		if q.after != "" {
+			dep, err := e.storedRun(q.after)
+			if err != nil {
+				e.fail(q.id, fmt.Sprintf("the run it waits for (%s) cannot be read: %v", q.after, err))
+				continue
+			}
+			if !dep.Status.Ended() {
+				e.setWaiting(q.id, fmt.Sprintf("waiting for run %s (%s) to succeed", dep.Name, dep.Status))
+				continue
+			}
+			if dep.Status != store.Succeeded {
+				e.fail(q.id, fmt.Sprintf("the run it waits for, %s (%s), ended %s", dep.Name, dep.ID, dep.Status))
+				continue
+			}
+		}
+		if max > 0 && running >= max {
+			e.setWaiting(q.id, fmt.Sprintf("waiting for a free slot (%d of %d running)", running, max))
+			continue
+		}
+		if e.launch(q.id) {
+			running++
+		}
+	}
+}
+
+func (e *Engine) setWaiting(id, why string) {
+	e.waitMu.Lock()
+	changed := e.waiting[id] != why
+	e.waiting[id] = why
+	e.waitMu.Unlock()
+	if changed {
+		e.publishRun(id)
+	}
+}
+
+func (e *Engine) waitingFor(id string) string {
+	e.waitMu.Lock()
+	defer e.waitMu.Unlock()
+	return e.waiting[id]
+}
+
+func (e *Engine) clearWaiting(id string) {
+	e.waitMu.Lock()
+	delete(e.waiting, id)
+	e.waitMu.Unlock()
+}
+
+func (e *Engine) storedRun(id string) (*store.Run, error) {
+	var r *store.Run
+	err := e.db.View(func(tx *store.Tx) error {
+		var err error
+		r, err = tx.Run(id)
+		return err
+	})
+	return r, err
+}
+
+// fail ends a queued run that can never start.
+func (e *Engine) fail(id, reason string) {
+	e.dequeue(id)
+	e.end(id, store.Failed, reason, nil, "")
+}
+
+func (e *Engine) dequeue(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.queue[id]
+	delete(e.queue, id)
+	return ok
+}
+
+// end records that a run ended and lets the queue move.
+func (e *Engine) end(id string, status store.Status, reason string, code *int, signal string) {
+	e.clearWaiting(id)
+	now := time.Now().UTC()
+	err := e.db.Update(context.Background(), func(tx *store.Tx) error {
+		r, err := tx.Run(id)
+		if err != nil {
+			return err
+		}
+		r.Status, r.Reason, r.ExitCode, r.Signal, r.Ended = status, reason, code, signal, &now
+		if err := tx.PutRun(r); err != nil {
+			return err
+		}
+		if err := tx.DeletePendingEnv(id); err != nil {
+			return err
+		}
+		e.publishAfter(tx, r)
+		return nil
+	})
+	if err != nil {
+		e.log.Error("record end of run", "run", id, "status", status, "err", err)
+	}
+	e.kickScheduler()
+}
+
+// publishAfter sends a run event once tx commits.
+func (e *Engine) publishAfter(tx *store.Tx, r *store.Run) {
+	v, err := e.view(tx, r)
+	if err != nil {
+		return
+	}
+	tx.OnCommit(func() { e.hub.publish(Event{Type: EventRun, Run: &v}) })
+}
+
+// publishRun sends the stored state of a run.
+func (e *Engine) publishRun(id string) {
+	var v Run
+	err := e.db.View(func(tx *store.Tx) error {
+		r, err := tx.Run(id)
+		if err != nil {
+			return err
+		}
+		v, err = e.view(tx, r)
+		return err
+	})
+	if err == nil {
+		e.hub.publish(Event{Type: EventRun, Run: &v})
+	}
+}
+
+// view builds what clients see of a run.
+func (e *Engine) view(tx *store.Tx, r *store.Run) (Run, error) {
+	v := Run{Run: *r, Metrics: map[string]MetricSummary{}}
+	sums, err := tx.Summaries(r.ID)
+	if err != nil {
+		return v, err
+	}
+	for name, s := range sums {
+		v.Metrics[name] = MetricSummary{Last: s.Last, Min: s.Min, Max: s.Max, Count: s.Count, LastStep: s.LastStep}
+	}
+	for _, src := range []store.Source{store.SourceMetrics, store.SourceOutput} {
+		t, err := tx.Tail(r.ID, src)
+		if err != nil {
+			return v, err
+		}
+		v.InvalidLines += t.Invalid
+		if v.FirstInvalid == "" && t.FirstInvalid != "" {
+			v.FirstInvalid = t.FirstInvalid
+			if src == store.SourceOutput {
+				v.FirstInvalid = "output: " + v.FirstInvalid
+			}
+		}
+	}
+	if r.Status == store.Queued {
+		v.Waiting = e.waitingFor(r.ID)
+	}
+	return v, nil
+}
+
+func (e *Engine) runDir(id string) string { return filepath.Join(e.opts.Paths.Runs(), id) }

@@ -1,0 +1,501 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"lathe/engine/config"
+	"lathe/runners/local"
+	"lathe/store"
+)
+
+func TestMain(m *testing.M) {
+	// The test binary is also the shim of the jobs the tests start.
+	if os.Getenv("LATHE_TEST_SHIM") == "1" {
+		os.Exit(local.RunShim(os.Args[len(os.Args)-1]))
+	}
+	os.Exit(m.Run())
+}
+
+// options for an engine on a fresh data directory whose shims are this test
+// binary.
+func testOptions(t *testing.T, home string, tune func(*config.Config)) Options {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Jobs.KillGrace = config.Duration(500 * time.Millisecond)
+	if tune != nil {
+		tune(&cfg)
+	}
+	return Options{
+		Paths:   Paths{Home: home},
+		Config:  cfg,
+		Exe:     os.Args[0],
+		ShimEnv: []string{"LATHE_TEST_SHIM=1", "GORACE=atexit_sleep_ms=0"},
+	}
+}
+
+func openEngine(t *testing.T, home string, tune func(*config.Config)) *Engine {
+	t.Helper()
+	e, err := Open(testOptions(t, home, tune))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// impls runs a test against both implementations of Service: the engine in
+// the process, and a client over a real unix socket.
+func impls(t *testing.T, tune func(*config.Config), test func(t *testing.T, svc Service, e *Engine)) {
+	t.Run("inprocess", func(t *testing.T) {
+		e := openEngine(t, t.TempDir(), tune)
+		t.Cleanup(func() { killAll(t, e); e.Close() })
+		test(t, e, e)
+	})
+	t.Run("socket", func(t *testing.T) {
+		e := openEngine(t, t.TempDir(), tune)
+		sock, _ := e.opts.Paths.Socket()
+		l, err := Listen(sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		go func() { served <- Serve(ctx, e, l, e.log) }()
+		c := NewClient(sock)
+		t.Cleanup(func() {
+			c.Close()
+			cancel()
+			<-served
+			killAll(t, e)
+			e.Close()
+		})
+		test(t, c, e)
+	})
+}
+
+// killAll ends whatever a test left running, so no process outlives it.
+func killAll(t *testing.T, e *Engine) {
+	e.mu.Lock()
+	sups := make([]*supervisor, 0, len(e.jobs))
+	for _, s := range e.jobs {
+		sups = append(sups, s)
+	}
+	e.mu.Unlock()
+	for _, s := range sups {
+		if s.job != nil {
+			s.job.Signal(9)
+			select {
+			case <-s.done:
+			case <-time.After(5 * time.Second):
+				t.Errorf("run %s did not end after SIGKILL", s.id)
+			}
+		}
+	}
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func submit(t *testing.T, svc Service, req SubmitRequest) Run {
+	t.Helper()
+	if req.Cwd == "" {
+		req.Cwd = t.TempDir()
+	}
+	if req.Env == nil {
+		req.Env = os.Environ()
+	}
+	r, err := svc.Submit(ctxT(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func sh(script string) []string { return []string{"/bin/sh", "-c", script} }
+
+func wait(t *testing.T, svc Service, id string) Run {
+	t.Helper()
+	r, err := svc.Wait(ctxT(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func logs(t *testing.T, svc Service, id string) string {
+	var buf bytes.Buffer
+	if err := svc.Logs(ctxT(t), id, false, &buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+func TestLifecycle(t *testing.T) {
+	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+		notExec := filepath.Join(t.TempDir(), "train.sh")
+		os.WriteFile(notExec, []byte("#!/bin/sh\necho hi\n"), 0o644)
+		tests := []struct {
+			name     string
+			command  []string
+			status   store.Status
+			reason   string
+			waitCode int
+			output   string
+		}{
+			{"success", sh("echo out; echo err >&2; echo out2"), store.Succeeded, "", 0, "out\nerr\nout2\n"},
+			{"failure", sh("echo before; exit 3"), store.Failed, "exit code 3", 3, "before\n"},
+			{"not found", []string{"no-such-command-xyz"}, store.Failed, "command not found: no-such-command-xyz", 127, ""},
+			{"not executable", []string{notExec}, store.Failed, "permission denied", 126, ""},
+			{"signalled", sh("kill -9 $$"), store.Failed, "ended by signal SIGKILL", 137, ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := submit(t, svc, SubmitRequest{Command: tt.command})
+				if r.Status != store.Queued && r.Status != store.Running {
+					t.Fatalf("new run is %s", r.Status)
+				}
+				r = wait(t, svc, r.ID)
+				if r.Status != tt.status || !strings.Contains(r.Reason, tt.reason) {
+					t.Fatalf("ended %s %q, want %s %q", r.Status, r.Reason, tt.status, tt.reason)
+				}
+				if got := WaitExitCode(r); got != tt.waitCode {
+					t.Errorf("wait exit code %d, want %d", got, tt.waitCode)
+				}
+				if r.Started == nil || r.Ended == nil || r.Ended.Before(*r.Started) {
+					t.Errorf("times: started %v ended %v", r.Started, r.Ended)
+				}
+				if got := logs(t, svc, r.ID); got != tt.output {
+					t.Errorf("output %q, want %q", got, tt.output)
+				}
+			})
+		}
+	})
+}
+
+func TestMetricsFromFileAndOutput(t *testing.T) {
+	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+		script := `
+m=$LATHE_METRICS_FILE
+echo '{"params": {"lr": 0.01, "opt": "adam"}}' >> $m
+echo '{"tags": {"dataset": "digits"}}' >> $m
+echo '{"total": 3}' >> $m
+echo '{"step": 1, "metrics": {"loss": 1.5, "acc": 0.5}}' >> $m
+echo 'not json' >> $m
+echo '{"step": 2, "metrics": {"loss": "NaN", "acc": 0.7}}' >> $m
+echo '{"metrics": {"loss": "Infinity"}}' >> $m
+echo '{"eval": {"slice": "class=3", "metrics": {"acc": 0.81}}}' >> $m
+echo '{"artifact": {"name": "model", "path": "/tmp/model.pt"}}' >> $m
+echo '{"metrics": {"stdout_metric": 42}}'
+echo 'epoch 1 loss=9 grad_norm=0.5'
+printf '{"step": 7, "metrics": {"loss": -1}}' >> $m
+`
+		r := submit(t, svc, SubmitRequest{Command: sh(script), Params: map[string]string{"from_cli": "1"}})
+		r = wait(t, svc, r.ID)
+		if r.Status != store.Succeeded {
+			t.Fatalf("run %s: %s", r.Status, r.Reason)
+		}
+		if r.Params["lr"] != "0.01" || r.Params["opt"] != "adam" || r.Params["from_cli"] != "1" || r.Tags["dataset"] != "digits" {
+			t.Errorf("params %v tags %v", r.Params, r.Tags)
+		}
+		if r.Total != 3 || len(r.Artifacts) != 1 || r.Artifacts[0].Path != "/tmp/model.pt" || float64(r.Evals["class=3"]["acc"]) != 0.81 {
+			t.Errorf("total %d artifacts %v evals %v", r.Total, r.Artifacts, r.Evals)
+		}
+		if r.InvalidLines != 1 || !strings.Contains(r.FirstInvalid, "not json") {
+			t.Errorf("invalid %d %q", r.InvalidLines, r.FirstInvalid)
+		}
+		loss, err := svc.Metric(ctxT(t), r.ID, "loss")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The line without a step follows step 2; the last line has no
+		// newline but counts, since the job has ended.
+		want := []struct {
+			step  int64
+			value string
+		}{{1, "1.5"}, {2, "NaN"}, {3, "+Inf"}, {7, "-1"}}
+		if len(loss) != len(want) {
+			t.Fatalf("loss: %+v", loss)
+		}
+		for i, w := range want {
+			if loss[i].Step != w.step || fmt.Sprint(float64(loss[i].Value)) != w.value || loss[i].Time <= 0 {
+				t.Errorf("loss[%d] = %+v, want step %d value %s", i, loss[i], w.step, w.value)
+			}
+		}
+		if m := r.Metrics["loss"]; m.Count != 4 || float64(m.Min) != -1 || m.LastStep != 7 {
+			t.Errorf("loss summary %+v", m)
+		}
+		if m := r.Metrics["stdout_metric"]; m.Count != 1 || float64(m.Last) != 42 {
+			t.Errorf("a JSON metrics line on stdout was not read: %+v", r.Metrics)
+		}
+		if _, ok := r.Metrics["grad_norm"]; ok {
+			t.Error("kv pairs read without --parse kv")
+		}
+		_, err = svc.Metric(ctxT(t), r.ID, "nope")
+		if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "acc, loss, stdout_metric") {
+			t.Errorf("missing metric: %v", err)
+		}
+	})
+}
+
+func TestParseKV(t *testing.T) {
+	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+		r := submit(t, svc, SubmitRequest{Parse: "kv", Command: sh("echo 'epoch 1 loss=0.5 mode=train'; echo 'step=10 loss=0.25'")})
+		r = wait(t, svc, r.ID)
+		pts, err := svc.Metric(ctxT(t), r.ID, "loss")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pts) != 2 || float64(pts[0].Value) != 0.5 || pts[1].Step != 10 || float64(pts[1].Value) != 0.25 {
+			t.Fatalf("kv points %+v", pts)
+		}
+	})
+}
+
+func TestKillEndsWholeTree(t *testing.T) {
+	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+		// A job whose child ignores SIGTERM, and which ignores it too.
+		pidFile := filepath.Join(t.TempDir(), "child.pid")
+		script := fmt.Sprintf(`sh -c 'trap "" TERM; echo $$ > %s; while :; do sleep 0.05; done' & trap "" TERM; while :; do sleep 0.05; done`, pidFile)
+		r := submit(t, svc, SubmitRequest{Command: sh(script)})
+		waitFor(t, func() bool { _, err := os.Stat(pidFile); return err == nil })
+		h, err := local.ReadHandle(e.runDir(r.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := svc.Kill(ctxT(t), r.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		r = wait(t, svc, r.ID)
+		if r.Status != store.Killed || !strings.Contains(r.Reason, "SIGKILL") {
+			t.Fatalf("after kill: %s %q", r.Status, r.Reason)
+		}
+		if d := time.Since(start); d < 400*time.Millisecond {
+			t.Errorf("SIGKILL came after %s, before the grace period", d)
+		}
+		var child int
+		raw, _ := os.ReadFile(pidFile)
+		fmt.Sscan(string(raw), &child)
+		if child == 0 || processAlive(child) || local.Alive(h.JobPID, h.JobStart) {
+			t.Fatalf("processes left: job %d child %d", h.JobPID, child)
+		}
+		if _, err := svc.Kill(ctxT(t), r.ID, false); !errors.Is(err, ErrConflict) {
+			t.Errorf("killing an ended run: %v", err)
+		}
+	})
+}
+
+func TestKillNow(t *testing.T) {
+	impls(t, func(c *config.Config) { c.Jobs.KillGrace = config.Duration(time.Hour) }, func(t *testing.T, svc Service, e *Engine) {
+		r := submit(t, svc, SubmitRequest{Command: sh(`trap "" TERM; while :; do sleep 0.05; done`)})
+		waitStatus(t, svc, r.ID, store.Running)
+		if _, err := svc.Kill(ctxT(t), r.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if r = wait(t, svc, r.ID); r.Status != store.Killed || WaitExitCode(r) != 137 {
+			t.Fatalf("%s %q code %d", r.Status, r.Reason, WaitExitCode(r))
+		}
+	})
+}
+
+func TestQueueOrderKillQueuedAndAfter(t *testing.T) {
+	impls(t, func(c *config.Config) { c.Jobs.MaxRunning = 1 }, func(t *testing.T, svc Service, e *Engine) {
+		gate := filepath.Join(t.TempDir(), "gate")
+		blocker := submit(t, svc, SubmitRequest{Name: "blocker", Command: sh("while [ ! -e " + gate + " ]; do sleep 0.02; done")})
+		waitStatus(t, svc, blocker.ID, store.Running)
+		low := submit(t, svc, SubmitRequest{Name: "low", Command: sh("true")})
+		high := submit(t, svc, SubmitRequest{Name: "high", Priority: 5, Command: sh("true")})
+		doomed := submit(t, svc, SubmitRequest{Name: "doomed", Command: sh("true")})
+		after := submit(t, svc, SubmitRequest{Name: "after", After: "high", Command: sh("true")})
+		afterFail := submit(t, svc, SubmitRequest{Name: "afterfail", After: "doomed", Command: sh("true")})
+
+		got, err := svc.Run(ctxT(t), "low")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != store.Queued || !strings.Contains(got.Waiting, "free slot") {
+			t.Errorf("low: %s, waiting %q", got.Status, got.Waiting)
+		}
+		k, err := svc.Kill(ctxT(t), doomed.ID, false)
+		if err != nil || k.Status != store.Killed {
+			t.Fatalf("kill queued: %v %v", k.Status, err)
+		}
+		os.WriteFile(gate, nil, 0o644)
+		runs := map[string]Run{}
+		for _, r := range []Run{low, high, after, afterFail} {
+			runs[r.Name] = wait(t, svc, r.ID)
+		}
+		if runs["high"].Started.After(*runs["low"].Started) {
+			t.Error("the higher priority run started after the lower one")
+		}
+		if runs["after"].Status != store.Succeeded || runs["after"].Started.Before(*runs["high"].Ended) {
+			t.Errorf("after: %s, started %v, high ended %v", runs["after"].Status, runs["after"].Started, runs["high"].Ended)
+		}
+		if r := runs["afterfail"]; r.Status != store.Failed || !strings.Contains(r.Reason, "ended killed") {
+			t.Errorf("afterfail: %s %q", r.Status, r.Reason)
+		}
+	})
+}
+
+func TestEventsStream(t *testing.T) {
+	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+		ctx, cancel := context.WithCancel(ctxT(t))
+		defer cancel()
+		ch, err := svc.Events(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := submit(t, svc, SubmitRequest{Command: sh(`echo '{"step":1,"metrics":{"loss":2}}' >> $LATHE_METRICS_FILE`)})
+		seen := map[store.Status]bool{}
+		points := 0
+		for ev := range ch {
+			switch ev.Type {
+			case EventRun:
+				if ev.Run.ID == r.ID {
+					seen[ev.Run.Status] = true
+				}
+			case EventPoints:
+				if ev.RunID == r.ID {
+					points += len(ev.Points["loss"])
+				}
+			case EventError:
+				t.Fatalf("stream broke: %s", ev.Error)
+			}
+			if seen[store.Succeeded] {
+				break
+			}
+		}
+		if !seen[store.Queued] || !seen[store.Running] || points != 1 {
+			t.Fatalf("events: states %v, points %d", seen, points)
+		}
+	})
+}
+
+func TestFollowLogs(t *testing.T) {
+	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+		r := submit(t, svc, SubmitRequest{Command: sh("for i in 1 2 3; do echo line $i; sleep 0.1; done")})
+		var buf bytes.Buffer
+		if err := svc.Logs(ctxT(t), r.ID, true, &buf); err != nil {
+			t.Fatal(err)
+		}
+		if buf.String() != "line 1\nline 2\nline 3\n" {
+			t.Fatalf("followed %q", buf.String())
+		}
+	})
+}
+
+func TestBadRequests(t *testing.T) {
+	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+		ctx := ctxT(t)
+		cwd := t.TempDir()
+		for _, tc := range []struct {
+			req  SubmitRequest
+			kind error
+			msg  string
+		}{
+			{SubmitRequest{Cwd: cwd}, ErrInvalid, "no command"},
+			{SubmitRequest{Cwd: "relative", Command: []string{"true"}}, ErrInvalid, "not an absolute path"},
+			{SubmitRequest{Cwd: "/no/such/dir", Command: []string{"true"}}, ErrInvalid, "does not exist"},
+			{SubmitRequest{Cwd: cwd, Command: []string{"true"}, Parse: "yaml"}, ErrInvalid, "only parser is kv"},
+			{SubmitRequest{Cwd: cwd, Command: []string{"true"}, After: "nope"}, ErrNotFound, `--after: run "nope": not found`},
+			{SubmitRequest{Cwd: cwd, Command: []string{"true"}, Experiment: "a\x01b"}, ErrInvalid, "control characters"},
+		} {
+			_, err := svc.Submit(ctx, tc.req)
+			if !errors.Is(err, tc.kind) || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("%+v: %v, want %v %q", tc.req, err, tc.kind, tc.msg)
+			}
+		}
+		if _, err := svc.Run(ctx, "nope"); !errors.Is(err, ErrNotFound) || err.Error() != `run "nope": not found` {
+			t.Errorf("missing run: %q", err)
+		}
+		submit(t, svc, SubmitRequest{Name: "twin", Command: []string{"true"}})
+		submit(t, svc, SubmitRequest{Name: "twin", Command: []string{"true"}})
+		if _, err := svc.Run(ctx, "twin"); !errors.Is(err, ErrAmbiguous) {
+			t.Errorf("ambiguous name: %v", err)
+		}
+	})
+}
+
+func TestDefaultNamesAndExperiments(t *testing.T) {
+	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+		a := submit(t, svc, SubmitRequest{Command: []string{"python3", "-u", "/x/train.py"}, Experiment: "digits"})
+		b := submit(t, svc, SubmitRequest{Command: []string{"true"}, Experiment: "digits"})
+		c := submit(t, svc, SubmitRequest{Command: []string{"true"}})
+		if a.Name != "train-1" || b.Name != "true-2" || c.Name != "true-1" || c.Experiment != "default" {
+			t.Fatalf("names %q %q %q (%s)", a.Name, b.Name, c.Name, c.Experiment)
+		}
+		for _, r := range []Run{a, b, c} {
+			wait(t, svc, r.ID)
+		}
+		runs, err := svc.Runs(ctxT(t), RunQuery{Experiment: "digits"})
+		if err != nil || len(runs) != 2 {
+			t.Fatalf("runs of digits: %d %v", len(runs), err)
+		}
+	})
+}
+
+func TestSpecRedactsSecretsButJobSeesThem(t *testing.T) {
+	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+		env := append(os.Environ(), "HF_TOKEN=s3cret", "MY_PASSWORD=pw", "PLAIN=visible")
+		r := submit(t, svc, SubmitRequest{Env: env, Command: sh(`echo "$HF_TOKEN $PLAIN $LATHE_RUN_ID"`)})
+		r = wait(t, svc, r.ID)
+		if got := logs(t, svc, r.ID); got != "s3cret visible "+r.ID+"\n" {
+			t.Errorf("job saw %q", got)
+		}
+		spec, err := os.ReadFile(filepath.Join(r.Dir, "spec.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(spec, []byte("s3cret")) || bytes.Contains(spec, []byte(`"pw"`)) || !bytes.Contains(spec, []byte("visible")) {
+			t.Errorf("spec.json does not redact secrets: %s", spec)
+		}
+		if r.Env["HF_TOKEN"] != "[redacted]" {
+			t.Errorf("stored env: %v", r.Env["HF_TOKEN"])
+		}
+		// Once started, the store no longer holds the secrets either.
+		e.db.View(func(tx *store.Tx) error {
+			if _, err := tx.PendingEnv(r.ID); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("pending env kept after start: %v", err)
+			}
+			return nil
+		})
+	})
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in time")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func waitStatus(t *testing.T, svc Service, id string, want store.Status) {
+	t.Helper()
+	waitFor(t, func() bool {
+		r, err := svc.Run(context.Background(), id)
+		return err == nil && r.Status == want
+	})
+}
+
+func processAlive(pid int) bool {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(raw, ')')
+	return i > 0 && len(raw) > i+2 && raw[i+2] != 'Z'
+}

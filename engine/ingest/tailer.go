@@ -1,0 +1,245 @@
+package ingest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+	"unicode/utf8"
+
+	"lathe/engine/metricline"
+	"lathe/store"
+	"lathe/store/series"
+)
+
+// MaxLine is the longest line read whole; a longer one is cut and counted as
+// invalid, so a runaway line cannot exhaust the engine's memory.
+const MaxLine = 1 << 20
+
+// readSize is how much a Tailer reads at a time; a batch covers at most one
+// read, so a commit stays bounded however far behind the engine is.
+const readSize = 4 << 20
+
+// maxShownLine is how much of the first invalid line is kept.
+const maxShownLine = 200
+
+// Batch is what one read of a file says, and how far it got.
+type Batch struct {
+	Source store.Source
+	// Tail is the state after this batch: store it with the batch's points.
+	Tail      store.TailState
+	Metrics   map[string][]series.Point
+	Params    map[string]string
+	Tags      map[string]string
+	Evals     map[string]map[string]float64
+	Artifacts []store.Artifact
+	Total     int64
+	Points    int
+}
+
+// Empty reports whether the batch only moves the offset.
+func (b *Batch) Empty() bool {
+	return b.Points == 0 && b.Params == nil && b.Tags == nil && b.Evals == nil &&
+		b.Artifacts == nil && b.Total == 0
+}
+
+// Tailer reads one file of a run.
+type Tailer struct {
+	path  string
+	src   store.Source
+	kv    bool
+	state store.TailState
+	now   func() time.Time
+
+	f   *os.File
+	buf []byte
+}
+
+// NewTailer reads path from state (as the store last recorded it). For
+// output.log, kv makes name=value pairs count as metrics.
+func NewTailer(path string, src store.Source, state store.TailState, kv bool) *Tailer {
+	return &Tailer{path: path, src: src, kv: kv, state: state, now: time.Now}
+}
+
+// State is how far the tailer has read.
+func (t *Tailer) State() store.TailState { return t.state }
+
+// Close releases the file.
+func (t *Tailer) Close() error {
+	if t.f == nil {
+		return nil
+	}
+	err := t.f.Close()
+	t.f = nil
+	return err
+}
+
+// Read returns what was appended since the last call, or nil when nothing
+// was. Only complete lines are read, unless final is set (the job has ended,
+// so a last line without a newline is complete too). more reports that the
+// file holds more than one read took: call again at once.
+func (t *Tailer) Read(final bool) (b *Batch, more bool, err error) {
+	if t.f == nil {
+		f, err := os.Open(t.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("tail %s: %w", t.path, err)
+		}
+		t.f = f
+	}
+	if cap(t.buf) < readSize {
+		t.buf = make([]byte, readSize)
+	}
+	n, err := t.f.ReadAt(t.buf[:readSize], t.state.Offset)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, false, fmt.Errorf("tail %s: %w", t.path, err)
+	}
+	if n == 0 {
+		return nil, false, nil
+	}
+	data := t.buf[:n]
+	more = n == readSize
+	b = &Batch{Source: t.src}
+	state := t.state
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			switch {
+			case len(data) > MaxLine || state.Skipping && more:
+				// An over-long line without its end yet: count it once and
+				// throw it away up to its newline.
+				if !state.Skipping {
+					t.invalid(&state, data[:maxShownLine], fmt.Errorf("line longer than %d bytes, cut", MaxLine))
+					state.Skipping = true
+				}
+				state.Offset += int64(len(data))
+				data = nil
+			case final && !more:
+				// The last line of a finished job: nothing will end it.
+				if !state.Skipping {
+					t.line(b, &state, data)
+				}
+				state.Skipping = false
+				state.Offset += int64(len(data))
+				data = nil
+			}
+			break
+		}
+		if state.Skipping {
+			state.Skipping = false
+		} else {
+			t.line(b, &state, data[:i])
+		}
+		state.Offset += int64(i + 1)
+		data = data[i+1:]
+	}
+	if state.Offset == t.state.Offset {
+		return nil, false, nil
+	}
+	t.state = state
+	b.Tail = state
+	return b, more, nil
+}
+
+// line handles one line (without its newline).
+func (t *Tailer) line(b *Batch, state *store.TailState, line []byte) {
+	if len(line) > MaxLine {
+		t.invalid(state, line, fmt.Errorf("line longer than %d bytes, cut", MaxLine))
+		return
+	}
+	var rec metricline.Record
+	var err error
+	switch t.src {
+	case store.SourceMetrics:
+		if len(bytes.TrimSpace(line)) == 0 {
+			return
+		}
+		rec, err = metricline.ParseLine(line)
+	default:
+		var ok bool
+		rec, ok, err = metricline.ParseOutputLine(line, t.kv)
+		if !ok && err == nil {
+			return
+		}
+	}
+	if err != nil {
+		t.invalid(state, line, err)
+		return
+	}
+	t.record(b, state, &rec)
+}
+
+func (t *Tailer) invalid(state *store.TailState, line []byte, err error) {
+	state.Invalid++
+	if state.FirstInvalid != "" {
+		return
+	}
+	shown := line
+	if len(shown) > maxShownLine {
+		shown = shown[:maxShownLine]
+		for len(shown) > 0 && !utf8.Valid(shown) {
+			shown = shown[:len(shown)-1]
+		}
+	}
+	state.FirstInvalid = fmt.Sprintf("%s: %s", err, bytes.ToValidUTF8(shown, []byte("?")))
+}
+
+func (t *Tailer) record(b *Batch, state *store.TailState, rec *metricline.Record) {
+	if len(rec.Metrics) > 0 {
+		step := state.NextStep
+		if rec.HasStep {
+			step = rec.Step
+		}
+		state.NextStep = step + 1
+		when := rec.Time
+		if !rec.HasTime {
+			when = t.now().UnixMicro()
+		}
+		if b.Metrics == nil {
+			b.Metrics = map[string][]series.Point{}
+		}
+		for _, m := range rec.Metrics {
+			b.Metrics[m.Name] = append(b.Metrics[m.Name], series.Point{Step: step, Time: when, Value: m.Value})
+		}
+		b.Points += len(rec.Metrics)
+	}
+	b.Params = merge(b.Params, rec.Params)
+	b.Tags = merge(b.Tags, rec.Tags)
+	if rec.Eval != nil {
+		if b.Evals == nil {
+			b.Evals = map[string]map[string]float64{}
+		}
+		slice := b.Evals[rec.Eval.Slice]
+		if slice == nil {
+			slice = map[string]float64{}
+			b.Evals[rec.Eval.Slice] = slice
+		}
+		for _, m := range rec.Eval.Metrics {
+			slice[m.Name] = m.Value
+		}
+	}
+	if rec.Artifact != nil {
+		b.Artifacts = append(b.Artifacts, store.Artifact{Name: rec.Artifact.Name, Path: rec.Artifact.Path})
+	}
+	if rec.Total > 0 {
+		b.Total = rec.Total
+	}
+}
+
+func merge(dst, src map[string]string) map[string]string {
+	if len(src) == 0 {
+		return dst
+	}
+	if dst == nil {
+		dst = make(map[string]string, len(src))
+	}
+	for k, v := range src {
+		dst[k] = v
+	}
+	return dst
+}

@@ -1,0 +1,308 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"lathe/store"
+)
+
+// headerAPI carries the API version on every request and response.
+const headerAPI = "Lathe-API"
+
+// Error codes on the wire; the client maps them back to the sentinels.
+var errorCodes = []struct {
+	code   string
+	err    error
+	status int
+}{
+	{"not_found", ErrNotFound, http.StatusNotFound},
+	{"ambiguous", ErrAmbiguous, http.StatusConflict},
+	{"invalid", ErrInvalid, http.StatusBadRequest},
+	{"conflict", ErrConflict, http.StatusConflict},
+	{"api_mismatch", ErrAPIMismatch, http.StatusPreconditionFailed},
+	{"stopped", ErrStopped, http.StatusServiceUnavailable},
+}
+
+type wireError struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+}
+
+// Listen creates the engine's socket (mode 0600), replacing a stale one:
+// the caller holds the store, so no other engine can be using it.
+func Listen(path string) (net.Listener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("socket folder: %w", err)
+	}
+	os.Remove(path)
+	// The socket is created private, not chmod-ed after: no moment exists
+	// when another user could connect.
+	old := syscall.Umask(0o177)
+	l, err := net.Listen("unix", path)
+	syscall.Umask(old)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// Serve answers clients on l until the engine stops or ctx ends.
+func Serve(ctx context.Context, e *Engine, l net.Listener, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:     newHandler(e),
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ConnContext: withPeer,
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-e.Done():
+		}
+		// Streams (events, followed logs) end when the engine's context
+		// does; give the rest a moment.
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
+	err := srv.Serve(l)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+type peerKey struct{}
+
+// withPeer records who is on the other end of the socket, from the kernel's
+// credentials (SO_PEERCRED), never from what the client says.
+func withPeer(ctx context.Context, c net.Conn) context.Context {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return ctx
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return ctx
+	}
+	var cred *syscall.Ucred
+	raw.Control(func(fd uintptr) {
+		cred, err = syscall.GetsockoptUcred(int(fd), syscall.SOL_SOCKET, syscall.SO_PEERCRED)
+	})
+	if err != nil || cred == nil {
+		return ctx
+	}
+	name := strconv.Itoa(int(cred.Uid))
+	if u, err := user.LookupId(name); err == nil {
+		name = u.Username
+	}
+	return context.WithValue(ctx, peerKey{}, name)
+}
+
+type handler struct {
+	e   *Engine
+	mux *http.ServeMux
+}
+
+func newHandler(e *Engine) http.Handler {
+	h := &handler{e: e, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /v1/status", h.status)
+	h.mux.HandleFunc("POST /v1/shutdown", h.shutdown)
+	h.mux.HandleFunc("POST /v1/runs", h.submit)
+	h.mux.HandleFunc("GET /v1/runs", h.runs)
+	h.mux.HandleFunc("GET /v1/runs/{ref}", h.run)
+	h.mux.HandleFunc("POST /v1/runs/{ref}/kill", h.kill)
+	h.mux.HandleFunc("GET /v1/runs/{ref}/wait", h.wait)
+	h.mux.HandleFunc("GET /v1/runs/{ref}/metric", h.metric)
+	h.mux.HandleFunc("GET /v1/runs/{ref}/logs", h.logs)
+	h.mux.HandleFunc("GET /v1/events", h.events)
+	return h
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set(headerAPI, strconv.Itoa(APIVersion))
+	if got := r.Header.Get(headerAPI); got != strconv.Itoa(APIVersion) {
+		writeError(w, errorf(ErrAPIMismatch, "this engine speaks API %d and the client API %q: restart the engine with the same lathe (`lathe engine stop`, then any command)", APIVersion, got))
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	code, status := "internal", http.StatusInternalServerError
+	for _, c := range errorCodes {
+		if errors.Is(err, c.err) {
+			code, status = c.code, c.status
+			break
+		}
+	}
+	if errors.Is(err, store.ErrDamaged) {
+		code = "damaged"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(wireError{Error: err.Error(), Code: code})
+}
+
+func reply[T any](w http.ResponseWriter, v T, err error) {
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, v)
+}
+
+func (h *handler) status(w http.ResponseWriter, r *http.Request) {
+	s, err := h.e.Status(r.Context())
+	reply(w, s, err)
+}
+
+func (h *handler) shutdown(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, map[string]string{"status": "stopping"})
+	h.e.Stop()
+}
+
+func (h *handler) submit(w http.ResponseWriter, r *http.Request) {
+	var req SubmitRequest
+	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<20)).Decode(&req); err != nil {
+		writeError(w, errorf(ErrInvalid, "bad request: %v", err))
+		return
+	}
+	req.User, _ = r.Context().Value(peerKey{}).(string)
+	v, err := h.e.Submit(r.Context(), req)
+	reply(w, v, err)
+}
+
+func (h *handler) runs(w http.ResponseWriter, r *http.Request) {
+	q := RunQuery{Experiment: r.URL.Query().Get("exp")}
+	for _, s := range r.URL.Query()["status"] {
+		q.Statuses = append(q.Statuses, store.Status(s))
+	}
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil {
+			writeError(w, errorf(ErrInvalid, "limit %q is not a number", l))
+			return
+		}
+		q.Limit = n
+	}
+	v, err := h.e.Runs(r.Context(), q)
+	reply(w, v, err)
+}
+
+func (h *handler) run(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.Run(r.Context(), r.PathValue("ref"))
+	reply(w, v, err)
+}
+
+func (h *handler) kill(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.Kill(r.Context(), r.PathValue("ref"), r.URL.Query().Get("now") == "1")
+	reply(w, v, err)
+}
+
+func (h *handler) wait(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.Wait(r.Context(), r.PathValue("ref"))
+	reply(w, v, err)
+}
+
+func (h *handler) metric(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.Metric(r.Context(), r.PathValue("ref"), r.URL.Query().Get("name"))
+	reply(w, v, err)
+}
+
+// flushWriter sends each write to the client at once (followed logs).
+type flushWriter struct {
+	w http.ResponseWriter
+	f http.Flusher
+}
+
+func (fw flushWriter) Write(p []byte) (int, error) { return fw.w.Write(p) }
+func (fw flushWriter) Flush()                      { fw.f.Flush() }
+
+func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
+	ref := r.PathValue("ref")
+	// Resolve first, so a bad reference is an error status, not a stream.
+	if _, err := h.e.Run(r.Context(), ref); err != nil {
+		writeError(w, err)
+		return
+	}
+	f, _ := w.(http.Flusher)
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.WriteHeader(http.StatusOK)
+	if f != nil {
+		f.Flush()
+	}
+	// Once the body has begun, an error can only end it early; the client
+	// sees a short stream.
+	h.e.Logs(r.Context(), ref, r.URL.Query().Get("follow") == "1", flushWriter{w, f})
+}
+
+func (h *handler) events(w http.ResponseWriter, r *http.Request) {
+	ch, err := h.e.Events(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	f, _ := w.(http.Flusher)
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	enc := json.NewEncoder(w)
+	if f != nil {
+		f.Flush()
+	}
+	for ev := range ch {
+		if err := enc.Encode(ev); err != nil {
+			return
+		}
+		// Flush when nothing else is waiting, so a burst goes out together.
+		if len(ch) == 0 && f != nil {
+			f.Flush()
+		}
+	}
+}
+
+// ServeEngine runs an engine and its socket until ctx ends or a client asks it to
+// stop. Jobs keep running after it returns.
+func ServeEngine(ctx context.Context, opts Options) error {
+	sock, fallback := opts.Paths.Socket()
+	opts.Socket = sock
+	e, err := Open(opts)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	log := opts.Log
+	if fallback {
+		log.Warn("the data directory's path is too long for a unix socket; listening elsewhere", "socket", sock)
+	}
+	l, err := Listen(sock)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(sock)
+	log.Info("engine started", "pid", os.Getpid(), "home", opts.Paths.Home, "socket", sock, "version", opts.Version)
+	err = Serve(ctx, e, l, log)
+	log.Info("engine stopping; jobs keep running")
+	return err
+}

@@ -1,0 +1,193 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"lathe/store"
+)
+
+// Submit queues a new run.
+func (e *Engine) Submit(ctx context.Context, req SubmitRequest) (Run, error) {
+	if err := e.validate(&req); err != nil {
+		return Run{}, err
+	}
+	if req.User == "" {
+		req.User = e.user
+	}
+	r := &store.Run{
+		ID:         store.NewID(),
+		Name:       req.Name,
+		Experiment: req.Experiment,
+		Status:     store.Queued,
+		Command:    req.Command,
+		Cwd:        req.Cwd,
+		Env:        redact(req.Env, e.opts.Config.Jobs.Redact),
+		Params:     nonNil(req.Params),
+		Tags:       nonNil(req.Tags),
+		Priority:   req.Priority,
+		Parse:      req.Parse,
+		Git:        gitInfo(ctx, req.Cwd),
+		User:       req.User,
+		Host:       e.host,
+		Created:    time.Now().UTC(),
+	}
+	r.Dir = e.runDir(r.ID)
+	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+		return Run{}, fmt.Errorf("create run folder: %w", err)
+	}
+	var v Run
+	err := e.db.Update(ctx, func(tx *store.Tx) error {
+		rec := *r
+		if req.After != "" {
+			dep, err := tx.ResolveRun(req.After)
+			if err != nil {
+				return fmt.Errorf("--after: %w", err)
+			}
+			rec.After = dep.ID
+		}
+		if rec.Name == "" {
+			rec.Name = fmt.Sprintf("%s-%d", commandStem(rec.Command), tx.NextRunNumber(rec.Experiment))
+		}
+		if err := tx.CreateRun(&rec); err != nil {
+			return err
+		}
+		if err := tx.PutPendingEnv(rec.ID, req.Env); err != nil {
+			return err
+		}
+		// spec.json is written inside the transaction so that a stored run
+		// always has one; if the commit fails, the folder is removed below.
+		if err := writeSpec(&rec); err != nil {
+			return err
+		}
+		var err error
+		if v, err = e.view(tx, &rec); err != nil {
+			return err
+		}
+		tx.OnCommit(func() { e.hub.publish(Event{Type: EventRun, Run: &v}) })
+		return nil
+	})
+	if err != nil {
+		os.RemoveAll(r.Dir)
+		return Run{}, translate(err)
+	}
+	e.enqueue(&v.Run)
+	e.kickScheduler()
+	return v, nil
+}
+
+func (e *Engine) validate(req *SubmitRequest) error {
+	if len(req.Command) == 0 || req.Command[0] == "" {
+		return errorf(ErrInvalid, "no command: give it after --, as in `lathe run -- python3 train.py`")
+	}
+	if req.Cwd == "" || !filepath.IsAbs(req.Cwd) {
+		return errorf(ErrInvalid, "working directory %q is not an absolute path", req.Cwd)
+	}
+	if fi, err := os.Stat(req.Cwd); err != nil || !fi.IsDir() {
+		return errorf(ErrInvalid, "working directory %s does not exist", req.Cwd)
+	}
+	if req.Experiment == "" {
+		req.Experiment = e.opts.Config.Jobs.DefaultExperiment
+	}
+	if err := store.ValidExperimentName(req.Experiment); err != nil {
+		return translate(err)
+	}
+	if len(req.Name) > 200 || strings.ContainsFunc(req.Name, func(r rune) bool { return r < 0x20 }) {
+		return errorf(ErrInvalid, "run name %q: at most 200 characters, no control characters", req.Name)
+	}
+	if req.Parse != "" && req.Parse != "kv" {
+		return errorf(ErrInvalid, "--parse %q: the only parser is kv (name=value pairs)", req.Parse)
+	}
+	for what, m := range map[string]map[string]string{"param": req.Params, "tag": req.Tags} {
+		for k := range m {
+			if k == "" || len(k) > 250 {
+				return errorf(ErrInvalid, "%s name %q: want 1 to 250 characters", what, k)
+			}
+		}
+	}
+	return nil
+}
+
+func nonNil(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+func writeSpec(r *store.Run) error {
+	raw, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(r.Dir, "spec.json.tmp")
+	if err := os.WriteFile(tmp, append(raw, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write spec.json: %w", err)
+	}
+	return os.Rename(tmp, filepath.Join(r.Dir, "spec.json"))
+}
+
+// secretWords mark an environment variable whose value is not stored.
+var secretWords = []string{"TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL", "AUTH"}
+
+// redact keeps a run's environment for the record with the values of
+// secret-looking variables replaced.
+func redact(env []string, extra []string) map[string]string {
+	out := make(map[string]string, len(env))
+	for _, kv := range env {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		upper := strings.ToUpper(name)
+		for _, w := range append(secretWords, extra...) {
+			if w != "" && strings.Contains(upper, strings.ToUpper(w)) {
+				value = "[redacted]"
+				break
+			}
+		}
+		out[name] = value
+	}
+	return out
+}
+
+// commandStem names a run after what it runs: the script of an interpreter
+// (python3 train.py → train), else the program.
+func commandStem(cmd []string) string {
+	pick := cmd[0]
+	for _, a := range cmd[1:] {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		if ext := filepath.Ext(a); ext == ".py" || ext == ".sh" || ext == ".jl" || ext == ".R" || ext == ".lua" {
+			pick = a
+		}
+		break
+	}
+	stem := strings.TrimSuffix(filepath.Base(pick), filepath.Ext(pick))
+	if stem == "" || stem == "." || stem == "/" {
+		return "run"
+	}
+	return stem
+}
+
+// gitInfo records the commit of the repository cwd is in, and whether its
+// tracked files differ from it. It is nil outside a repository.
+func gitInfo(ctx context.Context, cwd string) *store.Git {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "git", "-C", cwd, "rev-parse", "HEAD").Output()
+	if err != nil {
+		return nil
+	}
+	g := &store.Git{Commit: strings.TrimSpace(string(out))}
+	status, err := exec.CommandContext(ctx, "git", "-C", cwd, "status", "--porcelain", "--untracked-files=no").Output()
+	g.Dirty = err != nil || len(strings.TrimSpace(string(status))) > 0
+	return g
+}

@@ -1,0 +1,231 @@
+"""Report metrics from a training job to lathe.
+
+Copy this file next to your script (or put its directory on sys.path), then::
+
+    import lathe
+    lathe.params({"lr": 0.01, "epochs": 20})
+    lathe.total(20)                            # steps the job expects
+    for epoch in range(1, 21):
+        lathe.log({"loss": loss, "acc": acc}, step=epoch)
+    lathe.eval("class=3", {"acc": 0.81})
+    lathe.artifact("model", "model.pt")
+
+When the job is started by ``lathe run -- ...`` the environment variable
+LATHE_METRICS_FILE names a JSON-lines file; every call appends exactly one
+complete line to it with a single unbuffered write, so lines survive the
+process being killed and never interleave between threads or forked children.
+Outside lathe every call validates its input and otherwise does nothing.
+NaN and +/-Inf are written as the strings "NaN", "Infinity" and "-Infinity".
+
+Standard library only; Python >= 3.9.
+"""
+
+import json
+import math
+import operator
+import os
+import threading
+import time as _time
+
+__all__ = ["log", "params", "tags", "eval", "artifact", "total", "active", "run_id"]
+
+_ENV_FILE = "LATHE_METRICS_FILE"
+_ENV_RUN_ID = "LATHE_RUN_ID"
+
+_lock = threading.Lock()
+_fd = None  # file descriptor of the metrics file, opened lazily
+_fd_path = None  # path _fd was opened for
+_fd_pid = None  # pid that opened _fd
+
+
+def _after_fork_in_child():
+    # The parent's lock may have been held by another thread at fork time,
+    # and the child should use its own descriptor.
+    global _lock, _fd, _fd_path, _fd_pid
+    _lock = threading.Lock()
+    if _fd is not None:
+        try:
+            os.close(_fd)
+        except OSError:
+            pass
+    _fd = _fd_path = _fd_pid = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# ---------------------------------------------------------------- public API
+
+
+def active():
+    """True when running under lathe (LATHE_METRICS_FILE is set)."""
+    return bool(os.environ.get(_ENV_FILE))
+
+
+def run_id():
+    """The lathe run id, or None outside lathe."""
+    return os.environ.get(_ENV_RUN_ID) or None
+
+
+def log(metrics, step=None):
+    """Record scalar metrics, e.g. ``log({"loss": 0.31}, step=12)``.
+
+    Values may be ints, floats, numpy or torch scalars (anything float() or
+    .item() accepts). ``step`` is an optional int.
+    """
+    record = {}
+    if step is not None:
+        record["step"] = _int("step", step)
+    converted = _metrics(metrics, "metrics")
+    record["time"] = _time.time()
+    record["metrics"] = converted
+    _write(record)
+
+
+def params(d):
+    """Record hyperparameters; values are converted with str()."""
+    _write({"params": _strings(d, "params")})
+
+
+def tags(d):
+    """Record tags such as the data set or device; values are converted with str()."""
+    _write({"tags": _strings(d, "tags")})
+
+
+def eval(slice, metrics):  # noqa: A001 - name fixed by the lathe contract
+    """Record evaluation metrics for one slice, e.g. ``eval("class=3", {"acc": 0.81})``."""
+    _name("slice", slice)
+    _write({"eval": {"slice": slice, "metrics": _metrics(metrics, "eval metrics")}})
+
+
+def artifact(name, path):
+    """Record a produced file; a relative path is made absolute against the cwd."""
+    _name("artifact name", name)
+    try:
+        p = os.fspath(path)
+    except TypeError:
+        raise TypeError(
+            "artifact path must be a str or os.PathLike, got %s" % type(path).__name__
+        ) from None
+    if isinstance(p, bytes):
+        p = os.fsdecode(p)
+    if not p:
+        raise ValueError("artifact path must not be empty")
+    _write({"artifact": {"name": name, "path": os.path.abspath(p)}})
+
+
+def total(n):
+    """Record the number of steps the job expects to run."""
+    n = _int("total", n)
+    if n < 0:
+        raise ValueError("total must be >= 0, got %d" % n)
+    _write({"total": n})
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _name(what, s):
+    if not isinstance(s, str):
+        raise TypeError("%s must be a str, got %s" % (what, type(s).__name__))
+    if not s:
+        raise ValueError("%s must be a non-empty string" % what)
+
+
+def _int(what, v):
+    if isinstance(v, bool):
+        raise TypeError("%s must be an int, got bool" % what)
+    try:
+        return operator.index(v)  # int, numpy integer, ...
+    except TypeError:
+        pass
+    item = getattr(v, "item", None)  # e.g. a 0-d integer torch tensor
+    if callable(item):
+        try:
+            r = item()
+        except Exception:
+            r = None
+        if isinstance(r, int) and not isinstance(r, bool):
+            return r
+    raise TypeError("%s must be an int, got %s" % (what, type(v).__name__))
+
+
+def _float(what, key, v):
+    if v is None or isinstance(v, (str, bytes, bytearray)):
+        raise TypeError(
+            "%s[%r] must be a number, got %s" % (what, key, type(v).__name__)
+        )
+    try:
+        f = float(v)
+    except Exception:
+        f = None
+        item = getattr(v, "item", None)
+        if callable(item):
+            try:
+                f = float(item())
+            except Exception:
+                f = None
+        if f is None:
+            raise TypeError(
+                "%s[%r] must be a number (int, float or numeric scalar), got %s"
+                % (what, key, type(v).__name__)
+            ) from None
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "Infinity" if f > 0 else "-Infinity"
+    return f
+
+
+def _metrics(m, what):
+    if not isinstance(m, dict):
+        raise TypeError("%s must be a dict, got %s" % (what, type(m).__name__))
+    if not m:
+        raise ValueError("%s must not be empty" % what)
+    out = {}
+    for k, v in m.items():
+        _name("%s name" % what, k)
+        out[k] = _float(what, k, v)
+    return out
+
+
+def _strings(d, what):
+    if not isinstance(d, dict):
+        raise TypeError("%s must be a dict, got %s" % (what, type(d).__name__))
+    out = {}
+    for k, v in d.items():
+        _name("%s name" % what, k)
+        out[k] = str(v)
+    return out
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _write(record):
+    """Append one JSON line; no-op outside lathe. Input is already validated."""
+    path = os.environ.get(_ENV_FILE)
+    if not path:
+        return None
+    line = (json.dumps(record, allow_nan=False) + "\n").encode("utf-8")
+    global _fd, _fd_path, _fd_pid
+    with _lock:
+        pid = os.getpid()
+        if _fd is None or _fd_pid != pid or _fd_path != path:
+            if _fd is not None and _fd_pid == pid:
+                try:
+                    os.close(_fd)
+                except OSError:
+                    pass
+            # A descriptor inherited from another pid is left alone: it is
+            # that process's to close.
+            _fd = None
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+            _fd = os.open(path, flags, 0o644)
+            _fd_path, _fd_pid = path, pid
+        view = memoryview(line)
+        while view:  # one write in practice; loop only on a short write
+            n = os.write(_fd, view)
+            view = view[n:]
+    return None

@@ -1,0 +1,40 @@
+// Package store keeps lathe's experiments, runs and metric series in one bbolt
+// file (lathe.db). It knows nothing of jobs, processes or screens: the engine
+// tells it what to record.
+//
+// # Schema (version 1)
+//
+// Every bucket is top-level. Keys scanned in order are big-endian integers or
+// fixed-width strings; records are JSON unless said otherwise.
+//
+//	meta         "schema"  → uint32 BE schema version (1)
+//	             "created" → RFC 3339 time the file was made
+//	experiments  name → Experiment
+//	runs         run id (12 lowercase hex characters) → Run
+//	run_names    name 0x00 run id → empty (resolves a run by name; names may repeat)
+//	runs_by_time created (int64 BE unix nanoseconds) run id → empty (newest-first listing)
+//	summaries    run id → map metric name → Summary (last, min, max, count, last step,
+//	             and where the series lives), so listing and sorting runs never
+//	             opens a series
+//	series       run id (12) metric id (uint32 BE) chunk number (uint32 BE) → chunk
+//	             (package store/series: Gorilla-style delta-of-delta steps and
+//	             times, XOR values, a summary in its header)
+//	tails        run id (12) source (1 byte) → TailState: the byte offset of a job's
+//	             file read so far, written in the same transaction as the points
+//	             read from it, so a crash neither loses nor repeats a point
+//	pending_env  run id → the full environment of a queued run (JSON list), kept
+//	             only until the job starts: the run's spec.json and Run record hold
+//	             the redacted copy
+//
+// The last chunk of each series is open: the writer keeps its encoder in memory
+// and rewrites only that chunk at each commit; a chunk is sealed at
+// ChunkPoints points and a new one begun.
+//
+// # Writing
+//
+// All writes go through one writer goroutine (DB.Update) that groups whatever
+// arrives together into one bbolt transaction: a hundred jobs logging at once
+// cost one fsync, not a hundred. A function given to Update may run twice (when
+// another function of its group fails, the group is rolled back and each is
+// retried alone), so it must only touch the transaction.
+package store

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// bbolt's meta page, as laid out on disk (little-endian, after a 16-byte page
+// header): magic, version, page size, flags, root bucket (16 bytes),
+// freelist page, high-water page id, transaction id, checksum of what
+// precedes it.
+const (
+	boltMagic       = 0xED0CDAED
+	boltPageHeader  = 16
+	metaPageSizeOff = 8
+	metaPgidOff     = 40
+	metaTxidOff     = 48
+	metaChecksumOff = 56
+	metaLen         = 64
+)
+
+// precheck refuses a file that bbolt would map past its end. bbolt reads
+// pages through mmap, and touching a page beyond the end of a truncated file
+// is a SIGBUS that no recover() can catch; so the length the file claims is
+// checked against its real length before bbolt sees it.
+func precheck(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Size() == 0 {
+		return nil // bbolt initialises an empty file
+	}
+	var best struct {
+		ok         bool
+		txid, need uint64
+	}
+	var pageSize uint64
+	for i := 0; i < 2; i++ {
+		off := int64(0)
+		if i == 1 {
+			if pageSize == 0 {
+				pageSize = 4096
+			}
+			off = int64(pageSize)
+		}
+		var buf [boltPageHeader + metaLen]byte
+		if _, err := f.ReadAt(buf[:], off); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		m := buf[boltPageHeader:]
+		if binary.LittleEndian.Uint32(m) != boltMagic {
+			continue
+		}
+		h := fnv.New64a()
+		h.Write(m[:metaChecksumOff])
+		if h.Sum64() != binary.LittleEndian.Uint64(m[metaChecksumOff:]) {
+			continue
+		}
+		ps := uint64(binary.LittleEndian.Uint32(m[metaPageSizeOff:]))
+		if i == 0 {
+			pageSize = ps
+		}
+		txid := binary.LittleEndian.Uint64(m[metaTxidOff:])
+		if !best.ok || txid > best.txid {
+			best.ok, best.txid = true, txid
+			best.need = binary.LittleEndian.Uint64(m[metaPgidOff:]) * ps
+		}
+	}
+	if !best.ok {
+		return fmt.Errorf("%w: %s is not a lathe store (no valid header)", ErrDamaged, path)
+	}
+	if uint64(fi.Size()) < best.need {
+		return fmt.Errorf("%w: %s is truncated (%d bytes, it should hold at least %d); restore it from a backup", ErrDamaged, path, fi.Size(), best.need)
+	}
+	return nil
+}

@@ -1,0 +1,208 @@
+package store
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"lathe/engine/metricline"
+)
+
+// Status is where a run is in its life.
+type Status string
+
+// The states of a run. A run ends in exactly one of the last four.
+const (
+	Queued    Status = "queued"
+	Running   Status = "running"
+	Succeeded Status = "succeeded"
+	Failed    Status = "failed"
+	Killed    Status = "killed"
+	Lost      Status = "lost" // its supervisor vanished without an exit record
+)
+
+// Ended reports whether s is a final state.
+func (s Status) Ended() bool {
+	return s == Succeeded || s == Failed || s == Killed || s == Lost
+}
+
+// IDLen is the length of a run id: 12 lowercase hex characters (48 random
+// bits), short enough to type a prefix of, long enough never to collide in
+// one store.
+const IDLen = 12
+
+// NewID returns a fresh random run id.
+func NewID() string {
+	var b [IDLen / 2]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// Git is the code version a run was launched from.
+type Git struct {
+	Commit string `json:"commit"`
+	Dirty  bool   `json:"dirty"`
+}
+
+// Artifact is a file a run declared as an output.
+type Artifact struct {
+	Name string `json:"name"`
+	Path string `json:"path"`
+}
+
+// Run is the record of one run. Handle is owned by the runner that started
+// it and opaque here.
+type Run struct {
+	ID         string                                 `json:"id"`
+	Name       string                                 `json:"name"`
+	Experiment string                                 `json:"experiment"`
+	Status     Status                                 `json:"status"`
+	Reason     string                                 `json:"reason,omitempty"`
+	ExitCode   *int                                   `json:"exit_code"`
+	Signal     string                                 `json:"signal,omitempty"`
+	Command    []string                               `json:"command"`
+	Cwd        string                                 `json:"cwd"`
+	Env        map[string]string                      `json:"env,omitempty"` // redacted
+	Params     map[string]string                      `json:"params"`
+	Tags       map[string]string                      `json:"tags"`
+	Priority   int                                    `json:"priority"`
+	After      string                                 `json:"after,omitempty"`
+	Parse      string                                 `json:"parse,omitempty"`
+	Git        *Git                                   `json:"git"`
+	User       string                                 `json:"user"`
+	Host       string                                 `json:"host"`
+	Dir        string                                 `json:"dir"`
+	Created    time.Time                              `json:"created"`
+	Started    *time.Time                             `json:"started"`
+	Ended      *time.Time                             `json:"ended"`
+	Total      int64                                  `json:"total,omitempty"`
+	Evals      map[string]map[string]metricline.Float `json:"evals,omitempty"`
+	Artifacts  []Artifact                             `json:"artifacts,omitempty"`
+	// KillRequested records that a user asked for the run to stop, so an
+	// exit by signal is "killed", not "failed", even across an engine restart.
+	KillRequested bool   `json:"kill_requested,omitempty"`
+	Handle        []byte `json:"handle,omitempty"`
+}
+
+func timeKey(t time.Time, id string) []byte {
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, 8+IDLen), uint64(t.UnixNano()))
+	return append(k, id...)
+}
+
+func nameKey(name, id string) []byte {
+	return append(append([]byte(name), 0), id...)
+}
+
+// CreateRun records a new run (its ID, Name, Experiment and Created set by
+// the caller) and creates its experiment on first use.
+func (tx *Tx) CreateRun(r *Run) error {
+	if len(r.ID) != IDLen {
+		return fmt.Errorf("%w: run id %q", ErrInvalidInput, r.ID)
+	}
+	if tx.bucket(bucketRuns).Get([]byte(r.ID)) != nil {
+		return fmt.Errorf("%w: run %s exists", ErrInvalidInput, r.ID)
+	}
+	if strings.IndexByte(r.Name, 0) >= 0 {
+		return fmt.Errorf("%w: run name contains a NUL byte", ErrInvalidInput)
+	}
+	if _, err := tx.EnsureExperiment(r.Experiment, r.Created); err != nil {
+		return err
+	}
+	if err := tx.bucket(bucketRunNames).Put(nameKey(r.Name, r.ID), nil); err != nil {
+		return err
+	}
+	if err := tx.bucket(bucketRunsByTime).Put(timeKey(r.Created, r.ID), nil); err != nil {
+		return err
+	}
+	return tx.PutRun(r)
+}
+
+// PutRun writes an existing run's record.
+func (tx *Tx) PutRun(r *Run) error {
+	return tx.putJSON(bucketRuns, []byte(r.ID), r)
+}
+
+// Run reads one run by its exact id.
+func (tx *Tx) Run(id string) (*Run, error) {
+	var r Run
+	if err := tx.getJSON(bucketRuns, []byte(id), &r); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("run %s: %w", id, ErrNotFound)
+		}
+		return nil, err
+	}
+	return &r, nil
+}
+
+// ResolveRun finds the run a user means by ref: an exact id, else a unique
+// name, else a unique id prefix.
+func (tx *Tx) ResolveRun(ref string) (*Run, error) {
+	if ref == "" {
+		return nil, fmt.Errorf("%w: empty run reference", ErrInvalidInput)
+	}
+	if len(ref) == IDLen {
+		if r, err := tx.Run(ref); err == nil || !errors.Is(err, ErrNotFound) {
+			return r, err
+		}
+	}
+	byName := tx.scanPrefix(bucketRunNames, append([]byte(ref), 0), 3)
+	switch {
+	case len(byName) == 1:
+		return tx.Run(string(byName[0][len(ref)+1:]))
+	case len(byName) > 1:
+		return nil, fmt.Errorf("%w: %d runs are named %q; use an id", ErrAmbiguous, len(byName), ref)
+	}
+	byID := tx.scanPrefix(bucketRuns, []byte(ref), 4)
+	switch len(byID) {
+	case 0:
+		return nil, fmt.Errorf("run %q: %w", ref, ErrNotFound)
+	case 1:
+		return tx.Run(string(byID[0]))
+	}
+	ids := make([]string, 0, 3)
+	for _, k := range byID[:min(3, len(byID))] {
+		ids = append(ids, string(k))
+	}
+	return nil, fmt.Errorf("%w: %q is the start of several run ids (%s…); type more of it", ErrAmbiguous, ref, strings.Join(ids, ", "))
+}
+
+// scanPrefix returns up to limit keys of bucket that start with prefix.
+func (tx *Tx) scanPrefix(bucket, prefix []byte, limit int) [][]byte {
+	var keys [][]byte
+	c := tx.bucket(bucket).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(keys) < limit; k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+	}
+	return keys
+}
+
+// Runs lists runs newest first, keeping those keep accepts (all when nil),
+// at most limit of them (all when limit <= 0).
+func (tx *Tx) Runs(keep func(*Run) bool, limit int) ([]*Run, error) {
+	var out []*Run
+	c := tx.bucket(bucketRunsByTime).Cursor()
+	for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+		if len(k) != 8+IDLen {
+			return nil, fmt.Errorf("%w: runs_by_time key of %d bytes", ErrDamaged, len(k))
+		}
+		r, err := tx.Run(string(k[8:]))
+		if err != nil {
+			return nil, err
+		}
+		if keep != nil && !keep(r) {
+			continue
+		}
+		out = append(out, r)
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,284 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the layout this code reads and writes (see doc.go).
+const SchemaVersion = 1
+
+var (
+	bucketMeta        = []byte("meta")
+	bucketExperiments = []byte("experiments")
+	bucketRuns        = []byte("runs")
+	bucketRunNames    = []byte("run_names")
+	bucketRunsByTime  = []byte("runs_by_time")
+	bucketSummaries   = []byte("summaries")
+	bucketSeries      = []byte("series")
+	bucketTails       = []byte("tails")
+	bucketPendingEnv  = []byte("pending_env")
+
+	allBuckets = [][]byte{bucketMeta, bucketExperiments, bucketRuns, bucketRunNames,
+		bucketRunsByTime, bucketSummaries, bucketSeries, bucketTails, bucketPendingEnv}
+
+	keySchema  = []byte("schema")
+	keyCreated = []byte("created")
+)
+
+// DB is an open store. Reads (View) run concurrently; writes (Update) are
+// serialised through one writer goroutine that groups them.
+type DB struct {
+	bolt *bolt.DB
+
+	ops      chan *op
+	stop     chan struct{}
+	stopped  chan struct{}
+	closeMu  sync.Mutex
+	isClosed bool
+
+	// Owned by the writer goroutine: the open (last) chunk of recently
+	// written series, so an append does not decode the chunk again.
+	open *openChunks
+}
+
+type op struct {
+	fn   func(*Tx) error
+	done chan error
+}
+
+// Open opens (creating if needed) the store at path. A file from a newer lathe
+// gives ErrNewerSchema and a damaged one ErrDamaged; neither is written to.
+// When another process holds the file, Open waits up to timeout and then gives
+// ErrLocked.
+func Open(path string, timeout time.Duration) (db *DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	// bbolt validates the meta pages on open, but a damaged file can still
+	// make it panic deeper in; a store must never take the process down.
+	defer recoverDamage(&err)
+	if err := precheck(path); err != nil {
+		return nil, err
+	}
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      timeout,
+		FreelistType: bolt.FreelistMapType,
+	})
+	if err != nil {
+		return nil, translateOpenError(path, err)
+	}
+	if err := bdb.Update(initSchema); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	db = &DB{
+		bolt:    bdb,
+		ops:     make(chan *op, 1024),
+		stop:    make(chan struct{}),
+		stopped: make(chan struct{}),
+		open:    newOpenChunks(),
+	}
+	go db.writer()
+	return db, nil
+}
+
+func translateOpenError(path string, err error) error {
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return fmt.Errorf("%w: %s", ErrLocked, path)
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum),
+		errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrInvalidMapping):
+		return fmt.Errorf("%w: %s: %v", ErrDamaged, path, err)
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
+	return fmt.Errorf("open store %s: %w", path, err)
+}
+
+func initSchema(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta != nil {
+		raw := meta.Get(keySchema)
+		if len(raw) != 4 {
+			return fmt.Errorf("%w: meta bucket has no schema version", ErrDamaged)
+		}
+		if v := binary.BigEndian.Uint32(raw); v > SchemaVersion {
+			return fmt.Errorf("%w (schema %d, this lathe reads up to %d): upgrade lathe", ErrNewerSchema, v, SchemaVersion)
+		}
+	} else {
+		if tx.Bucket(bucketRuns) != nil {
+			return fmt.Errorf("%w: runs without a meta bucket", ErrDamaged)
+		}
+		var err error
+		if meta, err = tx.CreateBucket(bucketMeta); err != nil {
+			return err
+		}
+		if err := meta.Put(keySchema, binary.BigEndian.AppendUint32(nil, SchemaVersion)); err != nil {
+			return err
+		}
+		if err := meta.Put(keyCreated, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
+			return err
+		}
+	}
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Path is the file the store lives in.
+func (db *DB) Path() string { return db.bolt.Path() }
+
+// Close waits for pending writes and closes the file.
+func (db *DB) Close() error {
+	db.closeMu.Lock()
+	if db.isClosed {
+		db.closeMu.Unlock()
+		return nil
+	}
+	db.isClosed = true
+	close(db.stop)
+	db.closeMu.Unlock()
+	<-db.stopped
+	return db.bolt.Close()
+}
+
+// View runs fn in a read-only transaction. Values read from it must be copied
+// before fn returns (the Tx methods do so).
+func (db *DB) View(fn func(*Tx) error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverDamage(&err)
+	return db.bolt.View(func(btx *bolt.Tx) error {
+		return fn(&Tx{btx: btx, db: db})
+	})
+}
+
+// Update runs fn in a write transaction, grouped with whatever other writes
+// arrive at the same time, and returns once that transaction is durable.
+// fn may run more than once (see doc.go).
+func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	o := &op{fn: fn, done: make(chan error, 1)}
+	db.closeMu.Lock()
+	if db.isClosed {
+		db.closeMu.Unlock()
+		return ErrClosed
+	}
+	select {
+	case db.ops <- o:
+	case <-ctx.Done():
+		db.closeMu.Unlock()
+		return ctx.Err()
+	}
+	db.closeMu.Unlock()
+	// Once queued, the op runs whatever ctx does: the caller may stop
+	// waiting, but the write is not taken back.
+	select {
+	case err := <-o.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// maxGroup bounds how many functions share one transaction, so one commit
+// does not grow without limit under a flood of writes.
+const maxGroup = 512
+
+func (db *DB) writer() {
+	defer close(db.stopped)
+	group := make([]*op, 0, maxGroup)
+	for {
+		select {
+		case o := <-db.ops:
+			group = append(group[:0], o)
+		case <-db.stop:
+			// Drain what was queued before Close.
+			for {
+				select {
+				case o := <-db.ops:
+					db.commit([]*op{o})
+				default:
+					return
+				}
+			}
+		}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case o := <-db.ops:
+				group = append(group, o)
+			default:
+				break more
+			}
+		}
+		db.commit(group)
+	}
+}
+
+// commit runs a group in one transaction. If any function fails, the group
+// is rolled back and each function is retried alone, so one bad write does not
+// fail its neighbours.
+func (db *DB) commit(group []*op) {
+	err := db.run(group)
+	if err == nil {
+		for _, o := range group {
+			o.done <- nil
+		}
+		return
+	}
+	if len(group) == 1 {
+		group[0].done <- err
+		return
+	}
+	for _, o := range group {
+		o.done <- db.run([]*op{o})
+	}
+}
+
+func (db *DB) run(group []*op) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverDamage(&err)
+	var after []func()
+	err = db.bolt.Update(func(btx *bolt.Tx) error {
+		tx := &Tx{btx: btx, db: db, writable: true}
+		for _, o := range group {
+			if err := o.fn(tx); err != nil {
+				return err
+			}
+		}
+		if err := tx.flush(); err != nil {
+			return err
+		}
+		after = tx.onCommit
+		return nil
+	})
+	if err != nil {
+		// The in-memory open chunks may hold points of the rolled-back
+		// transaction: forget them, they are reloaded from the file.
+		db.open.reset()
+		return err
+	}
+	for _, f := range after {
+		f()
+	}
+	return nil
+}
+
+// recoverDamage turns a panic inside bbolt (a damaged page) into an error.
+// Callers also set debug.SetPanicOnFault, so a fault on a bad page of the
+// mapped file panics instead of killing the process.
+func recoverDamage(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: %v", ErrDamaged, r)
+	}
+}
