@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,15 +19,19 @@ import (
 
 func TestMain(m *testing.M) {
 	// The test binary is also the shim of the jobs the tests start.
-	if os.Getenv("LATHE_TEST_SHIM") == "1" {
-		os.Exit(local.RunShim(os.Args[len(os.Args)-1]))
+	if os.Getenv("LATHE_TEST_SHIM") == "1" && len(os.Args) == 3 && os.Args[1] == "shim" {
+		os.Exit(local.RunShim(os.Args[2]))
+	}
+	// And the job of the ingestion benchmark.
+	if steps, err := strconv.Atoi(os.Getenv("LATHE_TEST_SYNTH")); err == nil {
+		os.Exit(synthJob(steps))
 	}
 	os.Exit(m.Run())
 }
 
 // options for an engine on a fresh data directory whose shims are this test
 // binary.
-func testOptions(t *testing.T, home string, tune func(*config.Config)) Options {
+func testOptions(t testing.TB, home string, tune func(*config.Config)) Options {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Jobs.KillGrace = config.Duration(500 * time.Millisecond)

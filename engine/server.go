@@ -285,6 +285,9 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 // ServeEngine runs an engine and its socket until ctx ends or a client asks it to
 // stop. Jobs keep running after it returns.
 func ServeEngine(ctx context.Context, opts Options) error {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
 	sock, fallback := opts.Paths.Socket()
 	opts.Socket = sock
 	e, err := Open(opts)

@@ -58,7 +58,10 @@ func (e *Engine) launch(id string) bool {
 	now := time.Now().UTC()
 	var r *store.Run
 	var env []string
-	err := e.db.Update(e.ctx, func(tx *store.Tx) error {
+	// A launch, once begun, completes even if the engine is stopping: the
+	// job it starts must be recorded to be adopted later.
+	bg := context.Background()
+	err := e.db.Update(bg, func(tx *store.Tx) error {
 		var err error
 		if r, err = tx.Run(id); err != nil {
 			return err
@@ -89,7 +92,7 @@ func (e *Engine) launch(id string) bool {
 		"PYTHONUNBUFFERED=1", // so a Python job's output reaches output.log as it prints
 	)
 	env = append(env, e.opts.ShimEnv...)
-	ctx, cancel := context.WithTimeout(e.ctx, launchTimeout)
+	ctx, cancel := context.WithTimeout(bg, launchTimeout)
 	j, err := local.Launch(ctx, e.opts.Exe, dir, env)
 	cancel()
 	if err != nil {
@@ -98,7 +101,7 @@ func (e *Engine) launch(id string) bool {
 		return false
 	}
 	h := j.Handle()
-	err = e.db.Update(e.ctx, func(tx *store.Tx) error {
+	err = e.db.Update(bg, func(tx *store.Tx) error {
 		r, err := tx.Run(id)
 		if err != nil {
 			return err

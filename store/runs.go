@@ -64,7 +64,7 @@ type Run struct {
 	Name       string                                 `json:"name"`
 	Experiment string                                 `json:"experiment"`
 	Status     Status                                 `json:"status"`
-	Reason     string                                 `json:"reason,omitempty"`
+	Reason     string                                 `json:"reason"`
 	ExitCode   *int                                   `json:"exit_code"`
 	Signal     string                                 `json:"signal,omitempty"`
 	Command    []string                               `json:"command"`

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -30,22 +31,26 @@ func newPsCmd() *cobra.Command {
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), runs)
 			}
-			if len(runs) == 0 {
-				fmt.Fprintln(cmd.OutOrStdout(), "no jobs queued or running")
-				return nil
-			}
-			now := time.Now()
-			tw := newTable(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tELAPSED\tPROGRESS\tCOMMAND\tREASON")
-			for _, r := range runs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, r.Status,
-					runDuration(r, now), progress(r), clip(strings.Join(r.Command, " "), 40), r.Waiting)
-			}
-			return tw.Flush()
+			return printPs(cmd.OutOrStdout(), runs, time.Now())
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	return cmd
+}
+
+// printPs writes the table of queued and running jobs.
+func printPs(w io.Writer, runs []engine.Run, now time.Time) error {
+	if len(runs) == 0 {
+		fmt.Fprintln(w, "no jobs queued or running")
+		return nil
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tELAPSED\tPROGRESS\tLAST\tWAITING FOR")
+	for _, r := range runs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, r.Status,
+			runDuration(r, now), progress(r), clip(lastValues(r), 36), r.Waiting)
+	}
+	return tw.Flush()
 }
 
 // progress is the last step against the total the job announced.

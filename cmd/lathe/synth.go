@@ -103,12 +103,16 @@ func newSynthCmd() *cobra.Command {
 	return cmd
 }
 
-// synthValue is a plausible curve: losses fall, accuracies rise, with noise.
+// synthValue is a plausible curve: losses fall, accuracies rise, learning
+// rates follow a cosine schedule, with noise.
 func synthValue(name string, i, step, steps int, rng *rand.Rand) float64 {
 	x := float64(step) / float64(max(steps, 1))
 	noise := rng.NormFloat64() * 0.02
-	if strings.Contains(name, "acc") {
+	switch {
+	case strings.Contains(name, "acc") || strings.Contains(name, "top"):
 		return math.Min(1, 1-0.9*math.Exp(-4*x)+noise)
+	case name == "lr" || strings.HasSuffix(name, "_lr"):
+		return 0.1 * 0.5 * (1 + math.Cos(math.Pi*x))
 	}
 	return (2.5+float64(i)*0.3)*math.Exp(-3*x) + 0.05 + math.Abs(noise)
 }

@@ -63,6 +63,10 @@ var (
 // is wrong (one line, fit to show a user, e.g. `metric "loss": value is a
 // boolean`, `not a JSON object`, `step 12.5 is not an integer`); it never
 // includes the whole line.
+//
+// On error the Record is zero: a line counts whole or not at all. Syntax
+// errors give a byte offset into line. The Record never refers to line's
+// memory, so the caller may reuse its read buffer.
 func ParseLine(line []byte) (Record, error) {
 	rec, _, err := parseLine(line)
 	return rec, err

@@ -118,8 +118,8 @@ def artifact(name, path):
 def total(n):
     """Record the number of steps the job expects to run."""
     n = _int("total", n)
-    if n < 0:
-        raise ValueError("total must be >= 0, got %d" % n)
+    if n < 1:
+        raise ValueError("total must be >= 1, got %d" % n)
     _write({"total": n})
 
 
@@ -131,6 +131,12 @@ def _name(what, s):
         raise TypeError("%s must be a str, got %s" % (what, type(s).__name__))
     if not s:
         raise ValueError("%s must be a non-empty string" % what)
+    # The engine refuses a whole line over a bad name: refuse it here, where
+    # the caller sees why.
+    if len(s.encode("utf-8", "surrogatepass")) > 250:
+        raise ValueError("%s %r is longer than 250 bytes" % (what, s[:40] + "..."))
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in s):
+        raise ValueError("%s %r contains control characters" % (what, s))
 
 
 def _int(what, v):

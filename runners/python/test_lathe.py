@@ -251,6 +251,12 @@ class BadInput(Base):
     def test_bad_total(self):
         self.assertRejects(TypeError, lathe.total, 1.5)
         self.assertRejects(ValueError, lathe.total, -1)
+        self.assertRejects(ValueError, lathe.total, 0)
+
+    def test_names_the_engine_would_refuse(self):
+        self.assertRejects(ValueError, lathe.log, {"x" * 251: 1.0})
+        self.assertRejects(ValueError, lathe.log, {"a\nb": 1.0})
+        self.assertRejects(ValueError, lathe.params, {"tab\there": 1})
 
     def test_bad_input_raises_outside_lathe_too(self):
         with mock.patch.dict(os.environ, {"LATHE_METRICS_FILE": ""}):

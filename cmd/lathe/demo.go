@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"lathe/engine"
+	"lathe/store"
+)
+
+// demoRun is one job of the demo.
+type demoRun struct {
+	name, exp string
+	after     string
+	parse     string
+	params    map[string]string
+	command   []string
+}
+
+// demoRuns is the demo's scene: jobs with live curves, one queued behind
+// another, one finished, one failed, a stdout-only script read with --parse
+// kv, and the real PyTorch example when torch is installed.
+func demoRuns(exe string) []demoRun {
+	synth := func(args ...string) []string { return append([]string{exe, "synth"}, args...) }
+	runs := []demoRun{
+		{name: "bert-finetune", exp: "nlp", params: map[string]string{"lr": "3e-5", "epochs": "3"},
+			command: synth("--steps", "300", "--metrics", "loss,acc", "--seed", "4")},
+		{name: "bert-diverged", exp: "nlp", params: map[string]string{"lr": "1e-2"},
+			command: synth("--steps", "60", "--rate", "100", "--metrics", "loss", "--exit", "1")},
+		{name: "resnet-baseline", exp: "vision", params: map[string]string{"lr": "0.1", "batch": "256"},
+			command: synth("--steps", "3000", "--rate", "10", "--metrics", "loss,acc,lr", "--seed", "1")},
+		{name: "resnet-lr-0.3", exp: "vision", params: map[string]string{"lr": "0.3", "batch": "256"},
+			command: synth("--steps", "3000", "--rate", "12", "--metrics", "loss,acc,lr", "--seed", "2")},
+		{name: "vit-small", exp: "vision", params: map[string]string{"lr": "3e-4", "patch": "16"},
+			command: synth("--steps", "2000", "--rate", "8", "--metrics", "train_loss,val_loss,val_acc", "--seed", "3")},
+		{name: "resnet-eval", exp: "vision", after: "resnet-baseline",
+			command: synth("--steps", "100", "--metrics", "top1,top5")},
+		{name: "legacy-script", exp: "nlp", parse: "kv",
+			command: []string{"/bin/sh", "-c", `i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo "epoch $i loss=$(awk "BEGIN{print 3/($i+1)}") lr=0.001"; sleep 0.5; done`}},
+	}
+	if py, script := torchExample(); py != "" {
+		runs = append(runs, demoRun{name: "digits-mlp", exp: "digits", params: map[string]string{"source": "runners/examples"},
+			command: []string{py, script, "--epochs", "30"}})
+	}
+	return runs
+}
+
+// torchExample finds the PyTorch example and a Python that can run it.
+func torchExample() (python, script string) {
+	script, err := filepath.Abs(filepath.Join("runners", "examples", "train_digits.py"))
+	if err != nil {
+		return "", ""
+	}
+	if _, err := os.Stat(script); err != nil {
+		return "", ""
+	}
+	for _, py := range []string{"/usr/bin/python3", "python3"} {
+		if exec.Command(py, "-c", "import torch, sklearn").Run() == nil {
+			return py, script
+		}
+	}
+	return "", ""
+}
+
+// demoHome is the demo's own data directory: never the user's.
+func demoHome() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "lathe-demo")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".local", "share", "lathe-demo")
+}
+
+func newDemoCmd() *cobra.Command {
+	var (
+		keep     bool
+		duration time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Start a demo: live jobs in a data directory of their own",
+		Long: `Start a demo in its own data directory (never yours): an engine and real jobs
+with live metrics, one queued behind another, one finished, one failed.
+It shows the jobs as they go until ctrl-c, then stops the demo's jobs and
+engine; --keep leaves them running to explore with the other commands.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			w := cmd.OutOrStdout()
+			p, err := engine.NewPaths(demoHome())
+			if err != nil {
+				return err
+			}
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			if err := resetDemo(ctx, p, exe); err != nil {
+				return err
+			}
+			c, err := engine.Connect(ctx, p, exe, true)
+			if err != nil {
+				return err
+			}
+			cwd, _ := os.Getwd()
+			for _, d := range demoRuns(exe) {
+				_, err := c.Submit(ctx, engine.SubmitRequest{
+					Name: d.name, Experiment: d.exp, After: d.after, Parse: d.parse,
+					Params: d.params, Command: d.command, Cwd: cwd, Env: os.Environ(),
+				})
+				if err != nil {
+					return fmt.Errorf("demo run %s: %w", d.name, err)
+				}
+			}
+			fmt.Fprintf(w, "lathe demo: %d jobs in %s (the demo's own data, not yours)\n\n", len(demoRuns(exe)), p.Home)
+			fmt.Fprintf(w, "Explore it from another terminal:\n"+
+				"  export LATHE_HOME=%s\n"+
+				"  lathe ps                          queued and running jobs, and what they wait for\n"+
+				"  lathe runs                        every run with its last metric values\n"+
+				"  lathe show resnet-baseline        one run: command, git, params, metric summaries\n"+
+				"  lathe logs -f legacy-script       follow a job's output\n"+
+				"  lathe metrics bert-finetune loss  every point of a metric (--json for scripts)\n"+
+				"  lathe kill resnet-lr-0.3          stop a job and its whole process tree\n"+
+				"  lathe engine stop                 jobs keep running; the next command restarts it\n\n", p.Home)
+			if !keep || duration > 0 {
+				defer stopDemo(p, exe, keep, w)
+			}
+			return followDemo(ctx, c, w, duration)
+		},
+	}
+	cmd.Flags().BoolVar(&keep, "keep", false, "leave the demo's engine and jobs running when the demo ends")
+	cmd.Flags().DurationVar(&duration, "duration", 0, "end the demo after this long (default: at ctrl-c)")
+	return cmd
+}
+
+// followDemo shows the jobs as they go until ctx ends or duration passes.
+func followDemo(ctx context.Context, c *engine.Client, w io.Writer, duration time.Duration) error {
+	if duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, duration)
+		defer cancel()
+	}
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		tty = term.IsTerminal(int(f.Fd()))
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		runs, err := c.Runs(ctx, engine.RunQuery{})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if tty {
+			fmt.Fprint(w, "\x1b[H\x1b[2J") // redraw in place
+			fmt.Fprintln(w, "lathe demo: ctrl-c ends it (the jobs stop unless --keep)")
+		}
+		if err := printDemo(w, runs); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func printDemo(w io.Writer, runs []engine.Run) error {
+	now := time.Now()
+	tw := newTable(w)
+	fmt.Fprintln(tw, "NAME\tEXPERIMENT\tSTATUS\tELAPSED\tPROGRESS\tLAST\tNOTE")
+	for _, r := range runs {
+		note := r.Waiting
+		if note == "" {
+			note = r.Reason
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Experiment, statusText(r),
+			runDuration(r, now), progress(r), clip(lastValues(r), 40), clip(note, 50))
+	}
+	fmt.Fprintln(tw)
+	return tw.Flush()
+}
+
+// resetDemo stops what an earlier demo left and starts the folder over.
+func resetDemo(ctx context.Context, p engine.Paths, exe string) error {
+	if _, err := os.Stat(p.Home); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	stopDemo(p, exe, false, io.Discard)
+	return os.RemoveAll(p.Home)
+}
+
+// stopDemo kills the demo's jobs (unless keep) and stops its engine.
+func stopDemo(p engine.Paths, exe string, keep bool, w io.Writer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := engine.Connect(ctx, p, exe, !keep)
+	if err != nil {
+		return
+	}
+	if keep {
+		fmt.Fprintf(w, "the demo goes on in %s: export LATHE_HOME=%s\n", p.Home, p.Home)
+		return
+	}
+	runs, _ := c.Runs(ctx, engine.RunQuery{Statuses: []store.Status{store.Queued, store.Running}})
+	for _, r := range runs {
+		c.Kill(ctx, r.ID, true)
+	}
+	for _, r := range runs {
+		c.Wait(ctx, r.ID)
+	}
+	s, err := c.Status(ctx)
+	if err == nil && c.Shutdown(ctx) == nil {
+		waitGone(ctx, s.PID, 15*time.Second)
+	}
+	fmt.Fprintf(w, "demo stopped: %d jobs killed, engine stopped (pid %s)\n", len(runs), strconv.Itoa(s.PID))
+}

@@ -1,0 +1,99 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"lathe/store"
+)
+
+// synthJob is the body of a benchmark job (the test binary started with
+// LATHE_TEST_SYNTH=steps): it writes steps lines of 10 metrics as fast as it
+// can, as a training job logging in a tight loop would.
+func synthJob(steps int) int {
+	f, err := os.OpenFile(os.Getenv("LATHE_METRICS_FILE"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	w := bufio.NewWriterSize(f, 1<<16)
+	now := float64(time.Now().UnixMicro()) / 1e6
+	v := 2.5
+	for step := 1; step <= steps; step++ {
+		v = v*0.9995 + 0.0001*float64(step%7)
+		fmt.Fprintf(w, `{"step":%d,"time":%.3f,"metrics":{"loss":%g,"acc":%g,"lr":%g,"grad_norm":%g,"m4":%g,"m5":%g,"m6":%g,"m7":%g,"m8":%g,"m9":%g}}`+"\n",
+			step, now+float64(step)*0.01, v, 1-v/3, 0.001, v*2, v+1, v+2, v+3, v+4, v+5, v+6)
+	}
+	if err := w.Flush(); err != nil {
+		return 1
+	}
+	return 0
+}
+
+// BenchmarkIngest100Jobs measures ingestion through the engine: 100 jobs
+// write their metrics files at once and the engine stores every point.
+// Reported: points stored a second, from the first submit until every point
+// of every run is stored. LATHE_BENCH_STEPS sets the steps a job (default
+// 2000: 2 000 000 points in all).
+func BenchmarkIngest100Jobs(b *testing.B) {
+	steps := 2000
+	if s, err := strconv.Atoi(os.Getenv("LATHE_BENCH_STEPS")); err == nil && s > 0 {
+		steps = s
+	}
+	const jobs, metrics = 100, 10
+	for range b.N {
+		b.StopTimer()
+		opts := testOptions(b, b.TempDir(), nil)
+		opts.ShimEnv = append(opts.ShimEnv, "LATHE_TEST_SYNTH="+strconv.Itoa(steps))
+		e, err := Open(opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		cwd := b.TempDir()
+		b.StartTimer()
+		start := time.Now()
+		ids := make([]string, jobs)
+		for i := range ids {
+			r, err := e.Submit(ctx, SubmitRequest{Command: []string{os.Args[0]}, Cwd: cwd, Env: os.Environ()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids[i] = r.ID
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var stored int64
+		for _, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := e.Wait(ctx, id)
+				if err != nil || r.Status != store.Succeeded {
+					b.Errorf("run %s: %s %s %v", id, r.Status, r.Reason, err)
+					return
+				}
+				mu.Lock()
+				for _, m := range r.Metrics {
+					stored += m.Count
+				}
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		b.StopTimer()
+		if want := int64(jobs * steps * metrics); stored != want {
+			b.Fatalf("%d points stored, want %d", stored, want)
+		}
+		b.ReportMetric(float64(stored)/elapsed.Seconds(), "points/s")
+		b.ReportMetric(float64(stored), "points")
+		e.Close()
+	}
+}

@@ -1,0 +1,190 @@
+package ingest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"lathe/store"
+)
+
+func appendFile(t *testing.T, path, s string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func read(t *testing.T, tl *Tailer, final bool) *Batch {
+	t.Helper()
+	b, _, err := tl.Read(final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestPartialLinesWaitForTheirEnd(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "metrics.jsonl")
+	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, false)
+	defer tl.Close()
+	if b := read(t, tl, false); b != nil {
+		t.Fatalf("missing file gave %+v", b)
+	}
+	appendFile(t, path, `{"step": 1, "metrics": {"loss": 1}}`+"\n"+`{"step": 2, "metr`)
+	b := read(t, tl, false)
+	if b == nil || b.Points != 1 || b.Tail.Offset != 36 {
+		t.Fatalf("first read: %+v", b)
+	}
+	if b := read(t, tl, false); b != nil {
+		t.Fatalf("a partial line was read: %+v", b)
+	}
+	appendFile(t, path, `ics": {"loss": 2}}`)
+	if b := read(t, tl, false); b != nil {
+		t.Fatalf("a line without its newline was read before the end: %+v", b)
+	}
+	b = read(t, tl, true)
+	if b == nil || b.Points != 1 || b.Metrics["loss"][0].Step != 2 {
+		t.Fatalf("final read: %+v", b)
+	}
+	fi, _ := os.Stat(path)
+	if b.Tail.Offset != fi.Size() {
+		t.Fatalf("offset %d, file %d", b.Tail.Offset, fi.Size())
+	}
+}
+
+// Restarting from a stored state reads on from there: what was stored is not
+// read again, what was not is.
+func TestResumeFromStoredState(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "metrics.jsonl")
+	for i := 1; i <= 10; i++ {
+		appendFile(t, path, fmt.Sprintf(`{"metrics": {"x": %d}}`+"\n", i))
+	}
+	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, false)
+	b := read(t, tl, false)
+	stored := b.Tail
+	tl.Close()
+	if stored.NextStep != 10 || b.Metrics["x"][9].Step != 9 {
+		t.Fatalf("automatic steps: next %d, last %+v", stored.NextStep, b.Metrics["x"][9])
+	}
+	// Points read but not stored (a crash): the next tailer starts at the
+	// stored state and yields only what follows it.
+	for i := 11; i <= 12; i++ {
+		appendFile(t, path, fmt.Sprintf(`{"metrics": {"x": %d}}`+"\n", i))
+	}
+	lost := NewTailer(path, store.SourceMetrics, stored, false)
+	read(t, lost, false)
+	lost.Close()
+	again := NewTailer(path, store.SourceMetrics, stored, false)
+	defer again.Close()
+	b = read(t, again, false)
+	if b.Points != 2 || b.Metrics["x"][0].Value != 11 || b.Metrics["x"][0].Step != 10 {
+		t.Fatalf("resumed batch %+v", b.Metrics)
+	}
+}
+
+func TestInvalidAndOverlongLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "metrics.jsonl")
+	long := `{"metrics": {"x": 1}, "pad": "` + strings.Repeat("a", MaxLine+10) + `"}`
+	appendFile(t, path, "garbage\n\n"+long+"\n"+`{"metrics": {"x": 2}}`+"\n"+`{"metrics": {"x": true}}`+"\n")
+	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, false)
+	defer tl.Close()
+	var points, invalid int64
+	var first string
+	for {
+		b, more, err := tl.Read(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b == nil {
+			break
+		}
+		points += int64(b.Points)
+		invalid, first = b.Tail.Invalid, b.Tail.FirstInvalid
+		if !more {
+			break
+		}
+	}
+	if points != 1 || invalid != 3 || !strings.HasSuffix(first, ": garbage") {
+		t.Fatalf("points %d invalid %d first %q", points, invalid, first)
+	}
+}
+
+// A line longer than one read is cut once, and the line after it counts,
+// even when the engine restarts while throwing the long line away.
+func TestOverlongLineAcrossReadsAndRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "metrics.jsonl")
+	appendFile(t, path, strings.Repeat("b", readSize+MaxLine))
+	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, false)
+	b := read(t, tl, false)
+	if b == nil || b.Tail.Invalid != 1 || !b.Tail.Skipping {
+		t.Fatalf("first read %+v", b)
+	}
+	stored := b.Tail
+	tl.Close()
+	tl = NewTailer(path, store.SourceMetrics, stored, false)
+	defer tl.Close()
+	appendFile(t, path, "bbbb\n"+`{"metrics": {"x": 3}}`+"\n")
+	var got []float64
+	for {
+		b, more, err := tl.Read(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b == nil {
+			break
+		}
+		for _, p := range b.Metrics["x"] {
+			got = append(got, p.Value)
+		}
+		stored = b.Tail
+		if !more {
+			break
+		}
+	}
+	if len(got) != 1 || got[0] != 3 || stored.Invalid != 1 || stored.Skipping {
+		t.Fatalf("after the long line: %v, state %+v", got, stored)
+	}
+}
+
+func TestOutputLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "output.log")
+	appendFile(t, path, "Epoch 1: loss=0.5 acc=0.9\n{\"metrics\": {\"loss\": 0.4}}\n{\"metrics\": {\"loss\": [1]}}\nplain text\n")
+	for _, kv := range []bool{false, true} {
+		tl := NewTailer(path, store.SourceOutput, store.TailState{}, kv)
+		tl.now = func() time.Time { return time.Unix(100, 0) }
+		b := read(t, tl, false)
+		tl.Close()
+		want := 1
+		if kv {
+			want = 3
+		}
+		if b.Points != want || b.Tail.Invalid != 1 || b.Metrics["loss"][0].Time != 100_000_000 {
+			t.Errorf("kv=%v: %d points, %d invalid, %+v", kv, b.Points, b.Tail.Invalid, b.Metrics)
+		}
+	}
+}
+
+func TestRecordFieldsGathered(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "metrics.jsonl")
+	appendFile(t, path, `{"params": {"lr": 0.1}}
+{"tags": {"a": "b"}}
+{"eval": {"slice": "s", "metrics": {"acc": 0.5}}}
+{"artifact": {"name": "m", "path": "/m.pt"}}
+{"total": 9}
+`)
+	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, false)
+	defer tl.Close()
+	b := read(t, tl, false)
+	if b.Params["lr"] != "0.1" || b.Tags["a"] != "b" || b.Evals["s"]["acc"] != 0.5 || b.Artifacts[0].Path != "/m.pt" || b.Total != 9 || b.Empty() {
+		t.Fatalf("%+v", b)
+	}
+}

@@ -1,0 +1,278 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"lathe/runners/local"
+	"lathe/store"
+)
+
+// A job goes on while no engine runs; the next engine adopts it and stores
+// every point once.
+func TestReadoptAfterClose(t *testing.T) {
+	home := t.TempDir()
+	gate := filepath.Join(t.TempDir(), "gate")
+	e := openEngine(t, home, nil)
+	script := fmt.Sprintf(`i=0
+while [ ! -e %s ]; do i=$((i+1)); echo "{\"step\": $i, \"metrics\": {\"x\": $i}}" >> $LATHE_METRICS_FILE; sleep 0.01; done
+echo "{\"step\": 1000000, \"metrics\": {\"x\": -1}}" >> $LATHE_METRICS_FILE`, gate)
+	r := submit(t, e, SubmitRequest{Command: sh(script)})
+	waitStatus(t, e, r.ID, store.Running)
+	time.Sleep(200 * time.Millisecond)
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h, err := local.ReadHandle(filepath.Join(home, "runs", r.ID))
+	if err != nil || !local.Alive(h.JobPID, h.JobStart) {
+		t.Fatalf("the job did not outlive the engine: %v", err)
+	}
+	time.Sleep(200 * time.Millisecond)
+
+	e = openEngine(t, home, nil)
+	t.Cleanup(func() { killAll(t, e); e.Close() })
+	got, err := e.Run(ctxT(t), r.ID)
+	if err != nil || got.Status != store.Running {
+		t.Fatalf("after restart: %v %v", got.Status, err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	os.WriteFile(gate, nil, 0o644)
+	got = wait(t, e, r.ID)
+	if got.Status != store.Succeeded {
+		t.Fatalf("ended %s %q", got.Status, got.Reason)
+	}
+	checkSeries(t, e, r.ID)
+}
+
+// checkSeries verifies that metric x holds 1, 2, … n once each, then -1.
+func checkSeries(t *testing.T, svc Service, id string) {
+	t.Helper()
+	pts, err := svc.Metric(ctxT(t), id, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) < 2 {
+		t.Fatalf("only %d points", len(pts))
+	}
+	for i, p := range pts[:len(pts)-1] {
+		if p.Step != int64(i+1) || float64(p.Value) != float64(i+1) {
+			t.Fatalf("point %d is step %d value %v: lost or repeated", i, p.Step, p.Value)
+		}
+	}
+	if last := pts[len(pts)-1]; last.Step != 1_000_000 {
+		t.Fatalf("last point %+v", last)
+	}
+}
+
+// A job that ends while no engine runs is settled by the next engine from
+// its exit record, with the points written after the engine stopped.
+func TestJobEndedWhileEngineDown(t *testing.T) {
+	home := t.TempDir()
+	gate := filepath.Join(t.TempDir(), "gate")
+	e := openEngine(t, home, nil)
+	r := submit(t, e, SubmitRequest{Command: sh(fmt.Sprintf(`while [ ! -e %s ]; do sleep 0.01; done
+echo '{"step": 1000000, "metrics": {"x": -1}}' >> $LATHE_METRICS_FILE
+exit 4`, gate))})
+	waitHandle(t, filepath.Join(home, "runs", r.ID))
+	e.Close()
+	os.WriteFile(gate, nil, 0o644)
+	waitFor(t, func() bool { _, err := local.ReadExit(filepath.Join(home, "runs", r.ID)); return err == nil })
+
+	e = openEngine(t, home, nil)
+	defer e.Close()
+	got := wait(t, e, r.ID)
+	if got.Status != store.Failed || *got.ExitCode != 4 || got.Metrics["x"].Count != 1 {
+		t.Fatalf("settled as %s code %v metrics %+v", got.Status, got.ExitCode, got.Metrics)
+	}
+}
+
+// A run whose recorded shim pid now belongs to another process (same pid,
+// other start time) is not adopted: it is lost.
+func TestRecycledPIDNotAdopted(t *testing.T) {
+	home := t.TempDir()
+	e := openEngine(t, home, nil)
+	r := submit(t, e, SubmitRequest{Command: sh("exit 0")})
+	wait(t, e, r.ID)
+	// Make the finished run look as if it were still running under a shim
+	// whose pid is now this test process (alive, but started at another time).
+	self, err := local.StartTime(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := local.Handle{ShimPID: os.Getpid(), ShimStart: self + 1, JobPID: os.Getpid(), JobStart: self + 1}
+	dir := filepath.Join(home, "runs", r.ID)
+	os.Remove(filepath.Join(dir, "exit.json"))
+	e.db.Update(context.Background(), func(tx *store.Tx) error {
+		rec, _ := tx.Run(r.ID)
+		rec.Status, rec.Ended, rec.ExitCode = store.Running, nil, nil
+		rec.Handle, _ = json.Marshal(fake)
+		return tx.PutRun(rec)
+	})
+	e.Close()
+
+	e = openEngine(t, home, nil)
+	defer e.Close()
+	got := wait(t, e, r.ID)
+	if got.Status != store.Lost || !strings.Contains(got.Reason, "vanished") {
+		t.Fatalf("recycled pid: %s %q", got.Status, got.Reason)
+	}
+	// And this process, which owned the recycled pid, was not signalled.
+}
+
+// When the shim dies without an exit record, the run is lost and what is
+// left of the job is ended.
+func TestShimKilledIsLost(t *testing.T) {
+	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+		r := submit(t, svc, SubmitRequest{Command: sh("while :; do sleep 0.05; done")})
+		h := waitHandle(t, e.runDir(r.ID))
+		syscall.Kill(h.ShimPID, syscall.SIGKILL)
+		got := wait(t, svc, r.ID)
+		if got.Status != store.Lost || !strings.Contains(got.Reason, fmt.Sprint(h.ShimPID)) {
+			t.Fatalf("%s %q", got.Status, got.Reason)
+		}
+		if WaitExitCode(got) == 0 {
+			t.Error("wait exits 0 for a lost run")
+		}
+		waitFor(t, func() bool { return !local.Alive(h.JobPID, h.JobStart) })
+	})
+}
+
+func TestSecondEngineRefused(t *testing.T) {
+	home := t.TempDir()
+	e := openEngine(t, home, nil)
+	defer e.Close()
+	_, err := Open(testOptions(t, home, nil))
+	if !errors.Is(err, ErrEngineBusy) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Fatalf("second engine: %v", err)
+	}
+}
+
+// serveHome runs ServeEngine on home and returns a connected client.
+func serveHome(t *testing.T, home string) *Client {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ServeEngine(ctx, testOptions(t, home, nil)) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	p := Paths{Home: home}
+	sock, _ := p.Socket()
+	c := NewClient(sock)
+	t.Cleanup(c.Close)
+	if err := c.waitReady(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestStaleSocketReplaced(t *testing.T) {
+	home := t.TempDir()
+	sock := filepath.Join(home, "engine.sock")
+	// A socket file nobody listens on, as a SIGKILLed engine leaves.
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.(*net.UnixListener).SetUnlinkOnClose(false)
+	l.Close()
+	if _, err := NewClient(sock).Status(context.Background()); !errors.Is(err, ErrNoEngine) {
+		t.Fatalf("stale socket: %v, want ErrNoEngine", err)
+	}
+	c := serveHome(t, home)
+	s, err := c.Status(context.Background())
+	if err != nil || s.PID != os.Getpid() {
+		t.Fatalf("status %+v %v", s, err)
+	}
+	fi, err := os.Stat(sock)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("socket mode %v %v", fi.Mode(), err)
+	}
+}
+
+func TestSocketFallbackForLongPaths(t *testing.T) {
+	runtime := t.TempDir()
+	t.Setenv("XDG_RUNTIME_DIR", runtime)
+	home := filepath.Join(t.TempDir(), strings.Repeat("very-long-folder-name-", 6))
+	p := Paths{Home: home}
+	sock, fallback := p.Socket()
+	if !fallback || !strings.HasPrefix(sock, runtime) || len(sock) > maxSocketPath {
+		t.Fatalf("socket %s (fallback %v)", sock, fallback)
+	}
+	c := serveHome(t, home)
+	s, err := c.Status(context.Background())
+	if err != nil || s.Socket != sock {
+		t.Fatalf("status %+v %v", s, err)
+	}
+}
+
+func TestAPIVersionMismatch(t *testing.T) {
+	home := t.TempDir()
+	c := serveHome(t, home)
+	// An old client: the engine refuses it and says why.
+	req, _ := http.NewRequest("GET", "http://lathe/v1/status", nil)
+	req.Header.Set(headerAPI, "0")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var we wireError
+	json.NewDecoder(resp.Body).Decode(&we)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPreconditionFailed || we.Code != "api_mismatch" || !strings.Contains(we.Error, "API 1") {
+		t.Fatalf("old client: %d %+v", resp.StatusCode, we)
+	}
+	// An engine of another version: the client refuses it.
+	sock := filepath.Join(t.TempDir(), "other.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(headerAPI, "2")
+		w.Write([]byte("{}"))
+	})}
+	go srv.Serve(l)
+	defer srv.Close()
+	_, err = NewClient(sock).Status(context.Background())
+	if !errors.Is(err, ErrAPIMismatch) || !strings.Contains(err.Error(), "lathe engine stop") {
+		t.Fatalf("newer engine: %v", err)
+	}
+}
+
+func TestPeerCredentialsNameTheUser(t *testing.T) {
+	c := serveHome(t, t.TempDir())
+	r, err := c.Submit(ctxT(t), SubmitRequest{Command: []string{"true"}, Cwd: t.TempDir(), User: "mallory"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.User != currentUser() {
+		t.Fatalf("user %q, want %q from the socket's credentials", r.User, currentUser())
+	}
+	c.Wait(ctxT(t), r.ID)
+}
+
+// waitHandle waits for the shim of a run to record its job.
+func waitHandle(t *testing.T, dir string) local.Handle {
+	t.Helper()
+	var h local.Handle
+	waitFor(t, func() bool {
+		var err error
+		h, err = local.ReadHandle(dir)
+		return err == nil
+	})
+	return h
+}
