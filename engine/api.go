@@ -68,13 +68,9 @@ func (e *Engine) Kill(ctx context.Context, ref string, now bool) (Run, error) {
 	// Held while signalling so a launch in progress finishes first.
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	err = e.db.Update(ctx, func(tx *store.Tx) error {
-		rec, err := tx.Run(r.ID)
-		if err != nil {
-			return err
-		}
+	_, err = e.updateRun(ctx, r.ID, func(_ *store.Tx, rec *store.Run) error {
 		rec.KillRequested = true
-		return tx.PutRun(rec)
+		return nil
 	})
 	if err != nil {
 		return r, translate(err)

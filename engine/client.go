@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -223,20 +224,22 @@ func Connect(ctx context.Context, p Paths, exe string, autostart bool) (*Client,
 	if err == nil || !errors.Is(err, ErrNoEngine) || !autostart {
 		return c, err
 	}
-	if _, err := SpawnEngine(p, exe); err != nil {
+	exited, err := SpawnEngine(p, exe)
+	if err != nil {
 		return nil, err
 	}
-	return c, c.waitReady(ctx, p)
+	return c, c.waitReady(ctx, p, exited)
 }
 
-// SpawnEngine starts an engine in the background and returns its pid.
-func SpawnEngine(p Paths, exe string) (int, error) {
+// SpawnEngine starts an engine in the background. The channel is closed if
+// it exits.
+func SpawnEngine(p Paths, exe string) (<-chan struct{}, error) {
 	if err := os.MkdirAll(p.Home, 0o755); err != nil {
-		return 0, fmt.Errorf("data directory: %w", err)
+		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	logf, err := os.OpenFile(p.Log(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return 0, fmt.Errorf("engine log: %w", err)
+		return nil, fmt.Errorf("engine log: %w", err)
 	}
 	defer logf.Close()
 	cmd := exec.Command(exe, "engine", "start", "--foreground")
@@ -244,17 +247,22 @@ func SpawnEngine(p Paths, exe string) (int, error) {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		return 0, fmt.Errorf("start engine: %w", err)
+		return nil, fmt.Errorf("start engine: %w", err)
 	}
-	pid := cmd.Process.Pid
 	// Reaped in the background so a long-lived caller (the app, tests)
 	// leaves no zombie; a short command exits first and init adopts it.
-	go cmd.Wait()
-	return pid, nil
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	return exited, nil
 }
 
-// waitReady waits for a just-started engine to answer.
-func (c *Client) waitReady(ctx context.Context, p Paths) error {
+// waitReady waits for a just-started engine to answer. If it exits first
+// (another engine won the race, or it could not open the store), the engine
+// that runs is used, or the engine's last words are the error.
+func (c *Client) waitReady(ctx context.Context, p Paths, exited <-chan struct{}) error {
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	delay := 5 * time.Millisecond
@@ -269,8 +277,24 @@ func (c *Client) waitReady(ctx context.Context, p Paths) error {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("the engine did not start within %s; see %s", startTimeout, p.Log())
+		case <-exited:
+			if _, err := c.Status(ctx); err == nil {
+				return nil
+			}
+			return fmt.Errorf("the engine could not start: %s (log: %s)", lastLogLine(p.Log()), p.Log())
 		case <-time.After(delay):
 		}
 		delay = min(delay*2, 100*time.Millisecond)
 	}
+}
+
+// lastLogLine is the last line an engine wrote to its log: when it fails to
+// start, its error.
+func lastLogLine(path string) string {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "no log"
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	return strings.TrimPrefix(lines[len(lines)-1], "lathe: ")
 }

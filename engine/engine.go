@@ -311,25 +311,36 @@ func (e *Engine) dequeue(id string) bool {
 func (e *Engine) end(id string, status store.Status, reason string, code *int, signal string) {
 	e.clearWaiting(id)
 	now := time.Now().UTC()
-	err := e.db.Update(context.Background(), func(tx *store.Tx) error {
-		r, err := tx.Run(id)
-		if err != nil {
-			return err
-		}
+	_, err := e.updateRun(context.Background(), id, func(tx *store.Tx, r *store.Run) error {
 		r.Status, r.Reason, r.ExitCode, r.Signal, r.Ended = status, reason, code, signal, &now
-		if err := tx.PutRun(r); err != nil {
-			return err
-		}
-		if err := tx.DeletePendingEnv(id); err != nil {
-			return err
-		}
-		e.publishAfter(tx, r)
-		return nil
+		return tx.DeletePendingEnv(id)
 	})
 	if err != nil {
 		e.log.Error("record end of run", "run", id, "status", status, "err", err)
 	}
 	e.kickScheduler()
+}
+
+// updateRun changes a stored run in one transaction and, once that is
+// durable, tells the clients.
+func (e *Engine) updateRun(ctx context.Context, id string, change func(*store.Tx, *store.Run) error) (*store.Run, error) {
+	var out *store.Run
+	err := e.db.Update(ctx, func(tx *store.Tx) error {
+		r, err := tx.Run(id)
+		if err != nil {
+			return err
+		}
+		if err := change(tx, r); err != nil {
+			return err
+		}
+		if err := tx.PutRun(r); err != nil {
+			return err
+		}
+		e.publishAfter(tx, r)
+		out = r
+		return nil
+	})
+	return out, err
 }
 
 // publishAfter sends a run event once tx commits.

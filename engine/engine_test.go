@@ -14,6 +14,7 @@ import (
 
 	"lathe/engine/config"
 	"lathe/runners/local"
+	"lathe/runners/local/localtest"
 	"lathe/store"
 )
 
@@ -26,7 +27,11 @@ func TestMain(m *testing.M) {
 	if steps, err := strconv.Atoi(os.Getenv("LATHE_TEST_SYNTH")); err == nil {
 		os.Exit(synthJob(steps))
 	}
-	os.Exit(m.Run())
+	// Every shim and job of these tests inherits the marker, so any left
+	// running is found.
+	os.Setenv("LATHE_TEST_MARK", "engine")
+	code := m.Run()
+	os.Exit(localtest.Check("LATHE_TEST_MARK=engine", code))
 }
 
 // options for an engine on a fresh data directory whose shims are this test
@@ -273,10 +278,7 @@ func TestKillEndsWholeTree(t *testing.T) {
 		script := fmt.Sprintf(`sh -c 'trap "" TERM; echo $$ > %s; while :; do sleep 0.05; done' & trap "" TERM; while :; do sleep 0.05; done`, pidFile)
 		r := submit(t, svc, SubmitRequest{Command: sh(script)})
 		waitFor(t, func() bool { _, err := os.Stat(pidFile); return err == nil })
-		h, err := local.ReadHandle(e.runDir(r.ID))
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := waitHandle(t, e.runDir(r.ID))
 		start := time.Now()
 		if _, err := svc.Kill(ctxT(t), r.ID, false); err != nil {
 			t.Fatal(err)

@@ -173,7 +173,7 @@ func serveHome(t *testing.T, home string) *Client {
 	sock, _ := p.Socket()
 	c := NewClient(sock)
 	t.Cleanup(c.Close)
-	if err := c.waitReady(context.Background(), p); err != nil {
+	if err := c.waitReady(context.Background(), p, nil); err != nil {
 		t.Fatal(err)
 	}
 	return c

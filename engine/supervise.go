@@ -56,23 +56,19 @@ func (e *Engine) launch(id string) bool {
 	e.clearWaiting(id)
 
 	now := time.Now().UTC()
-	var r *store.Run
 	var env []string
 	// A launch, once begun, completes even if the engine is stopping: the
 	// job it starts must be recorded to be adopted later.
 	bg := context.Background()
-	err := e.db.Update(bg, func(tx *store.Tx) error {
+	_, err := e.updateRun(bg, id, func(tx *store.Tx, r *store.Run) error {
 		var err error
-		if r, err = tx.Run(id); err != nil {
-			return err
-		}
 		if env, err = tx.PendingEnv(id); err != nil {
 			return err
 		}
 		// Recorded before the shim starts: a crash from here on leaves a
 		// running run whose handle.json tells the next engine where it is.
 		r.Status, r.Started = store.Running, &now
-		return tx.PutRun(r)
+		return nil
 	})
 	if err != nil {
 		e.log.Error("start run", "run", id, "err", err)
@@ -101,22 +97,12 @@ func (e *Engine) launch(id string) bool {
 		return false
 	}
 	h := j.Handle()
-	err = e.db.Update(bg, func(tx *store.Tx) error {
-		r, err := tx.Run(id)
-		if err != nil {
-			return err
-		}
+	_, err = e.updateRun(bg, id, func(tx *store.Tx, r *store.Run) error {
+		var err error
 		if r.Handle, err = json.Marshal(h); err != nil {
 			return err
 		}
-		if err := tx.PutRun(r); err != nil {
-			return err
-		}
-		if err := tx.DeletePendingEnv(id); err != nil {
-			return err
-		}
-		e.publishAfter(tx, r)
-		return nil
+		return tx.DeletePendingEnv(id)
 	})
 	if err != nil {
 		e.log.Error("record handle", "run", id, "err", err)
@@ -272,7 +258,7 @@ func (e *Engine) ingest(id string, b *ingest.Batch) error {
 				return err
 			}
 		}
-		if !b.Empty() && (b.Params != nil || b.Tags != nil || b.Evals != nil || b.Artifacts != nil || b.Total != 0) {
+		if b.Params != nil || b.Tags != nil || b.Evals != nil || b.Artifacts != nil || b.Total != 0 {
 			r, err := tx.Run(id)
 			if err != nil {
 				return err

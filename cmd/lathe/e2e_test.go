@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"lathe/runners/local"
+	"lathe/runners/local/localtest"
 )
 
 // These tests drive the real lathe binary: a real engine process, real shims
@@ -34,9 +35,12 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "build lathe:", err)
 		os.Exit(2)
 	}
+	// Every engine, shim and job of these tests inherits the marker, so any
+	// left running is found.
+	os.Setenv("LATHE_TEST_MARK", "e2e")
 	code := m.Run()
 	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(localtest.Check("LATHE_TEST_MARK=e2e", code))
 }
 
 // home is one data directory with its own engine, stopped (and every job of
@@ -507,5 +511,18 @@ func TestDemo(t *testing.T) {
 	demo.cleanup() // fails the test if a demo job still runs
 	if pid := demo.enginePID(); pid != 0 && processExists(pid) {
 		t.Errorf("the demo's engine (pid %d) still runs", pid)
+	}
+}
+
+func TestDamagedStoreSaysSo(t *testing.T) {
+	h := newHome(t)
+	garbage := []byte("not a store at all, but somebody's notes")
+	os.WriteFile(filepath.Join(h.dir, "lathe.db"), garbage, 0o600)
+	r := h.run("runs")
+	if r.code == 0 || !strings.Contains(r.stderr, "store file is damaged") || strings.Count(r.stderr, "\n") != 1 {
+		t.Fatalf("damaged store: exit %d %q", r.code, r.stderr)
+	}
+	if after, _ := os.ReadFile(filepath.Join(h.dir, "lathe.db")); string(after) != string(garbage) {
+		t.Fatal("the damaged store was overwritten")
 	}
 }

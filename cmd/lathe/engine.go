@@ -78,12 +78,8 @@ func newEngineStopCmd() *cobra.Command {
 		Short: "Stop the engine; running jobs keep running",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := loadEnv()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			c, err := engine.Connect(ctx, e.paths, "", false)
+			c, _, err := running(ctx)
 			if errors.Is(err, engine.ErrNoEngine) {
 				fmt.Fprintln(cmd.OutOrStdout(), "no engine is running")
 				return nil
@@ -130,12 +126,8 @@ func newEngineStatusCmd() *cobra.Command {
 		Short: "Say whether the engine runs, and what it does",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := loadEnv()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			c, err := engine.Connect(ctx, e.paths, "", false)
+			c, e, err := running(ctx)
 			if errors.Is(err, engine.ErrNoEngine) {
 				if asJSON {
 					return printJSON(cmd.OutOrStdout(), map[string]any{"running": false, "home": e.paths.Home})

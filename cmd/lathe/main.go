@@ -103,6 +103,17 @@ func loadEnv() (env, error) {
 	return env{paths: p, cfg: cfg}, nil
 }
 
+// running returns a client of the engine that runs, without starting one:
+// the error is engine.ErrNoEngine when none does.
+func running(ctx context.Context) (*engine.Client, env, error) {
+	e, err := loadEnv()
+	if err != nil {
+		return nil, e, err
+	}
+	c, err := engine.Connect(ctx, e.paths, "", false)
+	return c, e, err
+}
+
 // connect returns a client of the engine, starting one when none runs.
 func connect(ctx context.Context) (*engine.Client, error) {
 	e, err := loadEnv()

@@ -84,11 +84,7 @@ func processExists(pid int) bool {
 // completeRuns completes a run argument with the names of recent runs.
 func completeRuns(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	ctx := cmd.Context()
-	e, err := loadEnv()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	c, err := engine.Connect(ctx, e.paths, "", false)
+	c, _, err := running(ctx)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
