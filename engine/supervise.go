@@ -72,7 +72,7 @@ func (e *Engine) launch(id string) bool {
 	})
 	if err != nil {
 		e.log.Error("start run", "run", id, "err", err)
-		go e.end(id, store.Failed, "could not start: "+err.Error(), nil, "")
+		e.end(id, store.Failed, "could not start: "+err.Error(), nil, "")
 		return false
 	}
 	dir := e.runDir(id)
@@ -93,7 +93,7 @@ func (e *Engine) launch(id string) bool {
 	cancel()
 	if err != nil {
 		e.log.Error("launch shim", "run", id, "err", err)
-		go e.end(id, store.Failed, "could not start the job's supervisor: "+err.Error(), nil, "")
+		e.end(id, store.Failed, "could not start the job's supervisor: "+err.Error(), nil, "")
 		return false
 	}
 	h := j.Handle()

@@ -526,3 +526,38 @@ func TestDamagedStoreSaysSo(t *testing.T) {
 		t.Fatal("the damaged store was overwritten")
 	}
 }
+
+// After an engine SIGKILL, a job that ended while no engine ran is settled
+// from its exit record by the next engine.
+func TestJobEndsWhileEngineKilled(t *testing.T) {
+	h := newHome(t)
+	gate := filepath.Join(h.dir, "gate")
+	id := strings.TrimSpace(h.ok("run", "--", "sh", "-c", fmt.Sprintf(`while [ ! -e %s ]; do sleep 0.02; done; echo '{"metrics": {"x": 1}}' >> $LATHE_METRICS_FILE; exit 6`, gate)))
+	dir := filepath.Join(h.dir, "runs", id)
+	for {
+		if _, err := local.ReadHandle(dir); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	pid := h.enginePID()
+	syscall.Kill(pid, syscall.SIGKILL)
+	for processExists(pid) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	os.WriteFile(gate, nil, 0o644)
+	for {
+		if _, err := local.ReadExit(dir); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if r := h.run("wait", id); r.code != 6 {
+		t.Fatalf("wait: exit %d (%s)", r.code, r.stderr)
+	}
+	var r runJSON
+	h.json(&r, "show", id)
+	if r.Status != "failed" || r.Metrics["x"].Count != 1 {
+		t.Fatalf("settled as %s with metrics %+v", r.Status, r.Metrics)
+	}
+}
