@@ -58,28 +58,34 @@ func (e *Engine) Kill(ctx context.Context, ref string, now bool) (Run, error) {
 	if err != nil {
 		return Run{}, err
 	}
-	if r.Status.Ended() {
-		return r, errorf(ErrConflict, "run %s (%s) has already ended: %s", r.Name, r.ID, r.Status)
-	}
-	if e.dequeue(r.ID) {
-		e.end(r.ID, store.Killed, "killed before it started", nil, "")
-		return e.Run(ctx, r.ID)
-	}
-	// Held while signalling so a launch in progress finishes first.
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	_, err = e.updateRun(ctx, r.ID, func(_ *store.Tx, rec *store.Run) error {
-		rec.KillRequested = true
-		return nil
-	})
+	// Held so that a launch of this run either finished or has not begun.
+	e.launchMu.Lock()
+	defer e.launchMu.Unlock()
+	rec, err := e.storedRun(r.ID)
 	if err != nil {
 		return r, translate(err)
 	}
-	if s := e.jobs[r.ID]; s != nil {
+	switch {
+	case rec.Status.Ended():
+		return r, errorf(ErrConflict, "run %s (%s) has already ended: %s", r.Name, r.ID, rec.Status)
+	case rec.Status == store.Queued:
+		e.dequeue(r.ID)
+		e.end(r.ID, store.Killed, "killed before it started", nil, "")
+		return e.Run(ctx, r.ID)
+	}
+	if _, err := e.updateRun(context.Background(), r.ID, func(_ *store.Tx, rec *store.Run) error {
+		rec.KillRequested = true
+		return nil
+	}); err != nil {
+		return r, translate(err)
+	}
+	e.mu.Lock()
+	s := e.jobs[r.ID]
+	e.mu.Unlock()
+	if s != nil {
 		s.kill(now, time.Duration(e.opts.Config.Jobs.KillGrace))
 	}
-	r.KillRequested = true
-	return r, nil
+	return e.Run(ctx, r.ID)
 }
 
 // Wait blocks until a run has ended.
@@ -162,7 +168,8 @@ func joinNames(names []string, max int) string {
 const logPoll = 100 * time.Millisecond
 
 // Logs copies a run's output to w.
-func (e *Engine) Logs(ctx context.Context, ref string, follow bool, w io.Writer) error {
+func (e *Engine) Logs(ctx context.Context, ref string, opts LogOptions, w io.Writer) error {
+	follow := opts.Follow
 	r, err := e.Run(ctx, ref)
 	if err != nil {
 		return err
@@ -191,6 +198,11 @@ func (e *Engine) Logs(ctx context.Context, ref string, follow bool, w io.Writer)
 			f, err = os.Open(path)
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("logs: %w", err)
+			}
+			if f != nil && opts.Offset > 0 {
+				if _, err := f.Seek(opts.Offset, io.SeekStart); err != nil {
+					return fmt.Errorf("logs: %w", err)
+				}
 			}
 		}
 		if f != nil {

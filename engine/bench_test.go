@@ -17,6 +17,15 @@ import (
 // LATHE_TEST_SYNTH=steps): it writes steps lines of 10 metrics as fast as it
 // can, as a training job logging in a tight loop would.
 func synthJob(steps int) int {
+	// A test may hold the job back until the engine is gone.
+	if gate := os.Getenv("LATHE_TEST_SYNTH_GATE"); gate != "" {
+		for {
+			if _, err := os.Stat(gate); err == nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 	f, err := os.OpenFile(os.Getenv("LATHE_METRICS_FILE"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

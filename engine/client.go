@@ -33,7 +33,17 @@ func NewClient(socket string) *Client {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
-			return d.DialContext(ctx, "unix", socket)
+			c, err := d.DialContext(ctx, "unix", socket)
+			if err != nil {
+				return nil, err
+			}
+			// Requests carry the caller's environment: send them only to an
+			// engine of the same user.
+			if uid, ok := peerUID(c); ok && int(uid) != os.Getuid() {
+				c.Close()
+				return nil, errorf(ErrForeignEngine, "the engine on %s runs as uid %d, not as you (uid %d): refusing to talk to it", socket, uid, os.Getuid())
+			}
+			return c, nil
 		},
 		MaxIdleConns: 4,
 	}
@@ -68,6 +78,10 @@ func (c *Client) do(ctx context.Context, method, path string, body any) (*http.R
 		if isNoEngine(err) {
 			return nil, errorf(ErrNoEngine, "no engine answers on %s", c.socket)
 		}
+		var kind *kindError
+		if errors.As(err, &kind) {
+			return nil, kind
+		}
 		return nil, fmt.Errorf("engine at %s: %w", c.socket, err)
 	}
 	if v := resp.Header.Get(headerAPI); v != strconv.Itoa(APIVersion) {
@@ -90,6 +104,13 @@ func (c *Client) do(ctx context.Context, method, path string, body any) (*http.R
 	return resp, nil
 }
 
+// Reconnectable reports an error after which a client may connect again
+// (starting an engine) and repeat the call: the engine stopped or went away.
+func Reconnectable(err error) bool {
+	return errors.Is(err, ErrStopped) || errors.Is(err, ErrNoEngine) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
 // isNoEngine reports an error that means nothing listens on the socket.
 func isNoEngine(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT)
@@ -110,11 +131,23 @@ func call[T any](c *Client, ctx context.Context, method, path string, body any) 
 
 func runPath(ref string, rest string) string { return "/v1/runs/" + url.PathEscape(ref) + rest }
 
+// checkRef refuses references a URL path cannot carry; no run has them as
+// its name (Submit refuses those names).
+func checkRef(ref string) error {
+	if ref == "" || ref == "." || ref == ".." {
+		return errorf(ErrInvalid, "run %q: give a run id, a unique id prefix or a unique name", ref)
+	}
+	return nil
+}
+
 func (c *Client) Submit(ctx context.Context, req SubmitRequest) (Run, error) {
 	return call[Run](c, ctx, http.MethodPost, "/v1/runs", req)
 }
 
 func (c *Client) Run(ctx context.Context, ref string) (Run, error) {
+	if err := checkRef(ref); err != nil {
+		return Run{}, err
+	}
 	return call[Run](c, ctx, http.MethodGet, runPath(ref, ""), nil)
 }
 
@@ -133,6 +166,9 @@ func (c *Client) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
 }
 
 func (c *Client) Kill(ctx context.Context, ref string, now bool) (Run, error) {
+	if err := checkRef(ref); err != nil {
+		return Run{}, err
+	}
 	q := ""
 	if now {
 		q = "?now=1"
@@ -141,19 +177,31 @@ func (c *Client) Kill(ctx context.Context, ref string, now bool) (Run, error) {
 }
 
 func (c *Client) Wait(ctx context.Context, ref string) (Run, error) {
+	if err := checkRef(ref); err != nil {
+		return Run{}, err
+	}
 	return call[Run](c, ctx, http.MethodGet, runPath(ref, "/wait"), nil)
 }
 
 func (c *Client) Metric(ctx context.Context, ref, name string) ([]Point, error) {
+	if err := checkRef(ref); err != nil {
+		return nil, err
+	}
 	return call[[]Point](c, ctx, http.MethodGet, runPath(ref, "/metric?name="+url.QueryEscape(name)), nil)
 }
 
-func (c *Client) Logs(ctx context.Context, ref string, follow bool, w io.Writer) error {
-	q := ""
-	if follow {
-		q = "?follow=1"
+func (c *Client) Logs(ctx context.Context, ref string, opts LogOptions, w io.Writer) error {
+	if err := checkRef(ref); err != nil {
+		return err
 	}
-	resp, err := c.do(ctx, http.MethodGet, runPath(ref, "/logs"+q), nil)
+	q := url.Values{}
+	if opts.Follow {
+		q.Set("follow", "1")
+	}
+	if opts.Offset > 0 {
+		q.Set("offset", strconv.FormatInt(opts.Offset, 10))
+	}
+	resp, err := c.do(ctx, http.MethodGet, runPath(ref, "/logs?"+q.Encode()), nil)
 	if err != nil {
 		return err
 	}

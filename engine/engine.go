@@ -50,8 +50,12 @@ type Engine struct {
 	wg     sync.WaitGroup
 	kick   chan struct{}
 
-	// mu guards the queue and the supervisors. It is never taken inside a
-	// store transaction (the writer would deadlock with a launch).
+	// launchMu orders the changes of a run's state that race: a launch, a
+	// kill, a queued run failing. Held across a launch (milliseconds, at
+	// worst launchTimeout), so nothing a client waits on takes it but Kill.
+	launchMu sync.Mutex
+	// mu guards the queue and the supervisors, briefly. Neither lock is
+	// taken inside a store transaction.
 	mu    sync.Mutex
 	queue map[string]*queued
 	jobs  map[string]*supervisor
@@ -295,8 +299,11 @@ func (e *Engine) storedRun(id string) (*store.Run, error) {
 
 // fail ends a queued run that can never start.
 func (e *Engine) fail(id, reason string) {
-	e.dequeue(id)
-	e.end(id, store.Failed, reason, nil, "")
+	e.launchMu.Lock()
+	defer e.launchMu.Unlock()
+	if e.dequeue(id) {
+		e.end(id, store.Failed, reason, nil, "")
+	}
 }
 
 func (e *Engine) dequeue(id string) bool {
@@ -312,14 +319,19 @@ func (e *Engine) end(id string, status store.Status, reason string, code *int, s
 	e.clearWaiting(id)
 	now := time.Now().UTC()
 	_, err := e.updateRun(context.Background(), id, func(tx *store.Tx, r *store.Run) error {
+		if r.Status.Ended() {
+			return errEnded // a run ends once
+		}
 		r.Status, r.Reason, r.ExitCode, r.Signal, r.Ended = status, reason, code, signal, &now
 		return tx.DeletePendingEnv(id)
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errEnded) {
 		e.log.Error("record end of run", "run", id, "status", status, "err", err)
 	}
 	e.kickScheduler()
 }
+
+var errEnded = errors.New("run has already ended")
 
 // updateRun changes a stored run in one transaction and, once that is
 // durable, tells the clients.

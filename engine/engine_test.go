@@ -144,7 +144,7 @@ func wait(t *testing.T, svc Service, id string) Run {
 
 func logs(t *testing.T, svc Service, id string) string {
 	var buf bytes.Buffer
-	if err := svc.Logs(ctxT(t), id, false, &buf); err != nil {
+	if err := svc.Logs(ctxT(t), id, LogOptions{}, &buf); err != nil {
 		t.Fatal(err)
 	}
 	return buf.String()
@@ -392,7 +392,7 @@ func TestFollowLogs(t *testing.T) {
 	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
 		r := submit(t, svc, SubmitRequest{Command: sh("for i in 1 2 3; do echo line $i; sleep 0.1; done")})
 		var buf bytes.Buffer
-		if err := svc.Logs(ctxT(t), r.ID, true, &buf); err != nil {
+		if err := svc.Logs(ctxT(t), r.ID, LogOptions{Follow: true}, &buf); err != nil {
 			t.Fatal(err)
 		}
 		if buf.String() != "line 1\nline 2\nline 3\n" {

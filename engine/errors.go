@@ -10,14 +10,15 @@ import (
 // Errors clients check with errors.Is; the socket client maps the server's
 // error codes back to them, so both Service implementations fail alike.
 var (
-	ErrNotFound    = errors.New("not found")
-	ErrAmbiguous   = errors.New("ambiguous")
-	ErrInvalid     = errors.New("invalid request")
-	ErrConflict    = errors.New("conflict")
-	ErrNoEngine    = errors.New("no engine is running")
-	ErrAPIMismatch = errors.New("engine and client versions differ")
-	ErrEngineBusy  = errors.New("an engine already runs on this data directory")
-	ErrStopped     = errors.New("engine is stopping")
+	ErrNotFound      = errors.New("not found")
+	ErrAmbiguous     = errors.New("ambiguous")
+	ErrInvalid       = errors.New("invalid request")
+	ErrConflict      = errors.New("conflict")
+	ErrNoEngine      = errors.New("no engine is running")
+	ErrAPIMismatch   = errors.New("engine and client versions differ")
+	ErrEngineBusy    = errors.New("an engine already runs on this data directory")
+	ErrStopped       = errors.New("engine is stopping")
+	ErrForeignEngine = errors.New("the engine belongs to another user")
 )
 
 // kindError gives an error one of the sentinels above as its kind while

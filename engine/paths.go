@@ -68,3 +68,6 @@ func socketName(home string) string {
 	sum := sha256.Sum256([]byte(home))
 	return hex.EncodeToString(sum[:8]) + ".sock"
 }
+
+// isSocketFallback reports whether dir is the folder Socket falls back to.
+func isSocketFallback(dir string) bool { return dir == socketFallbackDir() }

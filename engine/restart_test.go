@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -275,4 +276,74 @@ func waitHandle(t *testing.T, dir string) local.Handle {
 		return err == nil
 	})
 	return h
+}
+
+// A job that wrote much while no engine ran, settled by an engine that is
+// stopped at once and another: every point once, nothing missing.
+func TestEngineStoppedWhileCatchingUp(t *testing.T) {
+	home := t.TempDir()
+	const steps = 60_000
+	opts := testOptions(t, home, nil)
+	opts.ShimEnv = append(opts.ShimEnv, "LATHE_TEST_SYNTH="+strconv.Itoa(steps), "LATHE_TEST_SYNTH_GATE="+filepath.Join(home, "gate"))
+	e, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := submit(t, e, SubmitRequest{Command: []string{os.Args[0]}})
+	waitHandle(t, filepath.Join(home, "runs", r.ID))
+	e.Close()
+	os.WriteFile(filepath.Join(home, "gate"), nil, 0o644)
+	waitFor(t, func() bool { _, err := local.ReadExit(filepath.Join(home, "runs", r.ID)); return err == nil })
+	for range 3 {
+		e, err = Open(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		e.Close()
+	}
+	e, err = Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	got := wait(t, e, r.ID)
+	if got.Status != store.Succeeded {
+		t.Fatalf("%s %q", got.Status, got.Reason)
+	}
+	pts, err := e.Metric(ctxT(t), r.ID, "loss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != steps {
+		t.Fatalf("%d points of loss, want %d", len(pts), steps)
+	}
+	for i, p := range pts {
+		if p.Step != int64(i+1) {
+			t.Fatalf("point %d has step %d: lost or repeated", i, p.Step)
+		}
+	}
+}
+
+// The fallback socket folder sits in a shared place: one that others can
+// enter is refused, not used.
+func TestFallbackSocketFolderMustBePrivate(t *testing.T) {
+	runtime := t.TempDir()
+	t.Setenv("XDG_RUNTIME_DIR", runtime)
+	p := Paths{Home: filepath.Join(t.TempDir(), strings.Repeat("long-folder-name-", 8))}
+	sock, fallback := p.Socket()
+	if !fallback {
+		t.Fatal("no fallback")
+	}
+	os.MkdirAll(filepath.Dir(sock), 0o777)
+	os.Chmod(filepath.Dir(sock), 0o777)
+	if _, err := Listen(sock); err == nil || !strings.Contains(err.Error(), "open to others") {
+		t.Fatalf("listen in a folder open to all: %v", err)
+	}
+	os.Chmod(filepath.Dir(sock), 0o700)
+	l, err := Listen(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
 }

@@ -44,7 +44,12 @@ type wireError struct {
 // Listen creates the engine's socket (mode 0600), replacing a stale one:
 // the caller holds the store, so no other engine can be using it.
 func Listen(path string) (net.Listener, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	if isSocketFallback(dir) {
+		if err := privateDir(dir); err != nil {
+			return nil, err
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("socket folder: %w", err)
 	}
 	os.Remove(path)
@@ -93,26 +98,36 @@ type peerKey struct{}
 // withPeer records who is on the other end of the socket, from the kernel's
 // credentials (SO_PEERCRED), never from what the client says.
 func withPeer(ctx context.Context, c net.Conn) context.Context {
-	uc, ok := c.(*net.UnixConn)
+	uid, ok := peerUID(c)
 	if !ok {
 		return ctx
 	}
+	name := strconv.Itoa(int(uid))
+	if u, err := user.LookupId(name); err == nil {
+		name = u.Username
+	}
+	return context.WithValue(ctx, peerKey{}, name)
+}
+
+// peerUID is the user on the other end of a unix socket, as the kernel
+// knows it.
+func peerUID(c net.Conn) (uint32, bool) {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return 0, false
+	}
 	raw, err := uc.SyscallConn()
 	if err != nil {
-		return ctx
+		return 0, false
 	}
 	var cred *syscall.Ucred
 	raw.Control(func(fd uintptr) {
 		cred, err = syscall.GetsockoptUcred(int(fd), syscall.SOL_SOCKET, syscall.SO_PEERCRED)
 	})
 	if err != nil || cred == nil {
-		return ctx
+		return 0, false
 	}
-	name := strconv.Itoa(int(cred.Uid))
-	if u, err := user.LookupId(name); err == nil {
-		name = u.Username
-	}
-	return context.WithValue(ctx, peerKey{}, name)
+	return cred.Uid, true
 }
 
 type handler struct {
@@ -243,6 +258,8 @@ func (fw flushWriter) Flush()                      { fw.f.Flush() }
 func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 	ref := r.PathValue("ref")
 	// Resolve first, so a bad reference is an error status, not a stream.
+	// Once the body has begun, the stream can only end: the client asks
+	// the run's state to know whether it was complete.
 	if _, err := h.e.Run(r.Context(), ref); err != nil {
 		writeError(w, err)
 		return
@@ -253,9 +270,9 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 	if f != nil {
 		f.Flush()
 	}
-	// Once the body has begun, an error can only end it early; the client
-	// sees a short stream.
-	h.e.Logs(r.Context(), ref, r.URL.Query().Get("follow") == "1", flushWriter{w, f})
+	opts := LogOptions{Follow: r.URL.Query().Get("follow") == "1"}
+	opts.Offset, _ = strconv.ParseInt(r.URL.Query().Get("offset"), 10, 64)
+	h.e.Logs(r.Context(), ref, opts, flushWriter{w, f})
 }
 
 func (h *handler) events(w http.ResponseWriter, r *http.Request) {
@@ -294,18 +311,48 @@ func ServeEngine(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	defer e.Close()
 	log := opts.Log
 	if fallback {
 		log.Warn("the data directory's path is too long for a unix socket; listening elsewhere", "socket", sock)
 	}
 	l, err := Listen(sock)
 	if err != nil {
+		e.Close()
 		return err
 	}
-	defer os.Remove(sock)
 	log.Info("engine started", "pid", os.Getpid(), "home", opts.Paths.Home, "socket", sock, "version", opts.Version)
 	err = Serve(ctx, e, l, log)
 	log.Info("engine stopping; jobs keep running")
+	// The store is released before the socket goes: a command that finds no
+	// socket starts an engine, which must be able to open the store.
+	if cerr := e.Close(); err == nil {
+		err = cerr
+	}
+	os.Remove(sock)
 	return err
+}
+
+// privateDir makes sure dir exists, is a real folder of this user's, and
+// nobody else can enter it. The socket's fallback folder is in a shared
+// place such as /tmp, where another user could otherwise plant a socket of
+// their own where clients look for the engine's, and read every environment
+// `lathe run` sends.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("socket folder: %w", err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("socket folder: %w", err)
+	}
+	st, _ := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case !fi.IsDir():
+		return fmt.Errorf("socket folder %s is not a folder (a symbolic link?); remove it", dir)
+	case st != nil && int(st.Uid) != os.Getuid():
+		return fmt.Errorf("socket folder %s belongs to uid %d, not you; remove it or set XDG_RUNTIME_DIR", dir, st.Uid)
+	case fi.Mode().Perm()&0o077 != 0:
+		return fmt.Errorf("socket folder %s is open to others (mode %o); run chmod 700 on it", dir, fi.Mode().Perm())
+	}
+	return nil
 }

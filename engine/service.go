@@ -28,9 +28,9 @@ type Service interface {
 	Wait(ctx context.Context, ref string) (Run, error)
 	// Metric returns every point of one metric of a run, in arrival order.
 	Metric(ctx context.Context, ref, name string) ([]Point, error)
-	// Logs copies the run's output to w; with follow, it goes on until the
-	// run has ended and its output is all written.
-	Logs(ctx context.Context, ref string, follow bool, w io.Writer) error
+	// Logs copies the run's output to w from a byte offset; with Follow, it
+	// goes on until the run has ended and its output is all written.
+	Logs(ctx context.Context, ref string, opts LogOptions, w io.Writer) error
 	// Events streams changes until ctx ends. The channel is closed at the
 	// end; an EventError is the last event when the stream broke.
 	Events(ctx context.Context) (<-chan Event, error)
@@ -54,6 +54,14 @@ type SubmitRequest struct {
 	// User is who submits. The socket server sets it from the peer's
 	// credentials, whatever the client sent.
 	User string `json:"user,omitempty"`
+}
+
+// LogOptions choose what Logs copies.
+type LogOptions struct {
+	Follow bool
+	// Offset is the byte of output.log to start at (a client that lost its
+	// engine mid-stream goes on where it was).
+	Offset int64
 }
 
 // RunQuery selects runs.

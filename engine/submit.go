@@ -101,6 +101,9 @@ func (e *Engine) validate(req *SubmitRequest) error {
 	if len(req.Name) > 200 || strings.ContainsFunc(req.Name, func(r rune) bool { return r < 0x20 }) {
 		return errorf(ErrInvalid, "run name %q: at most 200 characters, no control characters", req.Name)
 	}
+	if req.Name == "." || req.Name == ".." {
+		return errorf(ErrInvalid, "run name %q is reserved", req.Name)
+	}
 	if req.Parse != "" && req.Parse != "kv" {
 		return errorf(ErrInvalid, "--parse %q: the only parser is kv (name=value pairs)", req.Parse)
 	}

@@ -47,12 +47,11 @@ type supervisor struct {
 
 // launch starts a queued run. It reports whether the run now runs.
 func (e *Engine) launch(id string) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if _, ok := e.queue[id]; !ok {
+	e.launchMu.Lock()
+	defer e.launchMu.Unlock()
+	if !e.dequeue(id) {
 		return false // killed meanwhile
 	}
-	delete(e.queue, id)
 	e.clearWaiting(id)
 
 	now := time.Now().UTC()
@@ -129,9 +128,7 @@ func (e *Engine) adopt(r *store.Run) {
 		j, err := local.Adopt(dir, h)
 		if err == nil {
 			e.log.Info("re-adopted", "run", r.ID, "shim", h.ShimPID, "job", h.JobPID)
-			e.mu.Lock()
 			e.supervise(r.ID, j, h)
-			e.mu.Unlock()
 			if r.KillRequested {
 				// The grace period of a kill was cut short by the restart.
 				j.Signal(syscall.SIGKILL)
@@ -143,12 +140,10 @@ func (e *Engine) adopt(r *store.Run) {
 		}
 	}
 	// The shim is gone: read what is left and settle the run.
-	e.mu.Lock()
 	e.supervise(r.ID, nil, h)
-	e.mu.Unlock()
 }
 
-// supervise starts watching a job. e.mu must be held.
+// supervise starts watching a job.
 func (e *Engine) supervise(id string, j job, h local.Handle) {
 	s := &supervisor{e: e, id: id, dir: e.runDir(id), job: j, handle: h}
 	if j != nil {
@@ -158,7 +153,9 @@ func (e *Engine) supervise(id string, j job, h local.Handle) {
 		close(closed)
 		s.done = closed
 	}
+	e.mu.Lock()
 	e.jobs[id] = s
+	e.mu.Unlock()
 	e.wg.Add(1)
 	go s.run()
 }
@@ -166,24 +163,36 @@ func (e *Engine) supervise(id string, j job, h local.Handle) {
 func (s *supervisor) run() {
 	defer s.e.wg.Done()
 	if err := s.openTails(); err != nil {
+		// The run stays running in the store; the next engine tries again.
 		s.e.log.Error("read tail state", "run", s.id, "err", err)
+		s.e.forget(s.id)
 		return
 	}
-	defer func() {
-		for _, t := range s.tails {
-			t.Close()
-		}
-	}()
+	defer s.closeTails()
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	for {
+		// Stopping comes first: a tick taken after the engine began to
+		// stop would read on past what the store will keep.
+		if s.e.ctx.Err() != nil {
+			return
+		}
 		select {
 		case <-s.e.ctx.Done():
 			// The engine stops; the job goes on, and the next engine reads
 			// on from the offsets stored so far.
 			return
 		case <-s.done:
-			s.drain(true)
+			// The run is settled only once all of the job's output is
+			// stored; if the engine stops first, the next one goes on.
+			for !s.drain(true) {
+				select {
+				case <-s.e.ctx.Done():
+					s.e.forget(s.id)
+					return
+				case <-time.After(time.Second): // the store refused a batch
+				}
+			}
 			s.finish()
 			return
 		case <-tick.C:
@@ -192,15 +201,26 @@ func (s *supervisor) run() {
 	}
 }
 
+func (s *supervisor) closeTails() {
+	for _, t := range s.tails {
+		t.Close()
+	}
+}
+
+// forget drops a supervisor that ends without settling its run.
+func (e *Engine) forget(id string) {
+	e.mu.Lock()
+	delete(e.jobs, id)
+	e.mu.Unlock()
+}
+
 func (s *supervisor) openTails() error {
-	var parse bool
 	s.tails = s.tails[:0]
 	return s.e.db.View(func(tx *store.Tx) error {
 		r, err := tx.Run(s.id)
 		if err != nil {
 			return err
 		}
-		parse = r.Parse == "kv"
 		for _, src := range []store.Source{store.SourceMetrics, store.SourceOutput} {
 			st, err := tx.Tail(s.id, src)
 			if err != nil {
@@ -210,49 +230,50 @@ func (s *supervisor) openTails() error {
 			if src == store.SourceOutput {
 				name = "output.log"
 			}
-			s.tails = append(s.tails, ingest.NewTailer(filepath.Join(s.dir, name), src, st, parse))
+			s.tails = append(s.tails, ingest.NewTailer(filepath.Join(s.dir, name), src, st, r.Parse == "kv"))
 		}
 		return nil
 	})
 }
 
 // drain stores what the job's files gained. When final, the job has ended,
-// so everything to the end of each file is read.
-func (s *supervisor) drain(final bool) {
+// so everything to the end of each file is read. It reports whether it read
+// to the end: not when the engine is stopping or the store refused a batch.
+func (s *supervisor) drain(final bool) bool {
 	for _, t := range s.tails {
 		for {
+			if s.e.ctx.Err() != nil {
+				return false
+			}
 			b, more, err := t.Read(final)
 			if err != nil {
 				s.e.log.Warn("tail", "run", s.id, "err", err)
-				break
+				return false
 			}
 			if b == nil {
 				break
 			}
 			if err := s.e.ingest(s.id, b); err != nil {
-				if s.e.ctx.Err() == nil {
-					s.e.log.Error("store batch", "run", s.id, "err", err)
-				}
+				s.e.log.Error("store batch", "run", s.id, "err", err)
 				// The tailers are ahead of the store: start them over
 				// from what the store has.
-				for _, t := range s.tails {
-					t.Close()
-				}
+				s.closeTails()
 				if err := s.openTails(); err != nil {
 					s.e.log.Error("read tail state", "run", s.id, "err", err)
 				}
-				return
+				return false
 			}
 			if !more {
 				break
 			}
 		}
 	}
+	return true
 }
 
 // ingest stores one batch with the offset it reached, in one transaction.
 func (e *Engine) ingest(id string, b *ingest.Batch) error {
-	return e.db.Update(e.ctx, func(tx *store.Tx) error {
+	return e.db.Update(context.Background(), func(tx *store.Tx) error {
 		for name, pts := range b.Metrics {
 			if err := tx.AppendPoints(id, name, pts); err != nil {
 				return err

@@ -166,6 +166,11 @@ func (db *DB) View(fn func(*Tx) error) (err error) {
 // Update runs fn in a write transaction, grouped with whatever other writes
 // arrive at the same time, and returns once that transaction is durable.
 // fn may run more than once (see doc.go).
+//
+// ctx only bounds the wait for a place in the queue. Once queued, Update
+// waits for the outcome whatever ctx does, so an error always means that
+// nothing of fn was written: a caller that took a cancelled context for a
+// failed write would read its data again and store it twice.
 func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	o := &op{fn: fn, done: make(chan error, 1)}
 	db.closeMu.Lock()
@@ -180,14 +185,7 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 		return ctx.Err()
 	}
 	db.closeMu.Unlock()
-	// Once queued, the op runs whatever ctx does: the caller may stop
-	// waiting, but the write is not taken back.
-	select {
-	case err := <-o.done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return <-o.done
 }
 
 // maxGroup bounds how many functions share one transaction, so one commit
@@ -229,11 +227,9 @@ func (db *DB) writer() {
 // is rolled back and each function is retried alone, so one bad write does not
 // fail its neighbours.
 func (db *DB) commit(group []*op) {
-	err := db.run(group)
+	after, err := db.run(group)
 	if err == nil {
-		for _, o := range group {
-			o.done <- nil
-		}
+		db.committed(group, after)
 		return
 	}
 	if len(group) == 1 {
@@ -241,14 +237,37 @@ func (db *DB) commit(group []*op) {
 		return
 	}
 	for _, o := range group {
-		o.done <- db.run([]*op{o})
+		after, err := db.run([]*op{o})
+		if err != nil {
+			o.done <- err
+			continue
+		}
+		db.committed([]*op{o}, after)
 	}
 }
 
-func (db *DB) run(group []*op) (err error) {
+// committed runs the OnCommit functions of a durable transaction, then
+// releases its callers.
+func (db *DB) committed(group []*op, after []func()) {
+	for _, f := range after {
+		f()
+	}
+	for _, o := range group {
+		o.done <- nil
+	}
+}
+
+func (db *DB) run(group []*op) (after []func(), err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if err != nil {
+			// The in-memory open chunks may hold points of the rolled-back
+			// transaction (also when a function panicked): forget them,
+			// they are reloaded from the file.
+			db.open.reset()
+		}
+	}()
 	defer recoverDamage(&err)
-	var after []func()
 	err = db.bolt.Update(func(btx *bolt.Tx) error {
 		tx := &Tx{btx: btx, db: db, writable: true}
 		for _, o := range group {
@@ -262,16 +281,7 @@ func (db *DB) run(group []*op) (err error) {
 		after = tx.onCommit
 		return nil
 	})
-	if err != nil {
-		// The in-memory open chunks may hold points of the rolled-back
-		// transaction: forget them, they are reloaded from the file.
-		db.open.reset()
-		return err
-	}
-	for _, f := range after {
-		f()
-	}
-	return nil
+	return after, err
 }
 
 // recoverDamage turns a panic inside bbolt (a damaged page) into an error.

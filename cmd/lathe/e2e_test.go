@@ -288,8 +288,9 @@ func TestKillAndLogs(t *testing.T) {
 	}
 }
 
-// The engine is SIGKILLed again and again while a job appends 100 000
-// metric lines; in the end every point is stored exactly once.
+// The engine is SIGKILLed (and, every other time, stopped) again and again
+// while a job appends 100 000 metric lines; in the end every point is stored
+// exactly once.
 func TestEngineSIGKILLLosesNothing(t *testing.T) {
 	h := newHome(t)
 	const steps = 100_000
@@ -299,7 +300,11 @@ func TestEngineSIGKILLLosesNothing(t *testing.T) {
 		time.Sleep(time.Duration(150+kills*37%200) * time.Millisecond)
 		pid := h.enginePID()
 		if pid > 0 {
-			syscall.Kill(pid, syscall.SIGKILL)
+			if kills%2 == 0 {
+				syscall.Kill(pid, syscall.SIGKILL)
+			} else {
+				h.ok("engine", "stop")
+			}
 			kills++
 			for processExists(pid) {
 				time.Sleep(5 * time.Millisecond)
@@ -317,7 +322,7 @@ func TestEngineSIGKILLLosesNothing(t *testing.T) {
 	if r.Status != "succeeded" {
 		t.Fatalf("run %s: %s", r.Status, r.Reason)
 	}
-	t.Logf("engine SIGKILLed %d times while the job wrote %d lines", kills, steps)
+	t.Logf("engine SIGKILLed or stopped %d times while the job wrote %d lines", kills, steps)
 	if kills < 3 {
 		t.Errorf("only %d kills happened while the job ran; the test proves little", kills)
 	}
@@ -559,5 +564,50 @@ func TestJobEndsWhileEngineKilled(t *testing.T) {
 	h.json(&r, "show", id)
 	if r.Status != "failed" || r.Metrics["x"].Count != 1 {
 		t.Fatalf("settled as %s with metrics %+v", r.Status, r.Metrics)
+	}
+}
+
+// lathe wait and lathe logs -f outlive the engine, as the job does.
+func TestWaitAndFollowSurviveEngineStop(t *testing.T) {
+	h := newHome(t)
+	gate := filepath.Join(h.dir, "gate")
+	id := strings.TrimSpace(h.ok("run", "--", "sh", "-c", fmt.Sprintf(`echo one; while [ ! -e %s ]; do sleep 0.02; done; echo two; exit 9`, gate)))
+	wait := exec.Command(lathePath, "wait", id)
+	follow := exec.Command(lathePath, "logs", "-f", id)
+	var followed bytes.Buffer
+	for _, c := range []*exec.Cmd{wait, follow} {
+		c.Env = h.env
+	}
+	follow.Stdout = &followed
+	if err := wait.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := follow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	h.ok("engine", "stop")
+	time.Sleep(300 * time.Millisecond)
+	os.WriteFile(gate, nil, 0o644)
+	err := wait.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 9 {
+		t.Errorf("wait across an engine stop: %v, want exit 9", err)
+	}
+	if err := follow.Wait(); err != nil || followed.String() != "one\ntwo\n" {
+		t.Errorf("logs -f across an engine stop: %v, %q", err, followed.String())
+	}
+}
+
+func TestReservedReferences(t *testing.T) {
+	h := newHome(t)
+	for _, ref := range []string{".", "..", ""} {
+		r := h.run("show", ref)
+		if r.code == 0 || !strings.Contains(r.stderr, "give a run id") {
+			t.Errorf("show %q: %d %q", ref, r.code, r.stderr)
+		}
+	}
+	if r := h.run("run", "--name", "..", "--", "true"); r.code == 0 || !strings.Contains(r.stderr, "reserved") {
+		t.Errorf("run named ..: %d %q", r.code, r.stderr)
 	}
 }

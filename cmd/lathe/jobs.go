@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -19,11 +21,20 @@ func newLogsCmd() *cobra.Command {
 		ValidArgsFunction: completeRuns,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, err := connect(ctx)
-			if err != nil {
+			out := &countingWriter{w: cmd.OutOrStdout()}
+			err := withEngine(ctx, func(c *engine.Client) error {
+				err := c.Logs(ctx, args[0], engine.LogOptions{Follow: follow, Offset: out.n}, out)
+				if err != nil || !follow {
+					return err
+				}
+				// A followed stream also ends when the engine stops: go on
+				// unless the run has ended.
+				r, err := c.Run(ctx, args[0])
+				if err == nil && !r.Status.Ended() {
+					return engine.ErrStopped
+				}
 				return err
-			}
-			err = c.Logs(ctx, args[0], follow, cmd.OutOrStdout())
+			})
 			if ctx.Err() != nil {
 				return nil // ctrl-c ends a follow
 			}
@@ -79,11 +90,11 @@ and 1 when it was lost.`,
 		ValidArgsFunction: completeRuns,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, err := connect(ctx)
-			if err != nil {
+			var r engine.Run
+			err := withEngine(ctx, func(c *engine.Client) (err error) {
+				r, err = c.Wait(ctx, args[0])
 				return err
-			}
-			r, err := c.Wait(ctx, args[0])
+			})
 			if err != nil {
 				return err
 			}
@@ -124,7 +135,11 @@ returns when the run has ended.`,
 				return err
 			}
 			if !noWait {
-				if r, err = c.Wait(ctx, r.ID); err != nil {
+				err := withEngine(ctx, func(c *engine.Client) (err error) {
+					r, err = c.Wait(ctx, r.ID)
+					return err
+				})
+				if err != nil {
 					return err
 				}
 			}
@@ -135,4 +150,43 @@ returns when the run has ended.`,
 	cmd.Flags().BoolVar(&now, "now", false, "SIGKILL at once, without the grace period")
 	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return once the signal is sent")
 	return cmd
+}
+
+// withEngine calls f with a client of the engine, and again with a new one
+// (starting an engine) when the engine stopped or went away meanwhile: jobs
+// outlive engines, and so do the commands that wait for them.
+func withEngine(ctx context.Context, f func(*engine.Client) error) error {
+	const maxRetries = 20
+	for attempt := 0; ; attempt++ {
+		c, err := connect(ctx)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		err = f(c)
+		c.Close()
+		if time.Since(start) > 5*time.Second {
+			attempt = 0 // it was working: only quick failures in a row count
+		}
+		if err == nil || !engine.Reconnectable(err) || ctx.Err() != nil || attempt == maxRetries {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 100 * time.Millisecond):
+		}
+	}
+}
+
+// countingWriter counts what went through it, so a stream can resume.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (cw *countingWriter) Write(p []byte) (int, error) {
+	n, err := cw.w.Write(p)
+	cw.n += int64(n)
+	return n, err
 }
