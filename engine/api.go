@@ -32,11 +32,24 @@ func (e *Engine) Run(ctx context.Context, ref string) (Run, error) {
 // Runs lists runs, newest first.
 func (e *Engine) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
 	out := []Run{}
+	keep := func(r *store.Run) bool {
+		return (q.Experiment == "" || r.Experiment == q.Experiment) &&
+			(len(q.Statuses) == 0 || slices.Contains(q.Statuses, r.Status))
+	}
 	err := e.db.View(func(tx *store.Tx) error {
-		runs, err := tx.Runs(func(r *store.Run) bool {
-			return (q.Experiment == "" || r.Experiment == q.Experiment) &&
-				(len(q.Statuses) == 0 || slices.Contains(q.Statuses, r.Status))
-		}, q.Limit)
+		var runs []*store.Run
+		var err error
+		if onlyActive(q.Statuses) {
+			// lathe ps: read the few active runs, not every run.
+			runs, err = tx.ActiveRuns()
+			runs = slices.DeleteFunc(runs, func(r *store.Run) bool { return !keep(r) })
+			slices.Reverse(runs)
+			if q.Limit > 0 && len(runs) > q.Limit {
+				runs = runs[:q.Limit]
+			}
+		} else {
+			runs, err = tx.Runs(keep, q.Limit)
+		}
 		if err != nil {
 			return err
 		}
@@ -50,6 +63,15 @@ func (e *Engine) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
 		return nil
 	})
 	return out, translate(err)
+}
+
+func onlyActive(statuses []store.Status) bool {
+	for _, s := range statuses {
+		if s.Ended() {
+			return false
+		}
+	}
+	return len(statuses) > 0
 }
 
 // Kill stops a run.

@@ -101,6 +101,9 @@ func Open(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	if up := db.Upgraded(); up != nil {
+		opts.Log.Warn("the store was upgraded", "from_schema", up.From, "to_schema", up.To, "backup", up.Backup)
+	}
 	e := &Engine{
 		opts:    opts,
 		db:      db,
@@ -181,9 +184,7 @@ func (e *Engine) recover() error {
 	var active []*store.Run
 	err := e.db.View(func(tx *store.Tx) error {
 		var err error
-		active, err = tx.Runs(func(r *store.Run) bool {
-			return r.Status == store.Queued || r.Status == store.Running
-		}, 0)
+		active, err = tx.ActiveRuns()
 		return err
 	})
 	if err != nil {

@@ -135,9 +135,35 @@ func openFixture(t *testing.T, name string) *DB {
 	return db
 }
 
-func TestVersion1StoreReads(t *testing.T) {
+func TestVersion1StoreIsUpgraded(t *testing.T) {
 	db := openFixture(t, "v1.db")
-	err := db.View(func(tx *Tx) error {
+	up := db.Upgraded()
+	if up == nil || up.From != 1 || up.To != SchemaVersion {
+		t.Fatalf("upgrade: %+v", up)
+	}
+	backup, err := os.ReadFile(up.Backup)
+	if err != nil {
+		t.Fatalf("no backup: %v", err)
+	}
+	original, _ := os.ReadFile(filepath.Join("testdata", "v1.db"))
+	if string(backup) != string(original) {
+		t.Error("the backup is not the file as it was")
+	}
+	err = db.View(func(tx *Tx) error {
+		active, err := tx.ActiveRuns()
+		if err != nil || len(active) != 1 || active[0].Name != "sweep-1" {
+			t.Errorf("active runs after upgrade: %v %v", active, err)
+		}
+		latest, err := tx.LatestSorted("loss", true, 0)
+		if err != nil || len(latest) != 2 {
+			t.Fatalf("latest loss: %v %v", latest, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.View(func(tx *Tx) error {
 		for _, f := range fixtureRuns() {
 			r, err := tx.ResolveRun(f.run.Name)
 			if err != nil {

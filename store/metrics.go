@@ -109,6 +109,7 @@ func (tx *Tx) AppendPoints(runID, metric string, pts []series.Point) error {
 		sum = &Summary{ID: uint32(len(sums)), Chunks: 1}
 		sums[metric] = sum
 	}
+	had, oldLast := sum.Count > 0, float64(sum.Last)
 	b := tx.bucket(bucketSeries)
 	app, err := tx.db.open.get(b, runID, sum)
 	if err != nil {
@@ -126,7 +127,10 @@ func (tx *Tx) AppendPoints(runID, metric string, pts []series.Point) error {
 		app.Append(p)
 		sum.add(p)
 	}
-	return b.Put(seriesKey(runID, sum.ID, sum.Chunks-1), app.Bytes())
+	if err := b.Put(seriesKey(runID, sum.ID, sum.Chunks-1), app.Bytes()); err != nil {
+		return err
+	}
+	return tx.moveLatest(metric, runID, had, oldLast, float64(sum.Last))
 }
 
 // Series reads every point of a run's metric, in the order they arrived.

@@ -126,6 +126,9 @@ func (tx *Tx) CreateRun(r *Run) error {
 
 // PutRun writes an existing run's record.
 func (tx *Tx) PutRun(r *Run) error {
+	if err := tx.markActive(r); err != nil {
+		return err
+	}
 	return tx.putJSON(bucketRuns, []byte(r.ID), r)
 }
 

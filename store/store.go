@@ -15,7 +15,7 @@ import (
 )
 
 // SchemaVersion is the layout this code reads and writes (see doc.go).
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 var (
 	bucketMeta        = []byte("meta")
@@ -27,9 +27,12 @@ var (
 	bucketSeries      = []byte("series")
 	bucketTails       = []byte("tails")
 	bucketPendingEnv  = []byte("pending_env")
+	bucketActive      = []byte("active")
+	bucketLatest      = []byte("latest")
 
 	allBuckets = [][]byte{bucketMeta, bucketExperiments, bucketRuns, bucketRunNames,
-		bucketRunsByTime, bucketSummaries, bucketSeries, bucketTails, bucketPendingEnv}
+		bucketRunsByTime, bucketSummaries, bucketSeries, bucketTails, bucketPendingEnv,
+		bucketActive, bucketLatest}
 
 	keySchema  = []byte("schema")
 	keyCreated = []byte("created")
@@ -49,7 +52,12 @@ type DB struct {
 	// Owned by the writer goroutine: the open (last) chunk of recently
 	// written series, so an append does not decode the chunk again.
 	open *openChunks
+
+	upgraded *Upgrade
 }
+
+// Upgraded reports whether Open upgraded the file, and from what.
+func (db *DB) Upgraded() *Upgrade { return db.upgraded }
 
 type op struct {
 	fn   func(*Tx) error
@@ -75,12 +83,18 @@ func Open(path string, timeout time.Duration) (db *DB, err error) {
 	if err != nil {
 		return nil, translateOpenError(path, err)
 	}
+	up, err := upgrade(bdb, path)
+	if err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	if err := bdb.Update(initSchema); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	db = &DB{
-		bolt:    bdb,
+		bolt:     bdb,
+		upgraded: up,
 		ops:     make(chan *op, 1024),
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
@@ -104,16 +118,9 @@ func translateOpenError(path string, err error) error {
 }
 
 func initSchema(tx *bolt.Tx) error {
+	// upgrade has checked the version of an existing file.
 	meta := tx.Bucket(bucketMeta)
-	if meta != nil {
-		raw := meta.Get(keySchema)
-		if len(raw) != 4 {
-			return fmt.Errorf("%w: meta bucket has no schema version", ErrDamaged)
-		}
-		if v := binary.BigEndian.Uint32(raw); v > SchemaVersion {
-			return fmt.Errorf("%w (schema %d, this lathe reads up to %d): upgrade lathe", ErrNewerSchema, v, SchemaVersion)
-		}
-	} else {
+	if meta == nil {
 		if tx.Bucket(bucketRuns) != nil {
 			return fmt.Errorf("%w: runs without a meta bucket", ErrDamaged)
 		}

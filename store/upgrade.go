@@ -1,0 +1,119 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Upgrade says that Open brought a store of an older schema up to date.
+type Upgrade struct {
+	From, To int
+	// Backup is the copy of the file as it was before the upgrade.
+	Backup string
+}
+
+// upgrades[v] brings a store of schema v to v+1, in one transaction.
+var upgrades = map[uint32]func(*Tx) error{
+	1: upgrade1to2,
+}
+
+// upgrade brings the file to SchemaVersion after copying it aside. It does
+// nothing to a new file or a current one.
+func upgrade(bdb *bolt.DB, path string) (*Upgrade, error) {
+	var version uint32
+	err := bdb.View(func(btx *bolt.Tx) error {
+		if meta := btx.Bucket(bucketMeta); meta != nil {
+			raw := meta.Get(keySchema)
+			if len(raw) != 4 {
+				return fmt.Errorf("%w: meta bucket has no schema version", ErrDamaged)
+			}
+			version = binary.BigEndian.Uint32(raw)
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case version == 0 || version == SchemaVersion:
+		return nil, nil
+	case version > SchemaVersion:
+		return nil, fmt.Errorf("%w (schema %d, this lathe reads up to %d): upgrade lathe", ErrNewerSchema, version, SchemaVersion)
+	}
+	backup := fmt.Sprintf("%s.schema%d.bak", path, version)
+	if err := copyFile(path, backup); err != nil {
+		os.Remove(backup)
+		return nil, fmt.Errorf("back up %s before upgrading it: %w", path, err)
+	}
+	for v := version; v < SchemaVersion; v++ {
+		step := upgrades[v]
+		err := bdb.Update(func(btx *bolt.Tx) error {
+			if err := step(&Tx{btx: btx, writable: true}); err != nil {
+				return err
+			}
+			return btx.Bucket(bucketMeta).Put(keySchema, binary.BigEndian.AppendUint32(nil, v+1))
+		})
+		if err != nil {
+			return nil, fmt.Errorf("upgrade %s from schema %d to %d (the original is in %s): %w", path, v, v+1, backup, err)
+		}
+	}
+	return &Upgrade{From: int(version), To: SchemaVersion, Backup: backup}, nil
+}
+
+// upgrade1to2 adds the indexes of schema 2: the active runs, and each
+// metric's last values in order.
+func upgrade1to2(tx *Tx) error {
+	for _, name := range [][]byte{bucketActive, bucketLatest} {
+		if _, err := tx.btx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	return tx.bucket(bucketRuns).ForEach(func(k, _ []byte) error {
+		r, err := tx.Run(string(k))
+		if err != nil {
+			return err
+		}
+		if err := tx.markActive(r); err != nil {
+			return err
+		}
+		sums, err := tx.Summaries(r.ID)
+		if err != nil {
+			return err
+		}
+		for name, s := range sums {
+			if s.Count == 0 {
+				continue
+			}
+			if err := tx.moveLatest(name, r.ID, false, 0, float64(s.Last)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// copyFile copies the store byte for byte (nothing writes to it meanwhile:
+// this process holds its lock) and makes the copy durable.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
