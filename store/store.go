@@ -95,10 +95,10 @@ func Open(path string, timeout time.Duration) (db *DB, err error) {
 	db = &DB{
 		bolt:     bdb,
 		upgraded: up,
-		ops:     make(chan *op, 1024),
-		stop:    make(chan struct{}),
-		stopped: make(chan struct{}),
-		open:    newOpenChunks(),
+		ops:      make(chan *op, 1024),
+		stop:     make(chan struct{}),
+		stopped:  make(chan struct{}),
+		open:     newOpenChunks(),
 	}
 	go db.writer()
 	return db, nil
