@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,10 +49,11 @@ func synthJob(steps int) int {
 // BenchmarkIngest100Jobs measures ingestion through the engine: 100 jobs
 // write their metrics files at once and the engine stores every point.
 // Reported: points stored a second, from the first submit until every point
-// of every run is stored. LATHE_BENCH_STEPS sets the steps a job (default
-// 2000: 2 000 000 points in all).
+// of every run is stored, and the engine's peak resident memory (the jobs are
+// other processes). LATHE_BENCH_STEPS sets the steps a job (default 10 000:
+// 10 000 000 points in all).
 func BenchmarkIngest100Jobs(b *testing.B) {
-	steps := 2000
+	steps := 10_000
 	if s, err := strconv.Atoi(os.Getenv("LATHE_BENCH_STEPS")); err == nil && s > 0 {
 		steps = s
 	}
@@ -103,6 +105,22 @@ func BenchmarkIngest100Jobs(b *testing.B) {
 		}
 		b.ReportMetric(float64(stored)/elapsed.Seconds(), "points/s")
 		b.ReportMetric(float64(stored), "points")
+		b.ReportMetric(float64(peakRSS())/(1<<20), "MB-peak-rss")
 		e.Close()
 	}
+}
+
+// peakRSS is this process's peak resident memory (VmHWM), in bytes.
+func peakRSS() int64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }

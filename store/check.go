@@ -1,0 +1,178 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	bolt "go.etcd.io/bbolt"
+
+	"lathe/store/series"
+)
+
+// CheckReport is what Check found.
+type CheckReport struct {
+	Runs     int      `json:"runs"`
+	Series   int      `json:"series"`
+	Chunks   int      `json:"chunks"`
+	Points   int64    `json:"points"`
+	Problems []string `json:"problems"`
+}
+
+// maxProblems bounds the report of a badly damaged file.
+const maxProblems = 100
+
+func (r *CheckReport) problem(format string, args ...any) {
+	if len(r.Problems) < maxProblems {
+		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+	}
+}
+
+// Check verifies the file: bbolt's own consistency check, then lathe's:
+// every run record reads and is in the indexes it belongs to, every chunk
+// decodes and agrees with its header, every summary equals what its chunks
+// say, every last value is in the metric's index, and no chunk belongs to
+// nothing. progress, when set, is called with runs checked and the total.
+func (tx *Tx) Check(progress func(done, total int)) CheckReport {
+	var rep CheckReport
+	for err := range tx.btx.Check() {
+		rep.problem("bbolt: %v", err)
+	}
+	total := tx.bucket(bucketRuns).Stats().KeyN
+	known := map[string]bool{} // series key prefixes (run id + metric id)
+	tx.bucket(bucketRuns).ForEach(func(k, _ []byte) error {
+		rep.Runs++
+		if progress != nil && rep.Runs%1000 == 0 {
+			progress(rep.Runs, total)
+		}
+		tx.checkRun(&rep, string(k), known)
+		return nil
+	})
+	if progress != nil {
+		progress(rep.Runs, total)
+	}
+	c := tx.bucket(bucketSeries).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) != IDLen+8 || !known[string(k[:IDLen+4])] {
+			rep.problem("chunk %x belongs to no series", k)
+		}
+	}
+	tx.bucket(bucketRunsByTime).ForEach(func(k, _ []byte) error {
+		if len(k) != 8+IDLen || tx.bucket(bucketRuns).Get(k[8:]) == nil {
+			rep.problem("runs_by_time entry %x names no run", k)
+		}
+		return nil
+	})
+	return rep
+}
+
+func (tx *Tx) checkRun(rep *CheckReport, id string, known map[string]bool) {
+	r, err := tx.Run(id)
+	if err != nil {
+		rep.problem("run %s: %v", id, err)
+		return
+	}
+	if tx.bucket(bucketRunsByTime).Get(timeKey(r.Created, r.ID)) == nil {
+		rep.problem("run %s is missing from runs_by_time", id)
+	}
+	if tx.bucket(bucketRunNames).Get(nameKey(r.Name, r.ID)) == nil {
+		rep.problem("run %s is missing from run_names", id)
+	}
+	if active := tx.bucket(bucketActive).Get([]byte(id)) != nil; active == r.Status.Ended() {
+		rep.problem("run %s (%s): the active index says %v", id, r.Status, active)
+	}
+	sums, err := tx.Summaries(id)
+	if err != nil {
+		rep.problem("run %s summaries: %v", id, err)
+		return
+	}
+	for name, sum := range sums {
+		rep.Series++
+		known[string(seriesKey(id, sum.ID, 0)[:IDLen+4])] = true
+		tx.checkSeries(rep, id, name, sum)
+	}
+}
+
+func (tx *Tx) checkSeries(rep *CheckReport, id, name string, sum Summary) {
+	b := tx.bucket(bucketSeries)
+	var got Summary
+	var buf []series.Point
+	for i := uint32(0); i < sum.Chunks; i++ {
+		raw := b.Get(seriesKey(id, sum.ID, i))
+		if raw == nil {
+			rep.problem("run %s metric %q: chunk %d is missing", id, name, i)
+			return
+		}
+		rep.Chunks++
+		var err error
+		// Decode checks the points against the chunk's header.
+		if buf, err = series.DecodeAppend(buf[:0], raw); err != nil {
+			rep.problem("run %s metric %q chunk %d: %v", id, name, i, err)
+			return
+		}
+		for _, p := range buf {
+			got.add(p)
+		}
+	}
+	rep.Points += got.Count
+	same := func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) || math.IsNaN(a) && math.IsNaN(b) }
+	if got.Count != sum.Count || got.LastStep != sum.LastStep || !same(float64(got.Last), float64(sum.Last)) ||
+		!same(float64(got.Min), float64(sum.Min)) || !same(float64(got.Max), float64(sum.Max)) {
+		rep.problem("run %s metric %q: summary %+v, its points say %+v", id, name, sum, got)
+		return
+	}
+	if sum.Count > 0 {
+		idx := tx.bucket(bucketLatest).Bucket([]byte(name))
+		if idx == nil || idx.Get(latestKey(float64(sum.Last), id)) == nil {
+			rep.problem("run %s metric %q: last value %v is not in the metric's index", id, name, float64(sum.Last))
+		}
+	}
+}
+
+// BucketStats describes one bucket of the file.
+type BucketStats struct {
+	Name  string `json:"name"`
+	Keys  int    `json:"keys"`
+	Bytes int64  `json:"bytes"` // pages in use, with their headers and free space
+	Data  int64  `json:"data"`  // keys and values alone
+}
+
+// Stats describes the file.
+type Stats struct {
+	Path      string        `json:"path"`
+	FileBytes int64         `json:"file_bytes"`
+	FreeBytes int64         `json:"free_bytes"`
+	Points    int64         `json:"points"`
+	Buckets   []BucketStats `json:"buckets"`
+	Schema    int           `json:"schema"`
+}
+
+// Stats measures the file and each bucket.
+func (tx *Tx) Stats() Stats {
+	st := Stats{Path: tx.btx.DB().Path(), FileBytes: tx.btx.Size(), Schema: SchemaVersion}
+	pageSize := int64(tx.btx.DB().Info().PageSize)
+	st.FreeBytes = int64(tx.btx.DB().Stats().FreePageN+tx.btx.DB().Stats().PendingPageN) * pageSize
+	tx.btx.ForEach(func(name []byte, b *bolt.Bucket) error {
+		s := b.Stats()
+		st.Buckets = append(st.Buckets, BucketStats{
+			Name:  string(name),
+			Keys:  s.KeyN,
+			Bytes: int64(s.BranchAlloc + s.LeafAlloc),
+			Data:  int64(s.BranchInuse + s.LeafInuse),
+		})
+		return nil
+	})
+	tx.bucket(bucketSummaries).ForEach(func(k, v []byte) error {
+		sums, err := tx.Summaries(string(k))
+		if err == nil {
+			for _, s := range sums {
+				st.Points += s.Count
+			}
+		}
+		return nil
+	})
+	if raw := tx.bucket(bucketMeta).Get(keySchema); len(raw) == 4 {
+		st.Schema = int(binary.BigEndian.Uint32(raw))
+	}
+	return st
+}
