@@ -115,7 +115,9 @@ func (tx *Tx) checkSeries(rep *CheckReport, id, name string, sum Summary) {
 		}
 	}
 	rep.Points += got.Count
-	same := func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) || math.IsNaN(a) && math.IsNaN(b) }
+	same := func(a, b float64) bool {
+		return math.Float64bits(a) == math.Float64bits(b) || math.IsNaN(a) && math.IsNaN(b)
+	}
 	if got.Count != sum.Count || got.LastStep != sum.LastStep || !same(float64(got.Last), float64(sum.Last)) ||
 		!same(float64(got.Min), float64(sum.Min)) || !same(float64(got.Max), float64(sum.Max)) {
 		rep.problem("run %s metric %q: summary %+v, its points say %+v", id, name, sum, got)

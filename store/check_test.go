@@ -141,7 +141,9 @@ func TestCompactKeepsEveryPoint(t *testing.T) {
 		return nil
 	})
 	// And it goes on taking writes.
-	update(t, db, func(tx *Tx) error { return tx.AppendPoints(firstKey(runs), "loss", randomSeries(rand.New(rand.NewPCG(1, 1)), 10)) })
+	update(t, db, func(tx *Tx) error {
+		return tx.AppendPoints(firstKey(runs), "loss", randomSeries(rand.New(rand.NewPCG(1, 1)), 10))
+	})
 	t.Logf("compacted %d → %d bytes", res.Before, res.After)
 }
 
