@@ -298,3 +298,40 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 		Queued:  queued,
 	}, nil
 }
+
+// CheckStore verifies the store in one read transaction (writes go on), and
+// that each running job's stored offsets are within its files.
+func (e *Engine) CheckStore(ctx context.Context) (store.CheckReport, error) {
+	var rep store.CheckReport
+	err := e.db.View(func(tx *store.Tx) error {
+		rep = tx.Check(nil)
+		active, err := tx.ActiveRuns()
+		if err != nil {
+			return err
+		}
+		for _, r := range active {
+			for src, name := range map[store.Source]string{store.SourceMetrics: "metrics.jsonl", store.SourceOutput: "output.log"} {
+				t, err := tx.Tail(r.ID, src)
+				if err != nil {
+					return err
+				}
+				fi, err := os.Stat(filepath.Join(e.runDir(r.ID), name))
+				switch {
+				case err != nil && t.Offset > 0:
+					rep.Problems = append(rep.Problems, fmt.Sprintf("run %s: %s was read to byte %d but is missing", r.ID, name, t.Offset))
+				case err == nil && t.Offset > fi.Size():
+					rep.Problems = append(rep.Problems, fmt.Sprintf("run %s: %s was read to byte %d but holds %d", r.ID, name, t.Offset, fi.Size()))
+				}
+			}
+		}
+		return nil
+	})
+	return rep, translate(err)
+}
+
+// StoreStats measures the store.
+func (e *Engine) StoreStats(ctx context.Context) (store.Stats, error) {
+	var st store.Stats
+	err := e.db.View(func(tx *store.Tx) error { st = tx.Stats(); return nil })
+	return st, translate(err)
+}

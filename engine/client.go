@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"lathe/store"
 )
 
 // Client is the Service of an engine in another process, over its socket.
@@ -247,6 +249,14 @@ func (c *Client) Events(ctx context.Context) (<-chan Event, error) {
 
 func (c *Client) Status(ctx context.Context) (Status, error) {
 	return call[Status](c, ctx, http.MethodGet, "/v1/status", nil)
+}
+
+func (c *Client) CheckStore(ctx context.Context) (store.CheckReport, error) {
+	return call[store.CheckReport](c, ctx, http.MethodGet, "/v1/store/check", nil)
+}
+
+func (c *Client) StoreStats(ctx context.Context) (store.Stats, error) {
+	return call[store.Stats](c, ctx, http.MethodGet, "/v1/store/stats", nil)
 }
 
 // Shutdown asks the engine to stop (its jobs keep running).

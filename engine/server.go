@@ -147,6 +147,8 @@ func newHandler(e *Engine) http.Handler {
 	h.mux.HandleFunc("GET /v1/runs/{ref}/metric", h.metric)
 	h.mux.HandleFunc("GET /v1/runs/{ref}/logs", h.logs)
 	h.mux.HandleFunc("GET /v1/events", h.events)
+	h.mux.HandleFunc("GET /v1/store/check", h.checkStore)
+	h.mux.HandleFunc("GET /v1/store/stats", h.storeStats)
 	return h
 }
 
@@ -191,6 +193,16 @@ func reply[T any](w http.ResponseWriter, v T, err error) {
 func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 	s, err := h.e.Status(r.Context())
 	reply(w, s, err)
+}
+
+func (h *handler) checkStore(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.CheckStore(r.Context())
+	reply(w, v, err)
+}
+
+func (h *handler) storeStats(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.StoreStats(r.Context())
+	reply(w, v, err)
 }
 
 func (h *handler) shutdown(w http.ResponseWriter, r *http.Request) {

@@ -36,6 +36,10 @@ type Service interface {
 	Events(ctx context.Context) (<-chan Event, error)
 	// Status describes the engine.
 	Status(ctx context.Context) (Status, error)
+	// CheckStore verifies the store and the offsets of running jobs.
+	CheckStore(ctx context.Context) (store.CheckReport, error)
+	// StoreStats measures the store.
+	StoreStats(ctx context.Context) (store.Stats, error)
 }
 
 // SubmitRequest is what `lathe run` sends.

@@ -60,6 +60,13 @@ func Compact(path string, progress func(done, total int)) (CompactResult, error)
 		os.Remove(tmp)
 		return res, fmt.Errorf("compact: the new file does not check out (%d points of %d; %v); the store is unchanged", rep.Points, before.Points, rep.Problems)
 	}
+	if fi, err := os.Stat(tmp); err == nil && fi.Size() >= res.Before {
+		// bbolt grows a file in steps, so a small store can come out
+		// larger: then the old one is already as compact as it gets.
+		os.Remove(tmp)
+		res.After, res.Points = res.Before, rep.Points
+		return res, nil
+	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return res, fmt.Errorf("compact: %w", err)

@@ -611,3 +611,34 @@ func TestReservedReferences(t *testing.T) {
 		t.Errorf("run named ..: %d %q", r.code, r.stderr)
 	}
 }
+
+func TestStoreCommands(t *testing.T) {
+	h := newHome(t)
+	id := strings.TrimSpace(h.ok("run", "--", lathePath, "synth", "--steps", "3000"))
+	h.ok("wait", id)
+	if out := h.ok("store", "check"); !strings.Contains(out, "6000 points") || !strings.Contains(out, "the store is sound") {
+		t.Errorf("check: %s", out)
+	}
+	var st struct {
+		Points  int64 `json:"points"`
+		Schema  int   `json:"schema"`
+		Buckets []struct {
+			Name string `json:"name"`
+		} `json:"buckets"`
+	}
+	h.json(&st, "store", "stats")
+	if st.Points != 6000 || st.Schema != 2 || len(st.Buckets) < 10 {
+		t.Errorf("stats: %+v", st)
+	}
+	out := h.ok("store", "compact")
+	if !strings.Contains(out, "6000 points") {
+		t.Errorf("compact: %s", out)
+	}
+	// The engine was stopped for it; the next command brings it back, with
+	// every point.
+	var pts []any
+	h.json(&pts, "metrics", id, "loss")
+	if len(pts) != 3000 {
+		t.Errorf("%d points after compaction", len(pts))
+	}
+}
