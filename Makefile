@@ -44,9 +44,10 @@ test-python:
 # The end-to-end ones run once (they repeat inside); the small ones as long
 # as Go's benchmark runner needs for a stable number.
 bench:
-	@set -o pipefail; { $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m ./cmd/lathe ./engine && \
+	@set -o pipefail; { $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 60m ./cmd/lathe ./engine ./store/compare && \
 		$(GO) test -run '^$$' -bench . -count 1 -timeout 30m ./store/series ./engine/metricline; } 2>&1 | tee .bench.log; \
-	status=$$?; $(GO) run ./cmd/benchtable < .bench.log > BENCHMARKS.md; rm -f .bench.log; cat BENCHMARKS.md; exit $$status
+	status=$$?; $(GO) run ./cmd/benchtable -json BENCHMARKS.json < .bench.log > BENCHMARKS.md; rm -f .bench.log; \
+	cat BENCHMARKS.md; exit $$status
 
 clean:
 	rm -rf bin

@@ -1,11 +1,15 @@
 // Command benchtable turns the output of `go test -bench` into the table of
-// BENCHMARKS.md: each measured number beside its budget, met or missed, and
-// the machine it was measured on. `make bench` runs it.
+// BENCHMARKS.md and the rows of BENCHMARKS.json: each measured number beside
+// SQLite's (MLflow's schema) where both were measured, their ratio, the
+// budget and whether it was met, and the machine. `make bench` runs it.
 package main
 
 import (
 	"bufio"
+	"encoding/json"
+	"flag"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -13,28 +17,65 @@ import (
 	"time"
 )
 
-// budget is a speed or size promise a benchmark metric is held to.
+// A budget is a promise a measurement is held to.
 type budget struct {
-	bench, unit string
-	what        string
-	limit       float64
-	atMost      bool // the value must not exceed limit (else: must reach it)
+	key    string // "Benchmark:unit", or "Store:id" for the side-by-side rows
+	what   string
+	unit   string
+	kind   string // "max": lathe ≤ limit; "min": lathe ≥ limit; "ratio": lathe better than SQLite by ≥ limit
+	limit  float64
+	higher bool // a larger number is better (throughput)
 }
 
 var budgets = []budget{
-	{"RunToRunning", "ms/run-median", "`lathe run` to the job running, engine up (median of 30)", 100, true},
-	{"RunToRunning", "ms/run-p90", "`lathe run` to the job running, engine up (90th percentile)", 100, true},
-	{"Ingest100Jobs", "points/s", "ingest through the engine from 100 jobs' metrics files at once", 500_000, false},
+	{"Store:ingest-main", "ingest 10M points, 1 000 a commit, durable", "points/s", "ratio", 10, true},
+	{"Store:ingest-wide", "ingest, 10 000 points a commit, durable", "points/s", "min", 1_000_000, true},
+	{"Ingest100Jobs:points/s", "ingest through the engine, 100 jobs at once", "points/s", "min", 500_000, true},
+	{"Ingest100Jobs:MB-peak-rss", "engine's peak memory during that ingest", "MB", "max", 256, false},
+	{"Store:history-short", "history of one metric, 10 000 points, warm", "ms", "max", 1, false},
+	{"Store:history-long", "history of one metric, 1 000 000 points", "ms", "max", 50, false},
+	{"Store:chart", "1 000-point chart of the 1M-point series", "ms", "max", 5, false},
+	{"Store:sort-all", "last value of one metric for 100 000 runs, sorted", "ms", "max", 50, false},
+	{"Store:sort-top", "the top 1 000 of those", "ms", "max", 10, false},
+	{"Store:size", "size on disk of the 10M points, against SQLite", "bytes/point", "ratio", 10, false},
+	{"Store:size#abs", "size on disk of the 10M points", "bytes/point", "max", 20, false},
+	{"Store:open", "open the store of 10M points and 100 000 runs", "ms", "max", 50, false},
+	{"Store:first-listing", "first `lathe runs --limit 50` on it, end to end", "ms", "max", 200, false},
+	{"RunToRunning:ms/run-median", "`lathe run` to the job running, engine up (median)", "ms", "max", 100, false},
+	{"RunToRunning:ms/run-p90", "`lathe run` to the job running, engine up (90th percentile)", "ms", "max", 100, false},
 }
 
-type row struct {
-	bench, unit string
-	value       float64
+// Row is one line of BENCHMARKS.json.
+type Row struct {
+	Name     string   `json:"name"`
+	Lathe    *float64 `json:"lathe"`
+	Baseline *float64 `json:"baseline"`
+	Unit     string   `json:"unit"`
+	Ratio    *float64 `json:"ratio"`
+	Budget   string   `json:"budget"`
+	Met      bool     `json:"met"`
+}
+
+type measured struct {
+	lathe, sqlite float64
+	hasLathe      bool
+	hasSQLite     bool
 }
 
 func main() {
-	var rows []row
+	jsonPath := flag.String("json", "", "also write the rows as JSON to this file")
+	flag.Parse()
+	values := map[string]*measured{}
+	var order []string
+	get := func(key string) *measured {
+		if values[key] == nil {
+			values[key] = &measured{}
+			order = append(order, key)
+		}
+		return values[key]
+	}
 	sc := bufio.NewScanner(os.Stdin)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
 		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
@@ -44,69 +85,133 @@ func main() {
 		if i := strings.LastIndexByte(name, '-'); i > 0 {
 			name = name[:i] // the GOMAXPROCS suffix
 		}
-		// After the name and the iteration count come value-unit pairs.
 		for i := 2; i+1 < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)
 			if err != nil {
 				continue
 			}
-			rows = append(rows, row{name, f[i+1], v})
+			unit := f[i+1]
+			// The side-by-side benchmark reports side:id:unit.
+			if side, rest, ok := strings.Cut(unit, ":"); ok && (side == "lathe" || side == "sqlite") {
+				id, _, _ := strings.Cut(rest, ":")
+				m := get(name + ":" + id)
+				if side == "lathe" {
+					m.lathe, m.hasLathe = v, true
+				} else {
+					m.sqlite, m.hasSQLite = v, true
+				}
+				continue
+			}
+			m := get(name + ":" + unit)
+			m.lathe, m.hasLathe = v, true
 		}
+	}
+	var rows []Row
+	used := map[string]bool{}
+	for _, b := range budgets {
+		key, _, _ := strings.Cut(b.key, "#")
+		used[key] = true
+		rows = append(rows, row(b, values[key]))
 	}
 	fmt.Println("# Benchmarks")
 	fmt.Println()
-	fmt.Printf("Measured by `make bench` on %s, %d cores, %s, %s.\n\n", cpuModel(), runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"))
-	fmt.Println("## Budgets")
+	fmt.Printf("Measured by `make bench` on %s, %d cores, %s, %s. SQLite is modernc.org/sqlite holding MLflow's own\n", cpuModel(), runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"))
+	fmt.Println("metric tables (WAL, synchronous FULL), written and read as MLflow's SQLAlchemy store does, in the same process")
+	fmt.Println("and run as lathe's store, on the same data; both sides return the same series before a time counts.")
 	fmt.Println()
-	fmt.Println("| what | measured | budget | met |")
-	fmt.Println("|---|---|---|---|")
-	for _, b := range budgets {
-		r, ok := find(rows, b.bench, b.unit)
-		if !ok {
-			fmt.Printf("| %s | not measured | %s | missed |\n", b.what, limitText(b))
-			continue
-		}
-		met := r.value <= b.limit
-		if !b.atMost {
-			met = r.value >= b.limit
-		}
+	fmt.Println("| what | lathe | SQLite (MLflow schema) | unit | ratio | budget | met |")
+	fmt.Println("|---|---|---|---|---|---|---|")
+	for _, r := range rows {
 		verdict := "met"
-		if !met {
+		if !r.Met {
 			verdict = "**missed**"
 		}
-		fmt.Printf("| %s | %s %s | %s | %s |\n", b.what, num(r.value), b.unit, limitText(b), verdict)
+		fmt.Printf("| %s | %s | %s | %s | %s | %s | %s |\n", r.Name, numPtr(r.Lathe), numPtr(r.Baseline), r.Unit, ratioText(r.Ratio), r.Budget, verdict)
 	}
 	fmt.Println()
-	fmt.Println("## Every measurement")
+	fmt.Println("## Every other measurement")
 	fmt.Println()
 	fmt.Println("| benchmark | value | unit |")
 	fmt.Println("|---|---|---|")
-	for _, r := range rows {
-		fmt.Printf("| %s | %s | %s |\n", r.bench, num(r.value), r.unit)
-	}
-}
-
-func find(rows []row, bench, unit string) (row, bool) {
-	for _, r := range rows {
-		if r.bench == bench && r.unit == unit {
-			return r, true
+	for _, key := range order {
+		if used[key] {
+			continue
+		}
+		name, unit, _ := strings.Cut(key, ":")
+		m := values[key]
+		fmt.Printf("| %s | %s | %s |\n", name, num(m.lathe), unit)
+		if m.hasSQLite {
+			fmt.Printf("| %s (SQLite) | %s | %s |\n", name, num(m.sqlite), unit)
 		}
 	}
-	return row{}, false
+	if *jsonPath != "" {
+		raw, _ := json.MarshalIndent(rows, "", "  ")
+		if err := os.WriteFile(*jsonPath, append(raw, '\n'), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
 }
 
-func limitText(b budget) string {
-	if b.atMost {
-		return fmt.Sprintf("≤ %s %s", num(b.limit), b.unit)
+func row(b budget, m *measured) Row {
+	r := Row{Name: b.what, Unit: b.unit, Budget: budgetText(b)}
+	if m == nil || !m.hasLathe {
+		r.Budget += " (not measured)"
+		return r
 	}
-	return fmt.Sprintf("≥ %s %s", num(b.limit), b.unit)
+	l := m.lathe
+	r.Lathe = &l
+	if m.hasSQLite && m.sqlite > 0 && l > 0 {
+		s := m.sqlite
+		r.Baseline = &s
+		ratio := s / l
+		if b.higher {
+			ratio = l / s
+		}
+		r.Ratio = &ratio
+	}
+	switch b.kind {
+	case "max":
+		r.Met = l <= b.limit
+	case "min":
+		r.Met = l >= b.limit
+	case "ratio":
+		r.Met = r.Ratio != nil && *r.Ratio >= b.limit
+	}
+	return r
+}
+
+func budgetText(b budget) string {
+	switch b.kind {
+	case "max":
+		return "≤ " + num(b.limit) + " " + b.unit
+	case "min":
+		return "≥ " + num(b.limit) + " " + b.unit
+	}
+	return "≥ " + num(b.limit) + "× SQLite"
+}
+
+func ratioText(r *float64) string {
+	if r == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*r, 'f', 1, 64) + "×"
+}
+
+func numPtr(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return num(*v)
 }
 
 func num(v float64) string {
 	switch {
-	case v >= 1000:
+	case math.IsNaN(v):
+		return "NaN"
+	case math.Abs(v) >= 1000:
 		return strconv.FormatFloat(v, 'f', 0, 64)
-	case v >= 10:
+	case math.Abs(v) >= 10:
 		return strconv.FormatFloat(v, 'f', 1, 64)
 	}
 	return strconv.FormatFloat(v, 'g', 3, 64)

@@ -47,6 +47,16 @@
 // and Open checks, by querying them back, that they took effect. WAL needs a
 // real file: Open(":memory:") fails.
 //
+// # Writing
+//
+// LogBatch sends, for one run, the statements MLflow's log_batch sends for
+// its metrics, in one transaction (see LogBatch for the list, and schema.go
+// for the SQL). Unlike MLflow's REST API it accepts more than
+// MaxMetricsPerBatch (1000) metrics in one call and commits them together,
+// where an MLflow client would need several requests and commits; that only
+// flatters the baseline. LogBatches, for setting up fixtures, does the same
+// for many runs in one transaction.
+//
 // # Values: NaN and infinities
 //
 // SQLite cannot store NaN (it binds it as NULL), so MLflow
