@@ -296,6 +296,7 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 		Started: e.started,
 		Running: running,
 		Queued:  queued,
+		Upgrade: e.db.Upgraded(),
 	}, nil
 }
 

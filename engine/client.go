@@ -25,7 +25,12 @@ import (
 type Client struct {
 	socket string
 	http   *http.Client
+	// spawned is set when Connect started the engine.
+	spawned bool
 }
+
+// Spawned reports whether Connect started the engine this client talks to.
+func (c *Client) Spawned() bool { return c.spawned }
 
 var _ Service = (*Client)(nil)
 
@@ -286,6 +291,7 @@ func Connect(ctx context.Context, p Paths, exe string, autostart bool) (*Client,
 	if err != nil {
 		return nil, err
 	}
+	c.spawned = true
 	return c, c.waitReady(ctx, p, exited)
 }
 

@@ -128,4 +128,6 @@ type Status struct {
 	Started time.Time `json:"started"`
 	Running int       `json:"running"`
 	Queued  int       `json:"queued"`
+	// Upgrade is set when this engine upgraded the store as it opened it.
+	Upgrade *store.Upgrade `json:"upgrade,omitempty"`
 }

@@ -2,7 +2,7 @@
 // file (lathe.db). It knows nothing of jobs, processes or screens: the engine
 // tells it what to record.
 //
-// # Schema (version 1)
+// # Schema (version 2)
 //
 // Every bucket is top-level. Keys scanned in order are big-endian integers or
 // fixed-width strings; records are JSON unless said otherwise.
@@ -25,6 +25,17 @@
 //	pending_env  run id → the full environment of a queued run (JSON list), kept
 //	             only until the job starts: the run's spec.json and Run record hold
 //	             the redacted copy
+//	active       run id → empty, for the runs queued or running: an engine that
+//	             starts reads these, not every run (added in version 2)
+//	latest       one bucket a metric name, holding class (1 byte: 0 for NaN, 1 for
+//	             a number) value (uint64 BE, the float's bits made to sort as
+//	             numbers) run id → empty: every run's last value of the metric in
+//	             order, so a table of 100 000 runs sorted by it reads only what it
+//	             shows (added in version 2)
+//
+// A file of an older version is copied aside (lathe.db.schemaN.bak) and
+// upgraded in place when opened (upgrade.go); one of a newer version is
+// refused, untouched. Check verifies a file, Compact rewrites it.
 //
 // The last chunk of each series is open: the writer keeps its encoder in memory
 // and rewrites only that chunk at each commit; a chunk is sealed at

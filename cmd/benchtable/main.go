@@ -209,6 +209,8 @@ func num(v float64) string {
 	switch {
 	case math.IsNaN(v):
 		return "NaN"
+	case v == math.Trunc(v):
+		return strconv.FormatFloat(v, 'f', 0, 64)
 	case math.Abs(v) >= 1000:
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	case math.Abs(v) >= 10:

@@ -131,6 +131,7 @@ engine; --keep leaves them running to explore with the other commands.`,
 				"  lathe logs -f legacy-script       follow a job's output\n"+
 				"  lathe metrics bert-finetune loss  every point of a metric (--json for scripts)\n"+
 				"  lathe kill resnet-lr-0.3          stop a job and its whole process tree\n"+
+				"  lathe store stats                 the store: size per bucket, bytes a point\n"+
 				"  lathe engine stop                 jobs keep running; the next command restarts it\n\n", p.Home)
 			if !keep || duration > 0 {
 				defer stopDemo(p, exe, keep, w)

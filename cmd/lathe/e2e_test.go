@@ -642,3 +642,29 @@ func TestStoreCommands(t *testing.T) {
 		t.Errorf("%d points after compaction", len(pts))
 	}
 }
+
+// A store of schema 1 is upgraded when the engine opens it, with a backup
+// and a message.
+func TestOldStoreUpgraded(t *testing.T) {
+	h := newHome(t)
+	old, err := os.ReadFile("../../store/testdata/v1.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(h.dir, "lathe.db"), old, 0o600)
+	r := h.run("runs", "--exp", "digits")
+	if r.code != 0 || !strings.Contains(r.stderr, "upgraded the store from schema 1 to 2") {
+		t.Fatalf("upgrade: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "train-1") || !strings.Contains(r.stdout, "train-2") {
+		t.Errorf("runs after the upgrade: %s", r.stdout)
+	}
+	backup, err := os.ReadFile(filepath.Join(h.dir, "lathe.db.schema1.bak"))
+	if err != nil || !bytes.Equal(backup, old) {
+		t.Errorf("backup: %v", err)
+	}
+	if r := h.run("runs"); strings.Contains(r.stderr, "upgraded") {
+		t.Errorf("the upgrade is reported again: %q", r.stderr)
+	}
+	h.ok("store", "check")
+}

@@ -124,5 +124,13 @@ func connect(ctx context.Context) (*engine.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find lathe's own binary: %w", err)
 	}
-	return engine.Connect(ctx, e.paths, exe, true)
+	c, err := engine.Connect(ctx, e.paths, exe, true)
+	if err == nil && c.Spawned() {
+		// An engine that starts may have upgraded the store: say so once.
+		if s, err := c.Status(ctx); err == nil && s.Upgrade != nil {
+			fmt.Fprintf(os.Stderr, "lathe: upgraded the store from schema %d to %d; the file as it was is kept in %s\n",
+				s.Upgrade.From, s.Upgrade.To, s.Upgrade.Backup)
+		}
+	}
+	return c, err
 }

@@ -92,7 +92,8 @@ func newStoreStatsCmd() *cobra.Command {
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "%s: %s (schema %d), %s free\n", st.Path, bytesText(st.FileBytes), st.Schema, bytesText(st.FreeBytes))
 			if st.Points > 0 {
-				fmt.Fprintf(w, "%d points, %.1f bytes a point (whole file)\n", st.Points, float64(st.FileBytes)/float64(st.Points))
+				fmt.Fprintf(w, "%d points: %.1f bytes a point, %.0f points a KiB (whole file)\n",
+					st.Points, float64(st.FileBytes)/float64(st.Points), 1024*float64(st.Points)/float64(st.FileBytes))
 			}
 			tw := newTable(w)
 			fmt.Fprintln(tw, "BUCKET\tKEYS\tPAGES\tDATA")

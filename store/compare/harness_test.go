@@ -73,11 +73,11 @@ func measure(dir string, p plan, logf func(string, ...any)) ([]result, error) {
 		}
 		took[i] = time.Since(start)
 	}
-	n := float64(p.main.points())
-	add("ingest-main", fmt.Sprintf("ingest %d/commit", p.main.batch), n/took[0].Seconds(), n/took[1].Seconds(), "points/s")
 	if err := sameHistories(sides, p.main, p.checkAll); err != nil {
 		return nil, err
 	}
+	n := float64(p.main.points())
+	add("ingest-main", fmt.Sprintf("ingest %d/commit", p.main.batch), n/took[0].Seconds(), n/took[1].Seconds(), "points/s")
 	var sizes [2]int64
 	for i, s := range sides {
 		if sizes[i], err = s.size(); err != nil {
@@ -146,12 +146,12 @@ func measure(dir string, p plan, logf func(string, ...any)) ([]result, error) {
 		}
 		add(h.id, h.name, t[0], t[1], "ms")
 	}
+	if err := sameView(sides, longRun, p.view); err != nil {
+		return nil, err
+	}
 	var tv [2]float64
 	for i, s := range sides {
 		tv[i] = medianMS(21, func() error { _, err := s.view(longRun, 0, p.view); return err })
-	}
-	if err := sameView(sides, longRun, p.view); err != nil {
-		return nil, err
 	}
 	add("chart", fmt.Sprintf("%d-point chart of %d points", p.view, p.longSteps), tv[0], tv[1], "ms")
 
