@@ -32,7 +32,7 @@ test: lint test-go test-python
 
 test-go:
 	@set -o pipefail; $(GO) test -race -count=1 -v -timeout 20m ./... 2>&1 | tee .test-go.log | \
-		grep -E '^(\s*--- (PASS|FAIL|SKIP)|ok |FAIL|panic:)'; status=$$?; \
+		grep -E '^(\s*--- (PASS|FAIL|SKIP)|ok |FAIL|panic:)|^\s+[a-z_0-9]+\.go:[0-9]+: '; status=$$?; \
 	pass=$$(grep -cE '^\s*--- PASS' .test-go.log); fail=$$(grep -cE '^\s*--- FAIL' .test-go.log); \
 	skip=$$(grep -cE '^\s*--- SKIP' .test-go.log); \
 	echo "go: $$pass passed, $$fail failed, $$skip skipped"; rm -f .test-go.log; exit $$status

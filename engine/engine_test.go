@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,7 +58,30 @@ func openEngine(t *testing.T, home string, tune func(*config.Config)) *Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { settle(t, home) })
 	return e
+}
+
+// settle waits for the shims of a data directory to finish (a job launched
+// as the engine closed goes on without it), and kills what does not, so
+// that nothing outlives the test or writes into its removed folder.
+func settle(t *testing.T, home string) {
+	dirs, _ := filepath.Glob(filepath.Join(home, "runs", "*"))
+	for _, dir := range dirs {
+		h, err := local.ReadHandle(dir)
+		if err != nil {
+			continue
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for local.Alive(h.ShimPID, h.ShimStart) && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if local.Alive(h.ShimPID, h.ShimStart) {
+			t.Errorf("run %s still runs after its test", filepath.Base(dir))
+			local.KillTree(h, syscall.SIGKILL)
+			syscall.Kill(h.ShimPID, syscall.SIGKILL)
+		}
+	}
 }
 
 // impls runs a test against both implementations of Service: the engine in

@@ -161,6 +161,7 @@ func TestSecondEngineRefused(t *testing.T) {
 // serveHome runs ServeEngine on home and returns a connected client.
 func serveHome(t *testing.T, home string) *Client {
 	t.Helper()
+	t.Cleanup(func() { settle(t, home) })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- ServeEngine(ctx, testOptions(t, home, nil)) }()
@@ -285,6 +286,7 @@ func TestEngineStoppedWhileCatchingUp(t *testing.T) {
 	const steps = 60_000
 	opts := testOptions(t, home, nil)
 	opts.ShimEnv = append(opts.ShimEnv, "LATHE_TEST_SYNTH="+strconv.Itoa(steps), "LATHE_TEST_SYNTH_GATE="+filepath.Join(home, "gate"))
+	t.Cleanup(func() { settle(t, home) })
 	e, err := Open(opts)
 	if err != nil {
 		t.Fatal(err)

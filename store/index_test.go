@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -66,18 +67,18 @@ func TestLatestSortedFollowsAppends(t *testing.T) {
 				an, bn := math.IsNaN(a.Value), math.IsNaN(b.Value)
 				switch {
 				case an && bn:
-					return compareStrings(a.RunID, b.RunID)
+					return cmp.Compare(a.RunID, b.RunID)
 				case an:
 					return 1
 				case bn:
 					return -1
 				}
-				c := compareFloats(a.Value, b.Value)
+				c := cmp.Compare(a.Value, b.Value)
 				if desc {
 					c = -c
 				}
 				if c == 0 {
-					c = compareStrings(a.RunID, b.RunID)
+					c = cmp.Compare(a.RunID, b.RunID)
 					if desc {
 						c = -c
 					}
@@ -103,26 +104,6 @@ func TestLatestSortedFollowsAppends(t *testing.T) {
 		}
 		return nil
 	})
-}
-
-func compareFloats(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func TestActiveRuns(t *testing.T) {

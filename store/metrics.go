@@ -133,8 +133,9 @@ func (tx *Tx) AppendPoints(runID, metric string, pts []series.Point) error {
 	return tx.moveLatest(metric, runID, had, oldLast, float64(sum.Last))
 }
 
-// Series reads every point of a run's metric, in the order they arrived.
-func (tx *Tx) Series(runID, metric string) ([]series.Point, error) {
+// summaryOf is the summary of one metric of a run; ErrNotFound when the run
+// has logged no such metric.
+func (tx *Tx) summaryOf(runID, metric string) (*Summary, error) {
 	sums, err := tx.summariesFor(runID)
 	if err != nil {
 		return nil, err
@@ -142,6 +143,15 @@ func (tx *Tx) Series(runID, metric string) ([]series.Point, error) {
 	sum := sums[metric]
 	if sum == nil {
 		return nil, fmt.Errorf("metric %q: %w", metric, ErrNotFound)
+	}
+	return sum, nil
+}
+
+// Series reads every point of a run's metric, in the order they arrived.
+func (tx *Tx) Series(runID, metric string) ([]series.Point, error) {
+	sum, err := tx.summaryOf(runID, metric)
+	if err != nil {
+		return nil, err
 	}
 	pts := make([]series.Point, 0, sum.Count)
 	b := tx.bucket(bucketSeries)

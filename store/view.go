@@ -28,13 +28,9 @@ func (tx *Tx) SeriesView(runID, metric string, maxPoints int) ([]Bucket, error) 
 	if maxPoints < 1 {
 		return nil, fmt.Errorf("%w: a view of %d points", ErrInvalidInput, maxPoints)
 	}
-	sums, err := tx.summariesFor(runID)
+	sum, err := tx.summaryOf(runID, metric)
 	if err != nil {
 		return nil, err
-	}
-	sum := sums[metric]
-	if sum == nil {
-		return nil, fmt.Errorf("metric %q: %w", metric, ErrNotFound)
 	}
 	if sum.Count > int64(maxPoints) && int(sum.Chunks) >= maxPoints/4 {
 		return tx.chunkView(runID, metric, sum, maxPoints)

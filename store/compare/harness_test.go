@@ -60,18 +60,9 @@ func measure(dir string, p plan, logf func(string, ...any)) ([]result, error) {
 	defer closeAll(sides)
 
 	// 1. Ingest, durable, main.batch points a commit.
-	var took [2]time.Duration
-	for i, s := range sides {
-		if err := s.createRuns(0, p.main.runs, "bench"); err != nil {
-			return nil, err
-		}
-		start := time.Now()
-		var ierr error
-		p.main.batches(func(b []point) bool { ierr = s.ingest(b); return ierr == nil })
-		if ierr != nil {
-			return nil, ierr
-		}
-		took[i] = time.Since(start)
+	took, err := timeIngest(sides, p.main, "bench")
+	if err != nil {
+		return nil, err
 	}
 	if err := sameHistories(sides, p.main, p.checkAll); err != nil {
 		return nil, err
@@ -91,17 +82,8 @@ func measure(dir string, p plan, logf func(string, ...any)) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, s := range wide {
-		if err := s.createRuns(0, p.wide.runs, "wide"); err != nil {
-			return nil, err
-		}
-		start := time.Now()
-		var ierr error
-		p.wide.batches(func(b []point) bool { ierr = s.ingest(b); return ierr == nil })
-		if ierr != nil {
-			return nil, ierr
-		}
-		took[i] = time.Since(start)
+	if took, err = timeIngest(wide, p.wide, "wide"); err != nil {
+		return nil, err
 	}
 	if err := sameHistories(wide, p.wide, p.checkAll); err != nil {
 		return nil, err
@@ -200,6 +182,25 @@ func measure(dir string, p plan, logf func(string, ...any)) ([]result, error) {
 		add("first-listing", "first `lathe runs --limit 50`", ms, 0, "ms")
 	}
 	return out, nil
+}
+
+// timeIngest creates the runs of w on each side and times the ingest of its
+// points.
+func timeIngest(sides []side, w workload, exp string) ([2]time.Duration, error) {
+	var took [2]time.Duration
+	for i, s := range sides {
+		if err := s.createRuns(0, w.runs, exp); err != nil {
+			return took, err
+		}
+		start := time.Now()
+		var err error
+		w.batches(func(b []point) bool { err = s.ingest(b); return err == nil })
+		if err != nil {
+			return took, err
+		}
+		took[i] = time.Since(start)
+	}
+	return took, nil
 }
 
 func openBoth(dir string) ([]side, error) {
