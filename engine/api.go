@@ -297,6 +297,8 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 		Running: running,
 		Queued:  queued,
 		Upgrade: e.db.Upgraded(),
+		GPU:     e.gpus.probe.Info(),
+		Devices: len(e.gpus.devices),
 	}, nil
 }
 

@@ -256,6 +256,10 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 	return call[Status](c, ctx, http.MethodGet, "/v1/status", nil)
 }
 
+func (c *Client) GPUs(ctx context.Context) (GPUReport, error) {
+	return call[GPUReport](c, ctx, http.MethodGet, "/v1/gpus", nil)
+}
+
 func (c *Client) CheckStore(ctx context.Context) (store.CheckReport, error) {
 	return call[store.CheckReport](c, ctx, http.MethodGet, "/v1/store/check", nil)
 }

@@ -8,12 +8,13 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
 
 	"lathe/engine/config"
+	"lathe/engine/gpu"
+	"lathe/engine/sched"
 	"lathe/store"
 )
 
@@ -32,6 +33,8 @@ type Options struct {
 	Socket  string
 	Log     *slog.Logger
 	Version string
+	// Probe reads the GPUs; nil opens the one config (or LATHE_GPUS) names.
+	Probe gpu.Probe
 }
 
 // Engine is the in-process implementation of Service.
@@ -39,6 +42,7 @@ type Engine struct {
 	opts    Options
 	db      *store.DB
 	hub     *hub
+	gpus    *gpus
 	log     *slog.Logger
 	started time.Time
 	user    string
@@ -71,6 +75,9 @@ type queued struct {
 	priority int
 	created  time.Time
 	after    string
+	gpus     int
+	gpuIDs   []int
+	minMem   uint64
 }
 
 // storeLockTimeout is how long Open waits for the store's file lock before
@@ -101,6 +108,19 @@ func Open(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Probe == nil {
+		spec := opts.Config.GPUs.Probe
+		if env := os.Getenv("LATHE_GPUS"); env != "" {
+			spec = env
+		}
+		if opts.Probe, err = gpu.Open(spec); err != nil {
+			db.Close()
+			return nil, errorf(ErrInvalid, "GPUs: %v", err)
+		}
+	}
+	if n := opts.Probe.Info().Notice; n != "" {
+		opts.Log.Warn(n)
+	}
 	if up := db.Upgraded(); up != nil {
 		opts.Log.Warn("the store was upgraded", "from_schema", up.From, "to_schema", up.To, "backup", up.Backup)
 	}
@@ -108,6 +128,7 @@ func Open(opts Options) (*Engine, error) {
 		opts:    opts,
 		db:      db,
 		hub:     newHub(),
+		gpus:    newGPUs(opts.Probe, opts.Config.GPUs.PricePerGPUHour),
 		log:     opts.Log,
 		started: time.Now(),
 		kick:    make(chan struct{}, 1),
@@ -126,8 +147,9 @@ func Open(opts Options) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
-	e.wg.Add(1)
+	e.wg.Add(2)
 	go e.schedule()
+	go e.sampleGPUs()
 	e.kickScheduler()
 	return e, nil
 }
@@ -160,6 +182,7 @@ func (e *Engine) Close() error {
 	e.cancel()
 	e.wg.Wait()
 	e.hub.closeAll()
+	e.gpus.probe.Close()
 	err := e.db.Close()
 	os.Remove(e.opts.Paths.PIDFile())
 	return err
@@ -202,7 +225,8 @@ func (e *Engine) recover() error {
 
 func (e *Engine) enqueue(r *store.Run) {
 	e.mu.Lock()
-	e.queue[r.ID] = &queued{id: r.ID, priority: r.Priority, created: r.Created, after: r.After}
+	e.queue[r.ID] = &queued{id: r.ID, priority: r.Priority, created: r.Created, after: r.After,
+		gpus: r.GPUs, gpuIDs: r.GPUIDs, minMem: r.MinGPUMem}
 	e.mu.Unlock()
 }
 
@@ -219,9 +243,9 @@ func (e *Engine) schedule() {
 	}
 }
 
-// launchReady starts every queued run that may start: by priority, then
-// age; a run waits for the run it names with --after and for a free slot
-// when jobs.max_running is set.
+// launchReady starts every queued run that may start now (engine/sched
+// decides which, and on which GPUs); a run waits for the run it names with
+// --after first.
 func (e *Engine) launchReady() {
 	e.mu.Lock()
 	order := make([]*queued, 0, len(e.queue))
@@ -230,17 +254,8 @@ func (e *Engine) launchReady() {
 	}
 	running := len(e.jobs)
 	e.mu.Unlock()
-	sort.Slice(order, func(i, j int) bool {
-		if order[i].priority != order[j].priority {
-			return order[i].priority > order[j].priority
-		}
-		return order[i].created.Before(order[j].created)
-	})
-	max := e.opts.Config.Jobs.MaxRunning
+	var reqs []sched.Request
 	for _, q := range order {
-		if e.ctx.Err() != nil {
-			return
-		}
 		if q.after != "" {
 			dep, err := e.storedRun(q.after)
 			if err != nil {
@@ -256,13 +271,24 @@ func (e *Engine) launchReady() {
 				continue
 			}
 		}
-		if max > 0 && running >= max {
-			e.setWaiting(q.id, fmt.Sprintf("waiting for a free slot (%d of %d running)", running, max))
-			continue
+		reqs = append(reqs, sched.Request{ID: q.id, Priority: q.priority, Created: q.created,
+			GPUs: q.gpus, GPUIDs: q.gpuIDs, MinMem: q.minMem})
+	}
+	cfg := e.opts.Config
+	plan := sched.Schedule(time.Now(), reqs, e.gpus.view(cfg.GPUs.Allow), running, sched.Policy{
+		MaxForeignMemFraction: cfg.GPUs.ForeignMemFraction,
+		MaxForeignUtil:        cfg.GPUs.ForeignUtil,
+		HeadProtection:        time.Duration(cfg.GPUs.HeadProtection),
+		MaxRunning:            cfg.Jobs.MaxRunning,
+	})
+	for id, why := range plan.Waiting {
+		e.setWaiting(id, why)
+	}
+	for _, p := range plan.Start {
+		if e.ctx.Err() != nil {
+			return
 		}
-		if e.launch(q.id) {
-			running++
-		}
+		e.launch(p.ID, p.GPUs)
 	}
 }
 
@@ -319,11 +345,15 @@ func (e *Engine) dequeue(id string) bool {
 func (e *Engine) end(id string, status store.Status, reason string, code *int, signal string) {
 	e.clearWaiting(id)
 	now := time.Now().UTC()
+	usage := e.gpus.release(id)
 	_, err := e.updateRun(context.Background(), id, func(tx *store.Tx, r *store.Run) error {
 		if r.Status.Ended() {
 			return errEnded // a run ends once
 		}
 		r.Status, r.Reason, r.ExitCode, r.Signal, r.Ended = status, reason, code, signal, &now
+		if usage != nil {
+			r.Usage = usage
+		}
 		return tx.DeletePendingEnv(id)
 	})
 	if err != nil && !errors.Is(err, errEnded) {

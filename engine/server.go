@@ -147,6 +147,7 @@ func newHandler(e *Engine) http.Handler {
 	h.mux.HandleFunc("GET /v1/runs/{ref}/metric", h.metric)
 	h.mux.HandleFunc("GET /v1/runs/{ref}/logs", h.logs)
 	h.mux.HandleFunc("GET /v1/events", h.events)
+	h.mux.HandleFunc("GET /v1/gpus", h.gpus)
 	h.mux.HandleFunc("GET /v1/store/check", h.checkStore)
 	h.mux.HandleFunc("GET /v1/store/stats", h.storeStats)
 	return h
@@ -193,6 +194,11 @@ func reply[T any](w http.ResponseWriter, v T, err error) {
 func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 	s, err := h.e.Status(r.Context())
 	reply(w, s, err)
+}
+
+func (h *handler) gpus(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.GPUs(r.Context())
+	reply(w, v, err)
 }
 
 func (h *handler) checkStore(w http.ResponseWriter, r *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"lathe/engine/gpu"
 	"lathe/engine/metricline"
 	"lathe/store"
 )
@@ -40,6 +41,8 @@ type Service interface {
 	CheckStore(ctx context.Context) (store.CheckReport, error)
 	// StoreStats measures the store.
 	StoreStats(ctx context.Context) (store.Stats, error)
+	// GPUs reports the GPUs: each device, its last sample, and the runs on it.
+	GPUs(ctx context.Context) (GPUReport, error)
 }
 
 // SubmitRequest is what `lathe run` sends.
@@ -53,6 +56,11 @@ type SubmitRequest struct {
 	Tags       map[string]string `json:"tags,omitempty"`
 	Priority   int               `json:"priority,omitempty"`
 	After      string            `json:"after,omitempty"`
+	// GPUs asks for that many GPUs; GPUIDs for exactly those; MinGPUMem for
+	// GPUs with at least that much memory (bytes).
+	GPUs      int    `json:"gpus,omitempty"`
+	GPUIDs    []int  `json:"gpu_ids,omitempty"`
+	MinGPUMem uint64 `json:"min_gpu_mem,omitempty"`
 	// Parse is "" or "kv": read name=value pairs on output lines as metrics.
 	Parse string `json:"parse,omitempty"`
 	// User is who submits. The socket server sets it from the peer's
@@ -107,6 +115,7 @@ const (
 	EventRun    = "run"    // a run was created or changed state; Run is set
 	EventPoints = "points" // new points of a running run; RunID and Points are set
 	EventError  = "error"  // the stream broke (the client lagged, or the engine stopped)
+	EventGPUs   = "gpus"   // a new sample of the GPUs; GPUs is set
 )
 
 // Event is one change.
@@ -115,6 +124,7 @@ type Event struct {
 	Run    *Run               `json:"run,omitempty"`
 	RunID  string             `json:"run_id,omitempty"`
 	Points map[string][]Point `json:"points,omitempty"`
+	GPUs   *GPUReport         `json:"gpus,omitempty"`
 	Error  string             `json:"error,omitempty"`
 }
 
@@ -130,4 +140,6 @@ type Status struct {
 	Queued  int       `json:"queued"`
 	// Upgrade is set when this engine upgraded the store as it opened it.
 	Upgrade *store.Upgrade `json:"upgrade,omitempty"`
+	GPU     gpu.Info       `json:"gpu"`
+	Devices int            `json:"devices"`
 }

@@ -32,6 +32,9 @@ func (e *Engine) Submit(ctx context.Context, req SubmitRequest) (Run, error) {
 		Params:     nonNil(req.Params),
 		Tags:       nonNil(req.Tags),
 		Priority:   req.Priority,
+		GPUs:       req.GPUs,
+		GPUIDs:     req.GPUIDs,
+		MinGPUMem:  req.MinGPUMem,
 		Parse:      req.Parse,
 		Git:        gitInfo(ctx, req.Cwd),
 		User:       req.User,
@@ -103,6 +106,9 @@ func (e *Engine) validate(req *SubmitRequest) error {
 	}
 	if req.Name == "." || req.Name == ".." {
 		return errorf(ErrInvalid, "run name %q is reserved", req.Name)
+	}
+	if err := e.checkGPURequest(*req); err != nil {
+		return err
 	}
 	if req.Parse != "" && req.Parse != "kv" {
 		return errorf(ErrInvalid, "--parse %q: the only parser is kv (name=value pairs)", req.Parse)

@@ -46,7 +46,7 @@ type supervisor struct {
 }
 
 // launch starts a queued run. It reports whether the run now runs.
-func (e *Engine) launch(id string) bool {
+func (e *Engine) launch(id string, devices []int) bool {
 	e.launchMu.Lock()
 	defer e.launchMu.Unlock()
 	if !e.dequeue(id) {
@@ -65,8 +65,9 @@ func (e *Engine) launch(id string) bool {
 			return err
 		}
 		// Recorded before the shim starts: a crash from here on leaves a
-		// running run whose handle.json tells the next engine where it is.
-		r.Status, r.Started = store.Running, &now
+		// running run whose handle.json tells the next engine where it is,
+		// and the devices it holds.
+		r.Status, r.Started, r.Devices = store.Running, &now, devices
 		return nil
 	})
 	if err != nil {
@@ -79,7 +80,12 @@ func (e *Engine) launch(id string) bool {
 	if f, err := os.OpenFile(metricsFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
 		f.Close()
 	}
+	e.gpus.lease(id, devices, nil)
 	env = append(env,
+		// A job sees exactly its GPUs, numbered as NVML numbers them; a CPU
+		// job sees none, so it cannot take a GPU leased to another.
+		"CUDA_VISIBLE_DEVICES="+e.gpus.visibleDevices(devices, e.opts.Config.GPUs.VisibleDevices == "uuid"),
+		"CUDA_DEVICE_ORDER=PCI_BUS_ID",
 		"LATHE_RUN_ID="+id,
 		"LATHE_RUN_DIR="+dir,
 		"LATHE_METRICS_FILE="+metricsFile,
@@ -106,7 +112,8 @@ func (e *Engine) launch(id string) bool {
 	if err != nil {
 		e.log.Error("record handle", "run", id, "err", err)
 	}
-	e.log.Info("started", "run", id, "shim", h.ShimPID, "job", h.JobPID)
+	e.gpus.started(id, devices, h.JobPID)
+	e.log.Info("started", "run", id, "shim", h.ShimPID, "job", h.JobPID, "gpus", devices)
 	e.supervise(id, j, h)
 	return true
 }
@@ -114,6 +121,7 @@ func (e *Engine) launch(id string) bool {
 // adopt takes over a run an earlier engine left running.
 func (e *Engine) adopt(r *store.Run) {
 	dir := e.runDir(r.ID)
+	e.gpus.lease(r.ID, r.Devices, r.Usage)
 	var h local.Handle
 	if len(r.Handle) > 0 {
 		if err := json.Unmarshal(r.Handle, &h); err != nil {
@@ -127,7 +135,8 @@ func (e *Engine) adopt(r *store.Run) {
 	if h.ShimPID != 0 {
 		j, err := local.Adopt(dir, h)
 		if err == nil {
-			e.log.Info("re-adopted", "run", r.ID, "shim", h.ShimPID, "job", h.JobPID)
+			e.log.Info("re-adopted", "run", r.ID, "shim", h.ShimPID, "job", h.JobPID, "gpus", r.Devices)
+			e.gpus.started(r.ID, r.Devices, h.JobPID)
 			e.supervise(r.ID, j, h)
 			if r.KillRequested {
 				// The grace period of a kill was cut short by the restart.

@@ -57,34 +57,52 @@ type Artifact struct {
 	Path string `json:"path"`
 }
 
+// GPUUsage is what a run used of its GPUs.
+type GPUUsage struct {
+	GPUHours        float64 `json:"gpu_hours"`
+	EnergyWh        float64 `json:"energy_wh"` // power of its GPUs integrated over time
+	PeakGPUMemBytes uint64  `json:"peak_gpu_mem_bytes"`
+	MeanGPUUtil     float64 `json:"mean_gpu_util"` // percent
+	Cost            float64 `json:"cost,omitempty"`
+	// Samples counts the readings MeanGPUUtil averages.
+	Samples int64 `json:"samples"`
+}
+
 // Run is the record of one run. Handle is owned by the runner that started
 // it and opaque here.
 type Run struct {
-	ID         string                                 `json:"id"`
-	Name       string                                 `json:"name"`
-	Experiment string                                 `json:"experiment"`
-	Status     Status                                 `json:"status"`
-	Reason     string                                 `json:"reason"`
-	ExitCode   *int                                   `json:"exit_code"`
-	Signal     string                                 `json:"signal,omitempty"`
-	Command    []string                               `json:"command"`
-	Cwd        string                                 `json:"cwd"`
-	Env        map[string]string                      `json:"env,omitempty"` // redacted
-	Params     map[string]string                      `json:"params"`
-	Tags       map[string]string                      `json:"tags"`
-	Priority   int                                    `json:"priority"`
-	After      string                                 `json:"after,omitempty"`
-	Parse      string                                 `json:"parse,omitempty"`
-	Git        *Git                                   `json:"git"`
-	User       string                                 `json:"user"`
-	Host       string                                 `json:"host"`
-	Dir        string                                 `json:"dir"`
-	Created    time.Time                              `json:"created"`
-	Started    *time.Time                             `json:"started"`
-	Ended      *time.Time                             `json:"ended"`
-	Total      int64                                  `json:"total,omitempty"`
-	Evals      map[string]map[string]metricline.Float `json:"evals,omitempty"`
-	Artifacts  []Artifact                             `json:"artifacts,omitempty"`
+	ID         string            `json:"id"`
+	Name       string            `json:"name"`
+	Experiment string            `json:"experiment"`
+	Status     Status            `json:"status"`
+	Reason     string            `json:"reason"`
+	ExitCode   *int              `json:"exit_code"`
+	Signal     string            `json:"signal,omitempty"`
+	Command    []string          `json:"command"`
+	Cwd        string            `json:"cwd"`
+	Env        map[string]string `json:"env,omitempty"` // redacted
+	Params     map[string]string `json:"params"`
+	Tags       map[string]string `json:"tags"`
+	Priority   int               `json:"priority"`
+	// What the run asked of GPUs, and the devices it was given (its lease,
+	// restored when an engine restarts).
+	GPUs      int                                    `json:"gpus"`
+	GPUIDs    []int                                  `json:"gpu_ids,omitempty"`
+	MinGPUMem uint64                                 `json:"min_gpu_mem,omitempty"`
+	Devices   []int                                  `json:"devices"`
+	Usage     *GPUUsage                              `json:"usage,omitempty"`
+	After     string                                 `json:"after,omitempty"`
+	Parse     string                                 `json:"parse,omitempty"`
+	Git       *Git                                   `json:"git"`
+	User      string                                 `json:"user"`
+	Host      string                                 `json:"host"`
+	Dir       string                                 `json:"dir"`
+	Created   time.Time                              `json:"created"`
+	Started   *time.Time                             `json:"started"`
+	Ended     *time.Time                             `json:"ended"`
+	Total     int64                                  `json:"total,omitempty"`
+	Evals     map[string]map[string]metricline.Float `json:"evals,omitempty"`
+	Artifacts []Artifact                             `json:"artifacts,omitempty"`
 	// KillRequested records that a user asked for the run to stop, so an
 	// exit by signal is "killed", not "failed", even across an engine restart.
 	KillRequested bool   `json:"kill_requested,omitempty"`

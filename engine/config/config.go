@@ -16,6 +16,27 @@ import (
 // Config is the effective configuration.
 type Config struct {
 	Jobs Jobs `toml:"jobs"`
+	GPUs GPUs `toml:"gpus"`
+}
+
+// GPUs configures the GPU probe and how jobs are placed on GPUs.
+type GPUs struct {
+	// Probe is "auto" (NVML when a driver is there), "nvml", "fake:N" or
+	// "none". LATHE_GPUS and `lathe engine start --gpus` override it.
+	Probe string `toml:"probe"`
+	// Allow lists the device indices lathe may use; empty means all.
+	Allow []int `toml:"allow"`
+	// A GPU is free for a new job when others use at most this fraction of
+	// its memory and at most ForeignUtil percent of it.
+	ForeignMemFraction float64 `toml:"foreign_mem_fraction"`
+	ForeignUtil        uint32  `toml:"foreign_util"`
+	// HeadProtection is how long a GPU job waits before smaller jobs stop
+	// jumping ahead of it.
+	HeadProtection Duration `toml:"head_protection"`
+	// VisibleDevices is how CUDA_VISIBLE_DEVICES names GPUs: "index" or "uuid".
+	VisibleDevices string `toml:"visible_devices"`
+	// PricePerGPUHour turns GPU-hours into a cost; 0 leaves cost out.
+	PricePerGPUHour float64 `toml:"price_per_gpu_hour"`
 }
 
 // Jobs configures how jobs are queued, started and stopped.
@@ -33,11 +54,21 @@ type Jobs struct {
 
 // Default is the configuration when no file sets anything.
 func Default() Config {
-	return Config{Jobs: Jobs{
-		KillGrace:         Duration(10 * time.Second),
-		DefaultExperiment: "default",
-		Redact:            []string{},
-	}}
+	return Config{
+		Jobs: Jobs{
+			KillGrace:         Duration(10 * time.Second),
+			DefaultExperiment: "default",
+			Redact:            []string{},
+		},
+		GPUs: GPUs{
+			Probe:              "auto",
+			Allow:              []int{},
+			ForeignMemFraction: 0.10,
+			ForeignUtil:        20,
+			HeadProtection:     Duration(10 * time.Minute),
+			VisibleDevices:     "index",
+		},
+	}
 }
 
 // Duration is a time.Duration written in TOML as a string such as "10s".
@@ -100,6 +131,22 @@ func (c Config) validate(path string) error {
 	}
 	if strings.TrimSpace(c.Jobs.DefaultExperiment) == "" {
 		return fmt.Errorf("config %s: jobs.default_experiment is empty", path)
+	}
+	g := c.GPUs
+	switch {
+	case g.ForeignMemFraction < 0 || g.ForeignMemFraction > 1:
+		return fmt.Errorf("config %s: gpus.foreign_mem_fraction %v: want 0 to 1", path, g.ForeignMemFraction)
+	case g.ForeignUtil > 100:
+		return fmt.Errorf("config %s: gpus.foreign_util %d: want a percentage, 0 to 100", path, g.ForeignUtil)
+	case g.VisibleDevices != "index" && g.VisibleDevices != "uuid":
+		return fmt.Errorf("config %s: gpus.visible_devices %q: want \"index\" or \"uuid\"", path, g.VisibleDevices)
+	case g.PricePerGPUHour < 0:
+		return fmt.Errorf("config %s: gpus.price_per_gpu_hour is negative", path)
+	}
+	for _, i := range g.Allow {
+		if i < 0 {
+			return fmt.Errorf("config %s: gpus.allow has a negative index %d", path, i)
+		}
 	}
 	return nil
 }

@@ -32,6 +32,11 @@ func TestLoad(t *testing.T) {
 		{name: "bad duration", text: "[jobs]\nkill_grace = \"3\"\n", wantErr: "want a number with a unit"},
 		{name: "negative", text: "[jobs]\nmax_running = -1\n", wantErr: "max_running is negative"},
 		{name: "syntax", text: "[jobs\n", wantErr: "config"},
+		{name: "gpus", text: "[gpus]\nprobe = \"fake:2\"\nallow = [0]\nprice_per_gpu_hour = 2.5\n", want: func(c *Config) {
+			c.GPUs.Probe, c.GPUs.Allow, c.GPUs.PricePerGPUHour = "fake:2", []int{0}, 2.5
+		}},
+		{name: "bad fraction", text: "[gpus]\nforeign_mem_fraction = 1.5\n", wantErr: "want 0 to 1"},
+		{name: "bad visible", text: "[gpus]\nvisible_devices = \"name\"\n", wantErr: "visible_devices"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,369 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"lathe/engine/gpu"
+	"lathe/engine/sched"
+	"lathe/store"
+)
+
+// recentSamples is how many samples decide whether a GPU is in foreign use.
+const recentSamples = 5
+
+// gpus is the engine's view of the GPUs: the last samples, the leases and
+// what each run used.
+type gpus struct {
+	probe   gpu.Probe
+	fake    *gpu.Fake // set when the probe is the fake, whose load follows the jobs
+	devices []gpu.Device
+	price   float64
+
+	mu     sync.Mutex
+	last   []gpu.Sample
+	recent [][]gpu.Sample // per device, the last recentSamples
+	leases map[int]string // device index → run id
+	usage  map[string]*store.GPUUsage
+	// jobPIDs are the job leaders the fake shows on its devices.
+	jobPIDs map[string]int
+	sampled time.Time
+}
+
+func newGPUs(p gpu.Probe, price float64) *gpus {
+	g := &gpus{probe: p, devices: p.Devices(), price: price,
+		leases: map[int]string{}, usage: map[string]*store.GPUUsage{}, jobPIDs: map[string]int{}}
+	g.fake, _ = p.(*gpu.Fake)
+	g.recent = make([][]gpu.Sample, len(g.devices))
+	return g
+}
+
+// view is the GPUs as the scheduler sees them.
+func (g *gpus) view(allow []int) []sched.GPU {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]sched.GPU, len(g.devices))
+	for i, d := range g.devices {
+		v := sched.GPU{Index: d.Index, MemTotal: d.MemoryTotal, LeasedBy: g.leases[d.Index],
+			Allowed: len(allow) == 0 || slices.Contains(allow, d.Index)}
+		for _, s := range g.recent[i] {
+			v.Lost = s.Lost // the latest sample decides
+			if s.Lost || v.LeasedBy != "" {
+				continue
+			}
+			if s.MemoryUsed != nil {
+				v.ForeignMem = max(v.ForeignMem, *s.MemoryUsed)
+			}
+			if s.UtilGPU != nil {
+				v.ForeignUtil = max(v.ForeignUtil, *s.UtilGPU)
+			}
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// lease gives devices to a run; usage restarts from what was recorded.
+func (g *gpus) lease(id string, devices []int, used *store.GPUUsage) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, d := range devices {
+		g.leases[d] = id
+	}
+	if len(devices) > 0 {
+		u := &store.GPUUsage{}
+		if used != nil {
+			*u = *used
+		}
+		g.usage[id] = u
+	}
+}
+
+// started tells the fake which process runs on the run's devices.
+func (g *gpus) started(id string, devices []int, jobPID int) {
+	if g.fake == nil || jobPID == 0 {
+		return
+	}
+	g.mu.Lock()
+	g.jobPIDs[id] = jobPID
+	g.mu.Unlock()
+	for _, d := range devices {
+		// A training job fills most of a device and keeps it busy; vary it
+		// a little by job so the dashboard does not look cloned.
+		mem := uint64(18+jobPID%40) << 30
+		g.fake.Assign(d, jobPID, mem, uint32(70+jobPID%28))
+	}
+}
+
+// release ends a run's lease and returns what it used.
+func (g *gpus) release(id string) *store.GPUUsage {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for d, holder := range g.leases {
+		if holder == id {
+			delete(g.leases, d)
+		}
+	}
+	if pid, ok := g.jobPIDs[id]; ok && g.fake != nil {
+		g.fake.Release(pid)
+	}
+	delete(g.jobPIDs, id)
+	u := g.usage[id]
+	delete(g.usage, id)
+	return u
+}
+
+// usageOf is a copy of what a running run used so far.
+func (g *gpus) usageOf(id string) *store.GPUUsage {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if u := g.usage[id]; u != nil {
+		c := *u
+		return &c
+	}
+	return nil
+}
+
+// record takes a sample: it keeps it for the scheduler and adds to each
+// running run what it used since the last one. bySession maps a shim's pid
+// (the session id of every process of its job) to the run.
+func (g *gpus) record(samples []gpu.Sample, bySession map[int]string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := time.Now()
+	dt := now.Sub(g.sampled)
+	if g.sampled.IsZero() || dt > 10*time.Second {
+		dt = 0 // the first sample, or after a pause: nothing to integrate
+	}
+	g.sampled = now
+	g.last = samples
+	mem := map[string]uint64{}
+	for _, s := range samples {
+		if s.Index < 0 || s.Index >= len(g.recent) {
+			continue
+		}
+		r := append(g.recent[s.Index], s)
+		if len(r) > recentSamples {
+			r = r[1:]
+		}
+		g.recent[s.Index] = r
+		for _, p := range s.Processes {
+			if id := bySession[sessionOf(p.PID)]; id != "" {
+				mem[id] += p.UsedMemory
+			}
+		}
+		holder := g.leases[s.Index]
+		u := g.usage[holder]
+		if u == nil || s.Lost {
+			continue
+		}
+		hours := dt.Hours()
+		u.GPUHours += hours
+		if s.PowerW != nil {
+			u.EnergyWh += *s.PowerW * hours
+		}
+		if s.UtilGPU != nil && dt > 0 {
+			u.MeanGPUUtil = (u.MeanGPUUtil*float64(u.Samples) + float64(*s.UtilGPU)) / float64(u.Samples+1)
+			u.Samples++
+		}
+		u.Cost = u.GPUHours * g.price
+	}
+	for id, m := range mem {
+		if u := g.usage[id]; u != nil {
+			u.PeakGPUMemBytes = max(u.PeakGPUMemBytes, m)
+		}
+	}
+}
+
+// report is what `lathe gpus` shows.
+func (g *gpus) report(names map[string]string, bySession map[int]string) GPUReport {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	rep := GPUReport{Info: g.probe.Info(), GPUs: []GPUStatus{}}
+	for _, d := range g.devices {
+		st := GPUStatus{Device: d, LeasedBy: g.leases[d.Index]}
+		if st.LeasedBy != "" {
+			st.LeasedByName = names[st.LeasedBy]
+		}
+		for _, s := range g.last {
+			if s.Index == d.Index {
+				s := s
+				st.Sample = &s
+				for _, p := range s.Processes {
+					gp := GPUProcess{PID: p.PID, UsedMemory: p.UsedMemory, RunID: bySession[sessionOf(p.PID)]}
+					gp.RunName = names[gp.RunID]
+					st.Processes = append(st.Processes, gp)
+				}
+			}
+		}
+		rep.GPUs = append(rep.GPUs, st)
+	}
+	return rep
+}
+
+// GPUReport is the GPUs now.
+type GPUReport struct {
+	Info gpu.Info    `json:"info"`
+	GPUs []GPUStatus `json:"gpus"`
+}
+
+// GPUStatus is one device: what it is, its last sample, and who uses it.
+type GPUStatus struct {
+	gpu.Device
+	Sample       *gpu.Sample  `json:"sample"`
+	LeasedBy     string       `json:"leased_by,omitempty"`
+	LeasedByName string       `json:"leased_by_name,omitempty"`
+	Processes    []GPUProcess `json:"processes"`
+}
+
+// GPUProcess is a process on a GPU and, when it belongs to a lathe job, its
+// run.
+type GPUProcess struct {
+	PID        int    `json:"pid"`
+	UsedMemory uint64 `json:"used_memory"`
+	RunID      string `json:"run_id,omitempty"`
+	RunName    string `json:"run_name,omitempty"`
+}
+
+// sessionOf is the session id of a process (field 6 of /proc/PID/stat), or
+// 0 when it is gone. Every process of a job is in its shim's session.
+func sessionOf(pid int) int {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(raw)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 4 {
+		return 0
+	}
+	sid, _ := strconv.Atoi(f[3])
+	return sid
+}
+
+// visibleDevices is CUDA_VISIBLE_DEVICES for a run's devices.
+func (g *gpus) visibleDevices(devices []int, byUUID bool) string {
+	names := make([]string, len(devices))
+	for i, d := range devices {
+		names[i] = strconv.Itoa(d)
+		if byUUID {
+			for _, dev := range g.devices {
+				if dev.Index == d {
+					names[i] = dev.UUID
+				}
+			}
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// sampleInterval is how often the GPUs are read.
+const sampleInterval = time.Second
+
+// sampleGPUs reads the GPUs every second, accounts each run's use, and
+// tells the clients.
+func (e *Engine) sampleGPUs() {
+	defer e.wg.Done()
+	tick := time.NewTicker(sampleInterval)
+	defer tick.Stop()
+	persist := time.Now()
+	for {
+		samples, err := e.gpus.probe.Sample(e.ctx)
+		if err != nil && e.ctx.Err() == nil {
+			e.log.Warn("sample GPUs", "err", err)
+		}
+		if err == nil {
+			e.gpus.record(samples, e.sessions())
+			if e.hub.hasSubscribers() {
+				rep := e.gpuReport()
+				e.hub.publish(Event{Type: EventGPUs, GPUs: &rep})
+			}
+			if time.Since(persist) >= 10*time.Second {
+				persist = time.Now()
+				e.persistUsage()
+			}
+		}
+		select {
+		case <-e.ctx.Done():
+			e.persistUsage()
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// sessions maps each running job's shim pid to its run.
+func (e *Engine) sessions() map[int]string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[int]string, len(e.jobs))
+	for id, s := range e.jobs {
+		if s.handle.ShimPID != 0 {
+			out[s.handle.ShimPID] = id
+		}
+	}
+	return out
+}
+
+// persistUsage writes what running runs used so far, so a restart keeps it.
+func (e *Engine) persistUsage() {
+	e.gpus.mu.Lock()
+	ids := make([]string, 0, len(e.gpus.usage))
+	for id := range e.gpus.usage {
+		ids = append(ids, id)
+	}
+	e.gpus.mu.Unlock()
+	for _, id := range ids {
+		u := e.gpus.usageOf(id)
+		if u == nil {
+			continue
+		}
+		e.db.Update(context.Background(), func(tx *store.Tx) error {
+			r, err := tx.Run(id)
+			if err != nil || r.Status.Ended() {
+				return nil
+			}
+			r.Usage = u
+			return tx.PutRun(r)
+		})
+	}
+}
+
+// gpuReport names the runs on the GPUs.
+func (e *Engine) gpuReport() GPUReport {
+	names := map[string]string{}
+	e.db.View(func(tx *store.Tx) error {
+		active, _ := tx.ActiveRuns()
+		for _, r := range active {
+			names[r.ID] = r.Name
+		}
+		return nil
+	})
+	return e.gpus.report(names, e.sessions())
+}
+
+// GPUs reports the GPUs now.
+func (e *Engine) GPUs(ctx context.Context) (GPUReport, error) {
+	return e.gpuReport(), nil
+}
+
+// checkGPURequest refuses at submit what no state of the machine could meet.
+func (e *Engine) checkGPURequest(req SubmitRequest) error {
+	err := sched.Check(sched.Request{GPUs: req.GPUs, GPUIDs: req.GPUIDs, MinMem: req.MinGPUMem}, e.gpus.view(e.opts.Config.GPUs.Allow))
+	if err != nil {
+		if n := e.gpus.probe.Info().Notice; n != "" && len(e.gpus.devices) == 0 {
+			return errorf(ErrInvalid, "%v (%s)", err, n)
+		}
+		return errorf(ErrInvalid, "%v", err)
+	}
+	return nil
+}

@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"lathe/engine/config"
+	"lathe/engine/gpu"
+	"lathe/store"
+)
+
+// openWithGPUs opens an engine whose probe is the given fake.
+func openWithGPUs(t *testing.T, home string, fake *gpu.Fake, tune func(*config.Config)) *Engine {
+	t.Helper()
+	opts := testOptions(t, home, tune)
+	opts.Probe = fake
+	e, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { settle(t, home) })
+	return e
+}
+
+// gpuJob prints the GPUs it was given, then runs until its gate exists.
+func gpuJob(gate string) []string {
+	return sh(`echo "cuda=$CUDA_VISIBLE_DEVICES order=$CUDA_DEVICE_ORDER"; while [ ! -e ` + gate + ` ]; do sleep 0.02; done`)
+}
+
+func TestTwoGPUsThreeJobs(t *testing.T) {
+	home := t.TempDir()
+	e := openWithGPUs(t, home, gpu.NewFake(2), nil)
+	defer e.Close()
+	gate := filepath.Join(t.TempDir(), "gate")
+	var runs []Run
+	for range 3 {
+		runs = append(runs, submit(t, e, SubmitRequest{GPUs: 1, Command: gpuJob(gate)}))
+		time.Sleep(5 * time.Millisecond) // distinct ages
+	}
+	waitStatus(t, e, runs[0].ID, store.Running)
+	waitStatus(t, e, runs[1].ID, store.Running)
+	third, _ := e.Run(ctxT(t), runs[2].ID)
+	if third.Status != store.Queued || third.Waiting != "waiting for 1 GPU, 0 free" {
+		t.Fatalf("third job: %s, waiting %q", third.Status, third.Waiting)
+	}
+	a, _ := e.Run(ctxT(t), runs[0].ID)
+	b, _ := e.Run(ctxT(t), runs[1].ID)
+	if len(a.Devices) != 1 || len(b.Devices) != 1 || a.Devices[0] == b.Devices[0] {
+		t.Fatalf("devices %v and %v", a.Devices, b.Devices)
+	}
+	os.WriteFile(gate, nil, 0o644)
+	for _, r := range runs {
+		r = wait(t, e, r.ID)
+		out := logs(t, e, r.ID)
+		if r.Status != store.Succeeded || len(r.Devices) != 1 || !strings.Contains(out, "order=PCI_BUS_ID") ||
+			!strings.Contains(out, fmt.Sprintf("cuda=%d ", r.Devices[0])) {
+			t.Errorf("run %s: %s devices %v output %q", r.Name, r.Status, r.Devices, out)
+		}
+	}
+}
+
+func TestCPUJobSeesNoGPU(t *testing.T) {
+	home := t.TempDir()
+	e := openWithGPUs(t, home, gpu.NewFake(2), nil)
+	defer e.Close()
+	r := wait(t, e, submit(t, e, SubmitRequest{Command: sh(`echo "[${CUDA_VISIBLE_DEVICES-unset}]"`)}).ID)
+	if got := logs(t, e, r.ID); got != "[]\n" {
+		t.Fatalf("a CPU job saw CUDA_VISIBLE_DEVICES %q", got)
+	}
+}
+
+func TestImpossibleRequestsRefused(t *testing.T) {
+	home := t.TempDir()
+	e := openWithGPUs(t, home, gpu.NewFake(2), func(c *config.Config) { c.GPUs.Allow = []int{0, 1} })
+	defer e.Close()
+	for _, tc := range []struct {
+		req  SubmitRequest
+		want string
+	}{
+		{SubmitRequest{GPUs: 3}, "3 GPUs asked, this machine has 2"},
+		{SubmitRequest{GPUs: 1, MinGPUMem: 200 << 30}, "the largest GPU has 80GiB"},
+		{SubmitRequest{GPUIDs: []int{5}}, "no GPU 5"},
+	} {
+		tc.req.Command, tc.req.Cwd = []string{"true"}, t.TempDir()
+		_, err := e.Submit(ctxT(t), tc.req)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.req, err, tc.want)
+		}
+	}
+}
+
+func TestForeignLoadRespected(t *testing.T) {
+	home := t.TempDir()
+	fake := gpu.NewFake(2)
+	fake.SetForeign(0, 30<<30, 60) // someone's notebook on GPU 0
+	e := openWithGPUs(t, home, fake, nil)
+	defer e.Close()
+	time.Sleep(1500 * time.Millisecond) // a sample or two of the foreign load
+	r := wait(t, e, submit(t, e, SubmitRequest{GPUs: 1, Command: []string{"true"}}).ID)
+	if len(r.Devices) != 1 || r.Devices[0] != 1 {
+		t.Fatalf("placed on %v beside a foreign load on GPU 0", r.Devices)
+	}
+}
+
+// Leases are restored by a restarted engine: a new job does not get a
+// device a running job holds.
+func TestLeasesSurviveRestart(t *testing.T) {
+	home := t.TempDir()
+	gate := filepath.Join(t.TempDir(), "gate")
+	e := openWithGPUs(t, home, gpu.NewFake(2), nil)
+	first := submit(t, e, SubmitRequest{GPUs: 1, GPUIDs: []int{1}, Command: gpuJob(gate)})
+	waitHandle(t, filepath.Join(home, "runs", first.ID))
+	e.Close()
+
+	e = openWithGPUs(t, home, gpu.NewFake(2), nil)
+	defer e.Close()
+	second := submit(t, e, SubmitRequest{GPUs: 1, Command: gpuJob(gate)})
+	third := submit(t, e, SubmitRequest{GPUs: 1, Command: gpuJob(gate)})
+	waitStatus(t, e, second.ID, store.Running)
+	s, _ := e.Run(ctxT(t), second.ID)
+	th, _ := e.Run(ctxT(t), third.ID)
+	if len(s.Devices) != 1 || s.Devices[0] != 0 || th.Status != store.Queued {
+		t.Fatalf("after restart: second on %v, third %s", s.Devices, th.Status)
+	}
+	os.WriteFile(gate, nil, 0o644)
+	for _, r := range []Run{first, second, third} {
+		wait(t, e, r.ID)
+	}
+}
+
+// The fake reports the job's real pid on its GPU: the engine attributes it
+// to the run and accounts what the run used.
+func TestAttributionAndUsage(t *testing.T) {
+	home := t.TempDir()
+	e := openWithGPUs(t, home, gpu.NewFake(2), func(c *config.Config) { c.GPUs.PricePerGPUHour = 3600 })
+	defer e.Close()
+	gate := filepath.Join(t.TempDir(), "gate")
+	r := submit(t, e, SubmitRequest{GPUs: 1, Command: gpuJob(gate)})
+	waitStatus(t, e, r.ID, store.Running)
+	var seen bool
+	waitFor(t, func() bool {
+		rep, _ := e.GPUs(context.Background())
+		for _, g := range rep.GPUs {
+			for _, p := range g.Processes {
+				if p.RunID == r.ID && g.LeasedBy == r.ID && p.RunName == r.Name {
+					seen = true
+				}
+			}
+		}
+		return seen
+	})
+	time.Sleep(2200 * time.Millisecond) // two more samples to integrate
+	os.WriteFile(gate, nil, 0o644)
+	r = wait(t, e, r.ID)
+	u := r.Usage
+	if u == nil || u.GPUHours <= 0 || u.EnergyWh <= 0 || u.PeakGPUMemBytes == 0 || u.MeanGPUUtil <= 0 || u.Cost <= 0 {
+		t.Fatalf("usage %+v", u)
+	}
+	// A GPU-second at a price of 3600 a GPU-hour costs 1.
+	if u.GPUHours*3600 < 1 || u.GPUHours*3600 > 10 {
+		t.Errorf("%.2f GPU-seconds for a job of about 3 seconds", u.GPUHours*3600)
+	}
+	rep, _ := e.GPUs(context.Background())
+	for _, g := range rep.GPUs {
+		if g.LeasedBy != "" {
+			t.Errorf("GPU %d still leased to %s after the run ended", g.Index, g.LeasedBy)
+		}
+	}
+}
