@@ -23,6 +23,7 @@ type demoRun struct {
 	name, exp string
 	after     string
 	parse     string
+	gpus      int
 	params    map[string]string
 	command   []string
 }
@@ -37,14 +38,16 @@ func demoRuns(exe string) []demoRun {
 			command: synth("--steps", "300", "--metrics", "loss,acc", "--seed", "4")},
 		{name: "bert-diverged", exp: "nlp", params: map[string]string{"lr": "1e-2"},
 			command: synth("--steps", "60", "--rate", "100", "--metrics", "loss", "--exit", "1")},
-		{name: "resnet-baseline", exp: "vision", params: map[string]string{"lr": "0.1", "batch": "256"},
+		{name: "resnet-baseline", exp: "vision", gpus: 2, params: map[string]string{"lr": "0.1", "batch": "256"},
 			command: synth("--steps", "3000", "--rate", "10", "--metrics", "loss,acc,lr", "--seed", "1")},
-		{name: "resnet-lr-0.3", exp: "vision", params: map[string]string{"lr": "0.3", "batch": "256"},
+		{name: "resnet-lr-0.3", exp: "vision", gpus: 1, params: map[string]string{"lr": "0.3", "batch": "256"},
 			command: synth("--steps", "3000", "--rate", "12", "--metrics", "loss,acc,lr", "--seed", "2")},
-		{name: "vit-small", exp: "vision", params: map[string]string{"lr": "3e-4", "patch": "16"},
+		{name: "vit-small", exp: "vision", gpus: 1, params: map[string]string{"lr": "3e-4", "patch": "16"},
 			command: synth("--steps", "2000", "--rate", "8", "--metrics", "train_loss,val_loss,val_acc", "--seed", "3")},
 		{name: "resnet-eval", exp: "vision", after: "resnet-baseline",
 			command: synth("--steps", "100", "--metrics", "top1,top5")},
+		{name: "llama-sweep", exp: "nlp", gpus: 2, params: map[string]string{"lr": "1e-4"},
+			command: synth("--steps", "1000", "--rate", "5", "--metrics", "loss")},
 		{name: "legacy-script", exp: "nlp", parse: "kv",
 			command: []string{"/bin/sh", "-c", `i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo "epoch $i loss=$(awk "BEGIN{print 3/($i+1)}") lr=0.001"; sleep 0.5; done`}},
 	}
@@ -108,6 +111,9 @@ engine; --keep leaves them running to explore with the other commands.`,
 			if err := resetDemo(ctx, p, exe); err != nil {
 				return err
 			}
+			// The demo's engine has four simulated GPUs whose load follows
+			// the jobs placed on them.
+			os.Setenv("LATHE_GPUS", "fake:4")
 			c, err := engine.Connect(ctx, p, exe, true)
 			if err != nil {
 				return err
@@ -115,7 +121,7 @@ engine; --keep leaves them running to explore with the other commands.`,
 			cwd, _ := os.Getwd()
 			for _, d := range demoRuns(exe) {
 				_, err := c.Submit(ctx, engine.SubmitRequest{
-					Name: d.name, Experiment: d.exp, After: d.after, Parse: d.parse,
+					Name: d.name, Experiment: d.exp, After: d.after, Parse: d.parse, GPUs: d.gpus,
 					Params: d.params, Command: d.command, Cwd: cwd, Env: os.Environ(),
 				})
 				if err != nil {
@@ -131,6 +137,7 @@ engine; --keep leaves them running to explore with the other commands.`,
 				"  lathe logs -f legacy-script       follow a job's output\n"+
 				"  lathe metrics bert-finetune loss  every point of a metric (--json for scripts)\n"+
 				"  lathe kill resnet-lr-0.3          stop a job and its whole process tree\n"+
+				"  lathe gpus                        the (simulated) GPUs, their load, the jobs on each\n"+
 				"  lathe store stats                 the store: size per bucket, bytes a point\n"+
 				"  lathe engine stop                 jobs keep running; the next command restarts it\n\n", p.Home)
 			if !keep || duration > 0 {
@@ -172,6 +179,10 @@ func followDemo(ctx context.Context, c *engine.Client, w io.Writer, duration tim
 		if err := printDemo(w, runs); err != nil {
 			return err
 		}
+		if rep, err := c.GPUs(ctx); err == nil {
+			printGPUs(w, rep)
+			fmt.Fprintln(w)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -183,14 +194,14 @@ func followDemo(ctx context.Context, c *engine.Client, w io.Writer, duration tim
 func printDemo(w io.Writer, runs []engine.Run) error {
 	now := time.Now()
 	tw := newTable(w)
-	fmt.Fprintln(tw, "NAME\tEXPERIMENT\tSTATUS\tELAPSED\tPROGRESS\tLAST\tNOTE")
+	fmt.Fprintln(tw, "NAME\tEXPERIMENT\tSTATUS\tELAPSED\tGPUS\tPROGRESS\tLAST\tNOTE")
 	for _, r := range runs {
 		note := r.Waiting
 		if note == "" {
 			note = r.Reason
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Experiment, statusText(r),
-			runDuration(r, now), progress(r), clip(lastValues(r), 40), clip(note, 50))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Experiment, statusText(r),
+			runDuration(r, now), devicesText(r), progress(r), clip(lastValues(r), 40), clip(note, 50))
 	}
 	fmt.Fprintln(tw)
 	return tw.Flush()

@@ -668,3 +668,63 @@ func TestOldStoreUpgraded(t *testing.T) {
 	}
 	h.ok("store", "check")
 }
+
+func TestGPUsCommandLine(t *testing.T) {
+	h := newHome(t)
+	h.ok("engine", "start", "--gpus", "fake:2")
+	gate := filepath.Join(h.dir, "gate")
+	id := strings.TrimSpace(h.ok("run", "--gpus", "1", "--min-gpu-mem", "40GiB", "--", "sh", "-c",
+		fmt.Sprintf(`echo "cuda=$CUDA_VISIBLE_DEVICES"; while [ ! -e %s ]; do sleep 0.02; done`, gate)))
+	var rep struct {
+		Info struct{ Backend string } `json:"info"`
+		GPUs []struct {
+			Index     int    `json:"index"`
+			LeasedBy  string `json:"leased_by"`
+			Processes []struct {
+				RunID string `json:"run_id"`
+			} `json:"processes"`
+		} `json:"gpus"`
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		h.json(&rep, "gpus")
+		if len(rep.GPUs) == 2 && rep.GPUs[0].LeasedBy == id && len(rep.GPUs[0].Processes) == 1 && rep.GPUs[0].Processes[0].RunID == id {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gpus never showed the job on GPU 0: %+v", rep)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if out := h.ok("gpus"); !strings.Contains(out, "NVIDIA Fake A100") || !strings.Contains(out, "sh-1") {
+		t.Errorf("gpus: %s", out)
+	}
+	if out := h.ok("ps"); !strings.Contains(out, "sh-1") {
+		t.Errorf("ps: %s", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--gpus", "3", "--", "true"}, "3 GPUs asked, this machine has 2"},
+		{[]string{"run", "--gpus", "1", "--min-gpu-mem", "lots", "--", "true"}, "want a size such as 20GiB"},
+		{[]string{"run", "--gpu-ids", "9", "--", "true"}, "no GPU 9"},
+	} {
+		r := h.run(tc.args...)
+		if r.code == 0 || !strings.Contains(r.stderr, tc.want) || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%v: %d %q", tc.args, r.code, r.stderr)
+		}
+	}
+	time.Sleep(1500 * time.Millisecond)
+	os.WriteFile(gate, nil, 0o644)
+	h.ok("wait", id)
+	if out := h.ok("show", id); !strings.Contains(out, "given [0]") || !strings.Contains(out, "GPU-hours") {
+		t.Errorf("show: %s", out)
+	}
+	if out := h.ok("logs", id); out != "cuda=0\n" {
+		t.Errorf("the job saw %q", out)
+	}
+	if r := h.run("doctor"); r.code != 0 || !strings.Contains(r.stdout, "2 via fake") {
+		t.Errorf("doctor: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -27,6 +27,7 @@ next engine picks them up again.`,
 
 func newEngineStartCmd() *cobra.Command {
 	var foreground bool
+	var gpus string
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Start the engine in the background (a no-op when it runs)",
@@ -35,6 +36,10 @@ func newEngineStartCmd() *cobra.Command {
 			e, err := loadEnv()
 			if err != nil {
 				return err
+			}
+			if gpus != "" {
+				// The engine, here or in the background, reads it.
+				os.Setenv("LATHE_GPUS", gpus)
 			}
 			if foreground {
 				log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -69,6 +74,7 @@ func newEngineStartCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&foreground, "foreground", false, "run in this terminal instead of the background (logs to stderr)")
+	cmd.Flags().StringVar(&gpus, "gpus", "", "GPU probe: `auto`, nvml, fake:N (N simulated GPUs) or none (default from config)")
 	return cmd
 }
 
@@ -149,6 +155,10 @@ func newEngineStatusCmd() *cobra.Command {
 			fmt.Fprintf(w, "engine running (pid %d, up %s)\n", s.PID, time.Since(s.Started).Round(time.Second))
 			fmt.Fprintf(w, "  home    %s\n  socket  %s\n  version %s (API %d)\n  jobs    %d running, %d queued\n",
 				s.Home, s.Socket, s.Version, s.API, s.Running, s.Queued)
+			fmt.Fprintf(w, "  gpus    %d (%s)\n", s.Devices, s.GPU.Backend)
+			if s.GPU.Notice != "" {
+				fmt.Fprintf(w, "          %s\n", s.GPU.Notice)
+			}
 			return nil
 		},
 	}

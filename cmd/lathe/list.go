@@ -45,10 +45,10 @@ func printPs(w io.Writer, runs []engine.Run, now time.Time) error {
 		return nil
 	}
 	tw := newTable(w)
-	fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tELAPSED\tPROGRESS\tLAST\tWAITING FOR")
+	fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tELAPSED\tGPUS\tPROGRESS\tLAST\tWAITING FOR")
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, r.Status,
-			runDuration(r, now), progress(r), clip(lastValues(r), 36), r.Waiting)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, r.Status,
+			runDuration(r, now), devicesText(r), progress(r), clip(lastValues(r), 36), r.Waiting)
 	}
 	return tw.Flush()
 }
@@ -115,10 +115,10 @@ func newRunsCmd() *cobra.Command {
 			}
 			now := time.Now()
 			tw := newTable(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tCREATED\tDURATION\tMETRICS")
+			fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tCREATED\tDURATION\tGPUS\tGPU-H\tMETRICS")
 			for _, r := range runs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, statusText(r),
-					ago(&r.Created, now), runDuration(r, now), clip(lastValues(r), 60))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, statusText(r),
+					ago(&r.Created, now), runDuration(r, now), devicesText(r), gpuHours(r), clip(lastValues(r), 60))
 			}
 			return tw.Flush()
 		},
@@ -139,4 +139,26 @@ func lastValues(r engine.Run) string {
 		parts = append(parts, n+"="+formatFloat(float64(r.Metrics[n].Last)))
 	}
 	return strings.Join(parts, " ")
+}
+
+// devicesText is the GPUs a run holds, or how many it asks for.
+func devicesText(r engine.Run) string {
+	switch {
+	case len(r.Devices) > 0:
+		parts := make([]string, len(r.Devices))
+		for i, d := range r.Devices {
+			parts[i] = fmt.Sprint(d)
+		}
+		return strings.Join(parts, ",")
+	case r.GPUs > 0 || len(r.GPUIDs) > 0:
+		return "(" + gpuAsk(r) + ")"
+	}
+	return "-"
+}
+
+func gpuHours(r engine.Run) string {
+	if r.Usage == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", r.Usage.GPUHours)
 }

@@ -69,7 +69,7 @@ Start a job with 'lathe run -- python3 train.py', watch it with 'lathe ps',
 	})
 	root.AddCommand(
 		newRunCmd(), newPsCmd(), newRunsCmd(), newShowCmd(), newLogsCmd(), newMetricsCmd(),
-		newWaitCmd(), newKillCmd(), newEngineCmd(), newConfigCmd(), newDemoCmd(), newStoreCmd(), newShimCmd(), newSynthCmd(),
+		newWaitCmd(), newKillCmd(), newEngineCmd(), newConfigCmd(), newDemoCmd(), newStoreCmd(), newGPUsCmd(), newDoctorCmd(), newShimCmd(), newSynthCmd(),
 	)
 	return root
 }

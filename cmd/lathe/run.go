@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,8 @@ func newRunCmd() *cobra.Command {
 		params, tags []string
 		cwd          string
 		asJSON       bool
+		gpuIDs       []int
+		minMem       string
 	)
 	cmd := &cobra.Command{
 		Use:   "run [flags] -- COMMAND [ARGS...]",
@@ -30,7 +33,8 @@ JSON lines with a "metrics" field, or name=value pairs with --parse kv.`,
 		Example: `  lathe run -- python3 train.py --lr 0.01
   lathe run --exp digits --param lr=0.01 --tag team=vision -- python3 train_digits.py
   lathe run --after $(lathe run -- ./prepare.sh) -- python3 train.py
-  lathe run --parse kv -- ./legacy_train.sh     # "loss=0.31 acc=0.9" lines become metrics`,
+  lathe run --parse kv -- ./legacy_train.sh     # "loss=0.31 acc=0.9" lines become metrics
+  lathe run --gpus 2 --min-gpu-mem 40GiB -- torchrun --nproc-per-node 2 train.py`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return fmt.Errorf("no command: give it after --, as in `lathe run -- python3 train.py`")
@@ -44,6 +48,12 @@ JSON lines with a "metrics" field, or name=value pairs with --parse kv.`,
 			}
 			if req.Tags, err = keyValues("--tag", tags); err != nil {
 				return err
+			}
+			req.GPUIDs = gpuIDs
+			if minMem != "" {
+				if req.MinGPUMem, err = parseSize(minMem); err != nil {
+					return fmt.Errorf("--min-gpu-mem %q: %v", minMem, err)
+				}
 			}
 			req.Command = args
 			req.Env = os.Environ()
@@ -72,6 +82,9 @@ JSON lines with a "metrics" field, or name=value pairs with --parse kv.`,
 	f.StringArrayVar(&params, "param", nil, "a parameter `k=v` to record (repeatable)")
 	f.StringArrayVar(&tags, "tag", nil, "a tag `k=v` to record (repeatable)")
 	f.IntVar(&req.Priority, "priority", 0, "queue priority: higher starts first")
+	f.IntVar(&req.GPUs, "gpus", 0, "GPUs the job needs; it waits until that many are free")
+	f.IntSliceVar(&gpuIDs, "gpu-ids", nil, "exactly these GPUs (`0,2`), by NVML index")
+	f.StringVar(&minMem, "min-gpu-mem", "", "only GPUs with at least this much memory (`20GiB`)")
 	f.StringVar(&req.After, "after", "", "start only once `RUN` has succeeded (fail if it does not)")
 	f.StringVar(&req.Parse, "parse", "", "read metrics from output lines too: `kv` for name=value pairs")
 	f.StringVar(&cwd, "cwd", "", "working directory of the job (default: the current one)")
@@ -114,4 +127,26 @@ func absDir(dir string) (string, error) {
 		return "", fmt.Errorf("--cwd %s: not a directory", dir)
 	}
 	return abs, nil
+}
+
+// parseSize reads a memory size: 20GiB, 512MiB, 20G (binary units), or bytes.
+func parseSize(s string) (uint64, error) {
+	units := []struct {
+		suffix string
+		mult   uint64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"G", 1 << 30}, {"M", 1 << 20}, {"B", 1}}
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+			if err != nil || v < 0 {
+				return 0, fmt.Errorf("want a size such as 20GiB or 512MiB")
+			}
+			return uint64(v * float64(u.mult)), nil
+		}
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("want a size such as 20GiB or 512MiB")
+	}
+	return v, nil
 }

@@ -79,6 +79,21 @@ func showRun(w io.Writer, r engine.Run, now time.Time) {
 		row("progress", p)
 	}
 	row("folder", r.Dir)
+	if r.GPUs > 0 || len(r.GPUIDs) > 0 || len(r.Devices) > 0 {
+		g := "asked " + gpuAsk(r)
+		if len(r.Devices) > 0 {
+			g += fmt.Sprintf("; given %v", r.Devices)
+		}
+		row("gpus", g)
+	}
+	if u := r.Usage; u != nil {
+		use := fmt.Sprintf("%.3f GPU-hours, %.1f Wh, peak memory %s, mean utilisation %.0f%%",
+			u.GPUHours, u.EnergyWh, bytesText(int64(u.PeakGPUMemBytes)), u.MeanGPUUtil)
+		if u.Cost > 0 {
+			use += fmt.Sprintf(", cost %.2f", u.Cost)
+		}
+		row("gpu use", use)
+	}
 	if r.Priority != 0 {
 		row("priority", strconv.Itoa(r.Priority))
 	}
@@ -164,4 +179,16 @@ func shellJoin(args []string) string {
 		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 	}
 	return strings.Join(out, " ")
+}
+
+// gpuAsk says what a run asked of GPUs.
+func gpuAsk(r engine.Run) string {
+	s := fmt.Sprintf("%d", max(r.GPUs, len(r.GPUIDs)))
+	if len(r.GPUIDs) > 0 {
+		s = fmt.Sprintf("GPUs %v", r.GPUIDs)
+	}
+	if r.MinGPUMem > 0 {
+		s += " with " + bytesText(int64(r.MinGPUMem))
+	}
+	return s
 }

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"lathe/engine"
+)
+
+func newGPUsCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "gpus",
+		Short: "Show the GPUs: their load, and which jobs use each",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			c, err := connect(ctx)
+			if err != nil {
+				return err
+			}
+			rep, err := c.GPUs(ctx)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), rep)
+			}
+			printGPUs(cmd.OutOrStdout(), rep)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func printGPUs(w io.Writer, rep engine.GPUReport) {
+	if len(rep.GPUs) == 0 {
+		msg := "no GPUs"
+		if rep.Info.Notice != "" {
+			msg = rep.Info.Notice
+		}
+		fmt.Fprintln(w, msg)
+		return
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "GPU\tNAME\tUTIL\tMEMORY\tTEMP\tPOWER\tJOBS")
+	for _, g := range rep.GPUs {
+		s := g.Sample
+		util, mem, temp, power := "n/a", "n/a", "n/a", "n/a"
+		if s != nil && s.Lost {
+			util = "LOST"
+		}
+		if s != nil && !s.Lost {
+			if s.UtilGPU != nil {
+				util = fmt.Sprintf("%d%%", *s.UtilGPU)
+			}
+			if s.MemoryUsed != nil {
+				mem = fmt.Sprintf("%s / %s", bytesText(int64(*s.MemoryUsed)), bytesText(int64(g.MemoryTotal)))
+			}
+			if s.TemperatureC != nil {
+				temp = fmt.Sprintf("%d°C", *s.TemperatureC)
+			}
+			if s.PowerW != nil {
+				power = fmt.Sprintf("%.0f W", *s.PowerW)
+				if s.PowerLimitW != nil {
+					power += fmt.Sprintf(" / %.0f", *s.PowerLimitW)
+				}
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", g.Index, g.Name, util, mem, temp, power, gpuJobs(g))
+	}
+	tw.Flush()
+	if rep.Info.Backend == "fake" {
+		fmt.Fprintln(w, "(simulated GPUs)")
+	}
+}
+
+// gpuJobs names who uses a GPU: lathe runs by name, others by pid.
+func gpuJobs(g engine.GPUStatus) string {
+	var parts []string
+	seen := map[string]bool{}
+	if g.LeasedBy != "" {
+		parts = append(parts, g.LeasedByName)
+		seen[g.LeasedBy] = true
+	}
+	others := 0
+	for _, p := range g.Processes {
+		switch {
+		case p.RunID != "" && !seen[p.RunID]:
+			parts = append(parts, p.RunName)
+			seen[p.RunID] = true
+		case p.RunID == "":
+			others++
+		}
+	}
+	if others > 0 {
+		parts = append(parts, fmt.Sprintf("%d other processes", others))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
