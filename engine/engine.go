@@ -39,10 +39,12 @@ type Options struct {
 
 // Engine is the in-process implementation of Service.
 type Engine struct {
-	opts    Options
-	db      *store.DB
-	hub     *hub
-	gpus    *gpus
+	opts Options
+	db   *store.DB
+	hub  *hub
+	gpus *gpus
+	// gpuHist is owned by the sampling goroutine.
+	gpuHist gpuHistory
 	log     *slog.Logger
 	started time.Time
 	user    string

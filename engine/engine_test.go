@@ -350,13 +350,11 @@ func TestQueueOrderKillQueuedAndAfter(t *testing.T) {
 		after := submit(t, svc, SubmitRequest{Name: "after", After: "high", Command: sh("true")})
 		afterFail := submit(t, svc, SubmitRequest{Name: "afterfail", After: "doomed", Command: sh("true")})
 
-		got, err := svc.Run(ctxT(t), "low")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Status != store.Queued || !strings.Contains(got.Waiting, "free slot") {
-			t.Errorf("low: %s, waiting %q", got.Status, got.Waiting)
-		}
+		// The queue says why low waits once it has looked at it.
+		waitFor(t, func() bool {
+			got, err := svc.Run(ctxT(t), "low")
+			return err == nil && got.Status == store.Queued && strings.Contains(got.Waiting, "free slot")
+		})
 		k, err := svc.Kill(ctxT(t), doomed.ID, false)
 		if err != nil || k.Status != store.Killed {
 			t.Fatalf("kill queued: %v %v", k.Status, err)

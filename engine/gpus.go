@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"lathe/engine/gpu"
+	"lathe/engine/metricline"
 	"lathe/engine/sched"
 	"lathe/store"
 )
@@ -219,6 +220,9 @@ type GPUStatus struct {
 	LeasedBy     string       `json:"leased_by,omitempty"`
 	LeasedByName string       `json:"leased_by_name,omitempty"`
 	Processes    []GPUProcess `json:"processes"`
+	// Recent is the utilisation over the last minutes, oldest first, one
+	// value a step (NaN where there was no reading).
+	Recent []metricline.Float `json:"recent_util,omitempty"`
 }
 
 // GPUProcess is a process on a GPU and, when it belongs to a lathe job, its
@@ -283,6 +287,9 @@ func (e *Engine) sampleGPUs() {
 		}
 		if err == nil {
 			e.gpus.record(samples, e.sessions())
+			if len(samples) > 0 {
+				e.keepHistory(samples, time.Now())
+			}
 			if e.hub.hasSubscribers() {
 				rep := e.gpuReport()
 				e.hub.publish(Event{Type: EventGPUs, GPUs: &rep})
@@ -295,6 +302,8 @@ func (e *Engine) sampleGPUs() {
 		select {
 		case <-e.ctx.Done():
 			e.persistUsage()
+			e.gpuHist.flushed = time.Time{} // write what is gathered
+			e.keepHistory(nil, time.Now())
 			return
 		case <-tick.C:
 		}
@@ -351,9 +360,41 @@ func (e *Engine) gpuReport() GPUReport {
 	return e.gpus.report(names, e.sessions())
 }
 
-// GPUs reports the GPUs now.
+// recentWindow and recentStep shape the utilisation trend of a GPU report.
+const (
+	recentWindow = 5 * time.Minute
+	recentStep   = 10 * time.Second
+)
+
+// GPUs reports the GPUs now, with each one's utilisation over the last
+// minutes.
 func (e *Engine) GPUs(ctx context.Context) (GPUReport, error) {
-	return e.gpuReport(), nil
+	rep := e.gpuReport()
+	now := time.Now()
+	for i := range rep.GPUs {
+		pts, err := e.GPUHistory(ctx, rep.GPUs[i].Index, store.GPUSecond, now.Add(-recentWindow))
+		if err != nil {
+			return rep, err
+		}
+		rep.GPUs[i].Recent = bucketUtil(pts, now.Add(-recentWindow), recentStep, int(recentWindow/recentStep))
+	}
+	return rep, nil
+}
+
+// bucketUtil averages utilisation in n steps from start; a step without
+// readings is NaN.
+func bucketUtil(pts []store.GPUPoint, start time.Time, step time.Duration, n int) []metricline.Float {
+	sums := make([]sum, n)
+	for _, p := range pts {
+		if i := int(p.Time.Sub(start) / step); i >= 0 && i < n {
+			sums[i].add(p.Util)
+		}
+	}
+	out := make([]metricline.Float, n)
+	for i, s := range sums {
+		out[i] = metricline.Float(s.mean())
+	}
+	return out
 }
 
 // checkGPURequest refuses at submit what no state of the machine could meet.

@@ -32,6 +32,11 @@
 //	             numbers) run id → empty: every run's last value of the metric in
 //	             order, so a table of 100 000 runs sorted by it reads only what it
 //	             shows (added in version 2)
+//	gpu_history  resolution ('s' or 'm') device (uint16 BE) slot (uint32 BE) → time
+//	             (int64 BE Unix seconds) util, memory used, power, temperature
+//	             (float32 BE each, NaN for n/a): rings of one slot a second for an
+//	             hour and one a minute for 30 days, so the file stays bounded
+//	             (created on first use)
 //
 // A file of an older version is copied aside (lathe.db.schemaN.bak) and
 // upgraded in place when opened (upgrade.go); one of a newer version is

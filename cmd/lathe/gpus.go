@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"lathe/engine"
+	"lathe/engine/metricline"
 )
 
 func newGPUsCmd() *cobra.Command {
@@ -47,7 +49,7 @@ func printGPUs(w io.Writer, rep engine.GPUReport) {
 		return
 	}
 	tw := newTable(w)
-	fmt.Fprintln(tw, "GPU\tNAME\tUTIL\tMEMORY\tTEMP\tPOWER\tJOBS")
+	fmt.Fprintln(tw, "GPU\tNAME\tUTIL\tLAST 5 MIN\tMEMORY\tTEMP\tPOWER\tJOBS")
 	for _, g := range rep.GPUs {
 		s := g.Sample
 		util, mem, temp, power := "n/a", "n/a", "n/a", "n/a"
@@ -71,7 +73,7 @@ func printGPUs(w io.Writer, rep engine.GPUReport) {
 				}
 			}
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", g.Index, g.Name, util, mem, temp, power, gpuJobs(g))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", g.Index, g.Name, util, sparkline(g.Recent), mem, temp, power, gpuJobs(g))
 	}
 	tw.Flush()
 	if rep.Info.Backend == "fake" {
@@ -104,4 +106,20 @@ func gpuJobs(g engine.GPUStatus) string {
 		return "-"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// sparkline draws percentages as bars; a gap where there was no reading.
+func sparkline(vals []metricline.Float) string {
+	bars := []rune("▁▂▃▄▅▆▇█")
+	var b strings.Builder
+	for _, v := range vals {
+		f := float64(v)
+		if math.IsNaN(f) {
+			b.WriteRune(' ')
+			continue
+		}
+		i := int(f / 100 * float64(len(bars)))
+		b.WriteRune(bars[min(max(i, 0), len(bars)-1)])
+	}
+	return b.String()
 }
