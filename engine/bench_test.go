@@ -5,12 +5,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"lathe/engine/gpu"
 	"lathe/store"
 )
 
@@ -123,4 +125,43 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkSampleAttribute8 is the engine's work each second for 8 GPUs
+// with 4 processes each: read the probe, attribute every process to its
+// run through /proc, account usage, gather history. Reported as the share
+// of one core it takes at one sample a second (budget: under 1%).
+func BenchmarkSampleAttribute8(b *testing.B) {
+	fake := gpu.NewFake(8)
+	// Four live processes, so each attribution reads a real /proc entry.
+	var pids []int
+	for range 4 {
+		c := exec.Command("sleep", "60")
+		if err := c.Start(); err != nil {
+			b.Fatal(err)
+		}
+		defer func() { c.Process.Kill(); c.Wait() }()
+		pids = append(pids, c.Process.Pid)
+	}
+	pid := os.Getpid()
+	for d := range 8 {
+		for k, p := range pids {
+			fake.Assign(d, p, uint64(1+k)<<30, 50)
+		}
+	}
+	e := &Engine{db: nil, gpus: newGPUs(fake, 1)}
+	for d := range 8 {
+		e.gpus.lease(fmt.Sprint("run", d), []int{d}, nil)
+	}
+	sessions := map[int]string{sessionOf(pid): "run0"}
+	ctx := context.Background()
+	start := time.Now()
+	for b.Loop() {
+		samples, err := fake.Sample(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.gpus.record(samples, sessions)
+	}
+	b.ReportMetric(time.Since(start).Seconds()/float64(b.N)*100, "%core")
 }

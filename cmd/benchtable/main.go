@@ -41,6 +41,9 @@ var budgets = []budget{
 	{"Store:size#abs", "size on disk of the 10M points", "bytes/point", "max", 20, false},
 	{"Store:open", "open the store of 10M points and 100 000 runs", "ms", "max", 50, false},
 	{"Store:first-listing", "first `lathe runs --limit 50` on it, end to end", "ms", "max", 200, false},
+	{"SampleAttribute8:%core", "sampling 8 GPUs with 4 processes each, attributing them to runs", "% of a core", "max", 1, false},
+	{"SampleNVML8:%core", "reading 8 GPUs through NVML (go-nvml's DGX A100 mock)", "% of a core", "max", 1, false},
+	{"Schedule1000:ms/placement", "placing from a queue of 1 000 jobs", "ms", "max", 1, false},
 	{"RunToRunning:ms/run-median", "`lathe run` to the job running, engine up (median)", "ms", "max", 100, false},
 	{"RunToRunning:ms/run-p90", "`lathe run` to the job running, engine up (90th percentile)", "ms", "max", 100, false},
 }

@@ -211,7 +211,9 @@ func BenchmarkSchedule1000(b *testing.B) {
 		g[i].LeasedBy = "x"
 	}
 	b.ResetTimer()
+	start := time.Now()
 	for range b.N {
 		Schedule(t0, queue, g, 6, policy)
 	}
+	b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/placement")
 }
