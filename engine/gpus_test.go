@@ -210,3 +210,22 @@ func TestGPUHistoryKept(t *testing.T) {
 		t.Errorf("recent utilisation %v", rep.GPUs[1].Recent)
 	}
 }
+
+// A GPU that falls off the bus is marked lost and given to no job; the
+// engine goes on.
+func TestLostGPU(t *testing.T) {
+	home := t.TempDir()
+	fake := gpu.NewFake(2)
+	fake.SetLost(0, true)
+	e := openWithGPUs(t, home, fake, nil)
+	defer e.Close()
+	time.Sleep(1200 * time.Millisecond)
+	r := wait(t, e, submit(t, e, SubmitRequest{GPUs: 1, Command: []string{"true"}}).ID)
+	if len(r.Devices) != 1 || r.Devices[0] != 1 {
+		t.Fatalf("placed on %v with GPU 0 lost", r.Devices)
+	}
+	rep, _ := e.GPUs(ctxT(t))
+	if rep.GPUs[0].Sample == nil || !rep.GPUs[0].Sample.Lost {
+		t.Errorf("GPU 0 not reported lost: %+v", rep.GPUs[0].Sample)
+	}
+}
