@@ -335,6 +335,13 @@ func (e *Engine) fail(id, reason string) {
 	}
 }
 
+// queued is how many runs wait in the queue.
+func (e *Engine) queued() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.queue)
+}
+
 func (e *Engine) dequeue(id string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -129,6 +129,19 @@ func (e *Engine) keepHistory(samples []gpu.Sample, now time.Time) {
 	}
 }
 
+// flushHistory writes what is gathered when the engine stops, the minute
+// so far included (a later engine adds to that minute's slot).
+func (e *Engine) flushHistory() {
+	h := &e.gpuHist
+	h.flushed = time.Time{}
+	if !h.current.IsZero() {
+		// Close the minute as if the next had begun.
+		e.keepHistory(nil, h.current.Add(time.Minute))
+		return
+	}
+	e.keepHistory(nil, time.Now())
+}
+
 // GPUHistory reads a device's recent readings: per second for up to an
 // hour, per minute for up to 30 days.
 func (e *Engine) GPUHistory(ctx context.Context, device int, res store.GPUResolution, since time.Time) ([]store.GPUPoint, error) {

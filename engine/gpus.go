@@ -28,7 +28,7 @@ type gpus struct {
 
 	mu     sync.Mutex
 	last   []gpu.Sample
-	recent [][]gpu.Sample // per device, the last recentSamples
+	recent [][]foreignUse // per device, the last recentSamples
 	leases map[int]string // device index → run id
 	usage  map[string]*store.GPUUsage
 	// jobPIDs are the job leaders the fake shows on its devices.
@@ -40,29 +40,31 @@ func newGPUs(p gpu.Probe, price float64) *gpus {
 	g := &gpus{probe: p, devices: p.Devices(), price: price,
 		leases: map[int]string{}, usage: map[string]*store.GPUUsage{}, jobPIDs: map[string]int{}}
 	g.fake, _ = p.(*gpu.Fake)
-	g.recent = make([][]gpu.Sample, len(g.devices))
+	g.recent = make([][]foreignUse, len(g.devices))
 	return g
 }
 
-// view is the GPUs as the scheduler sees them.
+// foreignUse is what one sample says of a device's use by others than
+// lathe's jobs.
+type foreignUse struct {
+	lost bool
+	mem  uint64 // memory used, less what lathe's jobs hold on it
+	util uint32 // utilisation while no lathe job ran on it, else 0
+}
+
+// view is the GPUs as the scheduler sees them. A device not yet sampled is
+// not free: nobody knows yet whether someone else uses it.
 func (g *gpus) view(allow []int) []sched.GPU {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	out := make([]sched.GPU, len(g.devices))
 	for i, d := range g.devices {
 		v := sched.GPU{Index: d.Index, MemTotal: d.MemoryTotal, LeasedBy: g.leases[d.Index],
-			Allowed: len(allow) == 0 || slices.Contains(allow, d.Index)}
-		for _, s := range g.recent[i] {
-			v.Lost = s.Lost // the latest sample decides
-			if s.Lost || v.LeasedBy != "" {
-				continue
-			}
-			if s.MemoryUsed != nil {
-				v.ForeignMem = max(v.ForeignMem, *s.MemoryUsed)
-			}
-			if s.UtilGPU != nil {
-				v.ForeignUtil = max(v.ForeignUtil, *s.UtilGPU)
-			}
+			Allowed: len(allow) == 0 || slices.Contains(allow, d.Index), Unsampled: len(g.recent[i]) == 0}
+		for _, f := range g.recent[i] {
+			v.Lost = f.lost // the latest sample decides
+			v.ForeignMem = max(v.ForeignMem, f.mem)
+			v.ForeignUtil = max(v.ForeignUtil, f.util)
 		}
 		out[i] = v
 	}
@@ -108,6 +110,13 @@ func (g *gpus) release(id string) *store.GPUUsage {
 	for d, holder := range g.leases {
 		if holder == id {
 			delete(g.leases, d)
+			// Readings taken while the job ran would count as someone
+			// else's use now: start over.
+			for i, dev := range g.devices {
+				if dev.Index == d {
+					g.recent[i] = nil
+				}
+			}
 		}
 	}
 	if pid, ok := g.jobPIDs[id]; ok && g.fake != nil {
@@ -148,20 +157,35 @@ func (g *gpus) record(samples []gpu.Sample, bySession map[int]string) {
 		if s.Index < 0 || s.Index >= len(g.recent) {
 			continue
 		}
-		r := append(g.recent[s.Index], s)
+		// What lathe's jobs hold on this device; the rest is foreign.
+		var ours uint64
+		for _, p := range s.Processes {
+			if id := bySession[sessionOf(p.PID)]; id != "" {
+				mem[id] += p.UsedMemory
+				ours += p.UsedMemory
+			}
+		}
+		holder := g.leases[s.Index]
+		f := foreignUse{lost: s.Lost}
+		if s.MemoryUsed != nil && *s.MemoryUsed > ours {
+			f.mem = *s.MemoryUsed - ours
+		}
+		if s.UtilGPU != nil && holder == "" && ours == 0 {
+			f.util = *s.UtilGPU
+		}
+		r := append(g.recent[s.Index], f)
 		if len(r) > recentSamples {
 			r = r[1:]
 		}
 		g.recent[s.Index] = r
-		for _, p := range s.Processes {
-			if id := bySession[sessionOf(p.PID)]; id != "" {
-				mem[id] += p.UsedMemory
-			}
-		}
-		holder := g.leases[s.Index]
 		u := g.usage[holder]
 		if u == nil || s.Lost {
 			continue
+		}
+		if ours == 0 && s.MemoryUsed != nil {
+			// Some setups hide per-process memory (0): the device's own
+			// reading is the best there is for the run holding it.
+			mem[holder] += *s.MemoryUsed
 		}
 		hours := dt.Hours()
 		u.GPUHours += hours
@@ -261,7 +285,7 @@ func (g *gpus) visibleDevices(devices []int, byUUID bool) string {
 		names[i] = strconv.Itoa(d)
 		if byUUID {
 			for _, dev := range g.devices {
-				if dev.Index == d {
+				if dev.Index == d && dev.UUID != "" {
 					names[i] = dev.UUID
 				}
 			}
@@ -289,6 +313,11 @@ func (e *Engine) sampleGPUs() {
 			e.gpus.record(samples, e.sessions())
 			if len(samples) > 0 {
 				e.keepHistory(samples, time.Now())
+				// What is free may have changed (a job's memory freed,
+				// someone's notebook closed): let queued jobs look again.
+				if e.queued() > 0 {
+					e.kickScheduler()
+				}
 			}
 			if e.hub.hasSubscribers() {
 				rep := e.gpuReport()
@@ -302,8 +331,7 @@ func (e *Engine) sampleGPUs() {
 		select {
 		case <-e.ctx.Done():
 			e.persistUsage()
-			e.gpuHist.flushed = time.Time{} // write what is gathered
-			e.keepHistory(nil, time.Now())
+			e.flushHistory()
 			return
 		case <-tick.C:
 		}
@@ -323,27 +351,33 @@ func (e *Engine) sessions() map[int]string {
 	return out
 }
 
-// persistUsage writes what running runs used so far, so a restart keeps it.
+// persistUsage writes what running runs used so far, so a restart keeps it,
+// in one transaction.
 func (e *Engine) persistUsage() {
 	e.gpus.mu.Lock()
-	ids := make([]string, 0, len(e.gpus.usage))
-	for id := range e.gpus.usage {
-		ids = append(ids, id)
+	usage := make(map[string]store.GPUUsage, len(e.gpus.usage))
+	for id, u := range e.gpus.usage {
+		usage[id] = *u
 	}
 	e.gpus.mu.Unlock()
-	for _, id := range ids {
-		u := e.gpus.usageOf(id)
-		if u == nil {
-			continue
-		}
-		e.db.Update(context.Background(), func(tx *store.Tx) error {
+	if len(usage) == 0 {
+		return
+	}
+	err := e.db.Update(context.Background(), func(tx *store.Tx) error {
+		for id, u := range usage {
 			r, err := tx.Run(id)
 			if err != nil || r.Status.Ended() {
-				return nil
+				continue // its end wrote the final numbers
 			}
-			r.Usage = u
-			return tx.PutRun(r)
-		})
+			r.Usage = &u
+			if err := tx.PutRun(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		e.log.Warn("record GPU use", "err", err)
 	}
 }
 

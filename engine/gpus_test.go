@@ -55,6 +55,9 @@ func TestTwoGPUsThreeJobs(t *testing.T) {
 	if len(a.Devices) != 1 || len(b.Devices) != 1 || a.Devices[0] == b.Devices[0] {
 		t.Fatalf("devices %v and %v", a.Devices, b.Devices)
 	}
+	// Long enough for the GPUs to fill with the jobs' memory: once they
+	// end, that memory must not count as someone else's.
+	time.Sleep(2500 * time.Millisecond)
 	os.WriteFile(gate, nil, 0o644)
 	for _, r := range runs {
 		r = wait(t, e, r.ID)

@@ -171,11 +171,15 @@ func (e *Engine) supervise(id string, j job, h local.Handle) {
 
 func (s *supervisor) run() {
 	defer s.e.wg.Done()
-	if err := s.openTails(); err != nil {
-		// The run stays running in the store; the next engine tries again.
+	for err := s.openTails(); err != nil; err = s.openTails() {
 		s.e.log.Error("read tail state", "run", s.id, "err", err)
-		s.e.forget(s.id)
-		return
+		select {
+		case <-s.e.ctx.Done():
+			// The run stays running in the store; the next engine goes on.
+			s.e.forget(s.id)
+			return
+		case <-time.After(time.Second):
+		}
 	}
 	defer s.closeTails()
 	tick := time.NewTicker(pollInterval)
@@ -366,10 +370,12 @@ func (s *supervisor) finish() {
 	e.mu.Lock()
 	delete(e.jobs, s.id)
 	e.mu.Unlock()
-	r, err := e.storedRun(s.id)
-	if err != nil {
+	killRequested := false
+	if r, err := e.storedRun(s.id); err == nil {
+		killRequested = r.KillRequested
+	} else {
+		// Settle the run all the same: its GPUs must be freed.
 		e.log.Error("finish", "run", s.id, "err", err)
-		return
 	}
 	x, err := local.ReadExit(s.dir)
 	switch {
@@ -386,7 +392,7 @@ func (s *supervisor) finish() {
 	case err != nil:
 		e.end(s.id, store.Lost, "its exit record cannot be read: "+err.Error(), nil, "")
 	default:
-		status, reason := outcome(x, r.KillRequested)
+		status, reason := outcome(x, killRequested)
 		code := x.ExitCode
 		e.end(s.id, status, reason, &code, x.Signal)
 	}

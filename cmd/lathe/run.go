@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -129,24 +130,27 @@ func absDir(dir string) (string, error) {
 	return abs, nil
 }
 
-// parseSize reads a memory size: 20GiB, 512MiB, 20G (binary units), or bytes.
+// parseSize reads a memory size with its unit: 20GiB, 1.5G, 512MiB, 64KiB
+// (binary units; GB, MB and KB mean the same as GiB, MiB and KiB here, as
+// GPU memory is counted that way). A bare number is refused: 20 bytes is
+// never what was meant.
 func parseSize(s string) (uint64, error) {
 	units := []struct {
 		suffix string
-		mult   uint64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"G", 1 << 30}, {"M", 1 << 20}, {"B", 1}}
+		mult   float64
+	}{{"gib", 1 << 30}, {"mib", 1 << 20}, {"kib", 1 << 10}, {"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10},
+		{"g", 1 << 30}, {"m", 1 << 20}, {"k", 1 << 10}}
+	lower := strings.ToLower(strings.TrimSpace(s))
 	for _, u := range units {
-		if num, ok := strings.CutSuffix(s, u.suffix); ok {
-			v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-			if err != nil || v < 0 {
-				return 0, fmt.Errorf("want a size such as 20GiB or 512MiB")
-			}
-			return uint64(v * float64(u.mult)), nil
+		num, ok := strings.CutSuffix(lower, u.suffix)
+		if !ok {
+			continue
 		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+		if err != nil || v < 0 || math.IsNaN(v) || math.IsInf(v, 0) || v*u.mult > math.MaxUint64/2 {
+			break
+		}
+		return uint64(v * u.mult), nil
 	}
-	v, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("want a size such as 20GiB or 512MiB")
-	}
-	return v, nil
+	return 0, fmt.Errorf("want a size with its unit, such as 20GiB or 512MiB")
 }

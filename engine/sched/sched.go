@@ -25,6 +25,9 @@ type GPU struct {
 	Lost     bool
 	Allowed  bool
 	LeasedBy string // run id holding it, "" when none
+	// Unsampled is set until the first reading of the device: until then
+	// nobody knows whether someone else uses it.
+	Unsampled bool
 	// Foreign use over the last samples (the largest seen): memory of
 	// processes that are not lathe jobs, and utilisation while no lathe job
 	// ran on it.
@@ -61,6 +64,8 @@ func (p Policy) free(g GPU) (bool, string) {
 		return false, "not allowed"
 	case g.LeasedBy != "":
 		return false, "leased"
+	case g.Unsampled:
+		return false, "not read yet"
 	case float64(g.ForeignMem) > p.MaxForeignMemFraction*float64(g.MemTotal):
 		return false, "in use by another program"
 	case g.ForeignUtil > p.MaxForeignUtil:
@@ -120,7 +125,11 @@ func Schedule(now time.Time, queue []Request, gpus []GPU, running int, p Policy)
 			continue
 		}
 		plan.Waiting[r.ID] = waitReason(r, need, len(fits))
-		if p.HeadProtection > 0 && now.Sub(r.Created) >= p.HeadProtection && len(fits) > 0 {
+		// Holding GPUs is only worth it when the job can start once lathe's
+		// own jobs end; a job that also needs a device someone else uses
+		// would hold its GPUs forever.
+		if p.HeadProtection > 0 && now.Sub(r.Created) >= p.HeadProtection && len(fits) > 0 &&
+			len(fits)+reachable(r, gpus, p) >= need {
 			// Protected: what fits it now is kept for it, so jobs behind
 			// cannot take those GPUs and starve it.
 			for _, i := range fits {
@@ -131,6 +140,22 @@ func Schedule(now time.Time, queue []Request, gpus []GPU, running int, p Policy)
 		}
 	}
 	return plan
+}
+
+// reachable counts the devices a request could get once lathe's jobs on
+// them end: leased to a job, suitable, and otherwise usable.
+func reachable(r Request, gpus []GPU, p Policy) int {
+	n := 0
+	for _, g := range gpus {
+		if g.LeasedBy == "" || g.MemTotal < r.MinMem || len(r.GPUIDs) > 0 && !slices.Contains(r.GPUIDs, g.Index) {
+			continue
+		}
+		g.LeasedBy = ""
+		if ok, _ := p.free(g); ok {
+			n++
+		}
+	}
+	return n
 }
 
 // fitting lists the positions of the available GPUs that suit r, largest
@@ -171,6 +196,11 @@ func Check(r Request, gpus []GPU) error {
 	}
 	if len(r.GPUIDs) > 0 && r.GPUs > 0 && r.GPUs != len(r.GPUIDs) {
 		return fmt.Errorf("--gpus %d and --gpu-ids %s disagree; give one of them", r.GPUs, joinInts(r.GPUIDs))
+	}
+	for i, id := range r.GPUIDs {
+		if slices.Contains(r.GPUIDs[:i], id) {
+			return fmt.Errorf("--gpu-ids names GPU %d twice", id)
+		}
 	}
 	need := max(r.GPUs, len(r.GPUIDs))
 	if need == 0 {

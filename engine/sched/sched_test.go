@@ -188,6 +188,7 @@ func TestCheck(t *testing.T) {
 		{Request{GPUs: 2, GPUIDs: []int{1}}, "disagree"},
 		{Request{MinMem: gib}, "--min-gpu-mem needs --gpus"},
 		{Request{GPUs: -1}, "want 0 or more"},
+		{Request{GPUIDs: []int{0, 0}}, "names GPU 0 twice"},
 	} {
 		err := Check(tc.r, g)
 		if (tc.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.want) {
