@@ -160,7 +160,7 @@ func (g *gpus) record(samples []gpu.Sample, bySession map[int]string) {
 		// What lathe's jobs hold on this device; the rest is foreign.
 		var ours uint64
 		for _, p := range s.Processes {
-			if id := bySession[sessionOf(p.PID)]; id != "" {
+			if id := runOf(p.PID, bySession); id != "" {
 				mem[id] += p.UsedMemory
 				ours += p.UsedMemory
 			}
@@ -220,7 +220,7 @@ func (g *gpus) report(names map[string]string, bySession map[int]string) GPURepo
 				s := s
 				st.Sample = &s
 				for _, p := range s.Processes {
-					gp := GPUProcess{PID: p.PID, UsedMemory: p.UsedMemory, RunID: bySession[sessionOf(p.PID)]}
+					gp := GPUProcess{PID: p.PID, UsedMemory: p.UsedMemory, RunID: runOf(p.PID, bySession)}
 					gp.RunName = names[gp.RunID]
 					st.Processes = append(st.Processes, gp)
 				}
@@ -258,24 +258,53 @@ type GPUProcess struct {
 	RunName    string `json:"run_name,omitempty"`
 }
 
-// sessionOf is the session id of a process (field 6 of /proc/PID/stat), or
-// 0 when it is gone. Every process of a job is in its shim's session.
-func sessionOf(pid int) int {
+// statFields are the fields of /proc/PID/stat after the command name, or
+// nil when the process is gone.
+func statFields(pid int) []string {
 	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0
+		return nil
 	}
 	s := string(raw)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0
+		return nil
 	}
-	f := strings.Fields(s[i+1:])
+	return strings.Fields(s[i+1:])
+}
+
+// sessionOf is the session id of a process (field 6 of /proc/PID/stat), or
+// 0 when it is gone. Every process of a job is in its shim's session.
+func sessionOf(pid int) int {
+	f := statFields(pid)
 	if len(f) < 4 {
 		return 0
 	}
 	sid, _ := strconv.Atoi(f[3])
 	return sid
+}
+
+// runOf finds the run a process belongs to: by its session, or, for a
+// process that left the session (setsid), by its ancestors up to a shim.
+func runOf(pid int, bySession map[int]string) string {
+	if id := bySession[sessionOf(pid)]; id != "" {
+		return id
+	}
+	for range 16 {
+		f := statFields(pid)
+		if len(f) < 2 {
+			return ""
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		if ppid <= 1 {
+			return ""
+		}
+		if id := bySession[ppid]; id != "" {
+			return id // the shim is the session leader: its pid keys the map
+		}
+		pid = ppid
+	}
+	return ""
 }
 
 // visibleDevices is CUDA_VISIBLE_DEVICES for a run's devices.

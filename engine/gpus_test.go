@@ -232,3 +232,36 @@ func TestLostGPU(t *testing.T) {
 		t.Errorf("GPU 0 not reported lost: %+v", rep.GPUs[0].Sample)
 	}
 }
+
+// A process of a job that left the job's session (setsid) is still the
+// job's: it is found through its parents.
+func TestAttributionAcrossSetsid(t *testing.T) {
+	home := t.TempDir()
+	fake := gpu.NewFake(1)
+	e := openWithGPUs(t, home, fake, nil)
+	defer e.Close()
+	pidFile := filepath.Join(t.TempDir(), "child")
+	gate := filepath.Join(t.TempDir(), "gate")
+	r := submit(t, e, SubmitRequest{GPUs: 1, Command: sh(fmt.Sprintf(
+		`setsid sh -c 'echo $$ > %s; while [ ! -e %s ]; do sleep 0.02; done' & wait`, pidFile, gate))})
+	var child int
+	waitFor(t, func() bool {
+		raw, err := os.ReadFile(pidFile)
+		_, serr := fmt.Sscan(string(raw), &child)
+		return err == nil && serr == nil && child > 0
+	})
+	if sessionOf(child) == child && e.sessions()[child] == "" {
+		fake.Assign(0, child, 4<<30, 50)
+	}
+	waitFor(t, func() bool {
+		rep, _ := e.GPUs(context.Background())
+		for _, p := range rep.GPUs[0].Processes {
+			if p.PID == child && p.RunID == r.ID {
+				return true
+			}
+		}
+		return false
+	})
+	os.WriteFile(gate, nil, 0o644)
+	wait(t, e, r.ID)
+}

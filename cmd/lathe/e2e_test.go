@@ -707,7 +707,7 @@ func TestGPUsCommandLine(t *testing.T) {
 		want string
 	}{
 		{[]string{"run", "--gpus", "3", "--", "true"}, "3 GPUs asked, this machine has 2"},
-		{[]string{"run", "--gpus", "1", "--min-gpu-mem", "lots", "--", "true"}, "want a size such as 20GiB"},
+		{[]string{"run", "--gpus", "1", "--min-gpu-mem", "lots", "--", "true"}, "want a size with its unit"},
 		{[]string{"run", "--gpu-ids", "9", "--", "true"}, "no GPU 9"},
 	} {
 		r := h.run(tc.args...)
