@@ -128,6 +128,14 @@ engine; --keep leaves them running to explore with the other commands.`,
 					return fmt.Errorf("demo run %s: %w", d.name, err)
 				}
 			}
+			if !keep || duration > 0 {
+				defer stopDemo(p, exe, keep, w)
+			}
+			// On a terminal the demo is the app; elsewhere (a pipe, a
+			// test, --duration) a table that follows the jobs.
+			if duration == 0 && term.IsTerminal(int(os.Stdout.Fd())) && term.IsTerminal(int(os.Stdin.Fd())) {
+				return openApp(ctx, c, "", false)
+			}
 			fmt.Fprintf(w, "lathe demo: %d jobs in %s (the demo's own data, not yours)\n\n", len(demoRuns(exe)), p.Home)
 			fmt.Fprintf(w, "Explore it from another terminal:\n"+
 				"  export LATHE_HOME=%s\n"+
@@ -140,9 +148,6 @@ engine; --keep leaves them running to explore with the other commands.`,
 				"  lathe gpus                        the (simulated) GPUs, their load, the jobs on each\n"+
 				"  lathe store stats                 the store: size per bucket, bytes a point\n"+
 				"  lathe engine stop                 jobs keep running; the next command restarts it\n\n", p.Home)
-			if !keep || duration > 0 {
-				defer stopDemo(p, exe, keep, w)
-			}
 			return followDemo(ctx, c, w, duration)
 		},
 	}

@@ -9,10 +9,17 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"lathe/engine"
 	"lathe/engine/config"
 	"lathe/runners/local"
+)
+
+// Flags of the app (lathe with no command).
+var (
+	appTheme string
+	appMouse bool
 )
 
 // version is set at build time (-ldflags "-X main.version=...").
@@ -59,11 +66,16 @@ Start a job with 'lathe run -- python3 train.py', watch it with 'lathe ps',
 		SilenceErrors: true,
 		Version:       version,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// The full-screen app arrives in a later release; until then
-			// lathe without arguments explains itself.
-			return cmd.Help()
+			// Without a terminal (a pipe, a script) the app cannot draw:
+			// explain instead.
+			if !term.IsTerminal(int(os.Stdout.Fd())) || !term.IsTerminal(int(os.Stdin.Fd())) {
+				return cmd.Help()
+			}
+			return runApp(cmd.Context(), appTheme, appMouse)
 		},
 	}
+	root.Flags().StringVar(&appTheme, "theme", "", "colours of the app: dark, light, high-contrast or no-colour (default from config; NO_COLOR wins)")
+	root.Flags().BoolVar(&appMouse, "mouse", false, "let the app take the mouse (terminal text selection then needs shift)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%v (see `%s --help`)", err, cmd.CommandPath())
 	})

@@ -17,6 +17,13 @@ import (
 type Config struct {
 	Jobs Jobs `toml:"jobs"`
 	GPUs GPUs `toml:"gpus"`
+	App  App  `toml:"app"`
+}
+
+// App configures the full-screen app.
+type App struct {
+	// Theme is dark, light, high-contrast or no-colour.
+	Theme string `toml:"theme"`
 }
 
 // GPUs configures the GPU probe and how jobs are placed on GPUs.
@@ -68,6 +75,7 @@ func Default() Config {
 			HeadProtection:     Duration(10 * time.Minute),
 			VisibleDevices:     "index",
 		},
+		App: App{Theme: "dark"},
 	}
 }
 

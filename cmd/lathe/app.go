@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"lathe/engine"
+
+	"lathe/themes"
+	"lathe/tui"
+)
+
+// runApp opens the full-screen app on the engine (starting one if needed).
+// Quitting it leaves the engine and every job running.
+func runApp(ctx context.Context, theme string, mouse bool) error {
+	c, err := connect(ctx)
+	if err != nil {
+		return err
+	}
+	return openApp(ctx, c, theme, mouse)
+}
+
+// openApp runs the app on a client until the user quits.
+func openApp(ctx context.Context, c *engine.Client, theme string, mouse bool) error {
+	e, err := loadEnv()
+	if err != nil {
+		return err
+	}
+	if theme == "" {
+		theme = e.cfg.App.Theme
+	}
+	palette, err := themes.Load(theme)
+	if err != nil {
+		return err
+	}
+	app := tui.New(c, tui.Options{Styles: tui.NewStyles(palette), Keys: tui.DefaultKeyMap()})
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	if mouse {
+		opts = append(opts, tea.WithMouseCellMotion())
+	}
+	_, err = tea.NewProgram(app, opts...).Run()
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}

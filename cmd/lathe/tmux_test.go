@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tmuxSession runs a command in a real terminal (a tmux session on a
+// server of its own), for end-to-end tests of the app.
+type tmuxSession struct {
+	t      *testing.T
+	socket string
+}
+
+func newTmux(t *testing.T, w, h int, env []string, command string) *tmuxSession {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux is needed for the terminal tests (.ci/run installs it)")
+	}
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("lathe-test-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	args := []string{"-L", s.socket, "new-session", "-d", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), "env"}
+	args = append(append(args, env...), "sh", "-c", command)
+	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+		t.Fatalf("tmux: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	return s
+}
+
+func (s *tmuxSession) keys(k ...string) {
+	exec.Command("tmux", append([]string{"-L", s.socket, "send-keys", "-t", "0"}, k...)...).Run()
+}
+
+// screen is what the terminal shows; withEscapes keeps colour codes.
+func (s *tmuxSession) screen(withEscapes bool) string {
+	args := []string{"-L", s.socket, "capture-pane", "-p", "-t", "0"}
+	if withEscapes {
+		args = append(args, "-e")
+	}
+	out, _ := exec.Command("tmux", args...).Output()
+	return string(out)
+}
+
+// waitFor waits until the screen shows every string.
+func (s *tmuxSession) waitFor(wants ...string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		screen := s.screen(false)
+		missing := ""
+		for _, w := range wants {
+			if !strings.Contains(screen, w) {
+				missing = w
+			}
+		}
+		if missing == "" {
+			return screen
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the screen never showed %q:\n%s", missing, screen)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// The demo in a real terminal: the dashboard, help, the runs page, and q
+// stopping everything the demo started.
+func TestDemoInATerminal(t *testing.T) {
+	h := newHome(t)
+	data := filepath.Join(h.dir, "xdg")
+	demoHome := filepath.Join(data, "lathe-demo")
+	tm := newTmux(t, 120, 40, []string{"XDG_DATA_HOME=" + data, "XDG_CONFIG_HOME=" + filepath.Join(h.dir, "config")},
+		lathePath+" demo; echo demo-exited-$?; sleep 30")
+	tm.waitFor("lathe › Dashboard", "GPUs", "Fake A100", "resnet-baseline", "waiting for")
+	tm.keys("?")
+	tm.waitFor("quit (jobs keep running)")
+	tm.keys("Escape")
+	tm.keys("2")
+	tm.waitFor("lathe › Runs", "bert-finetune")
+	tm.keys("q")
+	tm.waitFor("demo-exited-0")
+	demo := &home{t: t, dir: demoHome, env: append(os.Environ(), "LATHE_HOME="+demoHome, "XDG_CONFIG_HOME="+filepath.Join(h.dir, "config"))}
+	if pid := demo.enginePID(); pid != 0 && processExists(pid) {
+		t.Errorf("q in the demo left its engine (pid %d) running", pid)
+	}
+	demo.cleanup()
+}
+
+// The app on a small terminal keeps its frame; NO_COLOR gives no colour;
+// q leaves the engine and a running job running.
+func TestAppAt80x24(t *testing.T) {
+	h := newHome(t)
+	h.ok("engine", "start", "--gpus", "fake:2")
+	gate := filepath.Join(h.dir, "gate")
+	id := strings.TrimSpace(h.ok("run", "--gpus", "1", "--", "sh", "-c", "while [ ! -e "+gate+" ]; do sleep 0.05; done"))
+	env := []string{"LATHE_HOME=" + h.dir, "XDG_CONFIG_HOME=" + filepath.Join(h.dir, "config"), "NO_COLOR=1"}
+	tm := newTmux(t, 80, 24, env, lathePath+"; echo app-exited-$?; sleep 30")
+	screen := tm.waitFor("lathe › Dashboard", "Jobs: 1 running", "q quit")
+	lines := strings.Split(strings.TrimRight(screen, "\n"), "\n")
+	if !strings.HasPrefix(lines[0], "lathe › Dashboard") || !strings.Contains(lines[len(lines)-1], "q quit") {
+		t.Errorf("header or footer off screen at 80×24:\n%s", screen)
+	}
+	if raw := tm.screen(true); strings.Contains(raw, "\x1b[3") || strings.Contains(raw, "\x1b[9") {
+		t.Errorf("colour escapes with NO_COLOR:\n%q", raw)
+	}
+	tm.keys("q")
+	tm.waitFor("app-exited-0")
+	var r runJSON
+	h.json(&r, "show", id)
+	if r.Status != "running" {
+		t.Errorf("after q in the app the job is %s", r.Status)
+	}
+	os.WriteFile(gate, nil, 0o644)
+	h.ok("wait", id)
+}

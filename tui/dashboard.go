@@ -1,0 +1,160 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"lathe/engine"
+)
+
+// dashboard is the first page: the GPUs, the jobs, and what needs looking at.
+type dashboard struct {
+	st            *state
+	styles        Styles
+	width, height int
+}
+
+func newDashboard(st *state, s Styles) *dashboard { return &dashboard{st: st, styles: s} }
+
+func (d *dashboard) Title() string                  { return "Dashboard" }
+func (d *dashboard) SetSize(w, h int)               { d.width, d.height = w, h }
+func (d *dashboard) ShortHelp() []key.Binding       { return nil }
+func (d *dashboard) Update(tea.Msg) (page, tea.Cmd) { return d, nil }
+
+func (d *dashboard) View() string {
+	var b strings.Builder
+	b.WriteString(d.gpus())
+	b.WriteString("\n")
+	b.WriteString(d.jobs())
+	if att := d.attention(); att != "" {
+		b.WriteString("\n" + att)
+	}
+	return b.String()
+}
+
+func (d *dashboard) gpus() string {
+	s := d.styles
+	rep := d.st.gpus
+	var b strings.Builder
+	b.WriteString(s.Title.Render("GPUs") + "\n")
+	if len(rep.GPUs) == 0 {
+		msg := "no GPUs"
+		if rep.Info.Notice != "" {
+			msg = rep.Info.Notice
+		}
+		b.WriteString(s.Muted.Render("  "+fitWidth(msg, d.width-2)) + "\n")
+		return b.String()
+	}
+	barW := max(6, (d.width-60)/3)
+	for _, g := range rep.GPUs {
+		line := fmt.Sprintf(" %d %-12s", g.Index, fitWidth(strings.TrimPrefix(g.Name, "NVIDIA "), 12))
+		smp := g.Sample
+		if smp == nil || smp.Lost {
+			state := "n/a"
+			if smp != nil {
+				state = "LOST"
+			}
+			b.WriteString(line + " " + s.Error.Render(state) + "\n")
+			continue
+		}
+		util, mem := mathNaN(), mathNaN()
+		utilText, memText, temp, power := " n/a", "   n/a", "n/a", "n/a"
+		if smp.UtilGPU != nil {
+			util = float64(*smp.UtilGPU) / 100
+			utilText = fmt.Sprintf("%3d%%", *smp.UtilGPU)
+		}
+		if smp.MemoryUsed != nil && g.MemoryTotal > 0 {
+			mem = float64(*smp.MemoryUsed) / float64(g.MemoryTotal)
+			memText = fmt.Sprintf("%5sG", gib(*smp.MemoryUsed))
+		}
+		if smp.TemperatureC != nil {
+			temp = fmt.Sprintf("%d°C", *smp.TemperatureC)
+		}
+		if smp.PowerW != nil {
+			power = fmt.Sprintf("%.0fW", *smp.PowerW)
+		}
+		job := "-"
+		if g.LeasedByName != "" {
+			job = g.LeasedByName
+		}
+		line += fmt.Sprintf(" %s %s  %s %s  %5s %5s  %s",
+			s.Running.Render(bar(util, barW)), utilText, s.Accent.Render(bar(mem, barW)), memText, temp, power, job)
+		b.WriteString(fitWidth(line, d.width) + "\n")
+	}
+	return b.String()
+}
+
+func (d *dashboard) jobs() string {
+	s := d.styles
+	now := d.st.now()
+	var running, queued []engine.Run
+	for _, r := range d.st.runs {
+		switch r.Status {
+		case "running":
+			running = append(running, r)
+		case "queued":
+			queued = append(queued, r)
+		}
+	}
+	var b strings.Builder
+	b.WriteString(s.Title.Render(fmt.Sprintf("Jobs: %d running, %d queued", len(running), len(queued))) + "\n")
+	nameW := 18
+	for _, r := range running {
+		line := fmt.Sprintf(" %s %-*s %7s  %s", s.Running.Render("●"), nameW, fitWidth(r.Name, nameW), elapsed(r, now),
+			sparkline(d.st.trend[r.ID], 20))
+		if m := mainMetric(r); m != "" {
+			line += fmt.Sprintf(" %s %s", m, number(float64(r.Metrics[m].Last)))
+		}
+		if r.Total > 0 {
+			step := lastStep(r)
+			line += fmt.Sprintf("  %s %d/%d %s", bar(float64(step)/float64(r.Total), 12), max(step, 0), r.Total, eta(r, now))
+		}
+		b.WriteString(fitWidth(line, d.width) + "\n")
+	}
+	for _, r := range queued {
+		line := fmt.Sprintf(" %s %-*s %s", s.Warn.Render("○"), nameW, fitWidth(r.Name, nameW), s.Muted.Render(r.Waiting))
+		b.WriteString(fitWidth(line, d.width) + "\n")
+	}
+	if len(running)+len(queued) == 0 {
+		b.WriteString(s.Muted.Render("  nothing runs: start a job with `lathe run -- python3 train.py`") + "\n")
+	}
+	return b.String()
+}
+
+// attention lists what a user should look at: failed jobs of the last day,
+// jobs waiting long, GPUs hot or lost.
+func (d *dashboard) attention() string {
+	s := d.styles
+	now := d.st.now()
+	var items []string
+	for _, r := range d.st.runs {
+		if (r.Status == "failed" || r.Status == "lost") && r.Ended != nil && now.Sub(*r.Ended) < 24*time.Hour {
+			items = append(items, s.Error.Render("✗ ")+fmt.Sprintf("%s %s: %s", r.Name, r.Status, r.Reason))
+		}
+		if r.Status == "queued" && now.Sub(r.Created) > 10*time.Minute {
+			items = append(items, s.Warn.Render("… ")+fmt.Sprintf("%s has waited %s: %s", r.Name, shortDuration(now.Sub(r.Created)), r.Waiting))
+		}
+	}
+	for _, g := range d.st.gpus.GPUs {
+		switch {
+		case g.Sample != nil && g.Sample.Lost:
+			items = append(items, s.Error.Render("✗ ")+fmt.Sprintf("GPU %d is lost", g.Index))
+		case g.Sample != nil && g.Sample.TemperatureC != nil && *g.Sample.TemperatureC >= 85:
+			items = append(items, s.Warn.Render("! ")+fmt.Sprintf("GPU %d is hot: %d°C", g.Index, *g.Sample.TemperatureC))
+		}
+	}
+	if len(items) == 0 {
+		return ""
+	}
+	if len(items) > 5 {
+		items = append(items[:5], fmt.Sprintf("… and %d more", len(items)-5))
+	}
+	for i, it := range items {
+		items[i] = fitWidth(it, d.width-4)
+	}
+	return s.Title.Render("Attention") + "\n " + strings.Join(items, "\n ")
+}

@@ -1,0 +1,141 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"lathe/engine"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// fitWidth cuts s to w cells.
+func fitWidth(s string, w int) string { return ansi.Truncate(s, w, "…") }
+
+func padRight(s string, w int) string {
+	if n := ansi.StringWidth(s); n < w {
+		return s + strings.Repeat(" ", w-n)
+	}
+	return fitWidth(s, w)
+}
+
+// bar draws a fraction as a bar of w cells.
+func bar(frac float64, w int) string {
+	if math.IsNaN(frac) {
+		return strings.Repeat("·", w)
+	}
+	n := int(math.Round(min(max(frac, 0), 1) * float64(w)))
+	return strings.Repeat("█", n) + strings.Repeat("░", w-n)
+}
+
+var sparks = []rune("▁▂▃▄▅▆▇█")
+
+// sparkline draws values scaled to their own range; NaN is a gap.
+func sparkline(vals []float64, w int) string {
+	if len(vals) > w {
+		vals = vals[len(vals)-w:]
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range vals {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	var b strings.Builder
+	for _, v := range vals {
+		switch {
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			b.WriteRune(' ')
+		case hi == lo:
+			b.WriteRune(sparks[len(sparks)/2])
+		default:
+			b.WriteRune(sparks[int((v-lo)/(hi-lo)*float64(len(sparks)-1))])
+		}
+	}
+	return padRight(b.String(), w)
+}
+
+// mainMetric is the metric a run is watched by: loss when it has one, else
+// its first by name.
+func mainMetric(r engine.Run) string {
+	for _, n := range []string{"loss", "train_loss", "val_loss"} {
+		if _, ok := r.Metrics[n]; ok {
+			return n
+		}
+	}
+	names := make([]string, 0, len(r.Metrics))
+	for n := range r.Metrics {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if len(names) == 0 {
+		return ""
+	}
+	return names[0]
+}
+
+func number(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+func shortDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// elapsed is how long a run has run (or ran).
+func elapsed(r engine.Run, now time.Time) string {
+	if r.Started == nil {
+		return "-"
+	}
+	end := now
+	if r.Ended != nil {
+		end = *r.Ended
+	}
+	return shortDuration(end.Sub(*r.Started))
+}
+
+// lastStep is the furthest step of a run's metrics.
+func lastStep(r engine.Run) int64 {
+	var s int64 = -1
+	for _, m := range r.Metrics {
+		s = max(s, m.LastStep)
+	}
+	return s
+}
+
+// eta estimates a running run's end from its progress toward its total.
+func eta(r engine.Run, now time.Time) string {
+	step := lastStep(r)
+	if r.Total <= 0 || step <= 0 || r.Started == nil {
+		return ""
+	}
+	spent := now.Sub(*r.Started)
+	left := time.Duration(float64(spent) * float64(r.Total-step) / float64(step))
+	return "~" + shortDuration(left) + " left"
+}
+
+func gib(b uint64) string { return fmt.Sprintf("%.1f", float64(b)/(1<<30)) }
+
+func mathNaN() float64 { return math.NaN() }

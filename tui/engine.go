@@ -1,0 +1,15 @@
+package tui
+
+import (
+	"context"
+
+	"lathe/engine"
+)
+
+// Engine is what the app asks of the engine; *engine.Client provides it.
+type Engine interface {
+	Runs(ctx context.Context, q engine.RunQuery) ([]engine.Run, error)
+	GPUs(ctx context.Context) (engine.GPUReport, error)
+	Events(ctx context.Context) (<-chan engine.Event, error)
+	Kill(ctx context.Context, ref string, now bool) (engine.Run, error)
+}

@@ -1,0 +1,30 @@
+package tui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// KeyMap holds every key of the app; pages take the ones they use.
+type KeyMap struct {
+	Quit, Help, Back, NextPage, Dashboard, Runs, GPUs   key.Binding
+	Up, Down, Top, Bottom, PageDown, PageUp, Open, Kill key.Binding
+}
+
+// DefaultKeyMap is the keys users know from k9s and lazygit.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit (jobs keep running)")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		NextPage:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next page")),
+		Dashboard: key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "dashboard")),
+		Runs:      key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "runs")),
+		GPUs:      key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "GPUs")),
+		Up:        key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("k/↑", "up")),
+		Down:      key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("j/↓", "down")),
+		Top:       key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
+		Bottom:    key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
+		PageDown:  key.NewBinding(key.WithKeys("ctrl+d", "pgdown"), key.WithHelp("ctrl+d", "page down")),
+		PageUp:    key.NewBinding(key.WithKeys("ctrl+u", "pgup"), key.WithHelp("ctrl+u", "page up")),
+		Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Kill:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "kill")),
+	}
+}

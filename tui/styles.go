@@ -1,0 +1,70 @@
+package tui
+
+import (
+	"github.com/charmbracelet/lipgloss"
+
+	"lathe/themes"
+)
+
+// Styles are the app's looks, built once from a palette and passed down.
+type Styles struct {
+	Palette  themes.Palette
+	Text     lipgloss.Style
+	Muted    lipgloss.Style
+	Accent   lipgloss.Style
+	Ok       lipgloss.Style
+	Warn     lipgloss.Style
+	Error    lipgloss.Style
+	Running  lipgloss.Style
+	Header   lipgloss.Style
+	Footer   lipgloss.Style
+	Title    lipgloss.Style
+	Selected lipgloss.Style
+	Box      lipgloss.Style
+	Banner   lipgloss.Style
+}
+
+// NewStyles builds the styles of a palette.
+func NewStyles(p themes.Palette) Styles {
+	fg := func(c string) lipgloss.Style {
+		if c == "" {
+			return lipgloss.NewStyle()
+		}
+		return lipgloss.NewStyle().Foreground(lipgloss.Color(c))
+	}
+	s := Styles{
+		Palette: p,
+		Text:    fg(p.Text),
+		Muted:   fg(p.Muted),
+		Accent:  fg(p.Accent).Bold(true),
+		Ok:      fg(p.Ok),
+		Warn:    fg(p.Warn),
+		Error:   fg(p.Error).Bold(true),
+		Running: fg(p.Running),
+	}
+	s.Header = fg(p.Accent).Bold(true)
+	s.Footer = fg(p.Muted)
+	s.Title = fg(p.Accent).Bold(true)
+	s.Selected = lipgloss.NewStyle().Reverse(true)
+	s.Box = lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1)
+	if p.Border != "" {
+		s.Box = s.Box.BorderForeground(lipgloss.Color(p.Border))
+	}
+	s.Banner = fg(p.Error).Bold(true)
+	return s
+}
+
+// status styles a run's status.
+func (s Styles) status(status string) lipgloss.Style {
+	switch status {
+	case "succeeded":
+		return s.Ok
+	case "running":
+		return s.Running
+	case "queued":
+		return s.Warn
+	case "failed", "lost", "killed":
+		return s.Error
+	}
+	return s.Text
+}
