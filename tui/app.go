@@ -104,7 +104,8 @@ func New(eng Engine, opts Options) *App {
 	ctx, cancel := context.WithCancel(context.Background())
 	st := &state{trend: map[string][]float64{}, now: opts.Now}
 	a := &App{eng: eng, ctx: ctx, cancel: cancel, st: st, styles: opts.Styles, keys: opts.Keys}
-	a.pages = []page{newDashboard(st, opts.Styles), newRunsPage(st, opts.Styles, opts.Keys), newGPUsPage(st, opts.Styles)}
+	kill := func(id string) (engine.Run, error) { return eng.Kill(ctx, id, false) }
+	a.pages = []page{newDashboard(st, opts.Styles), newRunsPage(st, opts.Styles, opts.Keys, kill), newGPUsPage(st, opts.Styles)}
 	return a
 }
 
@@ -198,13 +199,25 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tea.KeyMsg:
 		return a.key(msg)
+	case killedMsg:
+		var cmd tea.Cmd
+		a.pages[1], cmd = a.pages[1].Update(msg)
+		return a, cmd
 	}
 	return a, nil
 }
 
 type reconnectMsg struct{}
 
+// capturing is a page that takes every key for now (a filter being typed).
+type capturing interface{ Capturing() bool }
+
 func (a *App) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if c, ok := a.pages[a.active].(capturing); ok && a.detail == nil && !a.help && c.Capturing() {
+		var cmd tea.Cmd
+		a.pages[a.active], cmd = a.pages[a.active].Update(msg)
+		return a, cmd
+	}
 	switch {
 	case key.Matches(msg, a.keys.Quit):
 		a.cancel()
@@ -337,7 +350,7 @@ func (a *App) footer(bs []key.Binding) string {
 func (a *App) helpView() string {
 	groups := [][]key.Binding{
 		{a.keys.Dashboard, a.keys.Runs, a.keys.GPUs, a.keys.NextPage, a.keys.Back, a.keys.Help, a.keys.Quit},
-		{a.keys.Up, a.keys.Down, a.keys.Top, a.keys.Bottom, a.keys.PageDown, a.keys.PageUp, a.keys.Open, a.keys.Kill},
+		{a.keys.Up, a.keys.Down, a.keys.Top, a.keys.Bottom, a.keys.PageDown, a.keys.PageUp, a.keys.Open, a.keys.Filter, a.keys.Kill},
 	}
 	var b strings.Builder
 	b.WriteString(a.styles.Title.Render("Keys") + "\n\n")

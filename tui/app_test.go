@@ -195,3 +195,27 @@ func TestPointsMoveTheSummary(t *testing.T) {
 	tm.Send(keys("q"))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 }
+
+func TestRunsFilterAndKill(t *testing.T) {
+	f := fixture()
+	p, _ := themes.Load("dark")
+	app := New(f, Options{Styles: NewStyles(p), Keys: DefaultKeyMap(), Now: func() time.Time { return clock }})
+	tm := teatest.NewTestModel(t, app, teatest.WithInitialTermSize(120, 40))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("Jobs:")) })
+	tm.Send(keys("2"))
+	tm.Send(keys("/"))
+	tm.Send(keys("bert"))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("2 of 5 runs")) })
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	tm.Send(keys("x")) // the first kept run: bert-diverged
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("killing bert-diverged")) })
+	tm.Send(keys("q"))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	view := tm.FinalModel(t).View()
+	if strings.Contains(view, "resnet-baseline") || !strings.Contains(view, "/bert") {
+		t.Errorf("filtered table:\n%s", view)
+	}
+	if len(f.killed) != 1 || f.killed[0] != "abcdefabcdef" {
+		t.Errorf("killed %v", f.killed)
+	}
+}

@@ -6,6 +6,7 @@ import "github.com/charmbracelet/bubbles/key"
 type KeyMap struct {
 	Quit, Help, Back, NextPage, Dashboard, Runs, GPUs   key.Binding
 	Up, Down, Top, Bottom, PageDown, PageUp, Open, Kill key.Binding
+	Filter                                              key.Binding
 }
 
 // DefaultKeyMap is the keys users know from k9s and lazygit.
@@ -26,5 +27,6 @@ func DefaultKeyMap() KeyMap {
 		PageUp:    key.NewBinding(key.WithKeys("ctrl+u", "pgup"), key.WithHelp("ctrl+u", "page up")),
 		Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		Kill:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "kill")),
+		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 	}
 }
