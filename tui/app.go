@@ -92,6 +92,7 @@ type App struct {
 	active        int
 	detail        page // an open run, over the runs page
 	help          bool
+	palette       *palette // open while set
 	banner        string
 	events        <-chan engine.Event
 }
@@ -199,6 +200,17 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tea.KeyMsg:
 		return a.key(msg)
+	case paletteClosedMsg:
+		a.palette = nil
+		return a, nil
+	case paletteChoiceMsg:
+		a.palette, a.help = nil, false
+		if msg.run != "" {
+			a.active = 1
+			return a.Update(openRunMsg(msg.run))
+		}
+		a.active, a.detail = msg.page, nil
+		return a, nil
 	case killedMsg:
 		var cmd tea.Cmd
 		a.pages[1], cmd = a.pages[1].Update(msg)
@@ -213,6 +225,9 @@ type reconnectMsg struct{}
 type capturing interface{ Capturing() bool }
 
 func (a *App) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if a.palette != nil {
+		return a, a.palette.Update(msg)
+	}
 	if c, ok := a.pages[a.active].(capturing); ok && a.detail == nil && !a.help && c.Capturing() {
 		var cmd tea.Cmd
 		a.pages[a.active], cmd = a.pages[a.active].Update(msg)
@@ -224,6 +239,9 @@ func (a *App) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return a, tea.Quit
 	case key.Matches(msg, a.keys.Help):
 		a.help = !a.help
+		return a, nil
+	case key.Matches(msg, a.keys.Palette):
+		a.palette = newPalette(a.styles, a.st, a.pages)
 		return a, nil
 	case a.help && key.Matches(msg, a.keys.Back):
 		a.help = false
@@ -323,6 +341,9 @@ func (a *App) View() string {
 	var body string
 	var bindings []key.Binding
 	switch {
+	case a.palette != nil:
+		body = a.palette.View(a.width, a.bodyHeight())
+		bindings = []key.Binding{a.keys.Open, a.keys.Back}
 	case a.help:
 		body = a.helpView()
 		bindings = []key.Binding{a.keys.Back, a.keys.Quit}
@@ -332,7 +353,7 @@ func (a *App) View() string {
 	default:
 		p := a.pages[a.active]
 		body = p.View()
-		bindings = append(p.ShortHelp(), a.keys.NextPage, a.keys.Help, a.keys.Quit)
+		bindings = append(p.ShortHelp(), a.keys.Palette, a.keys.NextPage, a.keys.Help, a.keys.Quit)
 	}
 	body = lipgloss.NewStyle().Width(a.width).Height(a.bodyHeight()).MaxHeight(a.bodyHeight()).Render(body)
 	return lipgloss.JoinVertical(lipgloss.Left, header, body, a.footer(bindings))
@@ -349,7 +370,7 @@ func (a *App) footer(bs []key.Binding) string {
 
 func (a *App) helpView() string {
 	groups := [][]key.Binding{
-		{a.keys.Dashboard, a.keys.Runs, a.keys.GPUs, a.keys.NextPage, a.keys.Back, a.keys.Help, a.keys.Quit},
+		{a.keys.Palette, a.keys.Dashboard, a.keys.Runs, a.keys.GPUs, a.keys.NextPage, a.keys.Back, a.keys.Help, a.keys.Quit},
 		{a.keys.Up, a.keys.Down, a.keys.Top, a.keys.Bottom, a.keys.PageDown, a.keys.PageUp, a.keys.Open, a.keys.Filter, a.keys.Kill},
 	}
 	var b strings.Builder

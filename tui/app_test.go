@@ -219,3 +219,15 @@ func TestRunsFilterAndKill(t *testing.T) {
 		t.Errorf("killed %v", f.killed)
 	}
 }
+
+// The palette finds a run by a few letters of its name and opens it.
+func TestPaletteOpensARun(t *testing.T) {
+	view := finalView(t, 120, 40, "Jobs:", keys(":"), keys("vitsm"), "run vit-small", tea.KeyMsg{Type: tea.KeyEnter}, "Runs › vit-small")
+	if !strings.Contains(view, "lathe › Runs › vit-small") || !strings.Contains(view, "train_loss") {
+		t.Errorf("palette:\n%s", view)
+	}
+	pages := finalView(t, 120, 40, "Jobs:", keys(":"), keys("gpus"), tea.KeyMsg{Type: tea.KeyEnter}, "lathe › GPUs")
+	if !strings.Contains(pages, "GPU 3") {
+		t.Errorf("palette to GPUs:\n%s", pages)
+	}
+}

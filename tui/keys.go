@@ -6,7 +6,7 @@ import "github.com/charmbracelet/bubbles/key"
 type KeyMap struct {
 	Quit, Help, Back, NextPage, Dashboard, Runs, GPUs   key.Binding
 	Up, Down, Top, Bottom, PageDown, PageUp, Open, Kill key.Binding
-	Filter                                              key.Binding
+	Filter, Palette                                     key.Binding
 }
 
 // DefaultKeyMap is the keys users know from k9s and lazygit.
@@ -28,5 +28,6 @@ func DefaultKeyMap() KeyMap {
 		Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		Kill:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "kill")),
 		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Palette:   key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "go to…")),
 	}
 }

@@ -68,8 +68,8 @@ func (s *tmuxSession) waitFor(wants ...string) string {
 	}
 }
 
-// The demo in a real terminal: the dashboard, help, the runs page, and q
-// stopping everything the demo started.
+// The demo in a real terminal: the dashboard, help, the runs page from the
+// palette, and q stopping everything the demo started.
 func TestDemoInATerminal(t *testing.T) {
 	h := newHome(t)
 	data := filepath.Join(h.dir, "xdg")
@@ -80,7 +80,11 @@ func TestDemoInATerminal(t *testing.T) {
 	tm.keys("?")
 	tm.waitFor("quit (jobs keep running)")
 	tm.keys("Escape")
-	tm.keys("2")
+	// The runs table, opened from the command palette.
+	tm.keys(":")
+	tm.waitFor("go to Runs")
+	tm.keys("-l", "runs")
+	tm.keys("Enter")
 	tm.waitFor("lathe › Runs", "bert-finetune")
 	tm.keys("q")
 	tm.waitFor("demo-exited-0")

@@ -1,0 +1,112 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/sahilm/fuzzy"
+)
+
+// paletteItem is something the palette can go to: a page or a run.
+type paletteItem struct {
+	label string
+	page  int    // a page index, or -1
+	run   string // a run id to open
+}
+
+// palette is the `:` prompt: type a few letters of a page or a run, enter
+// goes there.
+type palette struct {
+	styles Styles
+	query  string
+	items  []paletteItem
+	shown  []paletteItem
+	cursor int
+}
+
+// paletteChoiceMsg carries what the palette chose.
+type paletteChoiceMsg paletteItem
+
+// paletteClosedMsg says the palette was left without a choice.
+type paletteClosedMsg struct{}
+
+func newPalette(s Styles, st *state, pages []page) *palette {
+	p := &palette{styles: s}
+	for i, pg := range pages {
+		p.items = append(p.items, paletteItem{label: "go to " + pg.Title(), page: i})
+	}
+	for _, r := range st.runs {
+		p.items = append(p.items, paletteItem{label: fmt.Sprintf("run %s (%s, %s)", r.Name, r.ID, r.Status), page: -1, run: r.ID})
+	}
+	p.filter()
+	return p
+}
+
+func (p *palette) filter() {
+	p.cursor = 0
+	if p.query == "" {
+		p.shown = p.items
+		return
+	}
+	labels := make([]string, len(p.items))
+	for i, it := range p.items {
+		labels[i] = it.label
+	}
+	p.shown = p.shown[:0:0]
+	for _, m := range fuzzy.Find(p.query, labels) {
+		p.shown = append(p.shown, p.items[m.Index])
+	}
+}
+
+func (p *palette) Update(msg tea.KeyMsg) tea.Cmd {
+	switch msg.Type {
+	case tea.KeyEsc:
+		return func() tea.Msg { return paletteClosedMsg{} }
+	case tea.KeyEnter:
+		if p.cursor < len(p.shown) {
+			it := p.shown[p.cursor]
+			return func() tea.Msg { return paletteChoiceMsg(it) }
+		}
+		return nil
+	case tea.KeyUp, tea.KeyCtrlP:
+		p.cursor = max(p.cursor-1, 0)
+	case tea.KeyDown, tea.KeyCtrlN:
+		p.cursor = min(p.cursor+1, max(len(p.shown)-1, 0))
+	case tea.KeyBackspace:
+		if r := []rune(p.query); len(r) > 0 {
+			p.query = string(r[:len(r)-1])
+			p.filter()
+		}
+	case tea.KeyRunes, tea.KeySpace:
+		p.query += string(msg.Runes)
+		p.filter()
+	}
+	return nil
+}
+
+// View draws the prompt and up to height-2 matches.
+func (p *palette) View(width, height int) string {
+	s := p.styles
+	var b strings.Builder
+	b.WriteString(s.Accent.Render(":"+p.query+"█") + "\n")
+	rows := max(1, height-2)
+	for i, it := range p.shown {
+		if i == rows {
+			b.WriteString(s.Muted.Render(fmt.Sprintf("  … %d more", len(p.shown)-rows)) + "\n")
+			break
+		}
+		line := "  " + it.label
+		if i == p.cursor {
+			line = "› " + it.label
+			line = s.Selected.Render(padRight(fitWidth(line, width), width))
+		} else {
+			line = fitWidth(line, width)
+		}
+		b.WriteString(line + "\n")
+	}
+	if len(p.shown) == 0 {
+		b.WriteString(s.Muted.Render("  nothing matches") + "\n")
+	}
+	return b.String()
+}
