@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"lathe/engine/metricline"
 	"lathe/store"
 )
 
@@ -172,6 +173,32 @@ func (e *Engine) Metric(ctx context.Context, ref, name string) ([]Point, error) 
 	return out, translate(err)
 }
 
+// MetricView returns one metric of a run summarised into at most about
+// points buckets.
+func (e *Engine) MetricView(ctx context.Context, ref, name string, points int) ([]Bucket, error) {
+	if points < 1 || points > 100_000 {
+		return nil, errorf(ErrInvalid, "a view of %d points: want 1 to 100000", points)
+	}
+	var out []Bucket
+	err := e.db.View(func(tx *store.Tx) error {
+		r, err := tx.ResolveRun(ref)
+		if err != nil {
+			return err
+		}
+		view, err := tx.SeriesView(r.ID, name, points)
+		if err != nil {
+			return err
+		}
+		out = make([]Bucket, len(view))
+		for i, b := range view {
+			out[i] = Bucket{FirstStep: b.FirstStep, LastStep: b.LastStep, Count: b.Count, Min: metricline.Float(b.Min),
+				Max: metricline.Float(b.Max), Mean: metricline.Float(b.Mean), Last: metricline.Float(b.Last)}
+		}
+		return nil
+	})
+	return out, translate(err)
+}
+
 func joinNames(names []string, max int) string {
 	s := ""
 	for i, n := range names {
@@ -220,6 +247,11 @@ func (e *Engine) Logs(ctx context.Context, ref string, opts LogOptions, w io.Wri
 			f, err = os.Open(path)
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("logs: %w", err)
+			}
+			if f != nil && opts.Tail > 0 {
+				if fi, err := f.Stat(); err == nil && fi.Size() > opts.Tail {
+					opts.Offset = fi.Size() - opts.Tail
+				}
 			}
 			if f != nil && opts.Offset > 0 {
 				if _, err := f.Seek(opts.Offset, io.SeekStart); err != nil {

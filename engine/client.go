@@ -197,6 +197,14 @@ func (c *Client) Metric(ctx context.Context, ref, name string) ([]Point, error) 
 	return call[[]Point](c, ctx, http.MethodGet, runPath(ref, "/metric?name="+url.QueryEscape(name)), nil)
 }
 
+func (c *Client) MetricView(ctx context.Context, ref, name string, points int) ([]Bucket, error) {
+	if err := checkRef(ref); err != nil {
+		return nil, err
+	}
+	q := url.Values{"name": {name}, "points": {strconv.Itoa(points)}}
+	return call[[]Bucket](c, ctx, http.MethodGet, runPath(ref, "/view?"+q.Encode()), nil)
+}
+
 func (c *Client) Logs(ctx context.Context, ref string, opts LogOptions, w io.Writer) error {
 	if err := checkRef(ref); err != nil {
 		return err
@@ -207,6 +215,9 @@ func (c *Client) Logs(ctx context.Context, ref string, opts LogOptions, w io.Wri
 	}
 	if opts.Offset > 0 {
 		q.Set("offset", strconv.FormatInt(opts.Offset, 10))
+	}
+	if opts.Tail > 0 {
+		q.Set("tail", strconv.FormatInt(opts.Tail, 10))
 	}
 	resp, err := c.do(ctx, http.MethodGet, runPath(ref, "/logs?"+q.Encode()), nil)
 	if err != nil {

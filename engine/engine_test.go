@@ -528,3 +528,28 @@ func processAlive(pid int) bool {
 	i := bytes.LastIndexByte(raw, ')')
 	return i > 0 && len(raw) > i+2 && raw[i+2] != 'Z'
 }
+
+func TestMetricViewAndLogTail(t *testing.T) {
+	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+		r := submit(t, svc, SubmitRequest{Command: sh(`i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo "{\"step\": $i, \"metrics\": {\"x\": $i}}" >> $LATHE_METRICS_FILE; echo "line $i"; done`)})
+		r = wait(t, svc, r.ID)
+		view, err := svc.MetricView(ctxT(t), r.ID, "x", 30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		for _, b := range view {
+			total += b.Count
+		}
+		if len(view) > 30 || total != 300 || float64(view[len(view)-1].Max) != 300 {
+			t.Fatalf("view: %d buckets, %d points, %+v", len(view), total, view[len(view)-1])
+		}
+		if _, err := svc.MetricView(ctxT(t), r.ID, "x", 0); !errors.Is(err, ErrInvalid) {
+			t.Errorf("a 0-point view: %v", err)
+		}
+		var buf bytes.Buffer
+		if err := svc.Logs(ctxT(t), r.ID, LogOptions{Tail: 9}, &buf); err != nil || buf.String() != "line 300\n" {
+			t.Errorf("tail: %q %v", buf.String(), err)
+		}
+	})
+}

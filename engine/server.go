@@ -145,6 +145,7 @@ func newHandler(e *Engine) http.Handler {
 	h.mux.HandleFunc("POST /v1/runs/{ref}/kill", h.kill)
 	h.mux.HandleFunc("GET /v1/runs/{ref}/wait", h.wait)
 	h.mux.HandleFunc("GET /v1/runs/{ref}/metric", h.metric)
+	h.mux.HandleFunc("GET /v1/runs/{ref}/view", h.metricView)
 	h.mux.HandleFunc("GET /v1/runs/{ref}/logs", h.logs)
 	h.mux.HandleFunc("GET /v1/events", h.events)
 	h.mux.HandleFunc("GET /v1/gpus", h.gpus)
@@ -264,6 +265,16 @@ func (h *handler) metric(w http.ResponseWriter, r *http.Request) {
 	reply(w, v, err)
 }
 
+func (h *handler) metricView(w http.ResponseWriter, r *http.Request) {
+	points, err := strconv.Atoi(r.URL.Query().Get("points"))
+	if err != nil {
+		writeError(w, errorf(ErrInvalid, "points %q is not a number", r.URL.Query().Get("points")))
+		return
+	}
+	v, err := h.e.MetricView(r.Context(), r.PathValue("ref"), r.URL.Query().Get("name"), points)
+	reply(w, v, err)
+}
+
 // flushWriter sends each write to the client at once (followed logs).
 type flushWriter struct {
 	w http.ResponseWriter
@@ -290,6 +301,7 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 	}
 	opts := LogOptions{Follow: r.URL.Query().Get("follow") == "1"}
 	opts.Offset, _ = strconv.ParseInt(r.URL.Query().Get("offset"), 10, 64)
+	opts.Tail, _ = strconv.ParseInt(r.URL.Query().Get("tail"), 10, 64)
 	h.e.Logs(r.Context(), ref, opts, flushWriter{w, f})
 }
 

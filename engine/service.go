@@ -29,6 +29,10 @@ type Service interface {
 	Wait(ctx context.Context, ref string) (Run, error)
 	// Metric returns every point of one metric of a run, in arrival order.
 	Metric(ctx context.Context, ref, name string) ([]Point, error)
+	// MetricView returns one metric of a run in at most about points
+	// buckets, for a chart: a long series is summarised from its chunks'
+	// headers without reading its points.
+	MetricView(ctx context.Context, ref, name string, points int) ([]Bucket, error)
 	// Logs copies the run's output to w from a byte offset; with Follow, it
 	// goes on until the run has ended and its output is all written.
 	Logs(ctx context.Context, ref string, opts LogOptions, w io.Writer) error
@@ -74,6 +78,8 @@ type LogOptions struct {
 	// Offset is the byte of output.log to start at (a client that lost its
 	// engine mid-stream goes on where it was).
 	Offset int64
+	// Tail, when set, starts that many bytes before the end instead.
+	Tail int64
 }
 
 // RunQuery selects runs.
@@ -101,6 +107,18 @@ type MetricSummary struct {
 	Max      metricline.Float `json:"max"`
 	Count    int64            `json:"count"`
 	LastStep int64            `json:"last_step"`
+}
+
+// Bucket summarises consecutive points of a metric (one point when the
+// series is short); a chart draws the span from Min to Max.
+type Bucket struct {
+	FirstStep int64            `json:"first_step"`
+	LastStep  int64            `json:"last_step"`
+	Count     int              `json:"count"`
+	Min       metricline.Float `json:"min"`
+	Max       metricline.Float `json:"max"`
+	Mean      metricline.Float `json:"mean"`
+	Last      metricline.Float `json:"last"`
 }
 
 // Point is one value of a metric; Time is Unix seconds.

@@ -193,10 +193,23 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case reconnectMsg:
 		return a, tea.Batch(a.loadRuns(), a.loadGPUs(), a.subscribe())
 	case tickMsg:
+		if a.detail != nil {
+			var cmd tea.Cmd
+			a.detail, cmd = a.detail.Update(msg)
+			return a, tea.Batch(tick(), cmd)
+		}
 		return a, tick()
 	case openRunMsg:
-		a.detail = newRunPage(a.st, a.styles, string(msg))
-		a.detail.SetSize(a.width, a.bodyHeight())
+		rp := newRunPage(a.ctx, a.eng, a.st, a.styles, a.keys, string(msg))
+		rp.SetSize(a.width, a.bodyHeight())
+		a.detail = rp
+		return a, nil
+	case chartDataMsg, logsMsg:
+		if a.detail != nil {
+			var cmd tea.Cmd
+			a.detail, cmd = a.detail.Update(msg)
+			return a, cmd
+		}
 		return a, nil
 	case tea.KeyMsg:
 		return a.key(msg)
@@ -372,6 +385,7 @@ func (a *App) helpView() string {
 	groups := [][]key.Binding{
 		{a.keys.Palette, a.keys.Dashboard, a.keys.Runs, a.keys.GPUs, a.keys.NextPage, a.keys.Back, a.keys.Help, a.keys.Quit},
 		{a.keys.Up, a.keys.Down, a.keys.Top, a.keys.Bottom, a.keys.PageDown, a.keys.PageUp, a.keys.Open, a.keys.Filter, a.keys.Kill},
+		{a.keys.Tab, a.keys.Smooth, a.keys.LogScale},
 	}
 	var b strings.Builder
 	b.WriteString(a.styles.Title.Render("Keys") + "\n\n")

@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -39,6 +40,25 @@ type fakeEngine struct {
 func (f *fakeEngine) Runs(context.Context, engine.RunQuery) ([]engine.Run, error) { return f.runs, nil }
 func (f *fakeEngine) GPUs(context.Context) (engine.GPUReport, error)              { return f.gpus, nil }
 func (f *fakeEngine) Events(context.Context) (<-chan engine.Event, error)         { return f.events, nil }
+func (f *fakeEngine) MetricView(_ context.Context, ref, name string, points int) ([]engine.Bucket, error) {
+	// A falling curve with a spike, as the engine would summarise it.
+	var out []engine.Bucket
+	for i := 0; i < min(points, 40); i++ {
+		v := 2.5 / float64(i+1)
+		if i == 20 {
+			v = 3
+		}
+		out = append(out, engine.Bucket{FirstStep: int64(i * 30), LastStep: int64(i*30 + 29), Count: 30,
+			Min: metricline.Float(v * 0.9), Max: metricline.Float(v), Mean: metricline.Float(v * 0.95), Last: metricline.Float(v)})
+	}
+	return out, nil
+}
+
+func (f *fakeEngine) Logs(_ context.Context, ref string, _ engine.LogOptions, w io.Writer) error {
+	_, err := io.WriteString(w, "epoch 1 loss=2.1\nepoch 2 loss=1.4\nepoch 3 loss=0.9\n")
+	return err
+}
+
 func (f *fakeEngine) Kill(_ context.Context, ref string, _ bool) (engine.Run, error) {
 	f.killed = append(f.killed, ref)
 	return engine.Run{}, nil
@@ -229,5 +249,18 @@ func TestPaletteOpensARun(t *testing.T) {
 	pages := finalView(t, 120, 40, "Jobs:", keys(":"), keys("gpus"), tea.KeyMsg{Type: tea.KeyEnter}, "lathe › GPUs")
 	if !strings.Contains(pages, "GPU 3") {
 		t.Errorf("palette to GPUs:\n%s", pages)
+	}
+}
+
+func TestRunTabs(t *testing.T) {
+	charts := finalView(t, 120, 40, "Jobs:", keys(":"), keys("resnet"), "run resnet-baseline", tea.KeyMsg{Type: tea.KeyEnter},
+		"Runs › resnet-baseline", keys("l"), "acc 0.0625", keys("s"), "EMA 0.6")
+	if !strings.Contains(charts, "[charts]") || !strings.Contains(charts, "loss 0.0625") || !strings.Contains(charts, "EMA 0.6") {
+		t.Errorf("charts tab:\n%s", charts)
+	}
+	logs := finalView(t, 120, 40, "Jobs:", keys("2"), keys("j"), keys("j"), tea.KeyMsg{Type: tea.KeyEnter},
+		"Runs › resnet-baseline", keys("l"), keys("l"), "epoch 3 loss=0.9")
+	if !strings.Contains(logs, "[logs]") {
+		t.Errorf("logs tab:\n%s", logs)
 	}
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"io"
 
 	"lathe/engine"
 )
@@ -12,4 +13,6 @@ type Engine interface {
 	GPUs(ctx context.Context) (engine.GPUReport, error)
 	Events(ctx context.Context) (<-chan engine.Event, error)
 	Kill(ctx context.Context, ref string, now bool) (engine.Run, error)
+	MetricView(ctx context.Context, ref, name string, points int) ([]engine.Bucket, error)
+	Logs(ctx context.Context, ref string, opts engine.LogOptions, w io.Writer) error
 }

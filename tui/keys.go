@@ -6,7 +6,7 @@ import "github.com/charmbracelet/bubbles/key"
 type KeyMap struct {
 	Quit, Help, Back, NextPage, Dashboard, Runs, GPUs   key.Binding
 	Up, Down, Top, Bottom, PageDown, PageUp, Open, Kill key.Binding
-	Filter, Palette                                     key.Binding
+	Filter, Palette, Tab, Smooth, LogScale              key.Binding
 }
 
 // DefaultKeyMap is the keys users know from k9s and lazygit.
@@ -29,5 +29,8 @@ func DefaultKeyMap() KeyMap {
 		Kill:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "kill")),
 		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Palette:   key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "go to…")),
+		Tab:       key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next tab")),
+		Smooth:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "smooth (EMA)")),
+		LogScale:  key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log scale")),
 	}
 }

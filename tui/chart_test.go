@@ -1,0 +1,604 @@
+package tui
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/NimbleMarkets/ntcharts/canvas"
+	"github.com/NimbleMarkets/ntcharts/linechart"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"lathe/themes"
+)
+
+func chartTestStyles(t testing.TB) Styles {
+	t.Helper()
+	p, err := themes.Load("dark")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewStyles(p)
+}
+
+// chartLine returns points (i, f(i)) for i in [0, n).
+func chartLine(n int, f func(i int) float64) []chartPoint {
+	pts := make([]chartPoint, n)
+	for i := range pts {
+		pts[i] = chartPoint{X: float64(i), Y: f(i)}
+	}
+	return pts
+}
+
+func chartXSorted(pts []chartPoint) bool {
+	return slices.IsSortedFunc(pts, func(a, b chartPoint) int {
+		switch {
+		case a.X < b.X:
+			return -1
+		case a.X > b.X:
+			return 1
+		}
+		return 0
+	})
+}
+
+func TestDownsampleKeepsASpikeInAMillion(t *testing.T) {
+	const n = 1_000_000
+	pts := chartLine(n, func(i int) float64 { return math.Sin(float64(i) / 1000) })
+	pts[777_777].Y = 1000 // one spike up
+	pts[123_457].Y = -500 // one down
+	for _, cols := range []int{1, 7, 60, 200} {
+		out := downsample(pts, cols)
+		if len(out) > 2*cols {
+			t.Errorf("%d columns: %d points", cols, len(out))
+		}
+		if !chartXSorted(out) {
+			t.Errorf("%d columns: not in X order", cols)
+		}
+		var up, down bool
+		for _, p := range out {
+			up = up || p == pts[777_777]
+			down = down || p == pts[123_457]
+		}
+		if !up || !down {
+			t.Errorf("%d columns: spike kept %v, dip kept %v", cols, up, down)
+		}
+	}
+}
+
+// TestDownsampleMinMaxPerColumn checks against a plain computation: every
+// column's least and greatest values are kept, and nothing else.
+func TestDownsampleMinMaxPerColumn(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{3, 10, 101, 5000} {
+		for _, cols := range []int{1, 2, 3, 9, 64} {
+			if cols >= n {
+				continue
+			}
+			pts := make([]chartPoint, n)
+			x := 0.0
+			for i := range pts {
+				x += r.Float64() * 3 // uneven steps, some repeated X
+				if r.IntN(5) == 0 {
+					x = math.Floor(x)
+				}
+				pts[i] = chartPoint{X: x, Y: r.NormFloat64()}
+			}
+			out := downsample(pts, cols)
+			if len(out) > 2*cols {
+				t.Fatalf("n=%d cols=%d: %d points", n, cols, len(out))
+			}
+			if !chartXSorted(out) {
+				t.Fatalf("n=%d cols=%d: not in X order", n, cols)
+			}
+			lo, hi := pts[0].X, pts[n-1].X
+			colOf := func(x float64) int { return min(cols-1, int((x-lo)*float64(cols)/(hi-lo))) }
+			mins := make([]float64, cols)
+			maxs := make([]float64, cols)
+			for i := range mins {
+				mins[i], maxs[i] = math.Inf(1), math.Inf(-1)
+			}
+			for _, p := range pts {
+				j := colOf(p.X)
+				mins[j], maxs[j] = min(mins[j], p.Y), max(maxs[j], p.Y)
+			}
+			got := map[int][]float64{}
+			for _, p := range out {
+				got[colOf(p.X)] = append(got[colOf(p.X)], p.Y)
+			}
+			for j := range cols {
+				if math.IsInf(mins[j], 1) {
+					if len(got[j]) != 0 {
+						t.Errorf("n=%d cols=%d: empty column %d gave %v", n, cols, j, got[j])
+					}
+					continue
+				}
+				if !slices.Contains(got[j], mins[j]) || !slices.Contains(got[j], maxs[j]) {
+					t.Errorf("n=%d cols=%d column %d: got %v, want min %v and max %v", n, cols, j, got[j], mins[j], maxs[j])
+				}
+				for _, y := range got[j] {
+					if y != mins[j] && y != maxs[j] {
+						t.Errorf("n=%d cols=%d column %d: %v is neither min nor max", n, cols, j, y)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestDownsampleNaNColumnsAreGaps(t *testing.T) {
+	// 1000 points in 10 columns of 100: columns 4 and 5 only NaN / ±Inf.
+	pts := chartLine(1000, func(i int) float64 {
+		switch {
+		case i >= 400 && i < 500:
+			return math.NaN()
+		case i >= 500 && i < 550:
+			return math.Inf(1)
+		case i >= 550 && i < 600:
+			return math.Inf(-1)
+		}
+		return float64(i)
+	})
+	out := downsample(pts, 10)
+	if len(out) > 20 {
+		t.Fatalf("%d points", len(out))
+	}
+	var gaps int
+	for _, p := range out {
+		if math.IsInf(p.Y, 0) {
+			t.Errorf("±Inf reached the output: %v", p)
+		}
+		if math.IsNaN(p.Y) {
+			gaps++
+			if p.X < 400 || p.X >= 600 {
+				t.Errorf("gap marker at X=%v, outside the gap", p.X)
+			}
+		}
+	}
+	if gaps != 2 {
+		t.Errorf("%d gap markers, want one per NaN column (2): %v", gaps, out)
+	}
+	if segs := chartSegments(out); len(segs) != 2 {
+		t.Errorf("%d segments, want 2", len(segs))
+	}
+
+	// A column with only non-finite values throughout.
+	all := chartLine(100, func(int) float64 { return math.NaN() })
+	out = downsample(all, 5)
+	if len(out) != 5 || !math.IsNaN(out[0].Y) {
+		t.Errorf("all NaN: %v", out)
+	}
+	if segs := chartSegments(out); len(segs) != 0 {
+		t.Errorf("all NaN: %d segments", len(segs))
+	}
+}
+
+func TestDownsampleMixedColumnKeepsTheGap(t *testing.T) {
+	// 100 points in 10 columns: one NaN inside column 3 must still break the line.
+	pts := chartLine(100, func(i int) float64 { return float64(i % 7) })
+	pts[35].Y = math.NaN()
+	out := downsample(pts, 10)
+	if len(out) > 20 || !chartXSorted(out) {
+		t.Fatalf("%d points, sorted %v", len(out), chartXSorted(out))
+	}
+	if segs := chartSegments(out); len(segs) != 2 {
+		t.Errorf("%d segments, want 2: %v", len(segs), out)
+	}
+}
+
+func TestDownsampleFewPointsUnchanged(t *testing.T) {
+	pts := chartLine(50, func(i int) float64 { return float64(i * i) })
+	pts[10].Y = math.NaN()
+	for _, cols := range []int{50, 51, 1000} {
+		out := downsample(pts, cols)
+		if len(out) != len(pts) || &out[0] != &pts[0] {
+			t.Errorf("%d columns: points changed", cols)
+		}
+	}
+	if out := downsample(pts, 0); len(out) != 0 {
+		t.Errorf("0 columns: %d points", len(out))
+	}
+	if out := downsample(nil, 10); len(out) != 0 {
+		t.Errorf("no points: %v", out)
+	}
+}
+
+func TestDownsampleUnsortedInput(t *testing.T) {
+	pts := chartLine(1000, func(i int) float64 { return float64(i % 13) })
+	r := rand.New(rand.NewPCG(3, 4))
+	r.Shuffle(len(pts), func(i, j int) { pts[i], pts[j] = pts[j], pts[i] })
+	pts = append(pts, chartPoint{X: math.NaN(), Y: 1e9}, chartPoint{X: math.Inf(1), Y: 1e9})
+	out := downsample(pts, 20)
+	if len(out) > 40 || !chartXSorted(out) {
+		t.Errorf("%d points, sorted %v", len(out), chartXSorted(out))
+	}
+	for _, p := range out {
+		if p.Y == 1e9 {
+			t.Errorf("a point without a finite X was kept: %v", p)
+		}
+	}
+}
+
+// TestDownsampleInOrderMatchesAnyOrder checks the fast path for points in X
+// order (columns found by their boundaries) against the plain one (a column
+// computed for every point), boundaries included.
+func TestDownsampleInOrderMatchesAnyOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for trial := range 200 {
+		n := 10 + r.IntN(3000)
+		cols := 1 + r.IntN(200)
+		pts := make([]chartPoint, n)
+		x := r.NormFloat64() * 1e3
+		for i := range pts {
+			switch r.IntN(4) {
+			case 0: // same X again
+			case 1:
+				x = math.Ceil(x + 1) // on integer boundaries
+			default:
+				x += r.ExpFloat64() * math.Pow(10, float64(r.IntN(6)-3))
+			}
+			y := r.NormFloat64()
+			if r.IntN(50) == 0 {
+				y = math.NaN()
+			}
+			pts[i] = chartPoint{X: x, Y: y}
+		}
+		lo, hi := pts[0].X, pts[n-1].X
+		positive := trial%2 == 1
+		fast := make([]dsColumn, cols)
+		plain := make([]dsColumn, cols)
+		if !dsBucketize(pts, fast, lo, hi, positive, true) {
+			t.Fatalf("trial %d: points in order refused", trial)
+		}
+		dsBucketize(pts, plain, lo, hi, positive, false)
+		for j := range fast {
+			a, b := fast[j], plain[j]
+			if a.has != b.has || a.gap != b.gap || a.has && (a.iMin != b.iMin || a.iMax != b.iMax) {
+				t.Fatalf("trial %d (n=%d, %d columns) column %d: in order %+v, any order %+v", trial, n, cols, j, a, b)
+			}
+		}
+	}
+	// Out of order, or with a NaN X, the fast path refuses.
+	pts := chartLine(100, func(i int) float64 { return float64(i) })
+	pts[50].X = 10
+	if dsBucketize(pts, make([]dsColumn, 10), 0, 99, false, true) {
+		t.Error("points out of order accepted")
+	}
+	pts[50].X = math.NaN()
+	if dsBucketize(pts, make([]dsColumn, 10), 0, 99, false, true) {
+		t.Error("a NaN X accepted")
+	}
+}
+
+func TestDownsampleOneX(t *testing.T) {
+	pts := chartLine(1000, func(i int) float64 { return float64(i % 10) })
+	for i := range pts {
+		pts[i].X = 5
+	}
+	out := downsample(pts, 10)
+	if len(out) != 2 || out[0].Y != 0 || out[1].Y != 9 {
+		t.Errorf("one X: %v", out)
+	}
+}
+
+// chartCheckBox checks a view is h lines of w cells.
+func chartCheckBox(t *testing.T, v string, w, h int) {
+	t.Helper()
+	lines := strings.Split(v, "\n")
+	if len(lines) != h {
+		t.Errorf("%d lines, want %d:\n%s", len(lines), h, v)
+	}
+	for i, l := range lines {
+		if n := ansi.StringWidth(l); n != w {
+			t.Errorf("line %d is %d cells, want %d: %q", i, n, w, l)
+		}
+	}
+}
+
+func TestChartMillionPointsAreDownsampled(t *testing.T) {
+	c := newChart("loss", chartTestStyles(t))
+	c.SetSize(60, 15)
+	pts := chartLine(1_000_000, func(i int) float64 { return 1 / (1 + float64(i)/1e4) })
+	pts[500_000].Y = 7 // a spike above everything
+	c.SetPoints(pts)
+	v := c.View()
+	chartCheckBox(t, v, 60, 15)
+	if c.drawn == 0 || c.drawn > 2*60 {
+		t.Errorf("%d points handed to ntcharts, want 1..120", c.drawn)
+	}
+	var top float64
+	for _, s := range c.segments {
+		for _, p := range s {
+			top = max(top, p.Y)
+		}
+	}
+	if top != 7 {
+		t.Errorf("spike lost: highest drawn value %v", top)
+	}
+	if !strings.Contains(v, "loss") || !strings.Contains(v, "loss 0.0099") { // last value 1/(1+99.9999)
+		t.Errorf("title:\n%s", v)
+	}
+	if !strings.ContainsAny(v, "⠁⠂⠄⡀⠈⠐⠠⢀⣀⣿") {
+		t.Errorf("no line drawn:\n%s", v)
+	}
+}
+
+func TestChartViewIsCached(t *testing.T) {
+	c := newChart("acc", chartTestStyles(t))
+	c.SetSize(40, 10)
+	pts := chartLine(100, func(i int) float64 { return float64(i) })
+	c.SetPoints(pts)
+	v1 := c.View()
+	v2 := c.View()
+	if v1 != v2 || c.renders != 1 {
+		t.Fatalf("renders %d, same %v", c.renders, v1 == v2)
+	}
+	// Settings that change nothing keep the drawing.
+	c.SetSize(40, 10)
+	c.SetSmoothing(0)
+	c.SetLogY(false)
+	c.SetPoints(slices.Clone(pts))
+	if c.View(); c.renders != 1 {
+		t.Errorf("unchanged settings drew again: %d renders", c.renders)
+	}
+	steps := []struct {
+		name string
+		do   func()
+	}{
+		{"size", func() { c.SetSize(50, 10) }},
+		{"points", func() { pts[99].Y = 3; c.SetPoints(pts) }},
+		{"smoothing", func() { c.SetSmoothing(0.6) }},
+		{"log", func() { c.SetLogY(true) }},
+	}
+	for i, s := range steps {
+		s.do()
+		c.View()
+		c.View()
+		if c.renders != i+2 {
+			t.Errorf("after %s: %d renders, want %d", s.name, c.renders, i+2)
+		}
+	}
+}
+
+func TestChartNaNGapBreaksTheLine(t *testing.T) {
+	// 1..50, NaN×10, 61..100.
+	pts := make([]chartPoint, 0, 100)
+	for i := 1; i <= 100; i++ {
+		y := float64(i)
+		if i > 50 && i <= 60 {
+			y = math.NaN()
+		}
+		pts = append(pts, chartPoint{X: float64(i), Y: y})
+	}
+	for _, w := range []int{60, 200} { // downsampled and not
+		c := newChart("grad_norm", chartTestStyles(t))
+		c.SetSize(w, 15)
+		c.SetPoints(pts)
+		chartCheckBox(t, c.View(), w, 15)
+		if len(c.segments) != 2 {
+			t.Fatalf("width %d: %d segments, want 2", w, len(c.segments))
+		}
+		a, b := c.segments[0], c.segments[1]
+		if a[0].X != 1 || a[len(a)-1].X != 50 || b[0].X != 61 || b[len(b)-1].X != 100 {
+			t.Errorf("width %d: segments %v … %v and %v … %v", w, a[0], a[len(a)-1], b[0], b[len(b)-1])
+		}
+		for _, s := range c.segments {
+			for _, p := range s {
+				if math.IsNaN(p.Y) || p.Y == 0 {
+					t.Errorf("width %d: %v drawn", w, p)
+				}
+			}
+		}
+	}
+}
+
+func TestChartLogYDropsNonPositive(t *testing.T) {
+	c := newChart("lr", chartTestStyles(t))
+	c.SetSize(60, 12)
+	c.SetLogY(true)
+	c.SetPoints([]chartPoint{{0, 1}, {1, 10}, {2, 0}, {3, -5}, {4, 100}, {5, 1000}})
+	v := c.View()
+	chartCheckBox(t, v, 60, 12)
+	if title := strings.Split(v, "\n")[0]; !strings.Contains(title, "log") || !strings.Contains(title, "lr 1k") {
+		t.Errorf("title %q", title)
+	}
+	var got [][]float64
+	for _, s := range c.segments {
+		var ys []float64
+		for _, p := range s {
+			ys = append(ys, p.Y)
+		}
+		got = append(got, ys)
+	}
+	if want := [][]float64{{0, 1}, {2, 3}}; !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("segments (log10) %v, want %v", got, want)
+	}
+	if !strings.Contains(v, "1k") {
+		t.Errorf("Y labels are not the values:\n%s", v)
+	}
+
+	c.SetPoints([]chartPoint{{0, 0}, {1, -1}})
+	if v := c.View(); !strings.Contains(v, "no positive values yet") {
+		t.Errorf("all non-positive:\n%s", v)
+	}
+	c.SetLogY(false)
+	if v := c.View(); strings.Contains(v, "no positive") || len(c.segments) != 1 {
+		t.Errorf("linear again:\n%s", v)
+	}
+}
+
+func TestChartEMA(t *testing.T) {
+	c := newChart("loss", chartTestStyles(t))
+	c.SetSize(40, 10)
+	c.SetSmoothing(0.5)
+	c.SetPoints([]chartPoint{{0, 1}, {1, 3}, {2, math.NaN()}, {3, 5}, {4, math.Inf(1)}, {5, 2}})
+	v := c.View()
+	// y_s = 0.5*y_s_prev + 0.5*y from the first value; NaN and Inf skipped.
+	want := []float64{1, 2, math.NaN(), 3.5, math.NaN(), 2.75}
+	if len(c.series) != len(want) {
+		t.Fatalf("series %v", c.series)
+	}
+	for i, p := range c.series {
+		if !(p.Y == want[i] || math.IsNaN(p.Y) && math.IsNaN(want[i])) {
+			t.Errorf("smoothed[%d] = %v, want %v", i, p.Y, want[i])
+		}
+	}
+	if title := strings.Split(v, "\n")[0]; !strings.Contains(title, "EMA 0.5") || !strings.Contains(title, " 2 ") {
+		t.Errorf("title %q (want the last raw value 2 and the flag)", title)
+	}
+	c.SetSmoothing(0)
+	c.View()
+	if c.series[1].Y != 3 {
+		t.Errorf("smoothing off: %v", c.series)
+	}
+}
+
+func TestChartEmpty(t *testing.T) {
+	c := newChart("loss", chartTestStyles(t))
+	c.SetSize(40, 10)
+	v := c.View()
+	chartCheckBox(t, v, 40, 10)
+	if !strings.Contains(v, "no points yet") {
+		t.Errorf("no points:\n%s", v)
+	}
+	c.SetPoints([]chartPoint{{1, math.NaN()}, {2, math.Inf(1)}})
+	v = c.View()
+	chartCheckBox(t, v, 40, 10)
+	if !strings.Contains(v, "no finite values yet") {
+		t.Errorf("all NaN:\n%s", v)
+	}
+	// Tiny boxes draw without panicking.
+	for _, sz := range [][2]int{{0, 0}, {1, 1}, {5, 2}, {10, 3}, {9, 4}, {12, 5}} {
+		c.SetPoints(chartLine(1000, func(i int) float64 { return float64(i) }))
+		c.SetSize(sz[0], sz[1])
+		v := c.View()
+		if sz[1] > 0 && sz[0] > 0 {
+			chartCheckBox(t, v, sz[0], sz[1])
+		}
+	}
+}
+
+func TestChartOneValueAndUnsorted(t *testing.T) {
+	c := newChart("epoch", chartTestStyles(t))
+	c.SetSize(30, 8)
+	c.SetPoints([]chartPoint{{5, 2}})
+	chartCheckBox(t, c.View(), 30, 8)
+	if len(c.segments) != 1 {
+		t.Errorf("one point: %d segments", len(c.segments))
+	}
+	c.SetPoints([]chartPoint{{3, 30}, {1, 10}, {2, math.NaN()}, {0, 0}})
+	chartCheckBox(t, c.View(), 30, 8)
+	if !chartXSorted(c.raw) {
+		t.Errorf("not sorted: %v", c.raw)
+	}
+	if title := strings.Split(c.View(), "\n")[0]; !strings.Contains(title, "30") {
+		t.Errorf("last value: %q", title)
+	}
+	if len(c.segments) != 2 {
+		t.Errorf("%d segments", len(c.segments))
+	}
+}
+
+func TestChartUnsortedMany(t *testing.T) {
+	c := newChart("loss", chartTestStyles(t))
+	c.SetSize(50, 12)
+	pts := chartLine(100_000, func(i int) float64 { return float64(i) })
+	slices.Reverse(pts)
+	pts[10].X = math.NaN()
+	pts[20].X = math.Inf(1)
+	c.SetPoints(pts)
+	chartCheckBox(t, c.View(), 50, 12)
+	if !chartXSorted(c.raw) || len(c.raw) != len(pts)-2 {
+		t.Errorf("raw: %d points, sorted %v", len(c.raw), chartXSorted(c.raw))
+	}
+	if c.drawn == 0 || c.drawn > 100 {
+		t.Errorf("%d points drawn", c.drawn)
+	}
+	if len(c.segments) != 1 {
+		t.Errorf("%d segments", len(c.segments))
+	}
+	// The same points again change nothing.
+	c.SetPoints(slices.Clone(c.raw))
+	if c.View(); c.renders != 1 {
+		t.Errorf("%d renders", c.renders)
+	}
+	// All at one step.
+	for i := range pts {
+		pts[i].X = 7
+	}
+	c.SetPoints(pts)
+	chartCheckBox(t, c.View(), 50, 12)
+	if len(c.segments) != 1 || c.drawn > 2 {
+		t.Errorf("one step: %d points in %d segments", c.drawn, len(c.segments))
+	}
+}
+
+// TestChartCanvasView checks the chart's rendering of the canvas gives the
+// text ntcharts' own View gives.
+func TestChartCanvasView(t *testing.T) {
+	lc := linechart.New(30, 8, 0, 10, 0, 10, linechart.WithXYSteps(4, 2))
+	lc.DrawXYAxisAndLabel()
+	lc.DrawBrailleLine(canvas.Float64Point{X: 0, Y: 0}, canvas.Float64Point{X: 10, Y: 10})
+	want := ansi.Strip(lc.View())
+	got := ansi.Strip(chartCanvasView(&lc.Canvas, lipgloss.NewStyle().Bold(true), lipgloss.NewStyle().Faint(true)))
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestChartColourless(t *testing.T) {
+	p, err := themes.Load("no-colour")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noColour := func(s lipgloss.Style) bool {
+		_, none := s.GetForeground().(lipgloss.NoColor)
+		return none
+	}
+	c := newChart("loss", NewStyles(p))
+	if !noColour(c.lineStyle()) || !noColour(c.mutedStyle()) {
+		t.Errorf("colourless palette: line %v, axes %v", c.lineStyle().GetForeground(), c.mutedStyle().GetForeground())
+	}
+	c.SetSize(30, 8)
+	c.SetPoints(chartLine(10, func(i int) float64 { return float64(i) }))
+	chartCheckBox(t, c.View(), 30, 8)
+	if d := newChart("loss", chartTestStyles(t)); noColour(d.lineStyle()) {
+		t.Errorf("no line colour with the dark palette")
+	}
+}
+
+func TestChartNumbers(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		want string
+	}{
+		{0, "0"}, {1, "1"}, {12, "12"}, {0.5, "0.5"}, {0.003, "0.003"}, {0.00345, "0.00345"},
+		{1234, "1.23k"}, {1200, "1.2k"}, {-1500, "-1.5k"}, {999.96, "1k"}, {123456, "123k"},
+		{2.5e6, "2.5e+06"}, {999999, "1e+06"}, {1e-5, "1e-05"}, {-2.51e-7, "-2.51e-07"},
+		{math.NaN(), "NaN"}, {math.Inf(1), "+Inf"},
+	} {
+		if got := chartNum(c.v, 3); got != c.want {
+			t.Errorf("chartNum(%v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+}
+
+func BenchmarkChartMillion(b *testing.B) {
+	c := newChart("loss", chartTestStyles(b))
+	c.SetSize(60, 15)
+	pts := chartLine(1_000_000, func(i int) float64 { return 1/(1+float64(i)/1e4) + 0.01*math.Sin(float64(i)) })
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		pts[len(pts)-1].Y = float64(i % 7) // new data every time, as a live run
+		c.SetPoints(pts)
+		if c.View() == "" {
+			b.Fatal("empty view")
+		}
+	}
+	if c.drawn > 120 {
+		b.Fatalf("%d points drawn", c.drawn)
+	}
+}
