@@ -104,7 +104,7 @@ func (d *dashboard) jobs() string {
 	b.WriteString(s.Title.Render(fmt.Sprintf("Jobs: %d running, %d queued", len(running), len(queued))) + "\n")
 	nameW := 18
 	for _, r := range running {
-		line := fmt.Sprintf(" %s %-*s %7s  %s", s.Running.Render("●"), nameW, fitWidth(r.Name, nameW), elapsed(r, now),
+		line := fmt.Sprintf(" %s %-*s %7s  %s", s.Running.Render("●"), nameW, fitWidth(r.Name, nameW), Elapsed(r, now),
 			sparkline(d.st.trend[r.ID], 20))
 		if m := mainMetric(r); m != "" {
 			line += fmt.Sprintf(" %s %s", m, number(float64(r.Metrics[m].Last)))
@@ -136,7 +136,7 @@ func (d *dashboard) attention() string {
 			items = append(items, s.Error.Render("✗ ")+fmt.Sprintf("%s %s: %s", r.Name, r.Status, r.Reason))
 		}
 		if r.Status == "queued" && now.Sub(r.Created) > 10*time.Minute {
-			items = append(items, s.Warn.Render("… ")+fmt.Sprintf("%s has waited %s: %s", r.Name, shortDuration(now.Sub(r.Created)), r.Waiting))
+			items = append(items, s.Warn.Render("… ")+fmt.Sprintf("%s has waited %s: %s", r.Name, ShortDuration(now.Sub(r.Created)), r.Waiting))
 		}
 	}
 	for _, g := range d.st.gpus.GPUs {

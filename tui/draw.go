@@ -92,20 +92,26 @@ func number(v float64) string {
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
-func shortDuration(d time.Duration) string {
+// ShortDuration writes a duration as people read it at a glance: 4.2s,
+// 37s, 12m05s, 3h20m, 5d. The command line's listings use it too.
+func ShortDuration(d time.Duration) string {
 	switch {
 	case d < 0:
 		return "0s"
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1fs", d.Seconds())
 	case d < time.Minute:
 		return fmt.Sprintf("%ds", int(d.Seconds()))
 	case d < time.Hour:
 		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
-// elapsed is how long a run has run (or ran).
-func elapsed(r engine.Run, now time.Time) string {
+// Elapsed is how long a run has run (or ran), "-" before it starts.
+func Elapsed(r engine.Run, now time.Time) string {
 	if r.Started == nil {
 		return "-"
 	}
@@ -113,7 +119,7 @@ func elapsed(r engine.Run, now time.Time) string {
 	if r.Ended != nil {
 		end = *r.Ended
 	}
-	return shortDuration(end.Sub(*r.Started))
+	return ShortDuration(end.Sub(*r.Started))
 }
 
 // lastStep is the furthest step of a run's metrics.
@@ -133,7 +139,7 @@ func eta(r engine.Run, now time.Time) string {
 	}
 	spent := now.Sub(*r.Started)
 	left := time.Duration(float64(spent) * float64(r.Total-step) / float64(step))
-	return "~" + shortDuration(left) + " left"
+	return "~" + ShortDuration(left) + " left"
 }
 
 func gib(b uint64) string { return fmt.Sprintf("%.1f", float64(b)/(1<<30)) }

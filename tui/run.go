@@ -251,7 +251,7 @@ func (p *runPage) overview(r engine.Run) string {
 	b.WriteString(row("experiment", r.Experiment))
 	b.WriteString(row("status", status))
 	b.WriteString(row("command", strings.Join(r.Command, " ")))
-	b.WriteString(row("elapsed", elapsed(r, now)))
+	b.WriteString(row("elapsed", Elapsed(r, now)))
 	if len(r.Devices) > 0 {
 		b.WriteString(row("gpus", fmt.Sprint(r.Devices)))
 	}

@@ -158,7 +158,7 @@ func (p *runsPage) View() string {
 			mark = "›"
 		}
 		line := fmt.Sprintf("%s%-12s %-20s %-12s %s %8s %-6s %s", mark, r.ID, fitWidth(r.Name, 20), fitWidth(r.Experiment, 12),
-			s.status(string(r.Status)).Render(padRight(string(r.Status), 10)), elapsed(r, now), gpus, last)
+			s.status(string(r.Status)).Render(padRight(string(r.Status), 10)), Elapsed(r, now), gpus, last)
 		line = fitWidth(line, p.width)
 		if i == p.cursor {
 			line = s.Selected.Render(padRight(line, p.width))

@@ -16,6 +16,7 @@ import (
 
 	"lathe/engine"
 	"lathe/store"
+	"lathe/tui"
 )
 
 // demoRun is one job of the demo.
@@ -206,7 +207,7 @@ func printDemo(w io.Writer, runs []engine.Run) error {
 			note = r.Reason
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Experiment, statusText(r),
-			runDuration(r, now), devicesText(r), progress(r), clip(lastValues(r), 40), clip(note, 50))
+			tui.Elapsed(r, now), devicesText(r), progress(r), clip(lastValues(r), 40), clip(note, 50))
 	}
 	fmt.Fprintln(tw)
 	return tw.Flush()

@@ -10,6 +10,7 @@ import (
 
 	"lathe/engine"
 	"lathe/store"
+	"lathe/tui"
 )
 
 func newPsCmd() *cobra.Command {
@@ -48,7 +49,7 @@ func printPs(w io.Writer, runs []engine.Run, now time.Time) error {
 	fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tELAPSED\tGPUS\tPROGRESS\tLAST\tWAITING FOR")
 	for _, r := range runs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, r.Status,
-			runDuration(r, now), devicesText(r), progress(r), clip(lastValues(r), 36), r.Waiting)
+			tui.Elapsed(r, now), devicesText(r), progress(r), clip(lastValues(r), 36), r.Waiting)
 	}
 	return tw.Flush()
 }
@@ -118,7 +119,7 @@ func newRunsCmd() *cobra.Command {
 			fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tCREATED\tDURATION\tGPUS\tGPU-H\tMETRICS")
 			for _, r := range runs {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, statusText(r),
-					ago(&r.Created, now), runDuration(r, now), devicesText(r), gpuHours(r), clip(lastValues(r), 60))
+					ago(&r.Created, now), tui.Elapsed(r, now), devicesText(r), gpuHours(r), clip(lastValues(r), 60))
 			}
 			return tw.Flush()
 		},

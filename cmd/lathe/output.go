@@ -14,6 +14,7 @@ import (
 
 	"lathe/engine"
 	"lathe/store"
+	"lathe/tui"
 )
 
 func printJSON(w io.Writer, v any) error {
@@ -31,35 +32,7 @@ func ago(t *time.Time, now time.Time) string {
 	if t == nil || t.IsZero() {
 		return "-"
 	}
-	return shortDuration(now.Sub(*t)) + " ago"
-}
-
-// runDuration is how long a run ran (or has been running).
-func runDuration(r engine.Run, now time.Time) string {
-	if r.Started == nil {
-		return "-"
-	}
-	end := now
-	if r.Ended != nil {
-		end = *r.Ended
-	}
-	return shortDuration(end.Sub(*r.Started))
-}
-
-func shortDuration(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < 10*time.Second:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
+	return tui.ShortDuration(now.Sub(*t)) + " ago"
 }
 
 // statusText is a run's status with the detail a listing needs.

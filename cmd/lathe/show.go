@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lathe/engine"
+	"lathe/tui"
 )
 
 func newShowCmd() *cobra.Command {
@@ -74,7 +75,7 @@ func showRun(w io.Writer, r engine.Run, now time.Time) {
 	if r.Ended != nil {
 		row("ended", r.Ended.Local().Format(time.DateTime))
 	}
-	row("duration", runDuration(r, now))
+	row("duration", tui.Elapsed(r, now))
 	if p := progress(r); r.Total > 0 {
 		row("progress", p)
 	}
