@@ -44,6 +44,7 @@ var budgets = []budget{
 	{"SampleAttribute8:%core", "sampling 8 GPUs with 4 processes each, attributing them to runs", "% of a core", "max", 1, false},
 	{"SampleNVML8:%core", "reading 8 GPUs through NVML (go-nvml's DGX A100 mock)", "% of a core", "max", 1, false},
 	{"Schedule1000:ms/placement", "placing from a queue of 1 000 jobs", "ms", "max", 1, false},
+	{"DashboardView:ms/frame", "the app's dashboard frame, 8 GPUs and 50 jobs", "ms", "max", 5, false},
 	{"RunToRunning:ms/run-median", "`lathe run` to the job running, engine up (median)", "ms", "max", 100, false},
 	{"RunToRunning:ms/run-p90", "`lathe run` to the job running, engine up (90th percentile)", "ms", "max", 100, false},
 }
