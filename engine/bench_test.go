@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"lathe/engine/gpu"
+	"lathe/runners/local"
 	"lathe/store"
 )
 
@@ -153,7 +154,7 @@ func BenchmarkSampleAttribute8(b *testing.B) {
 	for d := range 8 {
 		e.gpus.lease(fmt.Sprint("run", d), []int{d}, nil)
 	}
-	sessions := map[int]string{sessionOf(pid): "run0"}
+	sessions := map[int]string{local.Session(pid): "run0"}
 	ctx := context.Background()
 	start := time.Now()
 	for b.Loop() {

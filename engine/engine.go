@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -159,17 +160,10 @@ func Open(opts Options) (*Engine, error) {
 func busyError(p Paths) error {
 	pid := "unknown"
 	if raw, err := os.ReadFile(p.PIDFile()); err == nil {
-		pid = string(trimSpace(raw))
+		pid = string(bytes.TrimSpace(raw))
 	}
 	sock, _ := p.Socket()
 	return errorf(ErrEngineBusy, "an engine already runs on %s (pid %s, socket %s); use it, or stop it with `lathe engine stop`", p.Home, pid, sock)
-}
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ') {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 func currentUser() string {

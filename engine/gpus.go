@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"lathe/engine/gpu"
 	"lathe/engine/metricline"
 	"lathe/engine/sched"
+	"lathe/runners/local"
 	"lathe/store"
 )
 
@@ -258,44 +258,14 @@ type GPUProcess struct {
 	RunName    string `json:"run_name,omitempty"`
 }
 
-// statFields are the fields of /proc/PID/stat after the command name, or
-// nil when the process is gone.
-func statFields(pid int) []string {
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return nil
-	}
-	s := string(raw)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return nil
-	}
-	return strings.Fields(s[i+1:])
-}
-
-// sessionOf is the session id of a process (field 6 of /proc/PID/stat), or
-// 0 when it is gone. Every process of a job is in its shim's session.
-func sessionOf(pid int) int {
-	f := statFields(pid)
-	if len(f) < 4 {
-		return 0
-	}
-	sid, _ := strconv.Atoi(f[3])
-	return sid
-}
-
 // runOf finds the run a process belongs to: by its session, or, for a
 // process that left the session (setsid), by its ancestors up to a shim.
 func runOf(pid int, bySession map[int]string) string {
-	if id := bySession[sessionOf(pid)]; id != "" {
+	if id := bySession[local.Session(pid)]; id != "" {
 		return id
 	}
 	for range 16 {
-		f := statFields(pid)
-		if len(f) < 2 {
-			return ""
-		}
-		ppid, _ := strconv.Atoi(f[1])
+		ppid := local.Parent(pid)
 		if ppid <= 1 {
 			return ""
 		}

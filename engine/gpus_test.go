@@ -13,6 +13,7 @@ import (
 
 	"lathe/engine/config"
 	"lathe/engine/gpu"
+	"lathe/runners/local"
 	"lathe/store"
 )
 
@@ -250,7 +251,7 @@ func TestAttributionAcrossSetsid(t *testing.T) {
 		_, serr := fmt.Sscan(string(raw), &child)
 		return err == nil && serr == nil && child > 0
 	})
-	if sessionOf(child) == child && e.sessions()[child] == "" {
+	if local.Session(child) == child && e.sessions()[child] == "" {
 		fake.Assign(0, child, 4<<30, 50)
 	}
 	waitFor(t, func() bool {

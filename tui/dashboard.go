@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ func (d *dashboard) gpus() string {
 			b.WriteString(line + " " + s.Error.Render(state) + "\n")
 			continue
 		}
-		util, mem := mathNaN(), mathNaN()
+		util, mem := math.NaN(), math.NaN()
 		utilText, memText, temp, power := " n/a", "   n/a", "n/a", "n/a"
 		if smp.UtilGPU != nil {
 			util = float64(*smp.UtilGPU) / 100

@@ -38,13 +38,22 @@ var sparks = []rune("▁▂▃▄▅▆▇█")
 
 // sparkline draws values scaled to their own range; NaN is a gap.
 func sparkline(vals []float64, w int) string {
+	return Sparkline(vals, w, math.NaN(), math.NaN())
+}
+
+// Sparkline draws the last w values as bars from lo to hi (a NaN bound: the
+// values' own range); NaN and infinities are gaps. The command line's
+// `lathe gpus` draws with it too.
+func Sparkline(vals []float64, w int, lo, hi float64) string {
 	if len(vals) > w {
 		vals = vals[len(vals)-w:]
 	}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, v := range vals {
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
+	if math.IsNaN(lo) || math.IsNaN(hi) {
+		lo, hi = math.Inf(1), math.Inf(-1)
+		for _, v := range vals {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
 		}
 	}
 	var b strings.Builder
@@ -55,7 +64,8 @@ func sparkline(vals []float64, w int) string {
 		case hi == lo:
 			b.WriteRune(sparks[len(sparks)/2])
 		default:
-			b.WriteRune(sparks[int((v-lo)/(hi-lo)*float64(len(sparks)-1))])
+			i := int((v - lo) / (hi - lo) * float64(len(sparks)-1))
+			b.WriteRune(sparks[min(max(i, 0), len(sparks)-1)])
 		}
 	}
 	return padRight(b.String(), w)
@@ -143,5 +153,3 @@ func eta(r engine.Run, now time.Time) string {
 }
 
 func gib(b uint64) string { return fmt.Sprintf("%.1f", float64(b)/(1<<30)) }
-
-func mathNaN() float64 { return math.NaN() }

@@ -67,7 +67,7 @@ func (p *gpusPage) View() string {
 				for i, v := range g.Recent {
 					vals[i] = float64(v)
 				}
-				b.WriteString("  last 5 min " + s.Running.Render(sparkline(vals, len(vals))) + "\n")
+				b.WriteString("  last 5 min " + s.Running.Render(Sparkline(vals, len(vals), 0, 100)) + "\n")
 			}
 			for _, pr := range g.Processes {
 				who := s.Muted.Render("another program")

@@ -3,13 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"lathe/engine"
 	"lathe/engine/metricline"
+	"lathe/tui"
 )
 
 func newGPUsCmd() *cobra.Command {
@@ -73,7 +73,7 @@ func printGPUs(w io.Writer, rep engine.GPUReport) {
 				}
 			}
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", g.Index, g.Name, util, sparkline(g.Recent), mem, temp, power, gpuJobs(g))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", g.Index, g.Name, util, utilTrend(g.Recent), mem, temp, power, gpuJobs(g))
 	}
 	tw.Flush()
 	if rep.Info.Backend == "fake" {
@@ -108,18 +108,11 @@ func gpuJobs(g engine.GPUStatus) string {
 	return strings.Join(parts, ", ")
 }
 
-// sparkline draws percentages as bars; a gap where there was no reading.
-func sparkline(vals []metricline.Float) string {
-	bars := []rune("▁▂▃▄▅▆▇█")
-	var b strings.Builder
-	for _, v := range vals {
-		f := float64(v)
-		if math.IsNaN(f) {
-			b.WriteRune(' ')
-			continue
-		}
-		i := int(f / 100 * float64(len(bars)))
-		b.WriteRune(bars[min(max(i, 0), len(bars)-1)])
+// utilTrend draws a GPU's recent utilisation, 0 to 100%.
+func utilTrend(vals []metricline.Float) string {
+	fs := make([]float64, len(vals))
+	for i, v := range vals {
+		fs[i] = float64(v)
 	}
-	return b.String()
+	return tui.Sparkline(fs, len(fs), 0, 100)
 }

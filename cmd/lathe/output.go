@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -46,8 +45,6 @@ func statusText(r engine.Run) string {
 	}
 	return string(r.Status)
 }
-
-func absPath(p string) (string, error) { return filepath.Abs(p) }
 
 // processExists reports whether a pid is alive (zombies aside).
 func processExists(pid int) bool {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -116,7 +117,7 @@ func absDir(dir string) (string, error) {
 	if dir == "" {
 		return os.Getwd()
 	}
-	abs, err := absPath(dir)
+	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", err
 	}

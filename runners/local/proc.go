@@ -62,6 +62,25 @@ func parseStat(b []byte) (procStat, error) {
 	return s, nil
 }
 
+// Session returns the session id of pid, or 0 when it is gone. Every process
+// of a job is in its shim's session, whose id is the shim's pid.
+func Session(pid int) int {
+	s, err := readStat(pid)
+	if err != nil {
+		return 0
+	}
+	return s.session
+}
+
+// Parent returns the parent of pid, or 0 when it is gone.
+func Parent(pid int) int {
+	s, err := readStat(pid)
+	if err != nil {
+		return 0
+	}
+	return s.ppid
+}
+
 // StartTime returns the start time of pid in clock ticks since boot (field 22
 // of /proc/PID/stat). Together with the pid it names a process uniquely until
 // reboot.
