@@ -191,7 +191,8 @@ func (e *Engine) MetricView(ctx context.Context, ref, name string, points int) (
 		}
 		out = make([]Bucket, len(view))
 		for i, b := range view {
-			out[i] = Bucket{FirstStep: b.FirstStep, LastStep: b.LastStep, Count: b.Count, Min: metricline.Float(b.Min),
+			out[i] = Bucket{FirstStep: b.FirstStep, LastStep: b.LastStep, FirstTime: unixSeconds(b.FirstTime),
+				LastTime: unixSeconds(b.LastTime), Count: b.Count, Min: metricline.Float(b.Min),
 				Max: metricline.Float(b.Max), Mean: metricline.Float(b.Mean), Last: metricline.Float(b.Last)}
 		}
 		return nil

@@ -271,6 +271,14 @@ func (c *Client) GPUs(ctx context.Context) (GPUReport, error) {
 	return call[GPUReport](c, ctx, http.MethodGet, "/v1/gpus", nil)
 }
 
+func (c *Client) GPUHistory(ctx context.Context, device int, since, until time.Time) ([]GPUPoint, error) {
+	q := url.Values{"since": {since.Format(time.RFC3339Nano)}}
+	if !until.IsZero() {
+		q.Set("until", until.Format(time.RFC3339Nano))
+	}
+	return call[[]GPUPoint](c, ctx, http.MethodGet, "/v1/gpus/"+strconv.Itoa(device)+"/history?"+q.Encode(), nil)
+}
+
 func (c *Client) CheckStore(ctx context.Context) (store.CheckReport, error) {
 	return call[store.CheckReport](c, ctx, http.MethodGet, "/v1/store/check", nil)
 }

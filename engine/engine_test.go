@@ -94,24 +94,29 @@ func impls(t *testing.T, tune func(*config.Config), test func(t *testing.T, svc 
 	})
 	t.Run("socket", func(t *testing.T) {
 		e := openEngine(t, t.TempDir(), tune)
-		sock, _ := e.opts.Paths.Socket()
-		l, err := Listen(sock)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		served := make(chan error, 1)
-		go func() { served <- Serve(ctx, e, l, e.log) }()
-		c := NewClient(sock)
-		t.Cleanup(func() {
-			c.Close()
-			cancel()
-			<-served
-			killAll(t, e)
-			e.Close()
-		})
-		test(t, c, e)
+		t.Cleanup(func() { killAll(t, e); e.Close() })
+		test(t, serveOverSocket(t, e), e)
 	})
+}
+
+// serveOverSocket serves e on its socket until the test ends, and returns a
+// client of it.
+func serveOverSocket(t *testing.T, e *Engine) *Client {
+	sock, _ := e.opts.Paths.Socket()
+	l, err := Listen(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- Serve(ctx, e, l, e.log) }()
+	c := NewClient(sock)
+	t.Cleanup(func() {
+		c.Close()
+		cancel()
+		<-served
+	})
+	return c
 }
 
 // killAll ends whatever a test left running, so no process outlives it.
@@ -543,6 +548,11 @@ func TestMetricViewAndLogTail(t *testing.T) {
 		}
 		if len(view) > 30 || total != 300 || float64(view[len(view)-1].Max) != 300 {
 			t.Fatalf("view: %d buckets, %d points, %+v", len(view), total, view[len(view)-1])
+		}
+		// Buckets carry their times (Unix seconds), for charts by time.
+		started, ended := float64(r.Started.UnixMicro())/1e6, float64(r.Ended.UnixMicro())/1e6
+		if first, last := view[0], view[len(view)-1]; first.FirstTime < started-1 || last.LastTime > ended+1 || last.LastTime < first.FirstTime {
+			t.Errorf("view times %f..%f, run %f..%f", first.FirstTime, last.LastTime, started, ended)
 		}
 		if _, err := svc.MetricView(ctxT(t), r.ID, "x", 0); !errors.Is(err, ErrInvalid) {
 			t.Errorf("a 0-point view: %v", err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"lathe/engine/gpu"
+	"lathe/engine/metricline"
 	"lathe/store"
 )
 
@@ -142,14 +143,47 @@ func (e *Engine) flushHistory() {
 	e.keepHistory(nil, time.Now())
 }
 
-// GPUHistory reads a device's recent readings: per second for up to an
-// hour, per minute for up to 30 days.
-func (e *Engine) GPUHistory(ctx context.Context, device int, res store.GPUResolution, since time.Time) ([]store.GPUPoint, error) {
+// gpuHistory reads a device's readings at one resolution.
+func (e *Engine) gpuHistory(device int, res store.GPUResolution, since, until time.Time) ([]store.GPUPoint, error) {
 	var out []store.GPUPoint
 	err := e.db.View(func(tx *store.Tx) error {
 		var err error
-		out, err = tx.GPUHistory(res, device, since, time.Now())
+		out, err = tx.GPUHistory(res, device, since, until)
 		return err
 	})
 	return out, translate(err)
 }
+
+// GPUHistory reads a device's readings: per second while since is within
+// the last hour, per minute (kept 30 days) before.
+func (e *Engine) GPUHistory(ctx context.Context, device int, since, until time.Time) ([]GPUPoint, error) {
+	now := time.Now()
+	if until.IsZero() || until.After(now) {
+		until = now
+	}
+	if until.Before(since) {
+		return nil, errorf(ErrInvalid, "a GPU history from %s to %s: the end is before the start", since.Format(time.RFC3339), until.Format(time.RFC3339))
+	}
+	res := store.GPUSecond
+	if now.Sub(since) > time.Hour {
+		res = store.GPUMinute
+	}
+	pts, err := e.gpuHistory(device, res, since, until)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]GPUPoint, len(pts))
+	for i, p := range pts {
+		out[i] = toGPUPoint(p)
+	}
+	return out, nil
+}
+
+func toGPUPoint(p store.GPUPoint) GPUPoint {
+	return GPUPoint{Time: p.Time, Util: metricline.Float(p.Util), MemoryUsed: metricline.Float(p.MemoryUsed),
+		PowerW: metricline.Float(p.PowerW), TempC: metricline.Float(p.TempC)}
+}
+
+// SamplePoint is a sample as a reading of the history, so a client can
+// extend a history it read with the samples of the event stream.
+func SamplePoint(s gpu.Sample) GPUPoint { return toGPUPoint(pointOf(s)) }

@@ -405,7 +405,7 @@ func (e *Engine) GPUs(ctx context.Context) (GPUReport, error) {
 	rep := e.gpuReport()
 	now := time.Now()
 	for i := range rep.GPUs {
-		pts, err := e.GPUHistory(ctx, rep.GPUs[i].Index, store.GPUSecond, now.Add(-recentWindow))
+		pts, err := e.gpuHistory(rep.GPUs[i].Index, store.GPUSecond, now.Add(-recentWindow), now)
 		if err != nil {
 			return rep, err
 		}

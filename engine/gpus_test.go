@@ -193,12 +193,24 @@ func TestGPUHistoryKept(t *testing.T) {
 
 	e = openWithGPUs(t, home, gpu.NewFake(2), nil)
 	defer e.Close()
-	pts, err := e.GPUHistory(ctxT(t), 1, store.GPUSecond, time.Now().Add(-time.Minute))
+	// By the second over the socket (NaN readings must cross JSON), by the
+	// minute for a window reaching back more than an hour.
+	pts, err := serveOverSocket(t, e).GPUHistory(ctxT(t), 1, time.Now().Add(-time.Minute), time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pts) < 2 || pts[0].PowerW <= 0 {
+	if len(pts) < 2 || pts[0].PowerW <= 0 || pts[1].Time.Sub(pts[0].Time) != time.Second {
 		t.Fatalf("history of GPU 1: %+v", pts)
+	}
+	minutes, err := e.GPUHistory(ctxT(t), 1, time.Now().Add(-2*time.Hour), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(minutes) == 0 || len(minutes) > 2 || minutes[0].Time.Second() != 0 { // two when the test straddled a minute
+		t.Errorf("history of GPU 1 by the minute: %+v", minutes)
+	}
+	if _, err := e.GPUHistory(ctxT(t), 1, time.Now(), time.Now().Add(-time.Hour)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a window that ends before it starts: %v", err)
 	}
 	rep, err := e.GPUs(ctxT(t))
 	if err != nil {

@@ -149,6 +149,7 @@ func newHandler(e *Engine) http.Handler {
 	h.mux.HandleFunc("GET /v1/runs/{ref}/logs", h.logs)
 	h.mux.HandleFunc("GET /v1/events", h.events)
 	h.mux.HandleFunc("GET /v1/gpus", h.gpus)
+	h.mux.HandleFunc("GET /v1/gpus/{index}/history", h.gpuHistory)
 	h.mux.HandleFunc("GET /v1/store/check", h.checkStore)
 	h.mux.HandleFunc("GET /v1/store/stats", h.storeStats)
 	return h
@@ -199,6 +200,28 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) gpus(w http.ResponseWriter, r *http.Request) {
 	v, err := h.e.GPUs(r.Context())
+	reply(w, v, err)
+}
+
+func (h *handler) gpuHistory(w http.ResponseWriter, r *http.Request) {
+	index, err := strconv.Atoi(r.PathValue("index"))
+	if err != nil {
+		writeError(w, errorf(ErrInvalid, "GPU %q is not a device index", r.PathValue("index")))
+		return
+	}
+	var since, until time.Time
+	for _, t := range []struct {
+		name string
+		to   *time.Time
+	}{{"since", &since}, {"until", &until}} {
+		if v := r.URL.Query().Get(t.name); v != "" {
+			if *t.to, err = time.Parse(time.RFC3339Nano, v); err != nil {
+				writeError(w, errorf(ErrInvalid, "%s %q is not an RFC 3339 time", t.name, v))
+				return
+			}
+		}
+	}
+	v, err := h.e.GPUHistory(r.Context(), index, since, until)
 	reply(w, v, err)
 }
 

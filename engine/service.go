@@ -47,6 +47,19 @@ type Service interface {
 	StoreStats(ctx context.Context) (store.Stats, error)
 	// GPUs reports the GPUs: each device, its last sample, and the runs on it.
 	GPUs(ctx context.Context) (GPUReport, error)
+	// GPUHistory returns a device's readings from since to until (zero:
+	// now), oldest first: one a second when since is within the last hour,
+	// else one a minute (kept 30 days).
+	GPUHistory(ctx context.Context, device int, since, until time.Time) ([]GPUPoint, error)
+}
+
+// GPUPoint is one reading of a GPU; NaN means n/a.
+type GPUPoint struct {
+	Time       time.Time        `json:"time"`
+	Util       metricline.Float `json:"util"`        // percent
+	MemoryUsed metricline.Float `json:"memory_used"` // bytes
+	PowerW     metricline.Float `json:"power_w"`
+	TempC      metricline.Float `json:"temp_c"`
 }
 
 // SubmitRequest is what `lathe run` sends.
@@ -112,8 +125,11 @@ type MetricSummary struct {
 // Bucket summarises consecutive points of a metric (one point when the
 // series is short); a chart draws the span from Min to Max.
 type Bucket struct {
-	FirstStep int64            `json:"first_step"`
-	LastStep  int64            `json:"last_step"`
+	FirstStep int64 `json:"first_step"`
+	LastStep  int64 `json:"last_step"`
+	// FirstTime and LastTime are Unix seconds, like Point.Time.
+	FirstTime float64          `json:"first_time"`
+	LastTime  float64          `json:"last_time"`
 	Count     int              `json:"count"`
 	Min       metricline.Float `json:"min"`
 	Max       metricline.Float `json:"max"`

@@ -359,10 +359,13 @@ func (e *Engine) publishPoints(id string, metrics map[string][]series.Point) {
 func toPoints(pts []series.Point) []Point {
 	out := make([]Point, len(pts))
 	for i, p := range pts {
-		out[i] = Point{Step: p.Step, Time: float64(p.Time) / 1e6, Value: metricline.Float(p.Value)}
+		out[i] = Point{Step: p.Step, Time: unixSeconds(p.Time), Value: metricline.Float(p.Value)}
 	}
 	return out
 }
+
+// unixSeconds turns the store's microseconds into the API's seconds.
+func unixSeconds(us int64) float64 { return float64(us) / 1e6 }
 
 // finish records how the job ended.
 func (s *supervisor) finish() {

@@ -2,13 +2,13 @@ package tui
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"lathe/engine"
 )
@@ -18,37 +18,6 @@ const (
 	minWidth  = 80
 	minHeight = 24
 )
-
-// state is what the app knows of the engine, shared by the pages. Only
-// App.Update changes it.
-type state struct {
-	runs []engine.Run // newest first
-	gpus engine.GPUReport
-	// trend keeps the last values of each running run's main metric, for
-	// sparklines, from the event stream.
-	trend map[string][]float64
-	now   func() time.Time
-}
-
-// trendLen is how many recent values a sparkline shows.
-const trendLen = 40
-
-func (s *state) run(id string) (engine.Run, bool) {
-	i := slices.IndexFunc(s.runs, func(r engine.Run) bool { return r.ID == id })
-	if i < 0 {
-		return engine.Run{}, false
-	}
-	return s.runs[i], true
-}
-
-// upsert puts a run's new state in the list.
-func (s *state) upsert(r engine.Run) {
-	if i := slices.IndexFunc(s.runs, func(x engine.Run) bool { return x.ID == r.ID }); i >= 0 {
-		s.runs[i] = r
-		return
-	}
-	s.runs = append([]engine.Run{r}, s.runs...)
-}
 
 // page is one screen of the app (see STYLE: a component).
 type page interface {
@@ -61,13 +30,21 @@ type page interface {
 
 // Messages of the app's own I/O.
 type (
-	runsMsg    []engine.Run
-	gpusMsg    engine.GPUReport
-	eventMsg   engine.Event
-	streamMsg  <-chan engine.Event
-	lostMsg    struct{ err error }
-	tickMsg    time.Time
-	openRunMsg string
+	runsMsg   []engine.Run
+	eventMsg  engine.Event
+	streamMsg <-chan engine.Event
+	lostMsg   struct{ err error }
+	tickMsg   time.Time
+	// gpusMsg is a report with each device's history of the last hour.
+	gpusMsg struct {
+		rep  engine.GPUReport
+		hist map[int][]engine.GPUPoint
+	}
+	// openRunMsg opens a run's page on a tab.
+	openRunMsg struct {
+		id  string
+		tab int
+	}
 )
 
 // Options configure the app.
@@ -76,6 +53,13 @@ type Options struct {
 	Keys   KeyMap
 	// Now is the clock (tests fix it).
 	Now func() time.Time
+	// Cwd and Env are what a job started from the app gets, as `lathe run`
+	// gives the shell's.
+	Cwd string
+	Env []string
+	// Columns are the params and metrics the runs table shows (params.NAME,
+	// metrics.NAME or a bare name); empty: the ones most runs have.
+	Columns []string
 }
 
 // App is the root model: it routes to the pages and keeps the frame.
@@ -93,8 +77,13 @@ type App struct {
 	detail        page // an open run, over the runs page
 	help          bool
 	palette       *palette // open while set
-	banner        string
-	events        <-chan engine.Event
+	form          *submitForm
+	// formBase is the spec the form was filled from: what the form does not
+	// show (tags, priority, the working directory) comes from it.
+	formBase engine.SubmitRequest
+	banner   string
+	events   <-chan engine.Event
+	opts     Options
 }
 
 // New builds the app on an engine.
@@ -103,11 +92,37 @@ func New(eng Engine, opts Options) *App {
 		opts.Now = time.Now
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	st := &state{trend: map[string][]float64{}, now: opts.Now}
-	a := &App{eng: eng, ctx: ctx, cancel: cancel, st: st, styles: opts.Styles, keys: opts.Keys}
-	kill := func(id string) (engine.Run, error) { return eng.Kill(ctx, id, false) }
-	a.pages = []page{newDashboard(st, opts.Styles), newRunsPage(st, opts.Styles, opts.Keys, kill), newGPUsPage(st, opts.Styles)}
+	st := newState(opts.Now)
+	a := &App{eng: eng, ctx: ctx, cancel: cancel, st: st, styles: opts.Styles, keys: opts.Keys, opts: opts}
+	act := runActions{
+		kill: func(id string) error { _, err := eng.Kill(ctx, id, false); return err },
+		rerun: func(r engine.Run) tea.Cmd {
+			return func() tea.Msg { return openFormMsg(rerunRequest(r)) }
+		},
+		submit: func(req engine.SubmitRequest) error { _, err := eng.Submit(ctx, a.fill(req)); return err },
+	}
+	a.pages = []page{newDashboard(st, opts.Styles), newRunsPage(st, opts.Styles, opts.Keys, act, opts.Columns), newGPUsPage(st, opts.Styles, opts.Keys)}
 	return a
+}
+
+// Messages of the submit form's I/O.
+type (
+	// openFormMsg opens the form filled from a spec.
+	openFormMsg  engine.SubmitRequest
+	submittedMsg struct {
+		run engine.Run
+		err error
+	}
+)
+
+// fill completes a request as `lathe run` does: the app's environment, and
+// its working directory unless the spec has one.
+func (a *App) fill(req engine.SubmitRequest) engine.SubmitRequest {
+	if req.Cwd == "" {
+		req.Cwd = a.opts.Cwd
+	}
+	req.Env = a.opts.Env
+	return req
 }
 
 // Init loads what the pages show and subscribes to the engine's events.
@@ -131,7 +146,14 @@ func (a *App) loadGPUs() tea.Cmd {
 		if err != nil {
 			return lostMsg{err}
 		}
-		return gpusMsg(rep)
+		hist := map[int][]engine.GPUPoint{}
+		since := a.st.now().Add(-gpuHistWindow)
+		for _, g := range rep.GPUs {
+			if hist[g.Index], err = a.eng.GPUHistory(a.ctx, g.Index, since, time.Time{}); err != nil {
+				return lostMsg{err}
+			}
+		}
+		return gpusMsg{rep, hist}
 	}
 }
 
@@ -173,11 +195,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, nil
 	case runsMsg:
-		a.st.runs = msg
+		a.st.setRuns(msg)
 		a.banner = ""
 		return a, nil
 	case gpusMsg:
-		a.st.gpus = engine.GPUReport(msg)
+		a.st.gpuHist = msg.hist
+		a.st.addGPUReport(msg.rep)
 		return a, nil
 	case streamMsg:
 		a.events = msg
@@ -200,17 +223,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, tick()
 	case openRunMsg:
-		rp := newRunPage(a.ctx, a.eng, a.st, a.styles, a.keys, string(msg))
+		rp := newRunPage(a.ctx, a.eng, a.st, a.styles, a.keys, msg.id)
 		rp.SetSize(a.width, a.bodyHeight())
 		a.detail = rp
-		return a, nil
-	case chartDataMsg, logsMsg:
-		if a.detail != nil {
-			var cmd tea.Cmd
-			a.detail, cmd = a.detail.Update(msg)
-			return a, cmd
-		}
-		return a, nil
+		return a, rp.showTab(msg.tab)
 	case tea.KeyMsg:
 		return a.key(msg)
 	case paletteClosedMsg:
@@ -218,18 +234,60 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case paletteChoiceMsg:
 		a.palette, a.help = nil, false
+		if msg.submit {
+			return a.Update(openFormMsg{})
+		}
 		if msg.run != "" {
 			a.active = 1
-			return a.Update(openRunMsg(msg.run))
+			return a.Update(openRunMsg{id: msg.run})
 		}
 		a.active, a.detail = msg.page, nil
 		return a, nil
-	case killedMsg:
+	case actedMsg:
 		var cmd tea.Cmd
 		a.pages[1], cmd = a.pages[1].Update(msg)
 		return a, cmd
+	case openFormMsg:
+		a.palette, a.help = nil, false
+		a.formBase = engine.SubmitRequest(msg)
+		a.form = newSubmitForm(a.styles, a.formBase)
+		return a, nil
+	case submitFormClosedMsg:
+		a.form = nil
+		return a, nil
+	case submitFormMsg:
+		req := a.formBase
+		req.Name, req.Experiment, req.Command = msg.req.Name, msg.req.Experiment, msg.req.Command
+		req.Params, req.GPUs, req.GPUIDs = msg.req.Params, msg.req.GPUs, msg.req.GPUIDs
+		req = a.fill(req)
+		return a, func() tea.Msg {
+			r, err := a.eng.Submit(a.ctx, req)
+			return submittedMsg{r, err}
+		}
+	case submittedMsg:
+		if a.form == nil {
+			return a, nil
+		}
+		if msg.err != nil {
+			a.form.SetError(msg.err.Error())
+			return a, nil
+		}
+		// The new run shows at the top of the runs table.
+		a.form, a.active, a.detail = nil, 1, nil
+		a.st.upsert(msg.run)
+		var cmd tea.Cmd
+		a.pages[1], cmd = a.pages[1].Update(actedMsg{note: "queued " + msg.run.Name + " (" + msg.run.ID + ")"})
+		return a, cmd
 	}
-	return a, nil
+	// The rest is a page's own I/O (each message names what it is for): an
+	// open run's, else the active page's.
+	var cmd tea.Cmd
+	if a.detail != nil {
+		a.detail, cmd = a.detail.Update(msg)
+	} else {
+		a.pages[a.active], cmd = a.pages[a.active].Update(msg)
+	}
+	return a, cmd
 }
 
 type reconnectMsg struct{}
@@ -238,13 +296,31 @@ type reconnectMsg struct{}
 type capturing interface{ Capturing() bool }
 
 func (a *App) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if msg.Type == tea.KeyCtrlC { // whatever is open
+		a.cancel()
+		return a, tea.Quit
+	}
 	if a.palette != nil {
 		return a, a.palette.Update(msg)
 	}
-	if c, ok := a.pages[a.active].(capturing); ok && a.detail == nil && !a.help && c.Capturing() {
-		var cmd tea.Cmd
-		a.pages[a.active], cmd = a.pages[a.active].Update(msg)
-		return a, cmd
+	if a.form != nil {
+		return a, a.form.Update(msg)
+	}
+	if !a.help {
+		current := a.pages[a.active]
+		if a.detail != nil {
+			current = a.detail
+		}
+		if c, ok := current.(capturing); ok && c.Capturing() {
+			var cmd tea.Cmd
+			current, cmd = current.Update(msg)
+			if a.detail != nil {
+				a.detail = current
+			} else {
+				a.pages[a.active] = current
+			}
+			return a, cmd
+		}
 	}
 	switch {
 	case key.Matches(msg, a.keys.Quit):
@@ -262,6 +338,8 @@ func (a *App) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case a.detail != nil && key.Matches(msg, a.keys.Back):
 		a.detail = nil
 		return a, nil
+	case a.detail == nil && !a.help && key.Matches(msg, a.keys.Submit):
+		return a.Update(openFormMsg{})
 	case key.Matches(msg, a.keys.Dashboard):
 		a.active, a.detail = 0, nil
 		return a, nil
@@ -293,7 +371,7 @@ func (a *App) apply(ev engine.Event) {
 		}
 	case engine.EventGPUs:
 		if ev.GPUs != nil {
-			a.st.gpus = *ev.GPUs
+			a.st.addGPUReport(*ev.GPUs)
 		}
 	case engine.EventPoints:
 		r, ok := a.st.run(ev.RunID)
@@ -354,6 +432,10 @@ func (a *App) View() string {
 	var body string
 	var bindings []key.Binding
 	switch {
+	case a.form != nil:
+		body = a.form.View(a.width, a.bodyHeight())
+		crumbs = append(crumbs[:1], "New job")
+		header = a.styles.Header.Render(fitWidth(strings.Join(crumbs, " › "), a.width))
 	case a.palette != nil:
 		body = a.palette.View(a.width, a.bodyHeight())
 		bindings = []key.Binding{a.keys.Open, a.keys.Back}
@@ -366,36 +448,68 @@ func (a *App) View() string {
 	default:
 		p := a.pages[a.active]
 		body = p.View()
-		bindings = append(p.ShortHelp(), a.keys.Palette, a.keys.NextPage, a.keys.Help, a.keys.Quit)
+		bindings = append(p.ShortHelp(), a.keys.Submit, a.keys.Palette, a.keys.NextPage, a.keys.Help, a.keys.Quit)
 	}
 	body = lipgloss.NewStyle().Width(a.width).Height(a.bodyHeight()).MaxHeight(a.bodyHeight()).Render(body)
-	return lipgloss.JoinVertical(lipgloss.Left, header, body, a.footer(bindings))
+	return lipgloss.JoinVertical(lipgloss.Left, header, body, a.footer(bindings, 2))
 }
 
-func (a *App) footer(bs []key.Binding) string {
-	parts := make([]string, 0, len(bs))
-	for _, b := range bs {
-		h := b.Help()
-		parts = append(parts, h.Key+" "+h.Desc)
+// footer lists the keys that work here. The last ones (help, quit or back)
+// always show: the page's own are cut first when the line is too long.
+func (a *App) footer(bs []key.Binding, keep int) string {
+	text := func(bs []key.Binding) string {
+		parts := make([]string, 0, len(bs))
+		for _, b := range bs {
+			h := b.Help()
+			parts = append(parts, h.Key+" "+h.Desc)
+		}
+		return strings.Join(parts, " · ")
 	}
-	return a.styles.Footer.Render(fitWidth(strings.Join(parts, " · "), a.width))
+	keep = min(keep, len(bs))
+	// The page's keys in order while they fit whole, then the kept ones.
+	room := a.width - ansi.StringWidth(text(bs[len(bs)-keep:]))
+	head := bs[:0:0]
+	for _, b := range bs[:len(bs)-keep] {
+		if ansi.StringWidth(text(append(head, b)))+3 > room {
+			break
+		}
+		head = append(head, b)
+	}
+	return a.styles.Footer.Render(fitWidth(text(append(head, bs[len(bs)-keep:]...)), a.width))
 }
 
 func (a *App) helpView() string {
-	groups := [][]key.Binding{
-		{a.keys.Palette, a.keys.Dashboard, a.keys.Runs, a.keys.GPUs, a.keys.NextPage, a.keys.Back, a.keys.Help, a.keys.Quit},
-		{a.keys.Up, a.keys.Down, a.keys.Top, a.keys.Bottom, a.keys.PageDown, a.keys.PageUp, a.keys.Open, a.keys.Filter, a.keys.Kill},
-		{a.keys.Tab, a.keys.Smooth, a.keys.LogScale},
+	k, lk := a.keys, newLogViewKeys(a.keys)
+	groups := []struct {
+		title string
+		keys  []key.Binding
+	}{
+		{"Everywhere", []key.Binding{k.Palette, k.Dashboard, k.Runs, k.GPUs, k.NextPage, k.Submit, k.Back, k.Help, k.Quit}},
+		{"Lists", []key.Binding{k.Down, k.Up, k.Top, k.Bottom, k.PageDown, k.PageUp, k.Open, k.Filter}},
+		{"Runs", []key.Binding{k.Mark, k.MarkAll, k.Sort, k.Reverse, k.Logs, k.Kill, k.Rerun}},
+		{"A run", []key.Binding{k.Tab, k.PrevTab, k.Smooth, k.LogScale, k.TimeX}},
+		{"Logs", []key.Binding{lk.Search, lk.SearchNext, lk.Follow}},
 	}
 	var b strings.Builder
-	b.WriteString(a.styles.Title.Render("Keys") + "\n\n")
-	for _, g := range groups {
-		for _, k := range g {
-			h := k.Help()
-			b.WriteString("  " + a.styles.Accent.Render(padRight(h.Key, 10)) + h.Desc + "\n")
+	// Two columns of groups, so all of it fits in 80×24.
+	col := func(gs []struct {
+		title string
+		keys  []key.Binding
+	}) string {
+		var b strings.Builder
+		for i, g := range gs {
+			if i > 0 {
+				b.WriteString("\n")
+			}
+			b.WriteString(a.styles.Title.Render(g.title) + "\n")
+			for _, k := range g.keys {
+				h := k.Help()
+				b.WriteString("  " + a.styles.Accent.Render(padRight(h.Key, 8)) + h.Desc + "\n")
+			}
 		}
-		b.WriteString("\n")
+		return b.String()
 	}
+	b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, col(groups[:2]), "    ", col(groups[2:])) + "\n")
 	b.WriteString(a.styles.Muted.Render("q leaves the app; jobs and the engine keep running."))
 	return b.String()
 }

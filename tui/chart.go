@@ -48,6 +48,8 @@ type chart struct {
 	clean bool         // raw is known to be in X order, with finite X only
 	alpha float64      // EMA smoothing, 0 = off
 	logY  bool
+	// xLabel writes an X axis label; nil: the number.
+	xLabel func(float64) string
 
 	// What is plotted (valid while seriesOK), in linear space: raw, or raw
 	// smoothed (then clean, stored in buf).
@@ -117,6 +119,13 @@ func (c *chart) SetSmoothing(alpha float64) {
 	}
 	c.alpha = alpha
 	c.seriesOK, c.viewOK = false, false
+}
+
+// SetXLabels sets how X axis labels are written (durations, times ago);
+// nil writes the numbers.
+func (c *chart) SetXLabels(f func(float64) string) {
+	c.xLabel = f
+	c.viewOK = false
 }
 
 // SetLogY sets a log10 Y scale, where values that are not positive are gaps.
@@ -369,7 +378,12 @@ func (c *chart) plot(bw, bh int) string {
 		}
 		return chartNum(chartSnapZero(v, yr), 3)
 	}
-	xfmt := func(_ int, v float64) string { return chartNum(chartSnapZero(v, xhi-xlo), 3) }
+	xfmt := func(_ int, v float64) string {
+		if c.xLabel != nil {
+			return c.xLabel(chartSnapZero(v, xhi-xlo))
+		}
+		return chartNum(chartSnapZero(v, xhi-xlo), 3)
+	}
 	xStep := max(len(xfmt(0, xlo)), len(xfmt(0, xhi)), len(xfmt(0, (xlo+xhi)/2))) + 3
 	yStep := max(1, gh/4)
 	muted := c.mutedStyle()

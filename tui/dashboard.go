@@ -26,15 +26,62 @@ func (d *dashboard) SetSize(w, h int)               { d.width, d.height = w, h }
 func (d *dashboard) ShortHelp() []key.Binding       { return nil }
 func (d *dashboard) Update(tea.Msg) (page, tea.Cmd) { return d, nil }
 
+// View lays out the GPUs, the jobs and the attention box, and the heat
+// strip of utilisation when there is room for it.
 func (d *dashboard) View() string {
-	var b strings.Builder
-	b.WriteString(d.gpus())
-	b.WriteString("\n")
-	b.WriteString(d.jobs())
+	parts := []string{d.gpus(), d.jobs()}
 	if att := d.attention(); att != "" {
-		b.WriteString("\n" + att)
+		parts = append(parts, att)
 	}
+	used := 0
+	for _, p := range parts {
+		used += strings.Count(strings.TrimRight(p, "\n"), "\n") + 2 // its lines and a blank one
+	}
+	if heat := d.heat(); heat != "" && used+strings.Count(heat, "\n")+2 <= d.height {
+		parts = append(parts[:1], append([]string{heat}, parts[1:]...)...)
+	}
+	for i, p := range parts {
+		parts[i] = strings.TrimRight(p, "\n")
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// heatWindow is how far back the heat strip reaches.
+const heatWindow = time.Hour
+
+// heat draws each GPU's utilisation over the last hour as a strip of
+// shades, one cell per step, oldest on the left.
+func (d *dashboard) heat() string {
+	s := d.styles
+	if len(d.st.gpus.GPUs) == 0 {
+		return ""
+	}
+	cells := max(10, d.width-8)
+	step := heatWindow / time.Duration(cells)
+	var b strings.Builder
+	b.WriteString(s.Title.Render("Utilisation, last hour") + s.Muted.Render(fmt.Sprintf("  one cell is %s; ░▒▓█ = 25/50/75/100%%", ShortDuration(step))) + "\n")
+	for _, g := range d.st.gpus.GPUs {
+		b.WriteString(fmt.Sprintf(" %-3d %s\n", g.Index, s.Running.Render(heatStrip(d.st.gpuUtil(g.Index, cells, step)))))
+	}
+	ago := "-" + ShortDuration(heatWindow)
+	b.WriteString(s.Muted.Render("     " + ago + strings.Repeat(" ", max(1, cells-len(ago)-3)) + "now"))
 	return b.String()
+}
+
+var shades = []rune("▁░▒▓█")
+
+// heatStrip draws percentages as shades (idle is a low line); a cell
+// without a reading is a dot.
+func heatStrip(vals []float64) string {
+	out := make([]rune, len(vals))
+	for i, v := range vals {
+		if v != v {
+			out[i] = '·'
+			continue
+		}
+		out[i] = shades[min(max(int(math.Ceil(v/25)), 0), 4)]
+	}
+	return string(out)
 }
 
 func (d *dashboard) gpus() string {
@@ -50,7 +97,7 @@ func (d *dashboard) gpus() string {
 		b.WriteString(s.Muted.Render("  "+fitWidth(msg, d.width-2)) + "\n")
 		return b.String()
 	}
-	barW := max(6, (d.width-60)/3)
+	barW := max(6, (d.width-72)/3)
 	for _, g := range rep.GPUs {
 		line := fmt.Sprintf(" %d %-12s", g.Index, fitWidth(strings.TrimPrefix(g.Name, "NVIDIA "), 12))
 		smp := g.Sample
@@ -82,8 +129,9 @@ func (d *dashboard) gpus() string {
 		if g.LeasedByName != "" {
 			job = g.LeasedByName
 		}
-		line += fmt.Sprintf(" %s %s  %s %s  %5s %5s  %s",
-			s.Running.Render(bar(util, barW)), utilText, s.Accent.Render(bar(mem, barW)), memText, temp, power, job)
+		trend := Sparkline(d.st.gpuUtil(g.Index, 10, 30*time.Second), 10, 0, 100)
+		line += fmt.Sprintf(" %s %s  %s %s  %5s %5s %s  %s",
+			s.Running.Render(bar(util, barW)), utilText, s.Accent.Render(bar(mem, barW)), memText, temp, power, s.Running.Render(trend), job)
 		b.WriteString(fitWidth(line, d.width) + "\n")
 	}
 	return b.String()
@@ -103,16 +151,19 @@ func (d *dashboard) jobs() string {
 	}
 	var b strings.Builder
 	b.WriteString(s.Title.Render(fmt.Sprintf("Jobs: %d running, %d queued", len(running), len(queued))) + "\n")
-	nameW := 18
+	nameW, sparkW := 18, 20
+	if d.width < 100 {
+		sparkW = 10
+	}
 	for _, r := range running {
 		line := fmt.Sprintf(" %s %-*s %7s  %s", s.Running.Render("●"), nameW, fitWidth(r.Name, nameW), Elapsed(r, now),
-			sparkline(d.st.trend[r.ID], 20))
+			sparkline(d.st.trend[r.ID], sparkW))
 		if m := mainMetric(r); m != "" {
 			line += fmt.Sprintf(" %s %s", m, number(float64(r.Metrics[m].Last)))
 		}
 		if r.Total > 0 {
 			step := lastStep(r)
-			line += fmt.Sprintf("  %s %d/%d %s", bar(float64(step)/float64(r.Total), 12), max(step, 0), r.Total, eta(r, now))
+			line += fmt.Sprintf(" %s %d/%d %s", bar(float64(step)/float64(r.Total), 8), max(step, 0), r.Total, eta(r, now))
 		}
 		b.WriteString(fitWidth(line, d.width) + "\n")
 	}

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"io"
+	"time"
 
 	"lathe/engine"
 )
@@ -15,4 +16,6 @@ type Engine interface {
 	Kill(ctx context.Context, ref string, now bool) (engine.Run, error)
 	MetricView(ctx context.Context, ref, name string, points int) ([]engine.Bucket, error)
 	Logs(ctx context.Context, ref string, opts engine.LogOptions, w io.Writer) error
+	GPUHistory(ctx context.Context, device int, since, until time.Time) ([]engine.GPUPoint, error)
+	Submit(ctx context.Context, req engine.SubmitRequest) (engine.Run, error)
 }

@@ -3,24 +3,68 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"lathe/engine"
 )
 
-// gpusPage shows each GPU in detail, with its processes mapped to runs.
+// gpusPage lists the GPUs; the one under the cursor is shown in detail:
+// its readings, its processes mapped to runs, and its last hour in charts.
 type gpusPage struct {
 	st            *state
 	styles        Styles
+	keys          KeyMap
 	width, height int
+	cursor        int
+	// charts of the selected device: utilisation, memory, power, temperature.
+	charts  [4]*chart
+	shownAt int       // the device the charts show, -1 before any
+	drawnAt time.Time // its last reading then
 }
 
-func newGPUsPage(st *state, s Styles) *gpusPage { return &gpusPage{st: st, styles: s} }
+func newGPUsPage(st *state, s Styles, k KeyMap) *gpusPage {
+	p := &gpusPage{st: st, styles: s, keys: k, shownAt: -1}
+	for i, t := range []string{"utilisation %", "memory GiB", "power W", "temperature °C"} {
+		p.charts[i] = newChart(t, s)
+		p.charts[i].SetXLabels(agoLabel)
+	}
+	return p
+}
 
-func (p *gpusPage) Title() string                  { return "GPUs" }
-func (p *gpusPage) SetSize(w, h int)               { p.width, p.height = w, h }
-func (p *gpusPage) ShortHelp() []key.Binding       { return nil }
-func (p *gpusPage) Update(tea.Msg) (page, tea.Cmd) { return p, nil }
+// agoLabel writes an X value that is seconds relative to now.
+func agoLabel(v float64) string {
+	if v > -1 {
+		return "now"
+	}
+	return "-" + ShortDuration(time.Duration(-v*float64(time.Second)))
+}
+
+func (p *gpusPage) Title() string { return "GPUs" }
+func (p *gpusPage) SetSize(w, h int) {
+	p.width, p.height = w, h
+}
+func (p *gpusPage) ShortHelp() []key.Binding { return []key.Binding{p.keys.Down, p.keys.Up} }
+
+func (p *gpusPage) Update(msg tea.Msg) (page, tea.Cmd) {
+	if k, ok := msg.(tea.KeyMsg); ok {
+		switch {
+		case key.Matches(k, p.keys.Down):
+			p.cursor++
+		case key.Matches(k, p.keys.Up):
+			p.cursor--
+		case key.Matches(k, p.keys.Top):
+			p.cursor = 0
+		case key.Matches(k, p.keys.Bottom):
+			p.cursor = len(p.st.gpus.GPUs) - 1
+		}
+		p.cursor = min(max(p.cursor, 0), max(len(p.st.gpus.GPUs)-1, 0))
+	}
+	return p, nil
+}
 
 func (p *gpusPage) View() string {
 	s := p.styles
@@ -32,52 +76,128 @@ func (p *gpusPage) View() string {
 		}
 		return s.Muted.Render(fitWidth(msg, p.width))
 	}
+	p.cursor = min(p.cursor, len(rep.GPUs)-1)
+	var b strings.Builder
+	b.WriteString(s.Title.Render(fitWidth(fmt.Sprintf("  %-3s %-22s %5s %15s %6s %12s  %s", "GPU", "NAME", "UTIL", "MEMORY", "TEMP", "POWER", "RUN"), p.width)) + "\n")
+	for i, g := range rep.GPUs {
+		util, mem, temp, power := "n/a", "n/a", "n/a", "n/a"
+		if smp := g.Sample; smp != nil && !smp.Lost {
+			if smp.UtilGPU != nil {
+				util = fmt.Sprintf("%d%%", *smp.UtilGPU)
+			}
+			if smp.MemoryUsed != nil {
+				mem = fmt.Sprintf("%s/%s GiB", gib(*smp.MemoryUsed), gib(g.MemoryTotal))
+			}
+			if smp.TemperatureC != nil {
+				temp = fmt.Sprintf("%d°C", *smp.TemperatureC)
+			}
+			if smp.PowerW != nil {
+				power = fmt.Sprintf("%.0f W", *smp.PowerW)
+				if smp.PowerLimitW != nil {
+					power = fmt.Sprintf("%.0f/%.0f W", *smp.PowerW, *smp.PowerLimitW)
+				}
+			}
+		} else if smp != nil {
+			util = "LOST"
+		}
+		run := g.LeasedByName
+		if run == "" {
+			run = "-"
+		}
+		mark := " "
+		if i == p.cursor {
+			mark = "›"
+		}
+		line := fitWidth(fmt.Sprintf("%s %-3d %-22s %5s %15s %6s %12s  %s", mark, g.Index, fitWidth(g.Name, 22), util, mem, temp, power, run), p.width)
+		if i == p.cursor {
+			line = s.Selected.Render(padRight(line, p.width))
+		}
+		b.WriteString(line + "\n")
+	}
+	g := rep.GPUs[p.cursor]
+	b.WriteString(p.detail(g))
+	used := strings.Count(b.String(), "\n")
+	if charts := p.chartsView(g, p.height-used-1); charts != "" {
+		b.WriteString("\n" + charts)
+	}
+	return b.String()
+}
+
+// detail is what the list leaves out of a device: its identity, clocks,
+// and the processes on it mapped to runs.
+func (p *gpusPage) detail(g engine.GPUStatus) string {
+	s := p.styles
+	var b strings.Builder
+	b.WriteString("\n" + s.Title.Render(fitWidth(fmt.Sprintf("GPU %d  %s  %s", g.Index, g.PCIBusID, g.UUID), p.width)) + "\n")
+	smp := g.Sample
+	switch {
+	case smp == nil:
+		b.WriteString("  not read yet\n")
+		return b.String()
+	case smp.Lost:
+		b.WriteString("  " + s.Error.Render("lost: the device fell off the bus") + "\n")
+		return b.String()
+	}
 	na := func(v *uint32, unit string) string {
 		if v == nil {
 			return "n/a"
 		}
 		return fmt.Sprintf("%d%s", *v, unit)
 	}
-	var b strings.Builder
-	for _, g := range rep.GPUs {
-		b.WriteString(s.Title.Render(fitWidth(fmt.Sprintf("GPU %d  %s  %s  %s", g.Index, g.Name, g.PCIBusID, g.UUID), p.width)) + "\n")
-		smp := g.Sample
-		switch {
-		case smp == nil:
-			b.WriteString("  not read yet\n")
-		case smp.Lost:
-			b.WriteString("  " + s.Error.Render("lost: the device fell off the bus") + "\n")
-		default:
-			mem := "n/a"
-			if smp.MemoryUsed != nil {
-				mem = fmt.Sprintf("%s / %s GiB", gib(*smp.MemoryUsed), gib(g.MemoryTotal))
-			}
-			power := "n/a"
-			if smp.PowerW != nil {
-				power = fmt.Sprintf("%.0f W", *smp.PowerW)
-				if smp.PowerLimitW != nil {
-					power += fmt.Sprintf(" / %.0f W", *smp.PowerLimitW)
-				}
-			}
-			b.WriteString(fitWidth(fmt.Sprintf("  util %s  mem util %s  memory %s  %s  power %s  SM %s  fan %s",
-				na(smp.UtilGPU, "%"), na(smp.UtilMemory, "%"), mem, na(smp.TemperatureC, "°C"), power,
-				na(smp.ClockSMMHz, " MHz"), na(smp.FanPercent, "%")), p.width) + "\n")
-			if len(g.Recent) > 0 {
-				vals := make([]float64, len(g.Recent))
-				for i, v := range g.Recent {
-					vals[i] = float64(v)
-				}
-				b.WriteString("  last 5 min " + s.Running.Render(Sparkline(vals, len(vals), 0, 100)) + "\n")
-			}
-			for _, pr := range g.Processes {
-				who := s.Muted.Render("another program")
-				if pr.RunID != "" {
-					who = pr.RunName + " (" + pr.RunID + ")"
-				}
-				b.WriteString(fitWidth(fmt.Sprintf("  pid %-8d %6s GiB  %s", pr.PID, gib(pr.UsedMemory), who), p.width) + "\n")
-			}
+	b.WriteString(fitWidth(fmt.Sprintf("  mem util %s  SM clock %s  fan %s", na(smp.UtilMemory, "%"), na(smp.ClockSMMHz, " MHz"), na(smp.FanPercent, "%")), p.width) + "\n")
+	if len(g.Processes) == 0 {
+		b.WriteString(s.Muted.Render("  no processes") + "\n")
+	}
+	for _, pr := range g.Processes {
+		who := s.Muted.Render("another program")
+		if pr.RunID != "" {
+			who = pr.RunName + " (" + pr.RunID + ")"
 		}
-		b.WriteString("\n")
+		b.WriteString(fitWidth(fmt.Sprintf("  pid %-8d %6s GiB  %s", pr.PID, gib(pr.UsedMemory), who), p.width) + "\n")
 	}
 	return b.String()
+}
+
+// chartsView draws the device's last hour in up to four charts in height
+// lines: two by two when there is room, else utilisation and memory side
+// by side, else nothing.
+func (p *gpusPage) chartsView(g engine.GPUStatus, height int) string {
+	rows := 2
+	if height < 14 {
+		rows = 1
+	}
+	ch := height / rows
+	if ch < 6 {
+		return ""
+	}
+	// The history moves by the second; the points are set again when it
+	// has moved, not at every frame. X is seconds before the last reading.
+	hist := p.st.gpuHist[g.Index]
+	var now time.Time
+	if len(hist) > 0 {
+		now = hist[len(hist)-1].Time
+	}
+	if p.shownAt != g.Index || !p.drawnAt.Equal(now) {
+		p.shownAt, p.drawnAt = g.Index, now
+		vals := [4][]chartPoint{}
+		for _, h := range hist {
+			x := h.Time.Sub(now).Seconds()
+			mem := float64(h.MemoryUsed) / (1 << 30)
+			for i, v := range []float64{float64(h.Util), mem, float64(h.PowerW), float64(h.TempC)} {
+				vals[i] = append(vals[i], chartPoint{X: x, Y: v})
+			}
+		}
+		for i, c := range p.charts {
+			c.SetPoints(vals[i])
+		}
+	}
+	w := (p.width - 1) / 2
+	for _, c := range p.charts {
+		c.SetSize(w, ch)
+	}
+	out := lipgloss.JoinHorizontal(lipgloss.Top, p.charts[0].View(), " ", p.charts[1].View())
+	if rows == 2 {
+		out += "\n" + lipgloss.JoinHorizontal(lipgloss.Top, p.charts[2].View(), " ", p.charts[3].View())
+	}
+	return out
 }

@@ -6,7 +6,9 @@ import "github.com/charmbracelet/bubbles/key"
 type KeyMap struct {
 	Quit, Help, Back, NextPage, Dashboard, Runs, GPUs   key.Binding
 	Up, Down, Top, Bottom, PageDown, PageUp, Open, Kill key.Binding
-	Filter, Palette, Tab, Smooth, LogScale              key.Binding
+	Filter, Palette, Tab, PrevTab, Smooth, LogScale     key.Binding
+	TimeX, Mark, MarkAll, Sort, Reverse, Logs, Rerun    key.Binding
+	Submit, Yes, No                                     key.Binding
 }
 
 // DefaultKeyMap is the keys users know from k9s and lazygit.
@@ -30,7 +32,18 @@ func DefaultKeyMap() KeyMap {
 		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Palette:   key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "go to…")),
 		Tab:       key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next tab")),
+		PrevTab:   key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "previous tab")),
 		Smooth:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "smooth (EMA)")),
 		LogScale:  key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log scale")),
+		TimeX:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "x by step/time")),
+		Mark:      key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "mark")),
+		MarkAll:   key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "mark all")),
+		Sort:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort")),
+		Reverse:   key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "reverse sort")),
+		Logs:      key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "logs")),
+		Rerun:     key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "re-run")),
+		Submit:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new job")),
+		Yes:       key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y", "yes")),
+		No:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "no")),
 	}
 }

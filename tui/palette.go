@@ -8,11 +8,12 @@ import (
 	"github.com/sahilm/fuzzy"
 )
 
-// paletteItem is something the palette can go to: a page or a run.
+// paletteItem is something the palette can go to (a page or a run) or do.
 type paletteItem struct {
-	label string
-	page  int    // a page index, or -1
-	run   string // a run id to open
+	label  string
+	page   int    // a page index, or -1
+	run    string // a run id to open
+	submit bool   // open the form that starts a job
 }
 
 // palette is the `:` prompt: type a few letters of a page or a run, enter
@@ -36,6 +37,7 @@ func newPalette(s Styles, st *state, pages []page) *palette {
 	for i, pg := range pages {
 		p.items = append(p.items, paletteItem{label: "go to " + pg.Title(), page: i})
 	}
+	p.items = append(p.items, paletteItem{label: "new job: start a run", page: -1, submit: true})
 	for _, r := range st.runs {
 		p.items = append(p.items, paletteItem{label: fmt.Sprintf("run %s (%s, %s)", r.Name, r.ID, r.Status), page: -1, run: r.ID})
 	}

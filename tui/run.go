@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -18,14 +19,16 @@ const (
 	tabOverview = iota
 	tabCharts
 	tabLogs
+	tabSystem
 )
 
-var tabNames = []string{"overview", "charts", "logs"}
+var tabNames = []string{"overview", "charts", "logs", "system"}
 
-// logTail is how much of a run's output the logs tab reads.
-const logTail = 64 << 10
+// logTail is how much of a run's output the logs tab reads: enough to
+// search the recent output; `lathe logs` gives all of it.
+const logTail = 256 << 10
 
-// runPage shows one run: what it is, its charts, its output.
+// runPage shows one run: what it is, its charts, its output, its GPUs.
 type runPage struct {
 	st            *state
 	styles        Styles
@@ -36,9 +39,18 @@ type runPage struct {
 	width, height int
 	tab           int
 	charts        map[string]*chart
-	logs          string
-	smooth        bool
-	logY          bool
+	// views are the metrics' last views, to draw again by step or by time.
+	views  map[string][]engine.Bucket
+	logs   *logView
+	smooth bool
+	logY   bool
+	byTime bool
+	// system is the run's GPUs over its life: a chart of utilisation and
+	// one of memory per device, from the engine's history, extended by the
+	// app's own readings while the run goes on.
+	system     []*chart
+	systemHist map[int][]engine.GPUPoint
+	systemErr  string
 }
 
 // Messages of the run page's own I/O; each names its run.
@@ -47,11 +59,23 @@ type (
 		run, metric string
 		buckets     []engine.Bucket
 	}
-	logsMsg struct{ run, text string }
+	logsMsg       struct{ run, text string }
+	systemDataMsg struct {
+		run  string
+		hist map[int][]engine.GPUPoint
+		err  error
+	}
 )
 
 func newRunPage(ctx context.Context, eng Engine, st *state, s Styles, k KeyMap, id string) *runPage {
-	return &runPage{st: st, styles: s, keys: k, eng: eng, ctx: ctx, id: id, charts: map[string]*chart{}}
+	return &runPage{st: st, styles: s, keys: k, eng: eng, ctx: ctx, id: id, charts: map[string]*chart{},
+		views: map[string][]engine.Bucket{}, logs: newLogView(s, k)}
+}
+
+// showTab goes to a tab and loads what it shows.
+func (p *runPage) showTab(tab int) tea.Cmd {
+	p.tab = tab
+	return p.load()
 }
 
 // load asks the engine for what the current tab shows.
@@ -65,7 +89,6 @@ func (p *runPage) load() tea.Cmd {
 		var cmds []tea.Cmd
 		points := max(2*p.chartWidth(), 10)
 		for name := range r.Metrics {
-			name := name
 			cmds = append(cmds, func() tea.Msg {
 				b, err := p.eng.MetricView(p.ctx, p.id, name, points)
 				if err != nil {
@@ -83,13 +106,38 @@ func (p *runPage) load() tea.Cmd {
 			}
 			return logsMsg{run: p.id, text: buf.String()}
 		}
+	case tabSystem:
+		if p.systemHist != nil || r.Started == nil {
+			return nil
+		}
+		var until time.Time
+		if r.Ended != nil {
+			until = *r.Ended
+		}
+		return func() tea.Msg {
+			hist := map[int][]engine.GPUPoint{}
+			for _, d := range r.Devices {
+				h, err := p.eng.GPUHistory(p.ctx, d, *r.Started, until)
+				if err != nil {
+					return systemDataMsg{run: p.id, err: err}
+				}
+				hist[d] = h
+			}
+			return systemDataMsg{run: p.id, hist: hist}
+		}
 	}
 	return nil
 }
 
 func (p *runPage) chartWidth() int { return max(20, p.width/2-1) }
 
-func (p *runPage) chartHeight() int { return max(6, (p.height-2)/2) }
+// chartHeight shares the height between the rows of the grid (two charts
+// a row); with many metrics, the frame shows the first rows.
+func (p *runPage) chartHeight() int {
+	r, _ := p.st.run(p.id)
+	rows := max(1, (len(r.Metrics)+1)/2)
+	return max(8, (p.height-1)/min(rows, 2))
+}
 
 func (p *runPage) Title() string {
 	if r, ok := p.st.run(p.id); ok {
@@ -97,62 +145,80 @@ func (p *runPage) Title() string {
 	}
 	return p.id
 }
+
 func (p *runPage) SetSize(w, h int) {
 	p.width, p.height = w, h
 	for _, c := range p.charts {
 		c.SetSize(p.chartWidth(), p.chartHeight())
 	}
+	for _, c := range p.system {
+		c.SetSize(p.chartWidth(), p.systemChartHeight(len(p.system)/2))
+	}
+	p.logs.SetSize(w, max(h-1, 1))
 }
 
+// Capturing reports that the page takes every key (a search being typed).
+func (p *runPage) Capturing() bool { return p.tab == tabLogs && p.logs.Capturing() }
+
 func (p *runPage) ShortHelp() []key.Binding {
-	bs := []key.Binding{p.keys.Tab}
-	if p.tab == tabCharts {
-		bs = append(bs, p.keys.Smooth, p.keys.LogScale)
+	switch p.tab {
+	case tabCharts:
+		return []key.Binding{p.keys.Tab, p.keys.Smooth, p.keys.LogScale, p.keys.TimeX}
+	case tabLogs:
+		return append([]key.Binding{p.keys.Tab}, p.logs.ShortHelp()...)
 	}
-	return bs
+	return []key.Binding{p.keys.Tab, p.keys.PrevTab}
 }
 
 func (p *runPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case chartDataMsg:
-		if msg.run != p.id {
-			return p, nil
+		if msg.run == p.id {
+			p.views[msg.metric] = msg.buckets
+			p.drawMetric(msg.metric)
 		}
-		c := p.charts[msg.metric]
-		if c == nil {
-			c = newChart(msg.metric, p.styles)
-			c.SetSize(p.chartWidth(), p.chartHeight())
-			p.charts[msg.metric] = c
-		}
-		pts := make([]chartPoint, 0, 2*len(msg.buckets))
-		for _, b := range msg.buckets {
-			// A bucket of many points draws as its span, so spikes stay.
-			if b.Count > 1 {
-				pts = append(pts, chartPoint{X: float64(b.FirstStep), Y: float64(b.Min)}, chartPoint{X: float64(b.LastStep), Y: float64(b.Max)})
-				continue
-			}
-			pts = append(pts, chartPoint{X: float64(b.LastStep), Y: float64(b.Last)})
-		}
-		c.SetPoints(pts)
-		p.applyChartOptions(c)
 	case logsMsg:
 		if msg.run == p.id {
-			p.logs = msg.text
+			p.logs.SetText(msg.text)
+		}
+	case systemDataMsg:
+		if msg.run == p.id {
+			p.systemHist = msg.hist
+			if msg.err != nil {
+				p.systemErr = "the GPU history cannot be read: " + msg.err.Error()
+			}
+			p.refreshSystem()
 		}
 	case tickMsg:
-		// A running run's charts and output move: read them again.
-		if r, ok := p.st.run(p.id); ok && r.Status == "running" {
+		// A running run's charts and output move: read them again, but not
+		// the output the user has scrolled up in.
+		if r, ok := p.st.run(p.id); ok && r.Status == "running" && (p.tab != tabLogs || p.logs.Following()) {
+			if p.tab == tabSystem {
+				p.refreshSystem()
+			}
 			return p, p.load()
 		}
 	case tea.KeyMsg:
+		if p.Capturing() {
+			return p, p.logs.Update(msg)
+		}
 		switch {
 		case key.Matches(msg, p.keys.Tab):
-			p.tab = (p.tab + 1) % len(tabNames)
-			return p, p.load()
-		case key.Matches(msg, p.keys.Smooth) && p.tab == tabCharts:
+			return p, p.showTab((p.tab + 1) % len(tabNames))
+		case key.Matches(msg, p.keys.PrevTab):
+			return p, p.showTab((p.tab + len(tabNames) - 1) % len(tabNames))
+		case p.tab == tabLogs:
+			return p, p.logs.Update(msg)
+		case p.tab != tabCharts:
+		case key.Matches(msg, p.keys.Smooth):
 			p.smooth = !p.smooth
-		case key.Matches(msg, p.keys.LogScale) && p.tab == tabCharts:
+		case key.Matches(msg, p.keys.LogScale):
 			p.logY = !p.logY
+		case key.Matches(msg, p.keys.TimeX):
+			p.byTime = !p.byTime
+			for name := range p.views {
+				p.drawMetric(name)
+			}
 		}
 		for _, c := range p.charts {
 			p.applyChartOptions(c)
@@ -160,6 +226,44 @@ func (p *runPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	}
 	return p, nil
 }
+
+// drawMetric gives a metric's chart its last view, by step or by time.
+func (p *runPage) drawMetric(name string) {
+	c := p.charts[name]
+	if c == nil {
+		c = newChart(name, p.styles)
+		c.SetSize(p.chartWidth(), p.chartHeight())
+		p.charts[name] = c
+	}
+	var origin float64
+	if r, ok := p.st.run(p.id); ok && r.Started != nil {
+		origin = float64(r.Started.UnixMicro()) / 1e6
+	}
+	buckets := p.views[name]
+	pts := make([]chartPoint, 0, 2*len(buckets))
+	for _, b := range buckets {
+		x0, x1 := float64(b.FirstStep), float64(b.LastStep)
+		if p.byTime {
+			x0, x1 = b.FirstTime-origin, b.LastTime-origin
+		}
+		// A bucket of many points draws as its span, so spikes stay.
+		if b.Count > 1 {
+			pts = append(pts, chartPoint{X: x0, Y: float64(b.Min)}, chartPoint{X: x1, Y: float64(b.Max)})
+			continue
+		}
+		pts = append(pts, chartPoint{X: x1, Y: float64(b.Last)})
+	}
+	c.SetPoints(pts)
+	if p.byTime {
+		c.SetXLabels(durationLabel)
+	} else {
+		c.SetXLabels(nil)
+	}
+	p.applyChartOptions(c)
+}
+
+// durationLabel writes an X value that is seconds since the start.
+func durationLabel(v float64) string { return ShortDuration(time.Duration(v * float64(time.Second))) }
 
 func (p *runPage) applyChartOptions(c *chart) {
 	alpha := 0.0
@@ -189,7 +293,9 @@ func (p *runPage) View() string {
 	case tabCharts:
 		return head + p.chartsView(r)
 	case tabLogs:
-		return head + p.logsView()
+		return head + p.logs.View()
+	case tabSystem:
+		return head + p.systemView(r)
 	}
 	return head + p.overview(r)
 }
@@ -219,19 +325,73 @@ func (p *runPage) chartsView(r engine.Run) string {
 	return lipgloss.JoinVertical(lipgloss.Left, rows...)
 }
 
-// logsView shows the end of the run's output that fits.
-func (p *runPage) logsView() string {
-	if p.logs == "" {
-		return p.styles.Muted.Render("no output yet")
+// systemView lays out the charts of the run's GPUs.
+func (p *runPage) systemView(r engine.Run) string {
+	s := p.styles
+	switch {
+	case len(r.Devices) == 0:
+		return s.Muted.Render("this run uses no GPU")
+	case p.systemErr != "":
+		return s.Error.Render(fitWidth(p.systemErr, p.width))
+	case len(p.system) == 0:
+		return s.Muted.Render("loading…")
 	}
-	lines := strings.Split(strings.TrimRight(p.logs, "\n"), "\n")
-	if room := max(1, p.height-2); len(lines) > room {
-		lines = lines[len(lines)-room:]
+	rows := make([]string, 0, len(p.system)/2)
+	for i := 0; i+1 < len(p.system); i += 2 {
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, p.system[i].View(), " ", p.system[i+1].View()))
 	}
-	for i, l := range lines {
-		lines[i] = fitWidth(strings.ReplaceAll(l, "\r", ""), p.width)
+	return lipgloss.JoinVertical(lipgloss.Left, rows...)
+}
+
+// systemChartHeight shares the height between the devices; with many, the
+// frame shows the first ones.
+func (p *runPage) systemChartHeight(devices int) int { return max(6, (p.height-1)/max(devices, 1)) }
+
+// refreshSystem charts the run's GPUs over its life, utilisation and memory
+// of each device by time since the start: the engine's history, and while
+// the run goes on, the app's readings where the history stops.
+func (p *runPage) refreshSystem() {
+	r, ok := p.st.run(p.id)
+	if !ok || p.systemHist == nil || r.Started == nil {
+		return
 	}
-	return strings.Join(lines, "\n")
+	n := len(r.Devices)
+	if len(p.system) != 2*n {
+		p.system = make([]*chart, 2*n)
+		for i, d := range r.Devices {
+			p.system[2*i] = newChart(fmt.Sprintf("GPU %d utilisation %%", d), p.styles)
+			p.system[2*i+1] = newChart(fmt.Sprintf("GPU %d memory GiB", d), p.styles)
+		}
+		for _, c := range p.system {
+			c.SetXLabels(durationLabel)
+			c.SetSize(p.chartWidth(), p.systemChartHeight(n))
+		}
+	}
+	for i, d := range r.Devices {
+		pts := p.systemHist[d]
+		if live := p.st.gpuHist[d]; r.Ended == nil && len(live) > 0 {
+			var last time.Time
+			if len(pts) > 0 {
+				last = pts[len(pts)-1].Time
+			}
+			j, _ := slices.BinarySearchFunc(live, last, func(p engine.GPUPoint, t time.Time) int { return p.Time.Compare(t) })
+			for j < len(live) && !live[j].Time.After(last) {
+				j++
+			}
+			pts = append(slices.Clip(pts), live[j:]...)
+		}
+		util, mem := make([]chartPoint, 0, len(pts)), make([]chartPoint, 0, len(pts))
+		for _, g := range pts {
+			if r.Ended != nil && g.Time.After(*r.Ended) {
+				break
+			}
+			x := g.Time.Sub(*r.Started).Seconds()
+			util = append(util, chartPoint{X: x, Y: float64(g.Util)})
+			mem = append(mem, chartPoint{X: x, Y: float64(g.MemoryUsed) / (1 << 30)})
+		}
+		p.system[2*i].SetPoints(util)
+		p.system[2*i+1].SetPoints(mem)
+	}
 }
 
 // overview is what the run is and how it went.
@@ -250,25 +410,23 @@ func (p *runPage) overview(r engine.Run) string {
 	b.WriteString(row("run", r.Name+" ("+r.ID+")"))
 	b.WriteString(row("experiment", r.Experiment))
 	b.WriteString(row("status", status))
-	b.WriteString(row("command", strings.Join(r.Command, " ")))
+	b.WriteString(row("command", joinCommand(r.Command)))
 	b.WriteString(row("elapsed", Elapsed(r, now)))
+	if r.Total > 0 {
+		step := lastStep(r)
+		b.WriteString(row("progress", fmt.Sprintf("%s %d/%d %s", bar(float64(step)/float64(r.Total), 20), max(step, 0), r.Total, eta(r, now))))
+	}
 	if len(r.Devices) > 0 {
-		b.WriteString(row("gpus", fmt.Sprint(r.Devices)))
+		b.WriteString(row("gpus", devicesText(r.Devices)))
 	}
 	if u := r.Usage; u != nil {
 		b.WriteString(row("gpu use", fmt.Sprintf("%.3f GPU-h, %.1f Wh, peak %s GiB, mean %.0f%%", u.GPUHours, u.EnergyWh, gib(u.PeakGPUMemBytes), u.MeanGPUUtil)))
 	}
 	if len(r.Params) > 0 {
-		keys := make([]string, 0, len(r.Params))
-		for k := range r.Params {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = k + "=" + r.Params[k]
-		}
-		b.WriteString(row("params", strings.Join(parts, " ")))
+		b.WriteString(row("params", joinParams(r.Params)))
+	}
+	if len(r.Tags) > 0 {
+		b.WriteString(row("tags", joinParams(r.Tags)))
 	}
 	if len(r.Metrics) > 0 {
 		names := make([]string, 0, len(r.Metrics))

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -34,7 +36,12 @@ func openApp(ctx context.Context, c *engine.Client, theme string, mouse bool) er
 	if err != nil {
 		return err
 	}
-	app := tui.New(c, tui.Options{Styles: tui.NewStyles(palette), Keys: tui.DefaultKeyMap()})
+	cwd, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("the current directory: %w", err)
+	}
+	app := tui.New(c, tui.Options{Styles: tui.NewStyles(palette), Keys: tui.DefaultKeyMap(),
+		Cwd: cwd, Env: os.Environ(), Columns: e.cfg.App.Columns})
 	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
 	if mouse {
 		opts = append(opts, tea.WithMouseCellMotion())

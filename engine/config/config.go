@@ -24,6 +24,10 @@ type Config struct {
 type App struct {
 	// Theme is dark, light, high-contrast or no-colour.
 	Theme string `toml:"theme"`
+	// Columns are the params and metrics the runs table shows, as
+	// "params.lr" or "metrics.val_loss" (a bare name is looked up among
+	// both); empty: the ones most runs have.
+	Columns []string `toml:"columns"`
 }
 
 // GPUs configures the GPU probe and how jobs are placed on GPUs.

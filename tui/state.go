@@ -1,0 +1,108 @@
+package tui
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"lathe/engine"
+)
+
+// state is what the app knows of the engine, shared by the pages. Only
+// App.Update changes it.
+type state struct {
+	runs []engine.Run // newest first
+	// version counts the changes of runs, so pages can cache what they
+	// derive from them (the sorted, filtered table).
+	version int
+	gpus    engine.GPUReport
+	// gpuHist is each device's readings over the last hour, by index: read
+	// from the engine at start, then extended by the event stream.
+	gpuHist map[int][]engine.GPUPoint
+	// trend keeps the last values of each running run's main metric, for
+	// sparklines, from the event stream.
+	trend map[string][]float64
+	now   func() time.Time
+}
+
+// trendLen is how many recent values a sparkline shows.
+const trendLen = 40
+
+// gpuHistWindow is how far back the app keeps GPU readings.
+const gpuHistWindow = time.Hour
+
+func newState(now func() time.Time) *state {
+	return &state{trend: map[string][]float64{}, gpuHist: map[int][]engine.GPUPoint{}, now: now}
+}
+
+func (s *state) run(id string) (engine.Run, bool) {
+	i := slices.IndexFunc(s.runs, func(r engine.Run) bool { return r.ID == id })
+	if i < 0 {
+		return engine.Run{}, false
+	}
+	return s.runs[i], true
+}
+
+// setRuns replaces the list.
+func (s *state) setRuns(runs []engine.Run) {
+	s.runs = runs
+	s.version++
+}
+
+// upsert puts a run's new state in the list.
+func (s *state) upsert(r engine.Run) {
+	s.version++
+	if i := slices.IndexFunc(s.runs, func(x engine.Run) bool { return x.ID == r.ID }); i >= 0 {
+		s.runs[i] = r
+		return
+	}
+	s.runs = append([]engine.Run{r}, s.runs...)
+}
+
+// addGPUReport takes a new report and appends its samples to the history.
+func (s *state) addGPUReport(rep engine.GPUReport) {
+	s.gpus = rep
+	for _, g := range rep.GPUs {
+		if g.Sample == nil {
+			continue
+		}
+		h := s.gpuHist[g.Index]
+		p := engine.SamplePoint(*g.Sample)
+		if n := len(h); n > 0 && !p.Time.After(h[n-1].Time) {
+			continue // a sample already read with the history
+		}
+		h = append(h, p)
+		// Drop what fell out of the window, in steps, not at every sample.
+		if cut := p.Time.Add(-gpuHistWindow); h[0].Time.Before(cut.Add(-gpuHistWindow / 10)) {
+			i, _ := slices.BinarySearchFunc(h, cut, func(p engine.GPUPoint, t time.Time) int { return p.Time.Compare(t) })
+			h = slices.Clone(h[i:])
+		}
+		s.gpuHist[g.Index] = h
+	}
+}
+
+// gpuUtil is a device's mean utilisation in n steps of step ending now
+// (NaN where it has no reading), oldest first.
+func (s *state) gpuUtil(index, n int, step time.Duration) []float64 {
+	out := make([]float64, n)
+	counts := make([]int, n)
+	start := s.now().Add(-time.Duration(n) * step)
+	h := s.gpuHist[index]
+	i, _ := slices.BinarySearchFunc(h, start, func(p engine.GPUPoint, t time.Time) int { return p.Time.Compare(t) })
+	for _, p := range h[i:] {
+		if v := float64(p.Util); v == v {
+			if j := int(p.Time.Sub(start) / step); j >= 0 && j < n {
+				out[j] += v
+				counts[j]++
+			}
+		}
+	}
+	for j := range out {
+		if counts[j] == 0 {
+			out[j] = math.NaN()
+		} else {
+			out[j] /= float64(counts[j])
+		}
+	}
+	return out
+}
