@@ -228,6 +228,17 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.detail = rp
 		return a, rp.showTab(msg.tab)
 	case tea.KeyMsg:
+		// Keys typed faster than the terminal is read (a slow SSH link, a
+		// held key) come as one message of several runes: take them one by
+		// one, so `jjj` moves three rows. A paste stays whole.
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			var cmds []tea.Cmd
+			for _, r := range msg.Runes {
+				_, cmd := a.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
+				cmds = append(cmds, cmd)
+			}
+			return a, tea.Sequence(cmds...)
+		}
 		return a.key(msg)
 	case paletteClosedMsg:
 		a.palette = nil

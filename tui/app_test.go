@@ -362,3 +362,11 @@ func TestPaletteOpensARun(t *testing.T) {
 		t.Errorf("palette to GPUs:\n%s", pages)
 	}
 }
+
+// Keys that arrive together (one read of a slow link) act one by one.
+func TestKeysArrivingTogether(t *testing.T) {
+	view := finalView(t, 120, 40, "Jobs:", keys("2jjj"), enter, "Runs › bert-diverged")
+	if !strings.Contains(view, "lathe › Runs › bert-diverged") {
+		t.Errorf("2jjj then enter:\n%s", view)
+	}
+}

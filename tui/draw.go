@@ -144,7 +144,7 @@ func lastStep(r engine.Run) int64 {
 // eta estimates a running run's end from its progress toward its total.
 func eta(r engine.Run, now time.Time) string {
 	step := lastStep(r)
-	if r.Total <= 0 || step <= 0 || r.Started == nil {
+	if r.Total <= 0 || step <= 0 || r.Started == nil || r.Ended != nil {
 		return ""
 	}
 	spent := now.Sub(*r.Started)

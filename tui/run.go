@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -257,10 +258,13 @@ func (p *runPage) drawMetric(name string) {
 	if p.byTime {
 		c.SetXLabels(durationLabel)
 	} else {
-		c.SetXLabels(nil)
+		c.SetXLabels(stepLabel)
 	}
 	p.applyChartOptions(c)
 }
+
+// stepLabel writes an X value that is a step: a whole number.
+func stepLabel(v float64) string { return chartNum(math.Round(v), 3) }
 
 // durationLabel writes an X value that is seconds since the start.
 func durationLabel(v float64) string { return ShortDuration(time.Duration(v * float64(time.Second))) }

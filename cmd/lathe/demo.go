@@ -38,7 +38,7 @@ func demoRuns(exe string) []demoRun {
 		{name: "bert-finetune", exp: "nlp", params: map[string]string{"lr": "3e-5", "epochs": "3"},
 			command: synth("--steps", "300", "--metrics", "loss,acc", "--seed", "4")},
 		{name: "bert-diverged", exp: "nlp", params: map[string]string{"lr": "1e-2"},
-			command: synth("--steps", "60", "--rate", "100", "--metrics", "loss", "--exit", "1")},
+			command: synth("--steps", "60", "--rate", "100", "--metrics", "loss", "--diverge", "--exit", "1")},
 		{name: "resnet-baseline", exp: "vision", gpus: 2, params: map[string]string{"lr": "0.1", "batch": "256"},
 			command: synth("--steps", "3000", "--rate", "10", "--metrics", "loss,acc,lr", "--seed", "1")},
 		{name: "resnet-lr-0.3", exp: "vision", gpus: 1, params: map[string]string{"lr": "0.3", "batch": "256"},
@@ -89,6 +89,8 @@ func newDemoCmd() *cobra.Command {
 	var (
 		keep     bool
 		duration time.Duration
+		theme    string
+		mouse    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -135,7 +137,7 @@ engine; --keep leaves them running to explore with the other commands.`,
 			// On a terminal the demo is the app; elsewhere (a pipe, a
 			// test, --duration) a table that follows the jobs.
 			if duration == 0 && term.IsTerminal(int(os.Stdout.Fd())) && term.IsTerminal(int(os.Stdin.Fd())) {
-				return openApp(ctx, c, "", false)
+				return openApp(ctx, c, theme, mouse)
 			}
 			fmt.Fprintf(w, "lathe demo: %d jobs in %s (the demo's own data, not yours)\n\n", len(demoRuns(exe)), p.Home)
 			fmt.Fprintf(w, "Explore it from another terminal:\n"+
@@ -154,6 +156,8 @@ engine; --keep leaves them running to explore with the other commands.`,
 	}
 	cmd.Flags().BoolVar(&keep, "keep", false, "leave the demo's engine and jobs running when the demo ends")
 	cmd.Flags().DurationVar(&duration, "duration", 0, "end the demo after this long (default: at ctrl-c)")
+	cmd.Flags().StringVar(&theme, "theme", "", "colours of the app: dark, light, high-contrast or no-colour")
+	cmd.Flags().BoolVar(&mouse, "mouse", false, "let the app take the mouse")
 	return cmd
 }
 

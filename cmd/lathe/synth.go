@@ -18,13 +18,15 @@ import (
 // demo. It is hidden from help.
 func newSynthCmd() *cobra.Command {
 	var (
-		steps   int
-		rate    float64
-		metrics []string
-		seed    uint64
-		out     string
-		exit    int
-		noTime  bool
+		steps    int
+		rate     float64
+		metrics  []string
+		seed     uint64
+		out      string
+		exit     int
+		noTime   bool
+		logEvery int
+		diverge  bool
 	)
 	cmd := &cobra.Command{
 		Use:    "synth",
@@ -48,6 +50,14 @@ func newSynthCmd() *cobra.Command {
 				defer f.Close()
 				w = bufio.NewWriterSize(f, 1<<16)
 			}
+			// Written to a file, the metrics leave stdout for a log a
+			// person reads, as a training script prints.
+			var log *bufio.Writer
+			if path != "" && path != "-" && logEvery > 0 {
+				log = bufio.NewWriter(os.Stdout)
+				defer log.Flush()
+				fmt.Fprintf(log, "synthetic training: %d steps of %s\n", steps, strings.Join(metrics, ", "))
+			}
 			rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 			fmt.Fprintf(w, "{\"total\": %d}\n", steps)
 			var interval time.Duration
@@ -64,6 +74,10 @@ func newSynthCmd() *cobra.Command {
 					line = fmt.Appendf(line, "%.6f", float64(time.Now().UnixMicro())/1e6)
 				}
 				line = append(line, `,"metrics":{`...)
+				logNow := log != nil && (step%logEvery == 0 || step == steps)
+				if logNow {
+					fmt.Fprintf(log, "step %d/%d", step, steps)
+				}
 				for i, m := range metrics {
 					if i > 0 {
 						line = append(line, ',')
@@ -71,10 +85,25 @@ func newSynthCmd() *cobra.Command {
 					line = append(line, '"')
 					line = append(line, m...)
 					line = append(line, `":`...)
-					line = metricline.AppendFloat(line, synthValue(m, i, step, steps, rng))
+					v := synthValue(m, i, step, steps, rng)
+					if diverge && i == 0 && step > steps*7/10 {
+						// Blows up, then NaN: how a diverged run looks.
+						v = math.Exp(float64(step-steps*7/10) / 4)
+						if step > steps*17/20 {
+							v = math.NaN()
+						}
+					}
+					line = metricline.AppendFloat(line, v)
+					if logNow {
+						fmt.Fprintf(log, " %s=%.4g", m, v)
+					}
 				}
 				line = append(line, "}}\n"...)
 				w.Write(line)
+				if logNow {
+					fmt.Fprintf(log, " (%.1f s)\n", time.Since(start).Seconds())
+					log.Flush()
+				}
 				if interval > 0 {
 					// Paced runs flush each line so the engine sees it live.
 					w.Flush()
@@ -100,6 +129,8 @@ func newSynthCmd() *cobra.Command {
 	f.StringVar(&out, "out", "", "file to append to (default $LATHE_METRICS_FILE, else stdout)")
 	f.IntVar(&exit, "exit", 0, "exit with this code at the end (to play a failed run)")
 	f.BoolVar(&noTime, "no-time", false, "leave time out and let the engine stamp it")
+	f.IntVar(&logEvery, "log-every", 25, "print a progress line to stdout every this many steps, when the metrics go to a file (0: never)")
+	f.BoolVar(&diverge, "diverge", false, "the first metric blows up after 70% of the steps, then turns NaN")
 	return cmd
 }
 
