@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"lathe/engine"
+	"lathe/store"
 )
 
 // Smallest terminal the app lays out in; below it, it asks for room.
@@ -30,7 +31,13 @@ type page interface {
 
 // Messages of the app's own I/O.
 type (
-	runsMsg   []engine.Run
+	// runsMsg is the runs the app shows: the active ones alone first (the
+	// dashboard needs only them, and they come fast), then the newest
+	// runsLimit of all.
+	runsMsg struct {
+		runs   []engine.Run
+		active bool
+	}
 	eventMsg  engine.Event
 	streamMsg <-chan engine.Event
 	lostMsg   struct{ err error }
@@ -127,16 +134,29 @@ func (a *App) fill(req engine.SubmitRequest) engine.SubmitRequest {
 
 // Init loads what the pages show and subscribes to the engine's events.
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(a.loadRuns(), a.loadGPUs(), a.subscribe(), tick())
+	return tea.Batch(a.loadActive(), a.loadRuns(), a.loadGPUs(), a.subscribe(), tick())
 }
+
+// runsLimit is how many of the newest runs the app holds.
+const runsLimit = 5000
 
 func (a *App) loadRuns() tea.Cmd {
 	return func() tea.Msg {
-		runs, err := a.eng.Runs(a.ctx, engine.RunQuery{Limit: 5000})
+		runs, err := a.eng.Runs(a.ctx, engine.RunQuery{Limit: runsLimit})
 		if err != nil {
 			return lostMsg{err}
 		}
-		return runsMsg(runs)
+		return runsMsg{runs: runs}
+	}
+}
+
+func (a *App) loadActive() tea.Cmd {
+	return func() tea.Msg {
+		runs, err := a.eng.Runs(a.ctx, engine.RunQuery{Statuses: []store.Status{store.Running, store.Queued}})
+		if err != nil {
+			return lostMsg{err}
+		}
+		return runsMsg{runs: runs, active: true}
 	}
 }
 
@@ -195,7 +215,13 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, nil
 	case runsMsg:
-		a.st.setRuns(msg)
+		if msg.active {
+			for _, r := range msg.runs {
+				a.st.upsert(r)
+			}
+		} else {
+			a.st.setRuns(msg.runs)
+		}
 		a.banner = ""
 		return a, nil
 	case gpusMsg:
@@ -214,7 +240,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// Reconnect after a pause: load everything again, subscribe again.
 		return a, tea.Tick(2*time.Second, func(time.Time) tea.Msg { return reconnectMsg{} })
 	case reconnectMsg:
-		return a, tea.Batch(a.loadRuns(), a.loadGPUs(), a.subscribe())
+		return a, tea.Batch(a.loadActive(), a.loadRuns(), a.loadGPUs(), a.subscribe())
 	case tickMsg:
 		if a.detail != nil {
 			var cmd tea.Cmd

@@ -1,14 +1,24 @@
 package tui
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"lathe/engine"
+	"lathe/engine/config"
 	"lathe/engine/gpu"
 	"lathe/engine/metricline"
 	"lathe/store"
+	"lathe/store/series"
 	"lathe/themes"
 )
 
@@ -16,7 +26,7 @@ import (
 // with a sparkline (budget: 5 ms a frame).
 func BenchmarkDashboardView(b *testing.B) {
 	p, _ := themes.Load("dark")
-	st := &state{trend: map[string][]float64{}, now: func() time.Time { return clock }}
+	st := newState(func() time.Time { return clock })
 	started := clock.Add(-time.Hour)
 	for i := range 50 {
 		r := engine.Run{Run: store.Run{ID: fmt.Sprintf("%012d", i), Name: fmt.Sprintf("job-%d", i), Status: store.Running,
@@ -39,4 +49,219 @@ func BenchmarkDashboardView(b *testing.B) {
 		_ = d.View()
 	}
 	b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/frame")
+}
+
+// BenchmarkChartsFrame is a frame of a run's charts tab at 160×50 with four
+// live metrics of 1 000 000 points each (budget: 16 ms): between frames each
+// metric gains a point, as while the run goes on; a frame reads each
+// metric's view from the store, as the engine's MetricView does, gives it
+// to the page, and draws the page. ms/frame-ui is the part on the app's
+// side (the views are read in commands, off the UI's goroutine).
+func BenchmarkChartsFrame(b *testing.B) {
+	const points, perTx = 1_000_000, 200_000
+	metrics := []string{"loss", "acc", "lr", "grad_norm"}
+	db, err := store.Open(filepath.Join(b.TempDir(), "lathe.db"), time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	const id = "c0ffee000001"
+	started := clock.Add(-time.Hour)
+	ctx := context.Background()
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		return tx.CreateRun(&store.Run{ID: id, Name: "big", Experiment: "default", Status: store.Running, Created: started, Started: &started})
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	step := int64(0)
+	appendPoints := func(n int) {
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			for m, name := range metrics {
+				pts := make([]series.Point, n)
+				for i := range pts {
+					s := step + int64(i) + 1
+					pts[i] = series.Point{Step: s, Time: started.Add(time.Duration(s) * time.Millisecond).UnixMicro(),
+						Value: math.Sin(float64(s)/1e4+float64(m)) + 1.5}
+				}
+				if err := tx.AppendPoints(id, name, pts); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		step += int64(n)
+	}
+	for range points / perTx {
+		appendPoints(perTx)
+	}
+
+	p, _ := themes.Load("dark")
+	st := newState(func() time.Time { return clock })
+	summaries := map[string]engine.MetricSummary{}
+	for _, m := range metrics {
+		summaries[m] = engine.MetricSummary{Count: points}
+	}
+	st.setRuns([]engine.Run{{Run: store.Run{ID: id, Name: "big", Status: store.Running, Started: &started}, Metrics: summaries}})
+	page := newRunPage(ctx, nil, st, NewStyles(p), DefaultKeyMap(), id)
+	page.SetSize(160, 50)
+	page.tab = tabCharts
+	var ui, view time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		appendPoints(1)
+		b.StartTimer()
+		start := time.Now()
+		msgs := make([]chartDataMsg, 0, len(metrics))
+		err := db.View(func(tx *store.Tx) error {
+			for _, name := range metrics {
+				bs, err := tx.SeriesView(id, name, 2*page.chartWidth())
+				if err != nil {
+					return err
+				}
+				out := make([]engine.Bucket, len(bs))
+				for i, x := range bs {
+					out[i] = engine.Bucket{FirstStep: x.FirstStep, LastStep: x.LastStep, FirstTime: float64(x.FirstTime) / 1e6,
+						LastTime: float64(x.LastTime) / 1e6, Count: x.Count, Min: metricline.Float(x.Min),
+						Max: metricline.Float(x.Max), Mean: metricline.Float(x.Mean), Last: metricline.Float(x.Last)}
+				}
+				msgs = append(msgs, chartDataMsg{run: id, metric: name, buckets: out})
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		for _, m := range msgs {
+			page.Update(m)
+		}
+		if v := page.View(); !strings.Contains(v, "grad_norm") {
+			b.Fatalf("the frame lacks a chart:\n%s", v)
+		}
+		view += mid.Sub(start)
+		ui += time.Since(mid)
+	}
+	for _, c := range page.charts {
+		if c.renders < b.N {
+			b.Fatalf("chart %s drawn %d times in %d frames: not live", c.title, c.renders, b.N)
+		}
+	}
+	b.ReportMetric(float64((ui+view).Microseconds())/1000/float64(b.N), "ms/frame")
+	b.ReportMetric(float64(ui.Microseconds())/1000/float64(b.N), "ms/frame-ui")
+}
+
+// BenchmarkFirstFrame opens the app on an engine whose store holds 100 000
+// runs, over the engine's socket, and times it from the app's creation to
+// its first frame, the dashboard with the active runs and the GPUs (budget:
+// 200 ms); and to the first frame of the runs table with the newest 5 000
+// runs loaded, sorted and laid out.
+func BenchmarkFirstFrame(b *testing.B) {
+	const runs = 100_000
+	home := b.TempDir()
+	paths := engine.Paths{Home: home}
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	db, err := store.Open(paths.DB(), time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 0; i < runs; i += 1000 {
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			for j := i; j < i+1000; j++ {
+				created := clock.Add(time.Duration(j-runs) * time.Minute)
+				ended := created.Add(30 * time.Minute)
+				r := &store.Run{ID: fmt.Sprintf("%012x", 0xb00000000000+j), Name: fmt.Sprintf("sweep-%d", j), Experiment: fmt.Sprintf("exp-%d", j%20),
+					Status: store.Succeeded, Command: []string{"python3", "train.py"}, Created: created, Started: &created, Ended: &ended,
+					Params: map[string]string{"lr": fmt.Sprint(0.001 * float64(j%10+1)), "batch": "256", "seed": fmt.Sprint(j % 5)}}
+				if err := tx.CreateRun(r); err != nil {
+					return err
+				}
+				for m, name := range []string{"loss", "val_acc"} {
+					if err := tx.AppendPoints(r.ID, name, []series.Point{{Step: 100, Time: ended.UnixMicro(), Value: float64(j%997+m) / 1000}}); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	db.Close()
+	e, err := engine.Open(engine.Options{Paths: paths, Config: config.Default(), Probe: gpu.NewFake(8)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	sock, _ := paths.Socket()
+	l, err := engine.Listen(sock)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- engine.Serve(sctx, e, l, slog.New(slog.DiscardHandler)) }()
+	defer func() { stop(); <-served }()
+	client := engine.NewClient(sock)
+	defer client.Close()
+
+	p, _ := themes.Load("dark")
+	var first, table time.Duration
+	for b.Loop() {
+		start := time.Now()
+		app := New(client, Options{Styles: NewStyles(p), Keys: DefaultKeyMap(), Now: func() time.Time { return clock }})
+		app.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+		// Run the commands of Init as Bubble Tea would, each in its own
+		// goroutine, taking their messages until the frame has runs and
+		// GPUs (the one-second tick is left out: it only redraws clocks).
+		msgs := make(chan tea.Msg, 8)
+		init := app.Init()().(tea.BatchMsg)
+		for _, cmd := range init[:len(init)-1] {
+			go func() { msgs <- cmd() }()
+		}
+		// The first frame: the active runs, the GPUs, the event stream.
+		var active, all, gpus, stream bool
+		take := func() {
+			switch m := (<-msgs).(type) {
+			case lostMsg:
+				b.Fatal("the engine was lost")
+			case runsMsg:
+				active, all = active || m.active, all || !m.active
+				app.Update(m)
+			case gpusMsg:
+				gpus = true
+				app.Update(m)
+			case streamMsg:
+				stream = true
+				app.Update(m)
+			}
+		}
+		for !active || !gpus || !stream {
+			take()
+		}
+		view := app.View()
+		first += time.Since(start)
+		if !strings.Contains(view, "Fake A100") || !strings.Contains(view, "nothing runs") {
+			b.Fatalf("the first frame lacks the GPUs or the jobs:\n%s", view)
+		}
+		for !all {
+			take()
+		}
+		app.Update(keys("2"))
+		view = app.View()
+		table += time.Since(start)
+		if !strings.Contains(view, "5000 runs (the newest") {
+			b.Fatalf("the runs table:\n%s", view)
+		}
+		app.cancel()
+	}
+	b.ReportMetric(float64(first.Microseconds())/1000/float64(b.N), "ms/first-frame")
+	b.ReportMetric(float64(table.Microseconds())/1000/float64(b.N), "ms/runs-table")
 }

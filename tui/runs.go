@@ -533,6 +533,9 @@ func (p *runsPage) View() string {
 	s := p.styles
 	now := p.st.now()
 	if len(p.st.runs) == 0 {
+		if !p.st.loaded {
+			return s.Muted.Render("loading the runs…")
+		}
 		return s.Muted.Render("no runs yet: press n to start one, or run `lathe run -- COMMAND`")
 	}
 	rows, cols := p.rows()
@@ -604,6 +607,12 @@ func (p *runsPage) statusLine(shown int) string {
 	count := fmt.Sprintf("%d runs", len(p.st.runs))
 	if shown != len(p.st.runs) {
 		count = fmt.Sprintf("%d of %d runs", shown, len(p.st.runs))
+	}
+	switch {
+	case !p.st.loaded:
+		count += " (the active ones; loading the others…)"
+	case len(p.st.runs) >= runsLimit:
+		count += " (the newest; `lathe runs` lists them all)"
 	}
 	if len(p.marked) > 0 {
 		count += fmt.Sprintf(", %d marked", len(p.marked))

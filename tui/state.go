@@ -12,6 +12,8 @@ import (
 // App.Update changes it.
 type state struct {
 	runs []engine.Run // newest first
+	// loaded says the newest runs are all in runs, not only the active ones.
+	loaded bool
 	// version counts the changes of runs, so pages can cache what they
 	// derive from them (the sorted, filtered table).
 	version int
@@ -45,7 +47,7 @@ func (s *state) run(id string) (engine.Run, bool) {
 
 // setRuns replaces the list.
 func (s *state) setRuns(runs []engine.Run) {
-	s.runs = runs
+	s.runs, s.loaded = runs, true
 	s.version++
 }
 

@@ -45,6 +45,9 @@ var budgets = []budget{
 	{"SampleNVML8:%core", "reading 8 GPUs through NVML (go-nvml's DGX A100 mock)", "% of a core", "max", 1, false},
 	{"Schedule1000:ms/placement", "placing from a queue of 1 000 jobs", "ms", "max", 1, false},
 	{"DashboardView:ms/frame", "the app's dashboard frame, 8 GPUs and 50 jobs", "ms", "max", 5, false},
+	{"ChartsFrame:ms/frame", "a frame of 4 live charts of 1 000 000 points each, views read from the store", "ms", "max", 16, false},
+	{"FirstFrame:ms/first-frame", "the app's first frame on a store of 100 000 runs, over the socket", "ms", "max", 200, false},
+	{"AppIdle:%core", "the app idle on the dashboard (4 GPUs sampled every second)", "% of a core", "max", 2, false},
 	{"RunToRunning:ms/run-median", "`lathe run` to the job running, engine up (median)", "ms", "max", 100, false},
 	{"RunToRunning:ms/run-p90", "`lathe run` to the job running, engine up (90th percentile)", "ms", "max", 100, false},
 }

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"lathe/runners/local"
 )
 
 // BenchmarkRunToRunning measures, with the engine up, the time from starting
@@ -43,4 +45,35 @@ func BenchmarkRunToRunning(b *testing.B) {
 	slices.Sort(took)
 	b.ReportMetric(took[len(took)/2], "ms/run-median")
 	b.ReportMetric(took[len(took)*9/10], "ms/run-p90")
+}
+
+// BenchmarkAppIdle measures the processor the app uses while nothing
+// changes but the GPUs' readings (four simulated GPUs sampled every second)
+// and its clock: the app in a real terminal at 120×40 on the dashboard, for
+// 10 seconds. Budget: 2% of a core.
+func BenchmarkAppIdle(b *testing.B) {
+	h := newHome(b)
+	h.ok("engine", "start", "--gpus", "fake:4")
+	env := []string{"LATHE_HOME=" + h.dir, "XDG_CONFIG_HOME=" + filepath.Join(h.dir, "config")}
+	tm := newTmux(b, 120, 40, env, "exec "+lathePath)
+	tm.waitFor("lathe › Dashboard", "Fake A100")
+	pid := tm.pid()
+	const window = 10 * time.Second
+	var used, wall time.Duration
+	for b.Loop() {
+		before, err := local.CPUTime(pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		time.Sleep(window)
+		after, err := local.CPUTime(pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		used += after - before
+		wall += time.Since(start)
+	}
+	tm.keys("q")
+	b.ReportMetric(used.Seconds()/wall.Seconds()*100, "%core")
 }

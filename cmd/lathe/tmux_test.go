@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,11 +14,11 @@ import (
 // tmuxSession runs a command in a real terminal (a tmux session on a
 // server of its own), for end-to-end tests of the app.
 type tmuxSession struct {
-	t      *testing.T
+	t      testing.TB
 	socket string
 }
 
-func newTmux(t *testing.T, w, h int, env []string, command string) *tmuxSession {
+func newTmux(t testing.TB, w, h int, env []string, command string) *tmuxSession {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is needed for the terminal tests (.ci/run installs it)")
@@ -30,6 +31,19 @@ func newTmux(t *testing.T, w, h int, env []string, command string) *tmuxSession 
 	}
 	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
 	return s
+}
+
+// pid is the process the pane runs.
+func (s *tmuxSession) pid() int {
+	out, err := exec.Command("tmux", "-L", s.socket, "display-message", "-p", "-t", "0", "#{pane_pid}").Output()
+	if err != nil {
+		s.t.Fatalf("tmux pane pid: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		s.t.Fatalf("tmux pane pid %q", out)
+	}
+	return pid
 }
 
 func (s *tmuxSession) keys(k ...string) {

@@ -640,13 +640,32 @@ func TestParseStat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.start != 987654321 || s.ppid != 1 || s.pgrp != 4242 || s.session != 4240 || s.state != 'S' {
+	if s.start != 987654321 || s.ppid != 1 || s.pgrp != 4242 || s.session != 4240 || s.state != 'S' || s.cpu != 3 {
 		t.Errorf("parsed %+v", s)
 	}
 	for _, bad := range []string{"", "12 (x", "12 (x) S 1 2 3"} {
 		if _, err := parseStat([]byte(bad)); err == nil {
 			t.Errorf("parseStat(%q) succeeded", bad)
 		}
+	}
+}
+
+// CPUTime reads a real process's time: this one, before and after it
+// burns 200 ms of processor.
+func TestCPUTime(t *testing.T) {
+	before, err := CPUTime(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := 0
+	for start := time.Now(); time.Since(start) < 200*time.Millisecond; x++ {
+	}
+	after, _ := CPUTime(os.Getpid())
+	if d := after - before; d < 100*time.Millisecond || d > 5*time.Second {
+		t.Errorf("200 ms of spinning (%d loops) read as %v", x, d)
+	}
+	if _, err := CPUTime(1 << 30); !errors.Is(err, ErrGone) {
+		t.Errorf("a pid that is not there: %v", err)
 	}
 }
 

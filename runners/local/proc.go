@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 )
 
 // ErrGone reports that a process is no longer there: it exited, or its pid
@@ -19,6 +20,7 @@ type procStat struct {
 	ppid    int    // field 4
 	pgrp    int    // field 5
 	session int    // field 6
+	cpu     uint64 // fields 14 and 15: user and system time, in clock ticks
 	start   uint64 // field 22: start time in clock ticks since boot
 }
 
@@ -56,6 +58,13 @@ func parseStat(b []byte) (procStat, error) {
 	if s.session, err = strconv.Atoi(string(f[6-3])); err != nil {
 		return procStat{}, fmt.Errorf("parse stat session: %w", err)
 	}
+	for _, n := range []int{14, 15} {
+		t, err := strconv.ParseUint(string(f[n-3]), 10, 64)
+		if err != nil {
+			return procStat{}, fmt.Errorf("parse stat field %d: %w", n, err)
+		}
+		s.cpu += t
+	}
 	if s.start, err = strconv.ParseUint(string(f[22-3]), 10, 64); err != nil {
 		return procStat{}, fmt.Errorf("parse stat starttime: %w", err)
 	}
@@ -70,6 +79,19 @@ func Session(pid int) int {
 		return 0
 	}
 	return s.session
+}
+
+// userHZ is the clock tick of /proc's times: USER_HZ, 100 on Linux
+// whatever the kernel's own tick.
+const userHZ = 100
+
+// CPUTime is the processor time pid has used, user and system.
+func CPUTime(pid int) (time.Duration, error) {
+	s, err := readStat(pid)
+	if err != nil {
+		return 0, fmt.Errorf("%w: pid %d", ErrGone, pid)
+	}
+	return time.Duration(s.cpu) * time.Second / userHZ, nil
 }
 
 // Parent returns the parent of pid, or 0 when it is gone.
