@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,6 +35,7 @@ var clock = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 // fakeEngine is the slice of the engine the app uses, with fixed data.
 type fakeEngine struct {
+	mu        sync.Mutex // guards events, which a test may replace
 	runs      []engine.Run
 	gpus      engine.GPUReport
 	events    chan engine.Event
@@ -73,7 +75,11 @@ func (f *fakeEngine) Submit(_ context.Context, req engine.SubmitRequest) (engine
 
 func (f *fakeEngine) Runs(context.Context, engine.RunQuery) ([]engine.Run, error) { return f.runs, nil }
 func (f *fakeEngine) GPUs(context.Context) (engine.GPUReport, error)              { return f.gpus, nil }
-func (f *fakeEngine) Events(context.Context) (<-chan engine.Event, error)         { return f.events, nil }
+func (f *fakeEngine) Events(context.Context) (<-chan engine.Event, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.events, nil
+}
 func (f *fakeEngine) MetricView(_ context.Context, ref, name string, points int) ([]engine.Bucket, error) {
 	// A falling curve with a spike, as the engine would summarise it.
 	var out []engine.Bucket
@@ -368,5 +374,41 @@ func TestKeysArrivingTogether(t *testing.T) {
 	view := finalView(t, 120, 40, "Jobs:", keys("2jjj"), enter, "Runs › bert-diverged")
 	if !strings.Contains(view, "lathe › Runs › bert-diverged") {
 		t.Errorf("2jjj then enter:\n%s", view)
+	}
+}
+
+// A lost engine shows a banner; the app reconnects by itself and the
+// banner goes.
+func TestEngineLostAndBack(t *testing.T) {
+	f := fixture()
+	tm := teatest.NewTestModel(t, newTestApp(f), teatest.WithInitialTermSize(120, 40))
+	wait := func(s string) {
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) }, teatest.WithDuration(10*time.Second))
+	}
+	wait("lathe › Dashboard")
+	f.mu.Lock()
+	close(f.events) // the stream ends: the engine went away
+	f.events = make(chan engine.Event)
+	f.mu.Unlock()
+	wait("the engine is not answering; trying again")
+	wait("lathe › Dashboard") // reconnected after two seconds
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	if v := tm.FinalModel(t).View(); strings.Contains(v, "not answering") {
+		t.Errorf("the banner stayed:\n%s", v)
+	}
+}
+
+// A resize lays the frame out again at the new size.
+func TestResize(t *testing.T) {
+	view := finalView(t, 120, 40, "Jobs:", keys("2"), tea.WindowSizeMsg{Width: 80, Height: 24}, "lathe › Runs")
+	lines := strings.Split(view, "\n")
+	if len(lines) != 24 || !strings.Contains(lines[23], "q quit") {
+		t.Fatalf("after a resize to 80×24: %d lines\n%s", len(lines), view)
+	}
+	for _, l := range lines {
+		if w := ansi.StringWidth(l); w > 80 {
+			t.Errorf("a line of %d cells: %q", w, l)
+		}
 	}
 }

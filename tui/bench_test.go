@@ -22,8 +22,8 @@ import (
 	"lathe/themes"
 )
 
-// BenchmarkDashboardView draws the dashboard with 8 GPUs and 50 jobs, each
-// with a sparkline (budget: 5 ms a frame).
+// BenchmarkDashboardView draws the dashboard with 8 GPUs and their last
+// hour, and 50 jobs, each with a sparkline (budget: 5 ms a frame).
 func BenchmarkDashboardView(b *testing.B) {
 	p, _ := themes.Load("dark")
 	st := newState(func() time.Time { return clock })
@@ -41,6 +41,14 @@ func BenchmarkDashboardView(b *testing.B) {
 		st.gpus.GPUs = append(st.gpus.GPUs, engine.GPUStatus{Device: gpu.Device{Index: i, Name: "NVIDIA A100", MemoryTotal: 80 << 30},
 			Sample:   &gpu.Sample{UtilGPU: ptr(uint32(50)), MemoryUsed: ptr(uint64(40 << 30)), TemperatureC: ptr(uint32(60)), PowerW: ptr(300.0)},
 			LeasedBy: st.runs[i].ID, LeasedByName: st.runs[i].Name})
+	}
+	// An hour of readings a second per GPU, for the sparklines and the heat
+	// strip.
+	for i := range 8 {
+		for k := range 3600 {
+			st.gpuHist[i] = append(st.gpuHist[i], engine.GPUPoint{Time: clock.Add(time.Duration(k-3600) * time.Second),
+				Util: metricline.Float(k % 100), MemoryUsed: 40 << 30, PowerW: 300, TempC: 60})
+		}
 	}
 	d := newDashboard(st, NewStyles(p))
 	d.SetSize(160, 60)

@@ -37,8 +37,9 @@ func (d *dashboard) View() string {
 	for _, p := range parts {
 		used += strings.Count(strings.TrimRight(p, "\n"), "\n") + 2 // its lines and a blank one
 	}
-	if heat := d.heat(); heat != "" && used+strings.Count(heat, "\n")+2 <= d.height {
-		parts = append(parts[:1], append([]string{heat}, parts[1:]...)...)
+	// The strip is a title, a row a GPU and the time axis.
+	if n := len(d.st.gpus.GPUs); n > 0 && used+n+3 <= d.height {
+		parts = append(parts[:1], append([]string{d.heat()}, parts[1:]...)...)
 	}
 	for i, p := range parts {
 		parts[i] = strings.TrimRight(p, "\n")
