@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"lathe/engine"
@@ -23,7 +24,7 @@ import (
 // took the job) or calls SetError (the engine refused it).
 type submitForm struct {
 	styles  Styles
-	inputs  [submitFields]lineInput
+	inputs  [submitFields]textinput.Model
 	focus   int
 	err     string
 	errAt   int  // the field the error is about, or -1
@@ -76,9 +77,14 @@ func newSubmitForm(s Styles, prefill engine.SubmitRequest) *submitForm {
 		fieldGPUs:       formatGPUs(prefill.GPUs, prefill.GPUIDs),
 	}
 	for i := range f.inputs {
-		f.inputs[i].set(values[i])
+		in := textinput.New()
+		in.Prompt = ""
+		// A steady cursor: a blinking one would wake the app twice a second.
+		in.Cursor.SetMode(cursor.CursorStatic)
+		in.SetValue(values[i])
+		f.inputs[i] = in
 	}
-	f.inputs[fieldCommand].placeholder = "e.g. python3 train.py --lr 0.01"
+	f.inputs[fieldCommand].Placeholder = "e.g. python3 train.py --lr 0.01"
 	f.setFocus(fieldCommand)
 	return f
 }
@@ -90,7 +96,9 @@ func (f *submitForm) SetError(msg string) {
 }
 
 func (f *submitForm) setFocus(i int) {
+	f.inputs[f.focus].Blur()
 	f.focus = (i + submitFields) % submitFields
+	f.inputs[f.focus].Focus()
 }
 
 // Update handles a key; the form takes them all.
@@ -113,8 +121,9 @@ func (f *submitForm) Update(msg tea.KeyMsg) tea.Cmd {
 	case tea.KeyCtrlS:
 		return f.submit()
 	}
-	f.inputs[f.focus].update(msg)
-	return nil
+	var cmd tea.Cmd
+	f.inputs[f.focus], cmd = f.inputs[f.focus].Update(msg)
+	return cmd
 }
 
 // submit checks the fields: a valid form emits its request, an invalid one
@@ -136,8 +145,8 @@ func (f *submitForm) submit() tea.Cmd {
 // request reads the fields; on an error it says which field is wrong.
 func (f *submitForm) request() (engine.SubmitRequest, int, error) {
 	var req engine.SubmitRequest
-	v := func(i int) string { return strings.TrimSpace(f.inputs[i].value()) }
-	argv, err := splitCommand(f.inputs[fieldCommand].value()) // `a\ ` ends in an escaped blank
+	v := func(i int) string { return strings.TrimSpace(f.inputs[i].Value()) }
+	argv, err := splitCommand(f.inputs[fieldCommand].Value()) // `a\ ` ends in an escaped blank
 	switch {
 	case err != nil:
 		return req, fieldCommand, fmt.Errorf("command: %v", err)
@@ -147,7 +156,7 @@ func (f *submitForm) request() (engine.SubmitRequest, int, error) {
 	req.Command = argv
 	req.Name = v(fieldName)
 	req.Experiment = v(fieldExperiment)
-	if req.Params, err = parseParams(f.inputs[fieldParams].value()); err != nil {
+	if req.Params, err = parseParams(f.inputs[fieldParams].Value()); err != nil {
 		return req, fieldParams, fmt.Errorf("params: %v", err)
 	}
 	if req.GPUs, req.GPUIDs, err = parseGPUs(v(fieldGPUs)); err != nil {
@@ -186,7 +195,8 @@ func (f *submitForm) View(width, height int) string {
 		if i == f.errAt {
 			label = s.Error
 		}
-		add(label.Render(padRight(marker+submitLabels[i], submitLabelWidth))+f.inputs[i].view(s, inner-submitLabelWidth, i == f.focus), 0)
+		f.inputs[i].Width = inner - submitLabelWidth - 1 // the cursor's cell
+		add(label.Render(padRight(marker+submitLabels[i], submitLabelWidth))+f.inputs[i].View(), 0)
 		if i == f.focus {
 			for j, h := range wrapCut(submitHints[i], inner-submitLabelWidth, 2) {
 				add(strings.Repeat(" ", submitLabelWidth)+s.Muted.Render(h), 2+j)
@@ -413,128 +423,4 @@ func formatGPUs(count int, ids []int) string {
 		return strconv.Itoa(count)
 	}
 	return ""
-}
-
-// lineInput is a one-line text field: the keys of a shell's line editor
-// (←/→, home/end, ctrl+a/e, backspace, delete, ctrl+u/k/w, alt+backspace),
-// scrolled sideways to keep the cursor in view. bubbles/textinput would do,
-// but it needs github.com/atotto/clipboard, which go.mod does not list.
-type lineInput struct {
-	runes       []rune
-	pos         int // the cursor, an index into runes
-	placeholder string
-}
-
-func (in *lineInput) value() string { return string(in.runes) }
-
-// set replaces the text and puts the cursor at its end.
-func (in *lineInput) set(s string) {
-	in.runes = nil
-	in.pos = 0
-	in.insert([]rune(s))
-}
-
-// insert types runes at the cursor; a pasted tab or line break is a space
-// and other control characters are dropped.
-func (in *lineInput) insert(rs []rune) {
-	clean := make([]rune, 0, len(rs))
-	for _, r := range rs {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			clean = append(clean, ' ')
-		case r < ' ' || r == 0x7f:
-		default:
-			clean = append(clean, r)
-		}
-	}
-	in.runes = slices.Insert(in.runes, in.pos, clean...)
-	in.pos += len(clean)
-}
-
-func (in *lineInput) update(msg tea.KeyMsg) {
-	switch msg.Type {
-	case tea.KeyRunes, tea.KeySpace:
-		if msg.Alt && !msg.Paste {
-			return // alt+letter: not text
-		}
-		in.insert(msg.Runes)
-	case tea.KeyLeft:
-		in.pos = max(in.pos-1, 0)
-	case tea.KeyRight:
-		in.pos = min(in.pos+1, len(in.runes))
-	case tea.KeyHome, tea.KeyCtrlA:
-		in.pos = 0
-	case tea.KeyEnd, tea.KeyCtrlE:
-		in.pos = len(in.runes)
-	case tea.KeyBackspace:
-		if msg.Alt {
-			in.deleteWord()
-		} else if in.pos > 0 {
-			in.runes = slices.Delete(in.runes, in.pos-1, in.pos)
-			in.pos--
-		}
-	case tea.KeyDelete, tea.KeyCtrlD:
-		if in.pos < len(in.runes) {
-			in.runes = slices.Delete(in.runes, in.pos, in.pos+1)
-		}
-	case tea.KeyCtrlU:
-		in.runes = slices.Delete(in.runes, 0, in.pos)
-		in.pos = 0
-	case tea.KeyCtrlK:
-		in.runes = in.runes[:in.pos]
-	case tea.KeyCtrlW:
-		in.deleteWord()
-	}
-}
-
-// deleteWord deletes the word before the cursor, and the blanks between.
-func (in *lineInput) deleteWord() {
-	i := in.pos
-	for i > 0 && in.runes[i-1] == ' ' {
-		i--
-	}
-	for i > 0 && in.runes[i-1] != ' ' {
-		i--
-	}
-	in.runes = slices.Delete(in.runes, i, in.pos)
-	in.pos = i
-}
-
-// view draws the field in w cells, the cursor among them when focused; a
-// text too long to show is scrolled so that the cursor stays in view.
-func (in *lineInput) view(s Styles, w int, focused bool) string {
-	if w < 1 {
-		return ""
-	}
-	if len(in.runes) == 0 {
-		cur := " "
-		if focused {
-			cur = lipgloss.NewStyle().Reverse(true).Render(" ")
-		}
-		return cur + s.Muted.Render(fitWidth(in.placeholder, w-1))
-	}
-	cell := func(r rune) int { return max(ansi.StringWidth(string(r)), 0) }
-	// The first rune shown: the start when the text up to the cursor fits,
-	// else the one that puts the cursor in the last cells.
-	under, curW := " ", 1
-	if in.pos < len(in.runes) {
-		under, curW = string(in.runes[in.pos]), cell(in.runes[in.pos])
-	}
-	start, used := in.pos, curW
-	for start > 0 && used+cell(in.runes[start-1]) <= w {
-		start--
-		used += cell(in.runes[start])
-	}
-	// Then what fits after the cursor.
-	end := min(in.pos+1, len(in.runes))
-	for end < len(in.runes) && used+cell(in.runes[end]) <= w {
-		used += cell(in.runes[end])
-		end++
-	}
-	after := string(in.runes[min(in.pos+1, end):end])
-	cur := s.Text.Render(under)
-	if focused {
-		cur = lipgloss.NewStyle().Reverse(true).Render(under)
-	}
-	return s.Text.Render(string(in.runes[start:in.pos])) + cur + s.Text.Render(after)
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"github.com/charmbracelet/bubbles/textinput"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -143,7 +144,7 @@ func TestSubmitRoundTrip(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got.req, want) {
 			t.Errorf("round trip of %#v\n  command field %s\n  params field  %s\n  gave %#v", want,
-				f.inputs[fieldCommand].value(), f.inputs[fieldParams].value(), got.req)
+				f.inputs[fieldCommand].Value(), f.inputs[fieldParams].Value(), got.req)
 		}
 	}
 }
@@ -159,7 +160,7 @@ func TestSubmitPrefillText(t *testing.T) {
 		fieldParams:  `a='x y' m= z=1`,
 		fieldGPUs:    `2,`,
 	} {
-		if got := f.inputs[field].value(); got != want {
+		if got := f.inputs[field].Value(); got != want {
 			t.Errorf("%s field = %q, want %q", submitLabels[field], got, want)
 		}
 	}
@@ -388,29 +389,6 @@ func TestSubmitViewHint(t *testing.T) {
 	}
 }
 
-// A long field scrolls to keep the cursor in view.
-func TestSubmitInputScrolls(t *testing.T) {
-	s := submitTestStyles(t)
-	var in lineInput
-	in.set("0123456789abcdefghij")
-	if got := ansi.Strip(in.view(s, 10, true)); got != "bcdefghij " {
-		t.Errorf("cursor at the end: %q, want the tail and the cursor", got)
-	}
-	in.pos = 0
-	if got := ansi.Strip(in.view(s, 10, true)); got != "0123456789" {
-		t.Errorf("cursor at the start: %q, want the head", got)
-	}
-	in.pos = 15
-	got := ansi.Strip(in.view(s, 10, true))
-	if ansi.StringWidth(got) != 10 || !strings.HasSuffix(got, "f") {
-		t.Errorf("cursor on f: %q, want 10 cells ending at the cursor", got)
-	}
-	in.set("日本語日本語日本語")
-	if got := ansi.Strip(in.view(s, 7, true)); ansi.StringWidth(got) > 7 || !strings.HasSuffix(got, "語 ") {
-		t.Errorf("wide runes: %q (%d cells)", got, ansi.StringWidth(got))
-	}
-}
-
 // Any argv written by joinCommand and read by splitCommand comes back the
 // same, through the form's field too.
 func TestSubmitQuoteProperty(t *testing.T) {
@@ -425,11 +403,11 @@ func TestSubmitQuoteProperty(t *testing.T) {
 			}
 			argv[i] = string(word)
 		}
-		var in lineInput
-		in.set(joinCommand(argv))
-		got, err := splitCommand(in.value())
+		in := textinput.New()
+		in.SetValue(joinCommand(argv))
+		got, err := splitCommand(in.Value())
 		if err != nil || !reflect.DeepEqual(got, argv) {
-			t.Fatalf("%q written as %s reads back as %q, %v", argv, in.value(), got, err)
+			t.Fatalf("%q written as %s reads back as %q, %v", argv, in.Value(), got, err)
 		}
 	}
 }
