@@ -271,12 +271,15 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case paletteChoiceMsg:
 		a.palette, a.help = nil, false
-		if msg.submit {
+		switch {
+		case msg.do == "submit":
 			return a.Update(openFormMsg{})
-		}
-		if msg.run != "" {
+		case msg.do == "help":
+			a.help = true
+			return a, nil
+		case msg.run != "":
 			a.active = 1
-			return a.Update(openRunMsg{id: msg.run})
+			return a.Update(openRunMsg{id: msg.run, tab: msg.tab})
 		}
 		a.active, a.detail = msg.page, nil
 		return a, nil

@@ -206,7 +206,7 @@ func TestPages(t *testing.T) {
 		{"system", append(slices.Clone(openRun), keys("h"), "GPU 1 memory"), []string{"[system]", "GPU 0 utilisation %", "GPU 1 memory GiB"}},
 		{"gpus", []any{keys("3")}, []string{"lathe › GPUs", "GPU 0", "Fake A100", "no processes", "utilisation %"}},
 		{"submit", []any{keys("n"), "Start a job"}, []string{"lathe › New job", "command", "experiment", "esc cancel"}},
-		{"palette", []any{keys(":"), keys("vit")}, []string{":vit", "run vit-small"}},
+		{"palette", []any{keys(":"), keys("vit")}, []string{":vit", "› vit-small · run 0123456789ab, running", "vit-small · logs"}},
 	}
 	for _, pg := range pages {
 		for _, size := range []struct{ w, h int }{{120, 40}, {80, 24}} {
@@ -297,7 +297,8 @@ func TestMarksAndActions(t *testing.T) {
 	drive(t, f, 120, 40, "Jobs:", keys("2"), keys("A"), "5 marked", keys("R"), "start 5 runs again with the same spec? y/n",
 		keys("y"), "queued 5 runs again")
 	if len(f.submitted) != 5 || f.submitted[2].Name != "resnet-baseline" || f.submitted[2].Params["lr"] != "0.1" ||
-		!slices.Equal(f.submitted[2].Command, []string{"python3", "train.py"}) || f.submitted[2].Cwd != "/work/exp" {
+		!slices.Equal(f.submitted[2].Command, []string{"python3", "train.py"}) || f.submitted[2].Cwd != "/work/exp" ||
+		f.submitted[2].Tags["rerun_of"] != "a1b2c3d4e5f6" {
 		t.Errorf("re-run requests %+v", f.submitted)
 	}
 }
@@ -359,9 +360,13 @@ func TestSubmitForm(t *testing.T) {
 
 // The palette finds a run by a few letters of its name and opens it.
 func TestPaletteOpensARun(t *testing.T) {
-	view := finalView(t, 120, 40, "Jobs:", keys(":"), keys("vitsm"), "run vit-small", tea.KeyMsg{Type: tea.KeyEnter}, "Runs › vit-small")
+	view := finalView(t, 120, 40, "Jobs:", keys(":"), keys("vitsm"), "vit-small · run", tea.KeyMsg{Type: tea.KeyEnter}, "Runs › vit-small")
 	if !strings.Contains(view, "lathe › Runs › vit-small") || !strings.Contains(view, "train_loss") {
 		t.Errorf("palette:\n%s", view)
+	}
+	logs := finalView(t, 120, 40, "Jobs:", keys(":"), keys("resnet logs"), "resnet-baseline · logs", enter, "epoch 3 loss=0.9")
+	if !strings.Contains(logs, "[logs]") || !strings.Contains(logs, "Runs › resnet-baseline") {
+		t.Errorf("palette to a run's logs:\n%s", logs)
 	}
 	pages := finalView(t, 120, 40, "Jobs:", keys(":"), keys("gpus"), tea.KeyMsg{Type: tea.KeyEnter}, "lathe › GPUs")
 	if !strings.Contains(pages, "GPU 0  0000:01:00.0") {
@@ -410,5 +415,22 @@ func TestResize(t *testing.T) {
 		if w := ansi.StringWidth(l); w > 80 {
 			t.Errorf("a line of %d cells: %q", w, l)
 		}
+	}
+}
+
+// R on one run opens the form filled with its spec; what the form does not
+// show (tags, priority) goes with it.
+func TestRerunOneThroughTheForm(t *testing.T) {
+	f := fixture()
+	f.runs[2].Tags, f.runs[2].Priority = map[string]string{"team": "vision"}, 5
+	drive(t, f, 120, 40, "Jobs:", keys("2"), keys("j"), keys("j"), keys("R"), "lr=0.1",
+		tea.KeyMsg{Type: tea.KeyCtrlS}, "queued resnet-baseline")
+	if len(f.submitted) != 1 {
+		t.Fatalf("submitted %v", f.submitted)
+	}
+	req := f.submitted[0]
+	if req.Name != "resnet-baseline" || req.Params["lr"] != "0.1" || req.Tags["team"] != "vision" || req.Tags["rerun_of"] != "a1b2c3d4e5f6" ||
+		req.Priority != 5 || req.Cwd != "/work/exp" {
+		t.Errorf("re-run request %+v", req)
 	}
 }

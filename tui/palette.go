@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -10,10 +12,11 @@ import (
 
 // paletteItem is something the palette can go to (a page or a run) or do.
 type paletteItem struct {
-	label  string
-	page   int    // a page index, or -1
-	run    string // a run id to open
-	submit bool   // open the form that starts a job
+	label string
+	page  int    // a page index, or -1
+	run   string // a run id to open
+	tab   int    // the tab to open it on
+	do    string // an action: "submit" (the form that starts a job) or "help"
 }
 
 // palette is the `:` prompt: type a few letters of a page or a run, enter
@@ -37,9 +40,14 @@ func newPalette(s Styles, st *state, pages []page) *palette {
 	for i, pg := range pages {
 		p.items = append(p.items, paletteItem{label: "go to " + pg.Title(), page: i})
 	}
-	p.items = append(p.items, paletteItem{label: "new job: start a run", page: -1, submit: true})
+	p.items = append(p.items, paletteItem{label: "new job: start a run", page: -1, do: "submit"},
+		paletteItem{label: "help: every key", page: -1, do: "help"})
+	// A run's name first: typing it finds the run, then its logs.
 	for _, r := range st.runs {
-		p.items = append(p.items, paletteItem{label: fmt.Sprintf("run %s (%s, %s)", r.Name, r.ID, r.Status), page: -1, run: r.ID})
+		p.items = append(p.items, paletteItem{label: fmt.Sprintf("%s · run %s, %s", r.Name, r.ID, r.Status), page: -1, run: r.ID})
+	}
+	for _, r := range st.runs {
+		p.items = append(p.items, paletteItem{label: fmt.Sprintf("%s · logs", r.Name), page: -1, run: r.ID, tab: tabLogs})
 	}
 	p.filter()
 	return p
@@ -59,6 +67,10 @@ func (p *palette) filter() {
 	for _, m := range fuzzy.Find(p.query, labels) {
 		p.shown = append(p.shown, p.items[m.Index])
 	}
+	// Fuzzy scores favour short labels; a run's logs come after the runs.
+	slices.SortStableFunc(p.shown, func(a, b paletteItem) int {
+		return cmp.Compare(boolInt(a.tab == tabLogs), boolInt(b.tab == tabLogs))
+	})
 }
 
 func (p *palette) Update(msg tea.KeyMsg) tea.Cmd {
@@ -111,4 +123,11 @@ func (p *palette) View(width, height int) string {
 		b.WriteString(s.Muted.Render("  nothing matches") + "\n")
 	}
 	return b.String()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -342,7 +343,7 @@ func (p *runsPage) selection() []engine.Run {
 // actedMsg reports what an action on runs did.
 type actedMsg struct{ note string }
 
-func names(runs []engine.Run) string {
+func describeRuns(runs []engine.Run) string {
 	if len(runs) == 1 {
 		return runs[0].Name
 	}
@@ -485,13 +486,13 @@ func (p *runsPage) askKill() tea.Cmd {
 		return nil
 	}
 	kill := p.act.kill
-	p.confirm = &confirmation{question: "kill " + names(live) + "?", yes: func() tea.Msg {
+	p.confirm = &confirmation{question: "kill " + describeRuns(live) + "?", yes: func() tea.Msg {
 		for _, r := range live {
 			if err := kill(r.ID); err != nil {
 				return actedMsg{note: err.Error()}
 			}
 		}
-		return actedMsg{note: "killing " + names(live)}
+		return actedMsg{note: "killing " + describeRuns(live)}
 	}}
 	return nil
 }
@@ -507,22 +508,28 @@ func (p *runsPage) askRerun() tea.Cmd {
 		return p.act.rerun(sel[0])
 	}
 	submit := p.act.submit
-	p.confirm = &confirmation{question: "start " + names(sel) + " again with the same spec?", yes: func() tea.Msg {
+	p.confirm = &confirmation{question: "start " + describeRuns(sel) + " again with the same spec?", yes: func() tea.Msg {
 		for _, r := range sel {
 			if err := submit(rerunRequest(r)); err != nil {
 				return actedMsg{note: r.Name + ": " + err.Error()}
 			}
 		}
-		return actedMsg{note: "queued " + names(sel) + " again"}
+		return actedMsg{note: "queued " + describeRuns(sel) + " again"}
 	}}
 	return nil
 }
 
-// rerunRequest is the spec of a run, to start it again. The environment is
-// not in it: the record keeps it redacted, so a re-run takes the app's.
+// rerunRequest is the spec of a run, to start it again, tagged rerun_of
+// with the run's id. The environment is not in it: the record keeps it
+// redacted, so a re-run takes the app's.
 func rerunRequest(r engine.Run) engine.SubmitRequest {
+	tags := maps.Clone(r.Tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	tags["rerun_of"] = r.ID
 	return engine.SubmitRequest{Name: r.Name, Experiment: r.Experiment, Command: r.Command, Cwd: r.Cwd,
-		Params: r.Params, Tags: r.Tags, Priority: r.Priority, GPUs: r.GPUs, GPUIDs: r.GPUIDs,
+		Params: r.Params, Tags: tags, Priority: r.Priority, GPUs: r.GPUs, GPUIDs: r.GPUIDs,
 		MinGPUMem: r.MinGPUMem, Parse: r.Parse}
 }
 
