@@ -204,6 +204,12 @@ func tick() tea.Cmd {
 
 // Update routes a message: the frame's own keys first, then the page.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if cmd, ok := a.updateEngine(msg); ok {
+		return a, cmd
+	}
+	if cmd, ok := a.updateForm(msg); ok {
+		return a, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
@@ -214,33 +220,6 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.detail.SetSize(a.width, a.bodyHeight())
 		}
 		return a, nil
-	case runsMsg:
-		if msg.active {
-			for _, r := range msg.runs {
-				a.st.upsert(r)
-			}
-		} else {
-			a.st.setRuns(msg.runs)
-		}
-		a.banner = ""
-		return a, nil
-	case gpusMsg:
-		a.st.gpuHist = msg.hist
-		a.st.addGPUReport(msg.rep)
-		return a, nil
-	case streamMsg:
-		a.events = msg
-		a.banner = ""
-		return a, next(a.events)
-	case eventMsg:
-		a.apply(engine.Event(msg))
-		return a, next(a.events)
-	case lostMsg:
-		a.banner = "the engine is not answering; trying again"
-		// Reconnect after a pause: load everything again, subscribe again.
-		return a, tea.Tick(2*time.Second, func(time.Time) tea.Msg { return reconnectMsg{} })
-	case reconnectMsg:
-		return a, tea.Batch(a.loadActive(), a.loadRuns(), a.loadGPUs(), a.subscribe())
 	case tickMsg:
 		if a.detail != nil {
 			var cmd tea.Cmd
@@ -287,37 +266,6 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		a.pages[1], cmd = a.pages[1].Update(msg)
 		return a, cmd
-	case openFormMsg:
-		a.palette, a.help = nil, false
-		a.formBase = engine.SubmitRequest(msg)
-		a.form = newSubmitForm(a.styles, a.formBase)
-		return a, nil
-	case submitFormClosedMsg:
-		a.form = nil
-		return a, nil
-	case submitFormMsg:
-		req := a.formBase
-		req.Name, req.Experiment, req.Command = msg.req.Name, msg.req.Experiment, msg.req.Command
-		req.Params, req.GPUs, req.GPUIDs = msg.req.Params, msg.req.GPUs, msg.req.GPUIDs
-		req = a.fill(req)
-		return a, func() tea.Msg {
-			r, err := a.eng.Submit(a.ctx, req)
-			return submittedMsg{r, err}
-		}
-	case submittedMsg:
-		if a.form == nil {
-			return a, nil
-		}
-		if msg.err != nil {
-			a.form.SetError(msg.err.Error())
-			return a, nil
-		}
-		// The new run shows at the top of the runs table.
-		a.form, a.active, a.detail = nil, 1, nil
-		a.st.upsert(msg.run)
-		var cmd tea.Cmd
-		a.pages[1], cmd = a.pages[1].Update(actedMsg{note: "queued " + msg.run.Name + " (" + msg.run.ID + ")"})
-		return a, cmd
 	}
 	// The rest is a page's own I/O (each message names what it is for): an
 	// open run's, else the active page's.
@@ -328,6 +276,79 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.pages[a.active], cmd = a.pages[a.active].Update(msg)
 	}
 	return a, cmd
+}
+
+// updateEngine takes what the engine sent: runs, GPUs, events, and the
+// loss of it.
+func (a *App) updateEngine(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case runsMsg:
+		if msg.active {
+			for _, r := range msg.runs {
+				a.st.upsert(r)
+			}
+		} else {
+			a.st.setRuns(msg.runs)
+		}
+		a.banner = ""
+	case gpusMsg:
+		a.st.gpuHist = msg.hist
+		a.st.addGPUReport(msg.rep)
+	case streamMsg:
+		a.events = msg
+		a.banner = ""
+		return next(a.events), true
+	case eventMsg:
+		a.apply(engine.Event(msg))
+		return next(a.events), true
+	case lostMsg:
+		a.banner = "the engine is not answering; trying again"
+		// Reconnect after a pause: load everything again, subscribe again.
+		return tea.Tick(2*time.Second, func(time.Time) tea.Msg { return reconnectMsg{} }), true
+	case reconnectMsg:
+		return tea.Batch(a.loadActive(), a.loadRuns(), a.loadGPUs(), a.subscribe()), true
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// updateForm opens and closes the form that starts a job, and sends what
+// it gives to the engine.
+func (a *App) updateForm(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case openFormMsg:
+		a.palette, a.help = nil, false
+		a.formBase = engine.SubmitRequest(msg)
+		a.form = newSubmitForm(a.styles, a.formBase)
+	case submitFormClosedMsg:
+		a.form = nil
+	case submitFormMsg:
+		req := a.formBase
+		req.Name, req.Experiment, req.Command = msg.req.Name, msg.req.Experiment, msg.req.Command
+		req.Params, req.GPUs, req.GPUIDs = msg.req.Params, msg.req.GPUs, msg.req.GPUIDs
+		req = a.fill(req)
+		return func() tea.Msg {
+			r, err := a.eng.Submit(a.ctx, req)
+			return submittedMsg{r, err}
+		}, true
+	case submittedMsg:
+		switch {
+		case a.form == nil:
+		case msg.err != nil:
+			a.form.SetError(msg.err.Error())
+		default:
+			// The new run shows at the top of the runs table.
+			a.form, a.active, a.detail = nil, 1, nil
+			a.st.upsert(msg.run)
+			var cmd tea.Cmd
+			a.pages[1], cmd = a.pages[1].Update(actedMsg{note: "queued " + msg.run.Name + " (" + msg.run.ID + ")"})
+			return cmd, true
+		}
+	default:
+		return nil, false
+	}
+	return nil, true
 }
 
 type reconnectMsg struct{}

@@ -95,10 +95,17 @@ func newDemoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Start a demo: live jobs in a data directory of their own",
-		Long: `Start a demo in its own data directory (never yours): an engine and real jobs
-with live metrics, one queued behind another, one finished, one failed.
-It shows the jobs as they go until ctrl-c, then stops the demo's jobs and
-engine; --keep leaves them running to explore with the other commands.`,
+		Long: `Start a demo in its own data directory (never yours): an engine with four
+simulated GPUs and real jobs over a few experiments, several running with live
+curves, some queued waiting for GPUs or for another run, one finished, one
+failed after its loss diverged.
+
+On a terminal it opens the app on them: the dashboard, the runs table (2),
+a run's charts, logs and GPUs (enter, then → or l), the GPUs (3), the form
+that starts a job (n), every key (?). Elsewhere (a pipe, --duration) it
+prints a table that follows the jobs. q (or ctrl-c) ends the demo and stops
+its jobs and engine; --keep leaves them running to explore with the other
+commands.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
