@@ -511,7 +511,7 @@ func (a *App) View() string {
 		body = p.View()
 		bindings = append(p.ShortHelp(), a.keys.Submit, a.keys.Palette, a.keys.NextPage, a.keys.Help, a.keys.Quit)
 	}
-	body = lipgloss.NewStyle().Width(a.width).Height(a.bodyHeight()).MaxHeight(a.bodyHeight()).Render(body)
+	body = fitBox(body, a.width, a.bodyHeight())
 	return lipgloss.JoinVertical(lipgloss.Left, header, body, a.footer(bindings, 2))
 }
 

@@ -439,12 +439,16 @@ func chartCanvasView(cv *canvas.Model, line, muted lipgloss.Style) string {
 	var b strings.Builder
 	var run []rune
 	runLine := false
+	// A style's escape sequences, taken once: rendering each run through
+	// lipgloss was most of a chart's cost.
+	lineOn, lineOff := styleCodes(line)
+	mutedOn, mutedOff := styleCodes(muted)
 	flush := func() {
 		if len(run) > 0 {
 			if runLine {
-				b.WriteString(line.Render(string(run)))
+				b.WriteString(lineOn + string(run) + lineOff)
 			} else {
-				b.WriteString(muted.Render(string(run)))
+				b.WriteString(mutedOn + string(run) + mutedOff)
 			}
 			run = run[:0]
 		}
@@ -470,6 +474,17 @@ func chartCanvasView(cv *canvas.Model, line, muted lipgloss.Style) string {
 		flush()
 	}
 	return b.String()
+}
+
+// styleCodes returns what a style (colours and attributes only) writes
+// before and after a text.
+func styleCodes(st lipgloss.Style) (on, off string) {
+	out := st.Render("x")
+	i := strings.LastIndexByte(out, 'x')
+	if i < 0 {
+		return "", ""
+	}
+	return out[:i], out[i+1:]
 }
 
 // chartSnapZero makes a label value that is zero but for rounding errors (the

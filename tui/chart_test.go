@@ -1,11 +1,13 @@
 package tui
 
 import (
+	"github.com/muesli/termenv"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/NimbleMarkets/ntcharts/canvas"
 	"github.com/NimbleMarkets/ntcharts/linechart"
@@ -600,5 +602,32 @@ func BenchmarkChartMillion(b *testing.B) {
 	}
 	if c.drawn > 120 {
 		b.Fatalf("%d points drawn", c.drawn)
+	}
+}
+
+// In colour, the line carries its colour, and the text is the same as
+// without colour.
+func TestChartColours(t *testing.T) {
+	pts := []chartPoint{{0, 1}, {1, 3}, {2, 2}, {3, 5}}
+	draw := func() string {
+		c := newChart("loss", chartTestStyles(t))
+		c.SetSize(40, 10)
+		c.SetPoints(pts)
+		return c.View()
+	}
+	plain := draw()
+	lipgloss.SetColorProfile(termenv.TrueColor)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	coloured := draw()
+	if ansi.Strip(coloured) != plain {
+		t.Errorf("colour changed the text:\n%s\n%s", ansi.Strip(coloured), plain)
+	}
+	on, off := styleCodes(newChart("loss", chartTestStyles(t)).lineStyle())
+	i := strings.Index(coloured, on)
+	if !strings.HasPrefix(on, "\x1b[") || off == "" || i < 0 {
+		t.Fatalf("the line's colour %q is not in the chart:\n%q", on, coloured)
+	}
+	if r, _ := utf8.DecodeRuneInString(coloured[i+len(on):]); r < 0x2800 || r > 0x28ff {
+		t.Errorf("the line's colour is on %q, not on the line", r)
 	}
 }

@@ -42,7 +42,10 @@ func openApp(ctx context.Context, c *engine.Client, theme string, mouse bool) er
 	}
 	app := tui.New(c, tui.Options{Styles: tui.NewStyles(palette), Keys: tui.DefaultKeyMap(),
 		Cwd: cwd, Env: os.Environ(), Columns: e.cfg.App.Columns})
-	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	// 30 frames a second at most: a key shows within 33 ms, and the
+	// renderer's ticker, most of what an idle app costs, wakes half as
+	// often as at Bubble Tea's default 60.
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(30)}
 	if mouse {
 		opts = append(opts, tea.WithMouseCellMotion())
 	}
