@@ -421,7 +421,7 @@ func (p *runPage) overview(r engine.Run) string {
 		b.WriteString(row("progress", fmt.Sprintf("%s %d/%d %s", bar(float64(step)/float64(r.Total), 20), max(step, 0), r.Total, eta(r, now))))
 	}
 	if len(r.Devices) > 0 {
-		b.WriteString(row("gpus", devicesText(r.Devices)))
+		b.WriteString(row("gpus", DevicesText(r.Devices)))
 	}
 	if u := r.Usage; u != nil {
 		b.WriteString(row("gpu use", fmt.Sprintf("%.3f GPU-h, %.1f Wh, peak %s GiB, mean %.0f%%", u.GPUHours, u.EnergyWh, gib(u.PeakGPUMemBytes), u.MeanGPUUtil)))

@@ -122,7 +122,7 @@ func baseColumns() []column {
 		{title: "ID", width: 8, cell: func(r engine.Run, _ time.Time) string { return r.ID[:min(8, len(r.ID))] }, key: text(func(r engine.Run) string { return r.ID })},
 		{title: "EXPERIMENT", width: 12, cell: func(r engine.Run, _ time.Time) string { return r.Experiment }, key: text(func(r engine.Run) string { return r.Experiment })},
 		{title: "STARTED", width: 11, cell: func(r engine.Run, now time.Time) string { return startedText(r, now) }, key: started},
-		{title: "GPUS", width: 5, cell: func(r engine.Run, _ time.Time) string { return devicesText(r.Devices) },
+		{title: "GPUS", width: 5, cell: func(r engine.Run, _ time.Time) string { return DevicesText(r.Devices) },
 			key: func(r engine.Run) (float64, string, bool) { return float64(len(r.Devices)), "", len(r.Devices) > 0 }},
 	}
 }
@@ -142,7 +142,9 @@ func startedText(r engine.Run, now time.Time) string {
 	return t.Format("Jan 02 15:04")
 }
 
-func devicesText(devs []int) string {
+// DevicesText writes device indices as 0,1 ("-" for none). The command
+// line's listings use it too.
+func DevicesText(devs []int) string {
 	if len(devs) == 0 {
 		return "-"
 	}

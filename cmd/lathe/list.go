@@ -146,11 +146,7 @@ func lastValues(r engine.Run) string {
 func devicesText(r engine.Run) string {
 	switch {
 	case len(r.Devices) > 0:
-		parts := make([]string, len(r.Devices))
-		for i, d := range r.Devices {
-			parts[i] = fmt.Sprint(d)
-		}
-		return strings.Join(parts, ",")
+		return tui.DevicesText(r.Devices)
 	case r.GPUs > 0 || len(r.GPUIDs) > 0:
 		return "(" + gpuAsk(r) + ")"
 	}
