@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"lathe/engine/filter"
 	"lathe/engine/metricline"
 	"lathe/store"
 )
@@ -32,9 +33,12 @@ func (e *Engine) Run(ctx context.Context, ref string) (Run, error) {
 
 // Runs lists runs, newest first.
 func (e *Engine) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
+	if q.Filter != "" || q.Sort != "" || q.Deleted {
+		return e.queryRuns(ctx, q)
+	}
 	out := []Run{}
 	keep := func(r *store.Run) bool {
-		return (q.Experiment == "" || r.Experiment == q.Experiment) &&
+		return r.Deleted == nil && (q.Experiment == "" || r.Experiment == q.Experiment) &&
 			(len(q.Statuses) == 0 || slices.Contains(q.Statuses, r.Status))
 	}
 	err := e.db.View(func(tx *store.Tx) error {
@@ -64,6 +68,54 @@ func (e *Engine) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
 		return nil
 	})
 	return out, translate(err)
+}
+
+// queryRuns answers a listing with a filter, a sort or of removed runs
+// from the catalogue, then reads the records of the runs it keeps.
+func (e *Engine) queryRuns(ctx context.Context, q RunQuery) ([]Run, error) {
+	ids, err := e.queryIDs(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Run, 0, len(ids))
+	err = e.db.View(func(tx *store.Tx) error {
+		for _, id := range ids {
+			r, err := tx.Run(id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue // purged since
+			}
+			if err != nil {
+				return err
+			}
+			v, err := e.view(tx, r)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, translate(err)
+}
+
+// compileQuery parses a listing's filter and sort.
+func (e *Engine) compileQuery(q RunQuery) (catalogueQuery, error) {
+	cq := catalogueQuery{RunQuery: q}
+	if q.Filter != "" {
+		expr, err := filter.Parse(q.Filter, time.Now())
+		if err != nil {
+			return cq, errorf(ErrInvalid, "%v", err)
+		}
+		cq.expr = expr
+	}
+	if q.Sort != "" {
+		f, err := filter.ParseField(q.Sort)
+		if err != nil {
+			return cq, errorf(ErrInvalid, "sort by %q: %v", q.Sort, err)
+		}
+		cq.sort = &f
+	}
+	return cq, nil
 }
 
 func onlyActive(statuses []store.Status) bool {

@@ -169,7 +169,31 @@ func (c *Client) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
 	if q.Limit > 0 {
 		v.Set("limit", strconv.Itoa(q.Limit))
 	}
+	if q.Filter != "" {
+		v.Set("filter", q.Filter)
+	}
+	if q.Sort != "" {
+		v.Set("sort", q.Sort)
+	}
+	if q.Desc {
+		v.Set("desc", "1")
+	}
+	if q.Deleted {
+		v.Set("deleted", "1")
+	}
 	return call[[]Run](c, ctx, http.MethodGet, "/v1/runs?"+v.Encode(), nil)
+}
+
+func (c *Client) Remove(ctx context.Context, req RemoveRequest) (RemoveResult, error) {
+	return call[RemoveResult](c, ctx, http.MethodPost, "/v1/runs/remove", req)
+}
+
+func (c *Client) Restore(ctx context.Context, refs []string) ([]Run, error) {
+	return call[[]Run](c, ctx, http.MethodPost, "/v1/runs/restore", refs)
+}
+
+func (c *Client) Compare(ctx context.Context, refs []string) (Comparison, error) {
+	return call[Comparison](c, ctx, http.MethodPost, "/v1/compare", refs)
 }
 
 func (c *Client) Kill(ctx context.Context, ref string, now bool) (Run, error) {

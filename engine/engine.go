@@ -70,6 +70,9 @@ type Engine struct {
 	// waitMu guards waiting, which events read from the store's writer.
 	waitMu  sync.Mutex
 	waiting map[string]string
+
+	// cat answers filtered and sorted listings.
+	cat *catalogue
 }
 
 // queued is what the scheduler needs of a queued run.
@@ -138,7 +141,14 @@ func Open(opts Options) (*Engine, error) {
 		queue:   map[string]*queued{},
 		jobs:    map[string]*supervisor{},
 		waiting: map[string]string{},
+		cat:     newCatalogue(),
 	}
+	db.Watch(e.cat.touch)
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		e.cat.load(db)
+	}()
 	e.user = currentUser()
 	e.host, _ = os.Hostname()
 	e.ctx, e.cancel = context.WithCancel(context.Background())
@@ -150,9 +160,10 @@ func Open(opts Options) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
-	e.wg.Add(2)
+	e.wg.Add(3)
 	go e.schedule()
 	go e.sampleGPUs()
+	go e.purgeRemoved()
 	e.kickScheduler()
 	return e, nil
 }

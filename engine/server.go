@@ -142,6 +142,9 @@ func newHandler(e *Engine) http.Handler {
 	h.mux.HandleFunc("POST /v1/runs", h.submit)
 	h.mux.HandleFunc("GET /v1/runs", h.runs)
 	h.mux.HandleFunc("GET /v1/runs/{ref}", h.run)
+	h.mux.HandleFunc("POST /v1/runs/remove", h.remove)
+	h.mux.HandleFunc("POST /v1/runs/restore", h.restore)
+	h.mux.HandleFunc("POST /v1/compare", h.compare)
 	h.mux.HandleFunc("POST /v1/runs/{ref}/kill", h.kill)
 	h.mux.HandleFunc("GET /v1/runs/{ref}/wait", h.wait)
 	h.mux.HandleFunc("GET /v1/runs/{ref}/metric", h.metric)
@@ -242,8 +245,7 @@ func (h *handler) shutdown(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) submit(w http.ResponseWriter, r *http.Request) {
 	var req SubmitRequest
-	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<20)).Decode(&req); err != nil {
-		writeError(w, errorf(ErrInvalid, "bad request: %v", err))
+	if !decode(w, r, &req) {
 		return
 	}
 	req.User, _ = r.Context().Value(peerKey{}).(string)
@@ -252,7 +254,8 @@ func (h *handler) submit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) runs(w http.ResponseWriter, r *http.Request) {
-	q := RunQuery{Experiment: r.URL.Query().Get("exp")}
+	q := RunQuery{Experiment: r.URL.Query().Get("exp"), Filter: r.URL.Query().Get("filter"), Sort: r.URL.Query().Get("sort"),
+		Desc: r.URL.Query().Get("desc") == "1", Deleted: r.URL.Query().Get("deleted") == "1"}
 	for _, s := range r.URL.Query()["status"] {
 		q.Statuses = append(q.Statuses, store.Status(s))
 	}
@@ -266,6 +269,39 @@ func (h *handler) runs(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := h.e.Runs(r.Context(), q)
 	reply(w, v, err)
+}
+
+// decode reads a request's JSON body into v, or answers the error.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<20)).Decode(v); err != nil {
+		writeError(w, errorf(ErrInvalid, "bad request: %v", err))
+		return false
+	}
+	return true
+}
+
+func (h *handler) remove(w http.ResponseWriter, r *http.Request) {
+	var req RemoveRequest
+	if decode(w, r, &req) {
+		v, err := h.e.Remove(r.Context(), req)
+		reply(w, v, err)
+	}
+}
+
+func (h *handler) restore(w http.ResponseWriter, r *http.Request) {
+	var refs []string
+	if decode(w, r, &refs) {
+		v, err := h.e.Restore(r.Context(), refs)
+		reply(w, v, err)
+	}
+}
+
+func (h *handler) compare(w http.ResponseWriter, r *http.Request) {
+	var refs []string
+	if decode(w, r, &refs) {
+		v, err := h.e.Compare(r.Context(), refs)
+		reply(w, v, err)
+	}
 }
 
 func (h *handler) run(w http.ResponseWriter, r *http.Request) {

@@ -47,6 +47,14 @@ type Service interface {
 	StoreStats(ctx context.Context) (store.Stats, error)
 	// GPUs reports the GPUs: each device, its last sample, and the runs on it.
 	GPUs(ctx context.Context) (GPUReport, error)
+	// Remove takes runs out of every listing (they can be restored for
+	// RetainRemoved), or with Purge frees their folders and series now.
+	Remove(ctx context.Context, req RemoveRequest) (RemoveResult, error)
+	// Restore brings removed runs back.
+	Restore(ctx context.Context, refs []string) ([]Run, error)
+	// Compare sets runs side by side: the params that differ, each
+	// metric's summary with the best run, their use of GPUs.
+	Compare(ctx context.Context, refs []string) (Comparison, error)
 	// GPUHistory returns a device's readings from since to until (zero:
 	// now), oldest first: one a second when since is within the last hour,
 	// else one a minute (kept 30 days).
@@ -100,6 +108,84 @@ type RunQuery struct {
 	Experiment string         `json:"experiment,omitempty"`
 	Statuses   []store.Status `json:"statuses,omitempty"`
 	Limit      int            `json:"limit,omitempty"`
+	// Filter is an expression of the filter language (engine/filter).
+	Filter string `json:"filter,omitempty"`
+	// Sort names a field to order by, as the filter language writes it
+	// (metrics.val_loss, params.lr, duration, started…): runs without it
+	// come last in either direction. Empty: newest first.
+	Sort string `json:"sort,omitempty"`
+	Desc bool   `json:"desc,omitempty"`
+	// Deleted lists the removed runs that can still be restored, instead
+	// of the others.
+	Deleted bool `json:"deleted,omitempty"`
+}
+
+// RemoveRequest names the runs to remove: by reference, or every run a
+// filter keeps.
+type RemoveRequest struct {
+	Refs   []string `json:"refs,omitempty"`
+	Filter string   `json:"filter,omitempty"`
+	// Purge frees the runs' folders and series at once, removed runs
+	// included; they cannot be restored.
+	Purge bool `json:"purge,omitempty"`
+	// DryRun says which runs it would remove, and removes none.
+	DryRun bool `json:"dry_run,omitempty"`
+}
+
+// RemoveResult is the runs a removal took (or would take).
+type RemoveResult struct {
+	Runs   []Run `json:"runs"`
+	Purged bool  `json:"purged"`
+}
+
+// RetainRemoved is how long a removed run can be restored; then its folder
+// and series are freed.
+const RetainRemoved = 7 * 24 * time.Hour
+
+// Comparison is runs side by side, as `lathe compare --json` prints it.
+type Comparison struct {
+	Runs   []Run           `json:"runs"`
+	Params ParamComparison `json:"params"`
+	// Metrics holds every metric any of the runs has, by name.
+	Metrics map[string]MetricComparison `json:"metrics"`
+	// Usage is each run's duration and use of GPUs, by run id.
+	Usage map[string]RunUsage `json:"usage"`
+}
+
+// ParamComparison splits the params into those whose value differs
+// between the runs (a run without the param has null) and those all runs
+// share.
+type ParamComparison struct {
+	Differ map[string]map[string]*string `json:"differ"`
+	Same   map[string]string             `json:"same"`
+}
+
+// MetricComparison is one metric across runs: its summary in each run that
+// has it (nil in one that has not), and the best run by the last value in
+// the metric's direction ("" when there is no direction or no value).
+type MetricComparison struct {
+	ByRun     map[string]*MetricStat
+	Best      string
+	Direction string // "min", "max", or "" when unknown
+}
+
+// MetricStat is a metric's summary in one run.
+type MetricStat struct {
+	Last  metricline.Float `json:"last"`
+	Min   metricline.Float `json:"min"`
+	Max   metricline.Float `json:"max"`
+	Count int64            `json:"count"`
+}
+
+// RunUsage is a run's time and use of GPUs; Cost is GPU-hours at the
+// configured price (0 when none is set).
+type RunUsage struct {
+	DurationS float64 `json:"duration_s"`
+	GPUHours  float64 `json:"gpu_hours"`
+	EnergyWh  float64 `json:"energy_wh"`
+	Cost      float64 `json:"cost"`
+	PeakMemGB float64 `json:"peak_gpu_mem_gb"`
+	MeanUtil  float64 `json:"mean_gpu_util"`
 }
 
 // Run is a run as clients see it: the stored record, its metric summaries and

@@ -63,6 +63,18 @@ func (tx *Tx) Check(progress func(done, total int)) CheckReport {
 		}
 		return nil
 	})
+	if b := tx.btx.Bucket(bucketDeleted); b != nil {
+		b.ForEach(func(k, _ []byte) error {
+			if len(k) != 8+IDLen {
+				rep.problem("deleted entry %x is not a time and a run id", k)
+				return nil
+			}
+			if r, err := tx.Run(string(k[8:])); err != nil || r.Deleted == nil || r.Deleted.UnixNano() != int64(binary.BigEndian.Uint64(k)) {
+				rep.problem("deleted entry %x names no removed run", k)
+			}
+			return nil
+		})
+	}
 	return rep
 }
 
@@ -80,6 +92,11 @@ func (tx *Tx) checkRun(rep *CheckReport, id string, known map[string]bool) {
 	}
 	if active := tx.bucket(bucketActive).Get([]byte(id)) != nil; active == r.Status.Ended() {
 		rep.problem("run %s (%s): the active index says %v", id, r.Status, active)
+	}
+	if r.Deleted != nil {
+		if b := tx.btx.Bucket(bucketDeleted); b == nil || b.Get(timeKey(*r.Deleted, r.ID)) == nil {
+			rep.problem("run %s was removed but is missing from deleted", id)
+		}
 	}
 	sums, err := tx.Summaries(id)
 	if err != nil {

@@ -32,6 +32,9 @@
 //	             numbers) run id → empty: every run's last value of the metric in
 //	             order, so a table of 100 000 runs sorted by it reads only what it
 //	             shows (added in version 2)
+//	deleted      removed (int64 BE unix nanoseconds) run id → empty, for the runs
+//	             removed (`lathe rm`; Run.Deleted is set): restorable until they
+//	             are purged, oldest first (created on first use)
 //	gpu_history  resolution ('s' or 'm') device (uint16 BE) slot (uint32 BE) → time
 //	             (int64 BE Unix seconds) util, memory used, power, temperature
 //	             (float32 BE each, NaN for n/a): rings of one slot a second for an

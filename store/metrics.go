@@ -100,6 +100,7 @@ func (tx *Tx) AppendPoints(runID, metric string, pts []series.Point) error {
 	if err := ValidMetricName(metric); err != nil {
 		return err
 	}
+	tx.touch(runID)
 	sums, err := tx.summariesFor(runID)
 	if err != nil {
 		return err
@@ -185,6 +186,9 @@ const maxOpenChunks = 1 << 16
 func newOpenChunks() *openChunks { return &openChunks{m: map[openKey]*series.Appender{}} }
 
 func (o *openChunks) reset() { clear(o.m) }
+
+// forget drops a series that is gone.
+func (o *openChunks) forget(run string, metric uint32) { delete(o.m, openKey{run, metric}) }
 
 func (o *openChunks) put(run string, metric uint32, app *series.Appender) {
 	if len(o.m) >= maxOpenChunks {

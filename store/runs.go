@@ -105,8 +105,11 @@ type Run struct {
 	Artifacts []Artifact                             `json:"artifacts,omitempty"`
 	// KillRequested records that a user asked for the run to stop, so an
 	// exit by signal is "killed", not "failed", even across an engine restart.
-	KillRequested bool   `json:"kill_requested,omitempty"`
-	Handle        []byte `json:"handle,omitempty"`
+	KillRequested bool `json:"kill_requested,omitempty"`
+	// Deleted is when the run was removed (`lathe rm`): it leaves every
+	// listing, and can be restored until its folder and series are freed.
+	Deleted *time.Time `json:"deleted,omitempty"`
+	Handle  []byte     `json:"handle,omitempty"`
 }
 
 func timeKey(t time.Time, id string) []byte {
@@ -144,6 +147,7 @@ func (tx *Tx) CreateRun(r *Run) error {
 
 // PutRun writes an existing run's record.
 func (tx *Tx) PutRun(r *Run) error {
+	tx.touch(r.ID)
 	if err := tx.markActive(r); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -54,7 +55,14 @@ type DB struct {
 	open *openChunks
 
 	upgraded *Upgrade
+	watch    atomic.Pointer[func(runIDs []string)]
 }
+
+// Watch has f told, after each durable transaction, of the runs it wrote
+// (their record, their points, their removal): a cache of runs stays true
+// without knowing every path that writes. f runs on the writer's goroutine
+// and must be quick.
+func (db *DB) Watch(f func(runIDs []string)) { db.watch.Store(&f) }
 
 // Upgraded reports whether Open upgraded the file, and from what.
 func (db *DB) Upgraded() *Upgrade { return db.upgraded }
@@ -286,6 +294,13 @@ func (db *DB) run(group []*op) (after []func(), err error) {
 			return err
 		}
 		after = tx.onCommit
+		if w := db.watch.Load(); w != nil && len(tx.touched) > 0 {
+			ids := make([]string, 0, len(tx.touched))
+			for id := range tx.touched {
+				ids = append(ids, id)
+			}
+			after = append(after, func() { (*w)(ids) })
+		}
 		return nil
 	})
 	return after, err

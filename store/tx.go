@@ -18,6 +18,16 @@ type Tx struct {
 	// a hundred batches of one run encode its summary once.
 	summaries map[string]map[string]*Summary
 	onCommit  []func()
+	// touched is the runs this transaction wrote, for the DB's watcher.
+	touched map[string]bool
+}
+
+// touch notes that the transaction wrote something of a run.
+func (tx *Tx) touch(id string) {
+	if tx.touched == nil {
+		tx.touched = map[string]bool{}
+	}
+	tx.touched[id] = true
 }
 
 // OnCommit registers f to run after the transaction is durable (not if it is

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"lathe/runners/local"
+	"lathe/store"
+	"lathe/store/series"
 )
 
 // BenchmarkRunToRunning measures, with the engine up, the time from starting
@@ -76,4 +81,66 @@ func BenchmarkAppIdle(b *testing.B) {
 	}
 	tm.keys("q")
 	b.ReportMetric(used.Seconds()/wall.Seconds()*100, "%core")
+}
+
+// BenchmarkFilterSort100k runs, from the command line with the engine up,
+// a filter and a sort over a store of 100 000 runs with 20 params and 10
+// metrics each, and prints the 50 best: `lathe runs --filter … --sort
+// metrics.m3 --limit 50`, end to end (budget: 100 ms).
+func BenchmarkFilterSort100k(b *testing.B) {
+	const runs = 100_000
+	h := newHome(b)
+	db, err := store.Open(filepath.Join(h.dir, "lathe.db"), time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := time.Now().Add(-runs * time.Minute)
+	for i := 0; i < runs; i += 1000 {
+		err := db.Update(context.Background(), func(tx *store.Tx) error {
+			for j := i; j < i+1000; j++ {
+				created := base.Add(time.Duration(j) * time.Minute)
+				ended := created.Add(time.Duration(j%90) * time.Minute)
+				r := &store.Run{ID: fmt.Sprintf("%012x", 0xe00000000000+j), Name: fmt.Sprintf("sweep-%d", j), Experiment: fmt.Sprintf("exp-%d", j%10),
+					Status: []store.Status{store.Succeeded, store.Failed}[j%7/6], Created: created, Started: &created, Ended: &ended,
+					Params: map[string]string{}}
+				for p := range 20 {
+					r.Params[fmt.Sprintf("p%d", p)] = fmt.Sprint((j * (p + 7)) % 97) // values repeat, as in sweeps
+				}
+				r.Params["lr"] = fmt.Sprint([]float64{0.1, 0.03, 0.01, 0.003, 0.001}[j%5])
+				if err := tx.CreateRun(r); err != nil {
+					return err
+				}
+				for m := range 10 {
+					v := float64((j*(m+3))%1009) / 1009
+					if err := tx.AppendPoints(r.ID, fmt.Sprintf("m%d", m), []series.Point{{Step: 1, Time: ended.UnixMicro(), Value: v}}); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	db.Close()
+	h.ok("engine", "start")
+	args := []string{"runs", "--filter", `params.lr <= 0.01 and metrics.m1 > 0.2 and status = succeeded and name ~ "^sweep-"`,
+		"--sort", "metrics.m3", "--limit", "50"}
+	if out := h.ok(args...); strings.Count(out, "\n") != 51 { // warms the engine's catalogue
+		b.Fatalf("the listing:\n%s", out)
+	}
+	var took []float64
+	b.ResetTimer()
+	for range b.N {
+		for range 20 {
+			start := time.Now()
+			h.ok(args...)
+			took = append(took, float64(time.Since(start).Microseconds())/1000)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(took)
+	b.ReportMetric(took[len(took)/2], "ms/query-median")
+	b.ReportMetric(took[len(took)*9/10], "ms/query-p90")
 }

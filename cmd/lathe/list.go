@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lathe/engine"
+	"lathe/engine/filter"
 	"lathe/store"
 	"lathe/tui"
 )
@@ -78,17 +79,36 @@ func clip(s string, n int) string {
 
 func newRunsCmd() *cobra.Command {
 	var (
-		asJSON bool
-		exp    string
-		limit  int
-		status []string
+		asJSON  bool
+		exp     string
+		limit   int
+		status  []string
+		expr    string
+		sortBy  string
+		desc    bool
+		columns []string
+		deleted bool
 	)
 	cmd := &cobra.Command{
 		Use:   "runs",
-		Short: "List runs, newest first",
-		Args:  cobra.NoArgs,
+		Short: "List runs: newest first, or filtered and sorted by any field",
+		Long: `List runs, newest first. --filter keeps the runs an expression selects, and
+--sort orders them by any field (runs without it come last either way):
+
+  lathe runs --filter 'params.lr < 0.01 and metrics.val_acc > 0.9' --sort metrics.val_loss
+  lathe runs --filter 'name ~ "^bert-" and started > -24h' --sort duration --desc
+  lathe runs --filter 'status in (failed, killed)' --columns name,status,params.lr,metrics.loss.min
+
+Fields: params.NAME, metrics.NAME (its last value) and metrics.NAME.last|.min|.max|.count,
+tags.NAME, status, name, experiment, id, duration, started, created, ended, gpus.
+Operators: = != < <= > >= (as numbers when both sides are), ~ and !~ (regular
+expressions), in (a, b), exists; and, or, not, parentheses. Strings in quotes,
+bare words where unambiguous; durations as 90s, 2h, 3d; times as 2026-11-01 or
+-24h (before now). A lone word matches names, ids and experiments.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			q := engine.RunQuery{Experiment: exp, Limit: limit}
+			now := time.Now()
+			q := engine.RunQuery{Experiment: exp, Limit: limit, Filter: expr, Sort: sortBy, Desc: desc, Deleted: deleted}
 			for _, s := range status {
 				st := store.Status(s)
 				switch st {
@@ -97,6 +117,19 @@ func newRunsCmd() *cobra.Command {
 					return fmt.Errorf("--status %q: want queued, running, succeeded, failed, killed or lost", s)
 				}
 				q.Statuses = append(q.Statuses, st)
+			}
+			// Parsed here too, so that an error points at its column.
+			if _, err := filter.Parse(expr, now); err != nil {
+				return err
+			}
+			if sortBy != "" {
+				if _, err := filter.ParseField(sortBy); err != nil {
+					return fmt.Errorf("--sort %s: %w", sortBy, err)
+				}
+			}
+			cols, err := parseColumns(columns)
+			if err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			c, err := connect(ctx)
@@ -110,18 +143,22 @@ func newRunsCmd() *cobra.Command {
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), runs)
 			}
+			w := cmd.OutOrStdout()
 			if len(runs) == 0 {
-				fmt.Fprintln(cmd.OutOrStdout(), "no runs yet: start one with `lathe run -- COMMAND`")
+				switch {
+				case deleted:
+					fmt.Fprintln(w, "no removed runs to restore")
+				case expr != "" || exp != "" || len(status) > 0:
+					fmt.Fprintln(w, "no run matches")
+				default:
+					fmt.Fprintln(w, "no runs yet: start one with `lathe run -- COMMAND`")
+				}
 				return nil
 			}
-			now := time.Now()
-			tw := newTable(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tCREATED\tDURATION\tGPUS\tGPU-H\tMETRICS")
-			for _, r := range runs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, statusText(r),
-					ago(&r.Created, now), tui.Elapsed(r, now), devicesText(r), gpuHours(r), clip(lastValues(r), 60))
+			if deleted && len(columns) == 0 {
+				return printRemoved(w, runs, now)
 			}
-			return tw.Flush()
+			return printRuns(w, runs, cols, now)
 		},
 	}
 	f := cmd.Flags()
@@ -129,7 +166,115 @@ func newRunsCmd() *cobra.Command {
 	f.StringVar(&exp, "exp", "", "only runs of this experiment")
 	f.IntVar(&limit, "limit", 0, "at most this many runs (0: all)")
 	f.StringSliceVar(&status, "status", nil, "only runs in these states (comma-separated)")
+	f.StringVar(&expr, "filter", "", "only the runs this expression selects (see above)")
+	f.StringVar(&sortBy, "sort", "", "order by this field, ascending (metrics.val_loss, params.lr, duration, …)")
+	f.BoolVar(&desc, "desc", false, "with --sort: descending")
+	f.StringSliceVar(&columns, "columns", nil, "the columns to show, comma-separated: id, name, experiment, status, created, started, ended, duration, gpus, gpu-h, metrics, or any field (params.lr, metrics.loss.min, tags.team)")
+	f.BoolVar(&deleted, "deleted", false, "list the removed runs that `lathe restore` can bring back")
+	cmd.RegisterFlagCompletionFunc("sort", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"metrics.", "params.", "duration", "started", "created", "name", "status"}, cobra.ShellCompDirectiveNoSpace
+	})
 	return cmd
+}
+
+// column is a column of `lathe runs`.
+type column struct {
+	title string
+	value func(r *engine.Run, now time.Time) string
+}
+
+var defaultColumns = []string{"id", "name", "experiment", "status", "created", "duration", "gpus", "gpu-h", "metrics"}
+
+// parseColumns reads --columns: the listing's own columns, or fields of
+// the filter language.
+func parseColumns(names []string) ([]column, error) {
+	if len(names) == 0 {
+		names = defaultColumns
+	}
+	cols := make([]column, 0, len(names))
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		c := column{title: strings.ToUpper(n)}
+		switch n {
+		case "id":
+			c.value = func(r *engine.Run, _ time.Time) string { return r.ID }
+		case "name":
+			c.value = func(r *engine.Run, _ time.Time) string { return r.Name }
+		case "experiment":
+			c.value = func(r *engine.Run, _ time.Time) string { return r.Experiment }
+		case "status":
+			c.value = func(r *engine.Run, _ time.Time) string { return statusText(*r) }
+		case "created":
+			c.value = func(r *engine.Run, now time.Time) string { return ago(&r.Created, now) }
+		case "started":
+			c.value = func(r *engine.Run, now time.Time) string { return ago(r.Started, now) }
+		case "ended":
+			c.value = func(r *engine.Run, now time.Time) string { return ago(r.Ended, now) }
+		case "duration":
+			c.value = func(r *engine.Run, now time.Time) string { return tui.Elapsed(*r, now) }
+		case "gpus":
+			c.value = func(r *engine.Run, _ time.Time) string { return devicesText(*r) }
+		case "gpu-h":
+			c.value = func(r *engine.Run, _ time.Time) string { return gpuHours(*r) }
+		case "metrics":
+			c.value = func(r *engine.Run, _ time.Time) string { return clip(lastValues(*r), 60) }
+		default:
+			f, err := filter.ParseField(n)
+			if err != nil {
+				return nil, fmt.Errorf("--columns %s: %w", n, err)
+			}
+			c.title = f.String()
+			c.value = func(r *engine.Run, now time.Time) string { return fieldText(f, r, now) }
+		}
+		cols = append(cols, c)
+	}
+	return cols, nil
+}
+
+// fieldText writes a field of a run; "-" when the run lacks it.
+func fieldText(f filter.Field, r *engine.Run, now time.Time) string {
+	num, text, isNum, ok := f.Value(r.Fields(now))
+	switch {
+	case !ok:
+		return "-"
+	case f.Kind == filter.Duration:
+		return tui.ShortDuration(time.Duration(num))
+	case isNum:
+		return formatFloat(num)
+	}
+	return text
+}
+
+func printRuns(w io.Writer, runs []engine.Run, cols []column, now time.Time) error {
+	tw := newTable(w)
+	titles := make([]string, len(cols))
+	for i, c := range cols {
+		titles[i] = c.title
+	}
+	fmt.Fprintln(tw, strings.Join(titles, "\t"))
+	cells := make([]string, len(cols))
+	for i := range runs {
+		for j, c := range cols {
+			cells[j] = c.value(&runs[i], now)
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	return tw.Flush()
+}
+
+// printRemoved lists removed runs with when they go for good.
+func printRemoved(w io.Writer, runs []engine.Run, now time.Time) error {
+	tw := newTable(w)
+	fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tREMOVED\tPURGED IN")
+	for _, r := range runs {
+		left := "-"
+		if r.Deleted != nil {
+			left = tui.ShortDuration(r.Deleted.Add(engine.RetainRemoved).Sub(now))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, statusText(r), ago(r.Deleted, now), left)
+	}
+	fmt.Fprintln(tw, "\nbring one back with `lathe restore RUN`")
+	return tw.Flush()
 }
 
 // lastValues renders the last value of each metric, by name.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 
 	"lathe/engine"
 	"lathe/engine/config"
+	"lathe/engine/filter"
 	"lathe/runners/local"
 )
 
@@ -49,6 +51,13 @@ func main() {
 		os.Exit(ee.code)
 	}
 	fmt.Fprintln(os.Stderr, "lathe: "+oneLine(err.Error()))
+	// A filter that does not parse: show where.
+	var fe *filter.Error
+	if errors.As(err, &fe) {
+		for _, l := range strings.Split(fe.Caret(), "\n") {
+			fmt.Fprintln(os.Stderr, "  "+l)
+		}
+	}
 	os.Exit(1)
 }
 
@@ -81,7 +90,7 @@ Start a job with 'lathe run -- python3 train.py', watch it with 'lathe ps',
 	})
 	root.AddCommand(
 		newRunCmd(), newPsCmd(), newRunsCmd(), newShowCmd(), newLogsCmd(), newMetricsCmd(),
-		newWaitCmd(), newKillCmd(), newEngineCmd(), newConfigCmd(), newDemoCmd(), newStoreCmd(), newGPUsCmd(), newDoctorCmd(), newShimCmd(), newSynthCmd(),
+		newWaitCmd(), newKillCmd(), newRmCmd(), newRestoreCmd(), newCompareCmd(), newEngineCmd(), newConfigCmd(), newDemoCmd(), newStoreCmd(), newGPUsCmd(), newDoctorCmd(), newShimCmd(), newSynthCmd(),
 	)
 	return root
 }

@@ -58,6 +58,10 @@ func showRun(w io.Writer, r engine.Run, now time.Time) {
 		st += ": " + r.Waiting
 	}
 	row("status", st)
+	if r.Deleted != nil {
+		row("removed", fmt.Sprintf("%s; `lathe restore %s` brings it back until %s", ago(r.Deleted, now), r.ID,
+			r.Deleted.Add(engine.RetainRemoved).Local().Format(time.DateTime)))
+	}
 	row("command", shellJoin(r.Command))
 	row("cwd", r.Cwd)
 	if r.Git != nil {

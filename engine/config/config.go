@@ -15,9 +15,19 @@ import (
 
 // Config is the effective configuration.
 type Config struct {
-	Jobs Jobs `toml:"jobs"`
-	GPUs GPUs `toml:"gpus"`
-	App  App  `toml:"app"`
+	Jobs    Jobs    `toml:"jobs"`
+	GPUs    GPUs    `toml:"gpus"`
+	App     App     `toml:"app"`
+	Metrics Metrics `toml:"metrics"`
+}
+
+// Metrics configures how metrics are read.
+type Metrics struct {
+	// Direction says, per metric name, whether lower ("min") or higher
+	// ("max") is better, where the name alone does not tell (names with
+	// loss, error, mse… are lower-is-better, with acc, f1, auc…
+	// higher-is-better).
+	Direction map[string]string `toml:"direction"`
 }
 
 // App configures the full-screen app.
@@ -79,7 +89,8 @@ func Default() Config {
 			HeadProtection:     Duration(10 * time.Minute),
 			VisibleDevices:     "index",
 		},
-		App: App{Theme: "dark"},
+		App:     App{Theme: "dark"},
+		Metrics: Metrics{Direction: map[string]string{}},
 	}
 }
 
@@ -158,6 +169,11 @@ func (c Config) validate(path string) error {
 	for _, i := range g.Allow {
 		if i < 0 {
 			return fmt.Errorf("config %s: gpus.allow has a negative index %d", path, i)
+		}
+	}
+	for name, d := range c.Metrics.Direction {
+		if d != "min" && d != "max" {
+			return fmt.Errorf("config %s: metrics.direction.%s %q: want \"min\" (lower is better) or \"max\"", path, name, d)
 		}
 	}
 	return nil

@@ -37,6 +37,10 @@ func TestLoad(t *testing.T) {
 		}},
 		{name: "bad fraction", text: "[gpus]\nforeign_mem_fraction = 1.5\n", wantErr: "want 0 to 1"},
 		{name: "bad visible", text: "[gpus]\nvisible_devices = \"name\"\n", wantErr: "visible_devices"},
+		{name: "direction", text: "[metrics.direction]\nbleu = \"max\"\nwer = \"min\"\n", want: func(c *Config) {
+			c.Metrics.Direction = map[string]string{"bleu": "max", "wer": "min"}
+		}},
+		{name: "bad direction", text: "[metrics.direction]\nbleu = \"up\"\n", wantErr: `metrics.direction.bleu "up"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,220 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"lathe/store"
+)
+
+// Remove takes runs out of the listings, or with Purge deletes them. Runs
+// still queued or running are refused: all of the request is, so that a
+// filter that catches a live run removes nothing.
+func (e *Engine) Remove(ctx context.Context, req RemoveRequest) (RemoveResult, error) {
+	if (len(req.Refs) == 0) == (req.Filter == "") {
+		return RemoveResult{}, errorf(ErrInvalid, "name the runs to remove, or give a filter (not both)")
+	}
+	ids, err := e.selectRuns(ctx, req.Refs, req.Filter, req.Purge)
+	if err != nil {
+		return RemoveResult{}, err
+	}
+	res := RemoveResult{Runs: []Run{}, Purged: req.Purge}
+	var live []string
+	err = e.db.View(func(tx *store.Tx) error {
+		for _, id := range ids {
+			r, err := tx.Run(id)
+			if err != nil {
+				return err
+			}
+			if !r.Status.Ended() {
+				live = append(live, fmt.Sprintf("%s (%s)", r.Name, r.Status))
+			}
+			v, err := e.view(tx, r)
+			if err != nil {
+				return err
+			}
+			res.Runs = append(res.Runs, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return RemoveResult{}, translate(err)
+	}
+	if len(live) > 0 {
+		return RemoveResult{}, errorf(ErrConflict, "%d of the runs still run or wait to: %s; kill them first, or leave them out (status != running)",
+			len(live), joinNames(live, 5))
+	}
+	if req.DryRun || len(ids) == 0 {
+		return res, nil
+	}
+	now := time.Now()
+	err = e.db.Update(ctx, func(tx *store.Tx) error {
+		for i, id := range ids {
+			if req.Purge {
+				if err := tx.PurgeRun(id); err != nil {
+					return err
+				}
+				continue
+			}
+			r, err := tx.DeleteRun(id, now)
+			if err != nil {
+				return err
+			}
+			res.Runs[i].Run = *r
+		}
+		return nil
+	})
+	if err != nil {
+		return RemoveResult{}, translate(err)
+	}
+	if req.Purge {
+		for _, r := range res.Runs {
+			e.removeDir(r.ID)
+		}
+	}
+	for _, r := range res.Runs {
+		e.hub.publish(Event{Type: EventRun, Run: &r})
+	}
+	return res, nil
+}
+
+// selectRuns resolves references (removed runs too), or runs a filter
+// over the runs in the listings (and, to purge, over the removed ones).
+func (e *Engine) selectRuns(ctx context.Context, refs []string, expr string, removedToo bool) ([]string, error) {
+	var ids []string
+	seen := map[string]bool{}
+	if expr != "" {
+		for _, deleted := range []bool{false, true} {
+			if deleted && !removedToo {
+				break
+			}
+			runs, err := e.queryIDs(ctx, RunQuery{Filter: expr, Deleted: deleted})
+			if err != nil {
+				return nil, err
+			}
+			ids = append(ids, runs...)
+		}
+		return ids, nil
+	}
+	err := e.db.View(func(tx *store.Tx) error {
+		for _, ref := range refs {
+			r, err := tx.ResolveRun(ref)
+			if err != nil {
+				return err
+			}
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				ids = append(ids, r.ID)
+			}
+		}
+		return nil
+	})
+	return ids, translate(err)
+}
+
+// Restore brings removed runs back.
+func (e *Engine) Restore(ctx context.Context, refs []string) ([]Run, error) {
+	if len(refs) == 0 {
+		return nil, errorf(ErrInvalid, "name the runs to restore (`lathe runs --deleted` lists them)")
+	}
+	ids, err := e.selectRuns(ctx, refs, "", true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Run, 0, len(ids))
+	err = e.db.Update(ctx, func(tx *store.Tx) error {
+		out = out[:0] // the function may run twice
+		for _, id := range ids {
+			r, err := tx.RestoreRun(id)
+			if err != nil {
+				return err
+			}
+			v, err := e.view(tx, r)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	for _, r := range out {
+		e.hub.publish(Event{Type: EventRun, Run: &r})
+	}
+	return out, nil
+}
+
+// removeDir deletes a purged run's folder.
+func (e *Engine) removeDir(id string) {
+	if err := os.RemoveAll(e.runDir(id)); err != nil {
+		e.log.Warn("a purged run's folder stays", "run", id, "err", err)
+	}
+}
+
+// purgeEvery is how often the engine purges the runs removed longer ago
+// than RetainRemoved.
+const purgeEvery = time.Hour
+
+// purgeRemoved purges, now and then every purgeEvery, the runs removed
+// longer ago than RetainRemoved.
+func (e *Engine) purgeRemoved() {
+	defer e.wg.Done()
+	t := time.NewTicker(purgeEvery)
+	defer t.Stop()
+	for {
+		if n, err := e.purgeDue(time.Now()); err != nil {
+			e.log.Warn("purging removed runs", "err", err)
+		} else if n > 0 {
+			e.log.Info("purged removed runs", "runs", n)
+		}
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// purgeDue purges the runs removed before now minus RetainRemoved.
+func (e *Engine) purgeDue(now time.Time) (int, error) {
+	var ids []string
+	err := e.db.View(func(tx *store.Tx) error {
+		runs, err := tx.DeletedRuns(now.Add(-RetainRemoved))
+		for _, r := range runs {
+			ids = append(ids, r.ID)
+		}
+		return err
+	})
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	err = e.db.Update(e.ctx, func(tx *store.Tx) error {
+		for _, id := range ids {
+			if err := tx.PurgeRun(id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		e.removeDir(id)
+	}
+	return len(ids), nil
+}
+
+// queryIDs is the ids a catalogue query keeps.
+func (e *Engine) queryIDs(ctx context.Context, q RunQuery) ([]string, error) {
+	cq, err := e.compileQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := e.cat.query(ctx, e.db, cq)
+	return ids, translate(err)
+}
