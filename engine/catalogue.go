@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -130,25 +131,69 @@ func (c *catalogue) touch(ids []string) {
 	c.dirtyMu.Unlock()
 }
 
-// load reads every run once.
+// load reads every run once. Decoding the records is most of the work:
+// it is shared between the processors, each reading its share of the runs
+// in its own read transaction, and the rows are put in as they come.
 func (c *catalogue) load(db *store.DB) {
 	defer close(c.loaded)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.loadErr = db.View(func(tx *store.Tx) error {
-		runs, err := tx.Runs(nil, 0)
-		if err != nil {
-			return err
-		}
-		for _, r := range runs {
-			sums, err := tx.Summaries(r.ID)
-			if err != nil {
-				return err
+	var ids []string
+	if c.loadErr = db.View(func(tx *store.Tx) error {
+		var err error
+		ids, err = tx.RunIDs()
+		return err
+	}); c.loadErr != nil {
+		return
+	}
+	type loaded struct {
+		r    *store.Run
+		sums map[string]store.Summary
+	}
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(ids)/1000))
+	out := make(chan []loaded, 2*workers)
+	errs := make(chan error, workers)
+	per := (len(ids) + workers - 1) / max(workers, 1)
+	for w := range workers {
+		share := ids[min(w*per, len(ids)):min((w+1)*per, len(ids))]
+		go func() {
+			errs <- db.View(func(tx *store.Tx) error {
+				batch := make([]loaded, 0, 256)
+				for _, id := range share {
+					r, err := tx.Run(id)
+					if err != nil {
+						return err
+					}
+					sums, err := tx.Summaries(id)
+					if err != nil {
+						return err
+					}
+					if batch = append(batch, loaded{r, sums}); len(batch) == cap(batch) {
+						out <- batch
+						batch = make([]loaded, 0, 256)
+					}
+				}
+				out <- batch
+				return nil
+			})
+		}()
+	}
+	for done := 0; done < workers; {
+		select {
+		case batch := <-out:
+			for _, l := range batch {
+				c.put(l.r, l.sums)
 			}
-			c.put(r, sums)
+		case err := <-errs:
+			done++
+			c.loadErr = cmp.Or(c.loadErr, err)
 		}
-		return nil
-	})
+	}
+	for len(out) > 0 {
+		for _, l := range <-out {
+			c.put(l.r, l.sums)
+		}
+	}
 }
 
 // ready waits for the load.

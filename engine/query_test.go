@@ -395,3 +395,21 @@ func TestCompareRuns(t *testing.T) {
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }
+
+// A store big enough to be loaded by several workers loads whole.
+func TestCatalogueLoadsInParallel(t *testing.T) {
+	home := t.TempDir()
+	seedStore(t, home, 2500, 11)
+	e := openEngine(t, home, nil)
+	defer e.Close()
+	plain, _ := e.Runs(ctxT(t), RunQuery{Filter: ""})
+	all, err := e.Runs(ctxT(t), RunQuery{Sort: "created", Desc: true})
+	if err != nil || len(all) != 2500 || len(plain) != 2500 {
+		t.Fatalf("catalogue: %d runs, listing %d, %v", len(all), len(plain), err)
+	}
+	for i := range all {
+		if all[i].ID != plain[i].ID {
+			t.Fatalf("run %d: %s by the catalogue, %s by the listing", i, all[i].ID, plain[i].ID)
+		}
+	}
+}

@@ -208,6 +208,16 @@ func (tx *Tx) scanPrefix(bucket, prefix []byte, limit int) [][]byte {
 	return keys
 }
 
+// RunIDs lists every run's id, in id order, without reading the records.
+func (tx *Tx) RunIDs() ([]string, error) {
+	var ids []string
+	err := tx.bucket(bucketRuns).ForEach(func(k, _ []byte) error {
+		ids = append(ids, string(k))
+		return nil
+	})
+	return ids, err
+}
+
 // Runs lists runs newest first, keeping those keep accepts (all when nil),
 // at most limit of them (all when limit <= 0).
 func (tx *Tx) Runs(keep func(*Run) bool, limit int) ([]*Run, error) {
