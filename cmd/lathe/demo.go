@@ -100,9 +100,10 @@ simulated GPUs and real jobs over a few experiments, several running with live
 curves, some queued waiting for GPUs or for another run, one finished, one
 failed after its loss diverged.
 
-On a terminal it opens the app on them: the dashboard, the runs table (2),
-a run's charts, logs and GPUs (enter, then → or l), the GPUs (3), the form
-that starts a job (n), every key (?). Elsewhere (a pipe, --duration) it
+On a terminal it opens the app on them: the dashboard, the runs table (2:
+/ filters with the filter language, space marks, c compares the marked
+runs), a run's charts, logs and GPUs (enter, then → or l), the GPUs (3), the
+form that starts a job (n), every key (?). Elsewhere (a pipe, --duration) it
 prints a table that follows the jobs. q (or ctrl-c) ends the demo and stops
 its jobs and engine; --keep leaves them running to explore with the other
 commands.`,
@@ -151,6 +152,8 @@ commands.`,
 				"  export LATHE_HOME=%s\n"+
 				"  lathe ps                          queued and running jobs, and what they wait for\n"+
 				"  lathe runs                        every run with its last metric values\n"+
+				"  lathe runs --filter 'experiment = vision and params.lr > 0.05' --sort metrics.loss\n"+
+				"  lathe compare resnet-baseline resnet-lr-0.3   params that differ, best metrics ★\n"+
 				"  lathe show resnet-baseline        one run: command, git, params, metric summaries\n"+
 				"  lathe logs -f legacy-script       follow a job's output\n"+
 				"  lathe metrics bert-finetune loss  every point of a metric (--json for scripts)\n"+
