@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,7 +82,7 @@ type App struct {
 	width, height int
 	pages         []page // dashboard, runs, GPUs
 	active        int
-	detail        page // an open run, over the runs page
+	detail        page // an open run or comparison, over the runs page
 	help          bool
 	palette       *palette // open while set
 	form          *submitForm
@@ -107,6 +108,12 @@ func New(eng Engine, opts Options) *App {
 			return func() tea.Msg { return openFormMsg(rerunRequest(r)) }
 		},
 		submit: func(req engine.SubmitRequest) error { _, err := eng.Submit(ctx, a.fill(req)); return err },
+		query: func(expr string) ([]engine.Run, error) {
+			return eng.Runs(ctx, engine.RunQuery{Filter: expr, Limit: runsLimit})
+		},
+		remove: func(ids []string) (engine.RemoveResult, error) {
+			return eng.Remove(ctx, engine.RemoveRequest{Refs: ids})
+		},
 	}
 	a.pages = []page{newDashboard(st, opts.Styles), newRunsPage(st, opts.Styles, opts.Keys, act, opts.Columns), newGPUsPage(st, opts.Styles, opts.Keys)}
 	return a
@@ -232,6 +239,11 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		rp.SetSize(a.width, a.bodyHeight())
 		a.detail = rp
 		return a, rp.showTab(msg.tab)
+	case openCompareMsg:
+		cp := newComparePage(a.ctx, a.eng, a.st, a.styles, a.keys, msg.ids)
+		cp.SetSize(a.width, a.bodyHeight())
+		a.active, a.detail, a.help = 1, cp, false
+		return a, cp.Init()
 	case tea.KeyMsg:
 		// Keys typed faster than the terminal is read (a slow SSH link, a
 		// held key) come as one message of several runes: take them one by
@@ -256,13 +268,26 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case msg.do == "help":
 			a.help = true
 			return a, nil
+		case msg.do == "compare":
+			a.active, a.detail = 1, nil
+			return a.Update(compareMarkedMsg{})
 		case msg.run != "":
 			a.active = 1
 			return a.Update(openRunMsg{id: msg.run, tab: msg.tab})
 		}
 		a.active, a.detail = msg.page, nil
 		return a, nil
-	case actedMsg:
+	case removedMsg:
+		ids := make([]string, len(msg.res.Runs))
+		for i, r := range msg.res.Runs {
+			ids[i] = r.ID
+		}
+		a.st.remove(ids)
+		var cmd tea.Cmd
+		a.pages[1], cmd = a.pages[1].Update(msg)
+		return a, cmd
+	case actedMsg, filteredMsg, compareMarkedMsg:
+		// The runs table's, whichever page shows.
 		var cmd tea.Cmd
 		a.pages[1], cmd = a.pages[1].Update(msg)
 		return a, cmd
@@ -427,7 +452,11 @@ func (a *App) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 func (a *App) apply(ev engine.Event) {
 	switch ev.Type {
 	case engine.EventRun:
-		if ev.Run != nil {
+		switch {
+		case ev.Run == nil:
+		case ev.Run.Deleted != nil: // removed (by `lathe rm`, or from the app)
+			a.st.remove([]string{ev.Run.ID})
+		default:
 			a.st.upsert(*ev.Run)
 		}
 	case engine.EventGPUs:
@@ -510,6 +539,9 @@ func (a *App) View() string {
 		p := a.pages[a.active]
 		body = p.View()
 		bindings = append(p.ShortHelp(), a.keys.Submit, a.keys.Palette, a.keys.NextPage, a.keys.Help, a.keys.Quit)
+		if c, ok := p.(capturing); ok && c.Capturing() {
+			bindings = p.ShortHelp() // the page takes every key
+		}
 	}
 	body = fitBox(body, a.width, a.bodyHeight())
 	return lipgloss.JoinVertical(lipgloss.Left, header, body, a.footer(bindings, 2))
@@ -541,21 +573,24 @@ func (a *App) footer(bs []key.Binding, keep int) string {
 
 func (a *App) helpView() string {
 	k, lk := a.keys, newLogViewKeys(a.keys)
+	// A row of help is a key, or keys that go together (j/k down/up).
+	type row []key.Binding
 	groups := []struct {
 		title string
-		keys  []key.Binding
+		rows  []row
 	}{
-		{"Everywhere", []key.Binding{k.Palette, k.Dashboard, k.Runs, k.GPUs, k.NextPage, k.Submit, k.Back, k.Help, k.Quit}},
-		{"Lists", []key.Binding{k.Down, k.Up, k.Top, k.Bottom, k.PageDown, k.PageUp, k.Open, k.Filter}},
-		{"Runs", []key.Binding{k.Mark, k.MarkAll, k.Sort, k.Reverse, k.Logs, k.Kill, k.Rerun}},
-		{"A run", []key.Binding{k.Tab, k.PrevTab, k.Smooth, k.LogScale, k.TimeX}},
-		{"Logs", []key.Binding{lk.Search, lk.SearchNext, lk.Follow}},
+		{"Everywhere", []row{{k.Palette}, {k.Dashboard, k.Runs, k.GPUs}, {k.NextPage}, {k.Submit}, {k.Back}, {k.Help}, {k.Quit}}},
+		{"Lists", []row{{k.Down, k.Up}, {k.Top, k.Bottom}, {k.PageDown, k.PageUp}, {k.Open}, {k.Filter}}},
+		{"Logs", []row{{lk.Search}, {lk.SearchNext}, {lk.Follow}}},
+		{"Runs", []row{{k.Mark}, {k.MarkAll}, {k.Sort, k.Reverse}, {k.Compare}, {k.Remove}, {k.Logs}, {k.Kill}, {k.Rerun}}},
+		{"A run, a comparison", []row{{k.Tab, k.PrevTab}, {k.Smooth}, {k.LogScale}, {k.TimeX}}},
+		{"A comparison", []row{{k.ShowAll}, {k.NextMetric, k.PrevMetric}}},
 	}
 	var b strings.Builder
 	// Two columns of groups, so all of it fits in 80×24.
 	col := func(gs []struct {
 		title string
-		keys  []key.Binding
+		rows  []row
 	}) string {
 		var b strings.Builder
 		for i, g := range gs {
@@ -563,14 +598,65 @@ func (a *App) helpView() string {
 				b.WriteString("\n")
 			}
 			b.WriteString(a.styles.Title.Render(g.title) + "\n")
-			for _, k := range g.keys {
-				h := k.Help()
-				b.WriteString("  " + a.styles.Accent.Render(padRight(h.Key, 8)) + h.Desc + "\n")
+			for _, r := range g.rows {
+				keys, desc := helpRow(r)
+				b.WriteString("  " + a.styles.Accent.Render(padRight(keys, 9)) + desc + "\n")
 			}
 		}
 		return b.String()
 	}
-	b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, col(groups[:2]), "    ", col(groups[2:])) + "\n")
+	b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, col(groups[:3]), "    ", col(groups[3:])) + "\n")
 	b.WriteString(a.styles.Muted.Render("q leaves the app; jobs and the engine keep running."))
 	return b.String()
+}
+
+// helpRow writes keys that go together as one line of help: their first
+// keys joined (ctrl+d/u), and their descriptions with the words they share
+// said once (page down/up, next/previous tab).
+func helpRow(bs []key.Binding) (keys, desc string) {
+	if len(bs) == 1 {
+		h := bs[0].Help()
+		return h.Key, h.Desc
+	}
+	ks := make([]string, len(bs))
+	descs := make([][]string, len(bs))
+	for i, b := range bs {
+		ks[i], _, _ = strings.Cut(b.Help().Key, "/")
+		descs[i] = strings.Fields(b.Help().Desc)
+	}
+	// Keys with a common modifier write it once.
+	if mod, _, ok := strings.Cut(ks[0], "+"); ok {
+		for i := 1; i < len(ks); i++ {
+			if rest, ok := strings.CutPrefix(ks[i], mod+"+"); ok && rest != "" {
+				ks[i] = rest
+			}
+		}
+	}
+	// The words all descriptions start and end with.
+	head, tail := len(descs[0]), len(descs[0])
+	for _, d := range descs[1:] {
+		h := 0
+		for h < min(len(d), len(descs[0])) && d[h] == descs[0][h] {
+			h++
+		}
+		t := 0
+		for t < min(len(d), len(descs[0])) && d[len(d)-1-t] == descs[0][len(descs[0])-1-t] {
+			t++
+		}
+		head, tail = min(head, h), min(tail, t)
+	}
+	mids := make([]string, len(descs))
+	for i, d := range descs {
+		if head+tail >= len(d) { // one says only what the others share
+			all := make([]string, len(bs))
+			for j, b := range bs {
+				all[j] = b.Help().Desc
+			}
+			return strings.Join(ks, "/"), strings.Join(all, ", ")
+		}
+		mids[i] = strings.Join(d[head:len(d)-tail], " ")
+	}
+	words := append(slices.Clone(descs[0][:head]), strings.Join(mids, "/"))
+	words = append(words, descs[0][len(descs[0])-tail:]...)
+	return strings.Join(ks, "/"), strings.Join(words, " ")
 }

@@ -2,9 +2,11 @@ package tui
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -20,6 +22,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"lathe/engine"
+	"lathe/engine/filter"
 	"lathe/engine/gpu"
 	"lathe/engine/metricline"
 	"lathe/store"
@@ -35,12 +38,20 @@ var clock = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 // fakeEngine is the slice of the engine the app uses, with fixed data.
 type fakeEngine struct {
-	mu        sync.Mutex // guards events, which a test may replace
+	mu        sync.Mutex // guards events, which a test may replace, runs, and what was asked
 	runs      []engine.Run
 	gpus      engine.GPUReport
 	events    chan engine.Event
 	killed    []string
 	submitted []engine.SubmitRequest
+	queries   []engine.RunQuery
+	removed   []engine.RemoveRequest
+	compared  [][]string
+	views     []string // "run metric" of each MetricView
+	// price is the cost of a GPU-hour in comparisons; editComparison, when
+	// set, changes a comparison before the app gets it.
+	price          float64
+	editComparison func(*engine.Comparison)
 }
 
 // GPUHistory gives an hour of readings a second: a device busy for the
@@ -73,22 +84,177 @@ func (f *fakeEngine) Submit(_ context.Context, req engine.SubmitRequest) (engine
 	return engine.Run{Run: store.Run{ID: "777777777777", Name: name, Status: store.Queued, Command: req.Command, Created: clock}}, nil
 }
 
-func (f *fakeEngine) Runs(context.Context, engine.RunQuery) ([]engine.Run, error) { return f.runs, nil }
-func (f *fakeEngine) GPUs(context.Context) (engine.GPUReport, error)              { return f.gpus, nil }
+// Runs lists the runs, those a filter keeps when there is one.
+func (f *fakeEngine) Runs(_ context.Context, q engine.RunQuery) ([]engine.Run, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.queries = append(f.queries, q)
+	if q.Filter == "" {
+		return f.runs, nil
+	}
+	expr, err := filter.Parse(q.Filter, clock)
+	if err != nil {
+		return nil, err
+	}
+	var out []engine.Run
+	for _, r := range f.runs {
+		if expr.Match(r.Fields(clock)) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+
+// asked returns what the app asked of the engine so far.
+func (f *fakeEngine) asked() (queries []engine.RunQuery, removed []engine.RemoveRequest, compared [][]string, views []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.queries), slices.Clone(f.removed), slices.Clone(f.compared), slices.Clone(f.views)
+}
+
+func (f *fakeEngine) find(ref string) (engine.Run, bool) {
+	i := slices.IndexFunc(f.runs, func(r engine.Run) bool { return r.ID == ref })
+	if i < 0 {
+		return engine.Run{}, false
+	}
+	return f.runs[i], true
+}
+
+// Remove takes runs out, refusing running ones as the engine does.
+func (f *fakeEngine) Remove(_ context.Context, req engine.RemoveRequest) (engine.RemoveResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.removed = append(f.removed, req)
+	var res engine.RemoveResult
+	for _, ref := range req.Refs {
+		r, ok := f.find(ref)
+		switch {
+		case !ok:
+			return engine.RemoveResult{}, errors.New("no run " + ref)
+		case r.Status == store.Running || r.Status == store.Queued:
+			return engine.RemoveResult{}, errors.New(r.Name + " is " + string(r.Status) + ": kill it first (lathe kill " + r.ID[:8] + ")")
+		}
+		res.Runs = append(res.Runs, r)
+	}
+	// A new list: the app holds the old one.
+	f.runs = slices.DeleteFunc(slices.Clone(f.runs), func(r engine.Run) bool { return slices.Contains(req.Refs, r.ID) })
+	return res, nil
+}
+
+// Compare sets the runs side by side as the engine would: params that
+// differ or not, each metric's summaries with the best run (losses are
+// minimised, accuracies maximised; NaN is never best), and usage from the
+// runs' durations and GPUs.
+func (f *fakeEngine) Compare(_ context.Context, refs []string) (engine.Comparison, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.compared = append(f.compared, refs)
+	c := engine.Comparison{Params: engine.ParamComparison{Differ: map[string]map[string]*string{}, Same: map[string]string{}},
+		Metrics: map[string]engine.MetricComparison{}, Usage: map[string]engine.RunUsage{}}
+	params, metrics := map[string]bool{}, map[string]bool{}
+	for _, ref := range refs {
+		r, ok := f.find(ref)
+		if !ok {
+			return engine.Comparison{}, errors.New("no run " + ref)
+		}
+		c.Runs = append(c.Runs, r)
+		for k := range r.Params {
+			params[k] = true
+		}
+		for k := range r.Metrics {
+			metrics[k] = true
+		}
+		if r.Started != nil {
+			end := clock
+			if r.Ended != nil {
+				end = *r.Ended
+			}
+			gpuHours := end.Sub(*r.Started).Hours() * float64(len(r.Devices))
+			u := engine.RunUsage{DurationS: end.Sub(*r.Started).Seconds(), GPUHours: gpuHours, EnergyWh: 250 * gpuHours, Cost: f.price * gpuHours}
+			if len(r.Devices) > 0 {
+				u.PeakMemGB, u.MeanUtil = 42.5, 88
+			}
+			c.Usage[r.ID] = u
+		}
+	}
+	for name := range params {
+		values := map[string]*string{}
+		same := true
+		for _, r := range c.Runs {
+			if v, ok := r.Params[name]; ok {
+				values[r.ID] = &v
+			} else {
+				values[r.ID] = nil
+			}
+			first := values[c.Runs[0].ID]
+			same = same && values[r.ID] != nil && first != nil && *values[r.ID] == *first
+		}
+		if same {
+			c.Params.Same[name] = *values[c.Runs[0].ID]
+		} else {
+			c.Params.Differ[name] = values
+		}
+	}
+	for name := range metrics {
+		mc := engine.MetricComparison{ByRun: map[string]*engine.MetricStat{}}
+		switch {
+		case strings.Contains(name, "loss"):
+			mc.Direction = "min"
+		case strings.Contains(name, "acc"):
+			mc.Direction = "max"
+		}
+		best := math.NaN()
+		for _, r := range c.Runs {
+			m, ok := r.Metrics[name]
+			if !ok {
+				mc.ByRun[r.ID] = nil
+				continue
+			}
+			mc.ByRun[r.ID] = &engine.MetricStat{Last: m.Last, Min: m.Min, Max: m.Max, Count: m.Count}
+			v := float64(m.Last)
+			if mc.Direction != "" && !math.IsNaN(v) && (math.IsNaN(best) || mc.Direction == "min" && v < best || mc.Direction == "max" && v > best) {
+				best, mc.Best = v, r.ID
+			}
+		}
+		c.Metrics[name] = mc
+	}
+	if f.editComparison != nil {
+		f.editComparison(&c)
+	}
+	return c, nil
+}
+
+func (f *fakeEngine) GPUs(context.Context) (engine.GPUReport, error) { return f.gpus, nil }
 func (f *fakeEngine) Events(context.Context) (<-chan engine.Event, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.events, nil
 }
+
+// curveScale sets the runs' curves apart (resnet-baseline's is the plain one).
+var curveScale = map[string]float64{"999999999999": 0.6, "abcdefabcdef": 1.8, "0123456789ab": 1.3}
+
 func (f *fakeEngine) MetricView(_ context.Context, ref, name string, points int) ([]engine.Bucket, error) {
-	// A falling curve with a spike, as the engine would summarise it.
+	f.mu.Lock()
+	r, _ := f.find(ref)
+	f.views = append(f.views, ref+" "+name)
+	f.mu.Unlock()
+	var start float64
+	if r.Started != nil {
+		start = float64(r.Started.Unix())
+	}
+	scale := cmp.Or(curveScale[ref], 1)
+	// A falling curve with a spike, as the engine would summarise it; a
+	// step every 0.1 s.
 	var out []engine.Bucket
 	for i := 0; i < min(points, 40); i++ {
-		v := 2.5 / float64(i+1)
+		v := scale * 2.5 / float64(i+1)
 		if i == 20 {
-			v = 3
+			v = scale * 3
 		}
 		out = append(out, engine.Bucket{FirstStep: int64(i * 30), LastStep: int64(i*30 + 29), Count: 30,
+			FirstTime: start + float64(i*30)/10, LastTime: start + float64(i*30+29)/10,
 			Min: metricline.Float(v * 0.9), Max: metricline.Float(v), Mean: metricline.Float(v * 0.95), Last: metricline.Float(v)})
 	}
 	return out, nil
@@ -175,6 +341,8 @@ func drive(t *testing.T, f *fakeEngine, w, h int, waitFor string, send ...any) s
 		switch m := m.(type) {
 		case string:
 			wait(m)
+		case bySize:
+			wait(m[w])
 		case tea.Msg:
 			tm.Send(m)
 		}
@@ -186,11 +354,16 @@ func drive(t *testing.T, f *fakeEngine, w, h int, waitFor string, send ...any) s
 
 var enter = tea.KeyMsg{Type: tea.KeyEnter}
 
+// bySize is a string to wait for that depends on the terminal's width.
+type bySize map[int]string
+
 // Every page and the help, at 120×40 and 80×24: the frame fills the
 // terminal exactly, header and footer on screen, and the page shows what it
 // must; the whole view is kept as a golden file.
 func TestPages(t *testing.T) {
 	openRun := []any{keys("2"), keys("j"), keys("j"), enter, "Runs › resnet-baseline"}
+	// resnet-baseline, bert-diverged and bert-finetune.
+	openCompare := []any{keys("2"), keys("jj"), keys("   "), keys("c"), "GPU-hours"}
 	pages := []struct {
 		name  string
 		send  []any
@@ -207,6 +380,13 @@ func TestPages(t *testing.T) {
 		{"gpus", []any{keys("3")}, []string{"lathe › GPUs", "GPU 0", "Fake A100", "no processes", "utilisation %"}},
 		{"submit", []any{keys("n"), "Start a job"}, []string{"lathe › New job", "command", "experiment", "esc cancel"}},
 		{"palette", []any{keys(":"), keys("vit")}, []string{":vit", "› vit-small · run 0123456789ab, running", "vit-small · logs"}},
+		{"compare-summary", slices.Clone(openCompare), []string{"lathe › Runs › Compare (3 runs)", "[summary]", "A ━━ resnet-baseline",
+			"C ━━ bert-finetune", "lr", "★0.17", "GPU-hours", "d all params"}},
+		// The legend when the three curves are in: at 80 columns, the names cut.
+		{"compare-curves", append(slices.Clone(openCompare), keys("l"), bySize{
+			120: "A ━━ resnet-baseline 0.0625   B ━━ bert-diverged 0.1125   C ━━ bert-finetune 0.0375",
+			80:  "A ━━ resnet-bas… 0.0625   B ━━ bert-diver… 0.1125   C ━━ bert-finet… 0.0375"}),
+			[]string{"[curves]", "loss (2/2)", "m next metric"}},
 	}
 	for _, pg := range pages {
 		for _, size := range []struct{ w, h int }{{120, 40}, {80, 24}} {
@@ -271,10 +451,10 @@ func TestPointsMoveTheSummary(t *testing.T) {
 
 func TestRunsFilterAndKill(t *testing.T) {
 	f := fixture()
-	view := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("/"), keys("bert"), "2 of 5 runs", enter,
+	view := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("/"), keys("bert"), enter, "/bert  2 runs match",
 		keys("x"), "nothing to kill", // bert-diverged has ended
 		keys("/"), tea.KeyMsg{Type: tea.KeyBackspace}, tea.KeyMsg{Type: tea.KeyBackspace}, tea.KeyMsg{Type: tea.KeyBackspace},
-		tea.KeyMsg{Type: tea.KeyBackspace}, keys("resnet"), enter, "1 of 5 runs",
+		tea.KeyMsg{Type: tea.KeyBackspace}, keys("resnet"), enter, "/resnet  1 run matches",
 		keys("x"), "kill resnet-baseline? y/n", keys("y"), "killing resnet-baseline")
 	if strings.Contains(view, "bert-diverged") || !strings.Contains(view, "/resnet") {
 		t.Errorf("filtered table:\n%s", view)

@@ -21,20 +21,31 @@ type chartPoint struct {
 	X, Y float64 // X is the step (or seconds since start), Y the value (may be NaN or ±Inf)
 }
 
+// chartSeries is one of the series of a chart that draws several (see
+// SetSeries): its name, its points and the style of its line.
+type chartSeries struct {
+	Name   string
+	Points []chartPoint
+	Style  lipgloss.Style
+}
+
 // chart draws one metric as a line chart with axes, in a box of w×h cells:
-// a title line, then the plot.
+// a title line, then the plot. It draws one series (SetPoints), or several
+// in the same plot with shared axes (SetSeries), each in its own colour.
 //
 // How it uses ntcharts: a linechart.Model draws the axes and their labels;
-// the line itself is drawn by the chart into one ntcharts braille grid
+// each line is drawn by the chart into an ntcharts braille grid
 // (graph.BrailleGrid), segment by segment, and laid onto the linechart's
 // canvas with graph.DrawBraillePatterns. ntcharts' own series drawing
 // (timeserieslinechart/streamlinechart data sets, DrawBrailleLine) joins
 // every point to the next, so a NaN could only be skipped, never shown as a
-// break; and it keeps and re-scales every point it is given. Here the series
-// is first downsampled to at most two points per plot column (see
+// break; and it keeps and re-scales every point it is given. Here each
+// series is first downsampled to at most two points per plot column (see
 // downsample), split at every gap (NaN, ±Inf, or not positive on a log
 // scale) into runs of finite points (the segments), and only points of the
-// same segment are joined by a line: a gap breaks the line.
+// same segment are joined by a line: a gap breaks the line. Series share
+// the X and Y ranges; a cell where several lines meet shows all their dots,
+// in the colour of the last series drawn there.
 //
 // Cost: a drawing reads the data once (twice with smoothing): the pass that
 // downsamples also checks that the points are in X order, and gives the Y
@@ -44,26 +55,48 @@ type chart struct {
 	styles Styles
 	w, h   int
 
-	raw   []chartPoint // the data as given (copied in), or sorted when clean
-	clean bool         // raw is known to be in X order, with finite X only
-	alpha float64      // EMA smoothing, 0 = off
+	// The data of a single-series chart (SetPoints).
+	chartData
+	// traces are the series of a chart of several (SetSeries), drawn in
+	// order; multi says the chart is one.
+	traces []chartTrace
+	multi  bool
+
+	alpha float64 // EMA smoothing, 0 = off
 	logY  bool
 	// xLabel writes an X axis label; nil: the number.
 	xLabel func(float64) string
+
+	// The drawing (valid while viewOK).
+	viewOK  bool
+	view    string
+	labelW  int // width of the Y labels at the last drawing
+	renders int // times the drawing was computed (tests)
+	drawn   int // points handed to ntcharts by the last drawing, all series (tests)
+	// segments are the runs of finite points drawn as separate lines, of
+	// every series (plot space: log10 on a log scale); bySeries splits them
+	// by series (tests).
+	segments [][]chartPoint
+	bySeries [][][]chartPoint
+}
+
+// chartData is one series' data and what is plotted of it.
+type chartData struct {
+	raw   []chartPoint // the data as given (copied in), or sorted when clean
+	clean bool         // raw is known to be in X order, with finite X only
 
 	// What is plotted (valid while seriesOK), in linear space: raw, or raw
 	// smoothed (then clean, stored in buf).
 	seriesOK bool
 	series   []chartPoint
 	buf      []chartPoint
+}
 
-	// The drawing (valid while viewOK).
-	viewOK   bool
-	view     string
-	labelW   int            // width of the Y labels at the last drawing
-	renders  int            // times the drawing was computed (tests)
-	drawn    int            // points handed to ntcharts by the last drawing (tests)
-	segments [][]chartPoint // runs of finite points drawn as separate lines (plot space: log10 on a log scale)
+// chartTrace is one series of a chart of several.
+type chartTrace struct {
+	name  string
+	style lipgloss.Style
+	data  *chartData
 }
 
 // newChart returns a chart of the metric title; give it a size and points.
@@ -80,18 +113,62 @@ func (c *chart) SetSize(w, h int) {
 	c.viewOK = false
 }
 
+// SetTitle renames the chart.
+func (c *chart) SetTitle(title string) {
+	if title != c.title {
+		c.title, c.viewOK = title, false
+	}
+}
+
 // SetPoints replaces the data. The points are copied; they need not be in X
 // order. Points whose X is not finite are left out.
 func (c *chart) SetPoints(pts []chartPoint) {
-	if len(pts) == len(c.raw) && chartSamePoints(pts, c.raw) {
-		return
+	if c.chartData.set(pts) {
+		c.viewOK = false
 	}
-	if cap(c.raw) > 2*len(pts)+1024 { // don't hold on to a big array
-		c.raw = nil
+}
+
+// SetSeries makes the chart one of several series, drawn in order in the
+// same plot, each in its style (a later one over an earlier one where they
+// meet), and replaces their data; points are taken as SetPoints takes them.
+// A series whose name, style and points are the same as before keeps what
+// was computed of it.
+func (c *chart) SetSeries(series []chartSeries) {
+	if !c.multi || len(series) != len(c.traces) {
+		c.multi, c.viewOK = true, false
+		c.traces = make([]chartTrace, len(series))
+		for i := range c.traces {
+			c.traces[i].data = &chartData{}
+		}
 	}
-	c.raw = append(c.raw[:0], pts...)
-	c.clean = len(c.raw) == 0
-	c.seriesOK, c.viewOK = false, false
+	for i, s := range series {
+		t := &c.traces[i]
+		if t.name != s.Name || !sameLook(t.style, s.Style) {
+			t.name, t.style, c.viewOK = s.Name, s.Style, false
+		}
+		if t.data.set(s.Points) {
+			c.viewOK = false
+		}
+	}
+}
+
+// sameLook reports whether two line styles draw alike (colour and weight).
+func sameLook(a, b lipgloss.Style) bool {
+	return a.GetForeground() == b.GetForeground() && a.GetBold() == b.GetBold()
+}
+
+// set replaces the data and reports whether it changed.
+func (d *chartData) set(pts []chartPoint) bool {
+	if len(pts) == len(d.raw) && chartSamePoints(pts, d.raw) {
+		return false
+	}
+	if cap(d.raw) > 2*len(pts)+1024 { // don't hold on to a big array
+		d.raw = nil
+	}
+	d.raw = append(d.raw[:0], pts...)
+	d.clean = len(d.raw) == 0
+	d.seriesOK = false
+	return true
 }
 
 // chartSamePoints reports whether a and b (of the same length) hold the same
@@ -119,6 +196,9 @@ func (c *chart) SetSmoothing(alpha float64) {
 	}
 	c.alpha = alpha
 	c.seriesOK, c.viewOK = false, false
+	for _, t := range c.traces {
+		t.data.seriesOK = false
+	}
 }
 
 // SetXLabels sets how X axis labels are written (durations, times ago);
@@ -148,14 +228,15 @@ func (c *chart) View() string {
 }
 
 // cleanRaw puts raw in X order and leaves out points whose X is not finite.
-func (c *chart) cleanRaw() {
-	if c.clean {
+// alpha is the chart's smoothing: without, the series is the data.
+func (d *chartData) cleanRaw(alpha float64) {
+	if d.clean {
 		return
 	}
-	c.clean = true
+	d.clean = true
 	sorted, finite := true, true
 	prev := math.Inf(-1)
-	for _, p := range c.raw {
+	for _, p := range d.raw {
 		x := p.X
 		if x-x != 0 {
 			finite = false
@@ -167,32 +248,33 @@ func (c *chart) cleanRaw() {
 		prev = x
 	}
 	if !finite {
-		c.raw = slices.DeleteFunc(c.raw, func(p chartPoint) bool { return p.X-p.X != 0 })
+		d.raw = slices.DeleteFunc(d.raw, func(p chartPoint) bool { return p.X-p.X != 0 })
 		sorted = false
 	}
 	if !sorted {
-		slices.SortStableFunc(c.raw, func(a, b chartPoint) int { return cmp.Compare(a.X, b.X) })
+		slices.SortStableFunc(d.raw, func(a, b chartPoint) int { return cmp.Compare(a.X, b.X) })
 	}
-	if c.alpha == 0 { // the series is the data
-		c.series = c.raw
+	if alpha == 0 { // the series is the data
+		d.series = d.raw
 	}
 }
 
-// prepare computes the series: the raw data, or the data smoothed.
-func (c *chart) prepare() {
-	if c.seriesOK {
+// prepare computes the series: the raw data, or the data smoothed with
+// alpha.
+func (d *chartData) prepare(alpha float64) {
+	if d.seriesOK {
 		return
 	}
-	c.seriesOK = true
-	if c.alpha == 0 {
-		c.series = c.raw
+	d.seriesOK = true
+	if alpha == 0 {
+		d.series = d.raw
 		return
 	}
-	c.cleanRaw()
-	out := slices.Grow(c.buf[:0], len(c.raw))
-	a := c.alpha
+	d.cleanRaw(alpha)
+	out := slices.Grow(d.buf[:0], len(d.raw))
+	a := alpha
 	s, started := 0.0, false
-	for _, p := range c.raw {
+	for _, p := range d.raw {
 		y := p.Y
 		switch {
 		case y-y != 0: // NaN, ±Inf: a gap, skipped by the average
@@ -205,19 +287,20 @@ func (c *chart) prepare() {
 		}
 		out = append(out, chartPoint{p.X, y})
 	}
-	c.buf, c.series = out, out
+	d.buf, d.series = out, out
 }
 
-// downsampled gives the series reduced to columns (at most two points a
-// column, gaps as NaN markers), and the range of the values that can be
-// drawn: finite, and positive on a log scale (ok false when there are none).
-// Values are in linear space.
-func (c *chart) downsampled(columns int) (pts []chartPoint, lo, hi float64, ok bool) {
-	if len(c.series) <= columns {
-		c.cleanRaw()
+// downsampled gives the series (prepared with alpha) reduced to columns (at
+// most two points a column, gaps as NaN markers), and the range of the
+// values that can be drawn: finite, and positive on a log scale (ok false
+// when there are none). Values are in linear space. After it, the series is
+// in X order.
+func (d *chartData) downsampled(columns int, logY bool, alpha float64) (pts []chartPoint, lo, hi float64, ok bool) {
+	if len(d.series) <= columns {
+		d.cleanRaw(alpha)
 		lo, hi = math.Inf(1), math.Inf(-1)
-		for _, p := range c.series {
-			if y := p.Y; y-y == 0 && (!c.logY || y > 0) {
+		for _, p := range d.series {
+			if y := p.Y; y-y == 0 && (!logY || y > 0) {
 				ok = true
 				if y < lo {
 					lo = y
@@ -227,28 +310,28 @@ func (c *chart) downsampled(columns int) (pts []chartPoint, lo, hi float64, ok b
 				}
 			}
 		}
-		return c.series, lo, hi, ok
+		return d.series, lo, hi, ok
 	}
 	cols := make([]dsColumn, columns)
-	if !c.clean {
+	if !d.clean {
 		// Data usually comes in X order: downsample as if, checking.
-		if n := len(c.raw); !dsBucketize(c.raw, cols, c.raw[0].X, c.raw[n-1].X, c.logY, true) {
-			c.cleanRaw() // and start again: there may be fewer points now
-			return c.downsampled(columns)
+		if n := len(d.raw); !dsBucketize(d.raw, cols, d.raw[0].X, d.raw[n-1].X, logY, true) {
+			d.cleanRaw(alpha) // and start again: there may be fewer points now
+			return d.downsampled(columns, logY, alpha)
 		}
-		c.clean = true
+		d.clean = true
 	} else {
-		dsBucketize(c.series, cols, c.series[0].X, c.series[len(c.series)-1].X, c.logY, true)
+		dsBucketize(d.series, cols, d.series[0].X, d.series[len(d.series)-1].X, logY, true)
 	}
 	lo, hi, ok = dsRange(cols)
-	return dsEmit(c.series, cols), lo, hi, ok
+	return dsEmit(d.series, cols), lo, hi, ok
 }
 
 // lastValue is the last finite value of the data, NaN when none.
-func (c *chart) lastValue() float64 {
-	c.cleanRaw()
-	for i := len(c.raw) - 1; i >= 0; i-- {
-		if y := c.raw[i].Y; y-y == 0 {
+func (d *chartData) lastValue(alpha float64) float64 {
+	d.cleanRaw(alpha)
+	for i := len(d.raw) - 1; i >= 0; i-- {
+		if y := d.raw[i].Y; y-y == 0 {
 			return y
 		}
 	}
@@ -272,11 +355,14 @@ func (c *chart) mutedStyle() lipgloss.Style {
 	return c.styles.Muted
 }
 
-// titleLine is the metric's name, its last finite value and the flags.
+// titleLine is the metric's name, its last finite value (of a single
+// series: the legend of several says each one's) and the flags.
 func (c *chart) titleLine() string {
 	s := c.styles.Title.Render(c.title)
-	if v := c.lastValue(); v-v == 0 {
-		s += " " + c.styles.Text.Render(chartNum(v, 4))
+	if !c.multi {
+		if v := c.lastValue(c.alpha); v-v == 0 {
+			s += " " + c.styles.Text.Render(chartNum(v, 4))
+		}
 	}
 	var flags []string
 	if c.alpha > 0 {
@@ -305,24 +391,38 @@ func (c *chart) placeholder(msg string, w, h int) string {
 	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, c.mutedStyle().Render(ansi.Truncate(msg, w, "…")))
 }
 
+// plotted is what a drawing draws: the series of a chart of several, or the
+// single series in the chart's line style.
+func (c *chart) plotted() []chartTrace {
+	if c.multi {
+		return c.traces
+	}
+	return []chartTrace{{name: c.title, style: c.lineStyle(), data: &c.chartData}}
+}
+
 func (c *chart) render() string {
 	c.renders++
-	c.drawn, c.segments = 0, nil
+	c.drawn, c.segments, c.bySeries = 0, nil, nil
 	if c.w <= 0 || c.h <= 0 {
 		return ""
 	}
-	c.prepare()
+	traces := c.plotted()
+	empty := true
+	for _, t := range traces {
+		t.data.prepare(c.alpha)
+		empty = empty && len(t.data.raw) == 0
+	}
 	bw, bh := c.w, c.h-1 // the plot's box, below the title
 	gh := bh - 2         // the plot area's height: below it the X axis and its labels
 	var body string
 	switch {
 	case bh <= 0:
-	case len(c.raw) == 0:
+	case empty:
 		body = c.placeholder("no points yet", bw, bh)
 	case gh < 1 || bw < 8:
 		body = c.placeholder("", bw, bh)
 	default:
-		body = c.plot(bw, bh)
+		body = c.plot(traces, bw, bh)
 	}
 	title := c.titleLine()
 	if bh <= 0 {
@@ -331,14 +431,26 @@ func (c *chart) render() string {
 	return title + "\n" + body
 }
 
-// plot draws the data with axes in bw×bh cells.
-func (c *chart) plot(bw, bh int) string {
+// plot draws the series with axes in bw×bh cells.
+func (c *chart) plot(traces []chartTrace, bw, bh int) string {
 	gh := bh - 2
 	// The plot's width depends on the Y labels' width, which depends on the
 	// Y range, which comes from downsampling: downsample for the width the
 	// last labels left, and again in the rare case the labels' width changed.
 	columns := max(1, bw-c.labelW-1)
-	pts, lo, hi, ok := c.downsampled(columns)
+	pts := make([][]chartPoint, len(traces))
+	reduce := func(columns int) (lo, hi float64, ok bool) {
+		lo, hi = math.Inf(1), math.Inf(-1)
+		for i, t := range traces {
+			p, l, h, o := t.data.downsampled(columns, c.logY, c.alpha)
+			pts[i] = p
+			if o {
+				ok, lo, hi = true, min(lo, l), max(hi, h)
+			}
+		}
+		return lo, hi, ok
+	}
+	lo, hi, ok := reduce(columns)
 	switch {
 	case !ok && c.logY:
 		return c.placeholder("no positive values yet", bw, bh)
@@ -357,7 +469,13 @@ func (c *chart) plot(bw, bh int) string {
 		}
 		lo, hi = lo-d, hi+d
 	}
-	xlo, xhi := c.series[0].X, c.series[len(c.series)-1].X
+	// The X range of all series (each is in X order now).
+	xlo, xhi := math.Inf(1), math.Inf(-1)
+	for _, t := range traces {
+		if s := t.data.series; len(s) > 0 {
+			xlo, xhi = min(xlo, s[0].X), max(xhi, s[len(s)-1].X)
+		}
+	}
 	if xhi == xlo {
 		xlo, xhi = xlo-1, xhi+1
 	}
@@ -387,10 +505,9 @@ func (c *chart) plot(bw, bh int) string {
 	xStep := max(len(xfmt(0, xlo)), len(xfmt(0, xhi)), len(xfmt(0, (xlo+xhi)/2))) + 3
 	yStep := max(1, gh/4)
 	muted := c.mutedStyle()
-	line := c.lineStyle()
 	lc := linechart.New(bw, bh, xlo, xhi, ymin, ymin+yr,
 		linechart.WithXYSteps(xStep, yStep),
-		linechart.WithStyles(muted, muted, line),
+		linechart.WithStyles(muted, muted, traces[0].style),
 		linechart.WithXLabelFormatter(xfmt),
 		linechart.WithYLabelFormatter(yfmt))
 	gw := lc.GraphWidth()
@@ -399,36 +516,64 @@ func (c *chart) plot(bw, bh int) string {
 	}
 	c.labelW = lc.Origin().X
 	if gw != columns {
-		pts, _, _, _ = c.downsampled(gw)
+		reduce(gw)
 	}
-	if c.logY {
-		lp := make([]chartPoint, len(pts)) // pts may be the series itself
-		for i, p := range pts {
-			lp[i] = chartPoint{p.X, math.NaN()}
-			if p.Y > 0 {
-				lp[i].Y = math.Log10(p.Y)
+	c.bySeries = make([][][]chartPoint, len(traces))
+	for i, p := range pts {
+		if c.logY {
+			lp := make([]chartPoint, len(p)) // p may be the series itself
+			for k, q := range p {
+				lp[k] = chartPoint{q.X, math.NaN()}
+				if q.Y > 0 {
+					lp[k].Y = math.Log10(q.Y)
+				}
 			}
+			p = lp
 		}
-		pts = lp
+		c.drawn += len(p)
+		c.bySeries[i] = chartSegments(p)
+		c.segments = append(c.segments, c.bySeries[i]...)
 	}
-	c.drawn = len(pts)
-	c.segments = chartSegments(pts)
 
 	lc.DrawXYAxisAndLabel()
-	grid := graph.NewBrailleGrid(gw, gh, xlo, xhi, lo, hi)
-	for _, seg := range c.segments {
-		a := grid.GridPoint(canvas.Float64Point{X: seg[0].X, Y: seg[0].Y})
-		grid.Set(a)
-		for _, p := range seg[1:] {
-			b := grid.GridPoint(canvas.Float64Point{X: p.X, Y: p.Y})
-			for _, d := range graph.GetLinePoints(a, b) {
-				grid.Set(d)
-			}
-			a = b
+	origin := canvas.Point{X: lc.Origin().X + 1}
+	styles := make([]lipgloss.Style, len(traces))
+	// owner is, for each cell of the plot area, the last series drawn there
+	// (-1: none); a single series needs none.
+	var owner []int
+	if len(traces) > 1 {
+		owner = make([]int, gw*gh)
+		for i := range owner {
+			owner[i] = -1
 		}
 	}
-	graph.DrawBraillePatterns(&lc.Canvas, canvas.Point{X: lc.Origin().X + 1}, grid.BraillePatterns(), line)
-	return chartCanvasView(&lc.Canvas, line, muted)
+	for i, segs := range c.bySeries {
+		styles[i] = traces[i].style
+		grid := graph.NewBrailleGrid(gw, gh, xlo, xhi, lo, hi)
+		for _, seg := range segs {
+			a := grid.GridPoint(canvas.Float64Point{X: seg[0].X, Y: seg[0].Y})
+			grid.Set(a)
+			for _, p := range seg[1:] {
+				b := grid.GridPoint(canvas.Float64Point{X: p.X, Y: p.Y})
+				for _, d := range graph.GetLinePoints(a, b) {
+					grid.Set(d)
+				}
+				a = b
+			}
+		}
+		patterns := grid.BraillePatterns()
+		graph.DrawBraillePatterns(&lc.Canvas, origin, patterns, traces[i].style)
+		if owner != nil {
+			for y, row := range patterns {
+				for x, r := range row {
+					if r != runes.BrailleBlockOffset && y < gh && x < gw {
+						owner[y*gw+x] = i
+					}
+				}
+			}
+		}
+	}
+	return chartCanvasPaint(&lc.Canvas, styles, owner, origin.X, gw, muted)
 }
 
 // chartCanvasView renders a chart's canvas like its View, but styles runs of
@@ -436,17 +581,29 @@ func (c *chart) plot(bw, bh int) string {
 // View: braille cells (the line) in line, other cells (axes, labels) in
 // muted.
 func chartCanvasView(cv *canvas.Model, line, muted lipgloss.Style) string {
+	return chartCanvasPaint(cv, []lipgloss.Style{line}, nil, 0, 0, muted)
+}
+
+// chartCanvasPaint renders a chart's canvas as chartCanvasView does, with
+// the lines of several series: the braille cell at (x, y) of the canvas is
+// in lines[owner[y*w+x-x0]] (the plot area starts at column x0 and is w
+// cells wide; a nil owner, or -1 in it: lines[0]).
+func chartCanvasPaint(cv *canvas.Model, lines []lipgloss.Style, owner []int, x0, w int, muted lipgloss.Style) string {
 	var b strings.Builder
 	var run []rune
-	runLine := false
+	runLine, runOwner := false, 0
 	// A style's escape sequences, taken once: rendering each run through
 	// lipgloss was most of a chart's cost.
-	lineOn, lineOff := styleCodes(line)
+	type codes struct{ on, off string }
+	lineCodes := make([]codes, len(lines))
+	for i, l := range lines {
+		lineCodes[i].on, lineCodes[i].off = styleCodes(l)
+	}
 	mutedOn, mutedOff := styleCodes(muted)
 	flush := func() {
 		if len(run) > 0 {
 			if runLine {
-				b.WriteString(lineOn + string(run) + lineOff)
+				b.WriteString(lineCodes[runOwner].on + string(run) + lineCodes[runOwner].off)
 			} else {
 				b.WriteString(mutedOn + string(run) + mutedOff)
 			}
@@ -465,10 +622,16 @@ func chartCanvasView(cv *canvas.Model, line, muted lipgloss.Style) string {
 				continue
 			}
 			isLine := runes.IsBraillePattern(r)
-			if len(run) > 0 && isLine != runLine {
+			who := 0
+			if isLine && owner != nil {
+				if i := y*w + x - x0; x >= x0 && x-x0 < w && i < len(owner) && owner[i] > 0 {
+					who = owner[i]
+				}
+			}
+			if len(run) > 0 && (isLine != runLine || isLine && who != runOwner) {
 				flush()
 			}
-			runLine = isLine
+			runLine, runOwner = isLine, who
 			run = append(run, r)
 		}
 		flush()

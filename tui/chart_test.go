@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -629,5 +630,225 @@ func TestChartColours(t *testing.T) {
 	}
 	if r, _ := utf8.DecodeRuneInString(coloured[i+len(on):]); r < 0x2800 || r > 0x28ff {
 		t.Errorf("the line's colour is on %q, not on the line", r)
+	}
+}
+
+// chartCellColours reads a coloured view: for each cell, the escape
+// sequence in force when it was written ("" after a reset).
+func chartCellColours(view string) [][]string {
+	var out [][]string
+	for _, line := range strings.Split(view, "\n") {
+		var row []string
+		code := ""
+		for i := 0; i < len(line); {
+			if strings.HasPrefix(line[i:], "\x1b[") {
+				j := strings.IndexByte(line[i:], 'm')
+				seq := line[i : i+j+1]
+				if seq == "\x1b[0m" || seq == "\x1b[m" {
+					code = ""
+				} else {
+					code += seq
+				}
+				i += j + 1
+				continue
+			}
+			_, n := utf8.DecodeRuneInString(line[i:])
+			row = append(row, code)
+			i += n
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// chartTwoStyles are two series' styles of different colours.
+func chartTwoStyles(t *testing.T) (a, b lipgloss.Style) {
+	s := chartTestStyles(t)
+	return s.series(0), s.series(1)
+}
+
+// Two series of different ranges share the axes: the plot spans both, each
+// is drawn where its values are.
+func TestChartSeriesShareTheRange(t *testing.T) {
+	low := chartLine(101, func(i int) float64 { return float64(i) / 10 }) // 0..10 over 0..100
+	high := make([]chartPoint, 101)                                       // 100..200 over 50..150
+	for i := range high {
+		high[i] = chartPoint{X: float64(50 + i), Y: 100 + float64(i)}
+	}
+	a, b := chartTwoStyles(t)
+	c := newChart("loss", chartTestStyles(t))
+	c.SetSize(60, 15)
+	c.SetSeries([]chartSeries{{Name: "A", Points: low, Style: a}, {Name: "B", Points: high, Style: b}})
+	lipgloss.SetColorProfile(termenv.TrueColor)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	v := c.View()
+	chartCheckBox(t, ansi.Strip(v), 60, 15)
+	if len(c.bySeries) != 2 || len(c.bySeries[0]) != 1 || len(c.bySeries[1]) != 1 {
+		t.Fatalf("segments by series: %v", c.bySeries)
+	}
+	aOn, _ := styleCodes(a)
+	bOn, _ := styleCodes(b)
+	// The plot is rows 1..12 (below the title, above the axis and labels).
+	cells := chartCellColours(v)
+	var aRows, bRows, aCols, bCols []int
+	for y, row := range cells[1:13] {
+		for x, code := range row {
+			switch code {
+			case aOn:
+				aRows, aCols = append(aRows, y), append(aCols, x)
+			case bOn:
+				bRows, bCols = append(bRows, y), append(bCols, x)
+			}
+		}
+	}
+	if len(aRows) == 0 || len(bRows) == 0 {
+		t.Fatalf("a series is not drawn:\n%s", ansi.Strip(v))
+	}
+	// A (0..10 of 0..200) lies on the bottom rows, B in the upper half;
+	// A on the left two thirds, B on the right two thirds.
+	if slices.Min(aRows) < 10 || slices.Max(bRows) > 6 {
+		t.Errorf("rows: A %d..%d, B %d..%d\n%s", slices.Min(aRows), slices.Max(aRows), slices.Min(bRows), slices.Max(bRows), ansi.Strip(v))
+	}
+	if slices.Max(aCols) > 45 || slices.Min(bCols) < 20 {
+		t.Errorf("columns: A ..%d, B %d..\n%s", slices.Max(aCols), slices.Min(bCols), ansi.Strip(v))
+	}
+	plain := ansi.Strip(v)
+	lines := strings.Split(plain, "\n")
+	var xs []float64
+	for _, w := range strings.Fields(lines[len(lines)-1]) {
+		if x, err := strconv.ParseFloat(w, 64); err == nil {
+			xs = append(xs, x)
+		}
+	}
+	if len(xs) < 2 || xs[0] != 0 || slices.Max(xs) < 120 || !strings.Contains(lines[1], "19") {
+		t.Errorf("the axes do not span both series (X labels %v):\n%s", xs, plain)
+	}
+	// The title of several series has no single last value.
+	if title := strings.Split(plain, "\n")[0]; strings.TrimSpace(title) != "loss" {
+		t.Errorf("title %q", title)
+	}
+}
+
+// A NaN gap in one series breaks its line only; a series of no points, or
+// only NaN, draws nothing and leaves the others alone.
+func TestChartSeriesGapInOne(t *testing.T) {
+	gappy := chartLine(100, func(i int) float64 { return float64(i) })
+	for i := 40; i < 50; i++ {
+		gappy[i].Y = math.NaN()
+	}
+	whole := chartLine(100, func(i int) float64 { return float64(100 - i) })
+	allNaN := chartLine(10, func(int) float64 { return math.NaN() })
+	for _, w := range []int{40, 200} { // downsampled and not
+		c := newChart("acc", chartTestStyles(t))
+		c.SetSize(w, 12)
+		a, b := chartTwoStyles(t)
+		c.SetSeries([]chartSeries{{Name: "A", Points: gappy, Style: a}, {Name: "B", Points: whole, Style: b},
+			{Name: "C", Style: a}, {Name: "D", Points: allNaN, Style: b}})
+		chartCheckBox(t, c.View(), w, 12)
+		if got := []int{len(c.bySeries[0]), len(c.bySeries[1]), len(c.bySeries[2]), len(c.bySeries[3])}; !slices.Equal(got, []int{2, 1, 0, 0}) {
+			t.Errorf("width %d: segments by series %v, want [2 1 0 0]", w, got)
+		}
+		if s := c.bySeries[1][0]; s[0].X != 0 || s[len(s)-1].X != 99 {
+			t.Errorf("width %d: the whole series is cut: %v … %v", w, s[0], s[len(s)-1])
+		}
+	}
+	// No points at all, in every series.
+	c := newChart("acc", chartTestStyles(t))
+	c.SetSize(40, 10)
+	c.SetSeries([]chartSeries{{Name: "A"}, {Name: "B"}})
+	if v := c.View(); !strings.Contains(v, "no points yet") {
+		t.Errorf("empty series:\n%s", v)
+	}
+}
+
+// Each series is in its colour; where two meet, the cell has the dots of
+// both, in the later one's colour.
+func TestChartSeriesColours(t *testing.T) {
+	up := chartSeries{Name: "up", Points: []chartPoint{{0, 0}, {10, 10}}}
+	down := chartSeries{Name: "down", Points: []chartPoint{{0, 10}, {10, 0}}}
+	up.Style, down.Style = chartTwoStyles(t)
+	draw := func(series ...chartSeries) string {
+		c := newChart("x", chartTestStyles(t))
+		c.SetSize(30, 12)
+		c.SetSeries(series)
+		return c.View()
+	}
+	// Each alone (same ranges), to know where each passes.
+	upAlone, downAlone := strings.Split(draw(up), "\n"), strings.Split(draw(down), "\n")
+	plain := draw(up, down)
+	lipgloss.SetColorProfile(termenv.TrueColor)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	coloured := draw(up, down)
+	if ansi.Strip(coloured) != plain {
+		t.Errorf("colour changed the text:\n%s\n%s", ansi.Strip(coloured), plain)
+	}
+	upOn, _ := styleCodes(up.Style)
+	downOn, _ := styleCodes(down.Style)
+	if upOn == downOn || !strings.HasPrefix(upOn, "\x1b[") {
+		t.Fatalf("series styles %q %q", upOn, downOn)
+	}
+	braille := func(r rune) bool { return r >= 0x2800 && r <= 0x28ff }
+	cells := chartCellColours(coloured)
+	var shared, onlyUp, onlyDown int
+	for y, line := range strings.Split(plain, "\n") {
+		both, u, d := []rune(line), []rune(upAlone[y]), []rune(downAlone[y])
+		for x, r := range both {
+			inUp, inDown := braille(u[x]), braille(d[x])
+			got := cells[y][x]
+			switch {
+			case inUp && inDown:
+				shared++
+				if want := 0x2800 | (u[x] - 0x2800) | (d[x] - 0x2800); r != want || got != downOn {
+					t.Errorf("(%d,%d) where both meet: %q in %q, want %q in the later series' %q", x, y, r, got, want, downOn)
+				}
+			case inUp:
+				onlyUp++
+				if r != u[x] || got != upOn {
+					t.Errorf("(%d,%d) on up: %q in %q, want %q", x, y, r, got, upOn)
+				}
+			case inDown:
+				onlyDown++
+				if r != d[x] || got != downOn {
+					t.Errorf("(%d,%d) on down: %q in %q, want %q", x, y, r, got, downOn)
+				}
+			case braille(r):
+				t.Errorf("(%d,%d): %q drawn by neither", x, y, r)
+			}
+		}
+	}
+	if shared == 0 || onlyUp == 0 || onlyDown == 0 {
+		t.Errorf("cells: %d shared, %d up only, %d down only\n%s", shared, onlyUp, onlyDown, plain)
+	}
+}
+
+// A chart of several series draws again only when a series' data, name or
+// style changed.
+func TestChartSeriesViewIsCached(t *testing.T) {
+	a, b := chartTwoStyles(t)
+	series := func(style lipgloss.Style, last float64) []chartSeries {
+		return []chartSeries{{Name: "A", Points: []chartPoint{{0, 1}, {1, 2}}, Style: a},
+			{Name: "B", Points: []chartPoint{{0, 3}, {1, last}}, Style: style}}
+	}
+	c := newChart("loss", chartTestStyles(t))
+	c.SetSize(40, 10)
+	c.SetSeries(series(b, 4))
+	c.View()
+	c.SetSeries(series(b, 4))
+	c.View()
+	if c.renders != 1 {
+		t.Errorf("the same series drew again: %d renders", c.renders)
+	}
+	for i, change := range []func(){
+		func() { c.SetSeries(series(b, 5)) },
+		func() { c.SetSeries(series(a, 5)) },
+		func() { c.SetSeries(series(a, 5)[:1]) },
+		func() { c.SetSmoothing(0.5) },
+	} {
+		change()
+		c.View()
+		c.View()
+		if c.renders != i+2 {
+			t.Errorf("change %d: %d renders, want %d", i, c.renders, i+2)
+		}
 	}
 }

@@ -18,4 +18,6 @@ type Engine interface {
 	Logs(ctx context.Context, ref string, opts engine.LogOptions, w io.Writer) error
 	GPUHistory(ctx context.Context, device int, since, until time.Time) ([]engine.GPUPoint, error)
 	Submit(ctx context.Context, req engine.SubmitRequest) (engine.Run, error)
+	Remove(ctx context.Context, req engine.RemoveRequest) (engine.RemoveResult, error)
+	Compare(ctx context.Context, refs []string) (engine.Comparison, error)
 }

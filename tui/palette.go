@@ -16,7 +16,7 @@ type paletteItem struct {
 	page  int    // a page index, or -1
 	run   string // a run id to open
 	tab   int    // the tab to open it on
-	do    string // an action: "submit" (the form that starts a job) or "help"
+	do    string // an action: "submit" (the form that starts a job), "help" or "compare" (the marked runs)
 }
 
 // palette is the `:` prompt: type a few letters of a page or a run, enter
@@ -41,7 +41,8 @@ func newPalette(s Styles, st *state, pages []page) *palette {
 		p.items = append(p.items, paletteItem{label: "go to " + pg.Title(), page: i})
 	}
 	p.items = append(p.items, paletteItem{label: "new job: start a run", page: -1, do: "submit"},
-		paletteItem{label: "help: every key", page: -1, do: "help"})
+		paletteItem{label: "help: every key", page: -1, do: "help"},
+		paletteItem{label: "compare the marked runs", page: -1, do: "compare"})
 	// A run's name first: typing it finds the run, then its logs.
 	for _, r := range st.runs {
 		p.items = append(p.items, paletteItem{label: fmt.Sprintf("%s · run %s, %s", r.Name, r.ID, r.Status), page: -1, run: r.ID})

@@ -240,11 +240,18 @@ func (p *runPage) drawMetric(name string) {
 	if r, ok := p.st.run(p.id); ok && r.Started != nil {
 		origin = float64(r.Started.UnixMicro()) / 1e6
 	}
-	buckets := p.views[name]
+	c.SetPoints(bucketPoints(p.views[name], p.byTime, origin))
+	c.SetXLabels(xLabels(p.byTime))
+	p.applyChartOptions(c)
+}
+
+// bucketPoints are a metric's view as a chart's points: X by step, or by
+// time since origin (Unix seconds).
+func bucketPoints(buckets []engine.Bucket, byTime bool, origin float64) []chartPoint {
 	pts := make([]chartPoint, 0, 2*len(buckets))
 	for _, b := range buckets {
 		x0, x1 := float64(b.FirstStep), float64(b.LastStep)
-		if p.byTime {
+		if byTime {
 			x0, x1 = b.FirstTime-origin, b.LastTime-origin
 		}
 		// A bucket of many points draws as its span, so spikes stay.
@@ -254,13 +261,7 @@ func (p *runPage) drawMetric(name string) {
 		}
 		pts = append(pts, chartPoint{X: x1, Y: float64(b.Last)})
 	}
-	c.SetPoints(pts)
-	if p.byTime {
-		c.SetXLabels(durationLabel)
-	} else {
-		c.SetXLabels(stepLabel)
-	}
-	p.applyChartOptions(c)
+	return pts
 }
 
 // stepLabel writes an X value that is a step: a whole number.
@@ -269,13 +270,25 @@ func stepLabel(v float64) string { return chartNum(math.Round(v), 3) }
 // durationLabel writes an X value that is seconds since the start.
 func durationLabel(v float64) string { return ShortDuration(time.Duration(v * float64(time.Second))) }
 
-func (p *runPage) applyChartOptions(c *chart) {
+func (p *runPage) applyChartOptions(c *chart) { setChartOptions(c, p.smooth, p.logY) }
+
+// setChartOptions gives a chart the options the charts keys toggle: EMA
+// smoothing and log scale.
+func setChartOptions(c *chart, smooth, logY bool) {
 	alpha := 0.0
-	if p.smooth {
+	if smooth {
 		alpha = 0.6
 	}
 	c.SetSmoothing(alpha)
-	c.SetLogY(p.logY)
+	c.SetLogY(logY)
+}
+
+// xLabels is how a chart by step or by time writes its X labels.
+func xLabels(byTime bool) func(float64) string {
+	if byTime {
+		return durationLabel
+	}
+	return stepLabel
 }
 
 func (p *runPage) View() string {
@@ -284,15 +297,7 @@ func (p *runPage) View() string {
 	if !ok {
 		return s.Muted.Render("this run is gone")
 	}
-	tabs := make([]string, len(tabNames))
-	for i, n := range tabNames {
-		if i == p.tab {
-			tabs[i] = s.Accent.Render("[" + n + "]")
-		} else {
-			tabs[i] = s.Muted.Render(" " + n + " ")
-		}
-	}
-	head := strings.Join(tabs, " ") + "\n"
+	head := tabsLine(s, tabNames, p.tab) + "\n"
 	switch p.tab {
 	case tabCharts:
 		return head + p.chartsView(r)
@@ -302,6 +307,19 @@ func (p *runPage) View() string {
 		return head + p.systemView(r)
 	}
 	return head + p.overview(r)
+}
+
+// tabsLine names a page's tabs, the active one in brackets.
+func tabsLine(s Styles, names []string, active int) string {
+	tabs := make([]string, len(names))
+	for i, n := range names {
+		if i == active {
+			tabs[i] = s.Accent.Render("[" + n + "]")
+		} else {
+			tabs[i] = s.Muted.Render(" " + n + " ")
+		}
+	}
+	return strings.Join(tabs, " ")
 }
 
 // chartsView lays the charts out two by two, by metric name.

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -14,10 +15,12 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"lathe/engine"
+	"lathe/engine/filter"
 )
 
-// runsPage is the table of every run: sort by any column, filter, mark
-// several and act on them.
+// runsPage is the table of every run: sort by any column, filter with the
+// filter language (the engine filters), mark several and act on them,
+// compare them.
 type runsPage struct {
 	st            *state
 	styles        Styles
@@ -25,10 +28,18 @@ type runsPage struct {
 	act           runActions
 	cursor, top   int
 	width, height int
-	// filter narrows the table to runs whose id, name, experiment or
-	// status holds it; filtering is set while it is being typed.
-	filter    string
-	filtering bool
+	// filter is the expression of the filter language (engine/filter) the
+	// table shows the runs of, "" for all; applied is the one whose runs
+	// the engine gave (in filtered): the table shows them until the
+	// engine answers for filter.
+	filter, applied string
+	filtered        []engine.Run
+	filterVersion   int // counts the changes of filtered, for the cache
+	// typed is the expression being typed (while typing), parsed at every
+	// key: typedErr is where it does not parse.
+	typing   bool
+	typed    string
+	typedErr *filter.Error
 	// sortBy is the column the table is sorted by (its title), "" for the
 	// engine's order (newest first).
 	sortBy string
@@ -42,12 +53,12 @@ type runsPage struct {
 
 	// The table as last derived from the state (see rows).
 	cache struct {
-		version        int
-		filter, sortBy string
-		desc           bool
-		width          int
-		rows           []engine.Run
-		cols           []column
+		version, filterVersion int
+		sortBy                 string
+		desc                   bool
+		width                  int
+		rows                   []engine.Run
+		cols                   []column
 	}
 }
 
@@ -56,6 +67,9 @@ type runActions struct {
 	kill   func(id string) error
 	rerun  func(r engine.Run) tea.Cmd // opens the submit form filled from r
 	submit func(req engine.SubmitRequest) error
+	// query lists the runs a filter expression keeps.
+	query  func(expr string) ([]engine.Run, error)
+	remove func(ids []string) (engine.RemoveResult, error)
 }
 
 // confirmation is a yes/no question; yes runs the command.
@@ -71,15 +85,22 @@ func newRunsPage(st *state, s Styles, k KeyMap, act runActions, columns []string
 func (p *runsPage) Title() string    { return "Runs" }
 func (p *runsPage) SetSize(w, h int) { p.width, p.height = w, h }
 func (p *runsPage) ShortHelp() []key.Binding {
-	if p.confirm != nil {
+	switch {
+	case p.confirm != nil:
 		return []key.Binding{p.keys.Yes, p.keys.No}
+	case p.typing:
+		return []key.Binding{
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "filter")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "show all runs")),
+		}
 	}
-	return []key.Binding{p.keys.Open, p.keys.Mark, p.keys.Filter, p.keys.Sort, p.keys.Kill, p.keys.Rerun, p.keys.Logs}
+	return []key.Binding{p.keys.Open, p.keys.Mark, p.keys.Compare, p.keys.Filter, p.keys.Sort, p.keys.Remove, p.keys.Kill,
+		p.keys.Rerun, p.keys.Logs}
 }
 
 // Capturing reports that the page takes every key (a filter being typed, a
 // question asked).
-func (p *runsPage) Capturing() bool { return p.filtering || p.confirm != nil }
+func (p *runsPage) Capturing() bool { return p.typing || p.confirm != nil }
 
 // column is one column of the table.
 type column struct {
@@ -267,20 +288,30 @@ func (p *runsPage) layout(runs []engine.Run) []column {
 	return chosen
 }
 
-// rows is the table: the runs the filter keeps, in the chosen order. It is
-// derived again only when the runs, the filter, the order or the width
-// changed.
+// rows is the table: the runs the filter keeps (all of them without one),
+// in the chosen order. It is derived again only when the runs, the
+// filter's runs, the order or the width changed.
 func (p *runsPage) rows() ([]engine.Run, []column) {
 	c := &p.cache
-	if c.rows != nil && c.version == p.st.version && c.filter == p.filter && c.sortBy == p.sortBy && c.desc == p.desc && c.width == p.width {
+	if c.rows != nil && c.version == p.st.version && c.filterVersion == p.filterVersion && c.sortBy == p.sortBy && c.desc == p.desc && c.width == p.width {
 		return c.rows, c.cols
 	}
-	c.version, c.filter, c.sortBy, c.desc, c.width = p.st.version, p.filter, p.sortBy, p.desc, p.width
-	rows := make([]engine.Run, 0, len(p.st.runs))
-	f := strings.ToLower(p.filter)
-	for _, r := range p.st.runs {
-		if f == "" || strings.Contains(strings.ToLower(r.ID+" "+r.Name+" "+r.Experiment+" "+string(r.Status)), f) {
-			rows = append(rows, r)
+	c.version, c.filterVersion, c.sortBy, c.desc, c.width = p.st.version, p.filterVersion, p.sortBy, p.desc, p.width
+	var rows []engine.Run
+	if p.applied == "" {
+		rows = slices.Clone(p.st.runs)
+	} else {
+		// The runs the engine gave, as the app knows them now.
+		at := make(map[string]int, len(p.st.runs))
+		for i, r := range p.st.runs {
+			at[r.ID] = i
+		}
+		rows = make([]engine.Run, len(p.filtered))
+		for i, r := range p.filtered {
+			if j, ok := at[r.ID]; ok {
+				r = p.st.runs[j]
+			}
+			rows[i] = r
 		}
 	}
 	c.cols = p.layout(p.st.runs)
@@ -326,24 +357,52 @@ func sortRuns(runs []engine.Run, key func(engine.Run) (float64, string, bool), d
 
 // selection is the marked runs, or the one under the cursor when none is.
 func (p *runsPage) selection() []engine.Run {
+	if len(p.marked) > 0 {
+		return p.markedRuns()
+	}
+	if rows, _ := p.rows(); p.cursor < len(rows) {
+		return rows[p.cursor : p.cursor+1 : p.cursor+1]
+	}
+	return nil
+}
+
+// markedRuns is the marked runs in the table's order, then those the
+// filter hides.
+func (p *runsPage) markedRuns() []engine.Run {
 	rows, _ := p.rows()
 	var out []engine.Run
-	if len(p.marked) > 0 {
-		for _, r := range p.st.runs {
-			if p.marked[r.ID] {
+	seen := map[string]bool{}
+	for _, list := range [][]engine.Run{rows, p.st.runs} {
+		for _, r := range list {
+			if p.marked[r.ID] && !seen[r.ID] {
+				seen[r.ID] = true
 				out = append(out, r)
 			}
 		}
-		return out
-	}
-	if p.cursor < len(rows) {
-		out = append(out, rows[p.cursor])
 	}
 	return out
 }
 
-// actedMsg reports what an action on runs did.
-type actedMsg struct{ note string }
+// Messages of the runs table's own I/O.
+type (
+	// actedMsg reports what an action on runs did.
+	actedMsg struct{ note string }
+	// filteredMsg is the runs a filter expression keeps.
+	filteredMsg struct {
+		expr string
+		runs []engine.Run
+		err  error
+	}
+	// removedMsg is what the engine did with runs asked to be removed; the
+	// app takes the removed ones out of its state.
+	removedMsg struct {
+		res engine.RemoveResult
+		err error
+	}
+	// compareMarkedMsg asks for the comparison of the marked runs (from
+	// the palette).
+	compareMarkedMsg struct{}
+)
 
 func describeRuns(runs []engine.Run) string {
 	if len(runs) == 1 {
@@ -353,12 +412,22 @@ func describeRuns(runs []engine.Run) string {
 }
 
 func (p *runsPage) Update(msg tea.Msg) (page, tea.Cmd) {
-	if m, ok := msg.(actedMsg); ok {
-		p.note = m.note
+	var k tea.KeyMsg
+	switch msg := msg.(type) {
+	case actedMsg:
+		p.note = msg.note
 		return p, nil
-	}
-	k, ok := msg.(tea.KeyMsg)
-	if !ok {
+	case filteredMsg:
+		p.setFiltered(msg)
+		return p, nil
+	case removedMsg:
+		p.removed(msg)
+		return p, nil
+	case compareMarkedMsg:
+		return p, p.compare()
+	case tea.KeyMsg:
+		k = msg
+	default:
 		return p, nil
 	}
 	if p.confirm != nil {
@@ -372,34 +441,23 @@ func (p *runsPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		}
 		return p, nil
 	}
-	if p.filtering {
-		switch k.Type {
-		case tea.KeyEnter:
-			p.filtering = false
-		case tea.KeyEsc:
-			p.filtering, p.filter = false, ""
-		case tea.KeyBackspace:
-			if r := []rune(p.filter); len(r) > 0 {
-				p.filter = string(r[:len(r)-1])
-			}
-		case tea.KeyRunes, tea.KeySpace:
-			p.filter += string(k.Runes)
-		}
-		p.cursor, p.top = 0, 0
-		return p, nil
+	if p.typing {
+		return p, p.typeFilter(k)
 	}
 	rows, cols := p.rows()
 	n := len(rows)
 	switch {
 	case key.Matches(k, p.keys.Filter):
-		p.filtering = true
+		p.typing, p.typed = true, p.filter
+		p.parseTyped()
+		p.clampCursor() // the prompt takes a line
 		return p, nil
 	case k.Type == tea.KeyEsc:
 		// esc clears, one thing at a time: the marks, then the filter.
 		if len(p.marked) > 0 {
 			clear(p.marked)
 		} else {
-			p.filter = ""
+			p.clearFilter()
 		}
 	case key.Matches(k, p.keys.Mark) && p.cursor < n:
 		if id := rows[p.cursor].ID; p.marked[id] {
@@ -424,6 +482,10 @@ func (p *runsPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			p.sortBy = nextSort(cols, "")
 		}
 		p.desc = !p.desc
+	case key.Matches(k, p.keys.Compare):
+		return p, p.compare()
+	case key.Matches(k, p.keys.Remove):
+		return p, p.askRemove()
 	case key.Matches(k, p.keys.Kill):
 		return p, p.askKill()
 	case key.Matches(k, p.keys.Rerun):
@@ -451,6 +513,148 @@ func (p *runsPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	}
 	p.clampCursor()
 	return p, nil
+}
+
+// typeFilter takes a key while a filter expression is typed: enter asks
+// the engine for the runs it keeps (when it parses), esc shows all runs.
+func (p *runsPage) typeFilter(k tea.KeyMsg) tea.Cmd {
+	switch k.Type {
+	case tea.KeyEnter:
+		if p.typedErr != nil {
+			return nil // the error shows under the expression
+		}
+		p.typing = false
+		expr := strings.TrimSpace(p.typed)
+		if expr == "" {
+			p.clearFilter()
+			return nil
+		}
+		p.filter = expr
+		query := p.act.query
+		return func() tea.Msg {
+			runs, err := query(expr)
+			return filteredMsg{expr: expr, runs: runs, err: err}
+		}
+	case tea.KeyEsc:
+		p.typing, p.typed, p.typedErr = false, "", nil
+		p.clearFilter()
+		return nil
+	case tea.KeyBackspace:
+		if r := []rune(p.typed); len(r) > 0 {
+			p.typed = string(r[:len(r)-1])
+		}
+	case tea.KeyRunes, tea.KeySpace:
+		p.typed += string(k.Runes)
+	default:
+		return nil
+	}
+	p.parseTyped()
+	return nil
+}
+
+// parseTyped parses the expression being typed, to show where it goes
+// wrong as it is typed.
+func (p *runsPage) parseTyped() {
+	p.typedErr = nil
+	if strings.TrimSpace(p.typed) == "" {
+		return
+	}
+	if _, err := filter.Parse(p.typed, p.st.now()); err != nil {
+		if !errors.As(err, &p.typedErr) {
+			p.typedErr = &filter.Error{Expr: p.typed, Pos: len(p.typed), Msg: err.Error()}
+		}
+	}
+}
+
+// clearFilter shows all runs again.
+func (p *runsPage) clearFilter() {
+	if p.filter == "" && p.applied == "" {
+		return
+	}
+	p.filter, p.applied, p.filtered = "", "", nil
+	p.filterVersion++
+	p.cursor, p.top = 0, 0
+}
+
+// setFiltered takes the runs the engine gave for a filter, unless another
+// was asked for since.
+func (p *runsPage) setFiltered(msg filteredMsg) {
+	if msg.expr != p.filter {
+		return
+	}
+	if msg.err != nil {
+		p.note = "the filter failed: " + msg.err.Error()
+		p.filter = p.applied
+		return
+	}
+	p.applied, p.filtered = msg.expr, msg.runs
+	p.filterVersion++
+	p.cursor, p.top = 0, 0
+}
+
+// compare opens the comparison of the marked runs.
+func (p *runsPage) compare() tea.Cmd {
+	sel := p.markedRuns()
+	if len(sel) < 2 {
+		p.note = "mark two runs or more with space to compare"
+		return nil
+	}
+	ids := make([]string, len(sel))
+	for i, r := range sel {
+		ids[i] = r.ID
+	}
+	return func() tea.Msg { return openCompareMsg{ids: ids} }
+}
+
+// askRemove asks before removing the selection's runs.
+func (p *runsPage) askRemove() tea.Cmd {
+	sel := p.selection()
+	if len(sel) == 0 {
+		return nil
+	}
+	ids := make([]string, len(sel))
+	for i, r := range sel {
+		ids[i] = r.ID
+	}
+	they := "They"
+	if len(sel) == 1 {
+		they = "It"
+	}
+	remove := p.act.remove
+	p.confirm = &confirmation{
+		question: fmt.Sprintf("remove %s? %s can be restored for %d days (lathe restore).", describeRuns(sel), they,
+			int(engine.RetainRemoved/(24*time.Hour))),
+		yes: func() tea.Msg {
+			res, err := remove(ids)
+			return removedMsg{res: res, err: err}
+		},
+	}
+	return nil
+}
+
+// removed notes what a removal did; the app has taken the removed runs out
+// of its state.
+func (p *runsPage) removed(msg removedMsg) {
+	gone := map[string]bool{}
+	for _, r := range msg.res.Runs {
+		gone[r.ID] = true
+		delete(p.marked, r.ID)
+	}
+	if len(gone) > 0 && p.applied != "" {
+		p.filtered = slices.DeleteFunc(slices.Clone(p.filtered), func(r engine.Run) bool { return gone[r.ID] })
+		p.filterVersion++
+	}
+	switch {
+	case msg.err != nil:
+		p.note = msg.err.Error()
+	case len(gone) > 0:
+		them := "them"
+		if len(msg.res.Runs) == 1 {
+			them = "it"
+		}
+		p.note = "removed " + describeRuns(msg.res.Runs) + "; `lathe restore` brings " + them + " back"
+	}
+	p.clampCursor()
 }
 
 // nextSort is the column after cur to sort by; after the last, the
@@ -535,8 +739,10 @@ func rerunRequest(r engine.Run) engine.SubmitRequest {
 		MinGPUMem: r.MinGPUMem, Parse: r.Parse}
 }
 
-// room is how many runs fit between the table's header and its status line.
-func (p *runsPage) room() int { return max(1, p.height-2) }
+// room is how many runs fit between the table's header and its status
+// line (two lines while a filter is typed: the expression, and under it
+// where it goes wrong or the count).
+func (p *runsPage) room() int { return max(1, p.height-2-boolInt(p.typing)) }
 
 func (p *runsPage) View() string {
 	s := p.styles
@@ -599,36 +805,57 @@ func cell(text string, w int, right bool) string {
 }
 
 // statusLine is the question being asked, or the filter, the marks, the
-// count and the last action's outcome.
+// count and the last action's outcome. While a filter is typed it is two
+// lines: the expression, and under it where the expression goes wrong (a
+// caret under the column), or the rest.
 func (p *runsPage) statusLine(shown int) string {
 	s := p.styles
 	if p.confirm != nil {
 		return s.Warn.Render(fitWidth(p.confirm.question+" y/n", p.width))
 	}
 	var parts []string
-	if p.filtering || p.filter != "" {
-		cursor := ""
-		if p.filtering {
-			cursor = "█"
-		}
-		parts = append(parts, s.Accent.Render("/"+p.filter+cursor))
-	}
-	count := fmt.Sprintf("%d runs", len(p.st.runs))
-	if shown != len(p.st.runs) {
-		count = fmt.Sprintf("%d of %d runs", shown, len(p.st.runs))
-	}
+	var count string
 	switch {
-	case !p.st.loaded:
-		count += " (the active ones; loading the others…)"
-	case len(p.st.runs) >= runsLimit:
-		count += " (the newest; `lathe runs` lists them all)"
+	case p.filter != "" && p.filter != p.applied:
+		count = "filtering…"
+	case p.applied != "":
+		count = fmt.Sprintf("%d runs match", shown)
+		if shown == 1 {
+			count = "1 run matches"
+		}
+		if shown >= runsLimit {
+			count += " (the newest; `lathe runs` lists them all)"
+		}
+	default:
+		count = fmt.Sprintf("%d runs", shown)
+		switch {
+		case !p.st.loaded:
+			count += " (the active ones; loading the others…)"
+		case shown >= runsLimit:
+			count += " (the newest; `lathe runs` lists them all)"
+		}
 	}
 	if len(p.marked) > 0 {
 		count += fmt.Sprintf(", %d marked", len(p.marked))
+	}
+	if p.filter != "" && !p.typing {
+		parts = append(parts, s.Accent.Render("/"+p.filter))
 	}
 	parts = append(parts, s.Muted.Render(count))
 	if p.note != "" {
 		parts = append(parts, s.Muted.Render(p.note))
 	}
-	return fitWidth(strings.Join(parts, "  "), p.width)
+	line := fitWidth(strings.Join(parts, "  "), p.width)
+	if !p.typing {
+		return line
+	}
+	typed := p.typed
+	if e := p.typedErr; e != nil {
+		// The expression as the error shows it (blanks as spaces), and its
+		// caret line under it, after the "/".
+		var caret string
+		typed, caret, _ = strings.Cut(e.Caret(), "\n")
+		line = s.Error.Render(fitWidth(" "+caret+" "+e.Msg, p.width))
+	}
+	return s.Accent.Render(fitWidth("/"+typed+"█", p.width)) + "\n" + line
 }

@@ -61,6 +61,18 @@ func (s *state) upsert(r engine.Run) {
 	s.runs = append([]engine.Run{r}, s.runs...)
 }
 
+// remove takes runs out of the list (they were removed from the engine).
+func (s *state) remove(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	s.version++
+	s.runs = slices.DeleteFunc(s.runs, func(r engine.Run) bool { return slices.Contains(ids, r.ID) })
+	for _, id := range ids {
+		delete(s.trend, id)
+	}
+}
+
 // addGPUReport takes a new report and appends its samples to the history.
 func (s *state) addGPUReport(rep engine.GPUReport) {
 	s.gpus = rep

@@ -68,3 +68,14 @@ func (s Styles) status(status string) lipgloss.Style {
 	}
 	return s.Text
 }
+
+// series is the style of the i-th of several series drawn together (the
+// runs of a comparison): the palette's series colours in turn, plain
+// without colour.
+func (s Styles) series(i int) lipgloss.Style {
+	p := s.Palette
+	if p.Colourless() || len(p.Series) == 0 {
+		return lipgloss.NewStyle()
+	}
+	return lipgloss.NewStyle().Foreground(lipgloss.Color(p.Series[i%len(p.Series)]))
+}

@@ -1,0 +1,690 @@
+package tui
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"lathe/engine"
+)
+
+// The tabs of a comparison.
+const (
+	compareSummary = iota
+	compareCurves
+)
+
+var compareTabNames = []string{"summary", "curves"}
+
+// comparePage sets runs side by side: their params, metrics and use of
+// GPUs (summary), and one metric's curves of them all in one chart
+// (curves). Run i of the comparison is lettered A, B, C… and has the
+// palette's series colour i everywhere on the page: the letters head the
+// columns, so the page reads without colour too.
+type comparePage struct {
+	st            *state
+	styles        Styles
+	keys          KeyMap
+	eng           Engine
+	ctx           context.Context
+	ids           []string // the runs asked for, in order
+	sig           string   // names this comparison in its messages
+	width, height int
+	tab           int
+
+	cmp  *engine.Comparison
+	runs []engine.Run // the compared runs, in the order of their letters
+	err  string
+
+	// The summary: every param or only those that differ, scrolled to top.
+	// Its lines are drawn again when the comparison, the width or showAll
+	// change.
+	showAll bool
+	top     int
+	lines   []string
+	linesOK bool
+
+	// The curves: the metrics at least one run has, the one shown, its view
+	// in each run (by id), and the legend above the chart.
+	metrics              []string
+	metric               string
+	curves               map[string][]engine.Bucket
+	chart                *chart
+	legend               string
+	smooth, logY, byTime bool
+}
+
+// Messages of the comparison's own I/O.
+type (
+	// openCompareMsg opens the comparison of runs (ids, in order).
+	openCompareMsg struct{ ids []string }
+	// comparisonMsg is the engine's comparison of the runs named by sig.
+	comparisonMsg struct {
+		sig string
+		cmp engine.Comparison
+		err error
+	}
+	// compareCurveMsg is a metric's view in one run.
+	compareCurveMsg struct {
+		run, metric string
+		buckets     []engine.Bucket
+	}
+)
+
+func newComparePage(ctx context.Context, eng Engine, st *state, s Styles, k KeyMap, ids []string) *comparePage {
+	return &comparePage{st: st, styles: s, keys: k, eng: eng, ctx: ctx, ids: ids, sig: strings.Join(ids, ","),
+		curves: map[string][]engine.Bucket{}, chart: newChart("", s)}
+}
+
+// Init asks the engine for the comparison.
+func (p *comparePage) Init() tea.Cmd { return p.loadComparison() }
+
+func (p *comparePage) loadComparison() tea.Cmd {
+	ids, sig := p.ids, p.sig
+	return func() tea.Msg {
+		c, err := p.eng.Compare(p.ctx, ids)
+		return comparisonMsg{sig: sig, cmp: c, err: err}
+	}
+}
+
+// loadCurves reads the metric's view in each run that has it: in all of
+// them, or only in the running ones (the others' do not move).
+func (p *comparePage) loadCurves(runningOnly bool) tea.Cmd {
+	if p.cmp == nil || p.metric == "" {
+		return nil
+	}
+	have := p.cmp.Metrics[p.metric].ByRun
+	metric, points := p.metric, max(2*p.width, 10)
+	var cmds []tea.Cmd
+	for _, r := range p.runs {
+		if have[r.ID] == nil || runningOnly && !p.running(r) {
+			continue
+		}
+		id := r.ID
+		cmds = append(cmds, func() tea.Msg {
+			b, err := p.eng.MetricView(p.ctx, id, metric, points)
+			if err != nil {
+				return nil
+			}
+			return compareCurveMsg{run: id, metric: metric, buckets: b}
+		})
+	}
+	return tea.Batch(cmds...)
+}
+
+// running reports whether a compared run still runs, as the app knows it.
+func (p *comparePage) running(r engine.Run) bool {
+	if cur, ok := p.st.run(r.ID); ok {
+		r = cur
+	}
+	return r.Status == "running"
+}
+
+func (p *comparePage) Title() string { return fmt.Sprintf("Compare (%d runs)", len(p.ids)) }
+
+func (p *comparePage) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.linesOK = false
+	p.chart.SetSize(w, max(h-2, 1)) // below the tabs and the legend
+	p.legend = p.renderLegend()
+}
+
+func (p *comparePage) ShortHelp() []key.Binding {
+	if p.tab == compareCurves {
+		return []key.Binding{p.keys.Tab, p.keys.NextMetric, p.keys.PrevMetric, p.keys.TimeX, p.keys.Smooth, p.keys.LogScale}
+	}
+	all := p.keys.ShowAll
+	if p.showAll {
+		all.SetHelp(all.Help().Key, "differing params")
+	}
+	return []key.Binding{p.keys.Tab, all, p.keys.Down, p.keys.Up}
+}
+
+// showTab goes to a tab and loads what it shows.
+func (p *comparePage) showTab(tab int) tea.Cmd {
+	p.tab = tab
+	if tab == compareCurves {
+		return p.loadCurves(false)
+	}
+	return nil
+}
+
+func (p *comparePage) Update(msg tea.Msg) (page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case comparisonMsg:
+		if msg.sig == p.sig {
+			return p, p.setComparison(msg)
+		}
+	case compareCurveMsg:
+		if msg.metric == p.metric && slices.ContainsFunc(p.runs, func(r engine.Run) bool { return r.ID == msg.run }) {
+			p.curves[msg.run] = msg.buckets
+			p.drawCurves()
+		}
+	case tickMsg:
+		// While a compared run goes on, its summary and curves move.
+		if slices.ContainsFunc(p.runs, p.running) {
+			if p.tab == compareCurves {
+				return p, tea.Batch(p.loadComparison(), p.loadCurves(true))
+			}
+			return p, p.loadComparison()
+		}
+	case tea.KeyMsg:
+		return p, p.keyPress(msg)
+	}
+	return p, nil
+}
+
+func (p *comparePage) keyPress(msg tea.KeyMsg) tea.Cmd {
+	k := p.keys
+	switch {
+	case key.Matches(msg, k.Tab):
+		return p.showTab((p.tab + 1) % len(compareTabNames))
+	case key.Matches(msg, k.PrevTab):
+		return p.showTab((p.tab + len(compareTabNames) - 1) % len(compareTabNames))
+	case p.tab == compareSummary:
+		room := p.summaryRoom()
+		switch {
+		case key.Matches(msg, k.ShowAll):
+			p.showAll, p.linesOK = !p.showAll, false
+		case key.Matches(msg, k.Down):
+			p.top++
+		case key.Matches(msg, k.Up):
+			p.top--
+		case key.Matches(msg, k.PageDown):
+			p.top += room / 2
+		case key.Matches(msg, k.PageUp):
+			p.top -= room / 2
+		case key.Matches(msg, k.Top):
+			p.top = 0
+		case key.Matches(msg, k.Bottom):
+			p.top = len(p.summaryLines())
+		}
+		p.top = min(max(p.top, 0), p.maxTop())
+	case len(p.metrics) == 0:
+	case key.Matches(msg, k.NextMetric), key.Matches(msg, k.PrevMetric):
+		d := 1
+		if key.Matches(msg, k.PrevMetric) {
+			d = len(p.metrics) - 1
+		}
+		i := slices.Index(p.metrics, p.metric)
+		p.setMetric(p.metrics[(i+d)%len(p.metrics)])
+		return p.loadCurves(false)
+	case key.Matches(msg, k.TimeX):
+		p.byTime = !p.byTime
+		p.drawCurves()
+	case key.Matches(msg, k.Smooth):
+		p.smooth = !p.smooth
+		p.drawCurves()
+	case key.Matches(msg, k.LogScale):
+		p.logY = !p.logY
+		p.drawCurves()
+	}
+	return nil
+}
+
+// setComparison takes the engine's comparison; on the curves tab, a new
+// metric's curves are read.
+func (p *comparePage) setComparison(msg comparisonMsg) tea.Cmd {
+	if msg.err != nil {
+		p.err = "these runs cannot be compared: " + msg.err.Error()
+		return nil
+	}
+	c := msg.cmp
+	p.cmp, p.err, p.linesOK = &c, "", false
+	p.runs = orderRuns(c.Runs, p.ids)
+	p.metrics = p.metrics[:0]
+	for name, mc := range c.Metrics {
+		for _, st := range mc.ByRun {
+			if st != nil {
+				p.metrics = append(p.metrics, name)
+				break
+			}
+		}
+	}
+	slices.Sort(p.metrics)
+	if slices.Contains(p.metrics, p.metric) {
+		p.legend = p.renderLegend()
+		return nil
+	}
+	p.setMetric(preferredMetric(p.metrics))
+	if p.tab == compareCurves {
+		return p.loadCurves(false)
+	}
+	return nil
+}
+
+// orderRuns puts the compared runs in the order they were asked for; any
+// the engine added come last.
+func orderRuns(runs []engine.Run, ids []string) []engine.Run {
+	out := slices.Clone(runs)
+	pos := func(r engine.Run) int {
+		if i := slices.Index(ids, r.ID); i >= 0 {
+			return i
+		}
+		return len(ids)
+	}
+	slices.SortStableFunc(out, func(a, b engine.Run) int { return cmp.Compare(pos(a), pos(b)) })
+	return out
+}
+
+// preferredMetric is the metric the curves open on: a loss when there is
+// one, else the first by name.
+func preferredMetric(names []string) string {
+	for _, n := range []string{"loss", "train_loss", "val_loss"} {
+		if slices.Contains(names, n) {
+			return n
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return names[0]
+}
+
+// setMetric shows another metric's curves (read by the caller).
+func (p *comparePage) setMetric(name string) {
+	p.metric = name
+	p.curves = map[string][]engine.Bucket{}
+	p.drawCurves()
+}
+
+// drawCurves gives the chart the metric's view in each run, run i in the
+// series colour i, and the legend above it.
+func (p *comparePage) drawCurves() {
+	series := make([]chartSeries, len(p.runs))
+	for i, r := range p.runs {
+		series[i] = chartSeries{Name: runLetter(i), Style: p.styles.series(i)}
+		if b, ok := p.curves[r.ID]; ok {
+			var origin float64
+			if cur, ok := p.st.run(r.ID); ok {
+				r = cur
+			}
+			if r.Started != nil {
+				origin = float64(r.Started.UnixMicro()) / 1e6
+			}
+			series[i].Points = bucketPoints(b, p.byTime, origin)
+		}
+	}
+	title := p.metric
+	if i := slices.Index(p.metrics, p.metric); len(p.metrics) > 1 {
+		title += fmt.Sprintf(" (%d/%d)", i+1, len(p.metrics))
+	}
+	if p.byTime {
+		title += " by time since start"
+	}
+	p.chart.SetTitle(title)
+	p.chart.SetSeries(series)
+	p.chart.SetXLabels(xLabels(p.byTime))
+	setChartOptions(p.chart, p.smooth, p.logY)
+	p.legend = p.renderLegend()
+}
+
+// runLetter names the i-th run of a comparison: A…Z, then AA, AB…
+func runLetter(i int) string {
+	if i < 26 {
+		return string(rune('A' + i))
+	}
+	return string(rune('A'+i/26-1)) + string(rune('A'+i%26))
+}
+
+// letterStyle is run i's letter: its colour, bold.
+func (p *comparePage) letterStyle(i int) lipgloss.Style { return p.styles.series(i).Bold(true) }
+
+func (p *comparePage) View() string {
+	s := p.styles
+	head := tabsLine(s, compareTabNames, p.tab) + "\n"
+	switch {
+	case p.err != "":
+		return head + s.Error.Render(fitWidth(p.err, p.width))
+	case p.cmp == nil:
+		return head + s.Muted.Render("comparing…")
+	case p.tab == compareCurves:
+		if len(p.metrics) == 0 {
+			return head + s.Muted.Render("none of these runs has logged a metric yet")
+		}
+		return head + p.legend + "\n" + p.chart.View()
+	}
+	return head + p.summaryView()
+}
+
+// summaryRoom is how many lines the summary has below the tabs.
+func (p *comparePage) summaryRoom() int { return max(1, p.height-1) }
+
+// maxTop is the last line the summary can be scrolled to: when it is
+// taller than the room, the last line of the room says where it is.
+func (p *comparePage) maxTop() int {
+	n, room := len(p.summaryLines()), p.summaryRoom()
+	if n <= room {
+		return 0
+	}
+	return n - (room - 1)
+}
+
+func (p *comparePage) summaryView() string {
+	lines, room := p.summaryLines(), p.summaryRoom()
+	if len(lines) <= room {
+		return strings.Join(lines, "\n")
+	}
+	top := min(max(p.top, 0), p.maxTop())
+	end := top + room - 1
+	return strings.Join(lines[top:end], "\n") + "\n" +
+		p.styles.Muted.Render(fitWidth(fmt.Sprintf("lines %d–%d of %d · j/k scroll", top+1, end, len(lines)), p.width))
+}
+
+// summaryLines is the summary, drawn when it changed.
+func (p *comparePage) summaryLines() []string {
+	if !p.linesOK && p.cmp != nil {
+		p.lines, p.linesOK = p.renderSummary(), true
+	}
+	return p.lines
+}
+
+// renderSummary draws the legend, then the params, the metrics and the use
+// of GPUs as tables, a column a run.
+func (p *comparePage) renderSummary() []string {
+	s := p.styles
+	var out []string
+	add := func(lines ...string) {
+		for _, l := range lines {
+			out = append(out, fitWidth(l, p.width))
+		}
+	}
+	now := p.st.now()
+	nameW := 4
+	for _, r := range p.runs {
+		nameW = max(nameW, ansi.StringWidth(r.Name))
+	}
+	nameW = min(nameW, max(12, p.width/3))
+	for i, r := range p.runs {
+		if cur, ok := p.st.run(r.ID); ok {
+			r = cur
+		}
+		add(" " + p.letterStyle(i).Render(runLetter(i)+" ━━") + " " + padRight(fitWidth(r.Name, nameW), nameW) + "  " +
+			s.Muted.Render(r.ID[:min(8, len(r.ID))]) + "  " + s.status(string(r.Status)).Render(padRight(string(r.Status), 9)) + " " +
+			padRight(Elapsed(r, now), 7) + " " + s.Muted.Render(r.Experiment))
+	}
+	add("")
+	add(p.paramsSection()...)
+	add("")
+	add(p.metricsSection()...)
+	add("")
+	add(p.usageSection()...)
+	return out
+}
+
+// compareCell is a cell of a comparison table.
+type compareCell struct {
+	text  string
+	best  bool // the best run's value: ★ and bold
+	muted bool // a missing or shared value
+}
+
+// missing is the cell of a run without the value.
+var missing = compareCell{text: "—", muted: true}
+
+// table lays out rows of a label and a cell a run, a column a run headed by
+// its letter (and sub under it, when set), to fit the page's width: long
+// labels and cells are cut with …, and runs that do not fit even so are
+// left out, which a last line says.
+func (p *comparePage) table(labels []string, cells [][]compareCell, right bool, sub string) []string {
+	s := p.styles
+	n := len(p.runs)
+	labelW, colW := 6, max(1, ansi.StringWidth(sub))
+	for i, l := range labels {
+		labelW = max(labelW, ansi.StringWidth(l))
+		for _, c := range cells[i] {
+			colW = max(colW, ansi.StringWidth(c.text))
+		}
+	}
+	for i := range n {
+		colW = max(colW, len(runLetter(i)))
+	}
+	avail := p.width - 1
+	fits := func(k int) bool { return labelW+k*(colW+2) <= avail }
+	if !fits(n) {
+		labelW = min(labelW, max(10, avail/4))
+	}
+	if !fits(n) {
+		colW = max(6, (avail-labelW)/max(n, 1)-2)
+	}
+	shown := n
+	for shown > 1 && !fits(shown) {
+		shown--
+	}
+	align := func(text string, w int) string {
+		text = fitWidth(text, w)
+		if right {
+			return strings.Repeat(" ", max(0, w-ansi.StringWidth(text))) + text
+		}
+		return padRight(text, w)
+	}
+	head := " " + strings.Repeat(" ", labelW)
+	subHead := head
+	for i := range shown {
+		letter := align(runLetter(i), colW)
+		if sub != "" { // over the sub-columns, in the middle
+			pad := (colW - len(runLetter(i))) / 2
+			letter = padRight(strings.Repeat(" ", pad)+runLetter(i), colW)
+		}
+		head += "  " + p.letterStyle(i).Render(letter)
+		subHead += "  " + s.Muted.Render(align(sub, colW))
+	}
+	out := []string{head}
+	if sub != "" {
+		out = append(out, subHead)
+	}
+	for i, l := range labels {
+		line := " " + padRight(fitWidth(l, labelW), labelW)
+		for j := range shown {
+			c := cells[i][j]
+			text := align(c.text, colW)
+			switch {
+			case c.best:
+				text = s.Text.Bold(true).Render(text)
+			case c.muted:
+				text = s.Muted.Render(text)
+			}
+			line += "  " + text
+		}
+		out = append(out, line)
+	}
+	if shown < n {
+		out = append(out, s.Muted.Render(fmt.Sprintf(" %s–%s do not fit: widen the terminal", runLetter(shown), runLetter(n-1))))
+	}
+	return out
+}
+
+// paramsSection is the params that differ (or all of them), a row each.
+func (p *comparePage) paramsSection() []string {
+	s := p.styles
+	pc := p.cmp.Params
+	differ := slices.Sorted(maps.Keys(pc.Differ))
+	same := slices.Sorted(maps.Keys(pc.Same))
+	params := func(n int) string {
+		if n == 1 {
+			return "1 param is"
+		}
+		return strconv.Itoa(n) + " params are"
+	}
+	var mode string
+	switch {
+	case len(differ)+len(same) == 0:
+		return []string{s.Title.Render("Params") + "  " + s.Muted.Render("none of these runs has params")}
+	case len(same) == 0:
+		mode = "they all differ"
+	case p.showAll:
+		mode = fmt.Sprintf("all %d; %s the same (d: only those that differ)", len(differ)+len(same), params(len(same)))
+	case len(differ) == 0:
+		mode = fmt.Sprintf("none differs; %s the same (d shows them)", params(len(same)))
+	default:
+		mode = fmt.Sprintf("those that differ; %s the same (d shows all)", params(len(same)))
+	}
+	out := []string{s.Title.Render("Params") + "  " + s.Muted.Render(mode)}
+	var labels []string
+	var cells [][]compareCell
+	for _, name := range differ {
+		row := make([]compareCell, len(p.runs))
+		for j, r := range p.runs {
+			row[j] = missing
+			if v := pc.Differ[name][r.ID]; v != nil {
+				row[j] = compareCell{text: *v}
+			}
+		}
+		labels, cells = append(labels, name), append(cells, row)
+	}
+	if p.showAll {
+		for _, name := range same {
+			row := make([]compareCell, len(p.runs))
+			for j := range row {
+				row[j] = compareCell{text: pc.Same[name], muted: true}
+			}
+			labels, cells = append(labels, name), append(cells, row)
+		}
+	}
+	if len(labels) == 0 {
+		return out
+	}
+	return append(out, p.table(labels, cells, false, "")...)
+}
+
+// compareNumW is the width of a number in the metrics table.
+const compareNumW = 9
+
+// metricsSection is a row a metric: each run's last value, with its least
+// and greatest when there is room, the best run's marked.
+func (p *comparePage) metricsSection() []string {
+	s := p.styles
+	names := slices.Sorted(maps.Keys(p.cmp.Metrics))
+	if len(names) == 0 {
+		return []string{s.Title.Render("Metrics") + "  " + s.Muted.Render("none logged yet")}
+	}
+	labelW := 6
+	for _, n := range names {
+		labelW = max(labelW, ansi.StringWidth(n)+2)
+	}
+	detailW := 3*compareNumW + 2
+	detail := min(labelW, 24)+len(p.runs)*(detailW+2) <= p.width-1
+	explain := "last value; ★ best (↓ lower is better, ↑ higher)"
+	sub := ""
+	if detail {
+		explain = "last, least and greatest values; ★ best last (↓ lower is better, ↑ higher)"
+		sub = fmt.Sprintf("%*s %*s %*s", compareNumW, "last", compareNumW, "min", compareNumW, "max")
+	}
+	labels := make([]string, len(names))
+	cells := make([][]compareCell, len(names))
+	for i, name := range names {
+		mc := p.cmp.Metrics[name]
+		labels[i] = name + map[string]string{"min": " ↓", "max": " ↑"}[mc.Direction]
+		cells[i] = make([]compareCell, len(p.runs))
+		for j, r := range p.runs {
+			st := mc.ByRun[r.ID]
+			if st == nil {
+				cells[i][j] = missing
+				if detail { // under "last"
+					cells[i][j].text = fmt.Sprintf("%*s%*s", compareNumW, missing.text, detailW-compareNumW, "")
+				}
+				continue
+			}
+			// Never a star on NaN, whatever the engine says.
+			best := mc.Direction != "" && mc.Best == r.ID && !math.IsNaN(float64(st.Last))
+			last := number(float64(st.Last))
+			if best {
+				last = "★" + last
+			}
+			c := compareCell{text: last, best: best}
+			if detail {
+				c.text = fmt.Sprintf("%*s %*s %*s", compareNumW, last, compareNumW, number(float64(st.Min)), compareNumW, number(float64(st.Max)))
+			}
+			cells[i][j] = c
+		}
+	}
+	return append([]string{s.Title.Render("Metrics") + "  " + s.Muted.Render(explain)}, p.table(labels, cells, true, sub)...)
+}
+
+// usageSection is each run's time and use of GPUs; cost only when a price
+// is set.
+func (p *comparePage) usageSection() []string {
+	s := p.styles
+	out := []string{s.Title.Render("Usage")}
+	rows := []struct {
+		label string
+		value func(engine.RunUsage) string
+	}{
+		{"duration", func(u engine.RunUsage) string {
+			return ShortDuration(time.Duration(u.DurationS * float64(time.Second)))
+		}},
+		{"GPU-hours", func(u engine.RunUsage) string { return number(u.GPUHours) }},
+		{"energy Wh", func(u engine.RunUsage) string { return number(u.EnergyWh) }},
+		{"cost", func(u engine.RunUsage) string { return strconv.FormatFloat(u.Cost, 'f', 2, 64) }},
+		{"peak GPU mem GB", func(u engine.RunUsage) string { return number(u.PeakMemGB) }},
+		{"mean GPU util %", func(u engine.RunUsage) string { return strconv.FormatFloat(u.MeanUtil, 'f', 0, 64) }},
+	}
+	priced := false
+	for _, u := range p.cmp.Usage {
+		priced = priced || u.Cost != 0
+	}
+	var labels []string
+	var cells [][]compareCell
+	for _, row := range rows {
+		if row.label == "cost" && !priced {
+			continue
+		}
+		line := make([]compareCell, len(p.runs))
+		for j, r := range p.runs {
+			line[j] = missing
+			if u, ok := p.cmp.Usage[r.ID]; ok && r.Started != nil { // a run not started has used nothing yet
+				line[j] = compareCell{text: row.value(u)}
+			}
+		}
+		labels, cells = append(labels, row.label), append(cells, line)
+	}
+	return append(out, p.table(labels, cells, true, "")...)
+}
+
+// renderLegend is the line above the curves: each run's letter and name in
+// its colour, and the last value of its curve ("…" while it is read, "—"
+// in a run without the metric). Names are cut to fit the width.
+func (p *comparePage) renderLegend() string {
+	if p.cmp == nil || len(p.runs) == 0 {
+		return ""
+	}
+	s := p.styles
+	mc := p.cmp.Metrics[p.metric]
+	values := make([]string, len(p.runs))
+	fixed, names := 0, 0
+	for i, r := range p.runs {
+		values[i] = "—"
+		if mc.ByRun[r.ID] != nil {
+			values[i] = "…"
+			if b := p.curves[r.ID]; len(b) > 0 {
+				values[i] = number(float64(b[len(b)-1].Last))
+			}
+		}
+		fixed += len(runLetter(i)) + 4 + 1 + ansi.StringWidth(values[i]) + 3 // "A ━━ name value   "
+		names += ansi.StringWidth(r.Name)
+	}
+	nameW := math.MaxInt
+	if fixed+names > p.width {
+		nameW = max(3, (p.width-fixed)/len(p.runs))
+	}
+	parts := make([]string, len(p.runs))
+	for i, r := range p.runs {
+		value := s.Text.Render(values[i])
+		if values[i] == "—" || values[i] == "…" {
+			value = s.Muted.Render(values[i])
+		}
+		parts[i] = p.letterStyle(i).Render(runLetter(i)+" ━━ "+fitWidth(r.Name, nameW)) + " " + value
+	}
+	return fitWidth(strings.Join(parts, "   "), p.width)
+}

@@ -1,0 +1,149 @@
+package tui
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"lathe/engine"
+	"lathe/engine/filter"
+)
+
+var backspace = tea.KeyMsg{Type: tea.KeyBackspace}
+
+// While a filter is typed, an expression that does not parse shows its
+// error under it, the caret under the column, in place of the status line;
+// the table stays. Once it parses, the count comes back; enter sends it to
+// the engine, which filters; esc shows all runs again.
+func TestFilterErrorInline(t *testing.T) {
+	const bad = "status = runing"
+	_, err := filter.Parse(bad, clock)
+	var fe *filter.Error
+	if !errors.As(err, &fe) {
+		t.Fatalf("%q parses: %v", bad, err)
+	}
+	f := fixture()
+	typing := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("/"), keys(bad), "is not a status")
+	lines := strings.Split(typing, "\n")
+	if len(lines) != 40 {
+		t.Errorf("%d lines", len(lines))
+	}
+	i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "/"+bad+"█") })
+	if i < 0 || i+1 >= len(lines) {
+		t.Fatalf("no prompt:\n%s", typing)
+	}
+	caret := lines[i+1]
+	// The "/" takes a column; the error is at byte fe.Pos of the expression.
+	if got, want := strings.Index(caret, "^"), 1+ansi.StringWidth(bad[:fe.Pos]); got != want || !strings.Contains(caret, fe.Msg) {
+		t.Errorf("caret at %d, want %d (under %q): %q", got, want, bad[fe.Pos:], caret)
+	}
+	if strings.Contains(typing, "5 runs") {
+		t.Errorf("the count shows with the error:\n%s", typing)
+	}
+	for _, name := range []string{"NAME", "llama-sweep", "bert-finetune"} {
+		if !strings.Contains(typing, name) {
+			t.Errorf("the table went while typing: no %s\n%s", name, typing)
+		}
+	}
+
+	fixed := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("/"), keys(bad), "is not a status",
+		backspace, backspace, backspace, keys("ning"), "5 runs")
+	if strings.Contains(fixed, "^") || strings.Contains(fixed, "is not a status") || !strings.Contains(fixed, "/status = running█") {
+		t.Errorf("valid again:\n%s", fixed)
+	}
+
+	f = fixture()
+	applied := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("/"), keys("status = running"), enter, "2 runs match")
+	queries, _, _, _ := f.asked()
+	if q := queries[len(queries)-1]; q.Filter != "status = running" || q.Limit != runsLimit {
+		t.Errorf("the engine was asked %+v", q)
+	}
+	if !strings.Contains(applied, "/status = running  2 runs match") || strings.Contains(applied, "bert-finetune") ||
+		!strings.Contains(applied, "vit-small") || !strings.Contains(applied, "resnet-baseline") {
+		t.Errorf("filtered table:\n%s", applied)
+	}
+	// enter on an expression that does not parse keeps it being typed.
+	stays := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("/"), keys("(bert"), enter, "unclosed (")
+	if !strings.Contains(stays, "/(bert█") {
+		t.Errorf("enter on an error:\n%s", stays)
+	}
+
+	all := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("/"), keys("status = running"), enter, "2 runs match",
+		keys("/"), tea.KeyMsg{Type: tea.KeyEsc}, "5 runs")
+	if !strings.Contains(all, "bert-finetune") || strings.Contains(all, "/status") {
+		t.Errorf("esc:\n%s", all)
+	}
+}
+
+// d asks before removing the marked runs; yes sends their ids and they
+// leave the table; the engine's refusal of a running run is the note.
+func TestRemoveRuns(t *testing.T) {
+	f := fixture()
+	view := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("jjj"), keys("  "), keys("d"),
+		"remove 2 runs? They can be restored for 7 days (lathe restore). y/n", keys("y"), "removed 2 runs")
+	_, removed, _, _ := f.asked()
+	if len(removed) != 1 || !slices.Equal(removed[0].Refs, []string{"abcdefabcdef", "999999999999"}) || removed[0].Purge {
+		t.Errorf("removal asked: %+v", removed)
+	}
+	if strings.Contains(view, "bert-diverged") || strings.Contains(view, "bert-finetune") || !strings.Contains(view, "3 runs") {
+		t.Errorf("after the removal:\n%s", view)
+	}
+
+	f = fixture()
+	drive(t, f, 120, 40, "Jobs:", keys("2"), keys("jjj"), keys("d"), "remove bert-diverged? It can be restored", keys("n"), "5 runs")
+	if _, removed, _, _ := f.asked(); len(removed) != 0 {
+		t.Errorf("n removed %+v", removed)
+	}
+
+	f = fixture()
+	view = drive(t, f, 120, 40, "Jobs:", keys("2"), keys("jj"), keys("d"), "remove resnet-baseline?", keys("y"),
+		"resnet-baseline is running: kill it first")
+	if !strings.Contains(view, "resnet-baseline") || !strings.Contains(view, "5 runs") {
+		t.Errorf("a refused removal:\n%s", view)
+	}
+}
+
+// A removal while a filter shows some runs takes them out of it too.
+func TestRemoveFiltered(t *testing.T) {
+	f := fixture()
+	view := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("/"), keys("bert"), enter, "2 runs match",
+		keys("A"), keys("d"), "remove 2 runs?", keys("y"), "removed 2 runs")
+	if !strings.Contains(view, "/bert  0 runs match") {
+		t.Errorf("filtered, after the removal:\n%s", view)
+	}
+	st := newState(nil)
+	st.setRuns(fixture().runs)
+	st.remove([]string{"abcdefabcdef"})
+	if _, ok := st.run("abcdefabcdef"); ok || len(st.runs) != 4 {
+		t.Errorf("state.remove: %d runs", len(st.runs))
+	}
+}
+
+// A run removed elsewhere (`lathe rm`) leaves the table: the engine's event
+// says so.
+func TestRemovedRunEvent(t *testing.T) {
+	f := fixture()
+	tm := teatest.NewTestModel(t, newTestApp(f), teatest.WithInitialTermSize(120, 40))
+	wait := func(s string) {
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) }, teatest.WithDuration(5*time.Second))
+	}
+	wait("Jobs:")
+	tm.Send(keys("2"))
+	wait("5 runs")
+	r := f.runs[4] // bert-finetune
+	r.Deleted = &clock
+	f.events <- engine.Event{Type: engine.EventRun, Run: &r}
+	wait("4 runs")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	if v := tm.FinalModel(t).View(); strings.Contains(v, "bert-finetune") {
+		t.Errorf("a removed run stays:\n%s", v)
+	}
+}
