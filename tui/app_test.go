@@ -105,7 +105,6 @@ func (f *fakeEngine) Runs(_ context.Context, q engine.RunQuery) ([]engine.Run, e
 	return out, nil
 }
 
-
 // asked returns what the app asked of the engine so far.
 func (f *fakeEngine) asked() (queries []engine.RunQuery, removed []engine.RemoveRequest, compared [][]string, views []string) {
 	f.mu.Lock()
