@@ -203,22 +203,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 		}
 	}
 	db.Close()
-	e, err := engine.Open(engine.Options{Paths: paths, Config: config.Default(), Probe: gpu.NewFake(8)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer e.Close()
-	sock, _ := paths.Socket()
-	l, err := engine.Listen(sock)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sctx, stop := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- engine.Serve(sctx, e, l, slog.New(slog.DiscardHandler)) }()
-	defer func() { stop(); <-served }()
-	client := engine.NewClient(sock)
-	defer client.Close()
+	client := serveBench(b, paths)
 
 	p, _ := themes.Load("dark")
 	var first, table time.Duration
@@ -272,4 +257,107 @@ func BenchmarkFirstFrame(b *testing.B) {
 	}
 	b.ReportMetric(float64(first.Microseconds())/1000/float64(b.N), "ms/first-frame")
 	b.ReportMetric(float64(table.Microseconds())/1000/float64(b.N), "ms/runs-table")
+}
+
+// serveBench opens an engine on a data directory, serves it on its socket
+// until the benchmark ends, and returns a client of it, as the app has.
+func serveBench(b *testing.B, paths engine.Paths) *engine.Client {
+	e, err := engine.Open(engine.Options{Paths: paths, Config: config.Default(), Probe: gpu.NewFake(8)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sock, _ := paths.Socket()
+	l, err := engine.Listen(sock)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- engine.Serve(ctx, e, l, slog.New(slog.DiscardHandler)) }()
+	client := engine.NewClient(sock)
+	// The engine is up and settled: its catalogue of runs is loaded (a
+	// filtered listing waits for it).
+	if _, err := client.Runs(ctx, engine.RunQuery{Filter: "nosuchrun", Limit: 1}); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		client.Close()
+		stop()
+		<-served
+		e.Close()
+	})
+	return client
+}
+
+// BenchmarkCompareOpen opens the comparison of 10 runs of 1 000 000 points
+// each, over the engine's socket, until its curves tab is drawn with every
+// run's curve (budget: 100 ms): the comparison, then the ten runs' views
+// read at once, as the app's commands run, and the frame. ms/summary is the
+// time to the summary tab's frame.
+func BenchmarkCompareOpen(b *testing.B) {
+	const runs, points, perTx = 10, 1_000_000, 250_000
+	home := b.TempDir()
+	paths := engine.Paths{Home: home}
+	db, err := store.Open(paths.DB(), time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var ids []string
+	started := clock.Add(-time.Hour)
+	for i := range runs {
+		id := fmt.Sprintf("c0c0c0c0c0%02d", i)
+		ids = append(ids, id)
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			return tx.CreateRun(&store.Run{ID: id, Name: fmt.Sprintf("sweep-%d", i), Experiment: "default", Status: store.Succeeded,
+				Created: started, Started: &started, Ended: &clock, Params: map[string]string{"lr": fmt.Sprint(0.01 * float64(i+1)), "batch": "256"}})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for from := 0; from < points; from += perTx {
+			err := db.Update(ctx, func(tx *store.Tx) error {
+				pts := make([]series.Point, perTx)
+				for j := range pts {
+					s := int64(from + j + 1)
+					pts[j] = series.Point{Step: s, Time: started.Add(time.Duration(s) * time.Millisecond).UnixMicro(),
+						Value: math.Exp(-float64(s)/3e5)*(1+0.1*float64(i)) + 0.01*math.Sin(float64(s))}
+				}
+				return tx.AppendPoints(id, "loss", pts)
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	db.Close()
+	client := serveBench(b, paths)
+	p, _ := themes.Load("dark")
+	st := newState(func() time.Time { return clock })
+	var summary, open time.Duration
+	for b.Loop() {
+		start := time.Now()
+		page := newComparePage(ctx, client, st, NewStyles(p), DefaultKeyMap(), ids)
+		page.SetSize(160, 50)
+		page.Update(page.Init()())
+		if v := page.View(); !strings.Contains(v, "sweep-9") {
+			b.Fatalf("the summary:\n%s", v)
+		}
+		summary += time.Since(start)
+		// The ten views are read at once, each in its command.
+		cmds := page.showTab(compareCurves)().(tea.BatchMsg)
+		msgs := make(chan tea.Msg, len(cmds))
+		for _, cmd := range cmds {
+			go func() { msgs <- cmd() }()
+		}
+		for range cmds {
+			page.Update(<-msgs)
+		}
+		if v := page.View(); !strings.Contains(v, "loss") || len(page.curves) != runs {
+			b.Fatalf("the curves (%d of %d):\n%s", len(page.curves), runs, v)
+		}
+		open += time.Since(start)
+	}
+	b.ReportMetric(float64(open.Microseconds())/1000/float64(b.N), "ms/open")
+	b.ReportMetric(float64(summary.Microseconds())/1000/float64(b.N), "ms/summary")
 }

@@ -48,6 +48,7 @@ var budgets = []budget{
 	{"ChartsFrame:ms/frame", "a frame of 4 live charts of 1 000 000 points each, views read from the store", "ms", "max", 16, false},
 	{"FirstFrame:ms/first-frame", "the app's first frame on a store of 100 000 runs, over the socket", "ms", "max", 200, false},
 	{"AppIdle:%core", "the app idle on the dashboard (4 GPUs sampled every second)", "% of a core", "max", 2, false},
+	{"CompareOpen:ms/open", "the app's comparison of 10 runs of 1 000 000 points each, opened to its curves", "ms", "max", 100, false},
 	{"FilterSort100k:ms/query-median", "`lathe runs --filter … --sort … --limit 50` over 100 000 runs, end to end (median)", "ms", "max", 100, false},
 	{"FilterSort100k:ms/query-p90", "the same, 90th percentile", "ms", "max", 100, false},
 	{"RunToRunning:ms/run-median", "`lathe run` to the job running, engine up (median)", "ms", "max", 100, false},
