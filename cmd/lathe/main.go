@@ -39,7 +39,9 @@ func main() {
 	if len(os.Args) == 3 && os.Args[1] == "shim" {
 		os.Exit(local.RunShim(os.Args[2]))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A hang-up (the SSH connection dropped, the terminal closed) ends a
+	// command as ctrl-c does: the demo then stops what it started.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	root := newRoot()
 	err := root.ExecuteContext(ctx)

@@ -88,6 +88,9 @@ func TestDemoInATerminal(t *testing.T) {
 	h := newHome(t)
 	data := filepath.Join(h.dir, "xdg")
 	demoHome := filepath.Join(data, "lathe-demo")
+	demo := &home{t: t, dir: demoHome, env: append(os.Environ(), "LATHE_HOME="+demoHome, "XDG_CONFIG_HOME="+filepath.Join(h.dir, "config"))}
+	// Should the test stop half way, the demo's engine and jobs go too.
+	t.Cleanup(demo.cleanup)
 	tm := newTmux(t, 120, 40, []string{"XDG_DATA_HOME=" + data, "XDG_CONFIG_HOME=" + filepath.Join(h.dir, "config")},
 		lathePath+" demo; echo demo-exited-$?; sleep 30")
 	tm.waitFor("lathe › Dashboard", "GPUs", "Fake A100", "resnet-baseline", "waiting for")
@@ -117,6 +120,7 @@ func TestDemoInATerminal(t *testing.T) {
 	tm.keys("/")
 	tm.keys("-l", "resnet-baseline")
 	tm.keys("Enter")
+	tm.waitFor("1 run matches") // the engine's answer, before enter opens it
 	tm.keys("Enter")
 	tm.waitFor("Runs › resnet-baseline", "[overview]", "batch=256")
 	tm.keys("l")
@@ -135,11 +139,9 @@ func TestDemoInATerminal(t *testing.T) {
 	tm.waitFor("lathe › GPUs")
 	tm.keys("q")
 	tm.waitFor("demo-exited-0")
-	demo := &home{t: t, dir: demoHome, env: append(os.Environ(), "LATHE_HOME="+demoHome, "XDG_CONFIG_HOME="+filepath.Join(h.dir, "config"))}
 	if pid := demo.enginePID(); pid != 0 && processExists(pid) {
 		t.Errorf("q in the demo left its engine (pid %d) running", pid)
 	}
-	demo.cleanup()
 }
 
 // The app on a small terminal keeps its frame; NO_COLOR gives no colour;
