@@ -342,12 +342,25 @@ func Connect(ctx context.Context, p Paths, exe string, autostart bool) (*Client,
 	return c, c.waitReady(ctx, p, exited)
 }
 
+// maxLog is the size past which an engine's log is set aside when the next
+// engine starts: the log keeps the last engines' lines, not every one.
+const maxLog = 8 << 20
+
+// rotateLog moves a log grown past maxLog to path.1 (replacing the one
+// before it).
+func rotateLog(path string) {
+	if fi, err := os.Stat(path); err == nil && fi.Size() > maxLog {
+		os.Rename(path, path+".1")
+	}
+}
+
 // SpawnEngine starts an engine in the background. The channel is closed if
 // it exits.
 func SpawnEngine(p Paths, exe string) (<-chan struct{}, error) {
 	if err := os.MkdirAll(p.Home, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
+	rotateLog(p.Log())
 	logf, err := os.OpenFile(p.Log(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("engine log: %w", err)

@@ -100,6 +100,9 @@ func (t *Tailer) Read(final bool) (b *Batch, more bool, err error) {
 		return nil, false, fmt.Errorf("tail %s: %w", t.path, err)
 	}
 	if n == 0 {
+		if t.startedOver() {
+			return t.Read(final)
+		}
 		return nil, false, nil
 	}
 	data := t.buf[:n]
@@ -144,6 +147,29 @@ func (t *Tailer) Read(final bool) (b *Batch, more bool, err error) {
 	t.state = state
 	b.Tail = state
 	return b, more, nil
+}
+
+// startedOver notices a file that the job truncated below what was read,
+// or replaced with a new one, and starts reading it again from its start:
+// what it holds now was written after. (A file truncated and then written
+// past the old offset before the engine looks cannot be told from one that
+// grew.)
+func (t *Tailer) startedOver() bool {
+	open, err := t.f.Stat()
+	if err != nil {
+		return false
+	}
+	now, err := os.Stat(t.path)
+	switch {
+	case err == nil && !os.SameFile(open, now):
+		t.f.Close()
+		t.f = nil
+	case open.Size() < t.state.Offset:
+	default:
+		return false
+	}
+	t.state.Offset, t.state.Skipping = 0, false
+	return true
 }
 
 // line handles one line (without its newline).

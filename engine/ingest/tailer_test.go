@@ -188,3 +188,37 @@ func TestRecordFieldsGathered(t *testing.T) {
 		t.Fatalf("%+v", b)
 	}
 }
+
+// A job that truncates its metrics file, or writes a new one in its place,
+// is read again from the start of what it wrote.
+func TestTruncatedOrReplacedFileIsReadFromItsStart(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "metrics.jsonl")
+	appendFile(t, path, `{"step": 1, "metrics": {"loss": 3}}`+"\n"+`{"step": 2, "metrics": {"loss": 2}}`+"\n")
+	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, false)
+	defer tl.Close()
+	if b := read(t, tl, false); b == nil || len(b.Metrics["loss"]) != 2 {
+		t.Fatalf("first read: %+v", b)
+	}
+	// Truncated, then a shorter content.
+	if err := os.WriteFile(path, []byte(`{"step": 9, "metrics": {"loss": 1}}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := read(t, tl, false)
+	if b == nil || len(b.Metrics["loss"]) != 1 || b.Metrics["loss"][0].Step != 9 || b.Tail.Offset != 36 {
+		t.Fatalf("after truncation: %+v", b)
+	}
+	// Replaced by another file (written aside, renamed over it).
+	aside := filepath.Join(dir, "new.jsonl")
+	appendFile(t, aside, `{"step": 20, "metrics": {"loss": 0.5}}`+"\n")
+	if err := os.Rename(aside, path); err != nil {
+		t.Fatal(err)
+	}
+	b = read(t, tl, false)
+	if b == nil || len(b.Metrics["loss"]) != 1 || b.Metrics["loss"][0].Step != 20 {
+		t.Fatalf("after replacement: %+v", b)
+	}
+	if b := read(t, tl, false); b != nil {
+		t.Fatalf("nothing new, yet %+v", b)
+	}
+}
