@@ -128,6 +128,27 @@ func (g *gpus) release(id string) *store.GPUUsage {
 	return u
 }
 
+// charge counts a run's devices as used from when its GPU-hours were last
+// counted until a time: the time an engine was down, or from the last
+// sample to the job's end.
+func (g *gpus) charge(id string, until time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	u := g.usage[id]
+	if u == nil || u.Through.IsZero() || !until.After(u.Through) {
+		return
+	}
+	devices := 0
+	for _, holder := range g.leases {
+		if holder == id {
+			devices++
+		}
+	}
+	u.GPUHours += float64(devices) * until.Sub(u.Through).Hours()
+	u.Cost = u.GPUHours * g.price
+	u.Through = until
+}
+
 // usageOf is a copy of what a running run used so far.
 func (g *gpus) usageOf(id string) *store.GPUUsage {
 	g.mu.Lock()
@@ -189,6 +210,7 @@ func (g *gpus) record(samples []gpu.Sample, bySession map[int]string) {
 		}
 		hours := dt.Hours()
 		u.GPUHours += hours
+		u.Through = now
 		if s.PowerW != nil {
 			u.EnergyWh += *s.PowerW * hours
 		}

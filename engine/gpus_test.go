@@ -278,3 +278,34 @@ func TestAttributionAcrossSetsid(t *testing.T) {
 	os.WriteFile(gate, nil, 0o644)
 	wait(t, e, r.ID)
 }
+
+// GPU-hours count the time a run held its GPUs while no engine ran: an
+// engine that re-adopts a job charges it from the last count, and one
+// that finds it ended charges it up to its end.
+func TestGPUHoursWhileEngineDown(t *testing.T) {
+	home := t.TempDir()
+	gate := filepath.Join(home, "gate")
+	e := openWithGPUs(t, home, gpu.NewFake(2), nil)
+	r := submit(t, e, SubmitRequest{GPUs: 2, Command: gpuJob(gate)})
+	waitHandle(t, filepath.Join(home, "runs", r.ID))
+	time.Sleep(1500 * time.Millisecond) // a sample or two
+	e.Close()                           // writes the usage counted so far
+	down := 5 * time.Second
+	time.Sleep(down)
+	e = openWithGPUs(t, home, gpu.NewFake(2), nil)
+	defer e.Close()
+	time.Sleep(500 * time.Millisecond)
+	os.WriteFile(gate, nil, 0o644)
+	got := wait(t, e, r.ID)
+	held := got.Ended.Sub(*got.Started)
+	if got.Usage == nil {
+		t.Fatal("no usage recorded")
+	}
+	// Two GPUs for the whole run, less what falls before an engine's first
+	// sample (a second or so each time, per GPU); without the downtime it
+	// would be 10 GPU-seconds short.
+	want, slack := 2*held.Hours(), 6*time.Second.Hours()
+	if got.Usage.GPUHours < want-slack || got.Usage.GPUHours > want+slack/3 {
+		t.Errorf("%.6f GPU-hours for two GPUs held %v (want about %.6f; %v of it with no engine)", got.Usage.GPUHours, held, want, down)
+	}
+}

@@ -136,6 +136,7 @@ func (e *Engine) adopt(r *store.Run) {
 		j, err := local.Adopt(dir, h)
 		if err == nil {
 			e.log.Info("re-adopted", "run", r.ID, "shim", h.ShimPID, "job", h.JobPID, "gpus", r.Devices)
+			e.gpus.charge(r.ID, time.Now()) // it held its GPUs while no engine counted
 			e.gpus.started(r.ID, r.Devices, h.JobPID)
 			e.supervise(r.ID, j, h)
 			if r.KillRequested {
@@ -397,6 +398,9 @@ func (s *supervisor) finish() {
 	default:
 		status, reason := outcome(x, killRequested)
 		code := x.ExitCode
+		if !x.Ended.IsZero() {
+			e.gpus.charge(s.id, x.Ended) // up to its end, also when no engine saw it
+		}
 		e.end(s.id, status, reason, &code, x.Signal)
 	}
 	e.log.Info("ended", "run", s.id)

@@ -66,6 +66,10 @@ type GPUUsage struct {
 	Cost            float64 `json:"cost,omitempty"`
 	// Samples counts the readings MeanGPUUtil averages.
 	Samples int64 `json:"samples"`
+	// Through is when GPUHours were last counted: an engine that was down
+	// charges the run's devices from then (energy only counts what was
+	// sampled).
+	Through time.Time `json:"through,omitempty"`
 }
 
 // Run is the record of one run. Handle is owned by the runner that started
