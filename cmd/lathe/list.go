@@ -170,7 +170,7 @@ bare words where unambiguous; durations as 90s, 2h, 3d; times as 2026-11-01 or
 	f.StringVar(&sortBy, "sort", "", "order by this field, ascending (metrics.val_loss, params.lr, duration, …)")
 	f.BoolVar(&desc, "desc", false, "with --sort: descending")
 	f.StringSliceVar(&columns, "columns", nil, "the columns to show, comma-separated: id, name, experiment, status, created, started, ended, duration, gpus, gpu-h, metrics, or any field (params.lr, metrics.loss.min, tags.team)")
-	f.BoolVar(&deleted, "deleted", false, "list the removed runs that `lathe restore` can bring back")
+	f.BoolVar(&deleted, "deleted", false, "list the removed runs that can still be restored (lathe restore RUN)")
 	cmd.RegisterFlagCompletionFunc("sort", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"metrics.", "params.", "duration", "started", "created", "name", "status"}, cobra.ShellCompDirectiveNoSpace
 	})
