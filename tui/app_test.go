@@ -613,3 +613,14 @@ func TestRerunOneThroughTheForm(t *testing.T) {
 		t.Errorf("re-run request %+v", req)
 	}
 }
+
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		-time.Second: "0s", 4200 * time.Millisecond: "4.2s", 37 * time.Second: "37s", 12*time.Minute + 5*time.Second: "12m05s",
+		3*time.Hour + 20*time.Minute: "3h20m", 47 * time.Hour: "47h00m", 7*24*time.Hour - time.Minute: "6d23h", 30 * 24 * time.Hour: "30d00h",
+	} {
+		if got := ShortDuration(d); got != want {
+			t.Errorf("ShortDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

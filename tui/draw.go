@@ -123,7 +123,7 @@ func number(v float64) string {
 }
 
 // ShortDuration writes a duration as people read it at a glance: 4.2s,
-// 37s, 12m05s, 3h20m, 5d. The command line's listings use it too.
+// 37s, 12m05s, 3h20m, 6d23h. The command line's listings use it too.
 func ShortDuration(d time.Duration) string {
 	switch {
 	case d < 0:
@@ -137,7 +137,7 @@ func ShortDuration(d time.Duration) string {
 	case d < 48*time.Hour:
 		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
+	return fmt.Sprintf("%dd%02dh", int(d.Hours()/24), int(d.Hours())%24)
 }
 
 // Elapsed is how long a run has run (or ran), "-" before it starts.

@@ -83,7 +83,11 @@ Removed runs leave every listing; 'lathe runs --deleted' lists them and
 			if purge {
 				fmt.Fprintf(w, "purged %s\n", runList(res.Runs))
 			} else {
-				fmt.Fprintf(w, "removed %s; `lathe restore` brings them back for 7 days\n", runList(res.Runs))
+				back := "them"
+				if len(res.Runs) == 1 {
+					back = "it"
+				}
+				fmt.Fprintf(w, "removed %s; `lathe restore` brings %s back for 7 days\n", runList(res.Runs), back)
 			}
 			return nil
 		},
