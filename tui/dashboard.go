@@ -17,6 +17,16 @@ type dashboard struct {
 	st            *state
 	styles        Styles
 	width, height int
+
+	drawn gpuDrawings
+}
+
+// gpuDrawings are each GPU's sparkline and heat strip, drawn from the GPU
+// history again only when a new report came (or the width changed), not
+// at every frame.
+type gpuDrawings struct {
+	version, width int
+	trends, heat   map[int]string // by device index
 }
 
 func newDashboard(st *state, s Styles) *dashboard { return &dashboard{st: st, styles: s} }
@@ -62,11 +72,28 @@ func (d *dashboard) heat() string {
 	var b strings.Builder
 	b.WriteString(s.Title.Render("Utilisation, last hour") + s.Muted.Render(fmt.Sprintf("  one cell is %s; ░▒▓█ = 25/50/75/100%%", ShortDuration(step))) + "\n")
 	for _, g := range d.st.gpus.GPUs {
-		b.WriteString(fmt.Sprintf(" %-3d %s\n", g.Index, s.Running.Render(heatStrip(d.st.gpuUtil(g.Index, cells, step)))))
+		b.WriteString(fmt.Sprintf(" %-3d %s\n", g.Index, d.history().heat[g.Index]))
 	}
 	ago := "-" + ShortDuration(heatWindow)
 	b.WriteString(s.Muted.Render("     " + ago + strings.Repeat(" ", max(1, cells-len(ago)-3)) + "now"))
 	return b.String()
+}
+
+// history draws each GPU's 5-minute sparkline and hour-long heat strip
+// when the history has moved since the last drawing.
+func (d *dashboard) history() *gpuDrawings {
+	c := &d.drawn
+	if c.trends != nil && c.version == d.st.gpuVersion && c.width == d.width {
+		return c
+	}
+	c.version, c.width = d.st.gpuVersion, d.width
+	c.trends, c.heat = map[int]string{}, map[int]string{}
+	cells := max(10, d.width-8)
+	for _, g := range d.st.gpus.GPUs {
+		c.trends[g.Index] = d.styles.Running.Render(Sparkline(d.st.gpuUtil(g.Index, 10, 30*time.Second), 10, 0, 100))
+		c.heat[g.Index] = d.styles.Running.Render(heatStrip(d.st.gpuUtil(g.Index, cells, heatWindow/time.Duration(cells))))
+	}
+	return c
 }
 
 var shades = []rune("▁░▒▓█")
@@ -130,9 +157,8 @@ func (d *dashboard) gpus() string {
 		if g.LeasedByName != "" {
 			job = g.LeasedByName
 		}
-		trend := Sparkline(d.st.gpuUtil(g.Index, 10, 30*time.Second), 10, 0, 100)
 		line += fmt.Sprintf(" %s %s  %s %s  %5s %5s %s  %s",
-			s.Running.Render(bar(util, barW)), utilText, s.Accent.Render(bar(mem, barW)), memText, temp, power, s.Running.Render(trend), job)
+			s.Running.Render(bar(util, barW)), utilText, s.Accent.Render(bar(mem, barW)), memText, temp, power, d.history().trends[g.Index], job)
 		b.WriteString(fitWidth(line, d.width) + "\n")
 	}
 	return b.String()

@@ -21,6 +21,9 @@ type state struct {
 	// gpuHist is each device's readings over the last hour, by index: read
 	// from the engine at start, then extended by the event stream.
 	gpuHist map[int][]engine.GPUPoint
+	// gpuVersion counts the GPU reports taken, so pages can cache what
+	// they draw of them.
+	gpuVersion int
 	// trend keeps the last values of each running run's main metric, for
 	// sparklines, from the event stream.
 	trend map[string][]float64
@@ -76,6 +79,7 @@ func (s *state) remove(ids []string) {
 // addGPUReport takes a new report and appends its samples to the history.
 func (s *state) addGPUReport(rep engine.GPUReport) {
 	s.gpus = rep
+	s.gpuVersion++
 	for _, g := range rep.GPUs {
 		if g.Sample == nil {
 			continue
