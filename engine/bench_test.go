@@ -4,17 +4,18 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"lathe/engine/api"
 	"os"
-	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"lathe/engine/gpu"
-	"lathe/runners/local"
-	"lathe/store"
+	"lathe/runners"
 )
 
 // synthJob is the body of a benchmark job (the test binary started with
@@ -75,7 +76,7 @@ func BenchmarkIngest100Jobs(b *testing.B) {
 		start := time.Now()
 		ids := make([]string, jobs)
 		for i := range ids {
-			r, err := e.Submit(ctx, SubmitRequest{Command: []string{os.Args[0]}, Cwd: cwd, Env: os.Environ()})
+			r, err := e.Submit(ctx, api.SubmitRequest{Command: []string{os.Args[0]}, Cwd: cwd, Env: os.Environ()})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -89,7 +90,7 @@ func BenchmarkIngest100Jobs(b *testing.B) {
 			go func() {
 				defer wg.Done()
 				r, err := e.Wait(ctx, id)
-				if err != nil || r.Status != store.Succeeded {
+				if err != nil || r.Status != api.Succeeded {
 					b.Errorf("run %s: %s %s %v", id, r.Status, r.Reason, err)
 					return
 				}
@@ -130,39 +131,57 @@ func peakRSS() int64 {
 
 // BenchmarkSampleAttribute8 is the engine's work each second for 8 GPUs
 // with 4 processes each: read the probe, attribute every process to its
-// run through /proc, account usage, gather history. Reported as the share
-// of one core it takes at one sample a second (budget: under 1%).
+// run through its runner (the local one reads /proc), account usage,
+// gather history. Reported as the share of one core it takes at one sample
+// a second (budget: under 1%).
 func BenchmarkSampleAttribute8(b *testing.B) {
 	fake := gpu.NewFake(8)
-	// Four live processes, so each attribution reads a real /proc entry.
-	var pids []int
-	for range 4 {
-		c := exec.Command("sleep", "60")
-		if err := c.Start(); err != nil {
-			b.Fatal(err)
-		}
-		defer func() { c.Process.Kill(); c.Wait() }()
-		pids = append(pids, c.Process.Pid)
+	// A job under a shim with four live processes, so each attribution
+	// reads a real /proc entry.
+	ctx := context.Background()
+	rn := localRunner()
+	dir := b.TempDir()
+	pidFile := filepath.Join(dir, "pids")
+	j, err := rn.Start(ctx, dir, runners.Spec{Dir: dir, Env: os.Environ(),
+		Command: sh("for i in 1 2 3 4; do sleep 60 & echo $! >> " + pidFile + "; done; wait")})
+	if err != nil {
+		b.Fatal(err)
 	}
-	pid := os.Getpid()
+	defer func() { j.Signal(syscall.SIGKILL); <-j.Done() }()
+	var pids []int
+	for deadline := time.Now().Add(10 * time.Second); len(pids) < 4; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatalf("the job's processes did not start: %v", pids)
+		}
+		raw, _ := os.ReadFile(pidFile)
+		pids = pids[:0]
+		for _, f := range strings.Fields(string(raw)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
 	for d := range 8 {
 		for k, p := range pids {
 			fake.Assign(d, p, uint64(1+k)<<30, 50)
 		}
 	}
-	e := &Engine{db: nil, gpus: newGPUs(fake, 1)}
+	e := &Engine{db: nil, gpus: newGPUs(fake, 1),
+		jobs: map[string]*supervisor{"run0": {id: "run0", runner: rn, job: j}}}
 	for d := range 8 {
 		e.gpus.lease(fmt.Sprint("run", d), []int{d}, nil)
 	}
-	sessions := map[int]string{local.Session(pid): "run0"}
-	ctx := context.Background()
 	start := time.Now()
 	for b.Loop() {
 		samples, err := fake.Sample(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
-		e.gpus.record(samples, sessions)
+		e.gpus.record(samples, e.owners(samples))
 	}
 	b.ReportMetric(time.Since(start).Seconds()/float64(b.N)*100, "%core")
+	samples, _ := fake.Sample(ctx)
+	if owners := e.owners(samples); len(owners) != 4 {
+		b.Fatalf("%d of the job's 4 processes attributed to it", len(owners))
+	}
 }

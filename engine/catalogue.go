@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"lathe/engine/api"
 	"math"
 	"runtime"
 	"slices"
@@ -318,7 +319,7 @@ func (c *catalogue) drop(id string) {
 // catalogueQuery is a query the catalogue answers: which runs, in what
 // order, how many.
 type catalogueQuery struct {
-	RunQuery
+	api.RunQuery
 	expr *filter.Expr
 	sort *filter.Field
 }
@@ -350,7 +351,7 @@ func (c *catalogue) query(ctx context.Context, db *store.DB, q catalogueQuery) (
 		switch {
 		case (r.deleted != 0) != q.Deleted,
 			q.Experiment != "" && r.experiment != q.Experiment,
-			len(q.Statuses) > 0 && !slices.Contains(q.Statuses, r.status),
+			len(q.Statuses) > 0 && !slices.Contains(q.Statuses, api.Status(r.status)),
 			q.expr != nil && !q.expr.Match(cur):
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"lathe/engine/api"
 	"log/slog"
 	"os"
 	"os/user"
@@ -16,18 +17,19 @@ import (
 	"lathe/engine/config"
 	"lathe/engine/gpu"
 	"lathe/engine/sched"
+	"lathe/runners"
 	"lathe/store"
 )
 
 // Options configure an engine.
 type Options struct {
-	Paths  Paths
+	Paths  api.Paths
 	Config config.Config
-	// Exe is the binary whose `shim` subcommand supervises each job
-	// (normally lathe itself).
+	// Exe is the binary whose `shim` subcommand supervises each job of
+	// the local runner ("": lathe itself).
 	Exe string
-	// ShimEnv is added to every shim's environment (tests use it to make the
-	// test binary act as the shim).
+	// ShimEnv is added to the environment of the local runner's shims
+	// (tests use it to make the test binary act as the shim).
 	ShimEnv []string
 	// Socket is the socket clients and jobs reach the engine at, when it
 	// serves one; jobs see it as LATHE_SOCKET.
@@ -35,10 +37,17 @@ type Options struct {
 	Log     *slog.Logger
 	Version string
 	// Probe reads the GPUs; nil opens the one config (or LATHE_GPUS) names.
+	// The engine closes it when it stops, or when Open fails.
 	Probe gpu.Probe
+	// GPUSampleInterval is how often the GPUs are read; 0 is a second.
+	GPUSampleInterval time.Duration
+	// Runners start the jobs, each known by its name; the first is the
+	// default. Nil: the local runner, with Exe and ShimEnv
+	// (defaultRunners).
+	Runners []runners.Runner
 }
 
-// Engine is the in-process implementation of Service.
+// Engine is the in-process implementation of api.Service.
 type Engine struct {
 	opts Options
 	db   *store.DB
@@ -50,6 +59,10 @@ type Engine struct {
 	started time.Time
 	user    string
 	host    string
+	// runners start jobs; the first is the default.
+	runners []runners.Runner
+	// sampleEvery is how often the GPUs are read.
+	sampleEvery time.Duration
 
 	// ctx ends when the engine stops; jobs go on running.
 	ctx    context.Context
@@ -92,17 +105,32 @@ const storeLockTimeout = 300 * time.Millisecond
 
 // Open starts an engine on a data directory: it opens the store (refusing
 // when another engine holds it), re-adopts the jobs an earlier engine left
-// running and starts the queue.
-func Open(opts Options) (*Engine, error) {
+// running and starts the queue. When it fails, it leaves nothing open or
+// running behind.
+func Open(opts Options) (_ *Engine, err error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	if opts.Exe == "" {
-		exe, err := os.Executable()
+	// What is opened is undone, last first, if a later step fails.
+	var undo []func()
+	defer func() {
 		if err != nil {
-			return nil, fmt.Errorf("find lathe's own binary: %w", err)
+			for i := len(undo) - 1; i >= 0; i-- {
+				undo[i]()
+			}
 		}
-		opts.Exe = exe
+	}()
+	if opts.Probe != nil {
+		undo = append(undo, func() { opts.Probe.Close() })
+	}
+	if opts.Runners == nil {
+		opts.Runners = defaultRunners(opts)
+	}
+	if err := checkRunners(opts.Runners); err != nil {
+		return nil, err
+	}
+	if opts.GPUSampleInterval <= 0 {
+		opts.GPUSampleInterval = time.Second
 	}
 	if err := os.MkdirAll(opts.Paths.Runs(), 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
@@ -114,15 +142,16 @@ func Open(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	undo = append(undo, func() { db.Close() })
 	if opts.Probe == nil {
 		spec := opts.Config.GPUs.Probe
 		if env := os.Getenv("LATHE_GPUS"); env != "" {
 			spec = env
 		}
 		if opts.Probe, err = gpu.Open(spec); err != nil {
-			db.Close()
-			return nil, errorf(ErrInvalid, "GPUs: %v", err)
+			return nil, api.Errorf(api.ErrInvalid, "GPUs: %v", err)
 		}
+		undo = append(undo, func() { opts.Probe.Close() })
 	}
 	if n := opts.Probe.Info().Notice; n != "" {
 		opts.Log.Warn(n)
@@ -131,33 +160,37 @@ func Open(opts Options) (*Engine, error) {
 		opts.Log.Warn("the store was upgraded", "from_schema", up.From, "to_schema", up.To, "backup", up.Backup)
 	}
 	e := &Engine{
-		opts:    opts,
-		db:      db,
-		hub:     newHub(),
-		gpus:    newGPUs(opts.Probe, opts.Config.GPUs.PricePerGPUHour),
-		log:     opts.Log,
-		started: time.Now(),
-		kick:    make(chan struct{}, 1),
-		queue:   map[string]*queued{},
-		jobs:    map[string]*supervisor{},
-		waiting: map[string]string{},
-		cat:     newCatalogue(),
+		opts:        opts,
+		db:          db,
+		hub:         newHub(),
+		gpus:        newGPUs(opts.Probe, opts.Config.GPUs.PricePerGPUHour),
+		log:         opts.Log,
+		started:     time.Now(),
+		runners:     opts.Runners,
+		sampleEvery: opts.GPUSampleInterval,
+		kick:        make(chan struct{}, 1),
+		queue:       map[string]*queued{},
+		jobs:        map[string]*supervisor{},
+		waiting:     map[string]string{},
+		cat:         newCatalogue(),
 	}
+	e.user = currentUser()
+	e.host, _ = os.Hostname()
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	// Stops what runs (the catalogue's loader, the supervisors of adopted
+	// jobs; not the jobs) before the store closes.
+	undo = append(undo, func() { e.cancel(); e.wg.Wait(); e.hub.closeAll() })
 	db.Watch(e.cat.touch)
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
 		e.cat.load(db)
 	}()
-	e.user = currentUser()
-	e.host, _ = os.Hostname()
-	e.ctx, e.cancel = context.WithCancel(context.Background())
 	if err := os.WriteFile(opts.Paths.PIDFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-		db.Close()
 		return nil, fmt.Errorf("write pid file: %w", err)
 	}
+	undo = append(undo, func() { os.Remove(opts.Paths.PIDFile()) })
 	if err := e.recover(); err != nil {
-		e.Close()
 		return nil, err
 	}
 	e.wg.Add(3)
@@ -168,13 +201,13 @@ func Open(opts Options) (*Engine, error) {
 	return e, nil
 }
 
-func busyError(p Paths) error {
+func busyError(p api.Paths) error {
 	pid := "unknown"
 	if raw, err := os.ReadFile(p.PIDFile()); err == nil {
 		pid = string(bytes.TrimSpace(raw))
 	}
 	sock, _ := p.Socket()
-	return errorf(ErrEngineBusy, "an engine already runs on %s (pid %s, socket %s); use it, or stop it with `lathe engine stop`", p.Home, pid, sock)
+	return api.Errorf(api.ErrEngineBusy, "an engine already runs on %s (pid %s, socket %s); use it, or stop it with `lathe engine stop`", p.Home, pid, sock)
 }
 
 func currentUser() string {
@@ -406,12 +439,12 @@ func (e *Engine) publishAfter(tx *store.Tx, r *store.Run) {
 	if err != nil {
 		return
 	}
-	tx.OnCommit(func() { e.hub.publish(Event{Type: EventRun, Run: &v}) })
+	tx.OnCommit(func() { e.hub.publish(api.Event{Type: api.EventRun, Run: &v}) })
 }
 
 // publishRun sends the stored state of a run.
 func (e *Engine) publishRun(id string) {
-	var v Run
+	var v api.Run
 	err := e.db.View(func(tx *store.Tx) error {
 		r, err := tx.Run(id)
 		if err != nil {
@@ -421,19 +454,20 @@ func (e *Engine) publishRun(id string) {
 		return err
 	})
 	if err == nil {
-		e.hub.publish(Event{Type: EventRun, Run: &v})
+		e.hub.publish(api.Event{Type: api.EventRun, Run: &v})
 	}
 }
 
 // view builds what clients see of a run.
-func (e *Engine) view(tx *store.Tx, r *store.Run) (Run, error) {
-	v := Run{Run: *r, Metrics: map[string]MetricSummary{}}
+func (e *Engine) view(tx *store.Tx, r *store.Run) (api.Run, error) {
+	v := apiRun(r)
+	v.Metrics = map[string]api.MetricSummary{}
 	sums, err := tx.Summaries(r.ID)
 	if err != nil {
 		return v, err
 	}
 	for name, s := range sums {
-		v.Metrics[name] = MetricSummary{Last: s.Last, Min: s.Min, Max: s.Max, Count: s.Count, LastStep: s.LastStep}
+		v.Metrics[name] = apiSummary(s)
 	}
 	for _, src := range []store.Source{store.SourceMetrics, store.SourceOutput} {
 		t, err := tx.Tail(r.ID, src)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"lathe/engine/api"
+	"lathe/engine/client"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,8 +16,10 @@ import (
 	"time"
 
 	"lathe/engine/config"
+	"lathe/runners"
 	"lathe/runners/local"
 	"lathe/runners/local/localtest"
+	"lathe/runners/memory"
 	"lathe/store"
 )
 
@@ -35,8 +39,31 @@ func TestMain(m *testing.M) {
 	os.Exit(localtest.Check("LATHE_TEST_MARK=engine", code))
 }
 
-// options for an engine on a fresh data directory whose shims are this test
-// binary.
+// testShimEnv makes the test binary act as the local runner's shim.
+// GORACE: a -race binary otherwise sleeps 1s before exiting.
+var testShimEnv = []string{"LATHE_TEST_SHIM=1", "GORACE=atexit_sleep_ms=0"}
+
+// testRunner is a runner the engine's job tests run over.
+type testRunner struct {
+	name string
+	new  func() runners.Runner
+}
+
+// testRunners are the runners every job test runs over: the local one
+// (shims, with this test binary as the shim) and the in-memory one.
+var testRunners = []testRunner{
+	{"local", localRunner},
+	{"memory", func() runners.Runner { return memory.New() }},
+}
+
+// localOnly is the local runner alone, for the tests of what only it does
+// (each says what).
+var localOnly = testRunners[:1]
+
+func localRunner() runners.Runner { return local.New(os.Args[0], testShimEnv) }
+
+// options for an engine on a fresh data directory whose runner is the
+// default one, the local runner with this test binary as its shim.
 func testOptions(t testing.TB, home string, tune func(*config.Config)) Options {
 	t.Helper()
 	cfg := config.Default()
@@ -45,63 +72,84 @@ func testOptions(t testing.TB, home string, tune func(*config.Config)) Options {
 		tune(&cfg)
 	}
 	return Options{
-		Paths:   Paths{Home: home},
+		Paths:   api.Paths{Home: home},
 		Config:  cfg,
 		Exe:     os.Args[0],
-		ShimEnv: []string{"LATHE_TEST_SHIM=1", "GORACE=atexit_sleep_ms=0"},
+		ShimEnv: testShimEnv,
 	}
 }
 
+// openEngine opens an engine with the default runner.
 func openEngine(t *testing.T, home string, tune func(*config.Config)) *Engine {
 	t.Helper()
-	e, err := Open(testOptions(t, home, tune))
+	return openEngineWith(t, home, nil, tune)
+}
+
+// openEngineWith opens an engine whose one runner is rn (nil: the default).
+func openEngineWith(t *testing.T, home string, rn runners.Runner, tune func(*config.Config)) *Engine {
+	t.Helper()
+	opts := testOptions(t, home, tune)
+	if rn != nil {
+		opts.Runners = []runners.Runner{rn}
+	} else {
+		rn = localRunner()
+	}
+	e, err := Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { settle(t, home) })
+	t.Cleanup(func() { settle(t, home, rn) })
 	return e
 }
 
-// settle waits for the shims of a data directory to finish (a job launched
+// settle waits for the jobs of a data directory to finish (a job launched
 // as the engine closed goes on without it), and kills what does not, so
 // that nothing outlives the test or writes into its removed folder.
-func settle(t *testing.T, home string) {
+func settle(t *testing.T, home string, rn runners.Runner) {
 	dirs, _ := filepath.Glob(filepath.Join(home, "runs", "*"))
 	for _, dir := range dirs {
-		h, err := local.ReadHandle(dir)
+		j, err := rn.Adopt(dir, nil)
 		if err != nil {
 			continue
 		}
-		deadline := time.Now().Add(5 * time.Second)
-		for local.Alive(h.ShimPID, h.ShimStart) && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if local.Alive(h.ShimPID, h.ShimStart) {
+		select {
+		case <-j.Done():
+		case <-time.After(5 * time.Second):
 			t.Errorf("run %s still runs after its test", filepath.Base(dir))
-			local.KillTree(h, syscall.SIGKILL)
-			syscall.Kill(h.ShimPID, syscall.SIGKILL)
+			j.Signal(syscall.SIGKILL)
+			<-j.Done()
 		}
 	}
 }
 
-// impls runs a test against both implementations of Service: the engine in
-// the process, and a client over a real unix socket.
-func impls(t *testing.T, tune func(*config.Config), test func(t *testing.T, svc Service, e *Engine)) {
-	t.Run("inprocess", func(t *testing.T) {
-		e := openEngine(t, t.TempDir(), tune)
-		t.Cleanup(func() { killAll(t, e); e.Close() })
-		test(t, e, e)
-	})
-	t.Run("socket", func(t *testing.T) {
-		e := openEngine(t, t.TempDir(), tune)
-		t.Cleanup(func() { killAll(t, e); e.Close() })
-		test(t, serveOverSocket(t, e), e)
-	})
+// impls runs a test over every runner and both implementations of Service:
+// the engine in the process, and a client over a real unix socket.
+func impls(t *testing.T, tune func(*config.Config), test func(t *testing.T, svc api.Service, e *Engine)) {
+	implsOver(t, testRunners, tune, test)
+}
+
+// implsOver runs a test over the given runners and both implementations of
+// Service.
+func implsOver(t *testing.T, over []testRunner, tune func(*config.Config), test func(t *testing.T, svc api.Service, e *Engine)) {
+	for _, tr := range over {
+		t.Run(tr.name, func(t *testing.T) {
+			t.Run("inprocess", func(t *testing.T) {
+				e := openEngineWith(t, t.TempDir(), tr.new(), tune)
+				t.Cleanup(func() { killAll(t, e); e.Close() })
+				test(t, e, e)
+			})
+			t.Run("socket", func(t *testing.T) {
+				e := openEngineWith(t, t.TempDir(), tr.new(), tune)
+				t.Cleanup(func() { killAll(t, e); e.Close() })
+				test(t, serveOverSocket(t, e), e)
+			})
+		})
+	}
 }
 
 // serveOverSocket serves e on its socket until the test ends, and returns a
 // client of it.
-func serveOverSocket(t *testing.T, e *Engine) *Client {
+func serveOverSocket(t *testing.T, e *Engine) *client.Client {
 	sock, _ := e.opts.Paths.Socket()
 	l, err := Listen(sock)
 	if err != nil {
@@ -110,7 +158,7 @@ func serveOverSocket(t *testing.T, e *Engine) *Client {
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- Serve(ctx, e, l, e.log) }()
-	c := NewClient(sock)
+	c := client.New(sock)
 	t.Cleanup(func() {
 		c.Close()
 		cancel()
@@ -128,15 +176,28 @@ func killAll(t *testing.T, e *Engine) {
 	}
 	e.mu.Unlock()
 	for _, s := range sups {
-		if s.job != nil {
-			s.job.Signal(9)
-			select {
-			case <-s.done:
-			case <-time.After(5 * time.Second):
-				t.Errorf("run %s did not end after SIGKILL", s.id)
-			}
+		s.job.Signal(syscall.SIGKILL)
+		select {
+		case <-s.done:
+		case <-time.After(5 * time.Second):
+			t.Errorf("run %s did not end after SIGKILL", s.id)
 		}
 	}
+}
+
+// runningJob waits for a run's job to run under the engine, and returns it.
+func runningJob(t *testing.T, e *Engine, id string) runners.Job {
+	t.Helper()
+	var j runners.Job
+	waitFor(t, func() bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if s := e.jobs[id]; s != nil {
+			j = s.job
+		}
+		return j != nil
+	})
+	return j
 }
 
 func ctxT(t *testing.T) context.Context {
@@ -145,7 +206,7 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-func submit(t *testing.T, svc Service, req SubmitRequest) Run {
+func submit(t *testing.T, svc api.Service, req api.SubmitRequest) api.Run {
 	t.Helper()
 	if req.Cwd == "" {
 		req.Cwd = t.TempDir()
@@ -162,7 +223,7 @@ func submit(t *testing.T, svc Service, req SubmitRequest) Run {
 
 func sh(script string) []string { return []string{"/bin/sh", "-c", script} }
 
-func wait(t *testing.T, svc Service, id string) Run {
+func wait(t *testing.T, svc api.Service, id string) api.Run {
 	t.Helper()
 	r, err := svc.Wait(ctxT(t), id)
 	if err != nil {
@@ -171,43 +232,43 @@ func wait(t *testing.T, svc Service, id string) Run {
 	return r
 }
 
-func logs(t *testing.T, svc Service, id string) string {
+func logs(t *testing.T, svc api.Service, id string) string {
 	var buf bytes.Buffer
-	if err := svc.Logs(ctxT(t), id, LogOptions{}, &buf); err != nil {
+	if err := svc.Logs(ctxT(t), id, api.LogOptions{}, &buf); err != nil {
 		t.Fatal(err)
 	}
 	return buf.String()
 }
 
 func TestLifecycle(t *testing.T) {
-	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+	impls(t, nil, func(t *testing.T, svc api.Service, e *Engine) {
 		notExec := filepath.Join(t.TempDir(), "train.sh")
 		os.WriteFile(notExec, []byte("#!/bin/sh\necho hi\n"), 0o644)
 		tests := []struct {
 			name     string
 			command  []string
-			status   store.Status
+			status   api.Status
 			reason   string
 			waitCode int
 			output   string
 		}{
-			{"success", sh("echo out; echo err >&2; echo out2"), store.Succeeded, "", 0, "out\nerr\nout2\n"},
-			{"failure", sh("echo before; exit 3"), store.Failed, "exit code 3", 3, "before\n"},
-			{"not found", []string{"no-such-command-xyz"}, store.Failed, "command not found: no-such-command-xyz", 127, ""},
-			{"not executable", []string{notExec}, store.Failed, "permission denied", 126, ""},
-			{"signalled", sh("kill -9 $$"), store.Failed, "ended by signal SIGKILL", 137, ""},
+			{"success", sh("echo out; echo err >&2; echo out2"), api.Succeeded, "", 0, "out\nerr\nout2\n"},
+			{"failure", sh("echo before; exit 3"), api.Failed, "exit code 3", 3, "before\n"},
+			{"not found", []string{"no-such-command-xyz"}, api.Failed, "command not found: no-such-command-xyz", 127, ""},
+			{"not executable", []string{notExec}, api.Failed, "permission denied", 126, ""},
+			{"signalled", sh("kill -9 $$"), api.Failed, "ended by signal SIGKILL", 137, ""},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				r := submit(t, svc, SubmitRequest{Command: tt.command})
-				if r.Status != store.Queued && r.Status != store.Running {
+				r := submit(t, svc, api.SubmitRequest{Command: tt.command})
+				if r.Status != api.Queued && r.Status != api.Running {
 					t.Fatalf("new run is %s", r.Status)
 				}
 				r = wait(t, svc, r.ID)
 				if r.Status != tt.status || !strings.Contains(r.Reason, tt.reason) {
 					t.Fatalf("ended %s %q, want %s %q", r.Status, r.Reason, tt.status, tt.reason)
 				}
-				if got := WaitExitCode(r); got != tt.waitCode {
+				if got := r.WaitExitCode(); got != tt.waitCode {
 					t.Errorf("wait exit code %d, want %d", got, tt.waitCode)
 				}
 				if r.Started == nil || r.Ended == nil || r.Ended.Before(*r.Started) {
@@ -222,7 +283,7 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestMetricsFromFileAndOutput(t *testing.T) {
-	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+	impls(t, nil, func(t *testing.T, svc api.Service, e *Engine) {
 		script := `
 m=$LATHE_METRICS_FILE
 echo '{"params": {"lr": 0.01, "opt": "adam"}}' >> $m
@@ -238,9 +299,9 @@ echo '{"metrics": {"stdout_metric": 42}}'
 echo 'epoch 1 loss=9 grad_norm=0.5'
 printf '{"step": 7, "metrics": {"loss": -1}}' >> $m
 `
-		r := submit(t, svc, SubmitRequest{Command: sh(script), Params: map[string]string{"from_cli": "1"}})
+		r := submit(t, svc, api.SubmitRequest{Command: sh(script), Params: map[string]string{"from_cli": "1"}})
 		r = wait(t, svc, r.ID)
-		if r.Status != store.Succeeded {
+		if r.Status != api.Succeeded {
 			t.Fatalf("run %s: %s", r.Status, r.Reason)
 		}
 		if r.Params["lr"] != "0.01" || r.Params["opt"] != "adam" || r.Params["from_cli"] != "1" || r.Tags["dataset"] != "digits" {
@@ -280,15 +341,15 @@ printf '{"step": 7, "metrics": {"loss": -1}}' >> $m
 			t.Error("kv pairs read without --parse kv")
 		}
 		_, err = svc.Metric(ctxT(t), r.ID, "nope")
-		if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "acc, loss, stdout_metric") {
+		if !errors.Is(err, api.ErrNotFound) || !strings.Contains(err.Error(), "acc, loss, stdout_metric") {
 			t.Errorf("missing metric: %v", err)
 		}
 	})
 }
 
 func TestParseKV(t *testing.T) {
-	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
-		r := submit(t, svc, SubmitRequest{Parse: "kv", Command: sh("echo 'epoch 1 loss=0.5 mode=train'; echo 'step=10 loss=0.25'")})
+	impls(t, nil, func(t *testing.T, svc api.Service, e *Engine) {
+		r := submit(t, svc, api.SubmitRequest{Parse: "kv", Command: sh("echo 'epoch 1 loss=0.5 mode=train'; echo 'step=10 loss=0.25'")})
 		r = wait(t, svc, r.ID)
 		pts, err := svc.Metric(ctxT(t), r.ID, "loss")
 		if err != nil {
@@ -301,19 +362,19 @@ func TestParseKV(t *testing.T) {
 }
 
 func TestKillEndsWholeTree(t *testing.T) {
-	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+	impls(t, nil, func(t *testing.T, svc api.Service, e *Engine) {
 		// A job whose child ignores SIGTERM, and which ignores it too.
 		pidFile := filepath.Join(t.TempDir(), "child.pid")
 		script := fmt.Sprintf(`sh -c 'trap "" TERM; echo $$ > %s; while :; do sleep 0.05; done' & trap "" TERM; while :; do sleep 0.05; done`, pidFile)
-		r := submit(t, svc, SubmitRequest{Command: sh(script)})
+		r := submit(t, svc, api.SubmitRequest{Command: sh(script)})
 		waitFor(t, func() bool { _, err := os.Stat(pidFile); return err == nil })
-		h := waitHandle(t, e.runDir(r.ID))
+		leader := runningJob(t, e, r.ID).PID()
 		start := time.Now()
 		if _, err := svc.Kill(ctxT(t), r.ID, false); err != nil {
 			t.Fatal(err)
 		}
 		r = wait(t, svc, r.ID)
-		if r.Status != store.Killed || !strings.Contains(r.Reason, "SIGKILL") {
+		if r.Status != api.Killed || !strings.Contains(r.Reason, "SIGKILL") {
 			t.Fatalf("after kill: %s %q", r.Status, r.Reason)
 		}
 		if d := time.Since(start); d < 400*time.Millisecond {
@@ -322,104 +383,104 @@ func TestKillEndsWholeTree(t *testing.T) {
 		var child int
 		raw, _ := os.ReadFile(pidFile)
 		fmt.Sscan(string(raw), &child)
-		if child == 0 || processAlive(child) || local.Alive(h.JobPID, h.JobStart) {
-			t.Fatalf("processes left: job %d child %d", h.JobPID, child)
+		if child == 0 || processAlive(child) || processAlive(leader) {
+			t.Fatalf("processes left: job %d child %d", leader, child)
 		}
-		if _, err := svc.Kill(ctxT(t), r.ID, false); !errors.Is(err, ErrConflict) {
+		if _, err := svc.Kill(ctxT(t), r.ID, false); !errors.Is(err, api.ErrConflict) {
 			t.Errorf("killing an ended run: %v", err)
 		}
 	})
 }
 
 func TestKillNow(t *testing.T) {
-	impls(t, func(c *config.Config) { c.Jobs.KillGrace = config.Duration(time.Hour) }, func(t *testing.T, svc Service, e *Engine) {
-		r := submit(t, svc, SubmitRequest{Command: sh(`trap "" TERM; while :; do sleep 0.05; done`)})
-		waitStatus(t, svc, r.ID, store.Running)
+	impls(t, func(c *config.Config) { c.Jobs.KillGrace = config.Duration(time.Hour) }, func(t *testing.T, svc api.Service, e *Engine) {
+		r := submit(t, svc, api.SubmitRequest{Command: sh(`trap "" TERM; while :; do sleep 0.05; done`)})
+		waitStatus(t, svc, r.ID, api.Running)
 		if _, err := svc.Kill(ctxT(t), r.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		if r = wait(t, svc, r.ID); r.Status != store.Killed || WaitExitCode(r) != 137 {
-			t.Fatalf("%s %q code %d", r.Status, r.Reason, WaitExitCode(r))
+		if r = wait(t, svc, r.ID); r.Status != api.Killed || r.WaitExitCode() != 137 {
+			t.Fatalf("%s %q code %d", r.Status, r.Reason, r.WaitExitCode())
 		}
 	})
 }
 
 func TestQueueOrderKillQueuedAndAfter(t *testing.T) {
-	impls(t, func(c *config.Config) { c.Jobs.MaxRunning = 1 }, func(t *testing.T, svc Service, e *Engine) {
+	impls(t, func(c *config.Config) { c.Jobs.MaxRunning = 1 }, func(t *testing.T, svc api.Service, e *Engine) {
 		gate := filepath.Join(t.TempDir(), "gate")
-		blocker := submit(t, svc, SubmitRequest{Name: "blocker", Command: sh("while [ ! -e " + gate + " ]; do sleep 0.02; done")})
-		waitStatus(t, svc, blocker.ID, store.Running)
-		low := submit(t, svc, SubmitRequest{Name: "low", Command: sh("true")})
-		high := submit(t, svc, SubmitRequest{Name: "high", Priority: 5, Command: sh("true")})
-		doomed := submit(t, svc, SubmitRequest{Name: "doomed", Command: sh("true")})
-		after := submit(t, svc, SubmitRequest{Name: "after", After: "high", Command: sh("true")})
-		afterFail := submit(t, svc, SubmitRequest{Name: "afterfail", After: "doomed", Command: sh("true")})
+		blocker := submit(t, svc, api.SubmitRequest{Name: "blocker", Command: sh("while [ ! -e " + gate + " ]; do sleep 0.02; done")})
+		waitStatus(t, svc, blocker.ID, api.Running)
+		low := submit(t, svc, api.SubmitRequest{Name: "low", Command: sh("true")})
+		high := submit(t, svc, api.SubmitRequest{Name: "high", Priority: 5, Command: sh("true")})
+		doomed := submit(t, svc, api.SubmitRequest{Name: "doomed", Command: sh("true")})
+		after := submit(t, svc, api.SubmitRequest{Name: "after", After: "high", Command: sh("true")})
+		afterFail := submit(t, svc, api.SubmitRequest{Name: "afterfail", After: "doomed", Command: sh("true")})
 
 		// The queue says why low waits once it has looked at it.
 		waitFor(t, func() bool {
 			got, err := svc.Run(ctxT(t), "low")
-			return err == nil && got.Status == store.Queued && strings.Contains(got.Waiting, "free slot")
+			return err == nil && got.Status == api.Queued && strings.Contains(got.Waiting, "free slot")
 		})
 		k, err := svc.Kill(ctxT(t), doomed.ID, false)
-		if err != nil || k.Status != store.Killed {
+		if err != nil || k.Status != api.Killed {
 			t.Fatalf("kill queued: %v %v", k.Status, err)
 		}
 		os.WriteFile(gate, nil, 0o644)
-		runs := map[string]Run{}
-		for _, r := range []Run{low, high, after, afterFail} {
+		runs := map[string]api.Run{}
+		for _, r := range []api.Run{low, high, after, afterFail} {
 			runs[r.Name] = wait(t, svc, r.ID)
 		}
 		if runs["high"].Started.After(*runs["low"].Started) {
 			t.Error("the higher priority run started after the lower one")
 		}
-		if runs["after"].Status != store.Succeeded || runs["after"].Started.Before(*runs["high"].Ended) {
+		if runs["after"].Status != api.Succeeded || runs["after"].Started.Before(*runs["high"].Ended) {
 			t.Errorf("after: %s, started %v, high ended %v", runs["after"].Status, runs["after"].Started, runs["high"].Ended)
 		}
-		if r := runs["afterfail"]; r.Status != store.Failed || !strings.Contains(r.Reason, "ended killed") {
+		if r := runs["afterfail"]; r.Status != api.Failed || !strings.Contains(r.Reason, "ended killed") {
 			t.Errorf("afterfail: %s %q", r.Status, r.Reason)
 		}
 	})
 }
 
 func TestEventsStream(t *testing.T) {
-	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+	impls(t, nil, func(t *testing.T, svc api.Service, e *Engine) {
 		ctx, cancel := context.WithCancel(ctxT(t))
 		defer cancel()
 		ch, err := svc.Events(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := submit(t, svc, SubmitRequest{Command: sh(`echo '{"step":1,"metrics":{"loss":2}}' >> $LATHE_METRICS_FILE`)})
-		seen := map[store.Status]bool{}
+		r := submit(t, svc, api.SubmitRequest{Command: sh(`echo '{"step":1,"metrics":{"loss":2}}' >> $LATHE_METRICS_FILE`)})
+		seen := map[api.Status]bool{}
 		points := 0
 		for ev := range ch {
 			switch ev.Type {
-			case EventRun:
+			case api.EventRun:
 				if ev.Run.ID == r.ID {
 					seen[ev.Run.Status] = true
 				}
-			case EventPoints:
+			case api.EventPoints:
 				if ev.RunID == r.ID {
 					points += len(ev.Points["loss"])
 				}
-			case EventError:
+			case api.EventError:
 				t.Fatalf("stream broke: %s", ev.Error)
 			}
-			if seen[store.Succeeded] {
+			if seen[api.Succeeded] {
 				break
 			}
 		}
-		if !seen[store.Queued] || !seen[store.Running] || points != 1 {
+		if !seen[api.Queued] || !seen[api.Running] || points != 1 {
 			t.Fatalf("events: states %v, points %d", seen, points)
 		}
 	})
 }
 
 func TestFollowLogs(t *testing.T) {
-	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
-		r := submit(t, svc, SubmitRequest{Command: sh("for i in 1 2 3; do echo line $i; sleep 0.1; done")})
+	impls(t, nil, func(t *testing.T, svc api.Service, e *Engine) {
+		r := submit(t, svc, api.SubmitRequest{Command: sh("for i in 1 2 3; do echo line $i; sleep 0.1; done")})
 		var buf bytes.Buffer
-		if err := svc.Logs(ctxT(t), r.ID, LogOptions{Follow: true}, &buf); err != nil {
+		if err := svc.Logs(ctxT(t), r.ID, api.LogOptions{Follow: true}, &buf); err != nil {
 			t.Fatal(err)
 		}
 		if buf.String() != "line 1\nline 2\nline 3\n" {
@@ -429,49 +490,49 @@ func TestFollowLogs(t *testing.T) {
 }
 
 func TestBadRequests(t *testing.T) {
-	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+	impls(t, nil, func(t *testing.T, svc api.Service, e *Engine) {
 		ctx := ctxT(t)
 		cwd := t.TempDir()
 		for _, tc := range []struct {
-			req  SubmitRequest
+			req  api.SubmitRequest
 			kind error
 			msg  string
 		}{
-			{SubmitRequest{Cwd: cwd}, ErrInvalid, "no command"},
-			{SubmitRequest{Cwd: "relative", Command: []string{"true"}}, ErrInvalid, "not an absolute path"},
-			{SubmitRequest{Cwd: "/no/such/dir", Command: []string{"true"}}, ErrInvalid, "does not exist"},
-			{SubmitRequest{Cwd: cwd, Command: []string{"true"}, Parse: "yaml"}, ErrInvalid, "only parser is kv"},
-			{SubmitRequest{Cwd: cwd, Command: []string{"true"}, After: "nope"}, ErrNotFound, `--after: run "nope": not found`},
-			{SubmitRequest{Cwd: cwd, Command: []string{"true"}, Experiment: "a\x01b"}, ErrInvalid, "control characters"},
+			{api.SubmitRequest{Cwd: cwd}, api.ErrInvalid, "no command"},
+			{api.SubmitRequest{Cwd: "relative", Command: []string{"true"}}, api.ErrInvalid, "not an absolute path"},
+			{api.SubmitRequest{Cwd: "/no/such/dir", Command: []string{"true"}}, api.ErrInvalid, "does not exist"},
+			{api.SubmitRequest{Cwd: cwd, Command: []string{"true"}, Parse: "yaml"}, api.ErrInvalid, "only parser is kv"},
+			{api.SubmitRequest{Cwd: cwd, Command: []string{"true"}, After: "nope"}, api.ErrNotFound, `--after: run "nope": not found`},
+			{api.SubmitRequest{Cwd: cwd, Command: []string{"true"}, Experiment: "a\x01b"}, api.ErrInvalid, "control characters"},
 		} {
 			_, err := svc.Submit(ctx, tc.req)
 			if !errors.Is(err, tc.kind) || !strings.Contains(err.Error(), tc.msg) {
 				t.Errorf("%+v: %v, want %v %q", tc.req, err, tc.kind, tc.msg)
 			}
 		}
-		if _, err := svc.Run(ctx, "nope"); !errors.Is(err, ErrNotFound) || err.Error() != `run "nope": not found` {
+		if _, err := svc.Run(ctx, "nope"); !errors.Is(err, api.ErrNotFound) || err.Error() != `run "nope": not found` {
 			t.Errorf("missing run: %q", err)
 		}
-		submit(t, svc, SubmitRequest{Name: "twin", Command: []string{"true"}})
-		submit(t, svc, SubmitRequest{Name: "twin", Command: []string{"true"}})
-		if _, err := svc.Run(ctx, "twin"); !errors.Is(err, ErrAmbiguous) {
+		submit(t, svc, api.SubmitRequest{Name: "twin", Command: []string{"true"}})
+		submit(t, svc, api.SubmitRequest{Name: "twin", Command: []string{"true"}})
+		if _, err := svc.Run(ctx, "twin"); !errors.Is(err, api.ErrAmbiguous) {
 			t.Errorf("ambiguous name: %v", err)
 		}
 	})
 }
 
 func TestDefaultNamesAndExperiments(t *testing.T) {
-	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
-		a := submit(t, svc, SubmitRequest{Command: []string{"python3", "-u", "/x/train.py"}, Experiment: "digits"})
-		b := submit(t, svc, SubmitRequest{Command: []string{"true"}, Experiment: "digits"})
-		c := submit(t, svc, SubmitRequest{Command: []string{"true"}})
+	impls(t, nil, func(t *testing.T, svc api.Service, e *Engine) {
+		a := submit(t, svc, api.SubmitRequest{Command: []string{"python3", "-u", "/x/train.py"}, Experiment: "digits"})
+		b := submit(t, svc, api.SubmitRequest{Command: []string{"true"}, Experiment: "digits"})
+		c := submit(t, svc, api.SubmitRequest{Command: []string{"true"}})
 		if a.Name != "train-1" || b.Name != "true-2" || c.Name != "true-1" || c.Experiment != "default" {
 			t.Fatalf("names %q %q %q (%s)", a.Name, b.Name, c.Name, c.Experiment)
 		}
-		for _, r := range []Run{a, b, c} {
+		for _, r := range []api.Run{a, b, c} {
 			wait(t, svc, r.ID)
 		}
-		runs, err := svc.Runs(ctxT(t), RunQuery{Experiment: "digits"})
+		runs, err := svc.Runs(ctxT(t), api.RunQuery{Experiment: "digits"})
 		if err != nil || len(runs) != 2 {
 			t.Fatalf("runs of digits: %d %v", len(runs), err)
 		}
@@ -479,9 +540,9 @@ func TestDefaultNamesAndExperiments(t *testing.T) {
 }
 
 func TestSpecRedactsSecretsButJobSeesThem(t *testing.T) {
-	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+	impls(t, nil, func(t *testing.T, svc api.Service, e *Engine) {
 		env := append(os.Environ(), "HF_TOKEN=s3cret", "MY_PASSWORD=pw", "PLAIN=visible")
-		r := submit(t, svc, SubmitRequest{Env: env, Command: sh(`echo "$HF_TOKEN $PLAIN $LATHE_RUN_ID"`)})
+		r := submit(t, svc, api.SubmitRequest{Env: env, Command: sh(`echo "$HF_TOKEN $PLAIN $LATHE_RUN_ID"`)})
 		r = wait(t, svc, r.ID)
 		if got := logs(t, svc, r.ID); got != "s3cret visible "+r.ID+"\n" {
 			t.Errorf("job saw %q", got)
@@ -517,7 +578,7 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 }
 
-func waitStatus(t *testing.T, svc Service, id string, want store.Status) {
+func waitStatus(t *testing.T, svc api.Service, id string, want api.Status) {
 	t.Helper()
 	waitFor(t, func() bool {
 		r, err := svc.Run(context.Background(), id)
@@ -535,8 +596,8 @@ func processAlive(pid int) bool {
 }
 
 func TestMetricViewAndLogTail(t *testing.T) {
-	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
-		r := submit(t, svc, SubmitRequest{Command: sh(`i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo "{\"step\": $i, \"metrics\": {\"x\": $i}}" >> $LATHE_METRICS_FILE; echo "line $i"; done`)})
+	impls(t, nil, func(t *testing.T, svc api.Service, e *Engine) {
+		r := submit(t, svc, api.SubmitRequest{Command: sh(`i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo "{\"step\": $i, \"metrics\": {\"x\": $i}}" >> $LATHE_METRICS_FILE; echo "line $i"; done`)})
 		r = wait(t, svc, r.ID)
 		view, err := svc.MetricView(ctxT(t), r.ID, "x", 30)
 		if err != nil {
@@ -554,11 +615,11 @@ func TestMetricViewAndLogTail(t *testing.T) {
 		if first, last := view[0], view[len(view)-1]; first.FirstTime < started-1 || last.LastTime > ended+1 || last.LastTime < first.FirstTime {
 			t.Errorf("view times %f..%f, run %f..%f", first.FirstTime, last.LastTime, started, ended)
 		}
-		if _, err := svc.MetricView(ctxT(t), r.ID, "x", 0); !errors.Is(err, ErrInvalid) {
+		if _, err := svc.MetricView(ctxT(t), r.ID, "x", 0); !errors.Is(err, api.ErrInvalid) {
 			t.Errorf("a 0-point view: %v", err)
 		}
 		var buf bytes.Buffer
-		if err := svc.Logs(ctxT(t), r.ID, LogOptions{Tail: 9}, &buf); err != nil || buf.String() != "line 300\n" {
+		if err := svc.Logs(ctxT(t), r.ID, api.LogOptions{Tail: 9}, &buf); err != nil || buf.String() != "line 300\n" {
 			t.Errorf("tail: %q %v", buf.String(), err)
 		}
 	})

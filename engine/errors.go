@@ -2,56 +2,32 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 
+	"lathe/engine/api"
 	"lathe/store"
 )
 
-// Errors clients check with errors.Is; the socket client maps the server's
-// error codes back to them, so both Service implementations fail alike.
-var (
-	ErrNotFound      = errors.New("not found")
-	ErrAmbiguous     = errors.New("ambiguous")
-	ErrInvalid       = errors.New("invalid request")
-	ErrConflict      = errors.New("conflict")
-	ErrNoEngine      = errors.New("no engine is running")
-	ErrAPIMismatch   = errors.New("engine and client versions differ")
-	ErrEngineBusy    = errors.New("an engine already runs on this data directory")
-	ErrStopped       = errors.New("engine is stopping")
-	ErrForeignEngine = errors.New("the engine belongs to another user")
-)
-
-// kindError gives an error one of the sentinels above as its kind while
-// keeping its own message (a user reads "run \"x\": not found", not the
-// kind twice).
-type kindError struct {
-	kind error
-	err  error
-}
-
-func (e *kindError) Error() string   { return e.err.Error() }
-func (e *kindError) Unwrap() []error { return []error{e.kind, e.err} }
-
-func withKind(kind, err error) error { return &kindError{kind: kind, err: err} }
-
-// errorf makes an error of a kind with a message.
-func errorf(kind error, format string, args ...any) error {
-	return withKind(kind, fmt.Errorf(format, args...))
-}
-
-// translate turns a store error into the engine's own.
-func translate(err error) error {
+// translate turns a store error into one of the contract's kinds. A panic
+// inside a store transaction is a bug of lathe's: its stack goes to the
+// engine's log, and the client is told of an internal error.
+func (e *Engine) translate(err error) error {
+	var pe *store.PanicError
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &pe):
+		e.log.Error("internal error", "panic", pe.Value, "stack", string(pe.Stack))
+		return api.Errorf(api.ErrInternal, "internal error (a bug in lathe; the engine's log has the details): %v", pe.Value)
 	case errors.Is(err, store.ErrNotFound):
-		return withKind(ErrNotFound, err)
+		return api.WithKind(api.ErrNotFound, err)
 	case errors.Is(err, store.ErrAmbiguous):
-		return withKind(ErrAmbiguous, err)
+		return api.WithKind(api.ErrAmbiguous, err)
 	case errors.Is(err, store.ErrInvalidInput):
-		return withKind(ErrInvalid, err)
+		return api.WithKind(api.ErrInvalid, err)
 	case errors.Is(err, store.ErrClosed):
-		return withKind(ErrStopped, err)
+		return api.WithKind(api.ErrStopped, err)
+	case errors.Is(err, store.ErrDamaged):
+		return api.WithKind(api.ErrDamaged, err)
 	}
 	return err
 }

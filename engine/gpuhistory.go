@@ -2,11 +2,11 @@ package engine
 
 import (
 	"context"
+	"lathe/engine/api"
 	"math"
 	"time"
 
 	"lathe/engine/gpu"
-	"lathe/engine/metricline"
 	"lathe/store"
 )
 
@@ -54,24 +54,12 @@ func (s sum) mean() float64 {
 	return s.total / float64(s.n)
 }
 
+// pointOf is a sample as the history keeps it: the contract says what a
+// reading of a sample is.
 func pointOf(s gpu.Sample) store.GPUPoint {
-	p := store.GPUPoint{Time: s.Time, Util: math.NaN(), MemoryUsed: math.NaN(), PowerW: math.NaN(), TempC: math.NaN()}
-	if s.Lost {
-		return p
-	}
-	if s.UtilGPU != nil {
-		p.Util = float64(*s.UtilGPU)
-	}
-	if s.MemoryUsed != nil {
-		p.MemoryUsed = float64(*s.MemoryUsed)
-	}
-	if s.PowerW != nil {
-		p.PowerW = *s.PowerW
-	}
-	if s.TemperatureC != nil {
-		p.TempC = float64(*s.TemperatureC)
-	}
-	return p
+	p := apiSample(s).Point()
+	return store.GPUPoint{Time: p.Time, Util: float64(p.Util), MemoryUsed: float64(p.MemoryUsed),
+		PowerW: float64(p.PowerW), TempC: float64(p.TempC)}
 }
 
 // keepHistory adds a sample to the history and writes what is due.
@@ -151,18 +139,18 @@ func (e *Engine) gpuHistory(device int, res store.GPUResolution, since, until ti
 		out, err = tx.GPUHistory(res, device, since, until)
 		return err
 	})
-	return out, translate(err)
+	return out, e.translate(err)
 }
 
 // GPUHistory reads a device's readings: per second while since is within
 // the last hour, per minute (kept 30 days) before.
-func (e *Engine) GPUHistory(ctx context.Context, device int, since, until time.Time) ([]GPUPoint, error) {
+func (e *Engine) GPUHistory(ctx context.Context, device int, since, until time.Time) ([]api.GPUPoint, error) {
 	now := time.Now()
 	if until.IsZero() || until.After(now) {
 		until = now
 	}
 	if until.Before(since) {
-		return nil, errorf(ErrInvalid, "a GPU history from %s to %s: the end is before the start", since.Format(time.RFC3339), until.Format(time.RFC3339))
+		return nil, api.Errorf(api.ErrInvalid, "a GPU history from %s to %s: the end is before the start", since.Format(time.RFC3339), until.Format(time.RFC3339))
 	}
 	res := store.GPUSecond
 	if now.Sub(since) > time.Hour {
@@ -172,18 +160,9 @@ func (e *Engine) GPUHistory(ctx context.Context, device int, since, until time.T
 	if err != nil {
 		return nil, err
 	}
-	out := make([]GPUPoint, len(pts))
+	out := make([]api.GPUPoint, len(pts))
 	for i, p := range pts {
-		out[i] = toGPUPoint(p)
+		out[i] = apiGPUPoint(p)
 	}
 	return out, nil
 }
-
-func toGPUPoint(p store.GPUPoint) GPUPoint {
-	return GPUPoint{Time: p.Time, Util: metricline.Float(p.Util), MemoryUsed: metricline.Float(p.MemoryUsed),
-		PowerW: metricline.Float(p.PowerW), TempC: metricline.Float(p.TempC)}
-}
-
-// SamplePoint is a sample as a reading of the history, so a client can
-// extend a history it read with the samples of the event stream.
-func SamplePoint(s gpu.Sample) GPUPoint { return toGPUPoint(pointOf(s)) }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"lathe/engine/api"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,9 +10,8 @@ import (
 	"time"
 
 	"lathe/engine/gpu"
-	"lathe/engine/metricline"
 	"lathe/engine/sched"
-	"lathe/runners/local"
+	"lathe/runners"
 	"lathe/store"
 )
 
@@ -26,8 +26,11 @@ type gpus struct {
 	devices []gpu.Device
 	price   float64
 
-	mu     sync.Mutex
-	last   []gpu.Sample
+	mu   sync.Mutex
+	last []gpu.Sample
+	// owners maps the processes of the last samples that are lathe's jobs
+	// to their runs.
+	owners map[int]string
 	recent [][]foreignUse // per device, the last recentSamples
 	leases map[int]string // device index → run id
 	usage  map[string]*store.GPUUsage
@@ -149,21 +152,10 @@ func (g *gpus) charge(id string, until time.Time) {
 	u.Through = until
 }
 
-// usageOf is a copy of what a running run used so far.
-func (g *gpus) usageOf(id string) *store.GPUUsage {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if u := g.usage[id]; u != nil {
-		c := *u
-		return &c
-	}
-	return nil
-}
-
 // record takes a sample: it keeps it for the scheduler and adds to each
-// running run what it used since the last one. bySession maps a shim's pid
-// (the session id of every process of its job) to the run.
-func (g *gpus) record(samples []gpu.Sample, bySession map[int]string) {
+// running run what it used since the last one. owners maps the processes
+// on the GPUs that are lathe's jobs to their runs.
+func (g *gpus) record(samples []gpu.Sample, owners map[int]string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := time.Now()
@@ -172,7 +164,7 @@ func (g *gpus) record(samples []gpu.Sample, bySession map[int]string) {
 		dt = 0 // the first sample, or after a pause: nothing to integrate
 	}
 	g.sampled = now
-	g.last = samples
+	g.last, g.owners = samples, owners
 	mem := map[string]uint64{}
 	for _, s := range samples {
 		if s.Index < 0 || s.Index >= len(g.recent) {
@@ -181,7 +173,7 @@ func (g *gpus) record(samples []gpu.Sample, bySession map[int]string) {
 		// What lathe's jobs hold on this device; the rest is foreign.
 		var ours uint64
 		for _, p := range s.Processes {
-			if id := runOf(p.PID, bySession); id != "" {
+			if id := owners[p.PID]; id != "" {
 				mem[id] += p.UsedMemory
 				ours += p.UsedMemory
 			}
@@ -228,21 +220,21 @@ func (g *gpus) record(samples []gpu.Sample, bySession map[int]string) {
 }
 
 // report is what `lathe gpus` shows.
-func (g *gpus) report(names map[string]string, bySession map[int]string) GPUReport {
+func (g *gpus) report(names map[string]string) api.GPUReport {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	rep := GPUReport{Info: g.probe.Info(), GPUs: []GPUStatus{}}
+	rep := api.GPUReport{Info: apiInfo(g.probe.Info()), GPUs: []api.GPUStatus{}}
 	for _, d := range g.devices {
-		st := GPUStatus{Device: d, LeasedBy: g.leases[d.Index]}
+		st := api.GPUStatus{GPUDevice: apiDevice(d), LeasedBy: g.leases[d.Index]}
 		if st.LeasedBy != "" {
 			st.LeasedByName = names[st.LeasedBy]
 		}
 		for _, s := range g.last {
 			if s.Index == d.Index {
-				s := s
-				st.Sample = &s
+				v := apiSample(s)
+				st.Sample = &v
 				for _, p := range s.Processes {
-					gp := GPUProcess{PID: p.PID, UsedMemory: p.UsedMemory, RunID: runOf(p.PID, bySession)}
+					gp := api.GPUProcess{PID: p.PID, UsedMemory: p.UsedMemory, RunID: g.owners[p.PID]}
 					gp.RunName = names[gp.RunID]
 					st.Processes = append(st.Processes, gp)
 				}
@@ -251,52 +243,6 @@ func (g *gpus) report(names map[string]string, bySession map[int]string) GPURepo
 		rep.GPUs = append(rep.GPUs, st)
 	}
 	return rep
-}
-
-// GPUReport is the GPUs now.
-type GPUReport struct {
-	Info gpu.Info    `json:"info"`
-	GPUs []GPUStatus `json:"gpus"`
-}
-
-// GPUStatus is one device: what it is, its last sample, and who uses it.
-type GPUStatus struct {
-	gpu.Device
-	Sample       *gpu.Sample  `json:"sample"`
-	LeasedBy     string       `json:"leased_by,omitempty"`
-	LeasedByName string       `json:"leased_by_name,omitempty"`
-	Processes    []GPUProcess `json:"processes"`
-	// Recent is the utilisation over the last minutes, oldest first, one
-	// value a step (NaN where there was no reading).
-	Recent []metricline.Float `json:"recent_util,omitempty"`
-}
-
-// GPUProcess is a process on a GPU and, when it belongs to a lathe job, its
-// run.
-type GPUProcess struct {
-	PID        int    `json:"pid"`
-	UsedMemory uint64 `json:"used_memory"`
-	RunID      string `json:"run_id,omitempty"`
-	RunName    string `json:"run_name,omitempty"`
-}
-
-// runOf finds the run a process belongs to: by its session, or, for a
-// process that left the session (setsid), by its ancestors up to a shim.
-func runOf(pid int, bySession map[int]string) string {
-	if id := bySession[local.Session(pid)]; id != "" {
-		return id
-	}
-	for range 16 {
-		ppid := local.Parent(pid)
-		if ppid <= 1 {
-			return ""
-		}
-		if id := bySession[ppid]; id != "" {
-			return id // the shim is the session leader: its pid keys the map
-		}
-		pid = ppid
-	}
-	return ""
 }
 
 // visibleDevices is CUDA_VISIBLE_DEVICES for a run's devices.
@@ -315,14 +261,11 @@ func (g *gpus) visibleDevices(devices []int, byUUID bool) string {
 	return strings.Join(names, ",")
 }
 
-// sampleInterval is how often the GPUs are read.
-const sampleInterval = time.Second
-
-// sampleGPUs reads the GPUs every second, accounts each run's use, and
-// tells the clients.
+// sampleGPUs reads the GPUs every sampleEvery (a second), accounts each
+// run's use, and tells the clients.
 func (e *Engine) sampleGPUs() {
 	defer e.wg.Done()
-	tick := time.NewTicker(sampleInterval)
+	tick := time.NewTicker(e.sampleEvery)
 	defer tick.Stop()
 	persist := time.Now()
 	for {
@@ -331,7 +274,7 @@ func (e *Engine) sampleGPUs() {
 			e.log.Warn("sample GPUs", "err", err)
 		}
 		if err == nil {
-			e.gpus.record(samples, e.sessions())
+			e.gpus.record(samples, e.owners(samples))
 			if len(samples) > 0 {
 				e.keepHistory(samples, time.Now())
 				// What is free may have changed (a job's memory freed,
@@ -342,7 +285,7 @@ func (e *Engine) sampleGPUs() {
 			}
 			if e.hub.hasSubscribers() {
 				rep := e.gpuReport()
-				e.hub.publish(Event{Type: EventGPUs, GPUs: &rep})
+				e.hub.publish(api.Event{Type: api.EventGPUs, GPUs: &rep})
 			}
 			if time.Since(persist) >= 10*time.Second {
 				persist = time.Now()
@@ -359,14 +302,47 @@ func (e *Engine) sampleGPUs() {
 	}
 }
 
-// sessions maps each running job's shim pid to its run.
-func (e *Engine) sessions() map[int]string {
+// owners finds the runs of the processes on the GPUs: each runner whose
+// jobs are processes of this machine is asked about its running jobs.
+func (e *Engine) owners(samples []gpu.Sample) map[int]string {
+	var pids []int
+	for _, s := range samples {
+		for _, p := range s.Processes {
+			pids = append(pids, p.PID)
+		}
+	}
+	if len(pids) == 0 {
+		return nil
+	}
+	// A process on several GPUs is looked up once.
+	slices.Sort(pids)
+	pids = slices.Compact(pids)
+	type running struct {
+		owner runners.ProcessOwner
+		ids   []string
+		jobs  []runners.Job
+	}
+	byRunner := map[string]*running{}
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	out := make(map[int]string, len(e.jobs))
 	for id, s := range e.jobs {
-		if s.handle.ShimPID != 0 {
-			out[s.handle.ShimPID] = id
+		po, ok := s.runner.(runners.ProcessOwner)
+		if !ok {
+			continue
+		}
+		r := byRunner[s.runner.Name()]
+		if r == nil {
+			r = &running{owner: po}
+			byRunner[s.runner.Name()] = r
+		}
+		r.ids, r.jobs = append(r.ids, id), append(r.jobs, s.job)
+	}
+	e.mu.Unlock()
+	out := map[int]string{}
+	for _, r := range byRunner {
+		for pid, i := range r.owner.Owners(pids, r.jobs) {
+			if i >= 0 && i < len(r.ids) {
+				out[pid] = r.ids[i]
+			}
 		}
 	}
 	return out
@@ -403,7 +379,7 @@ func (e *Engine) persistUsage() {
 }
 
 // gpuReport names the runs on the GPUs.
-func (e *Engine) gpuReport() GPUReport {
+func (e *Engine) gpuReport() api.GPUReport {
 	names := map[string]string{}
 	e.db.View(func(tx *store.Tx) error {
 		active, _ := tx.ActiveRuns()
@@ -412,7 +388,7 @@ func (e *Engine) gpuReport() GPUReport {
 		}
 		return nil
 	})
-	return e.gpus.report(names, e.sessions())
+	return e.gpus.report(names)
 }
 
 // recentWindow and recentStep shape the utilisation trend of a GPU report.
@@ -423,7 +399,7 @@ const (
 
 // GPUs reports the GPUs now, with each one's utilisation over the last
 // minutes.
-func (e *Engine) GPUs(ctx context.Context) (GPUReport, error) {
+func (e *Engine) GPUs(ctx context.Context) (api.GPUReport, error) {
 	rep := e.gpuReport()
 	now := time.Now()
 	for i := range rep.GPUs {
@@ -438,28 +414,28 @@ func (e *Engine) GPUs(ctx context.Context) (GPUReport, error) {
 
 // bucketUtil averages utilisation in n steps from start; a step without
 // readings is NaN.
-func bucketUtil(pts []store.GPUPoint, start time.Time, step time.Duration, n int) []metricline.Float {
+func bucketUtil(pts []store.GPUPoint, start time.Time, step time.Duration, n int) []api.Float {
 	sums := make([]sum, n)
 	for _, p := range pts {
 		if i := int(p.Time.Sub(start) / step); i >= 0 && i < n {
 			sums[i].add(p.Util)
 		}
 	}
-	out := make([]metricline.Float, n)
+	out := make([]api.Float, n)
 	for i, s := range sums {
-		out[i] = metricline.Float(s.mean())
+		out[i] = api.Float(s.mean())
 	}
 	return out
 }
 
 // checkGPURequest refuses at submit what no state of the machine could meet.
-func (e *Engine) checkGPURequest(req SubmitRequest) error {
+func (e *Engine) checkGPURequest(req api.SubmitRequest) error {
 	err := sched.Check(sched.Request{GPUs: req.GPUs, GPUIDs: req.GPUIDs, MinMem: req.MinGPUMem}, e.gpus.view(e.opts.Config.GPUs.Allow))
 	if err != nil {
 		if n := e.gpus.probe.Info().Notice; n != "" && len(e.gpus.devices) == 0 {
-			return errorf(ErrInvalid, "%v (%s)", err, n)
+			return api.Errorf(api.ErrInvalid, "%v (%s)", err, n)
 		}
-		return errorf(ErrInvalid, "%v", err)
+		return api.Errorf(api.ErrInvalid, "%v", err)
 	}
 	return nil
 }

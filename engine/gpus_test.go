@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"lathe/engine/api"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,21 +14,102 @@ import (
 
 	"lathe/engine/config"
 	"lathe/engine/gpu"
+	"lathe/runners"
 	"lathe/runners/local"
 	"lathe/store"
 )
 
-// openWithGPUs opens an engine whose probe is the given fake.
+// gpuInterval is how often the engines of these tests read their GPUs:
+// often, so that a test waits for samples, not for seconds.
+const gpuInterval = 20 * time.Millisecond
+
+// openWithGPUs opens an engine with the default runner whose probe is the
+// given fake.
 func openWithGPUs(t *testing.T, home string, fake *gpu.Fake, tune func(*config.Config)) *Engine {
+	t.Helper()
+	return openWithGPUsOn(t, home, nil, fake, tune)
+}
+
+// openWithGPUsOn opens an engine whose runner is rn (nil: the default) and
+// whose probe is the given fake.
+func openWithGPUsOn(t *testing.T, home string, rn runners.Runner, fake *gpu.Fake, tune func(*config.Config)) *Engine {
 	t.Helper()
 	opts := testOptions(t, home, tune)
 	opts.Probe = fake
+	opts.GPUSampleInterval = gpuInterval
+	if rn != nil {
+		opts.Runners = []runners.Runner{rn}
+	} else {
+		rn = localRunner()
+	}
 	e, err := Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { settle(t, home) })
+	t.Cleanup(func() { settle(t, home, rn) })
 	return e
+}
+
+// gpuReports follows the report an engine sends after each sample of its
+// GPUs.
+type gpuReports struct {
+	events <-chan api.Event
+}
+
+func watchGPUs(t *testing.T, svc api.Service) *gpuReports {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	ch, err := svc.Events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &gpuReports{events: ch}
+}
+
+// until waits for a report that satisfies cond, and returns it.
+func (w *gpuReports) until(t *testing.T, cond func(api.GPUReport) bool) api.GPUReport {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case ev, ok := <-w.events:
+			if !ok || ev.Type == api.EventError {
+				t.Fatalf("the event stream ended: %s", ev.Error)
+			}
+			if ev.Type == api.EventGPUs && cond(*ev.GPUs) {
+				return *ev.GPUs
+			}
+		case <-timeout:
+			t.Fatal("no such GPU report in time")
+		}
+	}
+}
+
+// next waits for n samples taken from now on.
+func (w *gpuReports) next(t *testing.T, n int) {
+	t.Helper()
+	since := time.Now()
+	for range n {
+		w.until(t, func(rep api.GPUReport) bool {
+			return len(rep.GPUs) > 0 && rep.GPUs[0].Sample != nil && rep.GPUs[0].Sample.Time.After(since)
+		})
+		since = time.Time{}
+	}
+}
+
+// memoryAbove is a condition on reports: each device holds more than min
+// bytes.
+func memoryAbove(min uint64, devices ...int) func(api.GPUReport) bool {
+	return func(rep api.GPUReport) bool {
+		for _, d := range devices {
+			s := rep.GPUs[d].Sample
+			if s == nil || s.MemoryUsed == nil || *s.MemoryUsed <= min {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 // gpuJob prints the GPUs it was given, then runs until its gate exists.
@@ -39,31 +121,32 @@ func TestTwoGPUsThreeJobs(t *testing.T) {
 	home := t.TempDir()
 	e := openWithGPUs(t, home, gpu.NewFake(2), nil)
 	defer e.Close()
+	reports := watchGPUs(t, e)
 	gate := filepath.Join(t.TempDir(), "gate")
-	var runs []Run
+	var runs []api.Run
 	for range 3 {
-		runs = append(runs, submit(t, e, SubmitRequest{GPUs: 1, Command: gpuJob(gate)}))
-		time.Sleep(5 * time.Millisecond) // distinct ages
+		runs = append(runs, submit(t, e, api.SubmitRequest{GPUs: 1, Command: gpuJob(gate)}))
 	}
-	waitStatus(t, e, runs[0].ID, store.Running)
-	waitStatus(t, e, runs[1].ID, store.Running)
+	waitStatus(t, e, runs[0].ID, api.Running)
+	waitStatus(t, e, runs[1].ID, api.Running)
 	waitFor(t, func() bool {
 		third, _ := e.Run(ctxT(t), runs[2].ID)
-		return third.Status == store.Queued && third.Waiting == "waiting for 1 GPU, 0 free"
+		return third.Status == api.Queued && third.Waiting == "waiting for 1 GPU, 0 free"
 	})
 	a, _ := e.Run(ctxT(t), runs[0].ID)
 	b, _ := e.Run(ctxT(t), runs[1].ID)
 	if len(a.Devices) != 1 || len(b.Devices) != 1 || a.Devices[0] == b.Devices[0] {
 		t.Fatalf("devices %v and %v", a.Devices, b.Devices)
 	}
-	// Long enough for the GPUs to fill with the jobs' memory: once they
-	// end, that memory must not count as someone else's.
-	time.Sleep(2500 * time.Millisecond)
+	// The GPUs fill with the jobs' memory, more than others may hold on a
+	// GPU given to a job: once the jobs end, it must not count as someone
+	// else's.
+	reports.until(t, memoryAbove(10<<30, 0, 1))
 	os.WriteFile(gate, nil, 0o644)
 	for _, r := range runs {
 		r = wait(t, e, r.ID)
 		out := logs(t, e, r.ID)
-		if r.Status != store.Succeeded || len(r.Devices) != 1 || !strings.Contains(out, "order=PCI_BUS_ID") ||
+		if r.Status != api.Succeeded || len(r.Devices) != 1 || !strings.Contains(out, "order=PCI_BUS_ID") ||
 			!strings.Contains(out, fmt.Sprintf("cuda=%d ", r.Devices[0])) {
 			t.Errorf("run %s: %s devices %v output %q", r.Name, r.Status, r.Devices, out)
 		}
@@ -74,7 +157,7 @@ func TestCPUJobSeesNoGPU(t *testing.T) {
 	home := t.TempDir()
 	e := openWithGPUs(t, home, gpu.NewFake(2), nil)
 	defer e.Close()
-	r := wait(t, e, submit(t, e, SubmitRequest{Command: sh(`echo "[${CUDA_VISIBLE_DEVICES-unset}]"`)}).ID)
+	r := wait(t, e, submit(t, e, api.SubmitRequest{Command: sh(`echo "[${CUDA_VISIBLE_DEVICES-unset}]"`)}).ID)
 	if got := logs(t, e, r.ID); got != "[]\n" {
 		t.Fatalf("a CPU job saw CUDA_VISIBLE_DEVICES %q", got)
 	}
@@ -85,16 +168,16 @@ func TestImpossibleRequestsRefused(t *testing.T) {
 	e := openWithGPUs(t, home, gpu.NewFake(2), func(c *config.Config) { c.GPUs.Allow = []int{0, 1} })
 	defer e.Close()
 	for _, tc := range []struct {
-		req  SubmitRequest
+		req  api.SubmitRequest
 		want string
 	}{
-		{SubmitRequest{GPUs: 3}, "3 GPUs asked, this machine has 2"},
-		{SubmitRequest{GPUs: 1, MinGPUMem: 200 << 30}, "the largest GPU has 80GiB"},
-		{SubmitRequest{GPUIDs: []int{5}}, "no GPU 5"},
+		{api.SubmitRequest{GPUs: 3}, "3 GPUs asked, this machine has 2"},
+		{api.SubmitRequest{GPUs: 1, MinGPUMem: 200 << 30}, "the largest GPU has 80GiB"},
+		{api.SubmitRequest{GPUIDs: []int{5}}, "no GPU 5"},
 	} {
 		tc.req.Command, tc.req.Cwd = []string{"true"}, t.TempDir()
 		_, err := e.Submit(ctxT(t), tc.req)
-		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+		if !errors.Is(err, api.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want %q", tc.req, err, tc.want)
 		}
 	}
@@ -106,8 +189,10 @@ func TestForeignLoadRespected(t *testing.T) {
 	fake.SetForeign(0, 30<<30, 60) // someone's notebook on GPU 0
 	e := openWithGPUs(t, home, fake, nil)
 	defer e.Close()
-	time.Sleep(1500 * time.Millisecond) // a sample or two of the foreign load
-	r := wait(t, e, submit(t, e, SubmitRequest{GPUs: 1, Command: []string{"true"}}).ID)
+	// Samples that show the foreign load (more than the 8 GiB others may
+	// hold on a GPU given to a job).
+	watchGPUs(t, e).until(t, memoryAbove(10<<30, 0))
+	r := wait(t, e, submit(t, e, api.SubmitRequest{GPUs: 1, Command: []string{"true"}}).ID)
 	if len(r.Devices) != 1 || r.Devices[0] != 1 {
 		t.Fatalf("placed on %v beside a foreign load on GPU 0", r.Devices)
 	}
@@ -119,66 +204,72 @@ func TestLeasesSurviveRestart(t *testing.T) {
 	home := t.TempDir()
 	gate := filepath.Join(t.TempDir(), "gate")
 	e := openWithGPUs(t, home, gpu.NewFake(2), nil)
-	first := submit(t, e, SubmitRequest{GPUs: 1, GPUIDs: []int{1}, Command: gpuJob(gate)})
-	waitHandle(t, filepath.Join(home, "runs", first.ID))
+	first := submit(t, e, api.SubmitRequest{GPUs: 1, GPUIDs: []int{1}, Command: gpuJob(gate)})
+	waitHandleRecorded(t, e, first.ID)
 	e.Close()
 
 	e = openWithGPUs(t, home, gpu.NewFake(2), nil)
 	defer e.Close()
-	second := submit(t, e, SubmitRequest{GPUs: 1, Command: gpuJob(gate)})
-	third := submit(t, e, SubmitRequest{GPUs: 1, Command: gpuJob(gate)})
-	waitStatus(t, e, second.ID, store.Running)
+	second := submit(t, e, api.SubmitRequest{GPUs: 1, Command: gpuJob(gate)})
+	third := submit(t, e, api.SubmitRequest{GPUs: 1, Command: gpuJob(gate)})
+	waitStatus(t, e, second.ID, api.Running)
 	s, _ := e.Run(ctxT(t), second.ID)
 	if len(s.Devices) != 1 || s.Devices[0] != 0 {
 		t.Fatalf("after restart: second on %v", s.Devices)
 	}
 	waitFor(t, func() bool {
 		th, _ := e.Run(ctxT(t), third.ID)
-		return th.Status == store.Queued && th.Waiting != ""
+		return th.Status == api.Queued && th.Waiting != ""
 	})
 	os.WriteFile(gate, nil, 0o644)
-	for _, r := range []Run{first, second, third} {
+	for _, r := range []api.Run{first, second, third} {
 		wait(t, e, r.ID)
 	}
 }
 
 // The fake reports the job's real pid on its GPU: the engine attributes it
-// to the run and accounts what the run used.
+// to the run (through the run's runner) and accounts what the run used.
 func TestAttributionAndUsage(t *testing.T) {
-	home := t.TempDir()
-	e := openWithGPUs(t, home, gpu.NewFake(2), func(c *config.Config) { c.GPUs.PricePerGPUHour = 3600 })
-	defer e.Close()
-	gate := filepath.Join(t.TempDir(), "gate")
-	r := submit(t, e, SubmitRequest{GPUs: 1, Command: gpuJob(gate)})
-	waitStatus(t, e, r.ID, store.Running)
-	var seen bool
-	waitFor(t, func() bool {
-		rep, _ := e.GPUs(context.Background())
-		for _, g := range rep.GPUs {
-			for _, p := range g.Processes {
-				if p.RunID == r.ID && g.LeasedBy == r.ID && p.RunName == r.Name {
-					seen = true
+	for _, tr := range testRunners {
+		t.Run(tr.name, func(t *testing.T) {
+			home := t.TempDir()
+			e := openWithGPUsOn(t, home, tr.new(), gpu.NewFake(2), func(c *config.Config) { c.GPUs.PricePerGPUHour = 3600 })
+			defer e.Close()
+			reports := watchGPUs(t, e)
+			gate := filepath.Join(t.TempDir(), "gate")
+			r := submit(t, e, api.SubmitRequest{GPUs: 1, Command: gpuJob(gate)})
+			waitStatus(t, e, r.ID, api.Running)
+			reports.until(t, func(rep api.GPUReport) bool {
+				for _, g := range rep.GPUs {
+					for _, p := range g.Processes {
+						if p.RunID == r.ID && g.LeasedBy == r.ID && p.RunName == r.Name &&
+							g.Sample != nil && g.Sample.UtilGPU != nil && *g.Sample.UtilGPU > 0 {
+							return true
+						}
+					}
+				}
+				return false
+			})
+			reports.next(t, 3) // more samples, busy ones, to integrate
+			os.WriteFile(gate, nil, 0o644)
+			r = wait(t, e, r.ID)
+			u := r.Usage
+			if u == nil || u.GPUHours <= 0 || u.EnergyWh <= 0 || u.PeakGPUMemBytes == 0 || u.MeanGPUUtil <= 0 || u.Cost <= 0 {
+				t.Fatalf("usage %+v", u)
+			}
+			// One GPU for at most as long as the run held it; a GPU-second
+			// at a price of 3600 a GPU-hour costs 1.
+			held := r.Ended.Sub(*r.Started)
+			if gs := u.GPUHours * 3600; gs > held.Seconds()+0.1 || math.Abs(u.Cost-gs) > 1e-9 {
+				t.Errorf("%.3f GPU-seconds costing %.3f for a job that held one GPU %v", gs, u.Cost, held)
+			}
+			rep, _ := e.GPUs(context.Background())
+			for _, g := range rep.GPUs {
+				if g.LeasedBy != "" {
+					t.Errorf("GPU %d still leased to %s after the run ended", g.Index, g.LeasedBy)
 				}
 			}
-		}
-		return seen
-	})
-	time.Sleep(2200 * time.Millisecond) // two more samples to integrate
-	os.WriteFile(gate, nil, 0o644)
-	r = wait(t, e, r.ID)
-	u := r.Usage
-	if u == nil || u.GPUHours <= 0 || u.EnergyWh <= 0 || u.PeakGPUMemBytes == 0 || u.MeanGPUUtil <= 0 || u.Cost <= 0 {
-		t.Fatalf("usage %+v", u)
-	}
-	// A GPU-second at a price of 3600 a GPU-hour costs 1.
-	if u.GPUHours*3600 < 1 || u.GPUHours*3600 > 10 {
-		t.Errorf("%.2f GPU-seconds for a job of about 3 seconds", u.GPUHours*3600)
-	}
-	rep, _ := e.GPUs(context.Background())
-	for _, g := range rep.GPUs {
-		if g.LeasedBy != "" {
-			t.Errorf("GPU %d still leased to %s after the run ended", g.Index, g.LeasedBy)
-		}
+		})
 	}
 }
 
@@ -188,7 +279,12 @@ func TestGPUHistoryKept(t *testing.T) {
 	home := t.TempDir()
 	fake := gpu.NewFake(2)
 	e := openWithGPUs(t, home, fake, nil)
-	time.Sleep(2500 * time.Millisecond)
+	// Readings more than a second apart: two seconds of history.
+	reports := watchGPUs(t, e)
+	first := reports.until(t, func(rep api.GPUReport) bool { return rep.GPUs[1].Sample != nil })
+	reports.until(t, func(rep api.GPUReport) bool {
+		return rep.GPUs[1].Sample.Time.Sub(first.GPUs[1].Sample.Time) > 1100*time.Millisecond
+	})
 	e.Close() // writes what it gathered
 
 	e = openWithGPUs(t, home, gpu.NewFake(2), nil)
@@ -209,7 +305,7 @@ func TestGPUHistoryKept(t *testing.T) {
 	if len(minutes) == 0 || len(minutes) > 2 || minutes[0].Time.Second() != 0 { // two when the test straddled a minute
 		t.Errorf("history of GPU 1 by the minute: %+v", minutes)
 	}
-	if _, err := e.GPUHistory(ctxT(t), 1, time.Now(), time.Now().Add(-time.Hour)); !errors.Is(err, ErrInvalid) {
+	if _, err := e.GPUHistory(ctxT(t), 1, time.Now(), time.Now().Add(-time.Hour)); !errors.Is(err, api.ErrInvalid) {
 		t.Errorf("a window that ends before it starts: %v", err)
 	}
 	rep, err := e.GPUs(ctxT(t))
@@ -235,8 +331,8 @@ func TestLostGPU(t *testing.T) {
 	fake.SetLost(0, true)
 	e := openWithGPUs(t, home, fake, nil)
 	defer e.Close()
-	time.Sleep(1200 * time.Millisecond)
-	r := wait(t, e, submit(t, e, SubmitRequest{GPUs: 1, Command: []string{"true"}}).ID)
+	watchGPUs(t, e).until(t, func(rep api.GPUReport) bool { return rep.GPUs[0].Sample != nil && rep.GPUs[0].Sample.Lost })
+	r := wait(t, e, submit(t, e, api.SubmitRequest{GPUs: 1, Command: []string{"true"}}).ID)
 	if len(r.Devices) != 1 || r.Devices[0] != 1 {
 		t.Fatalf("placed on %v with GPU 0 lost", r.Devices)
 	}
@@ -247,15 +343,18 @@ func TestLostGPU(t *testing.T) {
 }
 
 // A process of a job that left the job's session (setsid) is still the
-// job's: it is found through its parents.
+// job's: it is found through its parents. Local runner only: the in-memory
+// runner knows a job's processes by their process group, which such a
+// process has left too.
 func TestAttributionAcrossSetsid(t *testing.T) {
 	home := t.TempDir()
 	fake := gpu.NewFake(1)
 	e := openWithGPUs(t, home, fake, nil)
 	defer e.Close()
+	reports := watchGPUs(t, e)
 	pidFile := filepath.Join(t.TempDir(), "child")
 	gate := filepath.Join(t.TempDir(), "gate")
-	r := submit(t, e, SubmitRequest{GPUs: 1, Command: sh(fmt.Sprintf(
+	r := submit(t, e, api.SubmitRequest{GPUs: 1, Command: sh(fmt.Sprintf(
 		`setsid sh -c 'echo $$ > %s; while [ ! -e %s ]; do sleep 0.02; done' & wait`, pidFile, gate))})
 	var child int
 	waitFor(t, func() bool {
@@ -263,11 +362,11 @@ func TestAttributionAcrossSetsid(t *testing.T) {
 		_, serr := fmt.Sscan(string(raw), &child)
 		return err == nil && serr == nil && child > 0
 	})
-	if local.Session(child) == child && e.sessions()[child] == "" {
-		fake.Assign(0, child, 4<<30, 50)
+	if local.Session(child) != child {
+		t.Fatalf("process %d did not leave the job's session", child)
 	}
-	waitFor(t, func() bool {
-		rep, _ := e.GPUs(context.Background())
+	fake.Assign(0, child, 4<<30, 50)
+	reports.until(t, func(rep api.GPUReport) bool {
 		for _, p := range rep.GPUs[0].Processes {
 			if p.PID == child && p.RunID == r.ID {
 				return true
@@ -286,15 +385,41 @@ func TestGPUHoursWhileEngineDown(t *testing.T) {
 	home := t.TempDir()
 	gate := filepath.Join(home, "gate")
 	e := openWithGPUs(t, home, gpu.NewFake(2), nil)
-	r := submit(t, e, SubmitRequest{GPUs: 2, Command: gpuJob(gate)})
-	waitHandle(t, filepath.Join(home, "runs", r.ID))
-	time.Sleep(1500 * time.Millisecond) // a sample or two
-	e.Close()                           // writes the usage counted so far
-	down := 5 * time.Second
-	time.Sleep(down)
+	reports := watchGPUs(t, e)
+	r := submit(t, e, api.SubmitRequest{GPUs: 2, Command: gpuJob(gate)})
+	waitHandleRecorded(t, e, r.ID)
+	reports.next(t, 3) // its use counted
+	e.Close()          // writes the usage counted so far
+
+	// No engine runs for a while: the run's start and the last count of
+	// its GPU-hours move back by that much, as if the clock had gone on.
+	const down = 10 * time.Second
+	db, err := store.Open(api.Paths{Home: home}.DB(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(context.Background(), func(tx *store.Tx) error {
+		rec, err := tx.Run(r.ID)
+		if err != nil {
+			return err
+		}
+		if rec.Usage == nil || rec.Usage.Through.IsZero() {
+			return fmt.Errorf("no usage recorded at close: %+v", rec.Usage)
+		}
+		started := rec.Started.Add(-down)
+		rec.Started, rec.Usage.Through = &started, rec.Usage.Through.Add(-down)
+		return tx.PutRun(rec)
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	e = openWithGPUs(t, home, gpu.NewFake(2), nil)
 	defer e.Close()
-	time.Sleep(500 * time.Millisecond)
+	watchGPUs(t, e).next(t, 2)
 	os.WriteFile(gate, nil, 0o644)
 	got := wait(t, e, r.ID)
 	held := got.Ended.Sub(*got.Started)
@@ -302,10 +427,10 @@ func TestGPUHoursWhileEngineDown(t *testing.T) {
 		t.Fatal("no usage recorded")
 	}
 	// Two GPUs for the whole run, less what falls before an engine's first
-	// sample (a second or so each time, per GPU); without the downtime it
-	// would be 10 GPU-seconds short.
-	want, slack := 2*held.Hours(), 6*time.Second.Hours()
-	if got.Usage.GPUHours < want-slack || got.Usage.GPUHours > want+slack/3 {
+	// sample (a sample interval or so each time, per GPU); without the
+	// downtime it would be 20 GPU-seconds short.
+	want, slack := 2*held.Hours(), time.Second.Hours()
+	if got.Usage.GPUHours < want-slack || got.Usage.GPUHours > want+slack {
 		t.Errorf("%.6f GPU-hours for two GPUs held %v (want about %.6f; %v of it with no engine)", got.Usage.GPUHours, held, want, down)
 	}
 }

@@ -1,6 +1,10 @@
 package engine
 
-import "sync"
+import (
+	"sync"
+
+	"lathe/engine/api"
+)
 
 // subscriberBuffer is how many events a subscriber may fall behind before it
 // is cut off; a client that cannot keep up is told so rather than slowing the
@@ -14,14 +18,14 @@ type hub struct {
 }
 
 type subscriber struct {
-	ch     chan Event
+	ch     chan api.Event
 	lagged bool
 }
 
 func newHub() *hub { return &hub{subs: map[*subscriber]struct{}{}} }
 
 func (h *hub) subscribe() *subscriber {
-	s := &subscriber{ch: make(chan Event, subscriberBuffer)}
+	s := &subscriber{ch: make(chan api.Event, subscriberBuffer)}
 	h.mu.Lock()
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()
@@ -37,7 +41,7 @@ func (h *hub) unsubscribe(s *subscriber) {
 	}
 }
 
-func (h *hub) publish(e Event) {
+func (h *hub) publish(e api.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {

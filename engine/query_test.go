@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"lathe/engine/api"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -16,7 +17,6 @@ import (
 	"time"
 
 	"lathe/engine/filter"
-	"lathe/engine/metricline"
 	"lathe/store"
 	"lathe/store/series"
 )
@@ -98,7 +98,7 @@ func TestFilterAndSortAgreeWithTheRecords(t *testing.T) {
 	seedStore(t, home, 400, 7)
 	e := openEngine(t, home, nil)
 	defer e.Close()
-	all, err := e.Runs(ctxT(t), RunQuery{})
+	all, err := e.Runs(ctxT(t), api.RunQuery{})
 	if err != nil || len(all) != 400 {
 		t.Fatalf("plain listing: %d runs, %v", len(all), err)
 	}
@@ -117,13 +117,13 @@ func TestFilterAndSortAgreeWithTheRecords(t *testing.T) {
 		}
 		var want []string
 		for i := range all {
-			if x.Match(all[i].Fields(now)) {
+			if x.Match(filter.Fields(&all[i], now)) {
 				want = append(want, all[i].ID)
 			}
 		}
 		for _, sortBy := range sorts {
 			for _, desc := range []bool{false, true} {
-				got, err := e.Runs(ctxT(t), RunQuery{Filter: expr, Sort: sortBy, Desc: desc})
+				got, err := e.Runs(ctxT(t), api.RunQuery{Filter: expr, Sort: sortBy, Desc: desc})
 				if err != nil {
 					t.Fatalf("%q sorted by %q: %v", expr, sortBy, err)
 				}
@@ -146,28 +146,28 @@ func TestFilterAndSortAgreeWithTheRecords(t *testing.T) {
 		}
 	}
 	// Limits keep the first ones of the order.
-	top, _ := e.Runs(ctxT(t), RunQuery{Sort: "metrics.loss", Limit: 5})
-	full, _ := e.Runs(ctxT(t), RunQuery{Sort: "metrics.loss"})
+	top, _ := e.Runs(ctxT(t), api.RunQuery{Sort: "metrics.loss", Limit: 5})
+	full, _ := e.Runs(ctxT(t), api.RunQuery{Sort: "metrics.loss"})
 	for i := range top {
 		if top[i].ID != full[i].ID {
 			t.Errorf("limit 5: run %d is %s, the full order has %s", i, top[i].ID, full[i].ID)
 		}
 	}
-	if _, err := e.Runs(ctxT(t), RunQuery{Filter: "metrics.loss <> 3"}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "column") {
+	if _, err := e.Runs(ctxT(t), api.RunQuery{Filter: "metrics.loss <> 3"}); !errors.Is(err, api.ErrInvalid) || !strings.Contains(err.Error(), "column") {
 		t.Errorf("a bad filter: %v", err)
 	}
-	if _, err := e.Runs(ctxT(t), RunQuery{Sort: "metricz.loss"}); !errors.Is(err, ErrInvalid) {
+	if _, err := e.Runs(ctxT(t), api.RunQuery{Sort: "metricz.loss"}); !errors.Is(err, api.ErrInvalid) {
 		t.Errorf("a bad sort field: %v", err)
 	}
 }
 
 // checkOrder checks that runs are in the order of a field: values that
 // compare in the direction asked, then the runs without one.
-func checkOrder(t *testing.T, runs []Run, f filter.Field, desc bool, now time.Time, what string) {
+func checkOrder(t *testing.T, runs []api.Run, f filter.Field, desc bool, now time.Time, what string) {
 	t.Helper()
 	missing := false
 	for i := range runs {
-		num, text, isNum, ok := f.Value(runs[i].Fields(now))
+		num, text, isNum, ok := f.Value(filter.Fields(&runs[i], now))
 		ok = ok && !(isNum && math.IsNaN(num))
 		if !ok {
 			missing = true
@@ -179,7 +179,7 @@ func checkOrder(t *testing.T, runs []Run, f filter.Field, desc bool, now time.Ti
 		if i == 0 {
 			continue
 		}
-		pn, pt, pIsNum, pok := f.Value(runs[i-1].Fields(now))
+		pn, pt, pIsNum, pok := f.Value(filter.Fields(&runs[i-1], now))
 		if !pok || (pIsNum && math.IsNaN(pn)) || pIsNum != isNum {
 			continue
 		}
@@ -201,15 +201,15 @@ func checkOrder(t *testing.T, runs []Run, f filter.Field, desc bool, now time.Ti
 // The catalogue follows what jobs do: a run that ends and logs metrics is
 // found by them at the next query.
 func TestCatalogueFollowsJobs(t *testing.T) {
-	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
-		r := submit(t, svc, SubmitRequest{Name: "probe", Params: map[string]string{"lr": "0.5"},
+	impls(t, nil, func(t *testing.T, svc api.Service, e *Engine) {
+		r := submit(t, svc, api.SubmitRequest{Name: "probe", Params: map[string]string{"lr": "0.5"},
 			Command: sh(`echo '{"step": 1, "metrics": {"loss": 0.25}}' >> $LATHE_METRICS_FILE`)})
 		// Asked while it may still run: it must be there either way.
-		if got, err := svc.Runs(ctxT(t), RunQuery{Filter: "params.lr = 0.5"}); err != nil || len(got) != 1 {
+		if got, err := svc.Runs(ctxT(t), api.RunQuery{Filter: "params.lr = 0.5"}); err != nil || len(got) != 1 {
 			t.Fatalf("the new run by its param: %d runs, %v", len(got), err)
 		}
 		wait(t, svc, r.ID)
-		got, err := svc.Runs(ctxT(t), RunQuery{Filter: "status = succeeded and metrics.loss < 0.3"})
+		got, err := svc.Runs(ctxT(t), api.RunQuery{Filter: "status = succeeded and metrics.loss < 0.3"})
 		if err != nil || len(got) != 1 || got[0].ID != r.ID {
 			t.Fatalf("the ended run by its metric: %+v, %v", got, err)
 		}
@@ -219,33 +219,36 @@ func TestCatalogueFollowsJobs(t *testing.T) {
 // Removed runs leave the listings and come back; purged ones are gone with
 // their folders; live runs are refused.
 func TestRemoveRestorePurge(t *testing.T) {
-	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
+	impls(t, nil, func(t *testing.T, svc api.Service, e *Engine) {
 		var ids []string
 		for i := range 3 {
-			r := submit(t, svc, SubmitRequest{Name: fmt.Sprintf("old-%d", i), Command: sh(`echo '{"metrics": {"loss": 1}}' >> $LATHE_METRICS_FILE`)})
+			r := submit(t, svc, api.SubmitRequest{Name: fmt.Sprintf("old-%d", i), Command: sh(`echo '{"metrics": {"loss": 1}}' >> $LATHE_METRICS_FILE`)})
 			ids = append(ids, wait(t, svc, r.ID).ID)
 		}
 		gate := filepath.Join(t.TempDir(), "gate")
-		live := submit(t, svc, SubmitRequest{Name: "live", Command: sh("while [ ! -e " + gate + " ]; do sleep 0.02; done")})
+		live := submit(t, svc, api.SubmitRequest{Name: "live", Command: sh("while [ ! -e " + gate + " ]; do sleep 0.02; done")})
 		defer func() { os.WriteFile(gate, nil, 0o644); wait(t, svc, live.ID) }()
+		// Launched and recorded: CheckStore below checks in a read
+		// transaction, which bbolt does not allow beside a write.
+		waitHandleRecorded(t, e, live.ID)
 
-		if _, err := svc.Remove(ctxT(t), RemoveRequest{Refs: []string{ids[0], "live"}}); !errors.Is(err, ErrConflict) {
+		if _, err := svc.Remove(ctxT(t), api.RemoveRequest{Refs: []string{ids[0], "live"}}); !errors.Is(err, api.ErrConflict) {
 			t.Fatalf("removing a live run: %v", err)
 		}
-		plan, err := svc.Remove(ctxT(t), RemoveRequest{Filter: `name ~ "^old-"`, DryRun: true})
+		plan, err := svc.Remove(ctxT(t), api.RemoveRequest{Filter: `name ~ "^old-"`, DryRun: true})
 		if err != nil || len(plan.Runs) != 3 {
 			t.Fatalf("dry run: %+v, %v", plan, err)
 		}
-		if got, _ := svc.Runs(ctxT(t), RunQuery{}); len(got) != 4 {
+		if got, _ := svc.Runs(ctxT(t), api.RunQuery{}); len(got) != 4 {
 			t.Fatalf("a dry run removed runs: %d left", len(got))
 		}
-		res, err := svc.Remove(ctxT(t), RemoveRequest{Refs: []string{"old-0", "old-1"}})
+		res, err := svc.Remove(ctxT(t), api.RemoveRequest{Refs: []string{"old-0", "old-1"}})
 		if err != nil || len(res.Runs) != 2 || res.Runs[0].Deleted == nil {
 			t.Fatalf("remove: %+v, %v", res, err)
 		}
-		listed, _ := svc.Runs(ctxT(t), RunQuery{})
-		filtered, _ := svc.Runs(ctxT(t), RunQuery{Filter: "old"})
-		removed, _ := svc.Runs(ctxT(t), RunQuery{Deleted: true})
+		listed, _ := svc.Runs(ctxT(t), api.RunQuery{})
+		filtered, _ := svc.Runs(ctxT(t), api.RunQuery{Filter: "old"})
+		removed, _ := svc.Runs(ctxT(t), api.RunQuery{Deleted: true})
 		if len(listed) != 2 || len(filtered) != 1 || len(removed) != 2 {
 			t.Fatalf("after removing 2: %d listed, %d by filter, %d removed", len(listed), len(filtered), len(removed))
 		}
@@ -258,17 +261,17 @@ func TestRemoveRestorePurge(t *testing.T) {
 		if _, err := os.Stat(dir); err != nil {
 			t.Fatalf("the run's folder: %v", err)
 		}
-		res, err = svc.Remove(ctxT(t), RemoveRequest{Filter: "name in (old-0, old-2)", Purge: true})
+		res, err = svc.Remove(ctxT(t), api.RemoveRequest{Filter: "name in (old-0, old-2)", Purge: true})
 		if err != nil || len(res.Runs) != 2 || !res.Purged {
 			t.Fatalf("purge: %+v, %v", res, err)
 		}
 		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("a purged run's folder is still there: %v", err)
 		}
-		if _, err := svc.Run(ctxT(t), ids[0]); !errors.Is(err, ErrNotFound) {
+		if _, err := svc.Run(ctxT(t), ids[0]); !errors.Is(err, api.ErrNotFound) {
 			t.Errorf("a purged run: %v", err)
 		}
-		if got, _ := svc.Runs(ctxT(t), RunQuery{Filter: "old"}); len(got) != 1 || got[0].Name != "old-1" {
+		if got, _ := svc.Runs(ctxT(t), api.RunQuery{Filter: "old"}); len(got) != 1 || got[0].Name != "old-1" {
 			t.Errorf("after the purge: %+v", got)
 		}
 		rep, err := svc.CheckStore(ctxT(t))
@@ -278,25 +281,25 @@ func TestRemoveRestorePurge(t *testing.T) {
 	})
 }
 
-// Runs removed longer ago than RetainRemoved are purged by the engine.
+// Runs removed longer ago than api.RetainRemoved are purged by the engine.
 func TestRemovedRunsArePurgedAfterAWeek(t *testing.T) {
 	e := openEngine(t, t.TempDir(), nil)
 	defer e.Close()
-	r := submit(t, e, SubmitRequest{Name: "old", Command: sh("true")})
+	r := submit(t, e, api.SubmitRequest{Name: "old", Command: sh("true")})
 	wait(t, e, r.ID)
-	if _, err := e.Remove(ctxT(t), RemoveRequest{Refs: []string{r.ID}}); err != nil {
+	if _, err := e.Remove(ctxT(t), api.RemoveRequest{Refs: []string{r.ID}}); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := e.purgeDue(time.Now()); err != nil || n != 0 {
 		t.Fatalf("purged %d runs removed just now, %v", n, err)
 	}
-	if n, err := e.purgeDue(time.Now().Add(RetainRemoved + time.Minute)); err != nil || n != 1 {
+	if n, err := e.purgeDue(time.Now().Add(api.RetainRemoved + time.Minute)); err != nil || n != 1 {
 		t.Fatalf("purged %d runs a week later, %v", n, err)
 	}
 	if _, err := os.Stat(e.runDir(r.ID)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the purged run's folder: %v", err)
 	}
-	if got, _ := e.Runs(ctxT(t), RunQuery{Deleted: true}); len(got) != 0 {
+	if got, _ := e.Runs(ctxT(t), api.RunQuery{Deleted: true}); len(got) != 0 {
 		t.Errorf("still listed as removed: %d", len(got))
 	}
 }
@@ -306,15 +309,15 @@ func TestRemovedRunsArePurgedAfterAWeek(t *testing.T) {
 // prints.
 func TestCompare(t *testing.T) {
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	run := func(id string, params map[string]string, metrics map[string]float64) Run {
-		r := Run{Run: store.Run{ID: id, Name: "r" + id, Params: params, Started: &at, Ended: ptrTime(at.Add(time.Hour)),
-			Usage: &store.GPUUsage{GPUHours: 2, EnergyWh: 500}}, Metrics: map[string]MetricSummary{}}
+	run := func(id string, params map[string]string, metrics map[string]float64) api.Run {
+		r := api.Run{ID: id, Name: "r" + id, Params: params, Started: &at, Ended: ptrTime(at.Add(time.Hour)),
+			Usage: &api.GPUUsage{GPUHours: 2, EnergyWh: 500}, Metrics: map[string]api.MetricSummary{}}
 		for k, v := range metrics {
-			r.Metrics[k] = MetricSummary{Last: metricline.Float(v), Min: metricline.Float(v - 1), Max: metricline.Float(v + 1), Count: 10}
+			r.Metrics[k] = api.MetricSummary{Last: api.Float(v), Min: api.Float(v - 1), Max: api.Float(v + 1), Count: 10}
 		}
 		return r
 	}
-	runs := []Run{
+	runs := []api.Run{
 		run("aaaaaaaaaaaa", map[string]string{"lr": "0.1", "batch": "32"}, map[string]float64{"val_loss": 0.5, "val_acc": 0.9, "bleu": 20}),
 		run("bbbbbbbbbbbb", map[string]string{"lr": "0.3", "batch": "32", "opt": "sgd"}, map[string]float64{"val_loss": math.NaN(), "val_acc": 0.95}),
 		run("cccccccccccc", map[string]string{"batch": "32", "warmup": "100"}, map[string]float64{"val_loss": 0.7, "val_acc": math.NaN()}),
@@ -361,7 +364,7 @@ func TestCompare(t *testing.T) {
 		!strings.Contains(string(vl["aaaaaaaaaaaa"]), `"count":10`) || len(shape.Runs) != 3 || shape.Params.Same["batch"] != "32" {
 		t.Errorf("JSON: %s", raw)
 	}
-	var back Comparison
+	var back api.Comparison
 	if err := json.Unmarshal(raw, &back); err != nil || back.Metrics["val_acc"].Best != "bbbbbbbbbbbb" ||
 		back.Metrics["bleu"].ByRun["cccccccccccc"] != nil || len(back.Metrics["bleu"].ByRun) != 3 {
 		t.Errorf("JSON round trip: %+v, %v", back.Metrics, err)
@@ -376,19 +379,19 @@ func TestCompare(t *testing.T) {
 
 // Compare over the socket, on real runs.
 func TestCompareRuns(t *testing.T) {
-	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
-		a := submit(t, svc, SubmitRequest{Name: "a", Params: map[string]string{"lr": "0.1"}, Command: sh(`echo '{"metrics": {"loss": 0.5}}' >> $LATHE_METRICS_FILE`)})
-		b := submit(t, svc, SubmitRequest{Name: "b", Params: map[string]string{"lr": "0.2"}, Command: sh(`echo '{"metrics": {"loss": 0.4}}' >> $LATHE_METRICS_FILE`)})
+	impls(t, nil, func(t *testing.T, svc api.Service, e *Engine) {
+		a := submit(t, svc, api.SubmitRequest{Name: "a", Params: map[string]string{"lr": "0.1"}, Command: sh(`echo '{"metrics": {"loss": 0.5}}' >> $LATHE_METRICS_FILE`)})
+		b := submit(t, svc, api.SubmitRequest{Name: "b", Params: map[string]string{"lr": "0.2"}, Command: sh(`echo '{"metrics": {"loss": 0.4}}' >> $LATHE_METRICS_FILE`)})
 		wait(t, svc, a.ID)
 		wait(t, svc, b.ID)
 		c, err := svc.Compare(ctxT(t), []string{"a", "b"})
 		if err != nil || c.Metrics["loss"].Best != b.ID || len(c.Params.Differ["lr"]) != 2 {
 			t.Fatalf("compare: %+v, %v", c, err)
 		}
-		if _, err := svc.Compare(ctxT(t), []string{"a"}); !errors.Is(err, ErrInvalid) {
+		if _, err := svc.Compare(ctxT(t), []string{"a"}); !errors.Is(err, api.ErrInvalid) {
 			t.Errorf("compare of one run: %v", err)
 		}
-		if _, err := svc.Compare(ctxT(t), []string{"a", "nosuch"}); !errors.Is(err, ErrNotFound) {
+		if _, err := svc.Compare(ctxT(t), []string{"a", "nosuch"}); !errors.Is(err, api.ErrNotFound) {
 			t.Errorf("compare with a run that is not there: %v", err)
 		}
 	})
@@ -402,8 +405,8 @@ func TestCatalogueLoadsInParallel(t *testing.T) {
 	seedStore(t, home, 2500, 11)
 	e := openEngine(t, home, nil)
 	defer e.Close()
-	plain, _ := e.Runs(ctxT(t), RunQuery{Filter: ""})
-	all, err := e.Runs(ctxT(t), RunQuery{Sort: "created", Desc: true})
+	plain, _ := e.Runs(ctxT(t), api.RunQuery{Filter: ""})
+	all, err := e.Runs(ctxT(t), api.RunQuery{Sort: "created", Desc: true})
 	if err != nil || len(all) != 2500 || len(plain) != 2500 {
 		t.Fatalf("catalogue: %d runs, listing %d, %v", len(all), len(plain), err)
 	}
@@ -411,24 +414,5 @@ func TestCatalogueLoadsInParallel(t *testing.T) {
 		if all[i].ID != plain[i].ID {
 			t.Fatalf("run %d: %s by the catalogue, %s by the listing", i, all[i].ID, plain[i].ID)
 		}
-	}
-}
-
-// A log grown past maxLog is set aside when the next engine starts; a
-// small one stays.
-func TestRotateLog(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "engine.log")
-	os.WriteFile(path, []byte("small\n"), 0o644)
-	rotateLog(path)
-	if _, err := os.Stat(path + ".1"); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("a small log was set aside: %v", err)
-	}
-	os.WriteFile(path, make([]byte, maxLog+1), 0o644)
-	rotateLog(path)
-	if fi, err := os.Stat(path + ".1"); err != nil || fi.Size() != maxLog+1 {
-		t.Fatalf("the big log: %v", err)
-	}
-	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the big log is still in place: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"lathe/engine/api"
 	"os"
 	"time"
 
@@ -12,15 +13,15 @@ import (
 // Remove takes runs out of the listings, or with Purge deletes them. Runs
 // still queued or running are refused: all of the request is, so that a
 // filter that catches a live run removes nothing.
-func (e *Engine) Remove(ctx context.Context, req RemoveRequest) (RemoveResult, error) {
+func (e *Engine) Remove(ctx context.Context, req api.RemoveRequest) (api.RemoveResult, error) {
 	if (len(req.Refs) == 0) == (req.Filter == "") {
-		return RemoveResult{}, errorf(ErrInvalid, "name the runs to remove, or give a filter (not both)")
+		return api.RemoveResult{}, api.Errorf(api.ErrInvalid, "name the runs to remove, or give a filter (not both)")
 	}
 	ids, err := e.selectRuns(ctx, req.Refs, req.Filter, req.Purge)
 	if err != nil {
-		return RemoveResult{}, err
+		return api.RemoveResult{}, err
 	}
-	res := RemoveResult{Runs: []Run{}, Purged: req.Purge}
+	res := api.RemoveResult{Runs: []api.Run{}, Purged: req.Purge}
 	var live []string
 	err = e.db.View(func(tx *store.Tx) error {
 		for _, id := range ids {
@@ -40,10 +41,10 @@ func (e *Engine) Remove(ctx context.Context, req RemoveRequest) (RemoveResult, e
 		return nil
 	})
 	if err != nil {
-		return RemoveResult{}, translate(err)
+		return api.RemoveResult{}, e.translate(err)
 	}
 	if len(live) > 0 {
-		return RemoveResult{}, errorf(ErrConflict, "%d of the runs still run or wait to: %s; kill them first, or leave them out (status != running)",
+		return api.RemoveResult{}, api.Errorf(api.ErrConflict, "%d of the runs still run or wait to: %s; kill them first, or leave them out (status != running)",
 			len(live), joinNames(live, 5))
 	}
 	if req.DryRun || len(ids) == 0 {
@@ -62,12 +63,14 @@ func (e *Engine) Remove(ctx context.Context, req RemoveRequest) (RemoveResult, e
 			if err != nil {
 				return err
 			}
-			res.Runs[i].Run = *r
+			if res.Runs[i], err = e.view(tx, r); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return RemoveResult{}, translate(err)
+		return api.RemoveResult{}, e.translate(err)
 	}
 	if req.Purge {
 		for _, r := range res.Runs {
@@ -75,7 +78,7 @@ func (e *Engine) Remove(ctx context.Context, req RemoveRequest) (RemoveResult, e
 		}
 	}
 	for _, r := range res.Runs {
-		e.hub.publish(Event{Type: EventRun, Run: &r})
+		e.hub.publish(api.Event{Type: api.EventRun, Run: &r})
 	}
 	return res, nil
 }
@@ -90,7 +93,7 @@ func (e *Engine) selectRuns(ctx context.Context, refs []string, expr string, rem
 			if deleted && !removedToo {
 				break
 			}
-			runs, err := e.queryIDs(ctx, RunQuery{Filter: expr, Deleted: deleted})
+			runs, err := e.queryIDs(ctx, api.RunQuery{Filter: expr, Deleted: deleted})
 			if err != nil {
 				return nil, err
 			}
@@ -111,19 +114,19 @@ func (e *Engine) selectRuns(ctx context.Context, refs []string, expr string, rem
 		}
 		return nil
 	})
-	return ids, translate(err)
+	return ids, e.translate(err)
 }
 
 // Restore brings removed runs back.
-func (e *Engine) Restore(ctx context.Context, refs []string) ([]Run, error) {
+func (e *Engine) Restore(ctx context.Context, refs []string) ([]api.Run, error) {
 	if len(refs) == 0 {
-		return nil, errorf(ErrInvalid, "name the runs to restore (`lathe runs --deleted` lists them)")
+		return nil, api.Errorf(api.ErrInvalid, "name the runs to restore (`lathe runs --deleted` lists them)")
 	}
 	ids, err := e.selectRuns(ctx, refs, "", true)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Run, 0, len(ids))
+	out := make([]api.Run, 0, len(ids))
 	err = e.db.Update(ctx, func(tx *store.Tx) error {
 		out = out[:0] // the function may run twice
 		for _, id := range ids {
@@ -140,10 +143,10 @@ func (e *Engine) Restore(ctx context.Context, refs []string) ([]Run, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, translate(err)
+		return nil, e.translate(err)
 	}
 	for _, r := range out {
-		e.hub.publish(Event{Type: EventRun, Run: &r})
+		e.hub.publish(api.Event{Type: api.EventRun, Run: &r})
 	}
 	return out, nil
 }
@@ -156,11 +159,11 @@ func (e *Engine) removeDir(id string) {
 }
 
 // purgeEvery is how often the engine purges the runs removed longer ago
-// than RetainRemoved.
+// than api.RetainRemoved.
 const purgeEvery = time.Hour
 
 // purgeRemoved purges, now and then every purgeEvery, the runs removed
-// longer ago than RetainRemoved.
+// longer ago than api.RetainRemoved.
 func (e *Engine) purgeRemoved() {
 	defer e.wg.Done()
 	t := time.NewTicker(purgeEvery)
@@ -179,11 +182,11 @@ func (e *Engine) purgeRemoved() {
 	}
 }
 
-// purgeDue purges the runs removed before now minus RetainRemoved.
+// purgeDue purges the runs removed before now minus api.RetainRemoved.
 func (e *Engine) purgeDue(now time.Time) (int, error) {
 	var ids []string
 	err := e.db.View(func(tx *store.Tx) error {
-		runs, err := tx.DeletedRuns(now.Add(-RetainRemoved))
+		runs, err := tx.DeletedRuns(now.Add(-api.RetainRemoved))
 		for _, r := range runs {
 			ids = append(ids, r.ID)
 		}
@@ -210,11 +213,11 @@ func (e *Engine) purgeDue(now time.Time) (int, error) {
 }
 
 // queryIDs is the ids a catalogue query keeps.
-func (e *Engine) queryIDs(ctx context.Context, q RunQuery) ([]string, error) {
+func (e *Engine) queryIDs(ctx context.Context, q api.RunQuery) ([]string, error) {
 	cq, err := e.compileQuery(q)
 	if err != nil {
 		return nil, err
 	}
 	ids, err := e.cat.query(ctx, e.db, cq)
-	return ids, translate(err)
+	return ids, e.translate(err)
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"lathe/engine/api"
+	"lathe/engine/client"
 	"net"
 	"net/http"
 	"os"
@@ -15,48 +17,90 @@ import (
 	"testing"
 	"time"
 
+	"lathe/runners"
 	"lathe/runners/local"
 	"lathe/store"
 )
 
 // A job goes on while no engine runs; the next engine adopts it and stores
-// every point once.
+// every point once. (The in-memory runner's jobs go on while the process
+// does, and the engine re-opened with the same runner adopts them.)
 func TestReadoptAfterClose(t *testing.T) {
-	home := t.TempDir()
-	gate := filepath.Join(t.TempDir(), "gate")
-	e := openEngine(t, home, nil)
-	script := fmt.Sprintf(`i=0
+	for _, tr := range testRunners {
+		t.Run(tr.name, func(t *testing.T) {
+			home := t.TempDir()
+			gate := filepath.Join(t.TempDir(), "gate")
+			rn := tr.new()
+			e := openEngineWith(t, home, rn, nil)
+			script := fmt.Sprintf(`i=0
 while [ ! -e %s ]; do i=$((i+1)); echo "{\"step\": $i, \"metrics\": {\"x\": $i}}" >> $LATHE_METRICS_FILE; sleep 0.01; done
 echo "{\"step\": 1000000, \"metrics\": {\"x\": -1}}" >> $LATHE_METRICS_FILE`, gate)
-	r := submit(t, e, SubmitRequest{Command: sh(script)})
-	waitStatus(t, e, r.ID, store.Running)
-	time.Sleep(200 * time.Millisecond)
-	if err := e.Close(); err != nil {
+			r := submit(t, e, api.SubmitRequest{Command: sh(script)})
+			handle := waitHandleRecorded(t, e, r.ID)
+			// Some points are stored by this engine, the rest by the next.
+			waitFor(t, func() bool { got, err := e.Run(ctxT(t), r.ID); return err == nil && got.Metrics["x"].Count > 0 })
+			if err := e.Close(); err != nil {
+				t.Fatal(err)
+			}
+			// It goes on writing while no engine runs.
+			j, err := rn.Adopt(filepath.Join(home, "runs", r.ID), handle)
+			if err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-j.Done():
+				t.Fatal("the job did not outlive the engine")
+			default:
+			}
+			waitGrows(t, filepath.Join(home, "runs", r.ID, "metrics.jsonl"))
+
+			e = openEngineWith(t, home, rn, nil)
+			t.Cleanup(func() { killAll(t, e); e.Close() })
+			got, err := e.Run(ctxT(t), r.ID)
+			if err != nil || got.Status != api.Running {
+				t.Fatalf("after restart: %v %v", got.Status, err)
+			}
+			waitGrows(t, filepath.Join(home, "runs", r.ID, "metrics.jsonl"))
+			os.WriteFile(gate, nil, 0o644)
+			got = wait(t, e, r.ID)
+			if got.Status != api.Succeeded {
+				t.Fatalf("ended %s %q", got.Status, got.Reason)
+			}
+			checkSeries(t, e, r.ID)
+		})
+	}
+}
+
+// waitHandleRecorded waits for a run's handle to be in its record, and
+// returns it.
+func waitHandleRecorded(t *testing.T, e *Engine, id string) []byte {
+	t.Helper()
+	var handle []byte
+	waitFor(t, func() bool {
+		r, err := e.storedRun(id)
+		if err == nil {
+			handle = r.Handle
+		}
+		return len(handle) > 0
+	})
+	return handle
+}
+
+// waitGrows waits for a file to grow.
+func waitGrows(t *testing.T, path string) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := local.ReadHandle(filepath.Join(home, "runs", r.ID))
-	if err != nil || !local.Alive(h.JobPID, h.JobStart) {
-		t.Fatalf("the job did not outlive the engine: %v", err)
-	}
-	time.Sleep(200 * time.Millisecond)
-
-	e = openEngine(t, home, nil)
-	t.Cleanup(func() { killAll(t, e); e.Close() })
-	got, err := e.Run(ctxT(t), r.ID)
-	if err != nil || got.Status != store.Running {
-		t.Fatalf("after restart: %v %v", got.Status, err)
-	}
-	time.Sleep(100 * time.Millisecond)
-	os.WriteFile(gate, nil, 0o644)
-	got = wait(t, e, r.ID)
-	if got.Status != store.Succeeded {
-		t.Fatalf("ended %s %q", got.Status, got.Reason)
-	}
-	checkSeries(t, e, r.ID)
+	waitFor(t, func() bool {
+		now, err := os.Stat(path)
+		return err == nil && now.Size() > fi.Size()
+	})
 }
 
 // checkSeries verifies that metric x holds 1, 2, … n once each, then -1.
-func checkSeries(t *testing.T, svc Service, id string) {
+func checkSeries(t *testing.T, svc api.Service, id string) {
 	t.Helper()
 	pts, err := svc.Metric(ctxT(t), id, "x")
 	if err != nil {
@@ -76,33 +120,48 @@ func checkSeries(t *testing.T, svc Service, id string) {
 }
 
 // A job that ends while no engine runs is settled by the next engine from
-// its exit record, with the points written after the engine stopped.
+// how it ended, with the points written after the engine stopped.
 func TestJobEndedWhileEngineDown(t *testing.T) {
-	home := t.TempDir()
-	gate := filepath.Join(t.TempDir(), "gate")
-	e := openEngine(t, home, nil)
-	r := submit(t, e, SubmitRequest{Command: sh(fmt.Sprintf(`while [ ! -e %s ]; do sleep 0.01; done
+	for _, tr := range testRunners {
+		t.Run(tr.name, func(t *testing.T) {
+			home := t.TempDir()
+			gate := filepath.Join(t.TempDir(), "gate")
+			rn := tr.new()
+			e := openEngineWith(t, home, rn, nil)
+			r := submit(t, e, api.SubmitRequest{Command: sh(fmt.Sprintf(`while [ ! -e %s ]; do sleep 0.01; done
 echo '{"step": 1000000, "metrics": {"x": -1}}' >> $LATHE_METRICS_FILE
 exit 4`, gate))})
-	waitHandle(t, filepath.Join(home, "runs", r.ID))
-	e.Close()
-	os.WriteFile(gate, nil, 0o644)
-	waitFor(t, func() bool { _, err := local.ReadExit(filepath.Join(home, "runs", r.ID)); return err == nil })
+			handle := waitHandleRecorded(t, e, r.ID)
+			e.Close()
+			os.WriteFile(gate, nil, 0o644)
+			j, err := rn.Adopt(filepath.Join(home, "runs", r.ID), handle)
+			if err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-j.Done():
+			case <-time.After(20 * time.Second):
+				t.Fatal("the job did not end")
+			}
 
-	e = openEngine(t, home, nil)
-	defer e.Close()
-	got := wait(t, e, r.ID)
-	if got.Status != store.Failed || *got.ExitCode != 4 || got.Metrics["x"].Count != 1 {
-		t.Fatalf("settled as %s code %v metrics %+v", got.Status, got.ExitCode, got.Metrics)
+			e = openEngineWith(t, home, rn, nil)
+			defer e.Close()
+			got := wait(t, e, r.ID)
+			if got.Status != api.Failed || *got.ExitCode != 4 || got.Metrics["x"].Count != 1 {
+				t.Fatalf("settled as %s code %v metrics %+v", got.Status, got.ExitCode, got.Metrics)
+			}
+		})
 	}
 }
 
 // A run whose recorded shim pid now belongs to another process (same pid,
-// other start time) is not adopted: it is lost.
+// other start time) is not adopted: it is lost. Local runner only: the
+// handle is its, and pids are recycled only under a shim that outlives
+// the engine process.
 func TestRecycledPIDNotAdopted(t *testing.T) {
 	home := t.TempDir()
 	e := openEngine(t, home, nil)
-	r := submit(t, e, SubmitRequest{Command: sh("exit 0")})
+	r := submit(t, e, api.SubmitRequest{Command: sh("exit 0")})
 	wait(t, e, r.ID)
 	// Make the finished run look as if it were still running under a shim
 	// whose pid is now this test process (alive, but started at another time).
@@ -124,24 +183,25 @@ func TestRecycledPIDNotAdopted(t *testing.T) {
 	e = openEngine(t, home, nil)
 	defer e.Close()
 	got := wait(t, e, r.ID)
-	if got.Status != store.Lost || !strings.Contains(got.Reason, "vanished") {
+	if got.Status != api.Lost || !strings.Contains(got.Reason, "vanished") {
 		t.Fatalf("recycled pid: %s %q", got.Status, got.Reason)
 	}
 	// And this process, which owned the recycled pid, was not signalled.
 }
 
 // When the shim dies without an exit record, the run is lost and what is
-// left of the job is ended.
+// left of the job is ended. Local runner only: only it has a supervisor
+// that can die apart from the engine.
 func TestShimKilledIsLost(t *testing.T) {
-	impls(t, nil, func(t *testing.T, svc Service, e *Engine) {
-		r := submit(t, svc, SubmitRequest{Command: sh("while :; do sleep 0.05; done")})
+	implsOver(t, localOnly, nil, func(t *testing.T, svc api.Service, e *Engine) {
+		r := submit(t, svc, api.SubmitRequest{Command: sh("while :; do sleep 0.05; done")})
 		h := waitHandle(t, e.runDir(r.ID))
 		syscall.Kill(h.ShimPID, syscall.SIGKILL)
 		got := wait(t, svc, r.ID)
-		if got.Status != store.Lost || !strings.Contains(got.Reason, fmt.Sprint(h.ShimPID)) {
+		if got.Status != api.Lost || !strings.Contains(got.Reason, fmt.Sprint(h.ShimPID)) {
 			t.Fatalf("%s %q", got.Status, got.Reason)
 		}
-		if WaitExitCode(got) == 0 {
+		if got.WaitExitCode() == 0 {
 			t.Error("wait exits 0 for a lost run")
 		}
 		waitFor(t, func() bool { return !local.Alive(h.JobPID, h.JobStart) })
@@ -153,15 +213,15 @@ func TestSecondEngineRefused(t *testing.T) {
 	e := openEngine(t, home, nil)
 	defer e.Close()
 	_, err := Open(testOptions(t, home, nil))
-	if !errors.Is(err, ErrEngineBusy) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
+	if !errors.Is(err, api.ErrEngineBusy) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
 		t.Fatalf("second engine: %v", err)
 	}
 }
 
 // serveHome runs ServeEngine on home and returns a connected client.
-func serveHome(t *testing.T, home string) *Client {
+func serveHome(t *testing.T, home string) *client.Client {
 	t.Helper()
-	t.Cleanup(func() { settle(t, home) })
+	t.Cleanup(func() { settle(t, home, localRunner()) })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- ServeEngine(ctx, testOptions(t, home, nil)) }()
@@ -171,13 +231,11 @@ func serveHome(t *testing.T, home string) *Client {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	p := Paths{Home: home}
+	p := api.Paths{Home: home}
 	sock, _ := p.Socket()
-	c := NewClient(sock)
+	c := client.New(sock)
 	t.Cleanup(c.Close)
-	if err := c.waitReady(context.Background(), p, nil); err != nil {
-		t.Fatal(err)
-	}
+	waitFor(t, func() bool { _, err := c.Status(context.Background()); return err == nil })
 	return c
 }
 
@@ -191,8 +249,8 @@ func TestStaleSocketReplaced(t *testing.T) {
 	}
 	l.(*net.UnixListener).SetUnlinkOnClose(false)
 	l.Close()
-	if _, err := NewClient(sock).Status(context.Background()); !errors.Is(err, ErrNoEngine) {
-		t.Fatalf("stale socket: %v, want ErrNoEngine", err)
+	if _, err := client.New(sock).Status(context.Background()); !errors.Is(err, api.ErrNoEngine) {
+		t.Fatalf("stale socket: %v, want api.ErrNoEngine", err)
 	}
 	c := serveHome(t, home)
 	s, err := c.Status(context.Background())
@@ -209,9 +267,9 @@ func TestSocketFallbackForLongPaths(t *testing.T) {
 	runtime := t.TempDir()
 	t.Setenv("XDG_RUNTIME_DIR", runtime)
 	home := filepath.Join(t.TempDir(), strings.Repeat("very-long-folder-name-", 6))
-	p := Paths{Home: home}
+	p := api.Paths{Home: home}
 	sock, fallback := p.Socket()
-	if !fallback || !strings.HasPrefix(sock, runtime) || len(sock) > maxSocketPath {
+	if !fallback || !strings.HasPrefix(sock, runtime) || len(sock) > 107 {
 		t.Fatalf("socket %s (fallback %v)", sock, fallback)
 	}
 	c := serveHome(t, home)
@@ -223,41 +281,46 @@ func TestSocketFallbackForLongPaths(t *testing.T) {
 
 func TestAPIVersionMismatch(t *testing.T) {
 	home := t.TempDir()
-	c := serveHome(t, home)
+	serveHome(t, home)
 	// An old client: the engine refuses it and says why.
 	req, _ := http.NewRequest("GET", "http://lathe/v1/status", nil)
-	req.Header.Set(headerAPI, "0")
-	resp, err := c.http.Do(req)
+	req.Header.Set(api.HeaderVersion, "0")
+	sock, _ := api.Paths{Home: home}.Socket()
+	raw := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return new(net.Dialer).DialContext(ctx, "unix", sock)
+	}}}
+	defer raw.CloseIdleConnections()
+	resp, err := raw.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var we wireError
+	var we api.WireError
 	json.NewDecoder(resp.Body).Decode(&we)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusPreconditionFailed || we.Code != "api_mismatch" || !strings.Contains(we.Error, "API 1") {
 		t.Fatalf("old client: %d %+v", resp.StatusCode, we)
 	}
 	// An engine of another version: the client refuses it.
-	sock := filepath.Join(t.TempDir(), "other.sock")
+	sock = filepath.Join(t.TempDir(), "other.sock")
 	l, err := net.Listen("unix", sock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set(headerAPI, "2")
+		w.Header().Set(api.HeaderVersion, "2")
 		w.Write([]byte("{}"))
 	})}
 	go srv.Serve(l)
 	defer srv.Close()
-	_, err = NewClient(sock).Status(context.Background())
-	if !errors.Is(err, ErrAPIMismatch) || !strings.Contains(err.Error(), "lathe engine stop") {
+	_, err = client.New(sock).Status(context.Background())
+	if !errors.Is(err, api.ErrAPIMismatch) || !strings.Contains(err.Error(), "lathe engine stop") {
 		t.Fatalf("newer engine: %v", err)
 	}
 }
 
 func TestPeerCredentialsNameTheUser(t *testing.T) {
 	c := serveHome(t, t.TempDir())
-	r, err := c.Submit(ctxT(t), SubmitRequest{Command: []string{"true"}, Cwd: t.TempDir(), User: "mallory"})
+	r, err := c.Submit(ctxT(t), api.SubmitRequest{Command: []string{"true"}, Cwd: t.TempDir(), User: "mallory"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,48 +345,65 @@ func waitHandle(t *testing.T, dir string) local.Handle {
 // A job that wrote much while no engine ran, settled by an engine that is
 // stopped at once and another: every point once, nothing missing.
 func TestEngineStoppedWhileCatchingUp(t *testing.T) {
-	home := t.TempDir()
-	const steps = 60_000
-	opts := testOptions(t, home, nil)
-	opts.ShimEnv = append(opts.ShimEnv, "LATHE_TEST_SYNTH="+strconv.Itoa(steps), "LATHE_TEST_SYNTH_GATE="+filepath.Join(home, "gate"))
-	t.Cleanup(func() { settle(t, home) })
-	e, err := Open(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := submit(t, e, SubmitRequest{Command: []string{os.Args[0]}})
-	waitHandle(t, filepath.Join(home, "runs", r.ID))
-	e.Close()
-	os.WriteFile(filepath.Join(home, "gate"), nil, 0o644)
-	waitFor(t, func() bool { _, err := local.ReadExit(filepath.Join(home, "runs", r.ID)); return err == nil })
-	for range 3 {
-		e, err = Open(opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(20 * time.Millisecond)
-		e.Close()
-	}
-	e, err = Open(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	got := wait(t, e, r.ID)
-	if got.Status != store.Succeeded {
-		t.Fatalf("%s %q", got.Status, got.Reason)
-	}
-	pts, err := e.Metric(ctxT(t), r.ID, "loss")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(pts) != steps {
-		t.Fatalf("%d points of loss, want %d", len(pts), steps)
-	}
-	for i, p := range pts {
-		if p.Step != int64(i+1) {
-			t.Fatalf("point %d has step %d: lost or repeated", i, p.Step)
-		}
+	for _, tr := range testRunners {
+		t.Run(tr.name, func(t *testing.T) {
+			home := t.TempDir()
+			const steps = 60_000
+			rn := tr.new()
+			opts := testOptions(t, home, nil)
+			opts.Runners = []runners.Runner{rn}
+			t.Cleanup(func() { settle(t, home, rn) })
+			e, err := Open(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The job is this test binary; GORACE: a -race binary otherwise
+			// sleeps a second before exiting.
+			env := append(os.Environ(), "LATHE_TEST_SYNTH="+strconv.Itoa(steps), "LATHE_TEST_SYNTH_GATE="+filepath.Join(home, "gate"),
+				"GORACE=atexit_sleep_ms=0")
+			r := submit(t, e, api.SubmitRequest{Command: []string{os.Args[0]}, Env: env})
+			handle := waitHandleRecorded(t, e, r.ID)
+			e.Close()
+			os.WriteFile(filepath.Join(home, "gate"), nil, 0o644)
+			j, err := rn.Adopt(filepath.Join(home, "runs", r.ID), handle)
+			if err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-j.Done():
+			case <-time.After(20 * time.Second):
+				t.Fatal("the job did not end")
+			}
+			for range 3 {
+				e, err = Open(opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(20 * time.Millisecond)
+				e.Close()
+			}
+			e, err = Open(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			got := wait(t, e, r.ID)
+			if got.Status != api.Succeeded {
+				t.Fatalf("%s %q", got.Status, got.Reason)
+			}
+			pts, err := e.Metric(ctxT(t), r.ID, "loss")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pts) != steps {
+				t.Fatalf("%d points of loss, want %d", len(pts), steps)
+			}
+			for i, p := range pts {
+				if p.Step != int64(i+1) {
+					t.Fatalf("point %d has step %d: lost or repeated", i, p.Step)
+				}
+			}
+		})
 	}
 }
 
@@ -332,7 +412,7 @@ func TestEngineStoppedWhileCatchingUp(t *testing.T) {
 func TestFallbackSocketFolderMustBePrivate(t *testing.T) {
 	runtime := t.TempDir()
 	t.Setenv("XDG_RUNTIME_DIR", runtime)
-	p := Paths{Home: filepath.Join(t.TempDir(), strings.Repeat("long-folder-name-", 8))}
+	p := api.Paths{Home: filepath.Join(t.TempDir(), strings.Repeat("long-folder-name-", 8))}
 	sock, fallback := p.Socket()
 	if !fallback {
 		t.Fatal("no fallback")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"lathe/engine/api"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,37 +16,13 @@ import (
 	"strconv"
 	"syscall"
 	"time"
-
-	"lathe/store"
 )
-
-// headerAPI carries the API version on every request and response.
-const headerAPI = "Lathe-API"
-
-// Error codes on the wire; the client maps them back to the sentinels.
-var errorCodes = []struct {
-	code   string
-	err    error
-	status int
-}{
-	{"not_found", ErrNotFound, http.StatusNotFound},
-	{"ambiguous", ErrAmbiguous, http.StatusConflict},
-	{"invalid", ErrInvalid, http.StatusBadRequest},
-	{"conflict", ErrConflict, http.StatusConflict},
-	{"api_mismatch", ErrAPIMismatch, http.StatusPreconditionFailed},
-	{"stopped", ErrStopped, http.StatusServiceUnavailable},
-}
-
-type wireError struct {
-	Error string `json:"error"`
-	Code  string `json:"code"`
-}
 
 // Listen creates the engine's socket (mode 0600), replacing a stale one:
 // the caller holds the store, so no other engine can be using it.
 func Listen(path string) (net.Listener, error) {
 	dir := filepath.Dir(path)
-	if isSocketFallback(dir) {
+	if dir == api.SocketFallbackDir() {
 		if err := privateDir(dir); err != nil {
 			return nil, err
 		}
@@ -98,7 +75,7 @@ type peerKey struct{}
 // withPeer records who is on the other end of the socket, from the kernel's
 // credentials (SO_PEERCRED), never from what the client says.
 func withPeer(ctx context.Context, c net.Conn) context.Context {
-	uid, ok := peerUID(c)
+	uid, ok := api.PeerUID(c)
 	if !ok {
 		return ctx
 	}
@@ -107,27 +84,6 @@ func withPeer(ctx context.Context, c net.Conn) context.Context {
 		name = u.Username
 	}
 	return context.WithValue(ctx, peerKey{}, name)
-}
-
-// peerUID is the user on the other end of a unix socket, as the kernel
-// knows it.
-func peerUID(c net.Conn) (uint32, bool) {
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return 0, false
-	}
-	raw, err := uc.SyscallConn()
-	if err != nil {
-		return 0, false
-	}
-	var cred *syscall.Ucred
-	raw.Control(func(fd uintptr) {
-		cred, err = syscall.GetsockoptUcred(int(fd), syscall.SOL_SOCKET, syscall.SO_PEERCRED)
-	})
-	if err != nil || cred == nil {
-		return 0, false
-	}
-	return cred.Uid, true
 }
 
 type handler struct {
@@ -155,13 +111,14 @@ func newHandler(e *Engine) http.Handler {
 	h.mux.HandleFunc("GET /v1/gpus/{index}/history", h.gpuHistory)
 	h.mux.HandleFunc("GET /v1/store/check", h.checkStore)
 	h.mux.HandleFunc("GET /v1/store/stats", h.storeStats)
+	h.mux.HandleFunc("POST /v1/store/compact", h.compactStore)
 	return h
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set(headerAPI, strconv.Itoa(APIVersion))
-	if got := r.Header.Get(headerAPI); got != strconv.Itoa(APIVersion) {
-		writeError(w, errorf(ErrAPIMismatch, "this engine speaks API %d and the client API %q: restart the engine with the same lathe (`lathe engine stop`, then any command)", APIVersion, got))
+	w.Header().Set(api.HeaderVersion, strconv.Itoa(api.Version))
+	if got := r.Header.Get(api.HeaderVersion); got != strconv.Itoa(api.Version) {
+		writeError(w, api.Errorf(api.ErrAPIMismatch, "this engine speaks API %d and the client API %q: restart the engine with the same lathe (`lathe engine stop`, then any command)", api.Version, got))
 		return
 	}
 	h.mux.ServeHTTP(w, r)
@@ -173,19 +130,10 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 func writeError(w http.ResponseWriter, err error) {
-	code, status := "internal", http.StatusInternalServerError
-	for _, c := range errorCodes {
-		if errors.Is(err, c.err) {
-			code, status = c.code, c.status
-			break
-		}
-	}
-	if errors.Is(err, store.ErrDamaged) {
-		code = "damaged"
-	}
+	we, status := api.ToWire(err)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(wireError{Error: err.Error(), Code: code})
+	json.NewEncoder(w).Encode(we)
 }
 
 func reply[T any](w http.ResponseWriter, v T, err error) {
@@ -209,7 +157,7 @@ func (h *handler) gpus(w http.ResponseWriter, r *http.Request) {
 func (h *handler) gpuHistory(w http.ResponseWriter, r *http.Request) {
 	index, err := strconv.Atoi(r.PathValue("index"))
 	if err != nil {
-		writeError(w, errorf(ErrInvalid, "GPU %q is not a device index", r.PathValue("index")))
+		writeError(w, api.Errorf(api.ErrInvalid, "GPU %q is not a device index", r.PathValue("index")))
 		return
 	}
 	var since, until time.Time
@@ -219,7 +167,7 @@ func (h *handler) gpuHistory(w http.ResponseWriter, r *http.Request) {
 	}{{"since", &since}, {"until", &until}} {
 		if v := r.URL.Query().Get(t.name); v != "" {
 			if *t.to, err = time.Parse(time.RFC3339Nano, v); err != nil {
-				writeError(w, errorf(ErrInvalid, "%s %q is not an RFC 3339 time", t.name, v))
+				writeError(w, api.Errorf(api.ErrInvalid, "%s %q is not an RFC 3339 time", t.name, v))
 				return
 			}
 		}
@@ -238,13 +186,39 @@ func (h *handler) storeStats(w http.ResponseWriter, r *http.Request) {
 	reply(w, v, err)
 }
 
+// compactStore answers with a line of progress now and then (a long
+// compaction shows that it goes on), then the result or the error.
+func (h *handler) compactStore(w http.ResponseWriter, r *http.Request) {
+	f, _ := w.(http.Flusher)
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	enc := json.NewEncoder(w)
+	var last time.Time
+	res, err := h.e.CompactStore(r.Context(), func(done, total int) {
+		if time.Since(last) < 100*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		enc.Encode(api.CompactProgress{Done: done, Total: total})
+		if f != nil {
+			f.Flush()
+		}
+	})
+	if err != nil {
+		we, _ := api.ToWire(err)
+		enc.Encode(api.CompactProgress{Error: &we})
+		return
+	}
+	enc.Encode(api.CompactProgress{Result: &res})
+}
+
 func (h *handler) shutdown(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]string{"status": "stopping"})
 	h.e.Stop()
 }
 
 func (h *handler) submit(w http.ResponseWriter, r *http.Request) {
-	var req SubmitRequest
+	var req api.SubmitRequest
 	if !decode(w, r, &req) {
 		return
 	}
@@ -254,15 +228,15 @@ func (h *handler) submit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) runs(w http.ResponseWriter, r *http.Request) {
-	q := RunQuery{Experiment: r.URL.Query().Get("exp"), Filter: r.URL.Query().Get("filter"), Sort: r.URL.Query().Get("sort"),
+	q := api.RunQuery{Experiment: r.URL.Query().Get("exp"), Filter: r.URL.Query().Get("filter"), Sort: r.URL.Query().Get("sort"),
 		Desc: r.URL.Query().Get("desc") == "1", Deleted: r.URL.Query().Get("deleted") == "1"}
 	for _, s := range r.URL.Query()["status"] {
-		q.Statuses = append(q.Statuses, store.Status(s))
+		q.Statuses = append(q.Statuses, api.Status(s))
 	}
 	if l := r.URL.Query().Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil {
-			writeError(w, errorf(ErrInvalid, "limit %q is not a number", l))
+			writeError(w, api.Errorf(api.ErrInvalid, "limit %q is not a number", l))
 			return
 		}
 		q.Limit = n
@@ -274,14 +248,14 @@ func (h *handler) runs(w http.ResponseWriter, r *http.Request) {
 // decode reads a request's JSON body into v, or answers the error.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<20)).Decode(v); err != nil {
-		writeError(w, errorf(ErrInvalid, "bad request: %v", err))
+		writeError(w, api.Errorf(api.ErrInvalid, "bad request: %v", err))
 		return false
 	}
 	return true
 }
 
 func (h *handler) remove(w http.ResponseWriter, r *http.Request) {
-	var req RemoveRequest
+	var req api.RemoveRequest
 	if decode(w, r, &req) {
 		v, err := h.e.Remove(r.Context(), req)
 		reply(w, v, err)
@@ -327,7 +301,7 @@ func (h *handler) metric(w http.ResponseWriter, r *http.Request) {
 func (h *handler) metricView(w http.ResponseWriter, r *http.Request) {
 	points, err := strconv.Atoi(r.URL.Query().Get("points"))
 	if err != nil {
-		writeError(w, errorf(ErrInvalid, "points %q is not a number", r.URL.Query().Get("points")))
+		writeError(w, api.Errorf(api.ErrInvalid, "points %q is not a number", r.URL.Query().Get("points")))
 		return
 	}
 	v, err := h.e.MetricView(r.Context(), r.PathValue("ref"), r.URL.Query().Get("name"), points)
@@ -358,7 +332,7 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 	if f != nil {
 		f.Flush()
 	}
-	opts := LogOptions{Follow: r.URL.Query().Get("follow") == "1"}
+	opts := api.LogOptions{Follow: r.URL.Query().Get("follow") == "1"}
 	opts.Offset, _ = strconv.ParseInt(r.URL.Query().Get("offset"), 10, 64)
 	opts.Tail, _ = strconv.ParseInt(r.URL.Query().Get("tail"), 10, 64)
 	h.e.Logs(r.Context(), ref, opts, flushWriter{w, f})

@@ -2,264 +2,454 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"lathe/engine/api"
+	"os"
+	"path/filepath"
+	"slices"
 	"time"
 
-	"lathe/engine/gpu"
-	"lathe/engine/metricline"
+	"lathe/engine/filter"
 	"lathe/store"
 )
 
-// APIVersion is the version of the socket API. A client and an engine that
-// disagree refuse to talk and say so.
-const APIVersion = 1
+var _ api.Service = (*Engine)(nil)
 
-// Service is what a client can ask of the engine.
-type Service interface {
-	// Submit queues a new run and returns it (usually still queued).
-	Submit(ctx context.Context, req SubmitRequest) (Run, error)
-	// Run returns one run named by id, unique id prefix or unique name.
-	Run(ctx context.Context, ref string) (Run, error)
-	// Runs lists runs, newest first.
-	Runs(ctx context.Context, q RunQuery) ([]Run, error)
-	// Kill stops a run: SIGTERM to its process tree, then SIGKILL after the
-	// grace period (at once when now is set). It returns without waiting.
-	Kill(ctx context.Context, ref string, now bool) (Run, error)
-	// Wait blocks until the run has ended and returns it.
-	Wait(ctx context.Context, ref string) (Run, error)
-	// Metric returns every point of one metric of a run, in arrival order.
-	Metric(ctx context.Context, ref, name string) ([]Point, error)
-	// MetricView returns one metric of a run in at most about points
-	// buckets, for a chart: a long series is summarised from its chunks'
-	// headers without reading its points.
-	MetricView(ctx context.Context, ref, name string, points int) ([]Bucket, error)
-	// Logs copies the run's output to w from a byte offset; with Follow, it
-	// goes on until the run has ended and its output is all written.
-	Logs(ctx context.Context, ref string, opts LogOptions, w io.Writer) error
-	// Events streams changes until ctx ends. The channel is closed at the
-	// end; an EventError is the last event when the stream broke.
-	Events(ctx context.Context) (<-chan Event, error)
-	// Status describes the engine.
-	Status(ctx context.Context) (Status, error)
-	// CheckStore verifies the store and the offsets of running jobs.
-	CheckStore(ctx context.Context) (store.CheckReport, error)
-	// StoreStats measures the store.
-	StoreStats(ctx context.Context) (store.Stats, error)
-	// GPUs reports the GPUs: each device, its last sample, and the runs on it.
-	GPUs(ctx context.Context) (GPUReport, error)
-	// Remove takes runs out of every listing (they can be restored for
-	// RetainRemoved), or with Purge frees their folders and series now.
-	Remove(ctx context.Context, req RemoveRequest) (RemoveResult, error)
-	// Restore brings removed runs back.
-	Restore(ctx context.Context, refs []string) ([]Run, error)
-	// Compare sets runs side by side: the params that differ, each
-	// metric's summary with the best run, their use of GPUs.
-	Compare(ctx context.Context, refs []string) (Comparison, error)
-	// GPUHistory returns a device's readings from since to until (zero:
-	// now), oldest first: one a second when since is within the last hour,
-	// else one a minute (kept 30 days).
-	GPUHistory(ctx context.Context, device int, since, until time.Time) ([]GPUPoint, error)
+// api.Run returns one run.
+func (e *Engine) Run(ctx context.Context, ref string) (api.Run, error) {
+	var v api.Run
+	err := e.db.View(func(tx *store.Tx) error {
+		r, err := tx.ResolveRun(ref)
+		if err != nil {
+			return err
+		}
+		v, err = e.view(tx, r)
+		return err
+	})
+	return v, e.translate(err)
 }
 
-// GPUPoint is one reading of a GPU; NaN means n/a.
-type GPUPoint struct {
-	Time       time.Time        `json:"time"`
-	Util       metricline.Float `json:"util"`        // percent
-	MemoryUsed metricline.Float `json:"memory_used"` // bytes
-	PowerW     metricline.Float `json:"power_w"`
-	TempC      metricline.Float `json:"temp_c"`
+// Runs lists runs, newest first.
+func (e *Engine) Runs(ctx context.Context, q api.RunQuery) ([]api.Run, error) {
+	if q.Filter != "" || q.Sort != "" || q.Deleted {
+		return e.queryRuns(ctx, q)
+	}
+	out := []api.Run{}
+	keep := func(r *store.Run) bool {
+		return r.Deleted == nil && (q.Experiment == "" || r.Experiment == q.Experiment) &&
+			(len(q.Statuses) == 0 || slices.Contains(q.Statuses, api.Status(r.Status)))
+	}
+	err := e.db.View(func(tx *store.Tx) error {
+		var runs []*store.Run
+		var err error
+		if onlyActive(q.Statuses) {
+			// lathe ps: read the few active runs, not every run.
+			runs, err = tx.ActiveRuns()
+			runs = slices.DeleteFunc(runs, func(r *store.Run) bool { return !keep(r) })
+			slices.Reverse(runs)
+			if q.Limit > 0 && len(runs) > q.Limit {
+				runs = runs[:q.Limit]
+			}
+		} else {
+			runs, err = tx.Runs(keep, q.Limit)
+		}
+		if err != nil {
+			return err
+		}
+		for _, r := range runs {
+			v, err := e.view(tx, r)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, e.translate(err)
 }
 
-// SubmitRequest is what `lathe run` sends.
-type SubmitRequest struct {
-	Name       string            `json:"name,omitempty"`
-	Experiment string            `json:"experiment,omitempty"`
-	Command    []string          `json:"command"`
-	Cwd        string            `json:"cwd"`
-	Env        []string          `json:"env"`
-	Params     map[string]string `json:"params,omitempty"`
-	Tags       map[string]string `json:"tags,omitempty"`
-	Priority   int               `json:"priority,omitempty"`
-	After      string            `json:"after,omitempty"`
-	// GPUs asks for that many GPUs; GPUIDs for exactly those; MinGPUMem for
-	// GPUs with at least that much memory (bytes).
-	GPUs      int    `json:"gpus,omitempty"`
-	GPUIDs    []int  `json:"gpu_ids,omitempty"`
-	MinGPUMem uint64 `json:"min_gpu_mem,omitempty"`
-	// Parse is "" or "kv": read name=value pairs on output lines as metrics.
-	Parse string `json:"parse,omitempty"`
-	// User is who submits. The socket server sets it from the peer's
-	// credentials, whatever the client sent.
-	User string `json:"user,omitempty"`
+// queryRuns answers a listing with a filter, a sort or of removed runs
+// from the catalogue, then reads the records of the runs it keeps.
+func (e *Engine) queryRuns(ctx context.Context, q api.RunQuery) ([]api.Run, error) {
+	ids, err := e.queryIDs(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.Run, 0, len(ids))
+	err = e.db.View(func(tx *store.Tx) error {
+		for _, id := range ids {
+			r, err := tx.Run(id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue // purged since
+			}
+			if err != nil {
+				return err
+			}
+			v, err := e.view(tx, r)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, e.translate(err)
 }
 
-// LogOptions choose what Logs copies.
-type LogOptions struct {
-	Follow bool
-	// Offset is the byte of output.log to start at (a client that lost its
-	// engine mid-stream goes on where it was).
-	Offset int64
-	// Tail, when set, starts that many bytes before the end instead.
-	Tail int64
+// compileQuery parses a listing's filter and sort.
+func (e *Engine) compileQuery(q api.RunQuery) (catalogueQuery, error) {
+	cq := catalogueQuery{RunQuery: q}
+	if q.Filter != "" {
+		expr, err := filter.Parse(q.Filter, time.Now())
+		if err != nil {
+			return cq, api.Errorf(api.ErrInvalid, "%v", err)
+		}
+		cq.expr = expr
+	}
+	if q.Sort != "" {
+		f, err := filter.ParseField(q.Sort)
+		if err != nil {
+			return cq, api.Errorf(api.ErrInvalid, "sort by %q: %v", q.Sort, err)
+		}
+		cq.sort = &f
+	}
+	return cq, nil
 }
 
-// RunQuery selects runs.
-type RunQuery struct {
-	Experiment string         `json:"experiment,omitempty"`
-	Statuses   []store.Status `json:"statuses,omitempty"`
-	Limit      int            `json:"limit,omitempty"`
-	// Filter is an expression of the filter language (engine/filter).
-	Filter string `json:"filter,omitempty"`
-	// Sort names a field to order by, as the filter language writes it
-	// (metrics.val_loss, params.lr, duration, started…): runs without it
-	// come last in either direction. Empty: newest first.
-	Sort string `json:"sort,omitempty"`
-	Desc bool   `json:"desc,omitempty"`
-	// Deleted lists the removed runs that can still be restored, instead
-	// of the others.
-	Deleted bool `json:"deleted,omitempty"`
+func onlyActive(statuses []api.Status) bool {
+	for _, s := range statuses {
+		if s.Ended() {
+			return false
+		}
+	}
+	return len(statuses) > 0
 }
 
-// RemoveRequest names the runs to remove: by reference, or every run a
-// filter keeps.
-type RemoveRequest struct {
-	Refs   []string `json:"refs,omitempty"`
-	Filter string   `json:"filter,omitempty"`
-	// Purge frees the runs' folders and series at once, removed runs
-	// included; they cannot be restored.
-	Purge bool `json:"purge,omitempty"`
-	// DryRun says which runs it would remove, and removes none.
-	DryRun bool `json:"dry_run,omitempty"`
+// Kill stops a run.
+func (e *Engine) Kill(ctx context.Context, ref string, now bool) (api.Run, error) {
+	r, err := e.Run(ctx, ref)
+	if err != nil {
+		return api.Run{}, err
+	}
+	// Held so that a launch of this run either finished or has not begun.
+	e.launchMu.Lock()
+	defer e.launchMu.Unlock()
+	rec, err := e.storedRun(r.ID)
+	if err != nil {
+		return r, e.translate(err)
+	}
+	switch {
+	case rec.Status.Ended():
+		return r, api.Errorf(api.ErrConflict, "run %s (%s) has already ended: %s", r.Name, r.ID, rec.Status)
+	case rec.Status == store.Queued:
+		e.dequeue(r.ID)
+		e.end(r.ID, store.Killed, "killed before it started", nil, "")
+		return e.Run(ctx, r.ID)
+	}
+	if _, err := e.updateRun(context.Background(), r.ID, func(_ *store.Tx, rec *store.Run) error {
+		rec.KillRequested = true
+		return nil
+	}); err != nil {
+		return r, e.translate(err)
+	}
+	e.mu.Lock()
+	s := e.jobs[r.ID]
+	e.mu.Unlock()
+	if s != nil {
+		s.kill(now, time.Duration(e.opts.Config.Jobs.KillGrace))
+	}
+	return e.Run(ctx, r.ID)
 }
 
-// RemoveResult is the runs a removal took (or would take).
-type RemoveResult struct {
-	Runs   []Run `json:"runs"`
-	Purged bool  `json:"purged"`
+// Wait blocks until a run has ended.
+func (e *Engine) Wait(ctx context.Context, ref string) (api.Run, error) {
+	for {
+		sub := e.hub.subscribe()
+		r, err := e.Run(ctx, ref)
+		if err != nil || r.Status.Ended() {
+			e.hub.unsubscribe(sub)
+			return r, err
+		}
+		for ended := false; !ended; {
+			select {
+			case ev, ok := <-sub.ch:
+				if !ok {
+					// Lagged or stopping: look again.
+					ended = true
+					if e.ctx.Err() != nil {
+						return r, api.Errorf(api.ErrStopped, "engine stopped while waiting for run %s", r.Name)
+					}
+					continue
+				}
+				if ev.Type == api.EventRun && ev.Run.ID == r.ID && ev.Run.Status.Ended() {
+					e.hub.unsubscribe(sub)
+					return *ev.Run, nil
+				}
+			case <-ctx.Done():
+				e.hub.unsubscribe(sub)
+				return r, ctx.Err()
+			}
+		}
+	}
 }
 
-// RetainRemoved is how long a removed run can be restored; then its folder
-// and series are freed.
-const RetainRemoved = 7 * 24 * time.Hour
-
-// Comparison is runs side by side, as `lathe compare --json` prints it.
-type Comparison struct {
-	Runs   []Run           `json:"runs"`
-	Params ParamComparison `json:"params"`
-	// Metrics holds every metric any of the runs has, by name.
-	Metrics map[string]MetricComparison `json:"metrics"`
-	// Usage is each run's duration and use of GPUs, by run id.
-	Usage map[string]RunUsage `json:"usage"`
+// Metric returns the points of one metric of a run.
+func (e *Engine) Metric(ctx context.Context, ref, name string) ([]api.Point, error) {
+	var out []api.Point
+	err := e.db.View(func(tx *store.Tx) error {
+		r, err := tx.ResolveRun(ref)
+		if err != nil {
+			return err
+		}
+		pts, err := tx.Series(r.ID, name)
+		if errors.Is(err, store.ErrNotFound) {
+			sums, _ := tx.Summaries(r.ID)
+			names := make([]string, 0, len(sums))
+			for n := range sums {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			if len(names) == 0 {
+				return fmt.Errorf("run %s has no metric %q (it has logged none yet): %w", r.Name, name, store.ErrNotFound)
+			}
+			return fmt.Errorf("run %s has no metric %q (it has %s): %w", r.Name, name, joinNames(names, 8), store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		out = toPoints(pts)
+		return nil
+	})
+	return out, e.translate(err)
 }
 
-// ParamComparison splits the params into those whose value differs
-// between the runs (a run without the param has null) and those all runs
-// share.
-type ParamComparison struct {
-	Differ map[string]map[string]*string `json:"differ"`
-	Same   map[string]string             `json:"same"`
+// MetricView returns one metric of a run summarised into at most about
+// points buckets.
+func (e *Engine) MetricView(ctx context.Context, ref, name string, points int) ([]api.Bucket, error) {
+	if points < 1 || points > 100_000 {
+		return nil, api.Errorf(api.ErrInvalid, "a view of %d points: want 1 to 100000", points)
+	}
+	var out []api.Bucket
+	err := e.db.View(func(tx *store.Tx) error {
+		r, err := tx.ResolveRun(ref)
+		if err != nil {
+			return err
+		}
+		view, err := tx.SeriesView(r.ID, name, points)
+		if err != nil {
+			return err
+		}
+		out = make([]api.Bucket, len(view))
+		for i, b := range view {
+			out[i] = api.Bucket{FirstStep: b.FirstStep, LastStep: b.LastStep, FirstTime: unixSeconds(b.FirstTime),
+				LastTime: unixSeconds(b.LastTime), Count: b.Count, Min: api.Float(b.Min),
+				Max: api.Float(b.Max), Mean: api.Float(b.Mean), Last: api.Float(b.Last)}
+		}
+		return nil
+	})
+	return out, e.translate(err)
 }
 
-// MetricComparison is one metric across runs: its summary in each run that
-// has it (nil in one that has not), and the best run by the last value in
-// the metric's direction ("" when there is no direction or no value).
-type MetricComparison struct {
-	ByRun     map[string]*MetricStat
-	Best      string
-	Direction string // "min", "max", or "" when unknown
+func joinNames(names []string, max int) string {
+	s := ""
+	for i, n := range names {
+		if i == max {
+			return s + fmt.Sprintf(", … %d more", len(names)-max)
+		}
+		if i > 0 {
+			s += ", "
+		}
+		s += n
+	}
+	return s
 }
 
-// MetricStat is a metric's summary in one run.
-type MetricStat struct {
-	Last  metricline.Float `json:"last"`
-	Min   metricline.Float `json:"min"`
-	Max   metricline.Float `json:"max"`
-	Count int64            `json:"count"`
+// logPoll is how often a followed log is checked for new output.
+const logPoll = 100 * time.Millisecond
+
+// Logs copies a run's output to w.
+func (e *Engine) Logs(ctx context.Context, ref string, opts api.LogOptions, w io.Writer) error {
+	follow := opts.Follow
+	r, err := e.Run(ctx, ref)
+	if err != nil {
+		return err
+	}
+	files, err := e.files(r.ID, r.Runner)
+	if err != nil {
+		return err
+	}
+	path := files.Output
+	var f *os.File
+	defer func() {
+		if f != nil {
+			f.Close()
+		}
+	}()
+	tick := time.NewTicker(logPoll)
+	defer tick.Stop()
+	for {
+		// Whether the run had ended is read before copying, so that output
+		// written just before the end is still copied.
+		ended := !follow
+		if follow {
+			cur, err := e.Run(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			ended = cur.Status.Ended()
+		}
+		if f == nil {
+			f, err = os.Open(path)
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("logs: %w", err)
+			}
+			if f != nil && opts.Tail > 0 {
+				if fi, err := f.Stat(); err == nil && fi.Size() > opts.Tail {
+					opts.Offset = fi.Size() - opts.Tail
+				}
+			}
+			if f != nil && opts.Offset > 0 {
+				if _, err := f.Seek(opts.Offset, io.SeekStart); err != nil {
+					return fmt.Errorf("logs: %w", err)
+				}
+			}
+		}
+		if f != nil {
+			if _, err := io.Copy(w, f); err != nil {
+				return err
+			}
+			if fl, ok := w.(interface{ Flush() }); ok {
+				fl.Flush()
+			}
+		}
+		if ended {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-e.ctx.Done():
+			return api.Errorf(api.ErrStopped, "engine stopped")
+		case <-tick.C:
+		}
+	}
 }
 
-// RunUsage is a run's time and use of GPUs; Cost is GPU-hours at the
-// configured price (0 when none is set).
-type RunUsage struct {
-	DurationS float64 `json:"duration_s"`
-	GPUHours  float64 `json:"gpu_hours"`
-	EnergyWh  float64 `json:"energy_wh"`
-	Cost      float64 `json:"cost"`
-	PeakMemGB float64 `json:"peak_gpu_mem_gb"`
-	MeanUtil  float64 `json:"mean_gpu_util"`
+// Events streams changes until ctx ends.
+func (e *Engine) Events(ctx context.Context) (<-chan api.Event, error) {
+	sub := e.hub.subscribe()
+	out := make(chan api.Event, 64)
+	go func() {
+		defer close(out)
+		defer e.hub.unsubscribe(sub)
+		for {
+			select {
+			case ev, ok := <-sub.ch:
+				if !ok {
+					msg := "engine stopped"
+					if sub.lagged {
+						msg = "event stream lagged: the client fell too far behind"
+					}
+					select {
+					case out <- api.Event{Type: api.EventError, Error: msg}:
+					case <-ctx.Done():
+					}
+					return
+				}
+				select {
+				case out <- ev:
+				case <-ctx.Done():
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
 }
 
-// Run is a run as clients see it: the stored record, its metric summaries and
-// what the engine knows of it now.
-type Run struct {
-	store.Run
-	Metrics      map[string]MetricSummary `json:"metrics"`
-	InvalidLines int64                    `json:"invalid_lines"`
-	FirstInvalid string                   `json:"first_invalid,omitempty"`
-	// Waiting says why a queued run has not started.
-	Waiting string `json:"waiting,omitempty"`
+// Status describes the engine.
+func (e *Engine) Status(ctx context.Context) (api.EngineStatus, error) {
+	e.mu.Lock()
+	running, queued := len(e.jobs), len(e.queue)
+	e.mu.Unlock()
+	return api.EngineStatus{
+		API:     api.Version,
+		Version: e.opts.Version,
+		PID:     os.Getpid(),
+		Home:    e.opts.Paths.Home,
+		Socket:  e.opts.Socket,
+		Started: e.started,
+		Running: running,
+		Queued:  queued,
+		Upgrade: apiUpgrade(e.db.Upgraded()),
+		GPU:     apiInfo(e.gpus.probe.Info()),
+		Devices: len(e.gpus.devices),
+		Runners: e.runnerNames(),
+	}, nil
 }
 
-// MetricSummary is the summary of one metric of a run.
-type MetricSummary struct {
-	Last     metricline.Float `json:"last"`
-	Min      metricline.Float `json:"min"`
-	Max      metricline.Float `json:"max"`
-	Count    int64            `json:"count"`
-	LastStep int64            `json:"last_step"`
+// CheckStore verifies the store in one transaction, and that each running
+// job's stored offsets are within its files.
+func (e *Engine) CheckStore(ctx context.Context) (api.CheckReport, error) {
+	var rep api.CheckReport
+	// In a write transaction: bbolt's check is not safe in a read one while
+	// another goroutine writes. Writes wait for it; jobs go on, and what they
+	// log is stored after.
+	err := e.db.Update(ctx, func(tx *store.Tx) error {
+		rep = apiCheck(tx.Check(nil))
+		active, err := tx.ActiveRuns()
+		if err != nil {
+			return err
+		}
+		for _, r := range active {
+			files, err := e.files(r.ID, r.Runner)
+			if err != nil {
+				continue // a runner this engine has not: it does not read the run's files either
+			}
+			for src, path := range map[store.Source]string{store.SourceMetrics: files.Metrics, store.SourceOutput: files.Output} {
+				t, err := tx.Tail(r.ID, src)
+				if err != nil {
+					return err
+				}
+				name := filepath.Base(path)
+				fi, err := os.Stat(path)
+				switch {
+				case err != nil && t.Offset > 0:
+					rep.Problems = append(rep.Problems, fmt.Sprintf("run %s: %s was read to byte %d but is missing", r.ID, name, t.Offset))
+				case err == nil && t.Offset > fi.Size():
+					rep.Problems = append(rep.Problems, fmt.Sprintf("run %s: %s was read to byte %d but holds %d", r.ID, name, t.Offset, fi.Size()))
+				}
+			}
+		}
+		return nil
+	})
+	return rep, e.translate(err)
 }
 
-// Bucket summarises consecutive points of a metric (one point when the
-// series is short); a chart draws the span from Min to Max.
-type Bucket struct {
-	FirstStep int64 `json:"first_step"`
-	LastStep  int64 `json:"last_step"`
-	// FirstTime and LastTime are Unix seconds, like Point.Time.
-	FirstTime float64          `json:"first_time"`
-	LastTime  float64          `json:"last_time"`
-	Count     int              `json:"count"`
-	Min       metricline.Float `json:"min"`
-	Max       metricline.Float `json:"max"`
-	Mean      metricline.Float `json:"mean"`
-	Last      metricline.Float `json:"last"`
+// StoreStats measures the store.
+func (e *Engine) StoreStats(ctx context.Context) (api.StoreStats, error) {
+	var st api.StoreStats
+	err := e.db.View(func(tx *store.Tx) error { st = apiStats(tx.Stats()); return nil })
+	return st, e.translate(err)
 }
 
-// Point is one value of a metric; Time is Unix seconds.
-type Point struct {
-	Step  int64            `json:"step"`
-	Time  float64          `json:"time"`
-	Value metricline.Float `json:"value"`
+// CompactStore rewrites the store compactly in place while the engine goes
+// on: writes wait for it, reads and jobs do not stop.
+func (e *Engine) CompactStore(ctx context.Context, progress func(done, total int)) (api.CompactResult, error) {
+	res, err := e.db.Compact(ctx, progress)
+	if err != nil {
+		return api.CompactResult{}, e.translate(err)
+	}
+	e.log.Info("store compacted", "before", res.Before, "after", res.After, "points", res.Points)
+	return api.CompactResult{Path: e.db.Path(), Before: res.Before, After: res.After, Points: res.Points}, nil
 }
 
-// Event kinds.
-const (
-	EventRun    = "run"    // a run was created or changed state; Run is set
-	EventPoints = "points" // new points of a running run; RunID and Points are set
-	EventError  = "error"  // the stream broke (the client lagged, or the engine stopped)
-	EventGPUs   = "gpus"   // a new sample of the GPUs; GPUs is set
-)
-
-// Event is one change.
-type Event struct {
-	Type   string             `json:"type"`
-	Run    *Run               `json:"run,omitempty"`
-	RunID  string             `json:"run_id,omitempty"`
-	Points map[string][]Point `json:"points,omitempty"`
-	GPUs   *GPUReport         `json:"gpus,omitempty"`
-	Error  string             `json:"error,omitempty"`
-}
-
-// Status describes a running engine.
-type Status struct {
-	API     int       `json:"api"`
-	Version string    `json:"version"`
-	PID     int       `json:"pid"`
-	Home    string    `json:"home"`
-	Socket  string    `json:"socket"`
-	Started time.Time `json:"started"`
-	Running int       `json:"running"`
-	Queued  int       `json:"queued"`
-	// Upgrade is set when this engine upgraded the store as it opened it.
-	Upgrade *store.Upgrade `json:"upgrade,omitempty"`
-	GPU     gpu.Info       `json:"gpu"`
-	Devices int            `json:"devices"`
+// Shutdown stops the engine; its jobs keep running.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	e.Stop()
+	return nil
 }

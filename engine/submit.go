@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"lathe/engine/api"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,9 +15,9 @@ import (
 )
 
 // Submit queues a new run.
-func (e *Engine) Submit(ctx context.Context, req SubmitRequest) (Run, error) {
+func (e *Engine) Submit(ctx context.Context, req api.SubmitRequest) (api.Run, error) {
 	if err := e.validate(&req); err != nil {
-		return Run{}, err
+		return api.Run{}, err
 	}
 	if req.User == "" {
 		req.User = e.user
@@ -36,6 +37,7 @@ func (e *Engine) Submit(ctx context.Context, req SubmitRequest) (Run, error) {
 		GPUIDs:     req.GPUIDs,
 		MinGPUMem:  req.MinGPUMem,
 		Parse:      req.Parse,
+		Runner:     req.Runner,
 		Git:        gitInfo(ctx, req.Cwd),
 		User:       req.User,
 		Host:       e.host,
@@ -43,9 +45,10 @@ func (e *Engine) Submit(ctx context.Context, req SubmitRequest) (Run, error) {
 	}
 	r.Dir = e.runDir(r.ID)
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
-		return Run{}, fmt.Errorf("create run folder: %w", err)
+		return api.Run{}, fmt.Errorf("create run folder: %w", err)
 	}
-	var v Run
+	var v api.Run
+	var stored store.Run
 	err := e.db.Update(ctx, func(tx *store.Tx) error {
 		rec := *r
 		if req.After != "" {
@@ -73,50 +76,56 @@ func (e *Engine) Submit(ctx context.Context, req SubmitRequest) (Run, error) {
 		if v, err = e.view(tx, &rec); err != nil {
 			return err
 		}
-		tx.OnCommit(func() { e.hub.publish(Event{Type: EventRun, Run: &v}) })
+		stored = rec
+		tx.OnCommit(func() { e.hub.publish(api.Event{Type: api.EventRun, Run: &v}) })
 		return nil
 	})
 	if err != nil {
 		os.RemoveAll(r.Dir)
-		return Run{}, translate(err)
+		return api.Run{}, e.translate(err)
 	}
-	e.enqueue(&v.Run)
+	e.enqueue(&stored)
 	e.kickScheduler()
 	return v, nil
 }
 
-func (e *Engine) validate(req *SubmitRequest) error {
+func (e *Engine) validate(req *api.SubmitRequest) error {
 	if len(req.Command) == 0 || req.Command[0] == "" {
-		return errorf(ErrInvalid, "no command: give it after --, as in `lathe run -- python3 train.py`")
+		return api.Errorf(api.ErrInvalid, "no command: give it after --, as in `lathe run -- python3 train.py`")
 	}
 	if req.Cwd == "" || !filepath.IsAbs(req.Cwd) {
-		return errorf(ErrInvalid, "working directory %q is not an absolute path", req.Cwd)
+		return api.Errorf(api.ErrInvalid, "working directory %q is not an absolute path", req.Cwd)
 	}
 	if fi, err := os.Stat(req.Cwd); err != nil || !fi.IsDir() {
-		return errorf(ErrInvalid, "working directory %s does not exist", req.Cwd)
+		return api.Errorf(api.ErrInvalid, "working directory %s does not exist", req.Cwd)
 	}
+	rn, err := e.runner(req.Runner)
+	if err != nil {
+		return err
+	}
+	req.Runner = rn.Name()
 	if req.Experiment == "" {
 		req.Experiment = e.opts.Config.Jobs.DefaultExperiment
 	}
 	if err := store.ValidExperimentName(req.Experiment); err != nil {
-		return translate(err)
+		return e.translate(err)
 	}
 	if len(req.Name) > 200 || strings.ContainsFunc(req.Name, func(r rune) bool { return r < 0x20 }) {
-		return errorf(ErrInvalid, "run name %q: at most 200 characters, no control characters", req.Name)
+		return api.Errorf(api.ErrInvalid, "run name %q: at most 200 characters, no control characters", req.Name)
 	}
 	if req.Name == "." || req.Name == ".." {
-		return errorf(ErrInvalid, "run name %q is reserved", req.Name)
+		return api.Errorf(api.ErrInvalid, "run name %q is reserved", req.Name)
 	}
 	if err := e.checkGPURequest(*req); err != nil {
 		return err
 	}
 	if req.Parse != "" && req.Parse != "kv" {
-		return errorf(ErrInvalid, "--parse %q: the only parser is kv (name=value pairs)", req.Parse)
+		return api.Errorf(api.ErrInvalid, "--parse %q: the only parser is kv (name=value pairs)", req.Parse)
 	}
 	for what, m := range map[string]map[string]string{"param": req.Params, "tag": req.Tags} {
 		for k := range m {
 			if k == "" || len(k) > 250 {
-				return errorf(ErrInvalid, "%s name %q: want 1 to 250 characters", what, k)
+				return api.Errorf(api.ErrInvalid, "%s name %q: want 1 to 250 characters", what, k)
 			}
 		}
 	}

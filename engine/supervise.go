@@ -2,20 +2,15 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
+	"lathe/engine/api"
 	"os"
-	"path/filepath"
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"lathe/engine/ingest"
-	"lathe/engine/metricline"
-	"lathe/runners/local"
+	"lathe/runners"
 	"lathe/store"
 	"lathe/store/series"
 )
@@ -24,23 +19,17 @@ import (
 // that did not grow costs one pread, so this is cheap even for many jobs.
 const pollInterval = 50 * time.Millisecond
 
-// launchTimeout bounds how long a shim may take to start its job.
+// launchTimeout bounds how long a runner may take to start a job.
 const launchTimeout = 15 * time.Second
-
-// job is what a supervisor needs of a running job (runners/local.Job).
-type job interface {
-	Done() <-chan struct{}
-	Signal(sig syscall.Signal) error
-}
 
 // supervisor watches one running job: it tails its files into the store and
 // records how it ended.
 type supervisor struct {
 	e      *Engine
 	id     string
-	dir    string
-	job    job // nil when the shim was already gone at adoption
-	handle local.Handle
+	runner runners.Runner
+	job    runners.Job
+	files  runners.Files
 	done   <-chan struct{}
 	tails  []*ingest.Tailer
 }
@@ -55,18 +44,27 @@ func (e *Engine) launch(id string, devices []int) bool {
 	e.clearWaiting(id)
 
 	now := time.Now().UTC()
-	var env []string
+	var (
+		env  []string
+		rn   runners.Runner
+		spec runners.Spec
+	)
 	// A launch, once begun, completes even if the engine is stopping: the
 	// job it starts must be recorded to be adopted later.
 	bg := context.Background()
 	_, err := e.updateRun(bg, id, func(tx *store.Tx, r *store.Run) error {
 		var err error
+		if rn, err = e.runnerOf(r); err != nil {
+			return err
+		}
 		if env, err = tx.PendingEnv(id); err != nil {
 			return err
 		}
-		// Recorded before the shim starts: a crash from here on leaves a
-		// running run whose handle.json tells the next engine where it is,
-		// and the devices it holds.
+		spec = runners.Spec{Command: r.Command, Dir: r.Cwd}
+		// Recorded before the job starts: a crash from here on leaves a
+		// running run that the next engine asks its runner about (with no
+		// handle: the local one finds the shim's handle.json), and the
+		// devices it holds.
 		r.Status, r.Started, r.Devices = store.Running, &now, devices
 		return nil
 	})
@@ -76,8 +74,8 @@ func (e *Engine) launch(id string, devices []int) bool {
 		return false
 	}
 	dir := e.runDir(id)
-	metricsFile := filepath.Join(dir, "metrics.jsonl")
-	if f, err := os.OpenFile(metricsFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
+	files := rn.Files(dir)
+	if f, err := os.OpenFile(files.Metrics, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
 		f.Close()
 	}
 	e.gpus.lease(id, devices, nil)
@@ -88,81 +86,72 @@ func (e *Engine) launch(id string, devices []int) bool {
 		"CUDA_DEVICE_ORDER=PCI_BUS_ID",
 		"LATHE_RUN_ID="+id,
 		"LATHE_RUN_DIR="+dir,
-		"LATHE_METRICS_FILE="+metricsFile,
+		"LATHE_METRICS_FILE="+files.Metrics,
 		"LATHE_SOCKET="+e.opts.Socket,
 		"PYTHONUNBUFFERED=1", // so a Python job's output reaches output.log as it prints
 	)
-	env = append(env, e.opts.ShimEnv...)
+	spec.Env = env
 	ctx, cancel := context.WithTimeout(bg, launchTimeout)
-	j, err := local.Launch(ctx, e.opts.Exe, dir, env)
+	j, err := rn.Start(ctx, dir, spec)
 	cancel()
 	if err != nil {
-		e.log.Error("launch shim", "run", id, "err", err)
-		e.end(id, store.Failed, "could not start the job's supervisor: "+err.Error(), nil, "")
+		e.log.Error("start job", "run", id, "runner", rn.Name(), "err", err)
+		e.end(id, store.Failed, "could not start the job: "+err.Error(), nil, "")
 		return false
 	}
-	h := j.Handle()
+	handle := j.Handle()
 	_, err = e.updateRun(bg, id, func(tx *store.Tx, r *store.Run) error {
-		var err error
-		if r.Handle, err = json.Marshal(h); err != nil {
-			return err
-		}
+		r.Handle = handle
 		return tx.DeletePendingEnv(id)
 	})
 	if err != nil {
 		e.log.Error("record handle", "run", id, "err", err)
 	}
-	e.gpus.started(id, devices, h.JobPID)
-	e.log.Info("started", "run", id, "shim", h.ShimPID, "job", h.JobPID, "gpus", devices)
-	e.supervise(id, j, h)
+	e.gpus.started(id, devices, j.PID())
+	e.log.Info("started", "run", id, "runner", rn.Name(), "job", j.String(), "gpus", devices)
+	e.supervise(id, rn, j)
 	return true
 }
 
 // adopt takes over a run an earlier engine left running.
 func (e *Engine) adopt(r *store.Run) {
-	dir := e.runDir(r.ID)
 	e.gpus.lease(r.ID, r.Devices, r.Usage)
-	var h local.Handle
-	if len(r.Handle) > 0 {
-		if err := json.Unmarshal(r.Handle, &h); err != nil {
-			e.log.Warn("unreadable handle", "run", r.ID, "err", err)
-		}
-	}
-	if h.ShimPID == 0 {
-		// The engine stopped between starting the shim and recording it.
-		h, _ = local.ReadHandle(dir)
-	}
-	if h.ShimPID != 0 {
-		j, err := local.Adopt(dir, h)
-		if err == nil {
-			e.log.Info("re-adopted", "run", r.ID, "shim", h.ShimPID, "job", h.JobPID, "gpus", r.Devices)
-			e.gpus.charge(r.ID, time.Now()) // it held its GPUs while no engine counted
-			e.gpus.started(r.ID, r.Devices, h.JobPID)
-			e.supervise(r.ID, j, h)
-			if r.KillRequested {
-				// The grace period of a kill was cut short by the restart.
-				j.Signal(syscall.SIGKILL)
-			}
+	rn, err := e.runnerOf(r)
+	if err == nil {
+		var j runners.Job
+		if j, err = rn.Adopt(e.runDir(r.ID), r.Handle); err == nil {
+			e.readopt(r, rn, j)
 			return
 		}
-		if !errors.Is(err, local.ErrGone) {
-			e.log.Warn("adopt", "run", r.ID, "err", err)
-		}
 	}
-	// The shim is gone: read what is left and settle the run.
-	e.supervise(r.ID, nil, h)
+	// Nobody can tell how the job is: the run stays as it is, holding its
+	// GPUs, for an engine that can.
+	e.log.Warn("adopt", "run", r.ID, "err", err)
+}
+
+// readopt supervises an adopted job; one already gone is settled from what
+// it left.
+func (e *Engine) readopt(r *store.Run, rn runners.Runner, j runners.Job) {
+	select {
+	case <-j.Done():
+		e.supervise(r.ID, rn, j)
+		return
+	default:
+	}
+	e.log.Info("re-adopted", "run", r.ID, "runner", rn.Name(), "job", j.String(), "gpus", r.Devices)
+	e.gpus.charge(r.ID, time.Now()) // it held its GPUs while no engine counted
+	e.gpus.started(r.ID, r.Devices, j.PID())
+	e.supervise(r.ID, rn, j)
+	if r.KillRequested {
+		// The grace period of a kill was cut short by the restart.
+		j.Signal(syscall.SIGKILL)
+	}
 }
 
 // supervise starts watching a job.
-func (e *Engine) supervise(id string, j job, h local.Handle) {
-	s := &supervisor{e: e, id: id, dir: e.runDir(id), job: j, handle: h}
-	if j != nil {
-		s.done = j.Done()
-	} else {
-		closed := make(chan struct{})
-		close(closed)
-		s.done = closed
-	}
+func (e *Engine) supervise(id string, rn runners.Runner, j runners.Job) {
+	dir := e.runDir(id)
+	s := &supervisor{e: e, id: id, runner: rn, job: j, files: rn.Files(dir), done: j.Done()}
 	e.mu.Lock()
 	e.jobs[id] = s
 	e.mu.Unlock()
@@ -240,11 +229,11 @@ func (s *supervisor) openTails() error {
 			if err != nil {
 				return err
 			}
-			name := "metrics.jsonl"
+			path := s.files.Metrics
 			if src == store.SourceOutput {
-				name = "output.log"
+				path = s.files.Output
 			}
-			s.tails = append(s.tails, ingest.NewTailer(filepath.Join(s.dir, name), src, st, r.Parse == "kv"))
+			s.tails = append(s.tails, ingest.NewTailer(path, src, st, r.Parse == "kv"))
 		}
 		return nil
 	})
@@ -331,13 +320,13 @@ func applyRecord(r *store.Run, b *ingest.Batch) {
 	}
 	for slice, ms := range b.Evals {
 		if r.Evals == nil {
-			r.Evals = map[string]map[string]metricline.Float{}
+			r.Evals = map[string]map[string]store.Float{}
 		}
 		if r.Evals[slice] == nil {
-			r.Evals[slice] = map[string]metricline.Float{}
+			r.Evals[slice] = map[string]store.Float{}
 		}
 		for k, v := range ms {
-			r.Evals[slice][k] = metricline.Float(v)
+			r.Evals[slice][k] = store.Float(v)
 		}
 	}
 	r.Artifacts = append(r.Artifacts, b.Artifacts...)
@@ -350,17 +339,17 @@ func (e *Engine) publishPoints(id string, metrics map[string][]series.Point) {
 	if !e.hub.hasSubscribers() {
 		return
 	}
-	out := make(map[string][]Point, len(metrics))
+	out := make(map[string][]api.Point, len(metrics))
 	for name, pts := range metrics {
 		out[name] = toPoints(pts)
 	}
-	e.hub.publish(Event{Type: EventPoints, RunID: id, Points: out})
+	e.hub.publish(api.Event{Type: api.EventPoints, RunID: id, Points: out})
 }
 
-func toPoints(pts []series.Point) []Point {
-	out := make([]Point, len(pts))
+func toPoints(pts []series.Point) []api.Point {
+	out := make([]api.Point, len(pts))
 	for i, p := range pts {
-		out[i] = Point{Step: p.Step, Time: unixSeconds(p.Time), Value: metricline.Float(p.Value)}
+		out[i] = api.Point{Step: p.Step, Time: unixSeconds(p.Time), Value: api.Float(p.Value)}
 	}
 	return out
 }
@@ -381,18 +370,12 @@ func (s *supervisor) finish() {
 		// Settle the run all the same: its GPUs must be freed.
 		e.log.Error("finish", "run", s.id, "err", err)
 	}
-	x, err := local.ReadExit(s.dir)
+	x, err := s.job.Exit()
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		reason := fmt.Sprintf("its supervisor (pid %d) vanished without an exit record", s.handle.ShimPID)
-		if s.handle.ShimPID == 0 {
-			reason = "the engine stopped while starting it, and it left no trace of running"
-		}
-		if s.handle.JobPID != 0 {
-			// Nobody supervises what may be left of the job: end it.
-			local.KillTree(s.handle, syscall.SIGKILL)
-		}
-		e.end(s.id, store.Lost, reason, nil, "")
+	case errors.Is(err, runners.ErrNoExit):
+		// Nobody supervises what may be left of the job: end it.
+		s.job.Signal(syscall.SIGKILL)
+		e.end(s.id, store.Lost, err.Error(), nil, "")
 	case err != nil:
 		e.end(s.id, store.Lost, "its exit record cannot be read: "+err.Error(), nil, "")
 	default:
@@ -403,11 +386,11 @@ func (s *supervisor) finish() {
 		}
 		e.end(s.id, status, reason, &code, x.Signal)
 	}
-	e.log.Info("ended", "run", s.id)
+	e.log.Info("ended", "run", s.id, "runner", s.runner.Name())
 }
 
 // outcome maps how a job exited to its final state.
-func outcome(x local.Exit, killRequested bool) (store.Status, string) {
+func outcome(x runners.Exit, killRequested bool) (store.Status, string) {
 	switch {
 	case x.Error != "":
 		return store.Failed, x.Error
@@ -424,28 +407,12 @@ func outcome(x local.Exit, killRequested bool) (store.Status, string) {
 	return store.Succeeded, ""
 }
 
-// WaitExitCode is the exit code `lathe wait` gives for an ended run: the
-// job's own, 128+N for a signal N, and 1 for a run lost or failed without
-// a code.
-func WaitExitCode(r Run) int {
-	switch {
-	case r.Status == store.Succeeded:
-		return 0
-	case r.Signal != "":
-		if n := unix.SignalNum(r.Signal); n != 0 {
-			return 128 + int(n)
-		}
-		return 1
-	case r.ExitCode != nil && *r.ExitCode > 0:
-		return *r.ExitCode
-	}
-	return 1
-}
-
 // kill signals a running job; after grace, SIGKILL.
 func (s *supervisor) kill(now bool, grace time.Duration) {
-	if s.job == nil {
-		return
+	select {
+	case <-s.done:
+		return // ended; finish settles it
+	default:
 	}
 	if now {
 		s.job.Signal(syscall.SIGKILL)

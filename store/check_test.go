@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -75,9 +76,6 @@ func TestCheckFindsDamage(t *testing.T) {
 		"active index": func(tx *bolt.Tx, id string) error {
 			return tx.Bucket(bucketActive).Delete([]byte(id))
 		},
-		"latest index": func(tx *bolt.Tx, id string) error {
-			return tx.Bucket(bucketLatest).DeleteBucket([]byte("loss"))
-		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "lathe.db")
@@ -113,9 +111,9 @@ func TestCompactKeepsEveryPoint(t *testing.T) {
 	runs := buildStore(t, path)
 	db, _ := Open(path, time.Second)
 	snapshot := seriesSnapshot(t, db, runs)
-	db.Close()
 	var calls int
-	res, err := Compact(path, func(done, total int) { calls++ })
+	res, err := db.Compact(context.Background(), func(done, total int) { calls++ })
+	db.Close()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,13 @@
 // file (lathe.db). It knows nothing of jobs, processes or screens: the engine
 // tells it what to record.
 //
-// # Schema (version 2)
+// # Schema (version 3)
 //
 // Every bucket is top-level. Keys scanned in order are big-endian integers or
-// fixed-width strings; records are JSON unless said otherwise.
+// fixed-width strings; records are JSON unless said otherwise, their floats
+// written as Float writes them (NaN and the infinities as strings).
 //
-//	meta         "schema"  → uint32 BE schema version (1)
+//	meta         "schema"  → uint32 BE schema version (3)
 //	             "created" → RFC 3339 time the file was made
 //	experiments  name → Experiment
 //	runs         run id (12 lowercase hex characters) → Run
@@ -27,11 +28,6 @@
 //	             the redacted copy
 //	active       run id → empty, for the runs queued or running: an engine that
 //	             starts reads these, not every run (added in version 2)
-//	latest       one bucket a metric name, holding class (1 byte: 0 for NaN, 1 for
-//	             a number) value (uint64 BE, the float's bits made to sort as
-//	             numbers) run id → empty: every run's last value of the metric in
-//	             order, so a table of 100 000 runs sorted by it reads only what it
-//	             shows (added in version 2)
 //	deleted      removed (int64 BE unix nanoseconds) run id → empty, for the runs
 //	             removed (`lathe rm`; Run.Deleted is set): restorable until they
 //	             are purged, oldest first (created on first use)
@@ -41,9 +37,17 @@
 //	             hour and one a minute for 30 days, so the file stays bounded
 //	             (created on first use)
 //
+// Removed in version 3: latest, one bucket a metric name holding every run's
+// last value of the metric in order (added in version 2). It was written at
+// every point and read by nothing: the engine sorts runs by the summaries it
+// keeps in memory. Upgrading to version 3 deletes it.
+//
 // A file of an older version is copied aside (lathe.db.schemaN.bak) and
 // upgraded in place when opened (upgrade.go); one of a newer version is
-// refused, untouched. Check verifies a file, Compact rewrites it.
+// refused, untouched. Check verifies a file. DB.Compact rewrites an open
+// store into a compact file and renames it into place while the store goes
+// on working (it runs on the writer, so writes wait for it); Compact does
+// the same to a store no process has open.
 //
 // The last chunk of each series is open: the writer keeps its encoder in memory
 // and rewrites only that chunk at each commit; a chunk is sealed at

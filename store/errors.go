@@ -1,6 +1,9 @@
 package store
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors callers check with errors.Is. bbolt's own errors are translated into
 // these at the package boundary.
@@ -12,4 +15,21 @@ var (
 	ErrLocked       = errors.New("store is in use by another process")
 	ErrClosed       = errors.New("store is closed")
 	ErrInvalidInput = errors.New("invalid input")
+	// ErrInternal is a bug in lathe, not a fault of the file: a function
+	// run in a transaction panicked. The error is a *PanicError.
+	ErrInternal = errors.New("internal error (a bug in lathe)")
 )
+
+// PanicError is a panic inside a store transaction that was not caused by a
+// damaged file (a function given to View or Update panicked on a bug of its
+// own). The transaction was rolled back and the store goes on working.
+// Stack is where it panicked, for a log; the user is shown Error.
+type PanicError struct {
+	Value any    // what was given to panic
+	Stack []byte // runtime/debug.Stack, taken where the panic was recovered
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("%v: panic: %v", ErrInternal, e.Value) }
+
+// Unwrap makes a PanicError an ErrInternal to errors.Is.
+func (e *PanicError) Unwrap() error { return ErrInternal }

@@ -6,7 +6,6 @@ import (
 	"math"
 	"unicode/utf8"
 
-	"lathe/engine/metricline"
 	"lathe/store/series"
 )
 
@@ -17,11 +16,11 @@ const ChunkPoints = 1024
 
 // Summary describes one metric of a run without opening its series.
 type Summary struct {
-	Count    int64            `json:"count"`
-	Last     metricline.Float `json:"last"`
-	Min      metricline.Float `json:"min"` // over non-NaN values; NaN when all are NaN
-	Max      metricline.Float `json:"max"`
-	LastStep int64            `json:"last_step"`
+	Count    int64 `json:"count"`
+	Last     Float `json:"last"`
+	Min      Float `json:"min"` // over non-NaN values; NaN when all are NaN
+	Max      Float `json:"max"`
+	LastStep int64 `json:"last_step"`
 	// Where the series lives: its id within the run and how many chunks it has.
 	ID     uint32 `json:"id"`
 	Chunks uint32 `json:"chunks"`
@@ -29,19 +28,19 @@ type Summary struct {
 
 func (s *Summary) add(p series.Point) {
 	if s.Count == 0 {
-		s.Min, s.Max = metricline.Float(math.NaN()), metricline.Float(math.NaN())
+		s.Min, s.Max = Float(math.NaN()), Float(math.NaN())
 	}
 	s.Count++
-	s.Last = metricline.Float(p.Value)
+	s.Last = Float(p.Value)
 	s.LastStep = p.Step
 	if math.IsNaN(p.Value) {
 		return
 	}
 	if math.IsNaN(float64(s.Min)) || p.Value < float64(s.Min) {
-		s.Min = metricline.Float(p.Value)
+		s.Min = Float(p.Value)
 	}
 	if math.IsNaN(float64(s.Max)) || p.Value > float64(s.Max) {
-		s.Max = metricline.Float(p.Value)
+		s.Max = Float(p.Value)
 	}
 }
 
@@ -110,7 +109,6 @@ func (tx *Tx) AppendPoints(runID, metric string, pts []series.Point) error {
 		sum = &Summary{ID: uint32(len(sums)), Chunks: 1}
 		sums[metric] = sum
 	}
-	had, oldLast := sum.Count > 0, float64(sum.Last)
 	b := tx.bucket(bucketSeries)
 	app, err := tx.db.open.get(b, runID, sum)
 	if err != nil {
@@ -128,10 +126,7 @@ func (tx *Tx) AppendPoints(runID, metric string, pts []series.Point) error {
 		app.Append(p)
 		sum.add(p)
 	}
-	if err := b.Put(seriesKey(runID, sum.ID, sum.Chunks-1), app.Bytes()); err != nil {
-		return err
-	}
-	return tx.moveLatest(metric, runID, had, oldLast, float64(sum.Last))
+	return b.Put(seriesKey(runID, sum.ID, sum.Chunks-1), app.Bytes())
 }
 
 // summaryOf is the summary of one metric of a run; ErrNotFound when the run

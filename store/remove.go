@@ -97,13 +97,6 @@ func (tx *Tx) PurgeRun(id string) error {
 	if err != nil {
 		return err
 	}
-	for name, s := range sums {
-		if b := tx.bucket(bucketLatest).Bucket([]byte(name)); b != nil {
-			if err := b.Delete(latestKey(float64(s.Last), id)); err != nil {
-				return err
-			}
-		}
-	}
 	// The series chunks: every key that starts with the run's id.
 	prefix := []byte(id)
 	c := tx.bucket(bucketSeries).Cursor()

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"lathe/engine/metricline"
 )
 
 // Status is where a run is in its life.
@@ -90,23 +88,26 @@ type Run struct {
 	Priority   int               `json:"priority"`
 	// What the run asked of GPUs, and the devices it was given (its lease,
 	// restored when an engine restarts).
-	GPUs      int                                    `json:"gpus"`
-	GPUIDs    []int                                  `json:"gpu_ids,omitempty"`
-	MinGPUMem uint64                                 `json:"min_gpu_mem,omitempty"`
-	Devices   []int                                  `json:"devices"`
-	Usage     *GPUUsage                              `json:"usage,omitempty"`
-	After     string                                 `json:"after,omitempty"`
-	Parse     string                                 `json:"parse,omitempty"`
-	Git       *Git                                   `json:"git"`
-	User      string                                 `json:"user"`
-	Host      string                                 `json:"host"`
-	Dir       string                                 `json:"dir"`
-	Created   time.Time                              `json:"created"`
-	Started   *time.Time                             `json:"started"`
-	Ended     *time.Time                             `json:"ended"`
-	Total     int64                                  `json:"total,omitempty"`
-	Evals     map[string]map[string]metricline.Float `json:"evals,omitempty"`
-	Artifacts []Artifact                             `json:"artifacts,omitempty"`
+	GPUs      int       `json:"gpus"`
+	GPUIDs    []int     `json:"gpu_ids,omitempty"`
+	MinGPUMem uint64    `json:"min_gpu_mem,omitempty"`
+	Devices   []int     `json:"devices"`
+	Usage     *GPUUsage `json:"usage,omitempty"`
+	After     string    `json:"after,omitempty"`
+	Parse     string    `json:"parse,omitempty"`
+	// Runner names the runner that started the job ("local" for runs
+	// recorded before there were others).
+	Runner    string                      `json:"runner,omitempty"`
+	Git       *Git                        `json:"git"`
+	User      string                      `json:"user"`
+	Host      string                      `json:"host"`
+	Dir       string                      `json:"dir"`
+	Created   time.Time                   `json:"created"`
+	Started   *time.Time                  `json:"started"`
+	Ended     *time.Time                  `json:"ended"`
+	Total     int64                       `json:"total,omitempty"`
+	Evals     map[string]map[string]Float `json:"evals,omitempty"`
+	Artifacts []Artifact                  `json:"artifacts,omitempty"`
 	// KillRequested records that a user asked for the run to stop, so an
 	// exit by signal is "killed", not "failed", even across an engine restart.
 	KillRequested bool `json:"kill_requested,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,7 +17,7 @@ import (
 )
 
 // SchemaVersion is the layout this code reads and writes (see doc.go).
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 var (
 	bucketMeta        = []byte("meta")
@@ -29,11 +30,10 @@ var (
 	bucketTails       = []byte("tails")
 	bucketPendingEnv  = []byte("pending_env")
 	bucketActive      = []byte("active")
-	bucketLatest      = []byte("latest")
 
 	allBuckets = [][]byte{bucketMeta, bucketExperiments, bucketRuns, bucketRunNames,
 		bucketRunsByTime, bucketSummaries, bucketSeries, bucketTails, bucketPendingEnv,
-		bucketActive, bucketLatest}
+		bucketActive}
 
 	keySchema  = []byte("schema")
 	keyCreated = []byte("created")
@@ -42,7 +42,15 @@ var (
 // DB is an open store. Reads (View) run concurrently; writes (Update) are
 // serialised through one writer goroutine that groups them.
 type DB struct {
-	bolt *bolt.DB
+	path string
+	// bolt is the open file. A compaction puts a new one in its place, on
+	// the writer goroutine; a View that finds the handle it loaded closed
+	// begins again on the new one. An atomic pointer, not a lock, so that
+	// reads on every processor share nothing that they write.
+	bolt atomic.Pointer[bolt.DB]
+	// retired counts the handles a compaction replaced that are still
+	// closing (each waits for the reads begun on it).
+	retired sync.WaitGroup
 
 	ops      chan *op
 	stop     chan struct{}
@@ -68,8 +76,12 @@ func (db *DB) Watch(f func(runIDs []string)) { db.watch.Store(&f) }
 func (db *DB) Upgraded() *Upgrade { return db.upgraded }
 
 type op struct {
-	fn   func(*Tx) error
-	done chan error
+	fn func(*Tx) error
+	// alone, when set instead of fn, runs on the writer outside any
+	// transaction, after the writes queued before it and before those
+	// queued after it (a compaction).
+	alone func() error
+	done  chan error
 }
 
 // Open opens (creating if needed) the store at path. A file from a newer lathe
@@ -80,17 +92,18 @@ func Open(path string, timeout time.Duration) (db *DB, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	// bbolt validates the meta pages on open, but a damaged file can still
 	// make it panic deeper in; a store must never take the process down.
-	defer recoverDamage(&err)
+	defer recoverPanic(&err)
 	if err := precheck(path); err != nil {
 		return nil, err
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      timeout,
-		FreelistType: bolt.FreelistMapType,
-	})
+	bdb, err := openBolt(path, timeout)
 	if err != nil {
 		return nil, translateOpenError(path, err)
 	}
+	// A compaction that a crash cut short leaves its new file beside the
+	// store (never in its place: the rename is the last step). Holding the
+	// store's lock, nothing else can be writing it.
+	os.Remove(compactPath(path))
 	up, err := upgrade(bdb, path)
 	if err != nil {
 		bdb.Close()
@@ -101,15 +114,23 @@ func Open(path string, timeout time.Duration) (db *DB, err error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	db = &DB{
-		bolt:     bdb,
+		path:     path,
 		upgraded: up,
 		ops:      make(chan *op, 1024),
 		stop:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 		open:     newOpenChunks(),
 	}
+	db.bolt.Store(bdb)
 	go db.writer()
 	return db, nil
+}
+
+func openBolt(path string, timeout time.Duration) (*bolt.DB, error) {
+	return bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      timeout,
+		FreelistType: bolt.FreelistMapType,
+	})
 }
 
 func translateOpenError(path string, err error) error {
@@ -152,7 +173,7 @@ func initSchema(tx *bolt.Tx) error {
 }
 
 // Path is the file the store lives in.
-func (db *DB) Path() string { return db.bolt.Path() }
+func (db *DB) Path() string { return db.path }
 
 // Close waits for pending writes and closes the file.
 func (db *DB) Close() error {
@@ -165,22 +186,39 @@ func (db *DB) Close() error {
 	close(db.stop)
 	db.closeMu.Unlock()
 	<-db.stopped
-	return db.bolt.Close()
+	db.retired.Wait()
+	return db.bolt.Load().Close()
 }
 
 // View runs fn in a read-only transaction. Values read from it must be copied
-// before fn returns (the Tx methods do so).
+// before fn returns (the Tx methods do so). A panic in fn is an error:
+// ErrDamaged when it says the file is damaged, else a *PanicError
+// (ErrInternal).
 func (db *DB) View(fn func(*Tx) error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer recoverDamage(&err)
-	return db.bolt.View(func(btx *bolt.Tx) error {
-		return fn(&Tx{btx: btx, db: db})
-	})
+	defer recoverPanic(&err)
+	for {
+		bdb := db.bolt.Load()
+		began := false
+		err = bdb.View(func(btx *bolt.Tx) error {
+			began = true
+			return fn(&Tx{btx: btx, db: db})
+		})
+		if began || !errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+			return err
+		}
+		if db.bolt.Load() == bdb {
+			return ErrClosed
+		}
+		// A compaction put a new file in place as this began: read that.
+	}
 }
 
 // Update runs fn in a write transaction, grouped with whatever other writes
 // arrive at the same time, and returns once that transaction is durable.
-// fn may run more than once (see doc.go).
+// fn may run more than once (see doc.go). A panic in fn fails it alone, as
+// an error does: ErrDamaged when it says the file is damaged, else a
+// *PanicError (ErrInternal).
 //
 // ctx only bounds the wait for a place in the queue. Once queued, Update
 // waits for the outcome whatever ctx does, so an error always means that
@@ -188,6 +226,14 @@ func (db *DB) View(fn func(*Tx) error) (err error) {
 // failed write would read its data again and store it twice.
 func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	o := &op{fn: fn, done: make(chan error, 1)}
+	if err := db.send(ctx, o); err != nil {
+		return err
+	}
+	return <-o.done
+}
+
+// send queues o for the writer; ctx bounds the wait for a place.
+func (db *DB) send(ctx context.Context, o *op) error {
 	db.closeMu.Lock()
 	if db.isClosed {
 		db.closeMu.Unlock()
@@ -200,7 +246,7 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 		return ctx.Err()
 	}
 	db.closeMu.Unlock()
-	return <-o.done
+	return nil
 }
 
 // maxGroup bounds how many functions share one transaction, so one commit
@@ -219,7 +265,7 @@ func (db *DB) writer() {
 			for {
 				select {
 				case o := <-db.ops:
-					db.commit([]*op{o})
+					db.commitAll([]*op{o})
 				default:
 					return
 				}
@@ -234,7 +280,25 @@ func (db *DB) writer() {
 				break more
 			}
 		}
-		db.commit(group)
+		db.commitAll(group)
+	}
+}
+
+// commitAll commits a group in order. An op that runs alone (a compaction)
+// splits it: the writes before it are committed, then it runs, then the
+// writes after it are committed.
+func (db *DB) commitAll(group []*op) {
+	for len(group) > 0 {
+		i := slices.IndexFunc(group, func(o *op) bool { return o.alone != nil })
+		if i < 0 {
+			db.commit(group)
+			return
+		}
+		if i > 0 {
+			db.commit(group[:i])
+		}
+		group[i].done <- group[i].alone()
+		group = group[i+1:]
 	}
 }
 
@@ -282,8 +346,8 @@ func (db *DB) run(group []*op) (after []func(), err error) {
 			db.open.reset()
 		}
 	}()
-	defer recoverDamage(&err)
-	err = db.bolt.Update(func(btx *bolt.Tx) error {
+	defer recoverPanic(&err)
+	err = db.bolt.Load().Update(func(btx *bolt.Tx) error {
 		tx := &Tx{btx: btx, db: db, writable: true}
 		for _, o := range group {
 			if err := o.fn(tx); err != nil {
@@ -304,13 +368,4 @@ func (db *DB) run(group []*op) (after []func(), err error) {
 		return nil
 	})
 	return after, err
-}
-
-// recoverDamage turns a panic inside bbolt (a damaged page) into an error.
-// Callers also set debug.SetPanicOnFault, so a fault on a bad page of the
-// mapped file panics instead of killing the process.
-func recoverDamage(err *error) {
-	if r := recover(); r != nil {
-		*err = fmt.Errorf("%w: %v", ErrDamaged, r)
-	}
 }

@@ -34,11 +34,21 @@ func (tx *Tx) touch(id string) {
 // rolled back). The engine publishes its events this way.
 func (tx *Tx) OnCommit(f func()) { tx.onCommit = append(tx.onCommit, f) }
 
+// path is the store's file (a compaction's new file is opened under
+// another name, then renamed).
+func (tx *Tx) path() string {
+	if tx.db != nil {
+		return tx.db.path
+	}
+	return tx.btx.DB().Path()
+}
+
 func (tx *Tx) bucket(name []byte) *bolt.Bucket {
 	b := tx.btx.Bucket(name)
 	if b == nil {
-		// initSchema creates every bucket, so this is a damaged file.
-		panic(fmt.Sprintf("bucket %q missing", name))
+		// initSchema creates every bucket, so this is a damaged file
+		// (recoverPanic says so).
+		panic(fmt.Errorf("%w: bucket %q is missing", ErrDamaged, name))
 	}
 	return b
 }

@@ -2,11 +2,13 @@ package store
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Upgrade says that Open brought a store of an older schema up to date.
@@ -19,6 +21,7 @@ type Upgrade struct {
 // upgrades[v] brings a store of schema v to v+1, in one transaction.
 var upgrades = map[uint32]func(*Tx) error{
 	1: upgrade1to2,
+	2: upgrade2to3,
 }
 
 // upgrade brings the file to SchemaVersion after copying it aside. It does
@@ -63,36 +66,31 @@ func upgrade(bdb *bolt.DB, path string) (*Upgrade, error) {
 	return &Upgrade{From: int(version), To: SchemaVersion, Backup: backup}, nil
 }
 
-// upgrade1to2 adds the indexes of schema 2: the active runs, and each
-// metric's last values in order.
+// upgrade1to2 adds the index of schema 2 that later schemas keep: the
+// active runs. (Schema 2 also indexed each metric's last values, in a
+// `latest` bucket that schema 3 removes; it is not built only to go.)
 func upgrade1to2(tx *Tx) error {
-	for _, name := range [][]byte{bucketActive, bucketLatest} {
-		if _, err := tx.btx.CreateBucketIfNotExists(name); err != nil {
-			return err
-		}
+	if _, err := tx.btx.CreateBucketIfNotExists(bucketActive); err != nil {
+		return err
 	}
 	return tx.bucket(bucketRuns).ForEach(func(k, _ []byte) error {
 		r, err := tx.Run(string(k))
 		if err != nil {
 			return err
 		}
-		if err := tx.markActive(r); err != nil {
-			return err
-		}
-		sums, err := tx.Summaries(r.ID)
-		if err != nil {
-			return err
-		}
-		for name, s := range sums {
-			if s.Count == 0 {
-				continue
-			}
-			if err := tx.moveLatest(name, r.ID, false, 0, float64(s.Last)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return tx.markActive(r)
 	})
+}
+
+// upgrade2to3 drops schema 2's index of each metric's last values (the
+// `latest` bucket): it was written at every point and read by nothing, as
+// the engine sorts runs from the summaries it keeps in memory.
+func upgrade2to3(tx *Tx) error {
+	err := tx.btx.DeleteBucket([]byte("latest"))
+	if errors.Is(err, bolterrors.ErrBucketNotFound) {
+		return nil
+	}
+	return err
 }
 
 // copyFile copies the store byte for byte (nothing writes to it meanwhile:

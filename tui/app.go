@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 
@@ -11,8 +10,11 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
-	"lathe/engine"
-	"lathe/store"
+	"lathe/engine/api"
+	"lathe/tui/form"
+	"lathe/tui/format"
+	"lathe/tui/palette"
+	"lathe/tui/styles"
 )
 
 // Smallest terminal the app lays out in; below it, it asks for room.
@@ -21,43 +23,30 @@ const (
 	minHeight = 24
 )
 
-// page is one screen of the app (see STYLE: a component).
-type page interface {
-	Update(msg tea.Msg) (page, tea.Cmd)
-	View() string
-	SetSize(width, height int)
-	Title() string
-	ShortHelp() []key.Binding
-}
-
 // Messages of the app's own I/O.
 type (
 	// runsMsg is the runs the app shows: the active ones alone first (the
 	// dashboard needs only them, and they come fast), then the newest
 	// runsLimit of all.
 	runsMsg struct {
-		runs   []engine.Run
+		runs   []api.Run
 		active bool
 	}
-	eventMsg  engine.Event
-	streamMsg <-chan engine.Event
-	lostMsg   struct{ err error }
-	tickMsg   time.Time
+	eventMsg     api.Event
+	streamMsg    <-chan api.Event
+	lostMsg      struct{ err error }
+	reconnectMsg struct{}
+	tickMsg      time.Time
 	// gpusMsg is a report with each device's history of the last hour.
 	gpusMsg struct {
-		rep  engine.GPUReport
-		hist map[int][]engine.GPUPoint
-	}
-	// openRunMsg opens a run's page on a tab.
-	openRunMsg struct {
-		id  string
-		tab int
+		rep  api.GPUReport
+		hist map[int][]api.GPUPoint
 	}
 )
 
 // Options configure the app.
 type Options struct {
-	Styles Styles
+	Styles styles.Styles
 	Keys   KeyMap
 	// Now is the clock (tests fix it).
 	Now func() time.Time
@@ -70,28 +59,33 @@ type Options struct {
 	Columns []string
 }
 
-// App is the root model: it routes to the pages and keeps the frame.
+// App is the root model: it keeps the frame, routes to the pages and
+// holds what is open over them (one overlay at a time).
 type App struct {
 	eng    Engine
 	ctx    context.Context
 	cancel context.CancelFunc
 	st     *state
-	styles Styles
+	styles styles.Styles
 	keys   KeyMap
+	opts   Options
 
 	width, height int
-	pages         []page // dashboard, runs, GPUs
-	active        int
-	detail        page // an open run or comparison, over the runs page
-	help          bool
-	palette       *palette // open while set
-	form          *submitForm
+	// pages are the open pages: the top ones always, and a run or a
+	// comparison while one is open over the runs.
+	pages  map[pageID]page
+	active pageID
+
+	overlay  overlay
+	palette  *palette.Model[paletteChoice] // while paletteOverlay
+	form     *form.Model                   // while formOverlay
+	question askMsg                        // while questionOverlay
 	// formBase is the spec the form was filled from: what the form does not
 	// show (tags, priority, the working directory) comes from it.
-	formBase engine.SubmitRequest
-	banner   string
-	events   <-chan engine.Event
-	opts     Options
+	formBase api.SubmitRequest
+
+	banner string
+	events <-chan api.Event
 }
 
 // New builds the app on an engine.
@@ -104,34 +98,29 @@ func New(eng Engine, opts Options) *App {
 	a := &App{eng: eng, ctx: ctx, cancel: cancel, st: st, styles: opts.Styles, keys: opts.Keys, opts: opts}
 	act := runActions{
 		kill: func(id string) error { _, err := eng.Kill(ctx, id, false); return err },
-		rerun: func(r engine.Run) tea.Cmd {
+		rerun: func(r api.Run) tea.Cmd {
 			return func() tea.Msg { return openFormMsg(rerunRequest(r)) }
 		},
-		submit: func(req engine.SubmitRequest) error { _, err := eng.Submit(ctx, a.fill(req)); return err },
-		query: func(expr string) ([]engine.Run, error) {
-			return eng.Runs(ctx, engine.RunQuery{Filter: expr, Limit: runsLimit})
+		submit: func(req api.SubmitRequest) error { _, err := eng.Submit(ctx, a.fill(req)); return err },
+		query: func(expr string) ([]api.Run, error) {
+			return eng.Runs(ctx, api.RunQuery{Filter: expr, Limit: runsLimit})
 		},
-		remove: func(ids []string) (engine.RemoveResult, error) {
-			return eng.Remove(ctx, engine.RemoveRequest{Refs: ids})
+		remove: func(ids []string) (api.RemoveResult, error) {
+			return eng.Remove(ctx, api.RemoveRequest{Refs: ids})
 		},
 	}
-	a.pages = []page{newDashboard(st, opts.Styles), newRunsPage(st, opts.Styles, opts.Keys, act, opts.Columns), newGPUsPage(st, opts.Styles, opts.Keys)}
+	a.pages = map[pageID]page{
+		dashboardPage: newDashboard(st, opts.Styles),
+		runsPage:      newRunList(st, opts.Styles, opts.Keys, act, opts.Columns),
+		gpusPage:      newGPUList(st, opts.Styles, opts.Keys),
+	}
+	a.updateKeys()
 	return a
 }
 
-// Messages of the submit form's I/O.
-type (
-	// openFormMsg opens the form filled from a spec.
-	openFormMsg  engine.SubmitRequest
-	submittedMsg struct {
-		run engine.Run
-		err error
-	}
-)
-
 // fill completes a request as `lathe run` does: the app's environment, and
 // its working directory unless the spec has one.
-func (a *App) fill(req engine.SubmitRequest) engine.SubmitRequest {
+func (a *App) fill(req api.SubmitRequest) api.SubmitRequest {
 	if req.Cwd == "" {
 		req.Cwd = a.opts.Cwd
 	}
@@ -149,7 +138,7 @@ const runsLimit = 5000
 
 func (a *App) loadRuns() tea.Cmd {
 	return func() tea.Msg {
-		runs, err := a.eng.Runs(a.ctx, engine.RunQuery{Limit: runsLimit})
+		runs, err := a.eng.Runs(a.ctx, api.RunQuery{Limit: runsLimit})
 		if err != nil {
 			return lostMsg{err}
 		}
@@ -159,7 +148,7 @@ func (a *App) loadRuns() tea.Cmd {
 
 func (a *App) loadActive() tea.Cmd {
 	return func() tea.Msg {
-		runs, err := a.eng.Runs(a.ctx, engine.RunQuery{Statuses: []store.Status{store.Running, store.Queued}})
+		runs, err := a.eng.Runs(a.ctx, api.RunQuery{Statuses: []api.Status{api.Running, api.Queued}})
 		if err != nil {
 			return lostMsg{err}
 		}
@@ -173,7 +162,7 @@ func (a *App) loadGPUs() tea.Cmd {
 		if err != nil {
 			return lostMsg{err}
 		}
-		hist := map[int][]engine.GPUPoint{}
+		hist := map[int][]api.GPUPoint{}
 		since := a.st.now().Add(-gpuHistWindow)
 		for _, g := range rep.GPUs {
 			if hist[g.Index], err = a.eng.GPUHistory(a.ctx, g.Index, since, time.Time{}); err != nil {
@@ -195,10 +184,10 @@ func (a *App) subscribe() tea.Cmd {
 }
 
 // next reads one event; Update arms it again.
-func next(ch <-chan engine.Event) tea.Cmd {
+func next(ch <-chan api.Event) tea.Cmd {
 	return func() tea.Msg {
 		ev, ok := <-ch
-		if !ok || ev.Type == engine.EventError {
+		if !ok || ev.Type == api.EventError {
 			return lostMsg{}
 		}
 		return eventMsg(ev)
@@ -209,13 +198,20 @@ func tick() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
-// Update routes a message: the frame's own keys first, then the page.
+// Update routes a message, then enables the keys that work where the user
+// now is.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := a.update(msg)
+	a.updateKeys()
+	return a, cmd
+}
+
+func (a *App) update(msg tea.Msg) tea.Cmd {
 	if cmd, ok := a.updateEngine(msg); ok {
-		return a, cmd
+		return cmd
 	}
-	if cmd, ok := a.updateForm(msg); ok {
-		return a, cmd
+	if cmd, ok := a.updateOverlay(msg); ok {
+		return cmd
 	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -223,27 +219,29 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		for _, p := range a.pages {
 			p.SetSize(a.width, a.bodyHeight())
 		}
-		if a.detail != nil {
-			a.detail.SetSize(a.width, a.bodyHeight())
+		if a.palette != nil {
+			a.palette.SetSize(a.width, a.bodyHeight())
 		}
-		return a, nil
+		if a.form != nil {
+			a.form.SetSize(a.width, a.bodyHeight())
+		}
+		return nil
 	case tickMsg:
-		if a.detail != nil {
-			var cmd tea.Cmd
-			a.detail, cmd = a.detail.Update(msg)
-			return a, tea.Batch(tick(), cmd)
+		// The clock moves what an open run or comparison shows.
+		if a.active != a.active.base() {
+			return tea.Batch(tick(), a.updatePage(a.active, msg))
 		}
-		return a, tick()
+		return tick()
 	case openRunMsg:
-		rp := newRunPage(a.ctx, a.eng, a.st, a.styles, a.keys, msg.id)
+		rp := newRunView(a.ctx, a.eng, a.st, a.styles, a.keys, msg.id)
 		rp.SetSize(a.width, a.bodyHeight())
-		a.detail = rp
-		return a, rp.showTab(msg.tab)
+		a.open(runPage, rp)
+		return rp.showTab(msg.tab)
 	case openCompareMsg:
-		cp := newComparePage(a.ctx, a.eng, a.st, a.styles, a.keys, msg.ids)
+		cp := newCompareView(a.ctx, a.eng, a.st, a.styles, a.keys, msg.ids)
 		cp.SetSize(a.width, a.bodyHeight())
-		a.active, a.detail, a.help = 1, cp, false
-		return a, cp.Init()
+		a.open(comparePage, cp)
+		return cp.Init()
 	case tea.KeyMsg:
 		// Keys typed faster than the terminal is read (a slow SSH link, a
 		// held key) come as one message of several runes: take them one by
@@ -251,56 +249,53 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
 			var cmds []tea.Cmd
 			for _, r := range msg.Runes {
-				_, cmd := a.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
-				cmds = append(cmds, cmd)
+				cmds = append(cmds, a.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+				a.updateKeys()
 			}
-			return a, tea.Sequence(cmds...)
+			return tea.Sequence(cmds...)
 		}
 		return a.key(msg)
-	case paletteClosedMsg:
-		a.palette = nil
-		return a, nil
-	case paletteChoiceMsg:
-		a.palette, a.help = nil, false
-		switch {
-		case msg.do == "submit":
-			return a.Update(openFormMsg{})
-		case msg.do == "help":
-			a.help = true
-			return a, nil
-		case msg.do == "compare":
-			a.active, a.detail = 1, nil
-			return a.Update(compareMarkedMsg{})
-		case msg.run != "":
-			a.active = 1
-			return a.Update(openRunMsg{id: msg.run, tab: msg.tab})
-		}
-		a.active, a.detail = msg.page, nil
-		return a, nil
 	case removedMsg:
-		ids := make([]string, len(msg.res.Runs))
-		for i, r := range msg.res.Runs {
-			ids[i] = r.ID
-		}
-		a.st.remove(ids)
-		var cmd tea.Cmd
-		a.pages[1], cmd = a.pages[1].Update(msg)
-		return a, cmd
+		a.st.remove(runIDs(msg.res.Runs))
+		return a.updatePage(runsPage, msg)
 	case actedMsg, filteredMsg, compareMarkedMsg:
 		// The runs table's, whichever page shows.
-		var cmd tea.Cmd
-		a.pages[1], cmd = a.pages[1].Update(msg)
-		return a, cmd
+		return a.updatePage(runsPage, msg)
 	}
-	// The rest is a page's own I/O (each message names what it is for): an
-	// open run's, else the active page's.
+	// The rest is a page's own I/O (each message names what it is for):
+	// the page shown takes it.
+	return a.updatePage(a.active, msg)
+}
+
+// updatePage gives a message to a page, if it is open.
+func (a *App) updatePage(id pageID, msg tea.Msg) tea.Cmd {
+	p, ok := a.pages[id]
+	if !ok {
+		return nil
+	}
 	var cmd tea.Cmd
-	if a.detail != nil {
-		a.detail, cmd = a.detail.Update(msg)
-	} else {
-		a.pages[a.active], cmd = a.pages[a.active].Update(msg)
-	}
-	return a, cmd
+	a.pages[id], cmd = p.Update(msg)
+	return cmd
+}
+
+// open shows a run or a comparison over the runs page, in place of any
+// other.
+func (a *App) open(id pageID, p page) {
+	a.closeDetail()
+	a.pages[id], a.active = p, id
+	a.overlay = noOverlay
+}
+
+// show goes to a top page, closing what was open over the runs.
+func (a *App) show(id pageID) {
+	a.closeDetail()
+	a.active = id
+}
+
+func (a *App) closeDetail() {
+	delete(a.pages, runPage)
+	delete(a.pages, comparePage)
+	a.active = a.active.base()
 }
 
 // updateEngine takes what the engine sent: runs, GPUs, events, and the
@@ -324,9 +319,12 @@ func (a *App) updateEngine(msg tea.Msg) (tea.Cmd, bool) {
 		a.banner = ""
 		return next(a.events), true
 	case eventMsg:
-		a.apply(engine.Event(msg))
+		a.apply(api.Event(msg))
 		return next(a.events), true
 	case lostMsg:
+		if a.ctx.Err() != nil {
+			return nil, true // quitting: the stream ended because the app cancelled it
+		}
 		a.banner = "the engine is not answering; trying again"
 		// Reconnect after a pause: load everything again, subscribe again.
 		return tea.Tick(2*time.Second, func(time.Time) tea.Msg { return reconnectMsg{} }), true
@@ -338,120 +336,10 @@ func (a *App) updateEngine(msg tea.Msg) (tea.Cmd, bool) {
 	return nil, true
 }
 
-// updateForm opens and closes the form that starts a job, and sends what
-// it gives to the engine.
-func (a *App) updateForm(msg tea.Msg) (tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case openFormMsg:
-		a.palette, a.help = nil, false
-		a.formBase = engine.SubmitRequest(msg)
-		a.form = newSubmitForm(a.styles, a.formBase)
-	case submitFormClosedMsg:
-		a.form = nil
-	case submitFormMsg:
-		req := a.formBase
-		req.Name, req.Experiment, req.Command = msg.req.Name, msg.req.Experiment, msg.req.Command
-		req.Params, req.GPUs, req.GPUIDs = msg.req.Params, msg.req.GPUs, msg.req.GPUIDs
-		req = a.fill(req)
-		return func() tea.Msg {
-			r, err := a.eng.Submit(a.ctx, req)
-			return submittedMsg{r, err}
-		}, true
-	case submittedMsg:
-		switch {
-		case a.form == nil:
-		case msg.err != nil:
-			a.form.SetError(msg.err.Error())
-		default:
-			// The new run shows at the top of the runs table.
-			a.form, a.active, a.detail = nil, 1, nil
-			a.st.upsert(msg.run)
-			var cmd tea.Cmd
-			a.pages[1], cmd = a.pages[1].Update(actedMsg{note: "queued " + msg.run.Name + " (" + msg.run.ID + ")"})
-			return cmd, true
-		}
-	default:
-		return nil, false
-	}
-	return nil, true
-}
-
-type reconnectMsg struct{}
-
-// capturing is a page that takes every key for now (a filter being typed).
-type capturing interface{ Capturing() bool }
-
-func (a *App) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
-	if msg.Type == tea.KeyCtrlC { // whatever is open
-		a.cancel()
-		return a, tea.Quit
-	}
-	if a.palette != nil {
-		return a, a.palette.Update(msg)
-	}
-	if a.form != nil {
-		return a, a.form.Update(msg)
-	}
-	if !a.help {
-		current := a.pages[a.active]
-		if a.detail != nil {
-			current = a.detail
-		}
-		if c, ok := current.(capturing); ok && c.Capturing() {
-			var cmd tea.Cmd
-			current, cmd = current.Update(msg)
-			if a.detail != nil {
-				a.detail = current
-			} else {
-				a.pages[a.active] = current
-			}
-			return a, cmd
-		}
-	}
-	switch {
-	case key.Matches(msg, a.keys.Quit):
-		a.cancel()
-		return a, tea.Quit
-	case key.Matches(msg, a.keys.Help):
-		a.help = !a.help
-		return a, nil
-	case key.Matches(msg, a.keys.Palette):
-		a.palette = newPalette(a.styles, a.st, a.pages)
-		return a, nil
-	case a.help && key.Matches(msg, a.keys.Back):
-		a.help = false
-		return a, nil
-	case a.detail != nil && key.Matches(msg, a.keys.Back):
-		a.detail = nil
-		return a, nil
-	case a.detail == nil && !a.help && key.Matches(msg, a.keys.Submit):
-		return a.Update(openFormMsg{})
-	case key.Matches(msg, a.keys.Dashboard):
-		a.active, a.detail = 0, nil
-		return a, nil
-	case key.Matches(msg, a.keys.Runs):
-		a.active, a.detail = 1, nil
-		return a, nil
-	case key.Matches(msg, a.keys.GPUs):
-		a.active, a.detail = 2, nil
-		return a, nil
-	case key.Matches(msg, a.keys.NextPage):
-		a.active, a.detail = (a.active+1)%len(a.pages), nil
-		return a, nil
-	}
-	var cmd tea.Cmd
-	if a.detail != nil {
-		a.detail, cmd = a.detail.Update(msg)
-		return a, cmd
-	}
-	a.pages[a.active], cmd = a.pages[a.active].Update(msg)
-	return a, cmd
-}
-
 // apply takes an event into the state.
-func (a *App) apply(ev engine.Event) {
+func (a *App) apply(ev api.Event) {
 	switch ev.Type {
-	case engine.EventRun:
+	case api.EventRun:
 		switch {
 		case ev.Run == nil:
 		case ev.Run.Deleted != nil: // removed (by `lathe rm`, or from the app)
@@ -459,92 +347,143 @@ func (a *App) apply(ev engine.Event) {
 		default:
 			a.st.upsert(*ev.Run)
 		}
-	case engine.EventGPUs:
+	case api.EventGPUs:
 		if ev.GPUs != nil {
 			a.st.addGPUReport(*ev.GPUs)
 		}
-	case engine.EventPoints:
-		r, ok := a.st.run(ev.RunID)
-		if !ok {
-			return
-		}
-		// The run's summaries move with its points, between run events.
-		if r.Metrics == nil {
-			r.Metrics = map[string]engine.MetricSummary{}
-		}
-		for name, pts := range ev.Points {
-			if len(pts) == 0 {
-				continue
-			}
-			m := r.Metrics[name]
-			last := pts[len(pts)-1]
-			m.Last, m.LastStep, m.Count = last.Value, last.Step, m.Count+int64(len(pts))
-			r.Metrics[name] = m
-		}
-		a.st.upsert(r)
-		name := mainMetric(r)
-		if name == "" {
-			for n := range ev.Points {
-				name = n
-				break
-			}
-		}
-		t := a.st.trend[ev.RunID]
-		for _, p := range ev.Points[name] {
-			t = append(t, float64(p.Value))
-		}
-		if len(t) > trendLen {
-			t = t[len(t)-trendLen:]
-		}
-		a.st.trend[ev.RunID] = t
+	case api.EventPoints:
+		a.st.addPoints(ev.RunID, ev.Points)
 	}
+}
+
+// key routes a key: to what is open on top, else to the frame's own keys
+// and the page. ctrl+c quits whatever is open.
+func (a *App) key(msg tea.KeyMsg) tea.Cmd {
+	if key.Matches(msg, a.keys.Interrupt) {
+		a.cancel()
+		return tea.Quit
+	}
+	var cmd tea.Cmd
+	switch a.overlay {
+	case paletteOverlay:
+		a.palette, cmd = a.palette.Update(msg)
+	case formOverlay:
+		a.form, cmd = a.form.Update(msg)
+	case questionOverlay:
+		switch {
+		case key.Matches(msg, a.keys.Yes):
+			a.overlay = noOverlay
+			cmd = a.question.yes
+		case key.Matches(msg, a.keys.No):
+			a.overlay = noOverlay
+		}
+	case helpOverlay:
+		switch {
+		case key.Matches(msg, a.helpBack()), key.Matches(msg, a.keys.Help):
+			a.overlay = noOverlay
+		case key.Matches(msg, a.keys.Quit):
+			a.cancel()
+			cmd = tea.Quit
+		}
+	default:
+		cmd = a.pageKey(msg)
+	}
+	return cmd
+}
+
+// pageKey takes a key with nothing open on top: the page's while it
+// captures them, else the frame's, else the page's.
+func (a *App) pageKey(msg tea.KeyMsg) tea.Cmd {
+	if a.pages[a.active].Capturing() {
+		return a.updatePage(a.active, msg)
+	}
+	k := a.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		a.cancel()
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		a.overlay = helpOverlay
+	case key.Matches(msg, k.GoTo):
+		a.openPalette()
+	case key.Matches(msg, k.Back):
+		a.closeDetail()
+	case key.Matches(msg, k.Submit):
+		return a.update(openFormMsg{})
+	case key.Matches(msg, k.Dashboard):
+		a.show(dashboardPage)
+	case key.Matches(msg, k.Runs):
+		a.show(runsPage)
+	case key.Matches(msg, k.GPUs):
+		a.show(gpusPage)
+	case key.Matches(msg, k.NextPage):
+		i := 0
+		for i < len(topPages) && topPages[i] != a.active.base() {
+			i++
+		}
+		a.show(topPages[(i+1)%len(topPages)])
+	default:
+		return a.updatePage(a.active, msg)
+	}
+	return nil
+}
+
+// updateKeys enables the frame's keys that work here: back over another
+// page, a new job from a top page, each page's number away from it.
+func (a *App) updateKeys() {
+	detail := a.active != a.active.base()
+	a.keys.Back.SetEnabled(detail)
+	a.keys.Submit.SetEnabled(!detail)
+	a.keys.Dashboard.SetEnabled(a.active != dashboardPage)
+	a.keys.Runs.SetEnabled(a.active != runsPage)
+	a.keys.GPUs.SetEnabled(a.active != gpusPage)
 }
 
 func (a *App) bodyHeight() int { return max(0, a.height-2) }
 
-// View draws the frame: header with breadcrumbs, the page, footer with keys.
+// View draws the frame: header with breadcrumbs, the page or what is open
+// over it, footer with keys.
 func (a *App) View() string {
 	if a.width == 0 {
 		return ""
 	}
 	if a.width < minWidth || a.height < minHeight {
-		return a.styles.Warn.Render(fitWidth("lathe needs at least 80×24; this terminal is "+
+		return a.styles.Warn.Render(format.Fit("lathe needs at least 80×24; this terminal is "+
 			itoa(a.width)+"×"+itoa(a.height)+". Make it larger, or press q.", a.width))
 	}
-	crumbs := []string{"lathe", a.pages[a.active].Title()}
-	if a.detail != nil {
-		crumbs = append(crumbs, a.detail.Title())
-	}
-	header := a.styles.Header.Render(fitWidth(strings.Join(crumbs, " › "), a.width))
-	if a.banner != "" {
-		header = a.styles.Banner.Render(fitWidth("lathe › "+a.banner, a.width))
+	crumbs := []string{"lathe", a.pages[a.active.base()].Title()}
+	if a.active != a.active.base() {
+		crumbs = append(crumbs, a.pages[a.active].Title())
 	}
 	var body string
-	var bindings []key.Binding
-	switch {
-	case a.form != nil:
-		body = a.form.View(a.width, a.bodyHeight())
-		crumbs = append(crumbs[:1], "New job")
-		header = a.styles.Header.Render(fitWidth(strings.Join(crumbs, " › "), a.width))
-	case a.palette != nil:
-		body = a.palette.View(a.width, a.bodyHeight())
-		bindings = []key.Binding{a.keys.Open, a.keys.Back}
-	case a.help:
-		body = a.helpView()
-		bindings = []key.Binding{a.keys.Back, a.keys.Quit}
-	case a.detail != nil:
-		body = a.detail.View()
-		bindings = append(a.detail.ShortHelp(), a.keys.Back, a.keys.Help, a.keys.Quit)
-	default:
-		p := a.pages[a.active]
-		body = p.View()
-		bindings = append(p.ShortHelp(), a.keys.Submit, a.keys.Palette, a.keys.NextPage, a.keys.Help, a.keys.Quit)
-		if c, ok := p.(capturing); ok && c.Capturing() {
-			bindings = p.ShortHelp() // the page takes every key
+	switch a.overlay {
+	case paletteOverlay:
+		body = a.palette.View()
+	case formOverlay:
+		body = a.form.View()
+		crumbs = []string{"lathe", "New job"}
+	case questionOverlay:
+		// The question takes the page's last line, where it says how things
+		// stand.
+		body = strings.TrimSuffix(a.pages[a.active].View(), "\n")
+		if i := strings.LastIndexByte(body, '\n'); i >= 0 {
+			body = body[:i+1]
+		} else {
+			body = ""
 		}
+		body += a.styles.Warn.Render(format.Fit(a.question.text+" y/n", a.width))
+	case helpOverlay:
+		body = a.helpView()
+	default:
+		body = a.pages[a.active].View()
 	}
-	body = fitBox(body, a.width, a.bodyHeight())
-	return lipgloss.JoinVertical(lipgloss.Left, header, body, a.footer(bindings, 2))
+	header := a.styles.Header.Render(format.Fit(strings.Join(crumbs, " › "), a.width))
+	if a.banner != "" {
+		header = a.styles.Banner.Render(format.Fit("lathe › "+a.banner, a.width))
+	}
+	short, _ := a.keyHelp()
+	body = format.Box(body, a.width, a.bodyHeight())
+	return lipgloss.JoinVertical(lipgloss.Left, header, body, a.footer(short, 2))
 }
 
 // footer lists the keys that work here. The last ones (help, quit or back)
@@ -568,95 +507,5 @@ func (a *App) footer(bs []key.Binding, keep int) string {
 		}
 		head = append(head, b)
 	}
-	return a.styles.Footer.Render(fitWidth(text(append(head, bs[len(bs)-keep:]...)), a.width))
-}
-
-func (a *App) helpView() string {
-	k, lk := a.keys, newLogViewKeys(a.keys)
-	// A row of help is a key, or keys that go together (j/k down/up).
-	type row []key.Binding
-	groups := []struct {
-		title string
-		rows  []row
-	}{
-		{"Everywhere", []row{{k.Palette}, {k.Dashboard, k.Runs, k.GPUs}, {k.NextPage}, {k.Submit}, {k.Back}, {k.Help}, {k.Quit}}},
-		{"Lists", []row{{k.Down, k.Up}, {k.Top, k.Bottom}, {k.PageDown, k.PageUp}, {k.Open}, {k.Filter}}},
-		{"Logs", []row{{lk.Search}, {lk.SearchNext}, {lk.Follow}}},
-		{"Runs", []row{{k.Mark}, {k.MarkAll}, {k.Sort, k.Reverse}, {k.Compare}, {k.Remove}, {k.Logs}, {k.Kill}, {k.Rerun}}},
-		{"A run, a comparison", []row{{k.Tab, k.PrevTab}, {k.Smooth}, {k.LogScale}, {k.TimeX}}},
-		{"A comparison", []row{{k.ShowAll}, {k.NextMetric, k.PrevMetric}}},
-	}
-	var b strings.Builder
-	// Two columns of groups, so all of it fits in 80×24.
-	col := func(gs []struct {
-		title string
-		rows  []row
-	}) string {
-		var b strings.Builder
-		for i, g := range gs {
-			if i > 0 {
-				b.WriteString("\n")
-			}
-			b.WriteString(a.styles.Title.Render(g.title) + "\n")
-			for _, r := range g.rows {
-				keys, desc := helpRow(r)
-				b.WriteString("  " + a.styles.Accent.Render(padRight(keys, 9)) + desc + "\n")
-			}
-		}
-		return b.String()
-	}
-	b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, col(groups[:3]), "    ", col(groups[3:])) + "\n")
-	b.WriteString(a.styles.Muted.Render("q leaves the app; jobs and the engine keep running."))
-	return b.String()
-}
-
-// helpRow writes keys that go together as one line of help: their first
-// keys joined (ctrl+d/u), and their descriptions with the words they share
-// said once (page down/up, next/previous tab).
-func helpRow(bs []key.Binding) (keys, desc string) {
-	if len(bs) == 1 {
-		h := bs[0].Help()
-		return h.Key, h.Desc
-	}
-	ks := make([]string, len(bs))
-	descs := make([][]string, len(bs))
-	for i, b := range bs {
-		ks[i], _, _ = strings.Cut(b.Help().Key, "/")
-		descs[i] = strings.Fields(b.Help().Desc)
-	}
-	// Keys with a common modifier write it once.
-	if mod, _, ok := strings.Cut(ks[0], "+"); ok {
-		for i := 1; i < len(ks); i++ {
-			if rest, ok := strings.CutPrefix(ks[i], mod+"+"); ok && rest != "" {
-				ks[i] = rest
-			}
-		}
-	}
-	// The words all descriptions start and end with.
-	head, tail := len(descs[0]), len(descs[0])
-	for _, d := range descs[1:] {
-		h := 0
-		for h < min(len(d), len(descs[0])) && d[h] == descs[0][h] {
-			h++
-		}
-		t := 0
-		for t < min(len(d), len(descs[0])) && d[len(d)-1-t] == descs[0][len(descs[0])-1-t] {
-			t++
-		}
-		head, tail = min(head, h), min(tail, t)
-	}
-	mids := make([]string, len(descs))
-	for i, d := range descs {
-		if head+tail >= len(d) { // one says only what the others share
-			all := make([]string, len(bs))
-			for j, b := range bs {
-				all[j] = b.Help().Desc
-			}
-			return strings.Join(ks, "/"), strings.Join(all, ", ")
-		}
-		mids[i] = strings.Join(d[head:len(d)-tail], " ")
-	}
-	words := append(slices.Clone(descs[0][:head]), strings.Join(mids, "/"))
-	words = append(words, descs[0][len(descs[0])-tail:]...)
-	return strings.Join(ks, "/"), strings.Join(words, " ")
+	return a.styles.Footer.Render(format.Fit(text(append(head, bs[len(bs)-keep:]...)), a.width))
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"math"
 	"os"
 	"slices"
 	"strings"
@@ -21,12 +20,9 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
 
-	"lathe/engine"
-	"lathe/engine/filter"
-	"lathe/engine/gpu"
-	"lathe/engine/metricline"
-	"lathe/store"
+	"lathe/engine/api"
 	"lathe/themes"
+	"lathe/tui/styles"
 )
 
 func TestMain(m *testing.M) {
@@ -36,196 +32,134 @@ func TestMain(m *testing.M) {
 
 var clock = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
-// fakeEngine is the slice of the engine the app uses, with fixed data.
+// fakeEngine is the slice of the engine the app uses, with canned data:
+// runs, GPUs and their history, curves, logs, and the comparison of the
+// runs the pages' goldens compare. It applies no rule of the engine's
+// (filters, comparisons, what may be removed): the tests of those run
+// against the engine itself (see inprocess_test.go).
 type fakeEngine struct {
 	mu        sync.Mutex // guards events, which a test may replace, runs, and what was asked
-	runs      []engine.Run
-	gpus      engine.GPUReport
-	events    chan engine.Event
+	runs      []api.Run
+	gpus      api.GPUReport
+	events    chan api.Event
 	killed    []string
-	submitted []engine.SubmitRequest
-	queries   []engine.RunQuery
-	removed   []engine.RemoveRequest
-	compared  [][]string
-	views     []string // "run metric" of each MetricView
-	// price is the cost of a GPU-hour in comparisons; editComparison, when
-	// set, changes a comparison before the app gets it.
-	price          float64
-	editComparison func(*engine.Comparison)
+	submitted []api.SubmitRequest
+	removed   []api.RemoveRequest
+	// comparisons are the canned comparisons, by the runs' ids joined with
+	// commas; logs is the runs' output.
+	comparisons map[string]api.Comparison
+	logs        string
+	// removeErr, when set, is the engine's refusal of every removal.
+	removeErr error
 }
 
 // GPUHistory gives an hour of readings a second: a device busy for the
 // last 20 minutes, idle before.
-func (f *fakeEngine) GPUHistory(_ context.Context, device int, since, until time.Time) ([]engine.GPUPoint, error) {
+func (f *fakeEngine) GPUHistory(_ context.Context, device int, since, until time.Time) ([]api.GPUPoint, error) {
 	if until.IsZero() {
 		until = clock
 	}
-	var out []engine.GPUPoint
+	var out []api.GPUPoint
 	for t := since.Truncate(time.Second); !t.After(until); t = t.Add(time.Second) {
 		util, mem := 0.0, 0.0
 		if clock.Sub(t) < 20*time.Minute && device < 3 {
 			util, mem = 90-float64(device)*10, float64(40<<30)
 		}
-		out = append(out, engine.GPUPoint{Time: t, Util: metricline.Float(util), MemoryUsed: metricline.Float(mem),
-			PowerW: metricline.Float(60 + 3*util), TempC: metricline.Float(40 + util/4)})
+		out = append(out, api.GPUPoint{Time: t, Util: api.Float(util), MemoryUsed: api.Float(mem),
+			PowerW: api.Float(60 + 3*util), TempC: api.Float(40 + util/4)})
 	}
 	return out, nil
 }
 
-func (f *fakeEngine) Submit(_ context.Context, req engine.SubmitRequest) (engine.Run, error) {
-	if len(req.Command) == 0 {
-		return engine.Run{}, errors.New("a job needs a command")
-	}
+func (f *fakeEngine) Submit(_ context.Context, req api.SubmitRequest) (api.Run, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.submitted = append(f.submitted, req)
 	name := req.Name
 	if name == "" {
 		name = "train-7"
 	}
-	return engine.Run{Run: store.Run{ID: "777777777777", Name: name, Status: store.Queued, Command: req.Command, Created: clock}}, nil
+	return api.Run{ID: "777777777777", Name: name, Status: api.Queued, Command: req.Command, Created: clock}, nil
 }
 
-// Runs lists the runs, those a filter keeps when there is one.
-func (f *fakeEngine) Runs(_ context.Context, q engine.RunQuery) ([]engine.Run, error) {
+// Runs lists the runs; it does not filter.
+func (f *fakeEngine) Runs(_ context.Context, q api.RunQuery) ([]api.Run, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.queries = append(f.queries, q)
-	if q.Filter == "" {
-		return f.runs, nil
+	if q.Filter != "" {
+		return nil, errors.New("the fake engine does not filter: test filters on the engine (inprocess_test.go)")
 	}
-	expr, err := filter.Parse(q.Filter, clock)
-	if err != nil {
-		return nil, err
-	}
-	var out []engine.Run
-	for _, r := range f.runs {
-		if expr.Match(r.Fields(clock)) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+	return f.runs, nil
 }
 
-// asked returns what the app asked of the engine so far.
-func (f *fakeEngine) asked() (queries []engine.RunQuery, removed []engine.RemoveRequest, compared [][]string, views []string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.queries), slices.Clone(f.removed), slices.Clone(f.compared), slices.Clone(f.views)
-}
-
-func (f *fakeEngine) find(ref string) (engine.Run, bool) {
-	i := slices.IndexFunc(f.runs, func(r engine.Run) bool { return r.ID == ref })
+func (f *fakeEngine) find(ref string) (api.Run, bool) {
+	i := slices.IndexFunc(f.runs, func(r api.Run) bool { return r.ID == ref })
 	if i < 0 {
-		return engine.Run{}, false
+		return api.Run{}, false
 	}
 	return f.runs[i], true
 }
 
-// Remove takes runs out, refusing running ones as the engine does.
-func (f *fakeEngine) Remove(_ context.Context, req engine.RemoveRequest) (engine.RemoveResult, error) {
+// Remove takes the runs out, or refuses with removeErr.
+func (f *fakeEngine) Remove(_ context.Context, req api.RemoveRequest) (api.RemoveResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.removed = append(f.removed, req)
-	var res engine.RemoveResult
+	if f.removeErr != nil {
+		return api.RemoveResult{}, f.removeErr
+	}
+	var res api.RemoveResult
 	for _, ref := range req.Refs {
-		r, ok := f.find(ref)
-		switch {
-		case !ok:
-			return engine.RemoveResult{}, errors.New("no run " + ref)
-		case r.Status == store.Running || r.Status == store.Queued:
-			return engine.RemoveResult{}, errors.New(r.Name + " is " + string(r.Status) + ": kill it first (lathe kill " + r.ID[:8] + ")")
+		if r, ok := f.find(ref); ok {
+			res.Runs = append(res.Runs, r)
 		}
-		res.Runs = append(res.Runs, r)
 	}
 	// A new list: the app holds the old one.
-	f.runs = slices.DeleteFunc(slices.Clone(f.runs), func(r engine.Run) bool { return slices.Contains(req.Refs, r.ID) })
+	f.runs = slices.DeleteFunc(slices.Clone(f.runs), func(r api.Run) bool { return slices.Contains(req.Refs, r.ID) })
 	return res, nil
 }
 
-// Compare sets the runs side by side as the engine would: params that
-// differ or not, each metric's summaries with the best run (losses are
-// minimised, accuracies maximised; NaN is never best), and usage from the
-// runs' durations and GPUs.
-func (f *fakeEngine) Compare(_ context.Context, refs []string) (engine.Comparison, error) {
+// Compare gives the canned comparison of the runs.
+func (f *fakeEngine) Compare(_ context.Context, refs []string) (api.Comparison, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.compared = append(f.compared, refs)
-	c := engine.Comparison{Params: engine.ParamComparison{Differ: map[string]map[string]*string{}, Same: map[string]string{}},
-		Metrics: map[string]engine.MetricComparison{}, Usage: map[string]engine.RunUsage{}}
-	params, metrics := map[string]bool{}, map[string]bool{}
-	for _, ref := range refs {
-		r, ok := f.find(ref)
-		if !ok {
-			return engine.Comparison{}, errors.New("no run " + ref)
-		}
-		c.Runs = append(c.Runs, r)
-		for k := range r.Params {
-			params[k] = true
-		}
-		for k := range r.Metrics {
-			metrics[k] = true
-		}
-		if r.Started != nil {
-			end := clock
-			if r.Ended != nil {
-				end = *r.Ended
-			}
-			gpuHours := end.Sub(*r.Started).Hours() * float64(len(r.Devices))
-			u := engine.RunUsage{DurationS: end.Sub(*r.Started).Seconds(), GPUHours: gpuHours, EnergyWh: 250 * gpuHours, Cost: f.price * gpuHours}
-			if len(r.Devices) > 0 {
-				u.PeakMemGB, u.MeanUtil = 42.5, 88
-			}
-			c.Usage[r.ID] = u
-		}
-	}
-	for name := range params {
-		values := map[string]*string{}
-		same := true
-		for _, r := range c.Runs {
-			if v, ok := r.Params[name]; ok {
-				values[r.ID] = &v
-			} else {
-				values[r.ID] = nil
-			}
-			first := values[c.Runs[0].ID]
-			same = same && values[r.ID] != nil && first != nil && *values[r.ID] == *first
-		}
-		if same {
-			c.Params.Same[name] = *values[c.Runs[0].ID]
-		} else {
-			c.Params.Differ[name] = values
-		}
-	}
-	for name := range metrics {
-		mc := engine.MetricComparison{ByRun: map[string]*engine.MetricStat{}}
-		switch {
-		case strings.Contains(name, "loss"):
-			mc.Direction = "min"
-		case strings.Contains(name, "acc"):
-			mc.Direction = "max"
-		}
-		best := math.NaN()
-		for _, r := range c.Runs {
-			m, ok := r.Metrics[name]
-			if !ok {
-				mc.ByRun[r.ID] = nil
-				continue
-			}
-			mc.ByRun[r.ID] = &engine.MetricStat{Last: m.Last, Min: m.Min, Max: m.Max, Count: m.Count}
-			v := float64(m.Last)
-			if mc.Direction != "" && !math.IsNaN(v) && (math.IsNaN(best) || mc.Direction == "min" && v < best || mc.Direction == "max" && v > best) {
-				best, mc.Best = v, r.ID
-			}
-		}
-		c.Metrics[name] = mc
-	}
-	if f.editComparison != nil {
-		f.editComparison(&c)
+	c, ok := f.comparisons[strings.Join(refs, ",")]
+	if !ok {
+		return api.Comparison{}, errors.New("the fake engine has no comparison of " + strings.Join(refs, ","))
 	}
 	return c, nil
 }
 
-func (f *fakeEngine) GPUs(context.Context) (engine.GPUReport, error) { return f.gpus, nil }
-func (f *fakeEngine) Events(context.Context) (<-chan engine.Event, error) {
+// fixtureComparison is the engine's comparison of resnet-baseline,
+// bert-diverged and bert-finetune (A, B, C) of the fixture, canned.
+func fixtureComparison(runs []api.Run) api.Comparison {
+	const a, b, c = "a1b2c3d4e5f6", "abcdefabcdef", "999999999999"
+	lr := "0.1"
+	stat := func(last, min, max float64, n int64) *api.MetricStat {
+		return &api.MetricStat{Last: api.Float(last), Min: api.Float(min), Max: api.Float(max), Count: n}
+	}
+	var compared []api.Run
+	for _, id := range []string{a, b, c} {
+		i := slices.IndexFunc(runs, func(r api.Run) bool { return r.ID == id })
+		compared = append(compared, runs[i])
+	}
+	gpuHours := 300.0 / 3600 * 2 // five minutes on two GPUs
+	return api.Comparison{
+		Runs:   compared,
+		Params: api.ParamComparison{Differ: map[string]map[string]*string{"lr": {a: &lr, b: nil, c: nil}}, Same: map[string]string{}},
+		Metrics: map[string]api.MetricComparison{
+			"loss": {Direction: "min", Best: c, ByRun: map[string]*api.MetricStat{a: stat(0.42, 0.42, 2.5, 1200), b: stat(9.5, 9.5, 2.5, 60), c: stat(0.17, 0.17, 2.5, 300)}},
+			"acc":  {Direction: "max", Best: a, ByRun: map[string]*api.MetricStat{a: stat(0.81, 0.81, 2.5, 1200), b: nil, c: nil}},
+		},
+		Usage: map[string]api.RunUsage{
+			a: {DurationS: 300, GPUHours: gpuHours, EnergyWh: 250 * gpuHours, PeakMemGB: 42.5, MeanUtil: 88},
+			b: {DurationS: 60}, c: {DurationS: 600},
+		},
+	}
+}
+
+func (f *fakeEngine) GPUs(context.Context) (api.GPUReport, error) { return f.gpus, nil }
+func (f *fakeEngine) Events(context.Context) (<-chan api.Event, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.events, nil
@@ -234,10 +168,9 @@ func (f *fakeEngine) Events(context.Context) (<-chan engine.Event, error) {
 // curveScale sets the runs' curves apart (resnet-baseline's is the plain one).
 var curveScale = map[string]float64{"999999999999": 0.6, "abcdefabcdef": 1.8, "0123456789ab": 1.3}
 
-func (f *fakeEngine) MetricView(_ context.Context, ref, name string, points int) ([]engine.Bucket, error) {
+func (f *fakeEngine) MetricView(_ context.Context, ref, name string, points int) ([]api.Bucket, error) {
 	f.mu.Lock()
 	r, _ := f.find(ref)
-	f.views = append(f.views, ref+" "+name)
 	f.mu.Unlock()
 	var start float64
 	if r.Started != nil {
@@ -246,75 +179,79 @@ func (f *fakeEngine) MetricView(_ context.Context, ref, name string, points int)
 	scale := cmp.Or(curveScale[ref], 1)
 	// A falling curve with a spike, as the engine would summarise it; a
 	// step every 0.1 s.
-	var out []engine.Bucket
+	var out []api.Bucket
 	for i := 0; i < min(points, 40); i++ {
 		v := scale * 2.5 / float64(i+1)
 		if i == 20 {
 			v = scale * 3
 		}
-		out = append(out, engine.Bucket{FirstStep: int64(i * 30), LastStep: int64(i*30 + 29), Count: 30,
+		out = append(out, api.Bucket{FirstStep: int64(i * 30), LastStep: int64(i*30 + 29), Count: 30,
 			FirstTime: start + float64(i*30)/10, LastTime: start + float64(i*30+29)/10,
-			Min: metricline.Float(v * 0.9), Max: metricline.Float(v), Mean: metricline.Float(v * 0.95), Last: metricline.Float(v)})
+			Min: api.Float(v * 0.9), Max: api.Float(v), Mean: api.Float(v * 0.95), Last: api.Float(v)})
 	}
 	return out, nil
 }
 
-func (f *fakeEngine) Logs(_ context.Context, ref string, _ engine.LogOptions, w io.Writer) error {
-	_, err := io.WriteString(w, "epoch 1 loss=2.1\nepoch 2 loss=1.4\nepoch 3 loss=0.9\n")
+func (f *fakeEngine) Logs(_ context.Context, ref string, _ api.LogOptions, w io.Writer) error {
+	_, err := io.WriteString(w, cmp.Or(f.logs, "epoch 1 loss=2.1\nepoch 2 loss=1.4\nepoch 3 loss=0.9\n"))
 	return err
 }
 
-func (f *fakeEngine) Kill(_ context.Context, ref string, _ bool) (engine.Run, error) {
+func (f *fakeEngine) Kill(_ context.Context, ref string, _ bool) (api.Run, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.killed = append(f.killed, ref)
-	return engine.Run{}, nil
+	return api.Run{}, nil
 }
 
 func ptr[T any](v T) *T { return &v }
 
 func fixture() *fakeEngine {
 	at := func(d time.Duration) *time.Time { t := clock.Add(-d); return &t }
-	metric := func(last float64, step int64) engine.MetricSummary {
-		return engine.MetricSummary{Last: metricline.Float(last), Min: metricline.Float(last), Max: 2.5, Count: step, LastStep: step}
+	metric := func(last float64, step int64) api.MetricSummary {
+		return api.MetricSummary{Last: api.Float(last), Min: api.Float(last), Max: 2.5, Count: step, LastStep: step}
 	}
-	run := func(id, name, exp string, st store.Status, started *time.Time) engine.Run {
-		return engine.Run{Run: store.Run{ID: id, Name: name, Experiment: exp, Status: st, Created: clock.Add(-time.Hour),
-			Started: started, Command: []string{"python3", "train.py"}}, Metrics: map[string]engine.MetricSummary{}}
+	run := func(id, name, exp string, st api.Status, started *time.Time) api.Run {
+		return api.Run{ID: id, Name: name, Experiment: exp, Status: st, Created: clock.Add(-time.Hour),
+			Started: started, Command: []string{"python3", "train.py"}, Metrics: map[string]api.MetricSummary{}}
 	}
-	a := run("a1b2c3d4e5f6", "resnet-baseline", "vision", store.Running, at(5*time.Minute))
+	a := run("a1b2c3d4e5f6", "resnet-baseline", "vision", api.Running, at(5*time.Minute))
 	a.Devices, a.Total, a.Params = []int{0, 1}, 3000, map[string]string{"lr": "0.1"}
 	a.Metrics["loss"], a.Metrics["acc"] = metric(0.42, 1200), metric(0.81, 1200)
-	b := run("0123456789ab", "vit-small", "vision", store.Running, at(2*time.Minute))
+	b := run("0123456789ab", "vit-small", "vision", api.Running, at(2*time.Minute))
 	b.Devices = []int{2}
 	b.Metrics["train_loss"] = metric(1.2, 300)
-	c := run("fedcba987654", "llama-sweep", "nlp", store.Queued, nil)
+	c := run("fedcba987654", "llama-sweep", "nlp", api.Queued, nil)
 	c.GPUs, c.Waiting = 2, "waiting for 2 GPUs, 1 free"
-	d := run("abcdefabcdef", "bert-diverged", "nlp", store.Failed, at(20*time.Minute))
+	d := run("abcdefabcdef", "bert-diverged", "nlp", api.Failed, at(20*time.Minute))
 	d.Ended, d.Reason, d.ExitCode = at(19*time.Minute), "exit code 1", ptr(1)
 	d.Metrics["loss"] = metric(9.5, 60)
-	e := run("999999999999", "bert-finetune", "nlp", store.Succeeded, at(50*time.Minute))
+	e := run("999999999999", "bert-finetune", "nlp", api.Succeeded, at(50*time.Minute))
 	e.Ended = at(40 * time.Minute)
 	e.Metrics["loss"] = metric(0.17, 300)
 
-	gpuStatus := func(i int, util uint32, mem uint64, leased, name string) engine.GPUStatus {
-		return engine.GPUStatus{
-			Device:   gpu.Device{Index: i, UUID: "GPU-fake-00" + string(rune('0'+i)), Name: "NVIDIA Fake A100", PCIBusID: "0000:0" + string(rune('1'+i)) + ":00.0", MemoryTotal: 80 << 30},
-			Sample:   &gpu.Sample{Index: i, Time: clock, UtilGPU: ptr(util), MemoryUsed: ptr(mem), TemperatureC: ptr(uint32(40 + util/4)), PowerW: ptr(float64(60 + 3*util)), PowerLimitW: ptr(400.0)},
-			LeasedBy: leased, LeasedByName: name,
+	gpuStatus := func(i int, util uint32, mem uint64, leased, name string) api.GPUStatus {
+		return api.GPUStatus{
+			GPUDevice: api.GPUDevice{Index: i, UUID: "GPU-fake-00" + string(rune('0'+i)), Name: "NVIDIA Fake A100", PCIBusID: "0000:0" + string(rune('1'+i)) + ":00.0", MemoryTotal: 80 << 30},
+			Sample:    &api.GPUSample{Index: i, Time: clock, UtilGPU: ptr(util), MemoryUsed: ptr(mem), TemperatureC: ptr(uint32(40 + util/4)), PowerW: ptr(float64(60 + 3*util)), PowerLimitW: ptr(400.0)},
+			LeasedBy:  leased, LeasedByName: name,
 		}
 	}
+	runs := []api.Run{c, b, a, d, e}
 	return &fakeEngine{
-		runs: []engine.Run{c, b, a, d, e},
-		gpus: engine.GPUReport{Info: gpu.Info{Backend: "fake"}, GPUs: []engine.GPUStatus{
+		runs:        runs,
+		comparisons: map[string]api.Comparison{a.ID + "," + d.ID + "," + e.ID: fixtureComparison(runs)},
+		gpus: api.GPUReport{Info: api.GPUInfo{Backend: "fake"}, GPUs: []api.GPUStatus{
 			gpuStatus(0, 91, 42<<30, a.ID, a.Name), gpuStatus(1, 88, 42<<30, a.ID, a.Name),
 			gpuStatus(2, 67, 20<<30, b.ID, b.Name), gpuStatus(3, 0, 0, "", ""),
 		}},
-		events: make(chan engine.Event),
+		events: make(chan api.Event),
 	}
 }
 
-func newTestApp(f *fakeEngine) *App {
+func newTestApp(f Engine) *App {
 	p, _ := themes.Load("dark")
-	return New(f, Options{Styles: NewStyles(p), Keys: DefaultKeyMap(), Now: func() time.Time { return clock },
+	return New(f, Options{Styles: styles.New(p), Keys: DefaultKeyMap(), Now: func() time.Time { return clock },
 		Cwd: "/work/exp", Env: []string{"HOME=/home/ada"}})
 }
 
@@ -328,7 +265,7 @@ func finalView(t *testing.T, w, h int, waitFor string, send ...any) string {
 }
 
 // drive is finalView on a given engine.
-func drive(t *testing.T, f *fakeEngine, w, h int, waitFor string, send ...any) string {
+func drive(t *testing.T, f Engine, w, h int, waitFor string, send ...any) string {
 	t.Helper()
 	tm := teatest.NewTestModel(t, newTestApp(f), teatest.WithInitialTermSize(w, h))
 	wait := func(s string) {
@@ -370,7 +307,11 @@ func TestPages(t *testing.T) {
 	}{
 		{"dashboard", nil, []string{"lathe › Dashboard", "GPUs", "resnet-baseline", "waiting for 2 GPUs, 1 free", "Attention",
 			"bert-diverged failed", "q quit", "1200/3000"}},
-		{"help", []any{keys("?")}, []string{"quit (jobs keep running)", "ctrl+d", "mark", "smooth (EMA)", "next/previous match"}},
+		// Help shows the keys of the page under it, and the frame's.
+		{"help", []any{keys("?")}, []string{"Everywhere", "quit (jobs keep running)", "2/3", "runs/GPUs", "n        new job"}},
+		{"help-runs", []any{keys("2"), keys("?")}, []string{"Everywhere", "1/3", "Runs", "ctrl+d/u", "mark all", "o/O"}},
+		{"help-logs", append(slices.Clone(openRun), keys("l"), keys("l"), "epoch 3 loss=0.9", keys("?")),
+			[]string{"esc      back", "resnet-baseline", "→/←", "next/previous tab", "/        search"}},
 		{"runs", []any{keys("2")}, []string{"lathe › Runs", "bert-finetune", "NAME", "STATUS", "5 runs"}},
 		{"run", openRun, []string{"lathe › Runs › resnet-baseline", "[overview]", "lr=0.1", "loss", "1200/3000", "esc back"}},
 		{"charts", append(slices.Clone(openRun), keys("l"), "acc 0.0625"), []string{"[charts]", "loss 0.0625", "acc 0.0625"}},
@@ -430,8 +371,8 @@ func TestEventsUpdateTheDashboard(t *testing.T) {
 	tm := teatest.NewTestModel(t, newTestApp(f), teatest.WithInitialTermSize(120, 40))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("Jobs: 2 running")) })
 	r := f.runs[0] // llama-sweep, queued
-	r.Status, r.Started, r.Waiting, r.Devices = store.Running, &clock, "", []int{3}
-	f.events <- engine.Event{Type: engine.EventRun, Run: &r}
+	r.Status, r.Started, r.Waiting, r.Devices = api.Running, &clock, "", []int{3}
+	f.events <- api.Event{Type: api.EventRun, Run: &r}
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("Jobs: 3 running")) })
 	tm.Send(keys("q"))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
@@ -441,26 +382,11 @@ func TestPointsMoveTheSummary(t *testing.T) {
 	f := fixture()
 	tm := teatest.NewTestModel(t, newTestApp(f), teatest.WithInitialTermSize(120, 40))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("loss 0.42")) })
-	f.events <- engine.Event{Type: engine.EventPoints, RunID: "a1b2c3d4e5f6",
-		Points: map[string][]engine.Point{"loss": {{Step: 1201, Value: 0.4}, {Step: 1202, Value: 0.39}}}}
+	f.events <- api.Event{Type: api.EventPoints, RunID: "a1b2c3d4e5f6",
+		Points: map[string][]api.Point{"loss": {{Step: 1201, Value: 0.4}, {Step: 1202, Value: 0.39}}}}
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("loss 0.39")) })
 	tm.Send(keys("q"))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
-}
-
-func TestRunsFilterAndKill(t *testing.T) {
-	f := fixture()
-	view := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("/"), keys("bert"), enter, "/bert  2 runs match",
-		keys("x"), "nothing to kill", // bert-diverged has ended
-		keys("/"), tea.KeyMsg{Type: tea.KeyBackspace}, tea.KeyMsg{Type: tea.KeyBackspace}, tea.KeyMsg{Type: tea.KeyBackspace},
-		tea.KeyMsg{Type: tea.KeyBackspace}, keys("resnet"), enter, "/resnet  1 run matches",
-		keys("x"), "kill resnet-baseline? y/n", keys("y"), "killing resnet-baseline")
-	if strings.Contains(view, "bert-diverged") || !strings.Contains(view, "/resnet") {
-		t.Errorf("filtered table:\n%s", view)
-	}
-	if len(f.killed) != 1 || f.killed[0] != "a1b2c3d4e5f6" {
-		t.Errorf("killed %v", f.killed)
-	}
 }
 
 // Marked runs are acted on together, after a question; n answers no.
@@ -469,6 +395,13 @@ func TestMarksAndActions(t *testing.T) {
 	drive(t, f, 120, 40, "Jobs:", keys("2"), keys(" "), keys(" "), "5 runs, 2 marked", // llama-sweep, vit-small
 		keys("x"), "kill 2 runs? y/n", keys("n"), "5 runs, 2 marked", keys("x"), "kill 2 runs? y/n", keys("y"), "killing 2 runs")
 	if !slices.Equal(f.killed, []string{"fedcba987654", "0123456789ab"}) {
+		t.Errorf("killed %v", f.killed)
+	}
+	// Without marks, the run under the cursor; one that has ended is not.
+	f = fixture()
+	drive(t, f, 120, 40, "Jobs:", keys("2"), keys("jjj"), keys("x"), "nothing to kill", keys("k"), keys("x"),
+		"kill resnet-baseline? y/n", keys("y"), "killing resnet-baseline")
+	if !slices.Equal(f.killed, []string{"a1b2c3d4e5f6"}) {
 		t.Errorf("killed %v", f.killed)
 	}
 	// A, then R: every run queued again as it was.
@@ -572,7 +505,7 @@ func TestEngineLostAndBack(t *testing.T) {
 	wait("lathe › Dashboard")
 	f.mu.Lock()
 	close(f.events) // the stream ends: the engine went away
-	f.events = make(chan engine.Event)
+	f.events = make(chan api.Event)
 	f.mu.Unlock()
 	wait("the engine is not answering; trying again")
 	wait("lathe › Dashboard") // reconnected after two seconds
@@ -611,16 +544,5 @@ func TestRerunOneThroughTheForm(t *testing.T) {
 	if req.Name != "resnet-baseline" || req.Params["lr"] != "0.1" || req.Tags["team"] != "vision" || req.Tags["rerun_of"] != "a1b2c3d4e5f6" ||
 		req.Priority != 5 || req.Cwd != "/work/exp" {
 		t.Errorf("re-run request %+v", req)
-	}
-}
-
-func TestShortDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		-time.Second: "0s", 4200 * time.Millisecond: "4.2s", 37 * time.Second: "37s", 12*time.Minute + 5*time.Second: "12m05s",
-		3*time.Hour + 20*time.Minute: "3h20m", 47 * time.Hour: "47h00m", 7*24*time.Hour - time.Minute: "6d23h", 30 * 24 * time.Hour: "30d00h",
-	} {
-		if got := ShortDuration(d); got != want {
-			t.Errorf("ShortDuration(%v) = %q, want %q", d, got, want)
-		}
 	}
 }

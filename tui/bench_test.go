@@ -14,12 +14,14 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"lathe/engine"
+	"lathe/engine/api"
+	"lathe/engine/client"
 	"lathe/engine/config"
 	"lathe/engine/gpu"
-	"lathe/engine/metricline"
 	"lathe/store"
 	"lathe/store/series"
 	"lathe/themes"
+	"lathe/tui/styles"
 )
 
 // BenchmarkDashboardView draws the dashboard with 8 GPUs and their last
@@ -29,28 +31,28 @@ func BenchmarkDashboardView(b *testing.B) {
 	st := newState(func() time.Time { return clock })
 	started := clock.Add(-time.Hour)
 	for i := range 50 {
-		r := engine.Run{Run: store.Run{ID: fmt.Sprintf("%012d", i), Name: fmt.Sprintf("job-%d", i), Status: store.Running,
-			Started: &started, Created: started, Total: 1000}, Metrics: map[string]engine.MetricSummary{
-			"loss": {Last: metricline.Float(0.5), LastStep: int64(i * 10)}}}
+		r := api.Run{ID: fmt.Sprintf("%012d", i), Name: fmt.Sprintf("job-%d", i), Status: api.Running,
+			Started: &started, Created: started, Total: 1000, Metrics: map[string]api.MetricSummary{
+				"loss": {Last: api.Float(0.5), LastStep: int64(i * 10)}}}
 		st.runs = append(st.runs, r)
 		for k := range trendLen {
 			st.trend[r.ID] = append(st.trend[r.ID], float64(k%7))
 		}
 	}
 	for i := range 8 {
-		st.gpus.GPUs = append(st.gpus.GPUs, engine.GPUStatus{Device: gpu.Device{Index: i, Name: "NVIDIA A100", MemoryTotal: 80 << 30},
-			Sample:   &gpu.Sample{UtilGPU: ptr(uint32(50)), MemoryUsed: ptr(uint64(40 << 30)), TemperatureC: ptr(uint32(60)), PowerW: ptr(300.0)},
+		st.gpus.GPUs = append(st.gpus.GPUs, api.GPUStatus{GPUDevice: api.GPUDevice{Index: i, Name: "NVIDIA A100", MemoryTotal: 80 << 30},
+			Sample:   &api.GPUSample{UtilGPU: ptr(uint32(50)), MemoryUsed: ptr(uint64(40 << 30)), TemperatureC: ptr(uint32(60)), PowerW: ptr(300.0)},
 			LeasedBy: st.runs[i].ID, LeasedByName: st.runs[i].Name})
 	}
 	// An hour of readings a second per GPU, for the sparklines and the heat
 	// strip.
 	for i := range 8 {
 		for k := range 3600 {
-			st.gpuHist[i] = append(st.gpuHist[i], engine.GPUPoint{Time: clock.Add(time.Duration(k-3600) * time.Second),
-				Util: metricline.Float(k % 100), MemoryUsed: 40 << 30, PowerW: 300, TempC: 60})
+			st.gpuHist[i] = append(st.gpuHist[i], api.GPUPoint{Time: clock.Add(time.Duration(k-3600) * time.Second),
+				Util: api.Float(k % 100), MemoryUsed: 40 << 30, PowerW: 300, TempC: 60})
 		}
 	}
-	d := newDashboard(st, NewStyles(p))
+	d := newDashboard(st, styles.New(p))
 	d.SetSize(160, 60)
 	start := time.Now()
 	for b.Loop() {
@@ -109,14 +111,14 @@ func BenchmarkChartsFrame(b *testing.B) {
 
 	p, _ := themes.Load("dark")
 	st := newState(func() time.Time { return clock })
-	summaries := map[string]engine.MetricSummary{}
+	summaries := map[string]api.MetricSummary{}
 	for _, m := range metrics {
-		summaries[m] = engine.MetricSummary{Count: points}
+		summaries[m] = api.MetricSummary{Count: points}
 	}
-	st.setRuns([]engine.Run{{Run: store.Run{ID: id, Name: "big", Status: store.Running, Started: &started}, Metrics: summaries}})
-	page := newRunPage(ctx, nil, st, NewStyles(p), DefaultKeyMap(), id)
+	st.setRuns([]api.Run{{ID: id, Name: "big", Status: api.Running, Started: &started, Metrics: summaries}})
+	page := newRunView(ctx, nil, st, styles.New(p), DefaultKeyMap(), id)
 	page.SetSize(160, 50)
-	page.tab = tabCharts
+	page.tab = chartsTab
 	var ui, view time.Duration
 	for b.Loop() {
 		b.StopTimer()
@@ -130,11 +132,11 @@ func BenchmarkChartsFrame(b *testing.B) {
 				if err != nil {
 					return err
 				}
-				out := make([]engine.Bucket, len(bs))
+				out := make([]api.Bucket, len(bs))
 				for i, x := range bs {
-					out[i] = engine.Bucket{FirstStep: x.FirstStep, LastStep: x.LastStep, FirstTime: float64(x.FirstTime) / 1e6,
-						LastTime: float64(x.LastTime) / 1e6, Count: x.Count, Min: metricline.Float(x.Min),
-						Max: metricline.Float(x.Max), Mean: metricline.Float(x.Mean), Last: metricline.Float(x.Last)}
+					out[i] = api.Bucket{FirstStep: x.FirstStep, LastStep: x.LastStep, FirstTime: float64(x.FirstTime) / 1e6,
+						LastTime: float64(x.LastTime) / 1e6, Count: x.Count, Min: api.Float(x.Min),
+						Max: api.Float(x.Max), Mean: api.Float(x.Mean), Last: api.Float(x.Last)}
 				}
 				msgs = append(msgs, chartDataMsg{run: id, metric: name, buckets: out})
 			}
@@ -153,9 +155,9 @@ func BenchmarkChartsFrame(b *testing.B) {
 		view += mid.Sub(start)
 		ui += time.Since(mid)
 	}
-	for _, c := range page.charts {
-		if c.renders < b.N {
-			b.Fatalf("chart %s drawn %d times in %d frames: not live", c.title, c.renders, b.N)
+	for name, c := range page.charts {
+		if c.Renders() < b.N {
+			b.Fatalf("chart %s drawn %d times in %d frames: not live", name, c.Renders(), b.N)
 		}
 	}
 	b.ReportMetric(float64((ui+view).Microseconds())/1000/float64(b.N), "ms/frame")
@@ -170,7 +172,7 @@ func BenchmarkChartsFrame(b *testing.B) {
 func BenchmarkFirstFrame(b *testing.B) {
 	const runs = 100_000
 	home := b.TempDir()
-	paths := engine.Paths{Home: home}
+	paths := api.Paths{Home: home}
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		b.Fatal(err)
 	}
@@ -209,7 +211,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 	var first, table time.Duration
 	for b.Loop() {
 		start := time.Now()
-		app := New(client, Options{Styles: NewStyles(p), Keys: DefaultKeyMap(), Now: func() time.Time { return clock }})
+		app := New(client, Options{Styles: styles.New(p), Keys: DefaultKeyMap(), Now: func() time.Time { return clock }})
 		app.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
 		// Run the commands of Init as Bubble Tea would, each in its own
 		// goroutine, taking their messages until the frame has runs and
@@ -261,7 +263,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 
 // serveBench opens an engine on a data directory, serves it on its socket
 // until the benchmark ends, and returns a client of it, as the app has.
-func serveBench(b *testing.B, paths engine.Paths) *engine.Client {
+func serveBench(b *testing.B, paths api.Paths) *client.Client {
 	e, err := engine.Open(engine.Options{Paths: paths, Config: config.Default(), Probe: gpu.NewFake(8)})
 	if err != nil {
 		b.Fatal(err)
@@ -274,10 +276,10 @@ func serveBench(b *testing.B, paths engine.Paths) *engine.Client {
 	ctx, stop := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- engine.Serve(ctx, e, l, slog.New(slog.DiscardHandler)) }()
-	client := engine.NewClient(sock)
+	client := client.New(sock)
 	// The engine is up and settled: its catalogue of runs is loaded (a
 	// filtered listing waits for it).
-	if _, err := client.Runs(ctx, engine.RunQuery{Filter: "nosuchrun", Limit: 1}); err != nil {
+	if _, err := client.Runs(ctx, api.RunQuery{Filter: "nosuchrun", Limit: 1}); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() {
@@ -297,7 +299,7 @@ func serveBench(b *testing.B, paths engine.Paths) *engine.Client {
 func BenchmarkCompareOpen(b *testing.B) {
 	const runs, points, perTx = 10, 1_000_000, 250_000
 	home := b.TempDir()
-	paths := engine.Paths{Home: home}
+	paths := api.Paths{Home: home}
 	db, err := store.Open(paths.DB(), time.Second)
 	if err != nil {
 		b.Fatal(err)
@@ -337,7 +339,7 @@ func BenchmarkCompareOpen(b *testing.B) {
 	var summary, open time.Duration
 	for b.Loop() {
 		start := time.Now()
-		page := newComparePage(ctx, client, st, NewStyles(p), DefaultKeyMap(), ids)
+		page := newCompareView(ctx, client, st, styles.New(p), DefaultKeyMap(), ids)
 		page.SetSize(160, 50)
 		page.Update(page.Init()())
 		if v := page.View(); !strings.Contains(v, "sweep-9") {
@@ -345,7 +347,7 @@ func BenchmarkCompareOpen(b *testing.B) {
 		}
 		summary += time.Since(start)
 		// The ten views are read at once, each in its command.
-		cmds := page.showTab(compareCurves)().(tea.BatchMsg)
+		cmds := page.showTab(curvesTab)().(tea.BatchMsg)
 		msgs := make(chan tea.Msg, len(cmds))
 		for _, cmd := range cmds {
 			go func() { msgs <- cmd() }()

@@ -16,35 +16,42 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
-	"lathe/engine"
+	"lathe/engine/api"
+	"lathe/tui/chart"
+	"lathe/tui/format"
+	"lathe/tui/styles"
+	"lathe/tui/table"
 )
+
+// compareTab is a tab of a comparison.
+type compareTab int
 
 // The tabs of a comparison.
 const (
-	compareSummary = iota
-	compareCurves
+	summaryTab compareTab = iota
+	curvesTab
 )
 
 var compareTabNames = []string{"summary", "curves"}
 
-// comparePage sets runs side by side: their params, metrics and use of
+// compareView sets runs side by side: their params, metrics and use of
 // GPUs (summary), and one metric's curves of them all in one chart
 // (curves). Run i of the comparison is lettered A, B, C… and has the
 // palette's series colour i everywhere on the page: the letters head the
 // columns, so the page reads without colour too.
-type comparePage struct {
+type compareView struct {
 	st            *state
-	styles        Styles
+	styles        styles.Styles
 	keys          KeyMap
 	eng           Engine
 	ctx           context.Context
 	ids           []string // the runs asked for, in order
 	sig           string   // names this comparison in its messages
 	width, height int
-	tab           int
+	tab           compareTab
 
-	cmp  *engine.Comparison
-	runs []engine.Run // the compared runs, in the order of their letters
+	cmp  *api.Comparison
+	runs []api.Run // the compared runs, in the order of their letters
 	err  string
 
 	// The summary: every param or only those that differ, scrolled to top.
@@ -57,12 +64,12 @@ type comparePage struct {
 
 	// The curves: the metrics at least one run has, the one shown, its view
 	// in each run (by id), and the legend above the chart.
-	metrics              []string
-	metric               string
-	curves               map[string][]engine.Bucket
-	chart                *chart
-	legend               string
-	smooth, logY, byTime bool
+	metrics []string
+	metric  string
+	curves  map[string][]api.Bucket
+	chart   *chart.Chart
+	legend  string
+	byTime  bool
 }
 
 // Messages of the comparison's own I/O.
@@ -72,25 +79,25 @@ type (
 	// comparisonMsg is the engine's comparison of the runs named by sig.
 	comparisonMsg struct {
 		sig string
-		cmp engine.Comparison
+		cmp api.Comparison
 		err error
 	}
 	// compareCurveMsg is a metric's view in one run.
 	compareCurveMsg struct {
 		run, metric string
-		buckets     []engine.Bucket
+		buckets     []api.Bucket
 	}
 )
 
-func newComparePage(ctx context.Context, eng Engine, st *state, s Styles, k KeyMap, ids []string) *comparePage {
-	return &comparePage{st: st, styles: s, keys: k, eng: eng, ctx: ctx, ids: ids, sig: strings.Join(ids, ","),
-		curves: map[string][]engine.Bucket{}, chart: newChart("", s)}
+func newCompareView(ctx context.Context, eng Engine, st *state, s styles.Styles, k KeyMap, ids []string) *compareView {
+	return &compareView{st: st, styles: s, keys: k, eng: eng, ctx: ctx, ids: ids, sig: strings.Join(ids, ","),
+		curves: map[string][]api.Bucket{}, chart: chart.New("", s, k.Chart)}
 }
 
 // Init asks the engine for the comparison.
-func (p *comparePage) Init() tea.Cmd { return p.loadComparison() }
+func (p *compareView) Init() tea.Cmd { return p.loadComparison() }
 
-func (p *comparePage) loadComparison() tea.Cmd {
+func (p *compareView) loadComparison() tea.Cmd {
 	ids, sig := p.ids, p.sig
 	return func() tea.Msg {
 		c, err := p.eng.Compare(p.ctx, ids)
@@ -100,7 +107,7 @@ func (p *comparePage) loadComparison() tea.Cmd {
 
 // loadCurves reads the metric's view in each run that has it: in all of
 // them, or only in the running ones (the others' do not move).
-func (p *comparePage) loadCurves(runningOnly bool) tea.Cmd {
+func (p *compareView) loadCurves(runningOnly bool) tea.Cmd {
 	if p.cmp == nil || p.metric == "" {
 		return nil
 	}
@@ -124,57 +131,74 @@ func (p *comparePage) loadCurves(runningOnly bool) tea.Cmd {
 }
 
 // running reports whether a compared run still runs, as the app knows it.
-func (p *comparePage) running(r engine.Run) bool {
+func (p *compareView) running(r api.Run) bool {
 	if cur, ok := p.st.run(r.ID); ok {
 		r = cur
 	}
-	return r.Status == "running"
+	return r.Status == api.Running
 }
 
-func (p *comparePage) Title() string { return fmt.Sprintf("Compare (%d runs)", len(p.ids)) }
+func (p *compareView) Title() string { return fmt.Sprintf("Compare (%d runs)", len(p.ids)) }
 
-func (p *comparePage) SetSize(w, h int) {
+func (p *compareView) SetSize(w, h int) {
 	p.width, p.height = w, h
 	p.linesOK = false
 	p.chart.SetSize(w, max(h-2, 1)) // below the tabs and the legend
 	p.legend = p.renderLegend()
 }
 
-func (p *comparePage) ShortHelp() []key.Binding {
-	if p.tab == compareCurves {
-		return []key.Binding{p.keys.Tab, p.keys.NextMetric, p.keys.PrevMetric, p.keys.TimeX, p.keys.Smooth, p.keys.LogScale}
+func (p *compareView) Capturing() bool { return false }
+
+func (p *compareView) ShortHelp() []key.Binding {
+	k := p.keys
+	if p.tab == curvesTab {
+		return append([]key.Binding{k.NextTab, k.NextMetric, k.PrevMetric, k.TimeX}, p.chart.ShortHelp()...)
 	}
+	return []key.Binding{k.NextTab, p.showAllKey(), k.Table.Down, k.Table.Up}
+}
+
+func (p *compareView) FullHelp() [][]key.Binding {
+	k := p.keys
+	if p.tab == curvesTab {
+		return append([][]key.Binding{{k.NextTab, k.PrevTab}, {k.NextMetric, k.PrevMetric}, {k.TimeX}}, p.chart.FullHelp()...)
+	}
+	t := k.Table
+	return [][]key.Binding{{k.NextTab, k.PrevTab}, {p.showAllKey()}, {t.Down, t.Up}, {t.Top, t.Bottom}, {t.PageDown, t.PageUp}}
+}
+
+// showAllKey is d, which shows all params or those that differ.
+func (p *compareView) showAllKey() key.Binding {
 	all := p.keys.ShowAll
 	if p.showAll {
 		all.SetHelp(all.Help().Key, "differing params")
 	}
-	return []key.Binding{p.keys.Tab, all, p.keys.Down, p.keys.Up}
+	return all
 }
 
 // showTab goes to a tab and loads what it shows.
-func (p *comparePage) showTab(tab int) tea.Cmd {
+func (p *compareView) showTab(tab compareTab) tea.Cmd {
 	p.tab = tab
-	if tab == compareCurves {
+	if tab == curvesTab {
 		return p.loadCurves(false)
 	}
 	return nil
 }
 
-func (p *comparePage) Update(msg tea.Msg) (page, tea.Cmd) {
+func (p *compareView) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case comparisonMsg:
 		if msg.sig == p.sig {
 			return p, p.setComparison(msg)
 		}
 	case compareCurveMsg:
-		if msg.metric == p.metric && slices.ContainsFunc(p.runs, func(r engine.Run) bool { return r.ID == msg.run }) {
+		if msg.metric == p.metric && slices.ContainsFunc(p.runs, func(r api.Run) bool { return r.ID == msg.run }) {
 			p.curves[msg.run] = msg.buckets
 			p.drawCurves()
 		}
 	case tickMsg:
 		// While a compared run goes on, its summary and curves move.
 		if slices.ContainsFunc(p.runs, p.running) {
-			if p.tab == compareCurves {
+			if p.tab == curvesTab {
 				return p, tea.Batch(p.loadComparison(), p.loadCurves(true))
 			}
 			return p, p.loadComparison()
@@ -185,29 +209,30 @@ func (p *comparePage) Update(msg tea.Msg) (page, tea.Cmd) {
 	return p, nil
 }
 
-func (p *comparePage) keyPress(msg tea.KeyMsg) tea.Cmd {
-	k := p.keys
+func (p *compareView) keyPress(msg tea.KeyMsg) tea.Cmd {
+	k, t := p.keys, p.keys.Table
+	n := compareTab(len(compareTabNames))
 	switch {
-	case key.Matches(msg, k.Tab):
-		return p.showTab((p.tab + 1) % len(compareTabNames))
+	case key.Matches(msg, k.NextTab):
+		return p.showTab((p.tab + 1) % n)
 	case key.Matches(msg, k.PrevTab):
-		return p.showTab((p.tab + len(compareTabNames) - 1) % len(compareTabNames))
-	case p.tab == compareSummary:
+		return p.showTab((p.tab + n - 1) % n)
+	case p.tab == summaryTab:
 		room := p.summaryRoom()
 		switch {
 		case key.Matches(msg, k.ShowAll):
 			p.showAll, p.linesOK = !p.showAll, false
-		case key.Matches(msg, k.Down):
+		case key.Matches(msg, t.Down):
 			p.top++
-		case key.Matches(msg, k.Up):
+		case key.Matches(msg, t.Up):
 			p.top--
-		case key.Matches(msg, k.PageDown):
+		case key.Matches(msg, t.PageDown):
 			p.top += room / 2
-		case key.Matches(msg, k.PageUp):
+		case key.Matches(msg, t.PageUp):
 			p.top -= room / 2
-		case key.Matches(msg, k.Top):
+		case key.Matches(msg, t.Top):
 			p.top = 0
-		case key.Matches(msg, k.Bottom):
+		case key.Matches(msg, t.Bottom):
 			p.top = len(p.summaryLines())
 		}
 		p.top = min(max(p.top, 0), p.maxTop())
@@ -223,19 +248,15 @@ func (p *comparePage) keyPress(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.TimeX):
 		p.byTime = !p.byTime
 		p.drawCurves()
-	case key.Matches(msg, k.Smooth):
-		p.smooth = !p.smooth
-		p.drawCurves()
-	case key.Matches(msg, k.LogScale):
-		p.logY = !p.logY
-		p.drawCurves()
+	default:
+		p.chart.Update(msg)
 	}
 	return nil
 }
 
 // setComparison takes the engine's comparison; on the curves tab, a new
 // metric's curves are read.
-func (p *comparePage) setComparison(msg comparisonMsg) tea.Cmd {
+func (p *compareView) setComparison(msg comparisonMsg) tea.Cmd {
 	if msg.err != nil {
 		p.err = "these runs cannot be compared: " + msg.err.Error()
 		return nil
@@ -258,7 +279,7 @@ func (p *comparePage) setComparison(msg comparisonMsg) tea.Cmd {
 		return nil
 	}
 	p.setMetric(preferredMetric(p.metrics))
-	if p.tab == compareCurves {
+	if p.tab == curvesTab {
 		return p.loadCurves(false)
 	}
 	return nil
@@ -266,15 +287,15 @@ func (p *comparePage) setComparison(msg comparisonMsg) tea.Cmd {
 
 // orderRuns puts the compared runs in the order they were asked for; any
 // the engine added come last.
-func orderRuns(runs []engine.Run, ids []string) []engine.Run {
+func orderRuns(runs []api.Run, ids []string) []api.Run {
 	out := slices.Clone(runs)
-	pos := func(r engine.Run) int {
+	pos := func(r api.Run) int {
 		if i := slices.Index(ids, r.ID); i >= 0 {
 			return i
 		}
 		return len(ids)
 	}
-	slices.SortStableFunc(out, func(a, b engine.Run) int { return cmp.Compare(pos(a), pos(b)) })
+	slices.SortStableFunc(out, func(a, b api.Run) int { return cmp.Compare(pos(a), pos(b)) })
 	return out
 }
 
@@ -293,18 +314,18 @@ func preferredMetric(names []string) string {
 }
 
 // setMetric shows another metric's curves (read by the caller).
-func (p *comparePage) setMetric(name string) {
+func (p *compareView) setMetric(name string) {
 	p.metric = name
-	p.curves = map[string][]engine.Bucket{}
+	p.curves = map[string][]api.Bucket{}
 	p.drawCurves()
 }
 
 // drawCurves gives the chart the metric's view in each run, run i in the
 // series colour i, and the legend above it.
-func (p *comparePage) drawCurves() {
-	series := make([]chartSeries, len(p.runs))
+func (p *compareView) drawCurves() {
+	series := make([]chart.Series, len(p.runs))
 	for i, r := range p.runs {
-		series[i] = chartSeries{Name: runLetter(i), Style: p.styles.series(i)}
+		series[i] = chart.Series{Name: runLetter(i), Style: p.styles.Series(i)}
 		if b, ok := p.curves[r.ID]; ok {
 			var origin float64
 			if cur, ok := p.st.run(r.ID); ok {
@@ -326,7 +347,6 @@ func (p *comparePage) drawCurves() {
 	p.chart.SetTitle(title)
 	p.chart.SetSeries(series)
 	p.chart.SetXLabels(xLabels(p.byTime))
-	setChartOptions(p.chart, p.smooth, p.logY)
 	p.legend = p.renderLegend()
 }
 
@@ -339,17 +359,17 @@ func runLetter(i int) string {
 }
 
 // letterStyle is run i's letter: its colour, bold.
-func (p *comparePage) letterStyle(i int) lipgloss.Style { return p.styles.series(i).Bold(true) }
+func (p *compareView) letterStyle(i int) lipgloss.Style { return p.styles.Series(i).Bold(true) }
 
-func (p *comparePage) View() string {
+func (p *compareView) View() string {
 	s := p.styles
-	head := tabsLine(s, compareTabNames, p.tab) + "\n"
+	head := tabsLine(s, compareTabNames, int(p.tab)) + "\n"
 	switch {
 	case p.err != "":
-		return head + s.Error.Render(fitWidth(p.err, p.width))
+		return head + s.Error.Render(format.Fit(p.err, p.width))
 	case p.cmp == nil:
 		return head + s.Muted.Render("comparing…")
-	case p.tab == compareCurves:
+	case p.tab == curvesTab:
 		if len(p.metrics) == 0 {
 			return head + s.Muted.Render("none of these runs has logged a metric yet")
 		}
@@ -359,11 +379,11 @@ func (p *comparePage) View() string {
 }
 
 // summaryRoom is how many lines the summary has below the tabs.
-func (p *comparePage) summaryRoom() int { return max(1, p.height-1) }
+func (p *compareView) summaryRoom() int { return max(1, p.height-1) }
 
 // maxTop is the last line the summary can be scrolled to: when it is
 // taller than the room, the last line of the room says where it is.
-func (p *comparePage) maxTop() int {
+func (p *compareView) maxTop() int {
 	n, room := len(p.summaryLines()), p.summaryRoom()
 	if n <= room {
 		return 0
@@ -371,7 +391,7 @@ func (p *comparePage) maxTop() int {
 	return n - (room - 1)
 }
 
-func (p *comparePage) summaryView() string {
+func (p *compareView) summaryView() string {
 	lines, room := p.summaryLines(), p.summaryRoom()
 	if len(lines) <= room {
 		return strings.Join(lines, "\n")
@@ -379,11 +399,11 @@ func (p *comparePage) summaryView() string {
 	top := min(max(p.top, 0), p.maxTop())
 	end := top + room - 1
 	return strings.Join(lines[top:end], "\n") + "\n" +
-		p.styles.Muted.Render(fitWidth(fmt.Sprintf("lines %d–%d of %d · j/k scroll", top+1, end, len(lines)), p.width))
+		p.styles.Muted.Render(format.Fit(fmt.Sprintf("lines %d–%d of %d · j/k scroll", top+1, end, len(lines)), p.width))
 }
 
 // summaryLines is the summary, drawn when it changed.
-func (p *comparePage) summaryLines() []string {
+func (p *compareView) summaryLines() []string {
 	if !p.linesOK && p.cmp != nil {
 		p.lines, p.linesOK = p.renderSummary(), true
 	}
@@ -392,12 +412,12 @@ func (p *comparePage) summaryLines() []string {
 
 // renderSummary draws the legend, then the params, the metrics and the use
 // of GPUs as tables, a column a run.
-func (p *comparePage) renderSummary() []string {
+func (p *compareView) renderSummary() []string {
 	s := p.styles
 	var out []string
 	add := func(lines ...string) {
 		for _, l := range lines {
-			out = append(out, fitWidth(l, p.width))
+			out = append(out, format.Fit(l, p.width))
 		}
 	}
 	now := p.st.now()
@@ -410,9 +430,9 @@ func (p *comparePage) renderSummary() []string {
 		if cur, ok := p.st.run(r.ID); ok {
 			r = cur
 		}
-		add(" " + p.letterStyle(i).Render(runLetter(i)+" ━━") + " " + padRight(fitWidth(r.Name, nameW), nameW) + "  " +
-			s.Muted.Render(r.ID[:min(8, len(r.ID))]) + "  " + s.status(string(r.Status)).Render(padRight(string(r.Status), 9)) + " " +
-			padRight(Elapsed(r, now), 7) + " " + s.Muted.Render(r.Experiment))
+		add(" " + p.letterStyle(i).Render(runLetter(i)+" ━━") + " " + format.Pad(format.Fit(r.Name, nameW), nameW) + "  " +
+			s.Muted.Render(r.ID[:min(8, len(r.ID))]) + "  " + s.Status(r.Status).Render(format.Pad(string(r.Status), 9)) + " " +
+			format.Pad(format.Elapsed(r.Started, r.Ended, now), 7) + " " + s.Muted.Render(r.Experiment))
 	}
 	add("")
 	add(p.paramsSection()...)
@@ -437,7 +457,7 @@ var missing = compareCell{text: "—", muted: true}
 // its letter (and sub under it, when set), to fit the page's width: long
 // labels and cells are cut with …, and runs that do not fit even so are
 // left out, which a last line says.
-func (p *comparePage) table(labels []string, cells [][]compareCell, right bool, sub string) []string {
+func (p *compareView) table(labels []string, cells [][]compareCell, right bool, sub string) []string {
 	s := p.styles
 	n := len(p.runs)
 	labelW, colW := 6, max(1, ansi.StringWidth(sub))
@@ -462,20 +482,14 @@ func (p *comparePage) table(labels []string, cells [][]compareCell, right bool, 
 	for shown > 1 && !fits(shown) {
 		shown--
 	}
-	align := func(text string, w int) string {
-		text = fitWidth(text, w)
-		if right {
-			return strings.Repeat(" ", max(0, w-ansi.StringWidth(text))) + text
-		}
-		return padRight(text, w)
-	}
+	align := func(text string, w int) string { return table.Align(text, w, right) }
 	head := " " + strings.Repeat(" ", labelW)
 	subHead := head
 	for i := range shown {
 		letter := align(runLetter(i), colW)
 		if sub != "" { // over the sub-columns, in the middle
 			pad := (colW - len(runLetter(i))) / 2
-			letter = padRight(strings.Repeat(" ", pad)+runLetter(i), colW)
+			letter = format.Pad(strings.Repeat(" ", pad)+runLetter(i), colW)
 		}
 		head += "  " + p.letterStyle(i).Render(letter)
 		subHead += "  " + s.Muted.Render(align(sub, colW))
@@ -485,7 +499,7 @@ func (p *comparePage) table(labels []string, cells [][]compareCell, right bool, 
 		out = append(out, subHead)
 	}
 	for i, l := range labels {
-		line := " " + padRight(fitWidth(l, labelW), labelW)
+		line := " " + format.Pad(format.Fit(l, labelW), labelW)
 		for j := range shown {
 			c := cells[i][j]
 			text := align(c.text, colW)
@@ -506,7 +520,7 @@ func (p *comparePage) table(labels []string, cells [][]compareCell, right bool, 
 }
 
 // paramsSection is the params that differ (or all of them), a row each.
-func (p *comparePage) paramsSection() []string {
+func (p *compareView) paramsSection() []string {
 	s := p.styles
 	pc := p.cmp.Params
 	differ := slices.Sorted(maps.Keys(pc.Differ))
@@ -563,7 +577,7 @@ const compareNumW = 9
 
 // metricsSection is a row a metric: each run's last value, with its least
 // and greatest when there is room, the best run's marked.
-func (p *comparePage) metricsSection() []string {
+func (p *compareView) metricsSection() []string {
 	s := p.styles
 	names := slices.Sorted(maps.Keys(p.cmp.Metrics))
 	if len(names) == 0 {
@@ -598,13 +612,13 @@ func (p *comparePage) metricsSection() []string {
 			}
 			// Never a star on NaN, whatever the engine says.
 			best := mc.Direction != "" && mc.Best == r.ID && !math.IsNaN(float64(st.Last))
-			last := number(float64(st.Last))
+			last := format.Number(float64(st.Last), 4)
 			if best {
 				last = "★" + last
 			}
 			c := compareCell{text: last, best: best}
 			if detail {
-				c.text = fmt.Sprintf("%*s %*s %*s", compareNumW, last, compareNumW, number(float64(st.Min)), compareNumW, number(float64(st.Max)))
+				c.text = fmt.Sprintf("%*s %*s %*s", compareNumW, last, compareNumW, format.Number(float64(st.Min), 4), compareNumW, format.Number(float64(st.Max), 4))
 			}
 			cells[i][j] = c
 		}
@@ -614,21 +628,21 @@ func (p *comparePage) metricsSection() []string {
 
 // usageSection is each run's time and use of GPUs; cost only when a price
 // is set.
-func (p *comparePage) usageSection() []string {
+func (p *compareView) usageSection() []string {
 	s := p.styles
 	out := []string{s.Title.Render("Usage")}
 	rows := []struct {
 		label string
-		value func(engine.RunUsage) string
+		value func(api.RunUsage) string
 	}{
-		{"duration", func(u engine.RunUsage) string {
-			return ShortDuration(time.Duration(u.DurationS * float64(time.Second)))
+		{"duration", func(u api.RunUsage) string {
+			return format.Duration(time.Duration(u.DurationS * float64(time.Second)))
 		}},
-		{"GPU-hours", func(u engine.RunUsage) string { return number(u.GPUHours) }},
-		{"energy Wh", func(u engine.RunUsage) string { return number(u.EnergyWh) }},
-		{"cost", func(u engine.RunUsage) string { return strconv.FormatFloat(u.Cost, 'f', 2, 64) }},
-		{"peak GPU mem GB", func(u engine.RunUsage) string { return number(u.PeakMemGB) }},
-		{"mean GPU util %", func(u engine.RunUsage) string { return strconv.FormatFloat(u.MeanUtil, 'f', 0, 64) }},
+		{"GPU-hours", func(u api.RunUsage) string { return format.Number(u.GPUHours, 4) }},
+		{"energy Wh", func(u api.RunUsage) string { return format.Number(u.EnergyWh, 4) }},
+		{"cost", func(u api.RunUsage) string { return strconv.FormatFloat(u.Cost, 'f', 2, 64) }},
+		{"peak GPU mem GB", func(u api.RunUsage) string { return format.Number(u.PeakMemGB, 4) }},
+		{"mean GPU util %", func(u api.RunUsage) string { return strconv.FormatFloat(u.MeanUtil, 'f', 0, 64) }},
 	}
 	priced := false
 	for _, u := range p.cmp.Usage {
@@ -655,7 +669,7 @@ func (p *comparePage) usageSection() []string {
 // renderLegend is the line above the curves: each run's letter and name in
 // its colour, and the last value of its curve ("…" while it is read, "—"
 // in a run without the metric). Names are cut to fit the width.
-func (p *comparePage) renderLegend() string {
+func (p *compareView) renderLegend() string {
 	if p.cmp == nil || len(p.runs) == 0 {
 		return ""
 	}
@@ -668,7 +682,7 @@ func (p *comparePage) renderLegend() string {
 		if mc.ByRun[r.ID] != nil {
 			values[i] = "…"
 			if b := p.curves[r.ID]; len(b) > 0 {
-				values[i] = number(float64(b[len(b)-1].Last))
+				values[i] = format.Number(float64(b[len(b)-1].Last), 4)
 			}
 		}
 		fixed += len(runLetter(i)) + 4 + 1 + ansi.StringWidth(values[i]) + 3 // "A ━━ name value   "
@@ -684,7 +698,7 @@ func (p *comparePage) renderLegend() string {
 		if values[i] == "—" || values[i] == "…" {
 			value = s.Muted.Render(values[i])
 		}
-		parts[i] = p.letterStyle(i).Render(runLetter(i)+" ━━ "+fitWidth(r.Name, nameW)) + " " + value
+		parts[i] = p.letterStyle(i).Render(runLetter(i)+" ━━ "+format.Fit(r.Name, nameW)) + " " + value
 	}
-	return fitWidth(strings.Join(parts, "   "), p.width)
+	return format.Fit(strings.Join(parts, "   "), p.width)
 }

@@ -2,20 +2,21 @@ package tui
 
 import (
 	"fmt"
+	"lathe/engine/api"
+	"lathe/tui/format"
+	"lathe/tui/styles"
 	"math"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-
-	"lathe/engine"
 )
 
 // dashboard is the first page: the GPUs, the jobs, and what needs looking at.
 type dashboard struct {
 	st            *state
-	styles        Styles
+	styles        styles.Styles
 	width, height int
 
 	drawn gpuDrawings
@@ -29,12 +30,16 @@ type gpuDrawings struct {
 	trends, heat   map[int]string // by device index
 }
 
-func newDashboard(st *state, s Styles) *dashboard { return &dashboard{st: st, styles: s} }
+func newDashboard(st *state, s styles.Styles) *dashboard { return &dashboard{st: st, styles: s} }
 
 func (d *dashboard) Title() string                  { return "Dashboard" }
 func (d *dashboard) SetSize(w, h int)               { d.width, d.height = w, h }
-func (d *dashboard) ShortHelp() []key.Binding       { return nil }
+func (d *dashboard) Capturing() bool                { return false }
 func (d *dashboard) Update(tea.Msg) (page, tea.Cmd) { return d, nil }
+
+// The dashboard has no keys of its own: the frame's go from it.
+func (d *dashboard) ShortHelp() []key.Binding  { return nil }
+func (d *dashboard) FullHelp() [][]key.Binding { return nil }
 
 // View lays out the GPUs, the jobs and the attention box, and the heat
 // strip of utilisation when there is room for it.
@@ -70,11 +75,11 @@ func (d *dashboard) heat() string {
 	cells := max(10, d.width-8)
 	step := heatWindow / time.Duration(cells)
 	var b strings.Builder
-	b.WriteString(s.Title.Render("Utilisation, last hour") + s.Muted.Render(fmt.Sprintf("  one cell is %s; ░▒▓█ = 25/50/75/100%%", ShortDuration(step))) + "\n")
+	b.WriteString(s.Title.Render("Utilisation, last hour") + s.Muted.Render(fmt.Sprintf("  one cell is %s; ░▒▓█ = 25/50/75/100%%", format.Duration(step))) + "\n")
 	for _, g := range d.st.gpus.GPUs {
 		b.WriteString(fmt.Sprintf(" %-3d %s\n", g.Index, d.history().heat[g.Index]))
 	}
-	ago := "-" + ShortDuration(heatWindow)
+	ago := "-" + format.Duration(heatWindow)
 	b.WriteString(s.Muted.Render("     " + ago + strings.Repeat(" ", max(1, cells-len(ago)-3)) + "now"))
 	return b.String()
 }
@@ -90,7 +95,7 @@ func (d *dashboard) history() *gpuDrawings {
 	c.trends, c.heat = map[int]string{}, map[int]string{}
 	cells := max(10, d.width-8)
 	for _, g := range d.st.gpus.GPUs {
-		c.trends[g.Index] = d.styles.Running.Render(Sparkline(d.st.gpuUtil(g.Index, 10, 30*time.Second), 10, 0, 100))
+		c.trends[g.Index] = d.styles.Running.Render(format.Sparkline(d.st.gpuUtil(g.Index, 10, 30*time.Second), 10, 0, 100))
 		c.heat[g.Index] = d.styles.Running.Render(heatStrip(d.st.gpuUtil(g.Index, cells, heatWindow/time.Duration(cells))))
 	}
 	return c
@@ -122,12 +127,12 @@ func (d *dashboard) gpus() string {
 		if rep.Info.Notice != "" {
 			msg = rep.Info.Notice
 		}
-		b.WriteString(s.Muted.Render("  "+fitWidth(msg, d.width-2)) + "\n")
+		b.WriteString(s.Muted.Render("  "+format.Fit(msg, d.width-2)) + "\n")
 		return b.String()
 	}
 	barW := max(6, (d.width-72)/3)
 	for _, g := range rep.GPUs {
-		line := fmt.Sprintf(" %d %-12s", g.Index, fitWidth(strings.TrimPrefix(g.Name, "NVIDIA "), 12))
+		line := fmt.Sprintf(" %d %-12s", g.Index, format.Fit(strings.TrimPrefix(g.Name, "NVIDIA "), 12))
 		smp := g.Sample
 		if smp == nil || smp.Lost {
 			state := "n/a"
@@ -145,7 +150,7 @@ func (d *dashboard) gpus() string {
 		}
 		if smp.MemoryUsed != nil && g.MemoryTotal > 0 {
 			mem = float64(*smp.MemoryUsed) / float64(g.MemoryTotal)
-			memText = fmt.Sprintf("%5sG", gib(*smp.MemoryUsed))
+			memText = fmt.Sprintf("%5sG", format.GiBs(*smp.MemoryUsed))
 		}
 		if smp.TemperatureC != nil {
 			temp = fmt.Sprintf("%d°C", *smp.TemperatureC)
@@ -158,8 +163,8 @@ func (d *dashboard) gpus() string {
 			job = g.LeasedByName
 		}
 		line += fmt.Sprintf(" %s %s  %s %s  %5s %5s %s  %s",
-			s.Running.Render(bar(util, barW)), utilText, s.Accent.Render(bar(mem, barW)), memText, temp, power, d.history().trends[g.Index], job)
-		b.WriteString(fitWidth(line, d.width) + "\n")
+			s.Running.Render(format.Bar(util, barW)), utilText, s.Accent.Render(format.Bar(mem, barW)), memText, temp, power, d.history().trends[g.Index], job)
+		b.WriteString(format.Fit(line, d.width) + "\n")
 	}
 	return b.String()
 }
@@ -167,12 +172,12 @@ func (d *dashboard) gpus() string {
 func (d *dashboard) jobs() string {
 	s := d.styles
 	now := d.st.now()
-	var running, queued []engine.Run
+	var running, queued []api.Run
 	for _, r := range d.st.runs {
 		switch r.Status {
-		case "running":
+		case api.Running:
 			running = append(running, r)
-		case "queued":
+		case api.Queued:
 			queued = append(queued, r)
 		}
 	}
@@ -183,20 +188,20 @@ func (d *dashboard) jobs() string {
 		sparkW = 10
 	}
 	for _, r := range running {
-		line := fmt.Sprintf(" %s %-*s %7s  %s", s.Running.Render("●"), nameW, fitWidth(r.Name, nameW), Elapsed(r, now),
-			sparkline(d.st.trend[r.ID], sparkW))
+		line := fmt.Sprintf(" %s %-*s %7s  %s", s.Running.Render("●"), nameW, format.Fit(r.Name, nameW), format.Elapsed(r.Started, r.Ended, now),
+			format.Sparkline(d.st.trend[r.ID], sparkW, math.NaN(), math.NaN()))
 		if m := mainMetric(r); m != "" {
-			line += fmt.Sprintf(" %s %s", m, number(float64(r.Metrics[m].Last)))
+			line += fmt.Sprintf(" %s %s", m, format.Number(float64(r.Metrics[m].Last), 4))
 		}
 		if r.Total > 0 {
 			step := lastStep(r)
-			line += fmt.Sprintf(" %s %d/%d %s", bar(float64(step)/float64(r.Total), 8), max(step, 0), r.Total, eta(r, now))
+			line += fmt.Sprintf(" %s %d/%d %s", format.Bar(float64(step)/float64(r.Total), 8), max(step, 0), r.Total, eta(r, now))
 		}
-		b.WriteString(fitWidth(line, d.width) + "\n")
+		b.WriteString(format.Fit(line, d.width) + "\n")
 	}
 	for _, r := range queued {
-		line := fmt.Sprintf(" %s %-*s %s", s.Warn.Render("○"), nameW, fitWidth(r.Name, nameW), s.Muted.Render(r.Waiting))
-		b.WriteString(fitWidth(line, d.width) + "\n")
+		line := fmt.Sprintf(" %s %-*s %s", s.Warn.Render("○"), nameW, format.Fit(r.Name, nameW), s.Muted.Render(r.Waiting))
+		b.WriteString(format.Fit(line, d.width) + "\n")
 	}
 	if len(running)+len(queued) == 0 {
 		b.WriteString(s.Muted.Render("  nothing runs: start a job with `lathe run -- python3 train.py`") + "\n")
@@ -211,11 +216,11 @@ func (d *dashboard) attention() string {
 	now := d.st.now()
 	var items []string
 	for _, r := range d.st.runs {
-		if (r.Status == "failed" || r.Status == "lost") && r.Ended != nil && now.Sub(*r.Ended) < 24*time.Hour {
+		if (r.Status == api.Failed || r.Status == api.Lost) && r.Ended != nil && now.Sub(*r.Ended) < 24*time.Hour {
 			items = append(items, s.Error.Render("✗ ")+fmt.Sprintf("%s %s: %s", r.Name, r.Status, r.Reason))
 		}
-		if r.Status == "queued" && now.Sub(r.Created) > 10*time.Minute {
-			items = append(items, s.Warn.Render("… ")+fmt.Sprintf("%s has waited %s: %s", r.Name, ShortDuration(now.Sub(r.Created)), r.Waiting))
+		if r.Status == api.Queued && now.Sub(r.Created) > 10*time.Minute {
+			items = append(items, s.Warn.Render("… ")+fmt.Sprintf("%s has waited %s: %s", r.Name, format.Duration(now.Sub(r.Created)), r.Waiting))
 		}
 	}
 	for _, g := range d.st.gpus.GPUs {
@@ -233,7 +238,7 @@ func (d *dashboard) attention() string {
 		items = append(items[:5], fmt.Sprintf("… and %d more", len(items)-5))
 	}
 	for i, it := range items {
-		items[i] = fitWidth(it, d.width-4)
+		items[i] = format.Fit(it, d.width-4)
 	}
 	return s.Title.Render("Attention") + "\n " + strings.Join(items, "\n ")
 }

@@ -1,8 +1,32 @@
-// Package tui is lathe's full-screen app. A root model (App) routes to pages
-// (dashboard, runs, GPUs, and over the runs a run or a comparison of runs);
-// only the active page gets key messages. The app is a client of the engine
-// like any other: it talks to it only through Engine, the slice of the
-// engine's API it needs (tests pass a fake), and updates from the engine's
-// event stream through a command that reads one event and is re-armed by
-// Update. All I/O happens in commands; View only draws what Update stored.
+// Package tui is lathe's full-screen app, a client of the engine like any
+// other: it talks to it only through Engine, the slice of the engine's API
+// (engine/api) it needs, so tests pass a fake or the engine in the process.
+// All I/O happens in commands; engine events come through a command that
+// reads one event and is re-armed by Update.
+//
+// The root model, App, keeps the frame (breadcrumbs, the footer's keys)
+// and routes. Its pages are components of one shape (page: an update that
+// returns the page and a command, a view, a size, its keys for help, a
+// title), kept by typed constants (pageID), never by index: the dashboard,
+// the runs, the GPUs, and over the runs one run (its overview, charts,
+// logs and GPUs as tabs) or a comparison of runs (summary and curves).
+// Only the page shown gets the user's keys. One value, overlay, says what
+// is open over the pages (nothing, the palette, the job form, a question
+// before acting, the help); Update and View switch on it in the same
+// order. Help is assembled from the keys that work where the user is: the
+// page's (and its parts') FullHelp and the frame's, never a table kept by
+// hand.
+//
+// The parts the pages are made of live in packages of their own, each with
+// the same shape (Update, View, SetSize, ShortHelp and FullHelp from its
+// own KeyMap and DefaultKeyMap) and owning its messages:
+//   - chart: line charts of metrics, downsampled to what a terminal can draw;
+//   - logview: a job's output, followed like `less +F`, searchable;
+//   - table: rows with columns, a cursor, marks and scrolling;
+//   - form: labelled text inputs with hints, checks and an error line;
+//   - palette: the `:` prompt, fuzzy over items.
+//
+// They, and the pages, take their looks from one styles.Styles built from
+// a theme's palette and passed down, and write numbers, durations and
+// sizes through format.
 package tui

@@ -3,21 +3,20 @@ package tui
 import (
 	"context"
 	"io"
+	"lathe/engine/api"
 	"time"
-
-	"lathe/engine"
 )
 
-// Engine is what the app asks of the engine; *engine.Client provides it.
+// Engine is what the app asks of the engine; *client.Client provides it.
 type Engine interface {
-	Runs(ctx context.Context, q engine.RunQuery) ([]engine.Run, error)
-	GPUs(ctx context.Context) (engine.GPUReport, error)
-	Events(ctx context.Context) (<-chan engine.Event, error)
-	Kill(ctx context.Context, ref string, now bool) (engine.Run, error)
-	MetricView(ctx context.Context, ref, name string, points int) ([]engine.Bucket, error)
-	Logs(ctx context.Context, ref string, opts engine.LogOptions, w io.Writer) error
-	GPUHistory(ctx context.Context, device int, since, until time.Time) ([]engine.GPUPoint, error)
-	Submit(ctx context.Context, req engine.SubmitRequest) (engine.Run, error)
-	Remove(ctx context.Context, req engine.RemoveRequest) (engine.RemoveResult, error)
-	Compare(ctx context.Context, refs []string) (engine.Comparison, error)
+	Runs(ctx context.Context, q api.RunQuery) ([]api.Run, error)
+	GPUs(ctx context.Context) (api.GPUReport, error)
+	Events(ctx context.Context) (<-chan api.Event, error)
+	Kill(ctx context.Context, ref string, now bool) (api.Run, error)
+	MetricView(ctx context.Context, ref, name string, points int) ([]api.Bucket, error)
+	Logs(ctx context.Context, ref string, opts api.LogOptions, w io.Writer) error
+	GPUHistory(ctx context.Context, device int, since, until time.Time) ([]api.GPUPoint, error)
+	Submit(ctx context.Context, req api.SubmitRequest) (api.Run, error)
+	Remove(ctx context.Context, req api.RemoveRequest) (api.RemoveResult, error)
+	Compare(ctx context.Context, refs []string) (api.Comparison, error)
 }

@@ -2,34 +2,36 @@ package tui
 
 import (
 	"fmt"
+	"lathe/engine/api"
+	"lathe/tui/chart"
+	"lathe/tui/format"
+	"lathe/tui/styles"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-
-	"lathe/engine"
 )
 
-// gpusPage lists the GPUs; the one under the cursor is shown in detail:
+// gpuList lists the GPUs; the one under the cursor is shown in detail:
 // its readings, its processes mapped to runs, and its last hour in charts.
-type gpusPage struct {
+type gpuList struct {
 	st            *state
-	styles        Styles
+	styles        styles.Styles
 	keys          KeyMap
 	width, height int
 	cursor        int
 	// charts of the selected device: utilisation, memory, power, temperature.
-	charts  [4]*chart
+	charts  [4]*chart.Chart
 	shownAt int       // the device the charts show, -1 before any
 	drawnAt time.Time // its last reading then
 }
 
-func newGPUsPage(st *state, s Styles, k KeyMap) *gpusPage {
-	p := &gpusPage{st: st, styles: s, keys: k, shownAt: -1}
+func newGPUList(st *state, s styles.Styles, k KeyMap) *gpuList {
+	p := &gpuList{st: st, styles: s, keys: k, shownAt: -1}
 	for i, t := range []string{"utilisation %", "memory GiB", "power W", "temperature °C"} {
-		p.charts[i] = newChart(t, s)
+		p.charts[i] = chart.New(t, s, k.Chart)
 		p.charts[i].SetXLabels(agoLabel)
 	}
 	return p
@@ -40,25 +42,30 @@ func agoLabel(v float64) string {
 	if v > -1 {
 		return "now"
 	}
-	return "-" + ShortDuration(time.Duration(-v*float64(time.Second)))
+	return "-" + format.Duration(time.Duration(-v*float64(time.Second)))
 }
 
-func (p *gpusPage) Title() string { return "GPUs" }
-func (p *gpusPage) SetSize(w, h int) {
-	p.width, p.height = w, h
-}
-func (p *gpusPage) ShortHelp() []key.Binding { return []key.Binding{p.keys.Down, p.keys.Up} }
+func (p *gpuList) Title() string    { return "GPUs" }
+func (p *gpuList) SetSize(w, h int) { p.width, p.height = w, h }
+func (p *gpuList) Capturing() bool  { return false }
 
-func (p *gpusPage) Update(msg tea.Msg) (page, tea.Cmd) {
+func (p *gpuList) ShortHelp() []key.Binding { return []key.Binding{p.keys.Table.Down, p.keys.Table.Up} }
+func (p *gpuList) FullHelp() [][]key.Binding {
+	k := p.keys.Table
+	return [][]key.Binding{{k.Down, k.Up}, {k.Top, k.Bottom}}
+}
+
+func (p *gpuList) Update(msg tea.Msg) (page, tea.Cmd) {
 	if k, ok := msg.(tea.KeyMsg); ok {
+		keys := p.keys.Table
 		switch {
-		case key.Matches(k, p.keys.Down):
+		case key.Matches(k, keys.Down):
 			p.cursor++
-		case key.Matches(k, p.keys.Up):
+		case key.Matches(k, keys.Up):
 			p.cursor--
-		case key.Matches(k, p.keys.Top):
+		case key.Matches(k, keys.Top):
 			p.cursor = 0
-		case key.Matches(k, p.keys.Bottom):
+		case key.Matches(k, keys.Bottom):
 			p.cursor = len(p.st.gpus.GPUs) - 1
 		}
 		p.cursor = min(max(p.cursor, 0), max(len(p.st.gpus.GPUs)-1, 0))
@@ -66,7 +73,7 @@ func (p *gpusPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	return p, nil
 }
 
-func (p *gpusPage) View() string {
+func (p *gpuList) View() string {
 	s := p.styles
 	rep := p.st.gpus
 	if len(rep.GPUs) == 0 {
@@ -74,11 +81,11 @@ func (p *gpusPage) View() string {
 		if rep.Info.Notice != "" {
 			msg = rep.Info.Notice
 		}
-		return s.Muted.Render(fitWidth(msg, p.width))
+		return s.Muted.Render(format.Fit(msg, p.width))
 	}
 	p.cursor = min(p.cursor, len(rep.GPUs)-1)
 	var b strings.Builder
-	b.WriteString(s.Title.Render(fitWidth(fmt.Sprintf("  %-3s %-22s %5s %15s %6s %12s  %s", "GPU", "NAME", "UTIL", "MEMORY", "TEMP", "POWER", "RUN"), p.width)) + "\n")
+	b.WriteString(s.Title.Render(format.Fit(fmt.Sprintf("  %-3s %-22s %5s %15s %6s %12s  %s", "GPU", "NAME", "UTIL", "MEMORY", "TEMP", "POWER", "RUN"), p.width)) + "\n")
 	for i, g := range rep.GPUs {
 		util, mem, temp, power := "n/a", "n/a", "n/a", "n/a"
 		if smp := g.Sample; smp != nil && !smp.Lost {
@@ -86,7 +93,7 @@ func (p *gpusPage) View() string {
 				util = fmt.Sprintf("%d%%", *smp.UtilGPU)
 			}
 			if smp.MemoryUsed != nil {
-				mem = fmt.Sprintf("%s/%s GiB", gib(*smp.MemoryUsed), gib(g.MemoryTotal))
+				mem = fmt.Sprintf("%s/%s GiB", format.GiBs(*smp.MemoryUsed), format.GiBs(g.MemoryTotal))
 			}
 			if smp.TemperatureC != nil {
 				temp = fmt.Sprintf("%d°C", *smp.TemperatureC)
@@ -108,9 +115,9 @@ func (p *gpusPage) View() string {
 		if i == p.cursor {
 			mark = "›"
 		}
-		line := fitWidth(fmt.Sprintf("%s %-3d %-22s %5s %15s %6s %12s  %s", mark, g.Index, fitWidth(g.Name, 22), util, mem, temp, power, run), p.width)
+		line := format.Fit(fmt.Sprintf("%s %-3d %-22s %5s %15s %6s %12s  %s", mark, g.Index, format.Fit(g.Name, 22), util, mem, temp, power, run), p.width)
 		if i == p.cursor {
-			line = s.Selected.Render(padRight(line, p.width))
+			line = s.Selected.Render(format.Pad(line, p.width))
 		}
 		b.WriteString(line + "\n")
 	}
@@ -125,10 +132,10 @@ func (p *gpusPage) View() string {
 
 // detail is what the list leaves out of a device: its identity, clocks,
 // and the processes on it mapped to runs.
-func (p *gpusPage) detail(g engine.GPUStatus) string {
+func (p *gpuList) detail(g api.GPUStatus) string {
 	s := p.styles
 	var b strings.Builder
-	b.WriteString("\n" + s.Title.Render(fitWidth(fmt.Sprintf("GPU %d  %s  %s", g.Index, g.PCIBusID, g.UUID), p.width)) + "\n")
+	b.WriteString("\n" + s.Title.Render(format.Fit(fmt.Sprintf("GPU %d  %s  %s", g.Index, g.PCIBusID, g.UUID), p.width)) + "\n")
 	smp := g.Sample
 	switch {
 	case smp == nil:
@@ -144,7 +151,7 @@ func (p *gpusPage) detail(g engine.GPUStatus) string {
 		}
 		return fmt.Sprintf("%d%s", *v, unit)
 	}
-	b.WriteString(fitWidth(fmt.Sprintf("  mem util %s  SM clock %s  fan %s", na(smp.UtilMemory, "%"), na(smp.ClockSMMHz, " MHz"), na(smp.FanPercent, "%")), p.width) + "\n")
+	b.WriteString(format.Fit(fmt.Sprintf("  mem util %s  SM clock %s  fan %s", na(smp.UtilMemory, "%"), na(smp.ClockSMMHz, " MHz"), na(smp.FanPercent, "%")), p.width) + "\n")
 	if len(g.Processes) == 0 {
 		b.WriteString(s.Muted.Render("  no processes") + "\n")
 	}
@@ -153,7 +160,7 @@ func (p *gpusPage) detail(g engine.GPUStatus) string {
 		if pr.RunID != "" {
 			who = pr.RunName + " (" + pr.RunID + ")"
 		}
-		b.WriteString(fitWidth(fmt.Sprintf("  pid %-8d %6s GiB  %s", pr.PID, gib(pr.UsedMemory), who), p.width) + "\n")
+		b.WriteString(format.Fit(fmt.Sprintf("  pid %-8d %6s GiB  %s", pr.PID, format.GiBs(pr.UsedMemory), who), p.width) + "\n")
 	}
 	return b.String()
 }
@@ -161,7 +168,7 @@ func (p *gpusPage) detail(g engine.GPUStatus) string {
 // chartsView draws the device's last hour in up to four charts in height
 // lines: two by two when there is room, else utilisation and memory side
 // by side, else nothing.
-func (p *gpusPage) chartsView(g engine.GPUStatus, height int) string {
+func (p *gpuList) chartsView(g api.GPUStatus, height int) string {
 	rows := 2
 	if height < 14 {
 		rows = 1
@@ -179,12 +186,12 @@ func (p *gpusPage) chartsView(g engine.GPUStatus, height int) string {
 	}
 	if p.shownAt != g.Index || !p.drawnAt.Equal(now) {
 		p.shownAt, p.drawnAt = g.Index, now
-		vals := [4][]chartPoint{}
+		vals := [4][]chart.Point{}
 		for _, h := range hist {
 			x := h.Time.Sub(now).Seconds()
 			mem := float64(h.MemoryUsed) / (1 << 30)
 			for i, v := range []float64{float64(h.Util), mem, float64(h.PowerW), float64(h.TempC)} {
-				vals[i] = append(vals[i], chartPoint{X: x, Y: v})
+				vals[i] = append(vals[i], chart.Point{X: x, Y: v})
 			}
 		}
 		for i, c := range p.charts {

@@ -3,6 +3,12 @@ package tui
 import (
 	"context"
 	"fmt"
+	"io"
+	"lathe/engine/api"
+	"lathe/tui/chart"
+	"lathe/tui/format"
+	"lathe/tui/logview"
+	"lathe/tui/styles"
 	"math"
 	"slices"
 	"strings"
@@ -11,82 +17,82 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-
-	"lathe/engine"
 )
+
+// runTab is a tab of a run's page.
+type runTab int
 
 // The tabs of a run.
 const (
-	tabOverview = iota
-	tabCharts
-	tabLogs
-	tabSystem
+	overviewTab runTab = iota
+	chartsTab
+	logsTab
+	systemTab
 )
 
-var tabNames = []string{"overview", "charts", "logs", "system"}
+var runTabNames = []string{"overview", "charts", "logs", "system"}
 
 // logTail is how much of a run's output the logs tab reads: enough to
 // search the recent output; `lathe logs` gives all of it.
 const logTail = 256 << 10
 
-// runPage shows one run: what it is, its charts, its output, its GPUs.
-type runPage struct {
+// runView shows one run: what it is, its charts, its output, its GPUs.
+type runView struct {
 	st            *state
-	styles        Styles
+	styles        styles.Styles
 	keys          KeyMap
 	eng           Engine
 	ctx           context.Context
 	id            string
 	width, height int
-	tab           int
-	charts        map[string]*chart
+	tab           runTab
+	charts        map[string]*chart.Chart
 	// views are the metrics' last views, to draw again by step or by time.
-	views  map[string][]engine.Bucket
-	logs   *logView
-	smooth bool
-	logY   bool
-	byTime bool
+	views     map[string][]api.Bucket
+	logs      *logview.Model
+	chartOpts chart.Options
+	byTime    bool
 	// system is the run's GPUs over its life: a chart of utilisation and
 	// one of memory per device, from the engine's history, extended by the
 	// app's own readings while the run goes on.
-	system     []*chart
-	systemHist map[int][]engine.GPUPoint
+	system     []*chart.Chart
+	systemHist map[int][]api.GPUPoint
 	systemErr  string
 }
 
-// Messages of the run page's own I/O; each names its run.
+// Messages of the run page's own I/O; each names its run. (The logs tab's
+// are the log view's: logview.TextMsg.)
 type (
 	chartDataMsg struct {
 		run, metric string
-		buckets     []engine.Bucket
+		buckets     []api.Bucket
 	}
-	logsMsg       struct{ run, text string }
 	systemDataMsg struct {
 		run  string
-		hist map[int][]engine.GPUPoint
+		hist map[int][]api.GPUPoint
 		err  error
 	}
 )
 
-func newRunPage(ctx context.Context, eng Engine, st *state, s Styles, k KeyMap, id string) *runPage {
-	return &runPage{st: st, styles: s, keys: k, eng: eng, ctx: ctx, id: id, charts: map[string]*chart{},
-		views: map[string][]engine.Bucket{}, logs: newLogView(s, k)}
+func newRunView(ctx context.Context, eng Engine, st *state, s styles.Styles, k KeyMap, id string) *runView {
+	return &runView{st: st, styles: s, keys: k, eng: eng, ctx: ctx, id: id, charts: map[string]*chart.Chart{},
+		views: map[string][]api.Bucket{}, logs: logview.New(id, s, k.LogView)}
 }
 
 // showTab goes to a tab and loads what it shows.
-func (p *runPage) showTab(tab int) tea.Cmd {
+func (p *runView) showTab(tab runTab) tea.Cmd {
 	p.tab = tab
 	return p.load()
 }
 
 // load asks the engine for what the current tab shows.
-func (p *runPage) load() tea.Cmd {
+func (p *runView) load() tea.Cmd {
 	r, ok := p.st.run(p.id)
 	if !ok {
 		return nil
 	}
 	switch p.tab {
-	case tabCharts:
+	case chartsTab:
 		var cmds []tea.Cmd
 		points := max(2*p.chartWidth(), 10)
 		for name := range r.Metrics {
@@ -99,15 +105,11 @@ func (p *runPage) load() tea.Cmd {
 			})
 		}
 		return tea.Batch(cmds...)
-	case tabLogs:
-		return func() tea.Msg {
-			var buf strings.Builder
-			if err := p.eng.Logs(p.ctx, p.id, engine.LogOptions{Tail: logTail}, &buf); err != nil {
-				return logsMsg{run: p.id, text: "the output cannot be read: " + err.Error()}
-			}
-			return logsMsg{run: p.id, text: buf.String()}
-		}
-	case tabSystem:
+	case logsTab:
+		return logview.Read(p.id, func(w io.Writer) error {
+			return p.eng.Logs(p.ctx, p.id, api.LogOptions{Tail: logTail}, w)
+		})
+	case systemTab:
 		if p.systemHist != nil || r.Started == nil {
 			return nil
 		}
@@ -116,7 +118,7 @@ func (p *runPage) load() tea.Cmd {
 			until = *r.Ended
 		}
 		return func() tea.Msg {
-			hist := map[int][]engine.GPUPoint{}
+			hist := map[int][]api.GPUPoint{}
 			for _, d := range r.Devices {
 				h, err := p.eng.GPUHistory(p.ctx, d, *r.Started, until)
 				if err != nil {
@@ -130,24 +132,24 @@ func (p *runPage) load() tea.Cmd {
 	return nil
 }
 
-func (p *runPage) chartWidth() int { return max(20, p.width/2-1) }
+func (p *runView) chartWidth() int { return max(20, p.width/2-1) }
 
 // chartHeight shares the height between the rows of the grid (two charts
 // a row); with many metrics, the frame shows the first rows.
-func (p *runPage) chartHeight() int {
+func (p *runView) chartHeight() int {
 	r, _ := p.st.run(p.id)
 	rows := max(1, (len(r.Metrics)+1)/2)
 	return max(8, (p.height-1)/min(rows, 2))
 }
 
-func (p *runPage) Title() string {
+func (p *runView) Title() string {
 	if r, ok := p.st.run(p.id); ok {
 		return r.Name
 	}
 	return p.id
 }
 
-func (p *runPage) SetSize(w, h int) {
+func (p *runView) SetSize(w, h int) {
 	p.width, p.height = w, h
 	for _, c := range p.charts {
 		c.SetSize(p.chartWidth(), p.chartHeight())
@@ -159,29 +161,45 @@ func (p *runPage) SetSize(w, h int) {
 }
 
 // Capturing reports that the page takes every key (a search being typed).
-func (p *runPage) Capturing() bool { return p.tab == tabLogs && p.logs.Capturing() }
+func (p *runView) Capturing() bool { return p.tab == logsTab && p.logs.Capturing() }
 
-func (p *runPage) ShortHelp() []key.Binding {
-	switch p.tab {
-	case tabCharts:
-		return []key.Binding{p.keys.Tab, p.keys.Smooth, p.keys.LogScale, p.keys.TimeX}
-	case tabLogs:
-		return append([]key.Binding{p.keys.Tab}, p.logs.ShortHelp()...)
+func (p *runView) ShortHelp() []key.Binding {
+	k := p.keys
+	switch {
+	case p.Capturing():
+		return p.logs.ShortHelp()
+	case p.tab == chartsTab:
+		return append(append([]key.Binding{k.NextTab}, k.Chart.ShortHelp()...), k.TimeX)
+	case p.tab == logsTab:
+		return append([]key.Binding{k.NextTab}, p.logs.ShortHelp()...)
 	}
-	return []key.Binding{p.keys.Tab, p.keys.PrevTab}
+	return []key.Binding{k.NextTab, k.PrevTab}
 }
 
-func (p *runPage) Update(msg tea.Msg) (page, tea.Cmd) {
+func (p *runView) FullHelp() [][]key.Binding {
+	k := p.keys
+	if p.Capturing() {
+		return p.logs.FullHelp()
+	}
+	rows := [][]key.Binding{{k.NextTab, k.PrevTab}}
+	switch p.tab {
+	case chartsTab:
+		rows = append(append(rows, k.Chart.FullHelp()...), []key.Binding{k.TimeX})
+	case logsTab:
+		rows = append(rows, p.logs.FullHelp()...)
+	}
+	return rows
+}
+
+func (p *runView) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case chartDataMsg:
 		if msg.run == p.id {
 			p.views[msg.metric] = msg.buckets
 			p.drawMetric(msg.metric)
 		}
-	case logsMsg:
-		if msg.run == p.id {
-			p.logs.SetText(msg.text)
-		}
+	case logview.TextMsg:
+		p.logs.Update(msg)
 	case systemDataMsg:
 		if msg.run == p.id {
 			p.systemHist = msg.hist
@@ -193,46 +211,55 @@ func (p *runPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	case tickMsg:
 		// A running run's charts and output move: read them again, but not
 		// the output the user has scrolled up in.
-		if r, ok := p.st.run(p.id); ok && r.Status == "running" && (p.tab != tabLogs || p.logs.Following()) {
-			if p.tab == tabSystem {
+		if r, ok := p.st.run(p.id); ok && r.Status == api.Running && (p.tab != logsTab || p.logs.Following()) {
+			if p.tab == systemTab {
 				p.refreshSystem()
 			}
 			return p, p.load()
 		}
 	case tea.KeyMsg:
-		if p.Capturing() {
-			return p, p.logs.Update(msg)
-		}
-		switch {
-		case key.Matches(msg, p.keys.Tab):
-			return p, p.showTab((p.tab + 1) % len(tabNames))
-		case key.Matches(msg, p.keys.PrevTab):
-			return p, p.showTab((p.tab + len(tabNames) - 1) % len(tabNames))
-		case p.tab == tabLogs:
-			return p, p.logs.Update(msg)
-		case p.tab != tabCharts:
-		case key.Matches(msg, p.keys.Smooth):
-			p.smooth = !p.smooth
-		case key.Matches(msg, p.keys.LogScale):
-			p.logY = !p.logY
-		case key.Matches(msg, p.keys.TimeX):
-			p.byTime = !p.byTime
-			for name := range p.views {
-				p.drawMetric(name)
-			}
-		}
-		for _, c := range p.charts {
-			p.applyChartOptions(c)
-		}
+		return p, p.key(msg)
 	}
 	return p, nil
 }
 
+func (p *runView) key(msg tea.KeyMsg) tea.Cmd {
+	k := p.keys
+	if p.Capturing() {
+		p.logs.Update(msg)
+		return nil
+	}
+	n := runTab(len(runTabNames))
+	switch {
+	case key.Matches(msg, k.NextTab):
+		return p.showTab((p.tab + 1) % n)
+	case key.Matches(msg, k.PrevTab):
+		return p.showTab((p.tab + n - 1) % n)
+	case p.tab == logsTab:
+		p.logs.Update(msg)
+	case p.tab != chartsTab:
+	case key.Matches(msg, k.TimeX):
+		p.byTime = !p.byTime
+		for name := range p.views {
+			p.drawMetric(name)
+		}
+	default:
+		// The chart keys set the options of every chart.
+		if o, ok := k.Chart.Toggle(p.chartOpts, msg); ok {
+			p.chartOpts = o
+			for _, c := range p.charts {
+				c.SetOptions(o)
+			}
+		}
+	}
+	return nil
+}
+
 // drawMetric gives a metric's chart its last view, by step or by time.
-func (p *runPage) drawMetric(name string) {
+func (p *runView) drawMetric(name string) {
 	c := p.charts[name]
 	if c == nil {
-		c = newChart(name, p.styles)
+		c = chart.New(name, p.styles, p.keys.Chart)
 		c.SetSize(p.chartWidth(), p.chartHeight())
 		p.charts[name] = c
 	}
@@ -242,13 +269,13 @@ func (p *runPage) drawMetric(name string) {
 	}
 	c.SetPoints(bucketPoints(p.views[name], p.byTime, origin))
 	c.SetXLabels(xLabels(p.byTime))
-	p.applyChartOptions(c)
+	c.SetOptions(p.chartOpts)
 }
 
 // bucketPoints are a metric's view as a chart's points: X by step, or by
 // time since origin (Unix seconds).
-func bucketPoints(buckets []engine.Bucket, byTime bool, origin float64) []chartPoint {
-	pts := make([]chartPoint, 0, 2*len(buckets))
+func bucketPoints(buckets []api.Bucket, byTime bool, origin float64) []chart.Point {
+	pts := make([]chart.Point, 0, 2*len(buckets))
 	for _, b := range buckets {
 		x0, x1 := float64(b.FirstStep), float64(b.LastStep)
 		if byTime {
@@ -256,32 +283,19 @@ func bucketPoints(buckets []engine.Bucket, byTime bool, origin float64) []chartP
 		}
 		// A bucket of many points draws as its span, so spikes stay.
 		if b.Count > 1 {
-			pts = append(pts, chartPoint{X: x0, Y: float64(b.Min)}, chartPoint{X: x1, Y: float64(b.Max)})
+			pts = append(pts, chart.Point{X: x0, Y: float64(b.Min)}, chart.Point{X: x1, Y: float64(b.Max)})
 			continue
 		}
-		pts = append(pts, chartPoint{X: x1, Y: float64(b.Last)})
+		pts = append(pts, chart.Point{X: x1, Y: float64(b.Last)})
 	}
 	return pts
 }
 
 // stepLabel writes an X value that is a step: a whole number.
-func stepLabel(v float64) string { return chartNum(math.Round(v), 3) }
+func stepLabel(v float64) string { return format.Short(math.Round(v), 3) }
 
 // durationLabel writes an X value that is seconds since the start.
-func durationLabel(v float64) string { return ShortDuration(time.Duration(v * float64(time.Second))) }
-
-func (p *runPage) applyChartOptions(c *chart) { setChartOptions(c, p.smooth, p.logY) }
-
-// setChartOptions gives a chart the options the charts keys toggle: EMA
-// smoothing and log scale.
-func setChartOptions(c *chart, smooth, logY bool) {
-	alpha := 0.0
-	if smooth {
-		alpha = 0.6
-	}
-	c.SetSmoothing(alpha)
-	c.SetLogY(logY)
-}
+func durationLabel(v float64) string { return format.Duration(time.Duration(v * float64(time.Second))) }
 
 // xLabels is how a chart by step or by time writes its X labels.
 func xLabels(byTime bool) func(float64) string {
@@ -291,26 +305,26 @@ func xLabels(byTime bool) func(float64) string {
 	return stepLabel
 }
 
-func (p *runPage) View() string {
+func (p *runView) View() string {
 	s := p.styles
 	r, ok := p.st.run(p.id)
 	if !ok {
 		return s.Muted.Render("this run is gone")
 	}
-	head := tabsLine(s, tabNames, p.tab) + "\n"
+	head := tabsLine(s, runTabNames, int(p.tab)) + "\n"
 	switch p.tab {
-	case tabCharts:
+	case chartsTab:
 		return head + p.chartsView(r)
-	case tabLogs:
+	case logsTab:
 		return head + p.logs.View()
-	case tabSystem:
+	case systemTab:
 		return head + p.systemView(r)
 	}
 	return head + p.overview(r)
 }
 
 // tabsLine names a page's tabs, the active one in brackets.
-func tabsLine(s Styles, names []string, active int) string {
+func tabsLine(s styles.Styles, names []string, active int) string {
 	tabs := make([]string, len(names))
 	for i, n := range names {
 		if i == active {
@@ -323,7 +337,7 @@ func tabsLine(s Styles, names []string, active int) string {
 }
 
 // chartsView lays the charts out two by two, by metric name.
-func (p *runPage) chartsView(r engine.Run) string {
+func (p *runView) chartsView(r api.Run) string {
 	names := make([]string, 0, len(p.charts))
 	for n := range p.charts {
 		names = append(names, n)
@@ -348,13 +362,13 @@ func (p *runPage) chartsView(r engine.Run) string {
 }
 
 // systemView lays out the charts of the run's GPUs.
-func (p *runPage) systemView(r engine.Run) string {
+func (p *runView) systemView(r api.Run) string {
 	s := p.styles
 	switch {
 	case len(r.Devices) == 0:
 		return s.Muted.Render("this run uses no GPU")
 	case p.systemErr != "":
-		return s.Error.Render(fitWidth(p.systemErr, p.width))
+		return s.Error.Render(format.Fit(p.systemErr, p.width))
 	case len(p.system) == 0:
 		return s.Muted.Render("loading…")
 	}
@@ -367,22 +381,22 @@ func (p *runPage) systemView(r engine.Run) string {
 
 // systemChartHeight shares the height between the devices; with many, the
 // frame shows the first ones.
-func (p *runPage) systemChartHeight(devices int) int { return max(6, (p.height-1)/max(devices, 1)) }
+func (p *runView) systemChartHeight(devices int) int { return max(6, (p.height-1)/max(devices, 1)) }
 
 // refreshSystem charts the run's GPUs over its life, utilisation and memory
 // of each device by time since the start: the engine's history, and while
 // the run goes on, the app's readings where the history stops.
-func (p *runPage) refreshSystem() {
+func (p *runView) refreshSystem() {
 	r, ok := p.st.run(p.id)
 	if !ok || p.systemHist == nil || r.Started == nil {
 		return
 	}
 	n := len(r.Devices)
 	if len(p.system) != 2*n {
-		p.system = make([]*chart, 2*n)
+		p.system = make([]*chart.Chart, 2*n)
 		for i, d := range r.Devices {
-			p.system[2*i] = newChart(fmt.Sprintf("GPU %d utilisation %%", d), p.styles)
-			p.system[2*i+1] = newChart(fmt.Sprintf("GPU %d memory GiB", d), p.styles)
+			p.system[2*i] = chart.New(fmt.Sprintf("GPU %d utilisation %%", d), p.styles, p.keys.Chart)
+			p.system[2*i+1] = chart.New(fmt.Sprintf("GPU %d memory GiB", d), p.styles, p.keys.Chart)
 		}
 		for _, c := range p.system {
 			c.SetXLabels(durationLabel)
@@ -396,20 +410,20 @@ func (p *runPage) refreshSystem() {
 			if len(pts) > 0 {
 				last = pts[len(pts)-1].Time
 			}
-			j, _ := slices.BinarySearchFunc(live, last, func(p engine.GPUPoint, t time.Time) int { return p.Time.Compare(t) })
+			j, _ := slices.BinarySearchFunc(live, last, func(p api.GPUPoint, t time.Time) int { return p.Time.Compare(t) })
 			for j < len(live) && !live[j].Time.After(last) {
 				j++
 			}
 			pts = append(slices.Clip(pts), live[j:]...)
 		}
-		util, mem := make([]chartPoint, 0, len(pts)), make([]chartPoint, 0, len(pts))
+		util, mem := make([]chart.Point, 0, len(pts)), make([]chart.Point, 0, len(pts))
 		for _, g := range pts {
 			if r.Ended != nil && g.Time.After(*r.Ended) {
 				break
 			}
 			x := g.Time.Sub(*r.Started).Seconds()
-			util = append(util, chartPoint{X: x, Y: float64(g.Util)})
-			mem = append(mem, chartPoint{X: x, Y: float64(g.MemoryUsed) / (1 << 30)})
+			util = append(util, chart.Point{X: x, Y: float64(g.Util)})
+			mem = append(mem, chart.Point{X: x, Y: float64(g.MemoryUsed) / (1 << 30)})
 		}
 		p.system[2*i].SetPoints(util)
 		p.system[2*i+1].SetPoints(mem)
@@ -417,12 +431,12 @@ func (p *runPage) refreshSystem() {
 }
 
 // overview is what the run is and how it went.
-func (p *runPage) overview(r engine.Run) string {
+func (p *runView) overview(r api.Run) string {
 	s := p.styles
 	now := p.st.now()
-	row := func(k, v string) string { return s.Muted.Render(padRight(k, 12)) + fitWidth(v, p.width-12) + "\n" }
+	row := func(k, v string) string { return s.Muted.Render(format.Pad(k, 12)) + format.Fit(v, p.width-12) + "\n" }
 	var b strings.Builder
-	status := s.status(string(r.Status)).Render(string(r.Status))
+	status := s.Status(r.Status).Render(string(r.Status))
 	if r.Reason != "" {
 		status += " — " + r.Reason
 	}
@@ -432,17 +446,17 @@ func (p *runPage) overview(r engine.Run) string {
 	b.WriteString(row("run", r.Name+" ("+r.ID+")"))
 	b.WriteString(row("experiment", r.Experiment))
 	b.WriteString(row("status", status))
-	b.WriteString(row("command", joinCommand(r.Command)))
-	b.WriteString(row("elapsed", Elapsed(r, now)))
+	b.WriteString(row("command", format.Command(r.Command)))
+	b.WriteString(row("elapsed", format.Elapsed(r.Started, r.Ended, now)))
 	if r.Total > 0 {
 		step := lastStep(r)
-		b.WriteString(row("progress", fmt.Sprintf("%s %d/%d %s", bar(float64(step)/float64(r.Total), 20), max(step, 0), r.Total, eta(r, now))))
+		b.WriteString(row("progress", fmt.Sprintf("%s %d/%d %s", format.Bar(float64(step)/float64(r.Total), 20), max(step, 0), r.Total, eta(r, now))))
 	}
 	if len(r.Devices) > 0 {
-		b.WriteString(row("gpus", DevicesText(r.Devices)))
+		b.WriteString(row("gpus", format.Devices(r.Devices)))
 	}
 	if u := r.Usage; u != nil {
-		b.WriteString(row("gpu use", fmt.Sprintf("%.3f GPU-h, %.1f Wh, peak %s GiB, mean %.0f%%", u.GPUHours, u.EnergyWh, gib(u.PeakGPUMemBytes), u.MeanGPUUtil)))
+		b.WriteString(row("gpu use", fmt.Sprintf("%.3f GPU-h, %.1f Wh, peak %s GiB, mean %.0f%%", u.GPUHours, u.EnergyWh, format.GiBs(u.PeakGPUMemBytes), u.MeanGPUUtil)))
 	}
 	if len(r.Params) > 0 {
 		b.WriteString(row("params", joinParams(r.Params)))
@@ -459,8 +473,8 @@ func (p *runPage) overview(r engine.Run) string {
 		b.WriteString("\n" + s.Title.Render(fmt.Sprintf(" %-20s %10s %10s %10s %8s", "METRIC", "LAST", "MIN", "MAX", "STEP")) + "\n")
 		for _, n := range names {
 			m := r.Metrics[n]
-			b.WriteString(fitWidth(fmt.Sprintf(" %-20s %10s %10s %10s %8d", fitWidth(n, 20), number(float64(m.Last)),
-				number(float64(m.Min)), number(float64(m.Max)), m.LastStep), p.width) + "\n")
+			b.WriteString(format.Fit(fmt.Sprintf(" %-20s %10s %10s %10s %8d", format.Fit(n, 20), format.Number(float64(m.Last), 4),
+				format.Number(float64(m.Min), 4), format.Number(float64(m.Max), 4), m.LastStep), p.width) + "\n")
 		}
 	}
 	return b.String()

@@ -12,28 +12,31 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/lipgloss"
 
-	"lathe/engine"
+	"lathe/engine/api"
 	"lathe/engine/filter"
+	"lathe/tui/format"
+	"lathe/tui/styles"
+	"lathe/tui/table"
 )
 
-// runsPage is the table of every run: sort by any column, filter with the
+// runList is the table of every run: sort by any column, filter with the
 // filter language (the engine filters), mark several and act on them,
 // compare them.
-type runsPage struct {
+type runList struct {
 	st            *state
-	styles        Styles
+	styles        styles.Styles
 	keys          KeyMap
 	act           runActions
-	cursor, top   int
+	table         *table.Model[api.Run]
 	width, height int
 	// filter is the expression of the filter language (engine/filter) the
 	// table shows the runs of, "" for all; applied is the one whose runs
 	// the engine gave (in filtered): the table shows them until the
 	// engine answers for filter.
 	filter, applied string
-	filtered        []engine.Run
+	filtered        []api.Run
 	filterVersion   int // counts the changes of filtered, for the cache
 	// typed is the expression being typed (while typing), parsed at every
 	// key: typedErr is where it does not parse.
@@ -44,11 +47,9 @@ type runsPage struct {
 	// engine's order (newest first).
 	sortBy string
 	desc   bool
-	marked map[string]bool
-	// extra are the params and metrics shown as columns: the configured
-	// ones, else the ones most runs have.
+	// configured are the params and metrics shown as columns; without
+	// them, the ones most runs have.
 	configured []string
-	confirm    *confirmation
 	note       string // the outcome of the last action
 
 	// The table as last derived from the state (see rows).
@@ -57,7 +58,7 @@ type runsPage struct {
 		sortBy                 string
 		desc                   bool
 		width                  int
-		rows                   []engine.Run
+		rows                   []api.Run
 		cols                   []column
 	}
 }
@@ -65,67 +66,92 @@ type runsPage struct {
 // runActions are what the runs table can ask of the engine and the app.
 type runActions struct {
 	kill   func(id string) error
-	rerun  func(r engine.Run) tea.Cmd // opens the submit form filled from r
-	submit func(req engine.SubmitRequest) error
+	rerun  func(r api.Run) tea.Cmd // opens the submit form filled from r
+	submit func(req api.SubmitRequest) error
 	// query lists the runs a filter expression keeps.
-	query  func(expr string) ([]engine.Run, error)
-	remove func(ids []string) (engine.RemoveResult, error)
+	query  func(expr string) ([]api.Run, error)
+	remove func(ids []string) (api.RemoveResult, error)
 }
 
-// confirmation is a yes/no question; yes runs the command.
-type confirmation struct {
-	question string
-	yes      tea.Cmd
+func newRunList(st *state, s styles.Styles, k KeyMap, act runActions, columns []string) *runList {
+	p := &runList{st: st, styles: s, keys: k, act: act, configured: columns,
+		table: table.New(func(r api.Run) string { return r.ID }, s, k.Table)}
+	p.updateKeys()
+	return p
 }
 
-func newRunsPage(st *state, s Styles, k KeyMap, act runActions, columns []string) *runsPage {
-	return &runsPage{st: st, styles: s, keys: k, act: act, marked: map[string]bool{}, configured: columns}
+func (p *runList) Title() string { return "Runs" }
+
+func (p *runList) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.sizeTable()
 }
 
-func (p *runsPage) Title() string    { return "Runs" }
-func (p *runsPage) SetSize(w, h int) { p.width, p.height = w, h }
-func (p *runsPage) ShortHelp() []key.Binding {
-	switch {
-	case p.confirm != nil:
-		return []key.Binding{p.keys.Yes, p.keys.No}
-	case p.typing:
-		return []key.Binding{
-			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "filter")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "show all runs")),
-		}
+// sizeTable gives the table the page but its status line (two while a
+// filter is typed: the expression, and under it where it goes wrong or the
+// count).
+func (p *runList) sizeTable() { p.table.SetSize(p.width, p.height-1-boolInt(p.typing)) }
+
+// Capturing reports that the page takes every key (a filter being typed).
+func (p *runList) Capturing() bool { return p.typing }
+
+func (p *runList) ShortHelp() []key.Binding {
+	k := p.keys
+	if p.typing {
+		return []key.Binding{k.ApplyFilter, k.CancelFilter}
 	}
-	return []key.Binding{p.keys.Open, p.keys.Mark, p.keys.Compare, p.keys.Filter, p.keys.Sort, p.keys.Remove, p.keys.Kill,
-		p.keys.Rerun, p.keys.Logs}
+	return []key.Binding{k.Open, k.Table.Mark, k.Compare, k.Filter, k.Sort, k.Remove, k.Kill, k.Rerun, k.Logs}
 }
 
-// Capturing reports that the page takes every key (a filter being typed, a
-// question asked).
-func (p *runsPage) Capturing() bool { return p.typing || p.confirm != nil }
+func (p *runList) FullHelp() [][]key.Binding {
+	k := p.keys
+	if p.typing {
+		return [][]key.Binding{{k.ApplyFilter}, {k.CancelFilter}}
+	}
+	return append(p.table.FullHelp(), enabledRows([]key.Binding{k.Open}, []key.Binding{k.Logs}, []key.Binding{k.Sort, k.Reverse},
+		[]key.Binding{k.Filter}, []key.Binding{k.Clear}, []key.Binding{k.Compare}, []key.Binding{k.Remove},
+		[]key.Binding{k.Kill}, []key.Binding{k.Rerun})...)
+}
 
-// column is one column of the table.
+// updateKeys enables the keys that work now: while a filter is typed,
+// only those that end it; esc when there are marks or a filter to clear.
+func (p *runList) updateKeys() {
+	k := &p.keys
+	for _, b := range []*key.Binding{&k.Open, &k.Logs, &k.Sort, &k.Reverse, &k.Filter, &k.Compare, &k.Remove, &k.Kill, &k.Rerun} {
+		b.SetEnabled(!p.typing)
+	}
+	k.Clear.SetEnabled(!p.typing && (p.table.MarkCount() > 0 || p.filter != "" || p.applied != ""))
+	k.ApplyFilter.SetEnabled(p.typing)
+	k.CancelFilter.SetEnabled(p.typing)
+}
+
+// column is one column of the table, and how it orders runs.
 type column struct {
-	title string
-	width int
-	right bool // numbers align right
-	cell  func(r engine.Run, now time.Time) string
+	table.Column[api.Run]
 	// key orders runs by the column: a number when num, else text; ok false
 	// when the run lacks the value (it sorts last either way).
-	key func(r engine.Run) (num float64, text string, ok bool)
+	key func(r api.Run) (num float64, text string, ok bool)
+}
+
+// newColumn is a column of cells aligned left, or right when right.
+func newColumn(title string, width int, right bool, cell func(api.Run) string, key func(api.Run) (float64, string, bool)) column {
+	return column{Column: table.Column[api.Run]{Title: title, Width: width, Right: right, Cell: cell}, key: key}
 }
 
 // baseColumns are the columns every table has, by priority: the first ones
-// stay when the terminal is narrow.
-func baseColumns() []column {
-	text := func(f func(engine.Run) string) func(engine.Run) (float64, string, bool) {
-		return func(r engine.Run) (float64, string, bool) { s := f(r); return 0, s, s != "" }
+// stay when the terminal is narrow. now is the clock of durations and
+// start times.
+func baseColumns(s styles.Styles, now func() time.Time) []column {
+	text := func(f func(api.Run) string) func(api.Run) (float64, string, bool) {
+		return func(r api.Run) (float64, string, bool) { s := f(r); return 0, s, s != "" }
 	}
-	started := func(r engine.Run) (float64, string, bool) {
+	started := func(r api.Run) (float64, string, bool) {
 		if r.Started == nil {
 			return 0, "", false
 		}
 		return float64(r.Started.UnixNano()), "", true
 	}
-	duration := func(r engine.Run) (float64, string, bool) {
+	duration := func(r api.Run) (float64, string, bool) {
 		if r.Started == nil {
 			return 0, "", false
 		}
@@ -135,24 +161,30 @@ func baseColumns() []column {
 		}
 		return float64(end.Sub(*r.Started)), "", true
 	}
-	return []column{
-		{title: "NAME", width: 20, cell: func(r engine.Run, _ time.Time) string { return r.Name }, key: text(func(r engine.Run) string { return r.Name })},
-		{title: "STATUS", width: 9, cell: func(r engine.Run, _ time.Time) string { return string(r.Status) }, key: text(func(r engine.Run) string { return string(r.Status) })},
-		{title: "DURATION", width: 8, right: true, cell: func(r engine.Run, now time.Time) string { return Elapsed(r, now) }, key: duration},
-		// Eight characters name a run among thousands (commands take a prefix).
-		{title: "ID", width: 8, cell: func(r engine.Run, _ time.Time) string { return r.ID[:min(8, len(r.ID))] }, key: text(func(r engine.Run) string { return r.ID })},
-		{title: "EXPERIMENT", width: 12, cell: func(r engine.Run, _ time.Time) string { return r.Experiment }, key: text(func(r engine.Run) string { return r.Experiment })},
-		{title: "STARTED", width: 11, cell: func(r engine.Run, now time.Time) string { return startedText(r, now) }, key: started},
-		{title: "GPUS", width: 5, cell: func(r engine.Run, _ time.Time) string { return DevicesText(r.Devices) },
-			key: func(r engine.Run) (float64, string, bool) { return float64(len(r.Devices)), "", len(r.Devices) > 0 }},
+	name := func(r api.Run) string { return r.Name }
+	status := func(r api.Run) string { return string(r.Status) }
+	// Eight characters name a run among thousands (commands take a prefix).
+	id := func(r api.Run) string { return r.ID[:min(8, len(r.ID))] }
+	experiment := func(r api.Run) string { return r.Experiment }
+	cols := []column{
+		newColumn("NAME", 20, false, name, text(name)),
+		newColumn("STATUS", 9, false, status, text(status)),
+		newColumn("DURATION", 8, true, func(r api.Run) string { return format.Elapsed(r.Started, r.Ended, now()) }, duration),
+		newColumn("ID", 8, false, id, text(func(r api.Run) string { return r.ID })),
+		newColumn("EXPERIMENT", 12, false, experiment, text(experiment)),
+		newColumn("STARTED", 11, false, func(r api.Run) string { return startedText(r, now()) }, started),
+		newColumn("GPUS", 5, false, func(r api.Run) string { return format.Devices(r.Devices) },
+			func(r api.Run) (float64, string, bool) { return float64(len(r.Devices)), "", len(r.Devices) > 0 }),
 	}
+	cols[1].Style = func(r api.Run) lipgloss.Style { return s.Status(r.Status) }
+	return cols
 }
 
 // tableOrder is the left-to-right order of the base columns.
 var tableOrder = []string{"ID", "NAME", "EXPERIMENT", "STATUS", "STARTED", "DURATION", "GPUS"}
 
 // startedText is when a run started: a time today, a date before.
-func startedText(r engine.Run, now time.Time) string {
+func startedText(r api.Run, now time.Time) string {
 	if r.Started == nil {
 		return "-"
 	}
@@ -163,50 +195,37 @@ func startedText(r engine.Run, now time.Time) string {
 	return t.Format("Jan 02 15:04")
 }
 
-// DevicesText writes device indices as 0,1 ("-" for none). The command
-// line's listings use it too.
-func DevicesText(devs []int) string {
-	if len(devs) == 0 {
-		return "-"
-	}
-	parts := make([]string, len(devs))
-	for i, d := range devs {
-		parts[i] = strconv.Itoa(d)
-	}
-	return strings.Join(parts, ",")
-}
-
 // paramColumn and metricColumn show a param, or a metric's last value.
 func paramColumn(name string) column {
-	return column{title: name, width: max(len(name), 6), cell: func(r engine.Run, _ time.Time) string { return r.Params[name] },
-		key: func(r engine.Run) (float64, string, bool) {
+	return newColumn(name, max(len(name), 6), false, func(r api.Run) string { return r.Params[name] },
+		func(r api.Run) (float64, string, bool) {
 			v, ok := r.Params[name]
 			if f, err := strconv.ParseFloat(v, 64); err == nil {
 				return f, v, ok
 			}
 			return 0, v, ok
-		}}
+		})
 }
 
 func metricColumn(name string) column {
-	return column{title: name, width: max(len(name), 7), right: true,
-		cell: func(r engine.Run, _ time.Time) string {
+	return newColumn(name, max(len(name), 7), true,
+		func(r api.Run) string {
 			if m, ok := r.Metrics[name]; ok {
-				return number(float64(m.Last))
+				return format.Number(float64(m.Last), 4)
 			}
 			return ""
 		},
-		key: func(r engine.Run) (float64, string, bool) {
+		func(r api.Run) (float64, string, bool) {
 			m, ok := r.Metrics[name]
 			v := float64(m.Last)
 			return v, "", ok && v == v
-		}}
+		})
 }
 
 // extraNames picks the params and metrics to show as columns: the
 // configured ones (a name is looked up among params, then metrics), else
 // the three params and three metrics most runs have.
-func extraNames(runs []engine.Run, configured []string) (params, metrics []string) {
+func extraNames(runs []api.Run, configured []string) (params, metrics []string) {
 	pc, mc := map[string]int{}, map[string]int{}
 	for _, r := range runs {
 		for k := range r.Params {
@@ -245,8 +264,8 @@ func extraNames(runs []engine.Run, configured []string) (params, metrics []strin
 // status, duration and id, the first metric, the other base columns, then
 // the params and the other metrics. They show in table order: the base
 // columns, the params, the metrics.
-func (p *runsPage) layout(runs []engine.Run) []column {
-	base := baseColumns()
+func (p *runList) layout(runs []api.Run) []column {
+	base := baseColumns(p.styles, p.st.now)
 	params, metrics := extraNames(runs, p.configured)
 	extra := make([]column, 0, len(params)+len(metrics))
 	for _, name := range params {
@@ -255,8 +274,8 @@ func (p *runsPage) layout(runs []engine.Run) []column {
 	for _, name := range metrics {
 		c := metricColumn(name)
 		if slices.Contains(params, name) {
-			c.title = "m." + name
-			c.width = max(c.width, len(c.title))
+			c.Title = "m." + name
+			c.Width = max(c.Width, len(c.Title))
 		}
 		extra = append(extra, c)
 	}
@@ -273,16 +292,16 @@ func (p *runsPage) layout(runs []engine.Run) []column {
 	room := p.width - 2 // the cursor and the mark
 	var chosen []column
 	for _, c := range byPriority {
-		if room >= c.width+1 || len(chosen) < 3 {
+		if room >= c.Width+1 || len(chosen) < 3 {
 			chosen = append(chosen, c)
-			room -= c.width + 1
+			room -= c.Width + 1
 		}
 	}
 	order := func(c column) int {
-		if i := slices.Index(tableOrder, c.title); i >= 0 {
+		if i := slices.Index(tableOrder, c.Title); i >= 0 {
 			return i
 		}
-		return len(tableOrder) + slices.IndexFunc(extra, func(e column) bool { return e.title == c.title })
+		return len(tableOrder) + slices.IndexFunc(extra, func(e column) bool { return e.Title == c.Title })
 	}
 	slices.SortStableFunc(chosen, func(a, b column) int { return cmp.Compare(order(a), order(b)) })
 	return chosen
@@ -291,13 +310,13 @@ func (p *runsPage) layout(runs []engine.Run) []column {
 // rows is the table: the runs the filter keeps (all of them without one),
 // in the chosen order. It is derived again only when the runs, the
 // filter's runs, the order or the width changed.
-func (p *runsPage) rows() ([]engine.Run, []column) {
+func (p *runList) rows() ([]api.Run, []column) {
 	c := &p.cache
 	if c.rows != nil && c.version == p.st.version && c.filterVersion == p.filterVersion && c.sortBy == p.sortBy && c.desc == p.desc && c.width == p.width {
 		return c.rows, c.cols
 	}
 	c.version, c.filterVersion, c.sortBy, c.desc, c.width = p.st.version, p.filterVersion, p.sortBy, p.desc, p.width
-	var rows []engine.Run
+	var rows []api.Run
 	if p.applied == "" {
 		rows = slices.Clone(p.st.runs)
 	} else {
@@ -306,7 +325,7 @@ func (p *runsPage) rows() ([]engine.Run, []column) {
 		for i, r := range p.st.runs {
 			at[r.ID] = i
 		}
-		rows = make([]engine.Run, len(p.filtered))
+		rows = make([]api.Run, len(p.filtered))
 		for i, r := range p.filtered {
 			if j, ok := at[r.ID]; ok {
 				r = p.st.runs[j]
@@ -315,16 +334,23 @@ func (p *runsPage) rows() ([]engine.Run, []column) {
 		}
 	}
 	c.cols = p.layout(p.st.runs)
-	if i := slices.IndexFunc(c.cols, func(col column) bool { return col.title == p.sortBy }); i >= 0 {
+	if i := slices.IndexFunc(c.cols, func(col column) bool { return col.Title == p.sortBy }); i >= 0 {
 		sortRuns(rows, c.cols[i].key, p.desc)
 	}
 	c.rows = rows
+	cols := make([]table.Column[api.Run], len(c.cols))
+	for i, col := range c.cols {
+		cols[i] = col.Column
+	}
+	p.table.SetColumns(cols)
+	p.table.SetRows(rows)
+	p.table.SetSort(p.sortBy, p.desc)
 	return c.rows, c.cols
 }
 
 // sortRuns orders runs by a column's key; runs without a value come last
 // whichever the direction, and ties keep the engine's order.
-func sortRuns(runs []engine.Run, key func(engine.Run) (float64, string, bool), desc bool) {
+func sortRuns(runs []api.Run, key func(api.Run) (float64, string, bool), desc bool) {
 	type keyed struct {
 		num  float64
 		text string
@@ -335,7 +361,7 @@ func sortRuns(runs []engine.Run, key func(engine.Run) (float64, string, bool), d
 		n, t, ok := key(r)
 		keys[r.ID] = keyed{n, t, ok}
 	}
-	slices.SortStableFunc(runs, func(a, b engine.Run) int {
+	slices.SortStableFunc(runs, func(a, b api.Run) int {
 		ka, kb := keys[a.ID], keys[b.ID]
 		switch {
 		case !ka.ok || !kb.ok:
@@ -356,25 +382,26 @@ func sortRuns(runs []engine.Run, key func(engine.Run) (float64, string, bool), d
 }
 
 // selection is the marked runs, or the one under the cursor when none is.
-func (p *runsPage) selection() []engine.Run {
-	if len(p.marked) > 0 {
+func (p *runList) selection() []api.Run {
+	if p.table.MarkCount() > 0 {
 		return p.markedRuns()
 	}
-	if rows, _ := p.rows(); p.cursor < len(rows) {
-		return rows[p.cursor : p.cursor+1 : p.cursor+1]
+	p.rows()
+	if r, ok := p.table.Selected(); ok {
+		return []api.Run{r}
 	}
 	return nil
 }
 
 // markedRuns is the marked runs in the table's order, then those the
 // filter hides.
-func (p *runsPage) markedRuns() []engine.Run {
+func (p *runList) markedRuns() []api.Run {
 	rows, _ := p.rows()
-	var out []engine.Run
+	var out []api.Run
 	seen := map[string]bool{}
-	for _, list := range [][]engine.Run{rows, p.st.runs} {
+	for _, list := range [][]api.Run{rows, p.st.runs} {
 		for _, r := range list {
-			if p.marked[r.ID] && !seen[r.ID] {
+			if p.table.Marked(r.ID) && !seen[r.ID] {
 				seen[r.ID] = true
 				out = append(out, r)
 			}
@@ -385,18 +412,23 @@ func (p *runsPage) markedRuns() []engine.Run {
 
 // Messages of the runs table's own I/O.
 type (
+	// openRunMsg opens a run's page on a tab.
+	openRunMsg struct {
+		id  string
+		tab runTab
+	}
 	// actedMsg reports what an action on runs did.
 	actedMsg struct{ note string }
 	// filteredMsg is the runs a filter expression keeps.
 	filteredMsg struct {
 		expr string
-		runs []engine.Run
+		runs []api.Run
 		err  error
 	}
 	// removedMsg is what the engine did with runs asked to be removed; the
 	// app takes the removed ones out of its state.
 	removedMsg struct {
-		res engine.RemoveResult
+		res api.RemoveResult
 		err error
 	}
 	// compareMarkedMsg asks for the comparison of the marked runs (from
@@ -404,126 +436,97 @@ type (
 	compareMarkedMsg struct{}
 )
 
-func describeRuns(runs []engine.Run) string {
+// runIDs is the ids of runs, in order.
+func runIDs(runs []api.Run) []string {
+	ids := make([]string, len(runs))
+	for i, r := range runs {
+		ids[i] = r.ID
+	}
+	return ids
+}
+
+func describeRuns(runs []api.Run) string {
 	if len(runs) == 1 {
 		return runs[0].Name
 	}
 	return strconv.Itoa(len(runs)) + " runs"
 }
 
-func (p *runsPage) Update(msg tea.Msg) (page, tea.Cmd) {
-	var k tea.KeyMsg
+func (p *runList) Update(msg tea.Msg) (page, tea.Cmd) {
+	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case actedMsg:
 		p.note = msg.note
-		return p, nil
 	case filteredMsg:
 		p.setFiltered(msg)
-		return p, nil
 	case removedMsg:
 		p.removed(msg)
-		return p, nil
 	case compareMarkedMsg:
-		return p, p.compare()
+		cmd = p.compare()
 	case tea.KeyMsg:
-		k = msg
-	default:
-		return p, nil
+		cmd = p.key(msg)
 	}
-	if p.confirm != nil {
-		c := p.confirm
-		switch {
-		case key.Matches(k, p.keys.Yes):
-			p.confirm = nil
-			return p, c.yes
-		case key.Matches(k, p.keys.No), k.Type == tea.KeyEsc:
-			p.confirm, p.note = nil, ""
-		}
-		return p, nil
-	}
+	p.updateKeys()
+	return p, cmd
+}
+
+func (p *runList) key(k tea.KeyMsg) tea.Cmd {
 	if p.typing {
-		return p, p.typeFilter(k)
+		return p.typeFilter(k)
 	}
-	rows, cols := p.rows()
-	n := len(rows)
+	_, cols := p.rows()
+	keys := p.keys
 	switch {
-	case key.Matches(k, p.keys.Filter):
+	case key.Matches(k, keys.Filter):
 		p.typing, p.typed = true, p.filter
 		p.parseTyped()
-		p.clampCursor() // the prompt takes a line
-		return p, nil
-	case k.Type == tea.KeyEsc:
+		p.sizeTable() // the prompt takes a line
+	case key.Matches(k, keys.Clear):
 		// esc clears, one thing at a time: the marks, then the filter.
-		if len(p.marked) > 0 {
-			clear(p.marked)
+		if p.table.MarkCount() > 0 {
+			p.table.ClearMarks()
 		} else {
 			p.clearFilter()
 		}
-	case key.Matches(k, p.keys.Mark) && p.cursor < n:
-		if id := rows[p.cursor].ID; p.marked[id] {
-			delete(p.marked, id)
-		} else {
-			p.marked[id] = true
-		}
-		p.cursor++
-	case key.Matches(k, p.keys.MarkAll):
-		if len(p.marked) == n {
-			clear(p.marked)
-		} else {
-			for _, r := range rows {
-				p.marked[r.ID] = true
-			}
-		}
-	case key.Matches(k, p.keys.Sort):
+	case key.Matches(k, keys.Sort):
 		p.sortBy = nextSort(cols, p.sortBy)
 		p.desc = false
-	case key.Matches(k, p.keys.Reverse):
+	case key.Matches(k, keys.Reverse):
 		if p.sortBy == "" {
 			p.sortBy = nextSort(cols, "")
 		}
 		p.desc = !p.desc
-	case key.Matches(k, p.keys.Compare):
-		return p, p.compare()
-	case key.Matches(k, p.keys.Remove):
-		return p, p.askRemove()
-	case key.Matches(k, p.keys.Kill):
-		return p, p.askKill()
-	case key.Matches(k, p.keys.Rerun):
-		return p, p.askRerun()
-	case key.Matches(k, p.keys.Down):
-		p.cursor++
-	case key.Matches(k, p.keys.Up):
-		p.cursor--
-	case key.Matches(k, p.keys.Top):
-		p.cursor = 0
-	case key.Matches(k, p.keys.Bottom):
-		p.cursor = n - 1
-	case key.Matches(k, p.keys.PageDown):
-		p.cursor += p.room() / 2
-	case key.Matches(k, p.keys.PageUp):
-		p.cursor -= p.room() / 2
-	case key.Matches(k, p.keys.Open), key.Matches(k, p.keys.Logs):
-		if p.cursor < n {
-			m := openRunMsg{id: rows[p.cursor].ID}
-			if key.Matches(k, p.keys.Logs) {
-				m.tab = tabLogs
+	case key.Matches(k, keys.Compare):
+		return p.compare()
+	case key.Matches(k, keys.Remove):
+		return p.askRemove()
+	case key.Matches(k, keys.Kill):
+		return p.askKill()
+	case key.Matches(k, keys.Rerun):
+		return p.askRerun()
+	case key.Matches(k, keys.Open), key.Matches(k, keys.Logs):
+		if r, ok := p.table.Selected(); ok {
+			m := openRunMsg{id: r.ID}
+			if key.Matches(k, keys.Logs) {
+				m.tab = logsTab
 			}
-			return p, func() tea.Msg { return m }
+			return func() tea.Msg { return m }
 		}
+	default:
+		p.table.Update(k)
 	}
-	p.clampCursor()
-	return p, nil
+	return nil
 }
 
 // typeFilter takes a key while a filter expression is typed: enter asks
 // the engine for the runs it keeps (when it parses), esc shows all runs.
-func (p *runsPage) typeFilter(k tea.KeyMsg) tea.Cmd {
-	switch k.Type {
-	case tea.KeyEnter:
+func (p *runList) typeFilter(k tea.KeyMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, p.keys.ApplyFilter):
 		if p.typedErr != nil {
 			return nil // the error shows under the expression
 		}
-		p.typing = false
+		p.stopTyping()
 		expr := strings.TrimSpace(p.typed)
 		if expr == "" {
 			p.clearFilter()
@@ -535,15 +538,16 @@ func (p *runsPage) typeFilter(k tea.KeyMsg) tea.Cmd {
 			runs, err := query(expr)
 			return filteredMsg{expr: expr, runs: runs, err: err}
 		}
-	case tea.KeyEsc:
-		p.typing, p.typed, p.typedErr = false, "", nil
+	case key.Matches(k, p.keys.CancelFilter):
+		p.stopTyping()
+		p.typed, p.typedErr = "", nil
 		p.clearFilter()
 		return nil
-	case tea.KeyBackspace:
+	case k.Type == tea.KeyBackspace:
 		if r := []rune(p.typed); len(r) > 0 {
 			p.typed = string(r[:len(r)-1])
 		}
-	case tea.KeyRunes, tea.KeySpace:
+	case k.Type == tea.KeyRunes, k.Type == tea.KeySpace:
 		p.typed += string(k.Runes)
 	default:
 		return nil
@@ -552,9 +556,14 @@ func (p *runsPage) typeFilter(k tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+func (p *runList) stopTyping() {
+	p.typing = false
+	p.sizeTable()
+}
+
 // parseTyped parses the expression being typed, to show where it goes
 // wrong as it is typed.
-func (p *runsPage) parseTyped() {
+func (p *runList) parseTyped() {
 	p.typedErr = nil
 	if strings.TrimSpace(p.typed) == "" {
 		return
@@ -567,18 +576,18 @@ func (p *runsPage) parseTyped() {
 }
 
 // clearFilter shows all runs again.
-func (p *runsPage) clearFilter() {
+func (p *runList) clearFilter() {
 	if p.filter == "" && p.applied == "" {
 		return
 	}
 	p.filter, p.applied, p.filtered = "", "", nil
 	p.filterVersion++
-	p.cursor, p.top = 0, 0
+	p.table.Top()
 }
 
 // setFiltered takes the runs the engine gave for a filter, unless another
 // was asked for since.
-func (p *runsPage) setFiltered(msg filteredMsg) {
+func (p *runList) setFiltered(msg filteredMsg) {
 	if msg.expr != p.filter {
 		return
 	}
@@ -589,59 +598,51 @@ func (p *runsPage) setFiltered(msg filteredMsg) {
 	}
 	p.applied, p.filtered = msg.expr, msg.runs
 	p.filterVersion++
-	p.cursor, p.top = 0, 0
+	p.table.Top()
 }
 
 // compare opens the comparison of the marked runs.
-func (p *runsPage) compare() tea.Cmd {
+func (p *runList) compare() tea.Cmd {
 	sel := p.markedRuns()
 	if len(sel) < 2 {
 		p.note = "mark two runs or more with space to compare"
 		return nil
 	}
-	ids := make([]string, len(sel))
-	for i, r := range sel {
-		ids[i] = r.ID
-	}
+	ids := runIDs(sel)
 	return func() tea.Msg { return openCompareMsg{ids: ids} }
 }
 
 // askRemove asks before removing the selection's runs.
-func (p *runsPage) askRemove() tea.Cmd {
+func (p *runList) askRemove() tea.Cmd {
 	sel := p.selection()
 	if len(sel) == 0 {
 		return nil
 	}
-	ids := make([]string, len(sel))
-	for i, r := range sel {
-		ids[i] = r.ID
-	}
+	ids := runIDs(sel)
 	they := "They"
 	if len(sel) == 1 {
 		they = "It"
 	}
 	remove := p.act.remove
-	p.confirm = &confirmation{
-		question: fmt.Sprintf("remove %s? %s can be restored for %d days (lathe restore).", describeRuns(sel), they,
-			int(engine.RetainRemoved/(24*time.Hour))),
-		yes: func() tea.Msg {
+	p.note = ""
+	return ask(runsPage, fmt.Sprintf("remove %s? %s can be restored for %d days (lathe restore).", describeRuns(sel), they,
+		int(api.RetainRemoved/(24*time.Hour))),
+		func() tea.Msg {
 			res, err := remove(ids)
 			return removedMsg{res: res, err: err}
-		},
-	}
-	return nil
+		})
 }
 
 // removed notes what a removal did; the app has taken the removed runs out
 // of its state.
-func (p *runsPage) removed(msg removedMsg) {
+func (p *runList) removed(msg removedMsg) {
 	gone := map[string]bool{}
 	for _, r := range msg.res.Runs {
 		gone[r.ID] = true
-		delete(p.marked, r.ID)
+		p.table.Unmark(r.ID)
 	}
 	if len(gone) > 0 && p.applied != "" {
-		p.filtered = slices.DeleteFunc(slices.Clone(p.filtered), func(r engine.Run) bool { return gone[r.ID] })
+		p.filtered = slices.DeleteFunc(slices.Clone(p.filtered), func(r api.Run) bool { return gone[r.ID] })
 		p.filterVersion++
 	}
 	switch {
@@ -654,36 +655,23 @@ func (p *runsPage) removed(msg removedMsg) {
 		}
 		p.note = "removed " + describeRuns(msg.res.Runs) + "; `lathe restore` brings " + them + " back"
 	}
-	p.clampCursor()
 }
 
 // nextSort is the column after cur to sort by; after the last, the
 // engine's order again.
 func nextSort(cols []column, cur string) string {
-	i := slices.IndexFunc(cols, func(c column) bool { return c.title == cur })
+	i := slices.IndexFunc(cols, func(c column) bool { return c.Title == cur })
 	if i+1 < len(cols) {
-		return cols[i+1].title
+		return cols[i+1].Title
 	}
 	return ""
 }
 
-func (p *runsPage) clampCursor() {
-	rows, _ := p.rows()
-	p.cursor = min(max(p.cursor, 0), max(len(rows)-1, 0))
-	// Keep the cursor in view.
-	if p.cursor < p.top {
-		p.top = p.cursor
-	}
-	if p.cursor >= p.top+p.room() {
-		p.top = p.cursor - p.room() + 1
-	}
-}
-
 // askKill asks before killing the selection's runs that still run.
-func (p *runsPage) askKill() tea.Cmd {
-	var live []engine.Run
+func (p *runList) askKill() tea.Cmd {
+	var live []api.Run
 	for _, r := range p.selection() {
-		if r.Status == "running" || r.Status == "queued" {
+		if r.Status == api.Running || r.Status == api.Queued {
 			live = append(live, r)
 		}
 	}
@@ -692,20 +680,20 @@ func (p *runsPage) askKill() tea.Cmd {
 		return nil
 	}
 	kill := p.act.kill
-	p.confirm = &confirmation{question: "kill " + describeRuns(live) + "?", yes: func() tea.Msg {
+	p.note = ""
+	return ask(runsPage, "kill "+describeRuns(live)+"?", func() tea.Msg {
 		for _, r := range live {
 			if err := kill(r.ID); err != nil {
 				return actedMsg{note: err.Error()}
 			}
 		}
 		return actedMsg{note: "killing " + describeRuns(live)}
-	}}
-	return nil
+	})
 }
 
 // askRerun opens the submit form on one run's spec, or asks before
 // starting several again as they were.
-func (p *runsPage) askRerun() tea.Cmd {
+func (p *runList) askRerun() tea.Cmd {
 	sel := p.selection()
 	switch len(sel) {
 	case 0:
@@ -714,105 +702,49 @@ func (p *runsPage) askRerun() tea.Cmd {
 		return p.act.rerun(sel[0])
 	}
 	submit := p.act.submit
-	p.confirm = &confirmation{question: "start " + describeRuns(sel) + " again with the same spec?", yes: func() tea.Msg {
+	p.note = ""
+	return ask(runsPage, "start "+describeRuns(sel)+" again with the same spec?", func() tea.Msg {
 		for _, r := range sel {
 			if err := submit(rerunRequest(r)); err != nil {
 				return actedMsg{note: r.Name + ": " + err.Error()}
 			}
 		}
 		return actedMsg{note: "queued " + describeRuns(sel) + " again"}
-	}}
-	return nil
+	})
 }
 
 // rerunRequest is the spec of a run, to start it again, tagged rerun_of
 // with the run's id. The environment is not in it: the record keeps it
 // redacted, so a re-run takes the app's.
-func rerunRequest(r engine.Run) engine.SubmitRequest {
+func rerunRequest(r api.Run) api.SubmitRequest {
 	tags := maps.Clone(r.Tags)
 	if tags == nil {
 		tags = map[string]string{}
 	}
 	tags["rerun_of"] = r.ID
-	return engine.SubmitRequest{Name: r.Name, Experiment: r.Experiment, Command: r.Command, Cwd: r.Cwd,
+	return api.SubmitRequest{Name: r.Name, Experiment: r.Experiment, Command: r.Command, Cwd: r.Cwd,
 		Params: r.Params, Tags: tags, Priority: r.Priority, GPUs: r.GPUs, GPUIDs: r.GPUIDs,
 		MinGPUMem: r.MinGPUMem, Parse: r.Parse}
 }
 
-// room is how many runs fit between the table's header and its status
-// line (two lines while a filter is typed: the expression, and under it
-// where it goes wrong or the count).
-func (p *runsPage) room() int { return max(1, p.height-2-boolInt(p.typing)) }
-
-func (p *runsPage) View() string {
+func (p *runList) View() string {
 	s := p.styles
-	now := p.st.now()
 	if len(p.st.runs) == 0 {
 		if !p.st.loaded {
 			return s.Muted.Render("loading the runs…")
 		}
 		return s.Muted.Render("no runs yet: press n to start one, or run `lathe run -- COMMAND`")
 	}
-	rows, cols := p.rows()
-	var b strings.Builder
-	head := "  "
-	for _, c := range cols {
-		t := c.title
-		if t == p.sortBy {
-			t += map[bool]string{false: "▲", true: "▼"}[p.desc]
-		}
-		head += cell(t, c.width, c.right) + " "
-	}
-	b.WriteString(s.Title.Render(fitWidth(head, p.width)) + "\n")
-	end := min(len(rows), p.top+p.room())
-	for i := p.top; i < end; i++ {
-		r := rows[i]
-		// Marks as well as colours: the cursor and the marks must show
-		// without colour.
-		line := " "
-		if i == p.cursor {
-			line = "›"
-		}
-		if p.marked[r.ID] {
-			line += "●"
-		} else {
-			line += " "
-		}
-		for _, c := range cols {
-			text := cell(c.cell(r, now), c.width, c.right)
-			if c.title == "STATUS" && i != p.cursor {
-				text = s.status(string(r.Status)).Render(text)
-			}
-			line += text + " "
-		}
-		line = fitWidth(line, p.width)
-		if i == p.cursor {
-			line = s.Selected.Render(padRight(line, p.width))
-		}
-		b.WriteString(line + "\n")
-	}
-	b.WriteString(p.statusLine(len(rows)))
-	return b.String()
+	rows, _ := p.rows()
+	return p.table.View() + "\n" + p.statusLine(len(rows))
 }
 
-// cell fits text to a column's width, aligned.
-func cell(text string, w int, right bool) string {
-	text = fitWidth(text, w)
-	if right {
-		return strings.Repeat(" ", max(0, w-ansi.StringWidth(text))) + text
-	}
-	return padRight(text, w)
-}
-
-// statusLine is the question being asked, or the filter, the marks, the
-// count and the last action's outcome. While a filter is typed it is two
-// lines: the expression, and under it where the expression goes wrong (a
-// caret under the column), or the rest.
-func (p *runsPage) statusLine(shown int) string {
+// statusLine is the filter, the marks, the count and the last action's
+// outcome. While a filter is typed it is two lines: the expression, and
+// under it where the expression goes wrong (a caret under the column), or
+// the rest.
+func (p *runList) statusLine(shown int) string {
 	s := p.styles
-	if p.confirm != nil {
-		return s.Warn.Render(fitWidth(p.confirm.question+" y/n", p.width))
-	}
 	var parts []string
 	var count string
 	switch {
@@ -835,8 +767,8 @@ func (p *runsPage) statusLine(shown int) string {
 			count += " (the newest; `lathe runs` lists them all)"
 		}
 	}
-	if len(p.marked) > 0 {
-		count += fmt.Sprintf(", %d marked", len(p.marked))
+	if n := p.table.MarkCount(); n > 0 {
+		count += fmt.Sprintf(", %d marked", n)
 	}
 	if p.filter != "" && !p.typing {
 		parts = append(parts, s.Accent.Render("/"+p.filter))
@@ -845,7 +777,7 @@ func (p *runsPage) statusLine(shown int) string {
 	if p.note != "" {
 		parts = append(parts, s.Muted.Render(p.note))
 	}
-	line := fitWidth(strings.Join(parts, "  "), p.width)
+	line := format.Fit(strings.Join(parts, "  "), p.width)
 	if !p.typing {
 		return line
 	}
@@ -854,8 +786,8 @@ func (p *runsPage) statusLine(shown int) string {
 		// The expression as the error shows it (blanks as spaces), and its
 		// caret line under it, after the "/".
 		var caret string
-		typed, caret, _ = strings.Cut(e.Caret(), "\n")
-		line = s.Error.Render(fitWidth(" "+caret+" "+e.Msg, p.width))
+		typed, caret = format.Caret(e.Expr, e.Pos)
+		line = s.Error.Render(format.Fit(" "+caret+" "+e.Msg, p.width))
 	}
-	return s.Accent.Render(fitWidth("/"+typed+"█", p.width)) + "\n" + line
+	return s.Accent.Render(format.Fit("/"+typed+"█", p.width)) + "\n" + line
 }

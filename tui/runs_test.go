@@ -12,7 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
 
-	"lathe/engine"
+	"lathe/engine/api"
 	"lathe/engine/filter"
 )
 
@@ -29,8 +29,8 @@ func TestFilterErrorInline(t *testing.T) {
 	if !errors.As(err, &fe) {
 		t.Fatalf("%q parses: %v", bad, err)
 	}
-	f := fixture()
-	typing := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("/"), keys(bad), "is not a status")
+	e := realEngine(t, fixtureSeeds())
+	typing := drive(t, e, 120, 40, "Jobs:", keys("2"), keys("/"), keys(bad), "is not a status")
 	lines := strings.Split(typing, "\n")
 	if len(lines) != 40 {
 		t.Errorf("%d lines", len(lines))
@@ -53,42 +53,41 @@ func TestFilterErrorInline(t *testing.T) {
 		}
 	}
 
-	fixed := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("/"), keys(bad), "is not a status",
+	fixed := drive(t, e, 120, 40, "Jobs:", keys("2"), keys("/"), keys(bad), "is not a status",
 		backspace, backspace, backspace, keys("ning"), "5 runs")
 	if strings.Contains(fixed, "^") || strings.Contains(fixed, "is not a status") || !strings.Contains(fixed, "/status = running█") {
 		t.Errorf("valid again:\n%s", fixed)
 	}
 
-	f = fixture()
-	applied := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("/"), keys("status = running"), enter, "2 runs match")
-	queries, _, _, _ := f.asked()
-	if q := queries[len(queries)-1]; q.Filter != "status = running" || q.Limit != runsLimit {
+	applied := drive(t, e, 120, 40, "Jobs:", keys("2"), keys("/"), keys("experiment = vision"), enter, "2 runs match")
+	queries, _, _, _ := e.asked()
+	if q := queries[len(queries)-1]; q.Filter != "experiment = vision" || q.Limit != runsLimit {
 		t.Errorf("the engine was asked %+v", q)
 	}
-	if !strings.Contains(applied, "/status = running  2 runs match") || strings.Contains(applied, "bert-finetune") ||
+	if !strings.Contains(applied, "/experiment = vision  2 runs match") || strings.Contains(applied, "bert-finetune") ||
 		!strings.Contains(applied, "vit-small") || !strings.Contains(applied, "resnet-baseline") {
 		t.Errorf("filtered table:\n%s", applied)
 	}
 	// enter on an expression that does not parse keeps it being typed.
-	stays := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("/"), keys("(bert"), enter, "unclosed (")
+	stays := drive(t, e, 120, 40, "Jobs:", keys("2"), keys("/"), keys("(bert"), enter, "unclosed (")
 	if !strings.Contains(stays, "/(bert█") {
 		t.Errorf("enter on an error:\n%s", stays)
 	}
 
-	all := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("/"), keys("status = running"), enter, "2 runs match",
+	all := drive(t, e, 120, 40, "Jobs:", keys("2"), keys("/"), keys("experiment = vision"), enter, "2 runs match",
 		keys("/"), tea.KeyMsg{Type: tea.KeyEsc}, "5 runs")
-	if !strings.Contains(all, "bert-finetune") || strings.Contains(all, "/status") {
+	if !strings.Contains(all, "bert-finetune") || strings.Contains(all, "/experiment") {
 		t.Errorf("esc:\n%s", all)
 	}
 }
 
 // d asks before removing the marked runs; yes sends their ids and they
-// leave the table; the engine's refusal of a running run is the note.
+// leave the table; n removes nothing.
 func TestRemoveRuns(t *testing.T) {
-	f := fixture()
-	view := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("jjj"), keys("  "), keys("d"),
+	e := realEngine(t, fixtureSeeds())
+	view := drive(t, e, 120, 40, "Jobs:", keys("2"), "5 runs", keys("jjj"), keys("  "), keys("d"),
 		"remove 2 runs? They can be restored for 7 days (lathe restore). y/n", keys("y"), "removed 2 runs")
-	_, removed, _, _ := f.asked()
+	_, removed, _, _ := e.asked()
 	if len(removed) != 1 || !slices.Equal(removed[0].Refs, []string{"abcdefabcdef", "999999999999"}) || removed[0].Purge {
 		t.Errorf("removal asked: %+v", removed)
 	}
@@ -96,14 +95,18 @@ func TestRemoveRuns(t *testing.T) {
 		t.Errorf("after the removal:\n%s", view)
 	}
 
-	f = fixture()
-	drive(t, f, 120, 40, "Jobs:", keys("2"), keys("jjj"), keys("d"), "remove bert-diverged? It can be restored", keys("n"), "5 runs")
-	if _, removed, _, _ := f.asked(); len(removed) != 0 {
+	e = realEngine(t, fixtureSeeds())
+	drive(t, e, 120, 40, "Jobs:", keys("2"), "5 runs", keys("jjj"), keys("d"), "remove bert-diverged? It can be restored", keys("n"), "5 runs")
+	if _, removed, _, _ := e.asked(); len(removed) != 0 {
 		t.Errorf("n removed %+v", removed)
 	}
+}
 
-	f = fixture()
-	view = drive(t, f, 120, 40, "Jobs:", keys("2"), keys("jj"), keys("d"), "remove resnet-baseline?", keys("y"),
+// The engine's refusal of a removal is the note, and the run stays.
+func TestRemoveRefused(t *testing.T) {
+	f := fixture()
+	f.removeErr = errors.New("resnet-baseline is running: kill it first (lathe kill a1b2c3d4)")
+	view := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("jj"), keys("d"), "remove resnet-baseline?", keys("y"),
 		"resnet-baseline is running: kill it first")
 	if !strings.Contains(view, "resnet-baseline") || !strings.Contains(view, "5 runs") {
 		t.Errorf("a refused removal:\n%s", view)
@@ -112,8 +115,8 @@ func TestRemoveRuns(t *testing.T) {
 
 // A removal while a filter shows some runs takes them out of it too.
 func TestRemoveFiltered(t *testing.T) {
-	f := fixture()
-	view := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("/"), keys("bert"), enter, "2 runs match",
+	e := realEngine(t, fixtureSeeds())
+	view := drive(t, e, 120, 40, "Jobs:", keys("2"), "5 runs", keys("/"), keys("bert"), enter, "2 runs match",
 		keys("A"), keys("d"), "remove 2 runs?", keys("y"), "removed 2 runs")
 	if !strings.Contains(view, "/bert  0 runs match") {
 		t.Errorf("filtered, after the removal:\n%s", view)
@@ -123,6 +126,19 @@ func TestRemoveFiltered(t *testing.T) {
 	st.remove([]string{"abcdefabcdef"})
 	if _, ok := st.run("abcdefabcdef"); ok || len(st.runs) != 4 {
 		t.Errorf("state.remove: %d runs", len(st.runs))
+	}
+}
+
+// A filter keeps the runs the engine says; x on them kills only those that
+// run.
+func TestRunsFilter(t *testing.T) {
+	e := realEngine(t, fixtureSeeds())
+	view := drive(t, e, 120, 40, "Jobs:", keys("2"), "5 runs", keys("/"), keys("bert"), enter, "/bert  2 runs match",
+		keys("x"), "nothing to kill", // the runs have ended
+		keys("/"), tea.KeyMsg{Type: tea.KeyBackspace}, tea.KeyMsg{Type: tea.KeyBackspace}, tea.KeyMsg{Type: tea.KeyBackspace},
+		tea.KeyMsg{Type: tea.KeyBackspace}, keys("resnet"), enter, "/resnet  1 run matches")
+	if strings.Contains(view, "bert-diverged") || !strings.Contains(view, "resnet-baseline") {
+		t.Errorf("filtered table:\n%s", view)
 	}
 }
 
@@ -139,7 +155,7 @@ func TestRemovedRunEvent(t *testing.T) {
 	wait("5 runs")
 	r := f.runs[4] // bert-finetune
 	r.Deleted = &clock
-	f.events <- engine.Event{Type: engine.EventRun, Run: &r}
+	f.events <- api.Event{Type: api.EventRun, Run: &r}
 	wait("4 runs")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))

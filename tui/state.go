@@ -1,26 +1,25 @@
 package tui
 
 import (
+	"lathe/engine/api"
 	"math"
 	"slices"
 	"time"
-
-	"lathe/engine"
 )
 
 // state is what the app knows of the engine, shared by the pages. Only
 // App.Update changes it.
 type state struct {
-	runs []engine.Run // newest first
+	runs []api.Run // newest first
 	// loaded says the newest runs are all in runs, not only the active ones.
 	loaded bool
 	// version counts the changes of runs, so pages can cache what they
 	// derive from them (the sorted, filtered table).
 	version int
-	gpus    engine.GPUReport
+	gpus    api.GPUReport
 	// gpuHist is each device's readings over the last hour, by index: read
 	// from the engine at start, then extended by the event stream.
-	gpuHist map[int][]engine.GPUPoint
+	gpuHist map[int][]api.GPUPoint
 	// gpuVersion counts the GPU reports taken, so pages can cache what
 	// they draw of them.
 	gpuVersion int
@@ -37,31 +36,31 @@ const trendLen = 40
 const gpuHistWindow = time.Hour
 
 func newState(now func() time.Time) *state {
-	return &state{trend: map[string][]float64{}, gpuHist: map[int][]engine.GPUPoint{}, now: now}
+	return &state{trend: map[string][]float64{}, gpuHist: map[int][]api.GPUPoint{}, now: now}
 }
 
-func (s *state) run(id string) (engine.Run, bool) {
-	i := slices.IndexFunc(s.runs, func(r engine.Run) bool { return r.ID == id })
+func (s *state) run(id string) (api.Run, bool) {
+	i := slices.IndexFunc(s.runs, func(r api.Run) bool { return r.ID == id })
 	if i < 0 {
-		return engine.Run{}, false
+		return api.Run{}, false
 	}
 	return s.runs[i], true
 }
 
 // setRuns replaces the list.
-func (s *state) setRuns(runs []engine.Run) {
+func (s *state) setRuns(runs []api.Run) {
 	s.runs, s.loaded = runs, true
 	s.version++
 }
 
 // upsert puts a run's new state in the list.
-func (s *state) upsert(r engine.Run) {
+func (s *state) upsert(r api.Run) {
 	s.version++
-	if i := slices.IndexFunc(s.runs, func(x engine.Run) bool { return x.ID == r.ID }); i >= 0 {
+	if i := slices.IndexFunc(s.runs, func(x api.Run) bool { return x.ID == r.ID }); i >= 0 {
 		s.runs[i] = r
 		return
 	}
-	s.runs = append([]engine.Run{r}, s.runs...)
+	s.runs = append([]api.Run{r}, s.runs...)
 }
 
 // remove takes runs out of the list (they were removed from the engine).
@@ -70,14 +69,51 @@ func (s *state) remove(ids []string) {
 		return
 	}
 	s.version++
-	s.runs = slices.DeleteFunc(s.runs, func(r engine.Run) bool { return slices.Contains(ids, r.ID) })
+	s.runs = slices.DeleteFunc(s.runs, func(r api.Run) bool { return slices.Contains(ids, r.ID) })
 	for _, id := range ids {
 		delete(s.trend, id)
 	}
 }
 
+// addPoints takes a run's new points: its summaries move with them,
+// between run events, and its main metric's trend.
+func (s *state) addPoints(id string, points map[string][]api.Point) {
+	r, ok := s.run(id)
+	if !ok {
+		return
+	}
+	if r.Metrics == nil {
+		r.Metrics = map[string]api.MetricSummary{}
+	}
+	for name, pts := range points {
+		if len(pts) == 0 {
+			continue
+		}
+		m := r.Metrics[name]
+		last := pts[len(pts)-1]
+		m.Last, m.LastStep, m.Count = last.Value, last.Step, m.Count+int64(len(pts))
+		r.Metrics[name] = m
+	}
+	s.upsert(r)
+	name := mainMetric(r)
+	if name == "" {
+		for n := range points {
+			name = n
+			break
+		}
+	}
+	t := s.trend[id]
+	for _, p := range points[name] {
+		t = append(t, float64(p.Value))
+	}
+	if len(t) > trendLen {
+		t = t[len(t)-trendLen:]
+	}
+	s.trend[id] = t
+}
+
 // addGPUReport takes a new report and appends its samples to the history.
-func (s *state) addGPUReport(rep engine.GPUReport) {
+func (s *state) addGPUReport(rep api.GPUReport) {
 	s.gpus = rep
 	s.gpuVersion++
 	for _, g := range rep.GPUs {
@@ -85,14 +121,14 @@ func (s *state) addGPUReport(rep engine.GPUReport) {
 			continue
 		}
 		h := s.gpuHist[g.Index]
-		p := engine.SamplePoint(*g.Sample)
+		p := g.Sample.Point()
 		if n := len(h); n > 0 && !p.Time.After(h[n-1].Time) {
 			continue // a sample already read with the history
 		}
 		h = append(h, p)
 		// Drop what fell out of the window, in steps, not at every sample.
 		if cut := p.Time.Add(-gpuHistWindow); h[0].Time.Before(cut.Add(-gpuHistWindow / 10)) {
-			i, _ := slices.BinarySearchFunc(h, cut, func(p engine.GPUPoint, t time.Time) int { return p.Time.Compare(t) })
+			i, _ := slices.BinarySearchFunc(h, cut, func(p api.GPUPoint, t time.Time) int { return p.Time.Compare(t) })
 			h = slices.Clone(h[i:])
 		}
 		s.gpuHist[g.Index] = h
@@ -106,7 +142,7 @@ func (s *state) gpuUtil(index, n int, step time.Duration) []float64 {
 	counts := make([]int, n)
 	start := s.now().Add(-time.Duration(n) * step)
 	h := s.gpuHist[index]
-	i, _ := slices.BinarySearchFunc(h, start, func(p engine.GPUPoint, t time.Time) int { return p.Time.Compare(t) })
+	i, _ := slices.BinarySearchFunc(h, start, func(p api.GPUPoint, t time.Time) int { return p.Time.Compare(t) })
 	for _, p := range h[i:] {
 		if v := float64(p.Util); v == v {
 			if j := int(p.Time.Sub(start) / step); j >= 0 && j < n {

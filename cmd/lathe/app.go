@@ -7,10 +7,10 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"lathe/engine"
-
+	"lathe/engine/client"
 	"lathe/themes"
 	"lathe/tui"
+	"lathe/tui/styles"
 )
 
 // runApp opens the full-screen app on the engine (starting one if needed).
@@ -24,7 +24,7 @@ func runApp(ctx context.Context, theme string, mouse bool) error {
 }
 
 // openApp runs the app on a client until the user quits.
-func openApp(ctx context.Context, c *engine.Client, theme string, mouse bool) error {
+func openApp(ctx context.Context, c *client.Client, theme string, mouse bool) error {
 	e, err := loadEnv()
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func openApp(ctx context.Context, c *engine.Client, theme string, mouse bool) er
 	if err != nil {
 		return fmt.Errorf("the current directory: %w", err)
 	}
-	app := tui.New(c, tui.Options{Styles: tui.NewStyles(palette), Keys: tui.DefaultKeyMap(),
+	app := tui.New(c, tui.Options{Styles: styles.New(palette), Keys: tui.DefaultKeyMap(),
 		Cwd: cwd, Env: os.Environ(), Columns: e.cfg.App.Columns})
 	// 30 frames a second at most: a key shows within 33 ms, and the
 	// renderer's ticker, most of what an idle app costs, wakes half as

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -9,8 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"lathe/engine"
-	"lathe/tui"
+	"lathe/engine/api"
+	"lathe/engine/client"
+	"lathe/tui/format"
 )
 
 func newCompareCmd() *cobra.Command {
@@ -27,28 +29,18 @@ duration, GPU-hours, energy and cost.`,
 		Args:              cobra.MinimumNArgs(2),
 		ValidArgsFunction: completeRuns,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := connect(ctx)
-			if err != nil {
-				return err
-			}
-			cmp, err := c.Compare(ctx, args)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), cmp)
-			}
-			return printComparison(cmd.OutOrStdout(), cmp, all)
+			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.Comparison, error) {
+				return c.Compare(ctx, args)
+			}, func(w io.Writer, cmp api.Comparison) error { return printComparison(w, cmp, all) })
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	jsonFlag(cmd, &asJSON, "")
 	cmd.Flags().BoolVar(&all, "all", false, "show the params that are the same too")
 	return cmd
 }
 
 // printComparison writes a comparison as tables, one column per run.
-func printComparison(w io.Writer, c engine.Comparison, all bool) error {
+func printComparison(w io.Writer, c api.Comparison, all bool) error {
 	tw := newTable(w)
 	head := []string{""}
 	for _, r := range c.Runs {
@@ -106,7 +98,7 @@ func printComparison(w io.Writer, c engine.Comparison, all bool) error {
 				cells = append(cells, "—")
 				continue
 			}
-			cell := fmt.Sprintf("%s (%s–%s)", formatFloat(float64(s.Last)), formatFloat(float64(s.Min)), formatFloat(float64(s.Max)))
+			cell := fmt.Sprintf("%s (%s–%s)", format.Number(float64(s.Last), 6), format.Number(float64(s.Min), 6), format.Number(float64(s.Max), 6))
 			if m.Best == r.ID {
 				cell = "★ " + cell
 			}
@@ -118,16 +110,16 @@ func printComparison(w io.Writer, c engine.Comparison, all bool) error {
 	title("USAGE")
 	usage := []struct {
 		name string
-		text func(u engine.RunUsage) string
+		text func(u api.RunUsage) string
 	}{
-		{"duration", func(u engine.RunUsage) string {
-			return tui.ShortDuration(time.Duration(u.DurationS * float64(time.Second)))
+		{"duration", func(u api.RunUsage) string {
+			return format.Duration(time.Duration(u.DurationS * float64(time.Second)))
 		}},
-		{"GPU-hours", func(u engine.RunUsage) string { return fmt.Sprintf("%.3f", u.GPUHours) }},
-		{"energy Wh", func(u engine.RunUsage) string { return fmt.Sprintf("%.1f", u.EnergyWh) }},
-		{"cost", func(u engine.RunUsage) string { return fmt.Sprintf("%.2f", u.Cost) }},
-		{"peak GPU memory GiB", func(u engine.RunUsage) string { return fmt.Sprintf("%.1f", u.PeakMemGB) }},
-		{"mean GPU util %", func(u engine.RunUsage) string { return fmt.Sprintf("%.0f", u.MeanUtil) }},
+		{"GPU-hours", func(u api.RunUsage) string { return fmt.Sprintf("%.3f", u.GPUHours) }},
+		{"energy Wh", func(u api.RunUsage) string { return fmt.Sprintf("%.1f", u.EnergyWh) }},
+		{"cost", func(u api.RunUsage) string { return fmt.Sprintf("%.2f", u.Cost) }},
+		{"peak GPU memory GiB", func(u api.RunUsage) string { return fmt.Sprintf("%.1f", u.PeakMemGB) }},
+		{"mean GPU util %", func(u api.RunUsage) string { return fmt.Sprintf("%.0f", u.MeanUtil) }},
 	}
 	for _, u := range usage {
 		cells := []string{"  " + u.name}

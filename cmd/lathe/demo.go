@@ -14,9 +14,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"lathe/engine"
-	"lathe/store"
-	"lathe/tui"
+	"lathe/engine/api"
+	"lathe/engine/client"
+	"lathe/tui/format"
 )
 
 // demoRun is one job of the demo.
@@ -111,7 +111,7 @@ commands.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			w := cmd.OutOrStdout()
-			p, err := engine.NewPaths(demoHome())
+			p, err := api.NewPaths(demoHome())
 			if err != nil {
 				return err
 			}
@@ -125,13 +125,13 @@ commands.`,
 			// The demo's engine has four simulated GPUs whose load follows
 			// the jobs placed on them.
 			os.Setenv("LATHE_GPUS", "fake:4")
-			c, err := engine.Connect(ctx, p, exe, true)
+			c, err := client.Connect(ctx, p, exe, true)
 			if err != nil {
 				return err
 			}
 			cwd, _ := os.Getwd()
 			for _, d := range demoRuns(exe) {
-				_, err := c.Submit(ctx, engine.SubmitRequest{
+				_, err := c.Submit(ctx, api.SubmitRequest{
 					Name: d.name, Experiment: d.exp, After: d.after, Parse: d.parse, GPUs: d.gpus,
 					Params: d.params, Command: d.command, Cwd: cwd, Env: os.Environ(),
 				})
@@ -172,7 +172,7 @@ commands.`,
 }
 
 // followDemo shows the jobs as they go until ctx ends or duration passes.
-func followDemo(ctx context.Context, c *engine.Client, w io.Writer, duration time.Duration) error {
+func followDemo(ctx context.Context, c *client.Client, w io.Writer, duration time.Duration) error {
 	if duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, duration)
@@ -185,7 +185,7 @@ func followDemo(ctx context.Context, c *engine.Client, w io.Writer, duration tim
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
-		runs, err := c.Runs(ctx, engine.RunQuery{})
+		runs, err := c.Runs(ctx, api.RunQuery{})
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -211,7 +211,7 @@ func followDemo(ctx context.Context, c *engine.Client, w io.Writer, duration tim
 	}
 }
 
-func printDemo(w io.Writer, runs []engine.Run) error {
+func printDemo(w io.Writer, runs []api.Run) error {
 	now := time.Now()
 	tw := newTable(w)
 	fmt.Fprintln(tw, "NAME\tEXPERIMENT\tSTATUS\tELAPSED\tGPUS\tPROGRESS\tLAST\tNOTE")
@@ -221,14 +221,14 @@ func printDemo(w io.Writer, runs []engine.Run) error {
 			note = r.Reason
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Experiment, statusText(r),
-			tui.Elapsed(r, now), devicesText(r), progress(r), clip(lastValues(r), 40), clip(note, 50))
+			format.Elapsed(r.Started, r.Ended, now), devicesText(r), progress(r), clip(lastValues(r), 40), clip(note, 50))
 	}
 	fmt.Fprintln(tw)
 	return tw.Flush()
 }
 
 // resetDemo stops what an earlier demo left and starts the folder over.
-func resetDemo(ctx context.Context, p engine.Paths, exe string) error {
+func resetDemo(ctx context.Context, p api.Paths, exe string) error {
 	if _, err := os.Stat(p.Home); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -237,10 +237,10 @@ func resetDemo(ctx context.Context, p engine.Paths, exe string) error {
 }
 
 // stopDemo kills the demo's jobs (unless keep) and stops its engine.
-func stopDemo(p engine.Paths, exe string, keep bool, w io.Writer) {
+func stopDemo(p api.Paths, exe string, keep bool, w io.Writer) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := engine.Connect(ctx, p, exe, !keep)
+	c, err := client.Connect(ctx, p, exe, !keep)
 	if err != nil {
 		return
 	}
@@ -248,7 +248,7 @@ func stopDemo(p engine.Paths, exe string, keep bool, w io.Writer) {
 		fmt.Fprintf(w, "the demo goes on in %s: export LATHE_HOME=%s\n", p.Home, p.Home)
 		return
 	}
-	runs, _ := c.Runs(ctx, engine.RunQuery{Statuses: []store.Status{store.Queued, store.Running}})
+	runs, _ := c.Runs(ctx, api.RunQuery{Statuses: []api.Status{api.Queued, api.Running}})
 	for _, r := range runs {
 		c.Kill(ctx, r.ID, true)
 	}

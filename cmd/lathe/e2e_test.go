@@ -14,8 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"lathe/engine/api"
 	"lathe/runners/local"
 	"lathe/runners/local/localtest"
+	"lathe/store"
 )
 
 // These tests drive the real lathe binary: a real engine process, real shims
@@ -612,6 +614,14 @@ func TestReservedReferences(t *testing.T) {
 	}
 }
 
+// engineStatus is `lathe engine status --json`.
+func engineStatus(t *testing.T, h *home) api.EngineStatus {
+	t.Helper()
+	var s api.EngineStatus
+	h.json(&s, "engine", "status")
+	return s
+}
+
 func TestStoreCommands(t *testing.T) {
 	h := newHome(t)
 	id := strings.TrimSpace(h.ok("run", "--", lathePath, "synth", "--steps", "3000"))
@@ -627,15 +637,19 @@ func TestStoreCommands(t *testing.T) {
 		} `json:"buckets"`
 	}
 	h.json(&st, "store", "stats")
-	if st.Points != 6000 || st.Schema != 2 || len(st.Buckets) < 10 {
+	if st.Points != 6000 || st.Schema != store.SchemaVersion || len(st.Buckets) < 9 {
 		t.Errorf("stats: %+v", st)
 	}
+	before := engineStatus(t, h)
 	out := h.ok("store", "compact")
 	if !strings.Contains(out, "6000 points") {
 		t.Errorf("compact: %s", out)
 	}
-	// The engine was stopped for it; the next command brings it back, with
+	// The engine compacted in place: the same engine still answers, with
 	// every point.
+	if after := engineStatus(t, h); after.PID != before.PID {
+		t.Errorf("the engine changed during compaction: pid %d, then %d", before.PID, after.PID)
+	}
 	var pts []any
 	h.json(&pts, "metrics", id, "loss")
 	if len(pts) != 3000 {
@@ -653,7 +667,7 @@ func TestOldStoreUpgraded(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(h.dir, "lathe.db"), old, 0o600)
 	r := h.run("runs", "--exp", "digits")
-	if r.code != 0 || !strings.Contains(r.stderr, "upgraded the store from schema 1 to 2") {
+	if r.code != 0 || !strings.Contains(r.stderr, fmt.Sprintf("upgraded the store from schema 1 to %d", store.SchemaVersion)) {
 		t.Fatalf("upgrade: exit %d, stderr %q", r.code, r.stderr)
 	}
 	if !strings.Contains(r.stdout, "train-1") || !strings.Contains(r.stdout, "train-2") {

@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"lathe/engine"
+	"lathe/engine/api"
+	"lathe/engine/client"
 )
 
 func newEngineCmd() *cobra.Command {
@@ -52,16 +54,16 @@ func newEngineStartCmd() *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			c, err := engine.Connect(ctx, e.paths, exe, false)
+			c, err := client.Connect(ctx, e.paths, exe, false)
 			if err == nil {
 				s, _ := c.Status(ctx)
 				fmt.Fprintf(cmd.OutOrStdout(), "engine already running (pid %d, socket %s)\n", s.PID, s.Socket)
 				return nil
 			}
-			if !errors.Is(err, engine.ErrNoEngine) {
+			if !errors.Is(err, api.ErrNoEngine) {
 				return err
 			}
-			c, err = engine.Connect(ctx, e.paths, exe, true)
+			c, err = client.Connect(ctx, e.paths, exe, true)
 			if err != nil {
 				return err
 			}
@@ -86,7 +88,7 @@ func newEngineStopCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			c, _, err := running(ctx)
-			if errors.Is(err, engine.ErrNoEngine) {
+			if errors.Is(err, api.ErrNoEngine) {
 				fmt.Fprintln(cmd.OutOrStdout(), "no engine is running")
 				return nil
 			}
@@ -134,7 +136,7 @@ func newEngineStatusCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			c, e, err := running(ctx)
-			if errors.Is(err, engine.ErrNoEngine) {
+			if errors.Is(err, api.ErrNoEngine) {
 				if asJSON {
 					return printJSON(cmd.OutOrStdout(), map[string]any{"running": false, "home": e.paths.Home})
 				}
@@ -162,6 +164,6 @@ func newEngineStatusCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	jsonFlag(cmd, &asJSON, "")
 	return cmd
 }

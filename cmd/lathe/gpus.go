@@ -1,15 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"lathe/engine"
-	"lathe/engine/metricline"
-	"lathe/tui"
+	"lathe/engine/api"
+	"lathe/engine/client"
+	"lathe/tui/format"
 )
 
 func newGPUsCmd() *cobra.Command {
@@ -19,27 +20,16 @@ func newGPUsCmd() *cobra.Command {
 		Short: "Show the GPUs: their load, and which jobs use each",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := connect(ctx)
-			if err != nil {
-				return err
-			}
-			rep, err := c.GPUs(ctx)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), rep)
-			}
-			printGPUs(cmd.OutOrStdout(), rep)
-			return nil
+			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.GPUReport, error) {
+				return c.GPUs(ctx)
+			}, func(w io.Writer, rep api.GPUReport) error { printGPUs(w, rep); return nil })
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	jsonFlag(cmd, &asJSON, "")
 	return cmd
 }
 
-func printGPUs(w io.Writer, rep engine.GPUReport) {
+func printGPUs(w io.Writer, rep api.GPUReport) {
 	if len(rep.GPUs) == 0 {
 		msg := "no GPUs"
 		if rep.Info.Notice != "" {
@@ -61,7 +51,7 @@ func printGPUs(w io.Writer, rep engine.GPUReport) {
 				util = fmt.Sprintf("%d%%", *s.UtilGPU)
 			}
 			if s.MemoryUsed != nil {
-				mem = fmt.Sprintf("%s / %s", bytesText(int64(*s.MemoryUsed)), bytesText(int64(g.MemoryTotal)))
+				mem = fmt.Sprintf("%s / %s", format.Bytes(uint64(*s.MemoryUsed)), format.Bytes(uint64(g.MemoryTotal)))
 			}
 			if s.TemperatureC != nil {
 				temp = fmt.Sprintf("%d°C", *s.TemperatureC)
@@ -82,7 +72,7 @@ func printGPUs(w io.Writer, rep engine.GPUReport) {
 }
 
 // gpuJobs names who uses a GPU: lathe runs by name, others by pid.
-func gpuJobs(g engine.GPUStatus) string {
+func gpuJobs(g api.GPUStatus) string {
 	var parts []string
 	seen := map[string]bool{}
 	if g.LeasedBy != "" {
@@ -109,10 +99,10 @@ func gpuJobs(g engine.GPUStatus) string {
 }
 
 // utilTrend draws a GPU's recent utilisation, 0 to 100%.
-func utilTrend(vals []metricline.Float) string {
+func utilTrend(vals []api.Float) string {
 	fs := make([]float64, len(vals))
 	for i, v := range vals {
 		fs[i] = float64(v)
 	}
-	return tui.Sparkline(fs, len(fs), 0, 100)
+	return format.Sparkline(fs, len(fs), 0, 100)
 }

@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"lathe/engine/api"
+	"lathe/engine/client"
+	"lathe/tui/format"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"lathe/engine"
 )
 
 func newLogsCmd() *cobra.Command {
@@ -22,8 +23,8 @@ func newLogsCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			out := &countingWriter{w: cmd.OutOrStdout()}
-			err := withEngine(ctx, func(c *engine.Client) error {
-				err := c.Logs(ctx, args[0], engine.LogOptions{Follow: follow, Offset: out.n}, out)
+			err := withEngine(ctx, func(c *client.Client) error {
+				err := c.Logs(ctx, args[0], api.LogOptions{Follow: follow, Offset: out.n}, out)
 				if err != nil || !follow {
 					return err
 				}
@@ -31,7 +32,7 @@ func newLogsCmd() *cobra.Command {
 				// unless the run has ended.
 				r, err := c.Run(ctx, args[0])
 				if err == nil && !r.Status.Ended() {
-					return engine.ErrStopped
+					return api.ErrStopped
 				}
 				return err
 			})
@@ -53,29 +54,23 @@ func newMetricsCmd() *cobra.Command {
 		Args:              cobra.ExactArgs(2),
 		ValidArgsFunction: completeRuns,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := connect(ctx)
-			if err != nil {
-				return err
-			}
-			pts, err := c.Metric(ctx, args[0], args[1])
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), pts)
-			}
-			tw := newTable(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "STEP\tTIME\tVALUE")
-			for _, p := range pts {
-				t := time.UnixMicro(int64(p.Time * 1e6)).Local().Format("2006-01-02 15:04:05.000")
-				fmt.Fprintf(tw, "%d\t%s\t%s\n", p.Step, t, formatFloat(float64(p.Value)))
-			}
-			return tw.Flush()
+			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) ([]api.Point, error) {
+				return c.Metric(ctx, args[0], args[1])
+			}, printPoints)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, `print as JSON: [{"step", "time", "value"}], NaN and ±Inf as strings`)
+	jsonFlag(cmd, &asJSON, `print as JSON: [{"step", "time", "value"}], NaN and ±Inf as strings`)
 	return cmd
+}
+
+func printPoints(w io.Writer, pts []api.Point) error {
+	tw := newTable(w)
+	fmt.Fprintln(tw, "STEP\tTIME\tVALUE")
+	for _, p := range pts {
+		t := time.UnixMicro(int64(p.Time * 1e6)).Local().Format("2006-01-02 15:04:05.000")
+		fmt.Fprintf(tw, "%d\t%s\t%s\n", p.Step, t, format.Number(float64(p.Value), 6))
+	}
+	return tw.Flush()
 }
 
 func newWaitCmd() *cobra.Command {
@@ -90,8 +85,8 @@ and 1 when it was lost.`,
 		ValidArgsFunction: completeRuns,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			var r engine.Run
-			err := withEngine(ctx, func(c *engine.Client) (err error) {
+			var r api.Run
+			err := withEngine(ctx, func(c *client.Client) (err error) {
 				r, err = c.Wait(ctx, args[0])
 				return err
 			})
@@ -103,13 +98,13 @@ and 1 when it was lost.`,
 			} else if r.Reason != "" {
 				fmt.Fprintf(os.Stderr, "%s %s: %s\n", r.Name, r.Status, r.Reason)
 			}
-			if code := engine.WaitExitCode(r); code != 0 {
+			if code := r.WaitExitCode(); code != 0 {
 				return exitError{code}
 			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the ended run as JSON")
+	jsonFlag(cmd, &asJSON, "print the ended run as JSON")
 	return cmd
 }
 
@@ -135,7 +130,7 @@ returns when the run has ended.`,
 				return err
 			}
 			if !noWait {
-				err := withEngine(ctx, func(c *engine.Client) (err error) {
+				err := withEngine(ctx, func(c *client.Client) (err error) {
 					r, err = c.Wait(ctx, r.ID)
 					return err
 				})
@@ -155,7 +150,7 @@ returns when the run has ended.`,
 // withEngine calls f with a client of the engine, and again with a new one
 // (starting an engine) when the engine stopped or went away meanwhile: jobs
 // outlive engines, and so do the commands that wait for them.
-func withEngine(ctx context.Context, f func(*engine.Client) error) error {
+func withEngine(ctx context.Context, f func(*client.Client) error) error {
 	const maxRetries = 20
 	for attempt := 0; ; attempt++ {
 		c, err := connect(ctx)
@@ -168,7 +163,7 @@ func withEngine(ctx context.Context, f func(*engine.Client) error) error {
 		if time.Since(start) > 5*time.Second {
 			attempt = 0 // it was working: only quick failures in a row count
 		}
-		if err == nil || !engine.Reconnectable(err) || ctx.Err() != nil || attempt == maxRetries {
+		if err == nil || !client.Reconnectable(err) || ctx.Err() != nil || attempt == maxRetries {
 			return err
 		}
 		select {

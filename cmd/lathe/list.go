@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -8,10 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"lathe/engine"
+	"lathe/engine/api"
+	"lathe/engine/client"
 	"lathe/engine/filter"
-	"lathe/store"
-	"lathe/tui"
+	"lathe/tui/format"
 )
 
 func newPsCmd() *cobra.Command {
@@ -21,27 +22,17 @@ func newPsCmd() *cobra.Command {
 		Short: "List queued and running jobs",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := connect(ctx)
-			if err != nil {
-				return err
-			}
-			runs, err := c.Runs(ctx, engine.RunQuery{Statuses: []store.Status{store.Queued, store.Running}})
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), runs)
-			}
-			return printPs(cmd.OutOrStdout(), runs, time.Now())
+			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) ([]api.Run, error) {
+				return c.Runs(ctx, api.RunQuery{Statuses: []api.Status{api.Queued, api.Running}})
+			}, func(w io.Writer, runs []api.Run) error { return printPs(w, runs, time.Now()) })
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	jsonFlag(cmd, &asJSON, "")
 	return cmd
 }
 
 // printPs writes the table of queued and running jobs.
-func printPs(w io.Writer, runs []engine.Run, now time.Time) error {
+func printPs(w io.Writer, runs []api.Run, now time.Time) error {
 	if len(runs) == 0 {
 		fmt.Fprintln(w, "no jobs queued or running")
 		return nil
@@ -50,13 +41,13 @@ func printPs(w io.Writer, runs []engine.Run, now time.Time) error {
 	fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tELAPSED\tGPUS\tPROGRESS\tLAST\tWAITING FOR")
 	for _, r := range runs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, r.Status,
-			tui.Elapsed(r, now), devicesText(r), progress(r), clip(lastValues(r), 36), r.Waiting)
+			format.Elapsed(r.Started, r.Ended, now), devicesText(r), progress(r), clip(lastValues(r), 36), r.Waiting)
 	}
 	return tw.Flush()
 }
 
 // progress is the last step against the total the job announced.
-func progress(r engine.Run) string {
+func progress(r api.Run) string {
 	var step int64 = -1
 	for _, m := range r.Metrics {
 		step = max(step, m.LastStep)
@@ -108,11 +99,11 @@ bare words where unambiguous; durations as 90s, 2h, 3d; times as 2026-11-01 or
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			now := time.Now()
-			q := engine.RunQuery{Experiment: exp, Limit: limit, Filter: expr, Sort: sortBy, Desc: desc, Deleted: deleted}
+			q := api.RunQuery{Experiment: exp, Limit: limit, Filter: expr, Sort: sortBy, Desc: desc, Deleted: deleted}
 			for _, s := range status {
-				st := store.Status(s)
+				st := api.Status(s)
 				switch st {
-				case store.Queued, store.Running, store.Succeeded, store.Failed, store.Killed, store.Lost:
+				case api.Queued, api.Running, api.Succeeded, api.Failed, api.Killed, api.Lost:
 				default:
 					return fmt.Errorf("--status %q: want queued, running, succeeded, failed, killed or lost", s)
 				}
@@ -131,38 +122,29 @@ bare words where unambiguous; durations as 90s, 2h, 3d; times as 2026-11-01 or
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			c, err := connect(ctx)
-			if err != nil {
-				return err
-			}
-			runs, err := c.Runs(ctx, q)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), runs)
-			}
-			w := cmd.OutOrStdout()
-			if len(runs) == 0 {
-				switch {
-				case deleted:
-					fmt.Fprintln(w, "no removed runs to restore")
-				case expr != "" || exp != "" || len(status) > 0:
-					fmt.Fprintln(w, "no run matches")
-				default:
-					fmt.Fprintln(w, "no runs yet: start one with `lathe run -- COMMAND`")
+			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) ([]api.Run, error) {
+				return c.Runs(ctx, q)
+			}, func(w io.Writer, runs []api.Run) error {
+				if len(runs) == 0 {
+					switch {
+					case deleted:
+						fmt.Fprintln(w, "no removed runs to restore")
+					case expr != "" || exp != "" || len(status) > 0:
+						fmt.Fprintln(w, "no run matches")
+					default:
+						fmt.Fprintln(w, "no runs yet: start one with `lathe run -- COMMAND`")
+					}
+					return nil
 				}
-				return nil
-			}
-			if deleted && len(columns) == 0 {
-				return printRemoved(w, runs, now)
-			}
-			return printRuns(w, runs, cols, now)
+				if deleted && len(columns) == 0 {
+					return printRemoved(w, runs, now)
+				}
+				return printRuns(w, runs, cols, now)
+			})
 		},
 	}
+	jsonFlag(cmd, &asJSON, "")
 	f := cmd.Flags()
-	f.BoolVar(&asJSON, "json", false, "print as JSON")
 	f.StringVar(&exp, "exp", "", "only runs of this experiment")
 	f.IntVar(&limit, "limit", 0, "at most this many runs (0: all)")
 	f.StringSliceVar(&status, "status", nil, "only runs in these states (comma-separated)")
@@ -180,7 +162,7 @@ bare words where unambiguous; durations as 90s, 2h, 3d; times as 2026-11-01 or
 // column is a column of `lathe runs`.
 type column struct {
 	title string
-	value func(r *engine.Run, now time.Time) string
+	value func(r *api.Run, now time.Time) string
 }
 
 var defaultColumns = []string{"id", "name", "experiment", "status", "created", "duration", "gpus", "gpu-h", "metrics"}
@@ -197,34 +179,34 @@ func parseColumns(names []string) ([]column, error) {
 		c := column{title: strings.ToUpper(n)}
 		switch n {
 		case "id":
-			c.value = func(r *engine.Run, _ time.Time) string { return r.ID }
+			c.value = func(r *api.Run, _ time.Time) string { return r.ID }
 		case "name":
-			c.value = func(r *engine.Run, _ time.Time) string { return r.Name }
+			c.value = func(r *api.Run, _ time.Time) string { return r.Name }
 		case "experiment":
-			c.value = func(r *engine.Run, _ time.Time) string { return r.Experiment }
+			c.value = func(r *api.Run, _ time.Time) string { return r.Experiment }
 		case "status":
-			c.value = func(r *engine.Run, _ time.Time) string { return statusText(*r) }
+			c.value = func(r *api.Run, _ time.Time) string { return statusText(*r) }
 		case "created":
-			c.value = func(r *engine.Run, now time.Time) string { return ago(&r.Created, now) }
+			c.value = func(r *api.Run, now time.Time) string { return ago(&r.Created, now) }
 		case "started":
-			c.value = func(r *engine.Run, now time.Time) string { return ago(r.Started, now) }
+			c.value = func(r *api.Run, now time.Time) string { return ago(r.Started, now) }
 		case "ended":
-			c.value = func(r *engine.Run, now time.Time) string { return ago(r.Ended, now) }
+			c.value = func(r *api.Run, now time.Time) string { return ago(r.Ended, now) }
 		case "duration":
-			c.value = func(r *engine.Run, now time.Time) string { return tui.Elapsed(*r, now) }
+			c.value = func(r *api.Run, now time.Time) string { return format.Elapsed(r.Started, r.Ended, now) }
 		case "gpus":
-			c.value = func(r *engine.Run, _ time.Time) string { return devicesText(*r) }
+			c.value = func(r *api.Run, _ time.Time) string { return devicesText(*r) }
 		case "gpu-h":
-			c.value = func(r *engine.Run, _ time.Time) string { return gpuHours(*r) }
+			c.value = func(r *api.Run, _ time.Time) string { return gpuHours(*r) }
 		case "metrics":
-			c.value = func(r *engine.Run, _ time.Time) string { return clip(lastValues(*r), 60) }
+			c.value = func(r *api.Run, _ time.Time) string { return clip(lastValues(*r), 60) }
 		default:
 			f, err := filter.ParseField(n)
 			if err != nil {
 				return nil, fmt.Errorf("--columns %s: %w", n, err)
 			}
 			c.title = f.String()
-			c.value = func(r *engine.Run, now time.Time) string { return fieldText(f, r, now) }
+			c.value = func(r *api.Run, now time.Time) string { return fieldText(f, r, now) }
 		}
 		cols = append(cols, c)
 	}
@@ -232,20 +214,20 @@ func parseColumns(names []string) ([]column, error) {
 }
 
 // fieldText writes a field of a run; "-" when the run lacks it.
-func fieldText(f filter.Field, r *engine.Run, now time.Time) string {
-	num, text, isNum, ok := f.Value(r.Fields(now))
+func fieldText(f filter.Field, r *api.Run, now time.Time) string {
+	num, text, isNum, ok := f.Value(filter.Fields(r, now))
 	switch {
 	case !ok:
 		return "-"
 	case f.Kind == filter.Duration:
-		return tui.ShortDuration(time.Duration(num))
+		return format.Duration(time.Duration(num))
 	case isNum:
-		return formatFloat(num)
+		return format.Number(num, 6)
 	}
 	return text
 }
 
-func printRuns(w io.Writer, runs []engine.Run, cols []column, now time.Time) error {
+func printRuns(w io.Writer, runs []api.Run, cols []column, now time.Time) error {
 	tw := newTable(w)
 	titles := make([]string, len(cols))
 	for i, c := range cols {
@@ -263,13 +245,13 @@ func printRuns(w io.Writer, runs []engine.Run, cols []column, now time.Time) err
 }
 
 // printRemoved lists removed runs with when they go for good.
-func printRemoved(w io.Writer, runs []engine.Run, now time.Time) error {
+func printRemoved(w io.Writer, runs []api.Run, now time.Time) error {
 	tw := newTable(w)
 	fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tREMOVED\tPURGED IN")
 	for _, r := range runs {
 		left := "-"
 		if r.Deleted != nil {
-			left = tui.ShortDuration(r.Deleted.Add(engine.RetainRemoved).Sub(now))
+			left = format.Duration(r.Deleted.Add(api.RetainRemoved).Sub(now))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, statusText(r), ago(r.Deleted, now), left)
 	}
@@ -278,27 +260,27 @@ func printRemoved(w io.Writer, runs []engine.Run, now time.Time) error {
 }
 
 // lastValues renders the last value of each metric, by name.
-func lastValues(r engine.Run) string {
+func lastValues(r api.Run) string {
 	names := sortedKeys(r.Metrics)
 	parts := make([]string, 0, len(names))
 	for _, n := range names {
-		parts = append(parts, n+"="+formatFloat(float64(r.Metrics[n].Last)))
+		parts = append(parts, n+"="+format.Number(float64(r.Metrics[n].Last), 6))
 	}
 	return strings.Join(parts, " ")
 }
 
 // devicesText is the GPUs a run holds, or how many it asks for.
-func devicesText(r engine.Run) string {
+func devicesText(r api.Run) string {
 	switch {
 	case len(r.Devices) > 0:
-		return tui.DevicesText(r.Devices)
+		return format.Devices(r.Devices)
 	case r.GPUs > 0 || len(r.GPUIDs) > 0:
 		return "(" + gpuAsk(r) + ")"
 	}
 	return "-"
 }
 
-func gpuHours(r engine.Run) string {
+func gpuHours(r api.Run) string {
 	if r.Usage == nil {
 		return "-"
 	}

@@ -6,16 +6,17 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"lathe/engine"
+	"lathe/engine/api"
+	"lathe/engine/client"
 	"lathe/engine/config"
 	"lathe/engine/filter"
 	"lathe/runners/local"
+	"lathe/tui/format"
 )
 
 // Flags of the app (lathe with no command).
@@ -56,9 +57,9 @@ func main() {
 	// A filter that does not parse: show where.
 	var fe *filter.Error
 	if errors.As(err, &fe) {
-		for _, l := range strings.Split(fe.Caret(), "\n") {
-			fmt.Fprintln(os.Stderr, "  "+l)
-		}
+		line, caret := format.Caret(fe.Expr, fe.Pos)
+		fmt.Fprintln(os.Stderr, "  "+line)
+		fmt.Fprintln(os.Stderr, "  "+caret)
 	}
 	os.Exit(1)
 }
@@ -110,12 +111,12 @@ func oneLine(s string) string {
 
 // env is what every command needs: the data directory and configuration.
 type env struct {
-	paths engine.Paths
+	paths api.Paths
 	cfg   config.Config
 }
 
 func loadEnv() (env, error) {
-	p, err := engine.NewPaths(engine.DefaultHome())
+	p, err := api.NewPaths(api.DefaultHome())
 	if err != nil {
 		return env{}, err
 	}
@@ -127,18 +128,18 @@ func loadEnv() (env, error) {
 }
 
 // running returns a client of the engine that runs, without starting one:
-// the error is engine.ErrNoEngine when none does.
-func running(ctx context.Context) (*engine.Client, env, error) {
+// the error is api.ErrNoEngine when none does.
+func running(ctx context.Context) (*client.Client, env, error) {
 	e, err := loadEnv()
 	if err != nil {
 		return nil, e, err
 	}
-	c, err := engine.Connect(ctx, e.paths, "", false)
+	c, err := client.Connect(ctx, e.paths, "", false)
 	return c, e, err
 }
 
 // connect returns a client of the engine, starting one when none runs.
-func connect(ctx context.Context) (*engine.Client, error) {
+func connect(ctx context.Context) (*client.Client, error) {
 	e, err := loadEnv()
 	if err != nil {
 		return nil, err
@@ -147,7 +148,7 @@ func connect(ctx context.Context) (*engine.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find lathe's own binary: %w", err)
 	}
-	c, err := engine.Connect(ctx, e.paths, exe, true)
+	c, err := client.Connect(ctx, e.paths, exe, true)
 	if err == nil && c.Spawned() {
 		// An engine that starts may have upgraded the store: say so once.
 		if s, err := c.Status(ctx); err == nil && s.Upgrade != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,10 +12,37 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"lathe/engine"
-	"lathe/store"
-	"lathe/tui"
+	"lathe/engine/api"
+	"lathe/engine/client"
+	"lathe/tui/format"
 )
+
+// answer is the shape of a command that asks the engine one thing and
+// shows the reply: connect (starting an engine when none runs), call, then
+// print the reply as JSON with --json, else as text.
+func answer[T any](cmd *cobra.Command, asJSON bool, call func(context.Context, *client.Client) (T, error), text func(io.Writer, T) error) error {
+	ctx := cmd.Context()
+	c, err := connect(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := call(ctx, c)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return printJSON(cmd.OutOrStdout(), v)
+	}
+	return text(cmd.OutOrStdout(), v)
+}
+
+// jsonFlag adds --json to a command that lists or shows something.
+func jsonFlag(cmd *cobra.Command, asJSON *bool, usage string) {
+	if usage == "" {
+		usage = "print as JSON"
+	}
+	cmd.Flags().BoolVar(asJSON, "json", false, usage)
+}
 
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
@@ -31,17 +59,17 @@ func ago(t *time.Time, now time.Time) string {
 	if t == nil || t.IsZero() {
 		return "-"
 	}
-	return tui.ShortDuration(now.Sub(*t)) + " ago"
+	return format.Duration(now.Sub(*t)) + " ago"
 }
 
 // statusText is a run's status with the detail a listing needs.
-func statusText(r engine.Run) string {
+func statusText(r api.Run) string {
 	switch r.Status {
-	case store.Failed:
+	case api.Failed:
 		if r.ExitCode != nil && *r.ExitCode > 0 {
 			return fmt.Sprintf("failed (%d)", *r.ExitCode)
 		}
-	case store.Killed, store.Lost, store.Succeeded, store.Running, store.Queued:
+	case api.Killed, api.Lost, api.Succeeded, api.Running, api.Queued:
 	}
 	return string(r.Status)
 }
@@ -58,7 +86,7 @@ func completeRuns(cmd *cobra.Command, args []string, toComplete string) ([]strin
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	runs, err := c.Runs(ctx, engine.RunQuery{Limit: 200})
+	runs, err := c.Runs(ctx, api.RunQuery{Limit: 200})
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}

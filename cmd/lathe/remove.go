@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"lathe/engine"
+	"lathe/engine/api"
 	"lathe/engine/filter"
 )
 
@@ -48,7 +48,7 @@ Removed runs leave every listing; 'lathe runs --deleted' lists them and
 			if err != nil {
 				return err
 			}
-			req := engine.RemoveRequest{Refs: args, Filter: expr, Purge: purge, DryRun: true}
+			req := api.RemoveRequest{Refs: args, Filter: expr, Purge: purge, DryRun: true}
 			plan, err := c.Remove(ctx, req)
 			if err != nil {
 				return err
@@ -96,7 +96,7 @@ Removed runs leave every listing; 'lathe runs --deleted' lists them and
 	f.StringVar(&expr, "filter", "", "remove every run this expression selects")
 	f.BoolVarP(&yes, "yes", "y", false, "do not ask")
 	f.BoolVar(&purge, "purge", false, "free the runs' folders and series now (also of runs already removed); no restore")
-	f.BoolVar(&asJSON, "json", false, "print what was removed as JSON")
+	jsonFlag(cmd, &asJSON, "print what was removed as JSON")
 	return cmd
 }
 
@@ -123,12 +123,12 @@ func newRestoreCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the restored runs as JSON")
+	jsonFlag(cmd, &asJSON, "print the restored runs as JSON")
 	return cmd
 }
 
 // runList names a few runs and counts the rest: "3 runs (a, b, c)".
-func runList(runs []engine.Run) string {
+func runList(runs []api.Run) string {
 	if len(runs) == 1 {
 		return "run " + runs[0].Name + " (" + runs[0].ID + ")"
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"lathe/engine/api"
 	"math"
 	"os"
 	"path/filepath"
@@ -9,13 +10,11 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"lathe/engine"
 )
 
 func newRunCmd() *cobra.Command {
 	var (
-		req          engine.SubmitRequest
+		req          api.SubmitRequest
 		params, tags []string
 		cwd          string
 		asJSON       bool
@@ -89,11 +88,13 @@ JSON lines with a "metrics" field, or name=value pairs with --parse kv.`,
 	f.StringVar(&minMem, "min-gpu-mem", "", "only GPUs with at least this much memory (`20GiB`)")
 	f.StringVar(&req.After, "after", "", "start only once `RUN` has succeeded (fail if it does not)")
 	f.StringVar(&req.Parse, "parse", "", "read metrics from output lines too: `kv` for name=value pairs")
+	f.StringVar(&req.Runner, "runner", "", "what runs the job: `local` (default), under a shim on this machine")
 	f.StringVar(&cwd, "cwd", "", "working directory of the job (default: the current one)")
-	f.BoolVar(&asJSON, "json", false, "print the whole run as JSON instead of its id")
+	jsonFlag(cmd, &asJSON, "print the whole run as JSON instead of its id")
 	f.SetInterspersed(false)
 	cmd.RegisterFlagCompletionFunc("after", completeRuns)
 	cmd.RegisterFlagCompletionFunc("parse", cobra.FixedCompletions([]string{"kv"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("runner", cobra.FixedCompletions([]string{"local"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 

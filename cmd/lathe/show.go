@@ -2,10 +2,10 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,8 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"lathe/engine"
-	"lathe/tui"
+	"lathe/engine/api"
+	"lathe/engine/client"
+	"lathe/tui/format"
 )
 
 func newShowCmd() *cobra.Command {
@@ -26,27 +27,16 @@ func newShowCmd() *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeRuns,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := connect(ctx)
-			if err != nil {
-				return err
-			}
-			r, err := c.Run(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), r)
-			}
-			showRun(cmd.OutOrStdout(), r, time.Now())
-			return nil
+			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.Run, error) {
+				return c.Run(ctx, args[0])
+			}, func(w io.Writer, r api.Run) error { showRun(w, r, time.Now()); return nil })
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	jsonFlag(cmd, &asJSON, "")
 	return cmd
 }
 
-func showRun(w io.Writer, r engine.Run, now time.Time) {
+func showRun(w io.Writer, r api.Run, now time.Time) {
 	row := func(k, v string) { fmt.Fprintf(w, "%-12s %s\n", k, v) }
 	row("run", fmt.Sprintf("%s (%s)", r.Name, r.ID))
 	row("experiment", r.Experiment)
@@ -60,9 +50,9 @@ func showRun(w io.Writer, r engine.Run, now time.Time) {
 	row("status", st)
 	if r.Deleted != nil {
 		row("removed", fmt.Sprintf("%s; `lathe restore %s` brings it back until %s", ago(r.Deleted, now), r.ID,
-			r.Deleted.Add(engine.RetainRemoved).Local().Format(time.DateTime)))
+			r.Deleted.Add(api.RetainRemoved).Local().Format(time.DateTime)))
 	}
-	row("command", shellJoin(r.Command))
+	row("command", format.Command(r.Command))
 	row("cwd", r.Cwd)
 	if r.Git != nil {
 		g := r.Git.Commit
@@ -79,7 +69,7 @@ func showRun(w io.Writer, r engine.Run, now time.Time) {
 	if r.Ended != nil {
 		row("ended", r.Ended.Local().Format(time.DateTime))
 	}
-	row("duration", tui.Elapsed(r, now))
+	row("duration", format.Elapsed(r.Started, r.Ended, now))
 	if p := progress(r); r.Total > 0 {
 		row("progress", p)
 	}
@@ -93,7 +83,7 @@ func showRun(w io.Writer, r engine.Run, now time.Time) {
 	}
 	if u := r.Usage; u != nil {
 		use := fmt.Sprintf("%.3f GPU-hours, %.1f Wh, peak memory %s, mean utilisation %.0f%%",
-			u.GPUHours, u.EnergyWh, bytesText(int64(u.PeakGPUMemBytes)), u.MeanGPUUtil)
+			u.GPUHours, u.EnergyWh, format.Bytes(uint64(u.PeakGPUMemBytes)), u.MeanGPUUtil)
 		if u.Cost > 0 {
 			use += fmt.Sprintf(", cost %.2f", u.Cost)
 		}
@@ -117,8 +107,8 @@ func showRun(w io.Writer, r engine.Run, now time.Time) {
 		fmt.Fprintln(tw, "METRIC\tLAST\tMIN\tMAX\tCOUNT\tLAST STEP")
 		for _, n := range sortedKeys(r.Metrics) {
 			m := r.Metrics[n]
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\n", n, formatFloat(float64(m.Last)),
-				formatFloat(float64(m.Min)), formatFloat(float64(m.Max)), m.Count, m.LastStep)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\n", n, format.Number(float64(m.Last), 6),
+				format.Number(float64(m.Min), 6), format.Number(float64(m.Max), 6), m.Count, m.LastStep)
 		}
 		tw.Flush()
 	}
@@ -129,7 +119,7 @@ func showRun(w io.Writer, r engine.Run, now time.Time) {
 		for _, s := range sortedKeys(r.Evals) {
 			parts := []string{}
 			for _, k := range sortedKeys(r.Evals[s]) {
-				parts = append(parts, k+"="+formatFloat(float64(r.Evals[s][k])))
+				parts = append(parts, k+"="+format.Number(float64(r.Evals[s][k]), 6))
 			}
 			fmt.Fprintf(tw, "%s\t%s\n", s, strings.Join(parts, " "))
 		}
@@ -159,41 +149,14 @@ func pairs(m map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
-// formatFloat prints a metric value compactly, NaN and ±Inf as lathe's JSON
-// spells them.
-func formatFloat(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "Infinity"
-	case math.IsInf(v, -1):
-		return "-Infinity"
-	}
-	return strconv.FormatFloat(v, 'g', 6, 64)
-}
-
-// shellJoin quotes a command so it can be pasted back into a shell.
-func shellJoin(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a != "" && !strings.ContainsAny(a, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
-			out[i] = a
-			continue
-		}
-		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(out, " ")
-}
-
 // gpuAsk says what a run asked of GPUs.
-func gpuAsk(r engine.Run) string {
+func gpuAsk(r api.Run) string {
 	s := fmt.Sprintf("%d", max(r.GPUs, len(r.GPUIDs)))
 	if len(r.GPUIDs) > 0 {
 		s = fmt.Sprintf("GPUs %v", r.GPUIDs)
 	}
 	if r.MinGPUMem > 0 {
-		s += " with " + bytesText(int64(r.MinGPUMem))
+		s += " with " + format.Bytes(uint64(r.MinGPUMem))
 	}
 	return s
 }

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -11,8 +11,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"lathe/engine"
-	"lathe/store"
+	"lathe/engine/api"
+	"lathe/engine/client"
+	"lathe/tui/format"
 )
 
 func newStoreCmd() *cobra.Command {
@@ -34,23 +35,16 @@ lathe's own (every chunk decodes, summaries match their series, indexes match
 their runs, running jobs' offsets are within their files). Exits 1 on damage.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := connect(ctx)
-			if err != nil {
-				return err
-			}
 			start := time.Now()
-			rep, err := c.CheckStore(ctx)
-			if err != nil {
-				return err
-			}
-			if asJSON {
+			var problems int
+			err := answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.CheckReport, error) {
+				rep, err := c.CheckStore(ctx)
 				if rep.Problems == nil {
 					rep.Problems = []string{}
 				}
-				printJSON(cmd.OutOrStdout(), rep)
-			} else {
-				w := cmd.OutOrStdout()
+				problems = len(rep.Problems)
+				return rep, err
+			}, func(w io.Writer, rep api.CheckReport) error {
 				fmt.Fprintf(w, "checked %d runs, %d series, %d chunks, %d points in %s\n",
 					rep.Runs, rep.Series, rep.Chunks, rep.Points, time.Since(start).Round(time.Millisecond))
 				for _, p := range rep.Problems {
@@ -59,14 +53,15 @@ their runs, running jobs' offsets are within their files). Exits 1 on damage.`,
 				if len(rep.Problems) == 0 {
 					fmt.Fprintln(w, "the store is sound")
 				}
+				return nil
+			})
+			if err == nil && problems > 0 {
+				return fmt.Errorf("the store has %d problems; a backup or `lathe store compact` may help", problems)
 			}
-			if len(rep.Problems) > 0 {
-				return fmt.Errorf("the store has %d problems; a backup or `lathe store compact` may help", len(rep.Problems))
-			}
-			return nil
+			return err
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	jsonFlag(cmd, &asJSON, "")
 	return cmd
 }
 
@@ -77,74 +72,60 @@ func newStoreStatsCmd() *cobra.Command {
 		Short: "Show the store's size, per bucket, and points per byte",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := connect(ctx)
-			if err != nil {
-				return err
-			}
-			st, err := c.StoreStats(ctx)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), st)
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "%s: %s (schema %d), %s free\n", st.Path, bytesText(st.FileBytes), st.Schema, bytesText(st.FreeBytes))
-			if st.Points > 0 {
-				fmt.Fprintf(w, "%d points: %.1f bytes a point, %.0f points a KiB (whole file)\n",
-					st.Points, float64(st.FileBytes)/float64(st.Points), 1024*float64(st.Points)/float64(st.FileBytes))
-			}
-			tw := newTable(w)
-			fmt.Fprintln(tw, "BUCKET\tKEYS\tPAGES\tDATA")
-			for _, b := range st.Buckets {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", b.Name, b.Keys, bytesText(b.Bytes), bytesText(b.Data))
-			}
-			return tw.Flush()
+			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.StoreStats, error) {
+				return c.StoreStats(ctx)
+			}, printStoreStats)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	jsonFlag(cmd, &asJSON, "")
 	return cmd
 }
 
+func printStoreStats(w io.Writer, st api.StoreStats) error {
+	fmt.Fprintf(w, "%s: %s (schema %d), %s free\n", st.Path, format.Bytes(uint64(st.FileBytes)), st.Schema, format.Bytes(uint64(st.FreeBytes)))
+	if st.Points > 0 {
+		fmt.Fprintf(w, "%d points: %.1f bytes a point, %.0f points a KiB (whole file)\n",
+			st.Points, float64(st.FileBytes)/float64(st.Points), 1024*float64(st.Points)/float64(st.FileBytes))
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "BUCKET\tKEYS\tPAGES\tDATA")
+	for _, b := range st.Buckets {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", b.Name, b.Keys, format.Bytes(uint64(b.Bytes)), format.Bytes(uint64(b.Data)))
+	}
+	return tw.Flush()
+}
+
 func newStoreCompactCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "compact",
-		Short: "Rewrite the store compactly (stops the engine; jobs keep running)",
-		Long: `Rewrite the store into a new, compact file, check that it holds every point,
-then put it in place of the old one by an atomic rename. The engine is stopped
-for the while (jobs keep running, and their output is read on afterwards).`,
+		Short: "Rewrite the store compactly; the engine and jobs go on",
+		Long: `Have the engine rewrite the store into a new, compact file, check that it
+holds every point, then put it in place of the old one by an atomic rename.
+The engine goes on answering and jobs go on running; their new points wait for
+the end of the rewrite and are stored after it. A failure leaves the old file
+as it was.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, e, err := running(ctx)
-			switch {
-			case err == nil:
-				s, err := c.Status(ctx)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "stopping the engine (pid %d); jobs keep running\n", s.PID)
-				if err := c.Shutdown(ctx); err != nil {
-					return err
-				}
-				if err := waitGone(ctx, s.PID, 30*time.Second); err != nil {
-					return err
-				}
-			case !errors.Is(err, engine.ErrNoEngine):
-				return err
-			}
 			bar := newProgress(cmd.ErrOrStderr(), "compacting")
-			res, err := store.Compact(e.paths.DB(), bar.update)
-			bar.done()
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "compacted %s: %s → %s, %d points (%.1f bytes a point)\n", e.paths.DB(),
-				bytesText(res.Before), bytesText(res.After), res.Points, float64(res.After)/float64(max(res.Points, 1)))
-			return nil
+			defer bar.done()
+			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.CompactResult, error) {
+				return c.CompactStore(ctx, bar.update)
+			}, func(w io.Writer, res api.CompactResult) error {
+				bar.done()
+				if res.After >= res.Before {
+					fmt.Fprintf(w, "%s is already compact: %s, %d points (%.1f bytes a point)\n", res.Path,
+						format.Bytes(uint64(res.Before)), res.Points, float64(res.Before)/float64(max(res.Points, 1)))
+					return nil
+				}
+				fmt.Fprintf(w, "compacted %s: %s → %s, %d points (%.1f bytes a point)\n", res.Path,
+					format.Bytes(uint64(res.Before)), format.Bytes(uint64(res.After)), res.Points, float64(res.After)/float64(max(res.Points, 1)))
+				return nil
+			})
 		},
 	}
+	jsonFlag(cmd, &asJSON, "")
+	return cmd
 }
 
 // progress draws a bar on a terminal, and nothing elsewhere.
@@ -153,6 +134,8 @@ type progressBar struct {
 	label string
 	tty   bool
 	last  time.Time
+	// cleared is set once the bar is gone from the terminal.
+	cleared bool
 }
 
 func newProgress(w io.Writer, label string) *progressBar {
@@ -173,20 +156,10 @@ func (p *progressBar) update(done, total int) {
 	fmt.Fprintf(p.w, "\r%s %s%s %3d%%", p.label, strings.Repeat("█", filled), strings.Repeat("░", width-filled), min(100, done*100/total))
 }
 
+// done clears the bar, once.
 func (p *progressBar) done() {
-	if p.tty {
+	if p.tty && !p.cleared {
 		fmt.Fprint(p.w, "\r\x1b[K")
 	}
-}
-
-func bytesText(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
+	p.cleared = true
 }

@@ -77,7 +77,8 @@
 //
 //	filter "metrics.loss <> 3": column 15: expected a value after "<"
 //
-// [Error.Caret] gives the expression and a caret under the column. An
+// Pos lets a caller draw a caret under the column (the app and the command
+// line do, with tui/format, which measures terminal cells). An
 // unclosed parenthesis or string is reported at its opening character;
 // everything else at the token where the expression stopped making sense
 // (the end of the expression when it ends too early).

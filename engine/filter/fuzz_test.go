@@ -2,6 +2,7 @@ package filter
 
 import (
 	"errors"
+	"lathe/tui/format"
 	"slices"
 	"strings"
 	"testing"
@@ -103,7 +104,7 @@ func FuzzParseField(f *testing.F) {
 }
 
 // checkError checks what every parse error must be: an *Error for the
-// expression with a position in it, one line of Error and two of Caret.
+// expression with a position in it, one line of Error, and a caret (tui/format) of one line under it.
 func checkError(t *testing.T, s string, err error) {
 	t.Helper()
 	var pe *Error
@@ -122,9 +123,9 @@ func checkError(t *testing.T, s string, err error) {
 	if msg := pe.Error(); strings.ContainsAny(msg, "\n\r") {
 		t.Fatalf("Error() is more than one line: %q", msg)
 	}
-	lines := strings.Split(pe.Caret(), "\n")
-	if len(lines) != 2 || strings.ContainsRune(lines[0], '\r') || strings.TrimLeft(lines[1], " ") != "^" {
-		t.Fatalf("Caret() is not two lines ending in ^: %q", pe.Caret())
+	line, caret := format.Caret(pe.Expr, pe.Pos)
+	if strings.ContainsAny(line, "\r\n") || strings.ContainsAny(caret, "\r\n") || strings.TrimLeft(caret, " ") != "^" {
+		t.Fatalf("the caret is not one line of the expression and one ending in ^: %q %q", line, caret)
 	}
 }
 

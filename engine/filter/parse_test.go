@@ -2,6 +2,7 @@ package filter
 
 import (
 	"errors"
+	"lathe/tui/format"
 	"reflect"
 	"strings"
 	"testing"
@@ -198,7 +199,8 @@ func TestErrorText(t *testing.T) {
 		{"params.lr >",
 			`filter "params.lr >": column 12: expected a value after ">"`,
 			"params.lr >\n           ^"},
-		// Columns count characters; the caret counts display width.
+		// Columns count characters; the caret (drawn by tui/format, which
+		// measures terminal cells) counts display width.
 		{"name = \"é\" and statüs = x",
 			`filter "name = \"é\" and statüs = x": column 16: unknown field "statüs"; ` + fieldList,
 			"name = \"é\" and statüs = x\n               ^"},
@@ -219,8 +221,8 @@ func TestErrorText(t *testing.T) {
 		if got := pe.Error(); got != tt.err {
 			t.Errorf("Error()\n got %s\nwant %s", got, tt.err)
 		}
-		if got := pe.Caret(); got != tt.caret {
-			t.Errorf("Caret()\n got %q\nwant %q", got, tt.caret)
+		if line, caret := format.Caret(pe.Expr, pe.Pos); line+"\n"+caret != tt.caret {
+			t.Errorf("caret\n got %q\nwant %q", line+"\n"+caret, tt.caret)
 		}
 	}
 }

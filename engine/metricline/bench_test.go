@@ -60,26 +60,15 @@ func BenchmarkParseKVText(b *testing.B) {
 	}
 }
 
-func BenchmarkAppendFloat(b *testing.B) {
-	buf := make([]byte, 0, 64)
-	vals := []float64{0.31234567890123, 1523.5, 0.0003, 12345}
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, v := range vals {
-			buf = AppendFloat(buf[:0], v)
-		}
-	}
-}
-
 // BenchmarkEncodingJSON is the baseline the hand-written scanner replaces:
 // encoding/json into a struct, which moreover loses the metric order and
 // cannot see duplicate names.
 func BenchmarkEncodingJSON(b *testing.B) {
 	line := []byte(benchLine)
 	type rec struct {
-		Step    *int64           `json:"step"`
-		Time    *float64         `json:"time"`
-		Metrics map[string]Float `json:"metrics"`
+		Step    *int64             `json:"step"`
+		Time    *float64           `json:"time"`
+		Metrics map[string]float64 `json:"metrics"`
 	}
 	b.SetBytes(int64(len(line)))
 	b.ReportAllocs()

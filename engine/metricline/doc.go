@@ -53,6 +53,7 @@
 // recursion by a hostile line. Every function in the package is total: any
 // input yields a result or an error, never a panic.
 //
-// lathe's own JSON output writes floats with [AppendFloat] or the [Float]
-// type, so NaN and infinities survive a round trip through JSON.
+// lathe's own JSON output writes floats with engine/api's AppendFloat or
+// Float type, in the spellings this package reads, so NaN and infinities
+// survive a round trip through JSON.
 package metricline

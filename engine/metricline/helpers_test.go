@@ -3,6 +3,7 @@ package metricline
 import (
 	"encoding/json"
 	"fmt"
+	"lathe/engine/api"
 	"math"
 	"slices"
 	"strconv"
@@ -131,7 +132,7 @@ func appendMetrics(b []byte, ms []Metric) []byte {
 		}
 		b = appendJSONString(b, m.Name)
 		b = append(b, ':')
-		b = AppendFloat(b, m.Value)
+		b = api.AppendFloat(b, m.Value)
 	}
 	return append(b, '}')
 }

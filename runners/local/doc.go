@@ -1,5 +1,6 @@
 // Package local runs training jobs as ordinary processes on this machine in
-// a way that survives the engine that launched them.
+// a way that survives the engine that launched them. Runner is its side of
+// the runner seam (package runners), and the engine's default runner.
 //
 // # Process model
 //
@@ -37,6 +38,8 @@
 //   - spec.json (engine → shim): the command and working directory.
 //   - output.log: the job's stdout and stderr, one O_APPEND descriptor shared
 //     by both so lines interleave as on a terminal.
+//   - metrics.jsonl: the metrics the job appends (LATHE_METRICS_FILE); the
+//     shim does not touch it.
 //   - shim.log: the shim's own diagnostics (normally empty).
 //   - handle.json (shim → engine): pids and start times of the shim and job,
 //     written once the job runs.
@@ -49,11 +52,21 @@
 //
 // # Adoption
 //
-// A restarted engine calls ReadHandle and Adopt. Pids are recycled, so a pid
-// alone could name an unrelated process; a process is identified by its pid
-// together with its start time (field 22 of /proc/PID/stat, clock ticks since
-// boot), which cannot repeat for the same pid until reboot. If the shim is
-// gone, Adopt returns ErrGone and the engine reads exit.json; if exit.json is
-// missing too, the shim was killed, and KillTree can still end a job left
-// running without its supervisor.
+// The engine stores the Handle (as JSON: Job.Handle of the runner seam) in
+// the run's record and gives it back to Runner.Adopt after a restart; with
+// none (the engine stopped before recording it), Runner.Adopt reads
+// handle.json. Pids are recycled, so a pid alone could name an unrelated
+// process; a process is identified by its pid together with its start time
+// (field 22 of /proc/PID/stat, clock ticks since boot), which cannot repeat
+// for the same pid until reboot. If the shim is gone (Adopt returns ErrGone),
+// Runner.Adopt returns a job that is already done, whose Exit reads
+// exit.json; if exit.json is missing too, the shim was killed, Exit says so
+// (runners.ErrNoExit), and Signal can still end a job left running without
+// its supervisor, as KillTree does.
+//
+// # Which job a process belongs to
+//
+// Runner.Owners tells the engine which job a process seen on a GPU belongs
+// to: by its session (the shim's pid), or, for a process that left the
+// session with setsid, through its parents up to the shim.
 package local

@@ -10,11 +10,12 @@ import (
 
 // Names of the files in a run directory (see the package comment).
 const (
-	specFile   = "spec.json"
-	outputFile = "output.log"
-	shimLog    = "shim.log"
-	handleFile = "handle.json"
-	exitFile   = "exit.json"
+	specFile    = "spec.json"
+	outputFile  = "output.log"
+	metricsFile = "metrics.jsonl"
+	shimLog     = "shim.log"
+	handleFile  = "handle.json"
+	exitFile    = "exit.json"
 )
 
 // Handle identifies a running job: a pid alone may be recycled, so every pid

@@ -15,6 +15,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"lathe/runners"
+	"lathe/runners/runnertest"
 )
 
 // The test binary doubles as the shim (LATHE_TEST_SHIM=1, as `lathe shim`
@@ -701,4 +704,11 @@ func TestStartTimeOfOddlyNamedProcess(t *testing.T) {
 	if _, err := StartTime(-1); err == nil {
 		t.Error("StartTime(-1) succeeded")
 	}
+}
+
+// The local runner keeps the contract every runner keeps.
+func TestRunnerContract(t *testing.T) {
+	runnertest.Run(t, func(t *testing.T) runners.Runner {
+		return New(testBin(t), []string{"LATHE_TEST_SHIM=1", "GORACE=atexit_sleep_ms=0"})
+	})
 }

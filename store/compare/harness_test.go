@@ -156,11 +156,11 @@ func measure(dir string, p plan, logf func(string, ...any)) ([]result, error) {
 		limit    int
 	}{{"sort-all", fmt.Sprintf("sort %d runs by last loss", p.manyRuns+p.main.runs+1), 0},
 		{"sort-top", fmt.Sprintf("top %d runs by last loss", p.top), p.top}} {
-		var t [2]float64
-		for i, s := range sides {
-			t[i] = medianMS(11, func() error { _, err := s.latest(0, l.limit); return err })
-		}
-		add(l.id, l.name, t[0], t[1], "ms")
+		// lathe answers this from the engine's in-memory catalogue, not
+		// from the store (engine's BenchmarkSortRuns100k times that): here
+		// lathe's store only checks SQLite's answer, and SQLite is timed.
+		t := medianMS(11, func() error { _, err := sides[1].latest(0, l.limit); return err })
+		add(l.id, l.name, math.NaN(), t, "ms")
 	}
 
 	// 5. Opening the whole store, and the first listing end to end.

@@ -1,10 +1,12 @@
 package compare
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"lathe/store"
@@ -107,16 +109,46 @@ func (l *lathe) view(run, metric, points int) ([]store.Bucket, error) {
 	return out, err
 }
 
+// latest reads every run's summary of the metric and sorts the last values,
+// largest first (NaN last): the store keeps no index of them (the engine
+// sorts the summaries it holds in memory), so this is the cost of a sort
+// from a cold start.
 func (l *lathe) latest(metric, limit int) ([]baseline.Latest, error) {
 	var out []baseline.Latest
+	name := metricName(metric)
 	err := l.db.View(func(tx *store.Tx) error {
-		ls, err := tx.LatestSorted(metricName(metric), true, limit)
-		out = make([]baseline.Latest, len(ls))
-		for i, x := range ls {
-			out[i] = baseline.Latest{RunUUID: x.RunID, Value: x.Value}
+		ids, err := tx.RunIDs()
+		if err != nil {
+			return err
 		}
-		return err
+		for _, id := range ids {
+			sums, err := tx.Summaries(id)
+			if err != nil {
+				return err
+			}
+			if s, ok := sums[name]; ok && s.Count > 0 {
+				out = append(out, baseline.Latest{RunUUID: id, Value: float64(s.Last)})
+			}
+		}
+		return nil
 	})
+	// As MLflow's query orders them: NaN last, then by value, largest
+	// first, then by run.
+	nanLast := func(v float64) int {
+		if math.IsNaN(v) {
+			return 1
+		}
+		return 0
+	}
+	slices.SortFunc(out, func(a, b baseline.Latest) int {
+		if an, bn := nanLast(a.Value), nanLast(b.Value); an+bn > 0 {
+			return cmp.Or(cmp.Compare(an, bn), cmp.Compare(a.RunUUID, b.RunUUID))
+		}
+		return cmp.Or(cmp.Compare(b.Value, a.Value), cmp.Compare(a.RunUUID, b.RunUUID))
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
 	return out, err
 }
 

@@ -1,11 +1,13 @@
-package engine
+package api
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Paths are the files of a data directory (see DESIGN: the data directory).
@@ -54,10 +56,12 @@ func (p Paths) Socket() (path string, fallback bool) {
 	if len(path) <= maxSocketPath {
 		return path, false
 	}
-	return filepath.Join(socketFallbackDir(), socketName(p.Home)), true
+	return filepath.Join(SocketFallbackDir(), socketName(p.Home)), true
 }
 
-func socketFallbackDir() string {
+// SocketFallbackDir is the folder of the sockets whose data directory's
+// path is too long for one.
+func SocketFallbackDir() string {
 	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
 		return filepath.Join(d, "lathe")
 	}
@@ -69,5 +73,24 @@ func socketName(home string) string {
 	return hex.EncodeToString(sum[:8]) + ".sock"
 }
 
-// isSocketFallback reports whether dir is the folder Socket falls back to.
-func isSocketFallback(dir string) bool { return dir == socketFallbackDir() }
+// PeerUID is the user on the other end of a unix socket, as the kernel
+// knows it (SO_PEERCRED): the engine learns who calls from it, and a
+// client makes sure the engine is its own user's.
+func PeerUID(c net.Conn) (uint32, bool) {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return 0, false
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return 0, false
+	}
+	var cred *syscall.Ucred
+	raw.Control(func(fd uintptr) {
+		cred, err = syscall.GetsockoptUcred(int(fd), syscall.SOL_SOCKET, syscall.SO_PEERCRED)
+	})
+	if err != nil || cred == nil {
+		return 0, false
+	}
+	return cred.Uid, true
+}

@@ -1,4 +1,4 @@
-package engine
+package client
 
 import (
 	"bufio"
@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"lathe/store"
+	"lathe/engine/api"
 )
 
 // Client is the Service of an engine in another process, over its socket.
@@ -32,11 +32,11 @@ type Client struct {
 // Spawned reports whether Connect started the engine this client talks to.
 func (c *Client) Spawned() bool { return c.spawned }
 
-var _ Service = (*Client)(nil)
+var _ api.Service = (*Client)(nil)
 
-// NewClient talks to the engine listening on socket. It does not connect
+// New talks to the engine listening on socket. It does not connect
 // until the first call.
-func NewClient(socket string) *Client {
+func New(socket string) *Client {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
@@ -46,9 +46,9 @@ func NewClient(socket string) *Client {
 			}
 			// Requests carry the caller's environment: send them only to an
 			// engine of the same user.
-			if uid, ok := peerUID(c); ok && int(uid) != os.Getuid() {
+			if uid, ok := api.PeerUID(c); ok && int(uid) != os.Getuid() {
 				c.Close()
-				return nil, errorf(ErrForeignEngine, "the engine on %s runs as uid %d, not as you (uid %d): refusing to talk to it", socket, uid, os.Getuid())
+				return nil, api.Errorf(api.ErrForeignEngine, "the engine on %s runs as uid %d, not as you (uid %d): refusing to talk to it", socket, uid, os.Getuid())
 			}
 			return c, nil
 		},
@@ -73,7 +73,7 @@ func (c *Client) do(ctx context.Context, method, path string, body any) (*http.R
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set(headerAPI, strconv.Itoa(APIVersion))
+	req.Header.Set(api.HeaderVersion, strconv.Itoa(api.Version))
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -83,30 +83,25 @@ func (c *Client) do(ctx context.Context, method, path string, body any) (*http.R
 			return nil, ctx.Err()
 		}
 		if isNoEngine(err) {
-			return nil, errorf(ErrNoEngine, "no engine answers on %s", c.socket)
+			return nil, api.Errorf(api.ErrNoEngine, "no engine answers on %s", c.socket)
 		}
-		var kind *kindError
-		if errors.As(err, &kind) {
-			return nil, kind
+		var ue *url.Error
+		if errors.Is(err, api.ErrForeignEngine) && errors.As(err, &ue) {
+			return nil, ue.Err // the refusal of dial, without the URL
 		}
 		return nil, fmt.Errorf("engine at %s: %w", c.socket, err)
 	}
-	if v := resp.Header.Get(headerAPI); v != strconv.Itoa(APIVersion) {
+	if v := resp.Header.Get(api.HeaderVersion); v != strconv.Itoa(api.Version) {
 		resp.Body.Close()
-		return nil, errorf(ErrAPIMismatch, "the running engine speaks API %q and this lathe API %d: stop it with `lathe engine stop` (jobs keep running) and run the command again", v, APIVersion)
+		return nil, api.Errorf(api.ErrAPIMismatch, "the running engine speaks API %q and this lathe API %d: stop it with `lathe engine stop` (jobs keep running) and run the command again", v, api.Version)
 	}
 	if resp.StatusCode >= 300 {
 		defer resp.Body.Close()
-		var we wireError
+		var we api.WireError
 		if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&we); err != nil || we.Error == "" {
 			return nil, fmt.Errorf("engine answered %s", resp.Status)
 		}
-		for _, ec := range errorCodes {
-			if ec.code == we.Code {
-				return nil, errorf(ec.err, "%s", we.Error)
-			}
-		}
-		return nil, errors.New(we.Error)
+		return nil, we.Err()
 	}
 	return resp, nil
 }
@@ -114,7 +109,7 @@ func (c *Client) do(ctx context.Context, method, path string, body any) (*http.R
 // Reconnectable reports an error after which a client may connect again
 // (starting an engine) and repeat the call: the engine stopped or went away.
 func Reconnectable(err error) bool {
-	return errors.Is(err, ErrStopped) || errors.Is(err, ErrNoEngine) || errors.Is(err, io.EOF) ||
+	return errors.Is(err, api.ErrStopped) || errors.Is(err, api.ErrNoEngine) || errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
@@ -142,23 +137,23 @@ func runPath(ref string, rest string) string { return "/v1/runs/" + url.PathEsca
 // its name (Submit refuses those names).
 func checkRef(ref string) error {
 	if ref == "" || ref == "." || ref == ".." {
-		return errorf(ErrInvalid, "run %q: give a run id, a unique id prefix or a unique name", ref)
+		return api.Errorf(api.ErrInvalid, "run %q: give a run id, a unique id prefix or a unique name", ref)
 	}
 	return nil
 }
 
-func (c *Client) Submit(ctx context.Context, req SubmitRequest) (Run, error) {
-	return call[Run](c, ctx, http.MethodPost, "/v1/runs", req)
+func (c *Client) Submit(ctx context.Context, req api.SubmitRequest) (api.Run, error) {
+	return call[api.Run](c, ctx, http.MethodPost, "/v1/runs", req)
 }
 
-func (c *Client) Run(ctx context.Context, ref string) (Run, error) {
+func (c *Client) Run(ctx context.Context, ref string) (api.Run, error) {
 	if err := checkRef(ref); err != nil {
-		return Run{}, err
+		return api.Run{}, err
 	}
-	return call[Run](c, ctx, http.MethodGet, runPath(ref, ""), nil)
+	return call[api.Run](c, ctx, http.MethodGet, runPath(ref, ""), nil)
 }
 
-func (c *Client) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
+func (c *Client) Runs(ctx context.Context, q api.RunQuery) ([]api.Run, error) {
 	v := url.Values{}
 	if q.Experiment != "" {
 		v.Set("exp", q.Experiment)
@@ -181,55 +176,55 @@ func (c *Client) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
 	if q.Deleted {
 		v.Set("deleted", "1")
 	}
-	return call[[]Run](c, ctx, http.MethodGet, "/v1/runs?"+v.Encode(), nil)
+	return call[[]api.Run](c, ctx, http.MethodGet, "/v1/runs?"+v.Encode(), nil)
 }
 
-func (c *Client) Remove(ctx context.Context, req RemoveRequest) (RemoveResult, error) {
-	return call[RemoveResult](c, ctx, http.MethodPost, "/v1/runs/remove", req)
+func (c *Client) Remove(ctx context.Context, req api.RemoveRequest) (api.RemoveResult, error) {
+	return call[api.RemoveResult](c, ctx, http.MethodPost, "/v1/runs/remove", req)
 }
 
-func (c *Client) Restore(ctx context.Context, refs []string) ([]Run, error) {
-	return call[[]Run](c, ctx, http.MethodPost, "/v1/runs/restore", refs)
+func (c *Client) Restore(ctx context.Context, refs []string) ([]api.Run, error) {
+	return call[[]api.Run](c, ctx, http.MethodPost, "/v1/runs/restore", refs)
 }
 
-func (c *Client) Compare(ctx context.Context, refs []string) (Comparison, error) {
-	return call[Comparison](c, ctx, http.MethodPost, "/v1/compare", refs)
+func (c *Client) Compare(ctx context.Context, refs []string) (api.Comparison, error) {
+	return call[api.Comparison](c, ctx, http.MethodPost, "/v1/compare", refs)
 }
 
-func (c *Client) Kill(ctx context.Context, ref string, now bool) (Run, error) {
+func (c *Client) Kill(ctx context.Context, ref string, now bool) (api.Run, error) {
 	if err := checkRef(ref); err != nil {
-		return Run{}, err
+		return api.Run{}, err
 	}
 	q := ""
 	if now {
 		q = "?now=1"
 	}
-	return call[Run](c, ctx, http.MethodPost, runPath(ref, "/kill"+q), nil)
+	return call[api.Run](c, ctx, http.MethodPost, runPath(ref, "/kill"+q), nil)
 }
 
-func (c *Client) Wait(ctx context.Context, ref string) (Run, error) {
+func (c *Client) Wait(ctx context.Context, ref string) (api.Run, error) {
 	if err := checkRef(ref); err != nil {
-		return Run{}, err
+		return api.Run{}, err
 	}
-	return call[Run](c, ctx, http.MethodGet, runPath(ref, "/wait"), nil)
+	return call[api.Run](c, ctx, http.MethodGet, runPath(ref, "/wait"), nil)
 }
 
-func (c *Client) Metric(ctx context.Context, ref, name string) ([]Point, error) {
+func (c *Client) Metric(ctx context.Context, ref, name string) ([]api.Point, error) {
 	if err := checkRef(ref); err != nil {
 		return nil, err
 	}
-	return call[[]Point](c, ctx, http.MethodGet, runPath(ref, "/metric?name="+url.QueryEscape(name)), nil)
+	return call[[]api.Point](c, ctx, http.MethodGet, runPath(ref, "/metric?name="+url.QueryEscape(name)), nil)
 }
 
-func (c *Client) MetricView(ctx context.Context, ref, name string, points int) ([]Bucket, error) {
+func (c *Client) MetricView(ctx context.Context, ref, name string, points int) ([]api.Bucket, error) {
 	if err := checkRef(ref); err != nil {
 		return nil, err
 	}
 	q := url.Values{"name": {name}, "points": {strconv.Itoa(points)}}
-	return call[[]Bucket](c, ctx, http.MethodGet, runPath(ref, "/view?"+q.Encode()), nil)
+	return call[[]api.Bucket](c, ctx, http.MethodGet, runPath(ref, "/view?"+q.Encode()), nil)
 }
 
-func (c *Client) Logs(ctx context.Context, ref string, opts LogOptions, w io.Writer) error {
+func (c *Client) Logs(ctx context.Context, ref string, opts api.LogOptions, w io.Writer) error {
 	if err := checkRef(ref); err != nil {
 		return err
 	}
@@ -255,19 +250,19 @@ func (c *Client) Logs(ctx context.Context, ref string, opts LogOptions, w io.Wri
 	return err
 }
 
-func (c *Client) Events(ctx context.Context) (<-chan Event, error) {
+func (c *Client) Events(ctx context.Context) (<-chan api.Event, error) {
 	resp, err := c.do(ctx, http.MethodGet, "/v1/events", nil)
 	if err != nil {
 		return nil, err
 	}
-	out := make(chan Event, 64)
+	out := make(chan api.Event, 64)
 	go func() {
 		defer close(out)
 		defer resp.Body.Close()
 		sc := bufio.NewScanner(resp.Body)
 		sc.Buffer(make([]byte, 0, 64<<10), 256<<20)
 		for sc.Scan() {
-			var ev Event
+			var ev api.Event
 			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
 				continue
 			}
@@ -279,7 +274,7 @@ func (c *Client) Events(ctx context.Context) (<-chan Event, error) {
 		}
 		if ctx.Err() == nil {
 			select {
-			case out <- Event{Type: EventError, Error: "event stream ended: the engine stopped"}:
+			case out <- api.Event{Type: api.EventError, Error: "event stream ended: the engine stopped"}:
 			case <-ctx.Done():
 			}
 		}
@@ -287,28 +282,58 @@ func (c *Client) Events(ctx context.Context) (<-chan Event, error) {
 	return out, nil
 }
 
-func (c *Client) Status(ctx context.Context) (Status, error) {
-	return call[Status](c, ctx, http.MethodGet, "/v1/status", nil)
+func (c *Client) Status(ctx context.Context) (api.EngineStatus, error) {
+	return call[api.EngineStatus](c, ctx, http.MethodGet, "/v1/status", nil)
 }
 
-func (c *Client) GPUs(ctx context.Context) (GPUReport, error) {
-	return call[GPUReport](c, ctx, http.MethodGet, "/v1/gpus", nil)
+func (c *Client) GPUs(ctx context.Context) (api.GPUReport, error) {
+	return call[api.GPUReport](c, ctx, http.MethodGet, "/v1/gpus", nil)
 }
 
-func (c *Client) GPUHistory(ctx context.Context, device int, since, until time.Time) ([]GPUPoint, error) {
+func (c *Client) GPUHistory(ctx context.Context, device int, since, until time.Time) ([]api.GPUPoint, error) {
 	q := url.Values{"since": {since.Format(time.RFC3339Nano)}}
 	if !until.IsZero() {
 		q.Set("until", until.Format(time.RFC3339Nano))
 	}
-	return call[[]GPUPoint](c, ctx, http.MethodGet, "/v1/gpus/"+strconv.Itoa(device)+"/history?"+q.Encode(), nil)
+	return call[[]api.GPUPoint](c, ctx, http.MethodGet, "/v1/gpus/"+strconv.Itoa(device)+"/history?"+q.Encode(), nil)
 }
 
-func (c *Client) CheckStore(ctx context.Context) (store.CheckReport, error) {
-	return call[store.CheckReport](c, ctx, http.MethodGet, "/v1/store/check", nil)
+func (c *Client) CheckStore(ctx context.Context) (api.CheckReport, error) {
+	return call[api.CheckReport](c, ctx, http.MethodGet, "/v1/store/check", nil)
 }
 
-func (c *Client) StoreStats(ctx context.Context) (store.Stats, error) {
-	return call[store.Stats](c, ctx, http.MethodGet, "/v1/store/stats", nil)
+func (c *Client) StoreStats(ctx context.Context) (api.StoreStats, error) {
+	return call[api.StoreStats](c, ctx, http.MethodGet, "/v1/store/stats", nil)
+}
+
+// CompactStore has the engine compact the store. The engine answers with a
+// line of progress now and then, and the result last.
+func (c *Client) CompactStore(ctx context.Context, progress func(done, total int)) (api.CompactResult, error) {
+	resp, err := c.do(ctx, http.MethodPost, "/v1/store/compact", nil)
+	if err != nil {
+		return api.CompactResult{}, err
+	}
+	defer resp.Body.Close()
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var line api.CompactProgress
+		if err := dec.Decode(&line); err != nil {
+			if ctx.Err() != nil {
+				return api.CompactResult{}, ctx.Err()
+			}
+			// The store is whole either way: the new file replaces the old
+			// by a rename, the compaction's last step.
+			return api.CompactResult{}, api.Errorf(api.ErrStopped, "the engine went away before the compaction finished (%v): the store is whole, compacted or as it was; engine.log in the data directory says why", err)
+		}
+		switch {
+		case line.Error != nil:
+			return api.CompactResult{}, line.Error.Err()
+		case line.Result != nil:
+			return *line.Result, nil
+		case progress != nil:
+			progress(line.Done, line.Total)
+		}
+	}
 }
 
 // Shutdown asks the engine to stop (its jobs keep running).
@@ -327,11 +352,11 @@ const startTimeout = 10 * time.Second
 // Connect returns a client of the engine of p, starting one in the background
 // (`exe engine start --foreground`, detached in its own session, its output
 // appended to engine.log) when none runs and autostart is set.
-func Connect(ctx context.Context, p Paths, exe string, autostart bool) (*Client, error) {
+func Connect(ctx context.Context, p api.Paths, exe string, autostart bool) (*Client, error) {
 	sock, _ := p.Socket()
-	c := NewClient(sock)
+	c := New(sock)
 	_, err := c.Status(ctx)
-	if err == nil || !errors.Is(err, ErrNoEngine) || !autostart {
+	if err == nil || !errors.Is(err, api.ErrNoEngine) || !autostart {
 		return c, err
 	}
 	exited, err := SpawnEngine(p, exe)
@@ -356,7 +381,7 @@ func rotateLog(path string) {
 
 // SpawnEngine starts an engine in the background. The channel is closed if
 // it exits.
-func SpawnEngine(p Paths, exe string) (<-chan struct{}, error) {
+func SpawnEngine(p api.Paths, exe string) (<-chan struct{}, error) {
 	if err := os.MkdirAll(p.Home, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
@@ -386,7 +411,7 @@ func SpawnEngine(p Paths, exe string) (<-chan struct{}, error) {
 // waitReady waits for a just-started engine to answer. If it exits first
 // (another engine won the race, or it could not open the store), the engine
 // that runs is used, or the engine's last words are the error.
-func (c *Client) waitReady(ctx context.Context, p Paths, exited <-chan struct{}) error {
+func (c *Client) waitReady(ctx context.Context, p api.Paths, exited <-chan struct{}) error {
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	delay := 5 * time.Millisecond
@@ -395,7 +420,7 @@ func (c *Client) waitReady(ctx context.Context, p Paths, exited <-chan struct{})
 		if err == nil {
 			return nil
 		}
-		if !errors.Is(err, ErrNoEngine) {
+		if !errors.Is(err, api.ErrNoEngine) {
 			return err
 		}
 		select {

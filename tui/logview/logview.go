@@ -1,8 +1,12 @@
-package tui
+package logview
 
 import (
 	"fmt"
+	"io"
+	"lathe/tui/format"
+	"lathe/tui/styles"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -12,38 +16,14 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// logViewKeys are the log viewer's own keys, on top of the app's KeyMap.
-type logViewKeys struct {
-	SearchNext, SearchPrev key.Binding
-	// Confirm and Cancel end a query being typed.
-	Confirm, Cancel key.Binding
-	// Search and Follow are the KeyMap's Filter and Bottom, named for what
-	// they do here.
-	Search, Follow key.Binding
-}
-
-func newLogViewKeys(k KeyMap) logViewKeys {
-	rename := func(b key.Binding, desc string) key.Binding {
-		return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
-	}
-	return logViewKeys{
-		SearchNext: key.NewBinding(key.WithKeys("n"), key.WithHelp("n/N", "next/previous match")),
-		SearchPrev: key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
-		Confirm:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "search")),
-		Cancel:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-		Search:     rename(k.Filter, "search"),
-		Follow:     rename(k.Bottom, "follow"),
-	}
-}
-
-// logView shows the tail of a job's output like `less +F`: it follows the
+// Model shows the tail of a job's output like `less +F`: it follows the
 // end as new text comes until the user scrolls up or searches away from it,
 // and G follows again. The text is split and cleaned once, in SetText;
 // View only formats the lines it shows.
-type logView struct {
-	styles        Styles
+type Model struct {
+	id            string // what the log is of (a run): TextMsg names it
+	styles        styles.Styles
 	keys          KeyMap
-	own           logViewKeys
 	width, height int
 
 	text   string   // the text last given, kept to place the view in the next one
@@ -63,31 +43,51 @@ type logView struct {
 	mark int
 }
 
-func newLogView(s Styles, k KeyMap) *logView {
-	return &logView{styles: s, keys: k, own: newLogViewKeys(k), follow: true, mark: -1}
+// New is a view of the log of id (a run), following its end, empty until
+// a TextMsg of id comes.
+func New(id string, s styles.Styles, k KeyMap) *Model {
+	v := &Model{id: id, styles: s, keys: k, follow: true, mark: -1}
+	v.updateKeys()
+	return v
+}
+
+// TextMsg is a newer tail of the log of ID.
+type TextMsg struct{ ID, Text string }
+
+// Read reads the tail of the log of id: read writes it to w. What cannot
+// be read is said in the text.
+func Read(id string, read func(w io.Writer) error) tea.Cmd {
+	return func() tea.Msg {
+		var b strings.Builder
+		if err := read(&b); err != nil {
+			return TextMsg{ID: id, Text: "the output cannot be read: " + err.Error()}
+		}
+		return TextMsg{ID: id, Text: b.String()}
+	}
 }
 
 // SetSize sets the area: h lines, the last of them the status line.
-func (v *logView) SetSize(w, h int) {
+func (v *Model) SetSize(w, h int) {
 	v.width, v.height = max(w, 0), max(h, 0)
 	v.settle()
+	v.updateKeys()
 }
 
 // Following reports that the view sticks to the end of the text; while it
 // does not, the text need not be read again.
-func (v *logView) Following() bool { return v.follow }
+func (v *Model) Following() bool { return v.follow }
 
 // Capturing reports that the view takes every key (a query being typed).
-func (v *logView) Capturing() bool { return v.typing }
+func (v *Model) Capturing() bool { return v.typing }
 
 // rows is how many lines of text fit above the status line.
-func (v *logView) rows() int { return max(v.height-1, 0) }
+func (v *Model) rows() int { return max(v.height-1, 0) }
 
 // bottom is the first line shown when the view is at the end.
-func (v *logView) bottom() int { return max(len(v.lines)-max(v.rows(), 1), 0) }
+func (v *Model) bottom() int { return max(len(v.lines)-max(v.rows(), 1), 0) }
 
 // settle keeps the first line shown in range, at the end when following.
-func (v *logView) settle() {
+func (v *Model) settle() {
 	if v.follow {
 		v.top = v.bottom()
 	}
@@ -97,14 +97,14 @@ func (v *logView) settle() {
 // SetText replaces the text with a newer tail of the log. When not
 // following, the view keeps showing the same lines: if the tail moved on,
 // the lines are found again by where the old text sits in the new one.
-func (v *logView) SetText(text string) {
+func (v *Model) SetText(text string) {
 	if text == v.text {
 		return
 	}
 	old, oldStarts := v.text, v.starts
 	v.text = text
-	v.lines, v.starts = logViewSplit(text)
-	shift, ok := logViewShift(old, text)
+	v.lines, v.starts = splitLines(text)
+	shift, ok := tailShift(old, text)
 	remap := func(i int) int {
 		if i < 0 || i >= len(oldStarts) {
 			return -1
@@ -132,12 +132,13 @@ func (v *logView) SetText(text string) {
 	}
 	v.settle()
 	v.research()
+	v.updateKeys()
 }
 
-// logViewShift finds how many bytes the log's tail moved from old to cur,
+// tailShift finds how many bytes the log's tail moved from old to cur,
 // the newer text: old[shift:] and cur start alike. ok is false when cur
 // does not continue old (another run's text, or a first one).
-func logViewShift(old, cur string) (shift int, ok bool) {
+func tailShift(old, cur string) (shift int, ok bool) {
 	if old == "" || cur == "" {
 		return 0, false
 	}
@@ -161,8 +162,8 @@ func logViewShift(old, cur string) (shift int, ok bool) {
 	return 0, false
 }
 
-// logViewSplit cuts text into cleaned lines and notes where each starts.
-func logViewSplit(text string) (lines []string, starts []int) {
+// splitLines cuts text into cleaned lines and notes where each starts.
+func splitLines(text string) (lines []string, starts []int) {
 	if text == "" {
 		return nil, nil
 	}
@@ -174,22 +175,22 @@ func logViewSplit(text string) (lines []string, starts []int) {
 		if end < 0 {
 			end, next = len(text)-start, len(text)
 		}
-		lines = append(lines, logViewClean(text[start:start+end]))
+		lines = append(lines, cleanLine(text[start:start+end]))
 		starts = append(starts, start)
 		start = next
 	}
 	return lines, starts
 }
 
-// logViewClean makes one line of a job's output safe to draw: a progress
+// cleanLine makes one line of a job's output safe to draw: a progress
 // bar redrawn with '\r' keeps its last state, escape sequences and control
 // characters go, tabs become spaces.
-func logViewClean(l string) string {
+func cleanLine(l string) string {
 	l = strings.TrimRight(l, "\r") // CRLF, or a bar's '\r' before its next state
 	if i := strings.LastIndexByte(l, '\r'); i >= 0 {
 		l = l[i+1:]
 	}
-	if logViewPlain(l) {
+	if plainLine(l) {
 		return l // most lines: kept as they are, no copy
 	}
 	if !utf8.ValidString(l) {
@@ -225,8 +226,8 @@ func logViewClean(l string) string {
 	return b.String()
 }
 
-// logViewPlain reports that l is valid UTF-8 without control characters.
-func logViewPlain(l string) bool {
+// plainLine reports that l is valid UTF-8 without control characters.
+func plainLine(l string) bool {
 	for i := 0; i < len(l); {
 		c := l[i]
 		if c < utf8.RuneSelf {
@@ -246,20 +247,20 @@ func logViewPlain(l string) bool {
 }
 
 // research finds the lines holding the query again.
-func (v *logView) research() {
+func (v *Model) research() {
 	v.matches = v.matches[:0]
 	if v.needle == "" {
 		return
 	}
 	for i, l := range v.lines {
-		if s, _ := logViewFind(l, v.needle, v.fold, 0); s >= 0 {
+		if s, _ := find(l, v.needle, v.fold, 0); s >= 0 {
 			v.matches = append(v.matches, i)
 		}
 	}
 }
 
 // setQuery puts a search in force (or none, for "").
-func (v *logView) setQuery(q string) {
+func (v *Model) setQuery(q string) {
 	v.query, v.mark = q, -1
 	v.fold = !strings.ContainsFunc(q, unicode.IsUpper)
 	v.needle = q
@@ -269,10 +270,10 @@ func (v *logView) setQuery(q string) {
 	v.research()
 }
 
-// logViewFind returns the byte range of the first match of needle in s at
+// find returns the byte range of the first match of needle in s at
 // or after from, or -1, -1. With fold, needle is lower-case and s's case is
 // ignored.
-func logViewFind(s, needle string, fold bool, from int) (start, end int) {
+func find(s, needle string, fold bool, from int) (start, end int) {
 	if needle == "" || from > len(s) {
 		return -1, -1
 	}
@@ -282,21 +283,21 @@ func logViewFind(s, needle string, fold bool, from int) (start, end int) {
 		}
 		return -1, -1
 	}
-	if logViewASCII(needle) {
+	if isASCII(needle) {
 		n := len(needle)
 		c0 := needle[0]
 		for i := from; i+n <= len(s); i++ {
 			if c := s[i]; c != c0 && c|0x20 != c0 {
 				continue
 			}
-			if logViewASCIIFold(s[i:i+n], needle) {
+			if asciiFold(s[i:i+n], needle) {
 				return i, i + n
 			}
 		}
 		return -1, -1
 	}
 	for i := from; i < len(s); {
-		if n := logViewPrefixFold(s[i:], needle); n >= 0 {
+		if n := prefixFold(s[i:], needle); n >= 0 {
 			return i, i + n
 		}
 		_, size := utf8.DecodeRuneInString(s[i:])
@@ -305,7 +306,7 @@ func logViewFind(s, needle string, fold bool, from int) (start, end int) {
 	return -1, -1
 }
 
-func logViewASCII(s string) bool {
+func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
@@ -314,8 +315,8 @@ func logViewASCII(s string) bool {
 	return true
 }
 
-// logViewASCIIFold reports a == b ignoring case, b being lower-case ASCII.
-func logViewASCIIFold(a, b string) bool {
+// asciiFold reports a == b ignoring case, b being lower-case ASCII.
+func asciiFold(a, b string) bool {
 	for i := 0; i < len(b); i++ {
 		c := a[i]
 		if 'A' <= c && c <= 'Z' {
@@ -328,9 +329,9 @@ func logViewASCIIFold(a, b string) bool {
 	return true
 }
 
-// logViewPrefixFold returns how many bytes of s match the lower-case
+// prefixFold returns how many bytes of s match the lower-case
 // needle, ignoring case, or -1.
-func logViewPrefixFold(s, needle string) int {
+func prefixFold(s, needle string) int {
 	j := 0
 	for _, nr := range needle {
 		if j >= len(s) {
@@ -345,23 +346,38 @@ func logViewPrefixFold(s, needle string) int {
 	return j
 }
 
-// Update handles a key: motions, and the search.
-func (v *logView) Update(msg tea.KeyMsg) tea.Cmd {
+// Update takes the log's text (TextMsg) and keys: motions, and the
+// search.
+func (v *Model) Update(msg tea.Msg) (*Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case TextMsg:
+		if msg.ID == v.id {
+			v.SetText(msg.Text)
+		}
+	case tea.KeyMsg:
+		v.key(msg)
+		v.updateKeys()
+	}
+	return v, nil
+}
+
+func (v *Model) key(msg tea.KeyMsg) {
+	k := v.keys
 	if v.typing {
-		switch msg.Type {
-		case tea.KeyEnter:
+		switch {
+		case key.Matches(msg, k.Confirm):
 			v.typing = false
 			v.setQuery(v.input)
 			v.jump(true, true)
-		case tea.KeyEsc, tea.KeyCtrlC:
+		case key.Matches(msg, k.Cancel), msg.Type == tea.KeyCtrlC:
 			v.typing = false
-		case tea.KeyBackspace:
+		case msg.Type == tea.KeyBackspace:
 			if r := []rune(v.input); len(r) > 0 {
 				v.input = string(r[:len(r)-1])
 			}
-		case tea.KeyCtrlU:
+		case msg.Type == tea.KeyCtrlU:
 			v.input = ""
-		case tea.KeyRunes, tea.KeySpace:
+		case msg.Type == tea.KeyRunes, msg.Type == tea.KeySpace:
 			// A paste may hold line breaks and other controls.
 			v.input += strings.Map(func(r rune) rune {
 				if unicode.IsControl(r) {
@@ -370,35 +386,51 @@ func (v *logView) Update(msg tea.KeyMsg) tea.Cmd {
 				return r
 			}, string(msg.Runes))
 		}
-		return nil
+		return
 	}
 	half := max(v.rows()/2, 1)
 	switch {
-	case key.Matches(msg, v.own.Search):
+	case key.Matches(msg, k.Search):
 		v.typing, v.input = true, ""
-	case key.Matches(msg, v.own.SearchNext):
+	case key.Matches(msg, k.SearchNext):
 		v.jump(true, false)
-	case key.Matches(msg, v.own.SearchPrev):
+	case key.Matches(msg, k.SearchPrev):
 		v.jump(false, false)
-	case key.Matches(msg, v.keys.Down):
+	case key.Matches(msg, k.Down):
 		v.scrollTo(v.top + 1)
-	case key.Matches(msg, v.keys.Up):
+	case key.Matches(msg, k.Up):
 		v.scrollTo(v.top - 1)
-	case key.Matches(msg, v.keys.PageDown):
+	case key.Matches(msg, k.PageDown):
 		v.scrollTo(v.top + half)
-	case key.Matches(msg, v.keys.PageUp):
+	case key.Matches(msg, k.PageUp):
 		v.scrollTo(v.top - half)
-	case key.Matches(msg, v.keys.Top):
+	case key.Matches(msg, k.Top):
 		v.scrollTo(0)
-	case key.Matches(msg, v.keys.Bottom):
+	case key.Matches(msg, k.Follow):
 		v.follow = true
 		v.settle()
 	}
-	return nil
+}
+
+// updateKeys enables the keys that do something now: while a query is
+// typed, only those that end it; going down and following only when not
+// following already; the jumps between matches only when there are some.
+func (v *Model) updateKeys() {
+	k := &v.keys
+	k.Confirm.SetEnabled(v.typing)
+	k.Cancel.SetEnabled(v.typing)
+	for _, b := range []*key.Binding{&k.Up, &k.PageUp, &k.Top, &k.Search} {
+		b.SetEnabled(!v.typing)
+	}
+	for _, b := range []*key.Binding{&k.Down, &k.PageDown, &k.Follow} {
+		b.SetEnabled(!v.typing && !v.follow)
+	}
+	k.SearchNext.SetEnabled(!v.typing && len(v.matches) > 0)
+	k.SearchPrev.SetEnabled(!v.typing && len(v.matches) > 0)
 }
 
 // scrollTo shows line top first; leaving the end stops following.
-func (v *logView) scrollTo(top int) {
+func (v *Model) scrollTo(top int) {
 	v.top = min(max(top, 0), v.bottom())
 	if v.top < v.bottom() {
 		v.follow = false
@@ -408,7 +440,7 @@ func (v *logView) scrollTo(top int) {
 // jump goes to the next (or previous) match: from the top of the view for
 // a new search, else from the line the last jump landed on if it is in
 // view, else from the view. It wraps around the text.
-func (v *logView) jump(forward, fresh bool) {
+func (v *Model) jump(forward, fresh bool) {
 	n := len(v.matches)
 	if n == 0 {
 		return
@@ -435,33 +467,52 @@ func (v *logView) jump(forward, fresh bool) {
 	}
 }
 
-// ShortHelp is the keys that do something now.
-func (v *logView) ShortHelp() []key.Binding {
+// ShortHelp is the keys that matter most now (help.KeyMap).
+func (v *Model) ShortHelp() []key.Binding {
+	k := v.keys
 	if v.typing {
-		return []key.Binding{v.own.Confirm, v.own.Cancel}
+		return []key.Binding{k.Confirm, k.Cancel}
 	}
 	var bs []key.Binding
 	if v.follow {
-		bs = []key.Binding{v.keys.Up, v.keys.PageUp, v.keys.Top, v.own.Search}
+		bs = []key.Binding{k.Up, k.PageUp, k.Top, k.Search}
 	} else {
-		bs = []key.Binding{v.own.Follow, v.keys.Down, v.keys.Up, v.keys.Top, v.own.Search}
+		bs = []key.Binding{k.Follow, k.Down, k.Up, k.Top, k.Search}
 	}
-	if len(v.matches) > 0 {
-		bs = append(bs, v.own.SearchNext)
+	if k.SearchNext.Enabled() {
+		bs = append(bs, k.SearchNext)
 	}
 	return bs
 }
 
+// FullHelp is every key that does something now, keys that go together
+// in a row (help.KeyMap).
+func (v *Model) FullHelp() [][]key.Binding {
+	k := v.keys
+	if v.typing {
+		return [][]key.Binding{{k.Confirm}, {k.Cancel}}
+	}
+	rows := [][]key.Binding{{k.Up}, {k.Top}, {k.PageUp}}
+	if !v.follow {
+		rows = [][]key.Binding{{k.Down, k.Up}, {k.Top, k.Follow}, {k.PageDown, k.PageUp}}
+	}
+	rows = append(rows, []key.Binding{k.Search})
+	if len(v.matches) > 0 {
+		rows = append(rows, []key.Binding{k.SearchNext, k.SearchPrev})
+	}
+	return rows
+}
+
 // View draws the lines in view and the status line under them: h lines
 // (one, "no output yet", before any text), none wider than w cells.
-func (v *logView) View() string {
+func (v *Model) View() string {
 	w, h := v.width, v.height
 	if w <= 0 || h <= 0 {
 		return ""
 	}
 	s := v.styles
 	if len(v.lines) == 0 && !v.typing && v.query == "" {
-		return s.Muted.Render(fitWidth("no output yet", w))
+		return s.Muted.Render(format.Fit("no output yet", w))
 	}
 	gutter := 0
 	if w >= 2 {
@@ -484,7 +535,7 @@ func (v *logView) View() string {
 			}
 			b.WriteString(v.line(i, w-gutter))
 		case i == 0:
-			b.WriteString(s.Muted.Render(fitWidth("no output yet", w)))
+			b.WriteString(s.Muted.Render(format.Fit("no output yet", w)))
 		}
 		b.WriteByte('\n')
 	}
@@ -493,9 +544,9 @@ func (v *logView) View() string {
 }
 
 // line draws line i in w cells, its matches highlighted.
-func (v *logView) line(i, w int) string {
+func (v *Model) line(i, w int) string {
 	l := v.lines[i]
-	out := logViewFit(l, w)
+	out := fitLine(l, w)
 	if v.needle == "" {
 		return out
 	}
@@ -506,7 +557,7 @@ func (v *logView) line(i, w int) string {
 			return out
 		}
 	}
-	start, end := logViewFind(vis, v.needle, v.fold, 0)
+	start, end := find(vis, v.needle, v.fold, 0)
 	if start < 0 {
 		return out
 	}
@@ -521,68 +572,68 @@ func (v *logView) line(i, w int) string {
 		b.WriteString(vis[pos:start])
 		b.WriteString(hl.Render(vis[start:end]))
 		pos = end
-		start, end = logViewFind(vis, v.needle, v.fold, pos)
+		start, end = find(vis, v.needle, v.fold, pos)
 	}
 	b.WriteString(vis[pos:])
 	b.WriteString(tail)
 	return b.String()
 }
 
-// logViewFit cuts a line to w cells without measuring all of a very long
+// fitLine cuts a line to w cells without measuring all of a very long
 // one: no cell takes more than a few bytes, so a prefix is enough.
-func logViewFit(l string, w int) string {
+func fitLine(l string, w int) string {
 	if w <= 0 {
 		return ""
 	}
 	lim := 8*w + 64
 	if len(l) <= lim {
-		return fitWidth(l, w)
+		return format.Fit(l, w)
 	}
 	for lim > 0 && !utf8.RuneStart(l[lim]) {
 		lim--
 	}
 	p := l[:lim]
-	if out := fitWidth(p, w); out != p {
+	if out := format.Fit(p, w); out != p {
 		return out
 	}
 	// The prefix fits: say that the line goes on.
-	return fitWidth(p, w-1) + "…"
+	return format.Fit(p, w-1) + "…"
 }
 
 // status is the last line: where the view is, and the search.
-func (v *logView) status(w int) string {
+func (v *Model) status(w int) string {
 	s := v.styles
 	if v.typing {
 		prompt := "/" + v.input + "█"
 		if over := ansi.StringWidth(prompt) - w; over > 0 {
 			// Keep the end of the query, where the cursor is, in view.
-			prompt = fitWidth("…"+ansi.TruncateLeft(prompt, over+1, ""), w)
+			prompt = format.Fit("…"+ansi.TruncateLeft(prompt, over+1, ""), w)
 		}
 		return s.Accent.Render(prompt)
 	}
-	n := logViewCount(len(v.lines))
+	n := thousands(len(v.lines))
 	var parts []string
 	if v.follow {
 		parts = append(parts, "following · "+n+" lines")
 	} else {
-		parts = append(parts, fmt.Sprintf("paused at line %s of %s · G to follow", logViewCount(v.top+1), n))
+		parts = append(parts, fmt.Sprintf("paused at line %s of %s · G to follow", thousands(v.top+1), n))
 	}
 	if v.query != "" {
 		switch k := sort.SearchInts(v.matches, v.mark); {
 		case len(v.matches) == 0:
 			parts = append(parts, fmt.Sprintf("no match for %q", v.query))
 		case v.mark >= 0 && k < len(v.matches) && v.matches[k] == v.mark:
-			parts = append(parts, fmt.Sprintf("/%s: %s of %s matches", v.query, logViewCount(k+1), logViewCount(len(v.matches))))
+			parts = append(parts, fmt.Sprintf("/%s: %s of %s matches", v.query, thousands(k+1), thousands(len(v.matches))))
 		default:
-			parts = append(parts, fmt.Sprintf("/%s: %s matches", v.query, logViewCount(len(v.matches))))
+			parts = append(parts, fmt.Sprintf("/%s: %s matches", v.query, thousands(len(v.matches))))
 		}
 	}
-	return s.Muted.Render(fitWidth(strings.Join(parts, " · "), w))
+	return s.Muted.Render(format.Fit(strings.Join(parts, " · "), w))
 }
 
-// logViewCount writes a count with its thousands apart: 1 234 567.
-func logViewCount(n int) string {
-	d := itoa(n)
+// thousands writes a count with its thousands apart: 1 234 567.
+func thousands(n int) string {
+	d := strconv.Itoa(n)
 	if n < 0 || len(d) <= 3 {
 		return d
 	}

@@ -1,8 +1,9 @@
-package tui
+package styles
 
 import (
 	"github.com/charmbracelet/lipgloss"
 
+	"lathe/engine/api"
 	"lathe/themes"
 )
 
@@ -24,8 +25,8 @@ type Styles struct {
 	Banner   lipgloss.Style
 }
 
-// NewStyles builds the styles of a palette.
-func NewStyles(p themes.Palette) Styles {
+// New builds the styles of a palette.
+func New(p themes.Palette) Styles {
 	fg := func(c string) lipgloss.Style {
 		if c == "" {
 			return lipgloss.NewStyle()
@@ -54,25 +55,25 @@ func NewStyles(p themes.Palette) Styles {
 	return s
 }
 
-// status styles a run's status.
-func (s Styles) status(status string) lipgloss.Style {
+// Status styles a run's status.
+func (s Styles) Status(status api.Status) lipgloss.Style {
 	switch status {
-	case "succeeded":
+	case api.Succeeded:
 		return s.Ok
-	case "running":
+	case api.Running:
 		return s.Running
-	case "queued":
+	case api.Queued:
 		return s.Warn
-	case "failed", "lost", "killed":
+	case api.Failed, api.Lost, api.Killed:
 		return s.Error
 	}
 	return s.Text
 }
 
-// series is the style of the i-th of several series drawn together (the
+// Series is the style of the i-th of several series drawn together (the
 // runs of a comparison): the palette's series colours in turn, plain
 // without colour.
-func (s Styles) series(i int) lipgloss.Style {
+func (s Styles) Series(i int) lipgloss.Style {
 	p := s.Palette
 	if p.Colourless() || len(p.Series) == 0 {
 		return lipgloss.NewStyle()

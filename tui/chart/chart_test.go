@@ -1,7 +1,6 @@
-package tui
+package chart
 
 import (
-	"github.com/muesli/termenv"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -10,34 +9,38 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/muesli/termenv"
+
 	"github.com/NimbleMarkets/ntcharts/canvas"
 	"github.com/NimbleMarkets/ntcharts/linechart"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"lathe/themes"
+	"lathe/tui/styles"
 )
 
-func chartTestStyles(t testing.TB) Styles {
+func chartTestStyles(t testing.TB) styles.Styles {
 	t.Helper()
 	p, err := themes.Load("dark")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewStyles(p)
+	return styles.New(p)
 }
 
 // chartLine returns points (i, f(i)) for i in [0, n).
-func chartLine(n int, f func(i int) float64) []chartPoint {
-	pts := make([]chartPoint, n)
+func chartLine(n int, f func(i int) float64) []Point {
+	pts := make([]Point, n)
 	for i := range pts {
-		pts[i] = chartPoint{X: float64(i), Y: f(i)}
+		pts[i] = Point{X: float64(i), Y: f(i)}
 	}
 	return pts
 }
 
-func chartXSorted(pts []chartPoint) bool {
-	return slices.IsSortedFunc(pts, func(a, b chartPoint) int {
+func chartXSorted(pts []Point) bool {
+	return slices.IsSortedFunc(pts, func(a, b Point) int {
 		switch {
 		case a.X < b.X:
 			return -1
@@ -81,14 +84,14 @@ func TestDownsampleMinMaxPerColumn(t *testing.T) {
 			if cols >= n {
 				continue
 			}
-			pts := make([]chartPoint, n)
+			pts := make([]Point, n)
 			x := 0.0
 			for i := range pts {
 				x += r.Float64() * 3 // uneven steps, some repeated X
 				if r.IntN(5) == 0 {
 					x = math.Floor(x)
 				}
-				pts[i] = chartPoint{X: x, Y: r.NormFloat64()}
+				pts[i] = Point{X: x, Y: r.NormFloat64()}
 			}
 			out := downsample(pts, cols)
 			if len(out) > 2*cols {
@@ -164,7 +167,7 @@ func TestDownsampleNaNColumnsAreGaps(t *testing.T) {
 	if gaps != 2 {
 		t.Errorf("%d gap markers, want one per NaN column (2): %v", gaps, out)
 	}
-	if segs := chartSegments(out); len(segs) != 2 {
+	if segs := splitSegments(out); len(segs) != 2 {
 		t.Errorf("%d segments, want 2", len(segs))
 	}
 
@@ -174,7 +177,7 @@ func TestDownsampleNaNColumnsAreGaps(t *testing.T) {
 	if len(out) != 5 || !math.IsNaN(out[0].Y) {
 		t.Errorf("all NaN: %v", out)
 	}
-	if segs := chartSegments(out); len(segs) != 0 {
+	if segs := splitSegments(out); len(segs) != 0 {
 		t.Errorf("all NaN: %d segments", len(segs))
 	}
 }
@@ -187,7 +190,7 @@ func TestDownsampleMixedColumnKeepsTheGap(t *testing.T) {
 	if len(out) > 20 || !chartXSorted(out) {
 		t.Fatalf("%d points, sorted %v", len(out), chartXSorted(out))
 	}
-	if segs := chartSegments(out); len(segs) != 2 {
+	if segs := splitSegments(out); len(segs) != 2 {
 		t.Errorf("%d segments, want 2: %v", len(segs), out)
 	}
 }
@@ -213,7 +216,7 @@ func TestDownsampleUnsortedInput(t *testing.T) {
 	pts := chartLine(1000, func(i int) float64 { return float64(i % 13) })
 	r := rand.New(rand.NewPCG(3, 4))
 	r.Shuffle(len(pts), func(i, j int) { pts[i], pts[j] = pts[j], pts[i] })
-	pts = append(pts, chartPoint{X: math.NaN(), Y: 1e9}, chartPoint{X: math.Inf(1), Y: 1e9})
+	pts = append(pts, Point{X: math.NaN(), Y: 1e9}, Point{X: math.Inf(1), Y: 1e9})
 	out := downsample(pts, 20)
 	if len(out) > 40 || !chartXSorted(out) {
 		t.Errorf("%d points, sorted %v", len(out), chartXSorted(out))
@@ -233,7 +236,7 @@ func TestDownsampleInOrderMatchesAnyOrder(t *testing.T) {
 	for trial := range 200 {
 		n := 10 + r.IntN(3000)
 		cols := 1 + r.IntN(200)
-		pts := make([]chartPoint, n)
+		pts := make([]Point, n)
 		x := r.NormFloat64() * 1e3
 		for i := range pts {
 			switch r.IntN(4) {
@@ -247,7 +250,7 @@ func TestDownsampleInOrderMatchesAnyOrder(t *testing.T) {
 			if r.IntN(50) == 0 {
 				y = math.NaN()
 			}
-			pts[i] = chartPoint{X: x, Y: y}
+			pts[i] = Point{X: x, Y: y}
 		}
 		lo, hi := pts[0].X, pts[n-1].X
 		positive := trial%2 == 1
@@ -302,7 +305,7 @@ func chartCheckBox(t *testing.T, v string, w, h int) {
 }
 
 func TestChartMillionPointsAreDownsampled(t *testing.T) {
-	c := newChart("loss", chartTestStyles(t))
+	c := New("loss", chartTestStyles(t), DefaultKeyMap())
 	c.SetSize(60, 15)
 	pts := chartLine(1_000_000, func(i int) float64 { return 1 / (1 + float64(i)/1e4) })
 	pts[500_000].Y = 7 // a spike above everything
@@ -330,7 +333,7 @@ func TestChartMillionPointsAreDownsampled(t *testing.T) {
 }
 
 func TestChartViewIsCached(t *testing.T) {
-	c := newChart("acc", chartTestStyles(t))
+	c := New("acc", chartTestStyles(t), DefaultKeyMap())
 	c.SetSize(40, 10)
 	pts := chartLine(100, func(i int) float64 { return float64(i) })
 	c.SetPoints(pts)
@@ -368,16 +371,16 @@ func TestChartViewIsCached(t *testing.T) {
 
 func TestChartNaNGapBreaksTheLine(t *testing.T) {
 	// 1..50, NaN×10, 61..100.
-	pts := make([]chartPoint, 0, 100)
+	pts := make([]Point, 0, 100)
 	for i := 1; i <= 100; i++ {
 		y := float64(i)
 		if i > 50 && i <= 60 {
 			y = math.NaN()
 		}
-		pts = append(pts, chartPoint{X: float64(i), Y: y})
+		pts = append(pts, Point{X: float64(i), Y: y})
 	}
 	for _, w := range []int{60, 200} { // downsampled and not
-		c := newChart("grad_norm", chartTestStyles(t))
+		c := New("grad_norm", chartTestStyles(t), DefaultKeyMap())
 		c.SetSize(w, 15)
 		c.SetPoints(pts)
 		chartCheckBox(t, c.View(), w, 15)
@@ -399,10 +402,10 @@ func TestChartNaNGapBreaksTheLine(t *testing.T) {
 }
 
 func TestChartLogYDropsNonPositive(t *testing.T) {
-	c := newChart("lr", chartTestStyles(t))
+	c := New("lr", chartTestStyles(t), DefaultKeyMap())
 	c.SetSize(60, 12)
 	c.SetLogY(true)
-	c.SetPoints([]chartPoint{{0, 1}, {1, 10}, {2, 0}, {3, -5}, {4, 100}, {5, 1000}})
+	c.SetPoints([]Point{{0, 1}, {1, 10}, {2, 0}, {3, -5}, {4, 100}, {5, 1000}})
 	v := c.View()
 	chartCheckBox(t, v, 60, 12)
 	if title := strings.Split(v, "\n")[0]; !strings.Contains(title, "log") || !strings.Contains(title, "lr 1k") {
@@ -423,7 +426,7 @@ func TestChartLogYDropsNonPositive(t *testing.T) {
 		t.Errorf("Y labels are not the values:\n%s", v)
 	}
 
-	c.SetPoints([]chartPoint{{0, 0}, {1, -1}})
+	c.SetPoints([]Point{{0, 0}, {1, -1}})
 	if v := c.View(); !strings.Contains(v, "no positive values yet") {
 		t.Errorf("all non-positive:\n%s", v)
 	}
@@ -434,10 +437,10 @@ func TestChartLogYDropsNonPositive(t *testing.T) {
 }
 
 func TestChartEMA(t *testing.T) {
-	c := newChart("loss", chartTestStyles(t))
+	c := New("loss", chartTestStyles(t), DefaultKeyMap())
 	c.SetSize(40, 10)
 	c.SetSmoothing(0.5)
-	c.SetPoints([]chartPoint{{0, 1}, {1, 3}, {2, math.NaN()}, {3, 5}, {4, math.Inf(1)}, {5, 2}})
+	c.SetPoints([]Point{{0, 1}, {1, 3}, {2, math.NaN()}, {3, 5}, {4, math.Inf(1)}, {5, 2}})
 	v := c.View()
 	// y_s = 0.5*y_s_prev + 0.5*y from the first value; NaN and Inf skipped.
 	want := []float64{1, 2, math.NaN(), 3.5, math.NaN(), 2.75}
@@ -460,14 +463,14 @@ func TestChartEMA(t *testing.T) {
 }
 
 func TestChartEmpty(t *testing.T) {
-	c := newChart("loss", chartTestStyles(t))
+	c := New("loss", chartTestStyles(t), DefaultKeyMap())
 	c.SetSize(40, 10)
 	v := c.View()
 	chartCheckBox(t, v, 40, 10)
 	if !strings.Contains(v, "no points yet") {
 		t.Errorf("no points:\n%s", v)
 	}
-	c.SetPoints([]chartPoint{{1, math.NaN()}, {2, math.Inf(1)}})
+	c.SetPoints([]Point{{1, math.NaN()}, {2, math.Inf(1)}})
 	v = c.View()
 	chartCheckBox(t, v, 40, 10)
 	if !strings.Contains(v, "no finite values yet") {
@@ -485,14 +488,14 @@ func TestChartEmpty(t *testing.T) {
 }
 
 func TestChartOneValueAndUnsorted(t *testing.T) {
-	c := newChart("epoch", chartTestStyles(t))
+	c := New("epoch", chartTestStyles(t), DefaultKeyMap())
 	c.SetSize(30, 8)
-	c.SetPoints([]chartPoint{{5, 2}})
+	c.SetPoints([]Point{{5, 2}})
 	chartCheckBox(t, c.View(), 30, 8)
 	if len(c.segments) != 1 {
 		t.Errorf("one point: %d segments", len(c.segments))
 	}
-	c.SetPoints([]chartPoint{{3, 30}, {1, 10}, {2, math.NaN()}, {0, 0}})
+	c.SetPoints([]Point{{3, 30}, {1, 10}, {2, math.NaN()}, {0, 0}})
 	chartCheckBox(t, c.View(), 30, 8)
 	if !chartXSorted(c.raw) {
 		t.Errorf("not sorted: %v", c.raw)
@@ -506,7 +509,7 @@ func TestChartOneValueAndUnsorted(t *testing.T) {
 }
 
 func TestChartUnsortedMany(t *testing.T) {
-	c := newChart("loss", chartTestStyles(t))
+	c := New("loss", chartTestStyles(t), DefaultKeyMap())
 	c.SetSize(50, 12)
 	pts := chartLine(100_000, func(i int) float64 { return float64(i) })
 	slices.Reverse(pts)
@@ -546,7 +549,7 @@ func TestChartCanvasView(t *testing.T) {
 	lc.DrawXYAxisAndLabel()
 	lc.DrawBrailleLine(canvas.Float64Point{X: 0, Y: 0}, canvas.Float64Point{X: 10, Y: 10})
 	want := ansi.Strip(lc.View())
-	got := ansi.Strip(chartCanvasView(&lc.Canvas, lipgloss.NewStyle().Bold(true), lipgloss.NewStyle().Faint(true)))
+	got := ansi.Strip(canvasView(&lc.Canvas, lipgloss.NewStyle().Bold(true), lipgloss.NewStyle().Faint(true)))
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
@@ -561,36 +564,20 @@ func TestChartColourless(t *testing.T) {
 		_, none := s.GetForeground().(lipgloss.NoColor)
 		return none
 	}
-	c := newChart("loss", NewStyles(p))
-	if !noColour(c.lineStyle()) || !noColour(c.mutedStyle()) {
-		t.Errorf("colourless palette: line %v, axes %v", c.lineStyle().GetForeground(), c.mutedStyle().GetForeground())
+	c := New("loss", styles.New(p), DefaultKeyMap())
+	if !noColour(c.lineStyle()) || !noColour(c.styles.Muted) {
+		t.Errorf("colourless palette: line %v, axes %v", c.lineStyle().GetForeground(), c.styles.Muted.GetForeground())
 	}
 	c.SetSize(30, 8)
 	c.SetPoints(chartLine(10, func(i int) float64 { return float64(i) }))
 	chartCheckBox(t, c.View(), 30, 8)
-	if d := newChart("loss", chartTestStyles(t)); noColour(d.lineStyle()) {
+	if d := New("loss", chartTestStyles(t), DefaultKeyMap()); noColour(d.lineStyle()) {
 		t.Errorf("no line colour with the dark palette")
 	}
 }
 
-func TestChartNumbers(t *testing.T) {
-	for _, c := range []struct {
-		v    float64
-		want string
-	}{
-		{0, "0"}, {1, "1"}, {12, "12"}, {0.5, "0.5"}, {0.003, "0.003"}, {0.00345, "0.00345"},
-		{1234, "1.23k"}, {1200, "1.2k"}, {-1500, "-1.5k"}, {999.96, "1k"}, {123456, "123k"},
-		{2.5e6, "2.5e+06"}, {999999, "1e+06"}, {1e-5, "1e-05"}, {-2.51e-7, "-2.51e-07"},
-		{math.NaN(), "NaN"}, {math.Inf(1), "+Inf"},
-	} {
-		if got := chartNum(c.v, 3); got != c.want {
-			t.Errorf("chartNum(%v) = %q, want %q", c.v, got, c.want)
-		}
-	}
-}
-
 func BenchmarkChartMillion(b *testing.B) {
-	c := newChart("loss", chartTestStyles(b))
+	c := New("loss", chartTestStyles(b), DefaultKeyMap())
 	c.SetSize(60, 15)
 	pts := chartLine(1_000_000, func(i int) float64 { return 1/(1+float64(i)/1e4) + 0.01*math.Sin(float64(i)) })
 	b.ReportAllocs()
@@ -609,9 +596,9 @@ func BenchmarkChartMillion(b *testing.B) {
 // In colour, the line carries its colour, and the text is the same as
 // without colour.
 func TestChartColours(t *testing.T) {
-	pts := []chartPoint{{0, 1}, {1, 3}, {2, 2}, {3, 5}}
+	pts := []Point{{0, 1}, {1, 3}, {2, 2}, {3, 5}}
 	draw := func() string {
-		c := newChart("loss", chartTestStyles(t))
+		c := New("loss", chartTestStyles(t), DefaultKeyMap())
 		c.SetSize(40, 10)
 		c.SetPoints(pts)
 		return c.View()
@@ -623,7 +610,7 @@ func TestChartColours(t *testing.T) {
 	if ansi.Strip(coloured) != plain {
 		t.Errorf("colour changed the text:\n%s\n%s", ansi.Strip(coloured), plain)
 	}
-	on, off := styleCodes(newChart("loss", chartTestStyles(t)).lineStyle())
+	on, off := styleCodes(New("loss", chartTestStyles(t), DefaultKeyMap()).lineStyle())
 	i := strings.Index(coloured, on)
 	if !strings.HasPrefix(on, "\x1b[") || off == "" || i < 0 {
 		t.Fatalf("the line's colour %q is not in the chart:\n%q", on, coloured)
@@ -664,21 +651,21 @@ func chartCellColours(view string) [][]string {
 // chartTwoStyles are two series' styles of different colours.
 func chartTwoStyles(t *testing.T) (a, b lipgloss.Style) {
 	s := chartTestStyles(t)
-	return s.series(0), s.series(1)
+	return s.Series(0), s.Series(1)
 }
 
 // Two series of different ranges share the axes: the plot spans both, each
 // is drawn where its values are.
 func TestChartSeriesShareTheRange(t *testing.T) {
 	low := chartLine(101, func(i int) float64 { return float64(i) / 10 }) // 0..10 over 0..100
-	high := make([]chartPoint, 101)                                       // 100..200 over 50..150
+	high := make([]Point, 101)                                            // 100..200 over 50..150
 	for i := range high {
-		high[i] = chartPoint{X: float64(50 + i), Y: 100 + float64(i)}
+		high[i] = Point{X: float64(50 + i), Y: 100 + float64(i)}
 	}
 	a, b := chartTwoStyles(t)
-	c := newChart("loss", chartTestStyles(t))
+	c := New("loss", chartTestStyles(t), DefaultKeyMap())
 	c.SetSize(60, 15)
-	c.SetSeries([]chartSeries{{Name: "A", Points: low, Style: a}, {Name: "B", Points: high, Style: b}})
+	c.SetSeries([]Series{{Name: "A", Points: low, Style: a}, {Name: "B", Points: high, Style: b}})
 	lipgloss.SetColorProfile(termenv.TrueColor)
 	defer lipgloss.SetColorProfile(termenv.Ascii)
 	v := c.View()
@@ -739,10 +726,10 @@ func TestChartSeriesGapInOne(t *testing.T) {
 	whole := chartLine(100, func(i int) float64 { return float64(100 - i) })
 	allNaN := chartLine(10, func(int) float64 { return math.NaN() })
 	for _, w := range []int{40, 200} { // downsampled and not
-		c := newChart("acc", chartTestStyles(t))
+		c := New("acc", chartTestStyles(t), DefaultKeyMap())
 		c.SetSize(w, 12)
 		a, b := chartTwoStyles(t)
-		c.SetSeries([]chartSeries{{Name: "A", Points: gappy, Style: a}, {Name: "B", Points: whole, Style: b},
+		c.SetSeries([]Series{{Name: "A", Points: gappy, Style: a}, {Name: "B", Points: whole, Style: b},
 			{Name: "C", Style: a}, {Name: "D", Points: allNaN, Style: b}})
 		chartCheckBox(t, c.View(), w, 12)
 		if got := []int{len(c.bySeries[0]), len(c.bySeries[1]), len(c.bySeries[2]), len(c.bySeries[3])}; !slices.Equal(got, []int{2, 1, 0, 0}) {
@@ -753,9 +740,9 @@ func TestChartSeriesGapInOne(t *testing.T) {
 		}
 	}
 	// No points at all, in every series.
-	c := newChart("acc", chartTestStyles(t))
+	c := New("acc", chartTestStyles(t), DefaultKeyMap())
 	c.SetSize(40, 10)
-	c.SetSeries([]chartSeries{{Name: "A"}, {Name: "B"}})
+	c.SetSeries([]Series{{Name: "A"}, {Name: "B"}})
 	if v := c.View(); !strings.Contains(v, "no points yet") {
 		t.Errorf("empty series:\n%s", v)
 	}
@@ -764,11 +751,11 @@ func TestChartSeriesGapInOne(t *testing.T) {
 // Each series is in its colour; where two meet, the cell has the dots of
 // both, in the later one's colour.
 func TestChartSeriesColours(t *testing.T) {
-	up := chartSeries{Name: "up", Points: []chartPoint{{0, 0}, {10, 10}}}
-	down := chartSeries{Name: "down", Points: []chartPoint{{0, 10}, {10, 0}}}
+	up := Series{Name: "up", Points: []Point{{0, 0}, {10, 10}}}
+	down := Series{Name: "down", Points: []Point{{0, 10}, {10, 0}}}
 	up.Style, down.Style = chartTwoStyles(t)
-	draw := func(series ...chartSeries) string {
-		c := newChart("x", chartTestStyles(t))
+	draw := func(series ...Series) string {
+		c := New("x", chartTestStyles(t), DefaultKeyMap())
 		c.SetSize(30, 12)
 		c.SetSeries(series)
 		return c.View()
@@ -825,11 +812,11 @@ func TestChartSeriesColours(t *testing.T) {
 // style changed.
 func TestChartSeriesViewIsCached(t *testing.T) {
 	a, b := chartTwoStyles(t)
-	series := func(style lipgloss.Style, last float64) []chartSeries {
-		return []chartSeries{{Name: "A", Points: []chartPoint{{0, 1}, {1, 2}}, Style: a},
-			{Name: "B", Points: []chartPoint{{0, 3}, {1, last}}, Style: style}}
+	series := func(style lipgloss.Style, last float64) []Series {
+		return []Series{{Name: "A", Points: []Point{{0, 1}, {1, 2}}, Style: a},
+			{Name: "B", Points: []Point{{0, 3}, {1, last}}, Style: style}}
 	}
-	c := newChart("loss", chartTestStyles(t))
+	c := New("loss", chartTestStyles(t), DefaultKeyMap())
 	c.SetSize(40, 10)
 	c.SetSeries(series(b, 4))
 	c.View()
@@ -850,5 +837,28 @@ func TestChartSeriesViewIsCached(t *testing.T) {
 		if c.renders != i+2 {
 			t.Errorf("change %d: %d renders, want %d", i, c.renders, i+2)
 		}
+	}
+}
+
+// s and L toggle the options; other keys change nothing.
+func TestChartKeys(t *testing.T) {
+	c := New("loss", chartTestStyles(t), DefaultKeyMap())
+	c.SetSize(40, 10)
+	c.SetPoints(chartLine(10, func(i int) float64 { return float64(i + 1) }))
+	c.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("s")})
+	c.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("L")})
+	if o := c.Options(); !o.Smooth || !o.LogY || c.alpha != Smoothing {
+		t.Errorf("after s and L: %+v, alpha %v", o, c.alpha)
+	}
+	if title := strings.Split(c.View(), "\n")[0]; !strings.Contains(title, "EMA 0.6 log") {
+		t.Errorf("title %q", title)
+	}
+	c.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("x")})
+	c.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("s")})
+	if o := c.Options(); o.Smooth || !o.LogY {
+		t.Errorf("after x and s: %+v", o)
+	}
+	if _, ok := DefaultKeyMap().Toggle(Options{}, tea.KeyMsg{Type: tea.KeyEnter}); ok {
+		t.Error("enter toggles an option")
 	}
 }

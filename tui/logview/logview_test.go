@@ -1,4 +1,4 @@
-package tui
+package logview
 
 import (
 	"fmt"
@@ -13,15 +13,16 @@ import (
 	"github.com/muesli/termenv"
 
 	"lathe/themes"
+	"lathe/tui/styles"
 )
 
-func logViewNew(t testing.TB, w, h int) *logView {
+func logViewNew(t testing.TB, w, h int) *Model {
 	t.Helper()
 	p, err := themes.Load("dark")
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := newLogView(NewStyles(p), DefaultKeyMap())
+	v := New("", styles.New(p), DefaultKeyMap())
 	v.SetSize(w, h)
 	return v
 }
@@ -36,7 +37,7 @@ func logViewLines(from, to int) string {
 }
 
 // logViewPress sends keys: a single character or a named key.
-func logViewPress(v *logView, ks ...string) {
+func logViewPress(v *Model, ks ...string) {
 	named := map[string]tea.KeyType{
 		"enter": tea.KeyEnter, "esc": tea.KeyEsc, "backspace": tea.KeyBackspace,
 		"up": tea.KeyUp, "down": tea.KeyDown, "ctrl+u": tea.KeyCtrlU, "ctrl+d": tea.KeyCtrlD,
@@ -52,7 +53,7 @@ func logViewPress(v *logView, ks ...string) {
 }
 
 // logViewSearch types /q and enter.
-func logViewSearch(v *logView, q string) {
+func logViewSearch(v *Model, q string) {
 	logViewPress(v, "/")
 	for _, r := range q {
 		logViewPress(v, string(r))
@@ -61,7 +62,7 @@ func logViewSearch(v *logView, q string) {
 }
 
 // logViewRows is the text lines of a view, gutter and status line off.
-func logViewRows(t *testing.T, v *logView) []string {
+func logViewRows(t *testing.T, v *Model) []string {
 	t.Helper()
 	rows := strings.Split(ansi.Strip(v.View()), "\n")
 	if len(rows) != v.height {
@@ -76,12 +77,12 @@ func logViewRows(t *testing.T, v *logView) []string {
 	return rows
 }
 
-func logViewStatus(v *logView) string {
+func logViewStatus(v *Model) string {
 	rows := strings.Split(ansi.Strip(v.View()), "\n")
 	return rows[len(rows)-1]
 }
 
-func logViewFirst(t *testing.T, v *logView) string {
+func logViewFirst(t *testing.T, v *Model) string {
 	t.Helper()
 	return logViewRows(t, v)[0]
 }
@@ -415,7 +416,7 @@ func TestLogViewCleansLines(t *testing.T) {
 		{"just newline", "\n", []string{""}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			lines, starts := logViewSplit(c.in)
+			lines, starts := splitLines(c.in)
 			if !slices.Equal(lines, c.want) {
 				t.Errorf("lines %q, want %q", lines, c.want)
 			}
@@ -469,13 +470,13 @@ func TestLogViewFitsItsSize(t *testing.T) {
 		w, h := sz[0], sz[1]
 		for _, setup := range []struct {
 			name string
-			do   func(v *logView)
+			do   func(v *Model)
 		}{
-			{"following", func(*logView) {}},
-			{"paused", func(v *logView) { logViewPress(v, "g", "j") }},
-			{"search", func(v *logView) { logViewSearch(v, "loss"); logViewPress(v, "n") }},
-			{"failed search", func(v *logView) { logViewSearch(v, strings.Repeat("nothing here ", 10)) }},
-			{"typing", func(v *logView) {
+			{"following", func(*Model) {}},
+			{"paused", func(v *Model) { logViewPress(v, "g", "j") }},
+			{"search", func(v *Model) { logViewSearch(v, "loss"); logViewPress(v, "n") }},
+			{"failed search", func(v *Model) { logViewSearch(v, strings.Repeat("nothing here ", 10)) }},
+			{"typing", func(v *Model) {
 				logViewPress(v, "/")
 				logViewPress(v, strings.Split(strings.Repeat("long query ", 20), "")...)
 			}},
@@ -506,7 +507,7 @@ func TestLogViewCutsLongLines(t *testing.T) {
 	if want := strings.Repeat("y", 18) + "…"; rows[1] != want {
 		t.Errorf("row %q, want %q", rows[1], want)
 	}
-	if got := logViewFit(strings.Repeat("\u0301", 10000), 5); !strings.HasSuffix(got, "…") {
+	if got := fitLine(strings.Repeat("\u0301", 10000), 5); !strings.HasSuffix(got, "…") {
 		t.Errorf("a long line of zero-width runes does not say it is cut: %q", got)
 	}
 }
@@ -516,11 +517,11 @@ func TestLogViewHighlightsMatches(t *testing.T) {
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.ANSI256)
 	p, _ := themes.Load("dark")
-	s := NewStyles(p)
+	s := styles.New(p)
 	s.Accent = r.NewStyle().Bold(true)
 	s.Selected = r.NewStyle().Reverse(true)
 	s.Muted = r.NewStyle().Faint(true)
-	v := newLogView(s, DefaultKeyMap())
+	v := New("", s, DefaultKeyMap())
 	v.SetSize(40, 4)
 	v.SetText("a loss here\nloss and loss\nnothing\n")
 	logViewSearch(v, "loss")
@@ -548,7 +549,7 @@ func TestLogViewHighlightsMatches(t *testing.T) {
 }
 
 func TestLogViewHelp(t *testing.T) {
-	keysOf := func(v *logView) []string {
+	keysOf := func(v *Model) []string {
 		var out []string
 		for _, b := range v.ShortHelp() {
 			out = append(out, b.Help().Key)
@@ -569,15 +570,15 @@ func TestLogViewHelp(t *testing.T) {
 	}
 	logViewPress(v, "enter", "g")
 	got := keysOf(v)
-	if !slices.Contains(got, "G") || !slices.Contains(got, "n/N") {
+	if !slices.Contains(got, "G") || !slices.Contains(got, "n") {
 		t.Errorf("paused with matches: %q", got)
 	}
 }
 
 func TestLogViewCount(t *testing.T) {
 	for n, want := range map[int]string{0: "0", 7: "7", 999: "999", 1000: "1 000", 1234: "1 234", 123456: "123 456", 1234567: "1 234 567"} {
-		if got := logViewCount(n); got != want {
-			t.Errorf("logViewCount(%d) = %q, want %q", n, got, want)
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
 		}
 	}
 }
@@ -606,10 +607,10 @@ func BenchmarkLogViewView(b *testing.B) {
 	text := sb.String()
 	for _, c := range []struct {
 		name  string
-		setup func(v *logView)
+		setup func(v *Model)
 	}{
-		{"following", func(*logView) {}},
-		{"search", func(v *logView) { logViewSearch(v, "loss"); logViewPress(v, "g") }},
+		{"following", func(*Model) {}},
+		{"search", func(v *Model) { logViewSearch(v, "loss"); logViewPress(v, "g") }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			v := logViewNew(b, 120, 40)
@@ -632,4 +633,24 @@ func BenchmarkLogViewView(b *testing.B) {
 			v.SetText(tail[i%2:]) // a new text each time
 		}
 	})
+}
+
+// Read gives its text to the view of the same log only; an error is said.
+func TestLogViewRead(t *testing.T) {
+	p, _ := themes.Load("dark")
+	v := New("run-a", styles.New(p), DefaultKeyMap())
+	v.SetSize(60, 4)
+	other := Read("run-b", func(w io.Writer) error { _, err := io.WriteString(w, "not mine\n"); return err })
+	v.Update(other())
+	if got := ansi.Strip(v.View()); got != "no output yet" {
+		t.Errorf("another log's text was taken: %q", got)
+	}
+	v.Update(Read("run-a", func(w io.Writer) error { _, err := io.WriteString(w, "epoch 1\n"); return err })())
+	if got := logViewRows(t, v); got[0] != "epoch 1" {
+		t.Errorf("rows %q", got)
+	}
+	v.Update(Read("run-a", func(io.Writer) error { return io.ErrUnexpectedEOF })())
+	if got := logViewRows(t, v); !strings.Contains(got[0], "the output cannot be read: unexpected EOF") {
+		t.Errorf("rows %q", got)
+	}
 }

@@ -1,0 +1,74 @@
+package api
+
+import "time"
+
+// EngineStatus describes a running engine.
+type EngineStatus struct {
+	API     int       `json:"api"`
+	Version string    `json:"version"`
+	PID     int       `json:"pid"`
+	Home    string    `json:"home"`
+	Socket  string    `json:"socket"`
+	Started time.Time `json:"started"`
+	Running int       `json:"running"`
+	Queued  int       `json:"queued"`
+	// Upgrade is set when this engine upgraded the store as it opened it.
+	Upgrade *Upgrade `json:"upgrade,omitempty"`
+	GPU     GPUInfo  `json:"gpu"`
+	Devices int      `json:"devices"`
+	// Runners are the runners this engine starts jobs with; the first is
+	// the default.
+	Runners []string `json:"runners,omitempty"`
+}
+
+// Upgrade says the store was upgraded from an older schema, and where the
+// copy of the file as it was is kept.
+type Upgrade struct {
+	From   int    `json:"From"`
+	To     int    `json:"To"`
+	Backup string `json:"Backup"`
+}
+
+// CheckReport is what a check of the store found.
+type CheckReport struct {
+	Runs     int      `json:"runs"`
+	Series   int      `json:"series"`
+	Chunks   int      `json:"chunks"`
+	Points   int64    `json:"points"`
+	Problems []string `json:"problems"`
+}
+
+// StoreStats describes the store's file.
+type StoreStats struct {
+	Path      string        `json:"path"`
+	FileBytes int64         `json:"file_bytes"`
+	FreeBytes int64         `json:"free_bytes"`
+	Points    int64         `json:"points"`
+	Buckets   []BucketStats `json:"buckets"`
+	Schema    int           `json:"schema"`
+}
+
+// BucketStats is the size of one bucket of the store.
+type BucketStats struct {
+	Name  string `json:"name"`
+	Keys  int    `json:"keys"`
+	Bytes int64  `json:"bytes"` // pages in use, with their headers and free space
+	Data  int64  `json:"data"`  // keys and values alone
+}
+
+// CompactResult is what a compaction of the store did.
+type CompactResult struct {
+	Path   string `json:"path"`
+	Before int64  `json:"before_bytes"`
+	After  int64  `json:"after_bytes"`
+	Points int64  `json:"points"`
+}
+
+// CompactProgress is a line of the compaction's progress on the wire; the
+// last line has Result or Error set.
+type CompactProgress struct {
+	Done   int            `json:"done,omitempty"`
+	Total  int            `json:"total,omitempty"`
+	Result *CompactResult `json:"result,omitempty"`
+	Error  *WireError     `json:"error,omitempty"`
+}

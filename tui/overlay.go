@@ -1,0 +1,286 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"lathe/engine/api"
+	"lathe/tui/form"
+	"lathe/tui/format"
+	"lathe/tui/palette"
+)
+
+// Messages of what opens over the pages.
+type (
+	// openFormMsg opens the form that starts a job, filled from a spec.
+	openFormMsg  api.SubmitRequest
+	submittedMsg struct {
+		run api.Run
+		err error
+	}
+	// askMsg asks a yes/no question before acting: yes runs the command.
+	askMsg struct {
+		from pageID // the page that asks, which the question goes over
+		text string
+		yes  tea.Cmd
+	}
+)
+
+// ask is the command that asks a question, a page's before it acts.
+func ask(from pageID, text string, yes tea.Cmd) tea.Cmd {
+	return func() tea.Msg { return askMsg{from: from, text: text, yes: yes} }
+}
+
+// paletteChoice is what an item of the palette does: go to a page, open a
+// run on a tab, or an action.
+type paletteChoice struct {
+	do   paletteAction
+	page pageID
+	run  string
+	tab  runTab
+}
+
+type paletteAction int
+
+const (
+	goToPage paletteAction = iota
+	openRun
+	startJob
+	showHelp
+	compareTheMarked
+)
+
+// openPalette opens the palette on the pages, the actions, then each run
+// and each run's logs (a run's name first: typing it finds the run, then
+// its logs).
+func (a *App) openPalette() {
+	var items []palette.Item[paletteChoice]
+	for _, id := range topPages {
+		items = append(items, palette.Item[paletteChoice]{Label: "go to " + a.pages[id].Title(), Value: paletteChoice{do: goToPage, page: id}})
+	}
+	items = append(items,
+		palette.Item[paletteChoice]{Label: "new job: start a run", Value: paletteChoice{do: startJob}},
+		palette.Item[paletteChoice]{Label: "help: the keys of this page", Value: paletteChoice{do: showHelp}},
+		palette.Item[paletteChoice]{Label: "compare the marked runs", Value: paletteChoice{do: compareTheMarked}})
+	for _, r := range a.st.runs {
+		items = append(items, palette.Item[paletteChoice]{Label: fmt.Sprintf("%s · run %s, %s", r.Name, r.ID, r.Status),
+			Value: paletteChoice{do: openRun, run: r.ID}})
+	}
+	// A run's logs come after the runs among the matches.
+	for _, r := range a.st.runs {
+		items = append(items, palette.Item[paletteChoice]{Label: r.Name + " · logs", Rank: 1,
+			Value: paletteChoice{do: openRun, run: r.ID, tab: logsTab}})
+	}
+	a.palette = palette.New(items, a.styles, a.keys.Palette)
+	a.palette.SetSize(a.width, a.bodyHeight())
+	a.overlay = paletteOverlay
+}
+
+// updateOverlay opens and closes what goes over the pages, and does what
+// they ask: the palette's choice, the form's job, a question.
+func (a *App) updateOverlay(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case palette.ClosedMsg:
+		a.overlay, a.palette = noOverlay, nil
+	case palette.ChosenMsg[paletteChoice]:
+		a.overlay, a.palette = noOverlay, nil
+		return a.choose(msg.Value), true
+	case askMsg:
+		// Not over another page: a key typed after the one that asked left it.
+		if msg.from == a.active && a.overlay == noOverlay {
+			a.overlay, a.question = questionOverlay, msg
+		}
+	case openFormMsg:
+		a.formBase = api.SubmitRequest(msg)
+		a.form = newJobForm(a.styles, a.keys.Form, a.formBase)
+		a.form.SetSize(a.width, a.bodyHeight())
+		a.overlay = formOverlay
+	case form.ClosedMsg:
+		a.overlay, a.form = noOverlay, nil
+	case form.SubmitMsg:
+		if a.form == nil {
+			return nil, true
+		}
+		req, err := jobRequest(a.formBase, msg.Values)
+		if err != nil {
+			a.form.SetError(err.Error())
+			return nil, true
+		}
+		req = a.fill(req)
+		return func() tea.Msg {
+			r, err := a.eng.Submit(a.ctx, req)
+			return submittedMsg{r, err}
+		}, true
+	case submittedMsg:
+		switch {
+		case a.form == nil:
+		case msg.err != nil:
+			a.form.SetError(msg.err.Error())
+		default:
+			// The new run shows at the top of the runs table.
+			a.overlay, a.form = noOverlay, nil
+			a.show(runsPage)
+			a.st.upsert(msg.run)
+			return a.updatePage(runsPage, actedMsg{note: "queued " + msg.run.Name + " (" + msg.run.ID + ")"}), true
+		}
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// choose does what the palette chose.
+func (a *App) choose(c paletteChoice) tea.Cmd {
+	switch c.do {
+	case startJob:
+		return a.update(openFormMsg{})
+	case showHelp:
+		a.overlay = helpOverlay
+	case compareTheMarked:
+		a.show(runsPage)
+		return a.update(compareMarkedMsg{})
+	case openRun:
+		a.show(runsPage)
+		return a.update(openRunMsg{id: c.run, tab: c.tab})
+	default:
+		a.show(c.page)
+	}
+	return nil
+}
+
+// helpGroup is keys under a title, a row of keys that go together a line.
+type helpGroup struct {
+	title string
+	rows  [][]key.Binding
+}
+
+// keyHelp is the keys that work here: the few the footer names, and all of
+// them, in groups (what the help shows over a page).
+func (a *App) keyHelp() (short []key.Binding, full []helpGroup) {
+	k := a.keys
+	switch a.overlay {
+	case paletteOverlay:
+		return a.palette.ShortHelp(), []helpGroup{{"Go to", a.palette.FullHelp()}}
+	case formOverlay:
+		// The form names its keys itself.
+		return nil, []helpGroup{{"New job", a.form.FullHelp()}}
+	case questionOverlay:
+		return []key.Binding{k.Yes, k.No}, []helpGroup{{"A question", [][]key.Binding{{k.Yes}, {k.No}}}}
+	case helpOverlay:
+		back := a.helpBack()
+		return []key.Binding{back, k.Quit}, []helpGroup{{"Help", [][]key.Binding{{back}, {k.Help}, {k.Quit}}}}
+	}
+	return a.pageHelp()
+}
+
+// pageHelp is the keys that work on the page shown: its own, and the
+// frame's around it (none while the page captures every key).
+func (a *App) pageHelp() (short []key.Binding, full []helpGroup) {
+	k := a.keys
+	p := a.pages[a.active]
+	own := helpGroup{p.Title(), p.FullHelp()}
+	if p.Capturing() {
+		return p.ShortHelp(), []helpGroup{own}
+	}
+	frame := helpGroup{"Everywhere", enabledRows([]key.Binding{k.GoTo}, []key.Binding{k.Dashboard, k.Runs, k.GPUs},
+		[]key.Binding{k.NextPage}, []key.Binding{k.Submit}, []key.Binding{k.Back}, []key.Binding{k.Help}, []key.Binding{k.Quit})}
+	short = slices.Clip(p.ShortHelp())
+	if a.active != a.active.base() {
+		short = append(short, k.Back)
+	} else {
+		short = append(short, k.Submit, k.GoTo, k.NextPage)
+	}
+	short = append(short, k.Help, k.Quit)
+	return short, []helpGroup{frame, own}
+}
+
+// helpBack is esc in the help, which goes back to the page whatever the
+// page is.
+func (a *App) helpBack() key.Binding {
+	b := a.keys.Back
+	b.SetEnabled(true)
+	return b
+}
+
+// helpView lays out the keys of the page under the help: the frame's on
+// the left, the page's on the right, so all of it fits in 80×24.
+func (a *App) helpView() string {
+	_, groups := a.pageHelp()
+	col := func(gs []helpGroup) string {
+		var b strings.Builder
+		for i, g := range gs {
+			if len(g.rows) == 0 {
+				continue
+			}
+			if i > 0 {
+				b.WriteString("\n")
+			}
+			b.WriteString(a.styles.Title.Render(g.title) + "\n")
+			for _, r := range g.rows {
+				keys, desc := helpRow(r)
+				b.WriteString("  " + a.styles.Accent.Render(format.Pad(keys, 9)) + desc + "\n")
+			}
+		}
+		return b.String()
+	}
+	var b strings.Builder
+	b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, col(groups[:1]), "    ", col(groups[1:])) + "\n")
+	b.WriteString(a.styles.Muted.Render("q leaves the app; jobs and the engine keep running."))
+	return b.String()
+}
+
+// helpRow writes keys that go together as one line of help: their first
+// keys joined (ctrl+d/u), and their descriptions with the words they share
+// said once (page down/up, next/previous tab).
+func helpRow(bs []key.Binding) (keys, desc string) {
+	if len(bs) == 1 {
+		h := bs[0].Help()
+		return h.Key, h.Desc
+	}
+	ks := make([]string, len(bs))
+	descs := make([][]string, len(bs))
+	for i, b := range bs {
+		ks[i], _, _ = strings.Cut(b.Help().Key, "/")
+		descs[i] = strings.Fields(b.Help().Desc)
+	}
+	// Keys with a common modifier write it once.
+	if mod, _, ok := strings.Cut(ks[0], "+"); ok {
+		for i := 1; i < len(ks); i++ {
+			if rest, ok := strings.CutPrefix(ks[i], mod+"+"); ok && rest != "" {
+				ks[i] = rest
+			}
+		}
+	}
+	// The words all descriptions start and end with.
+	head, tail := len(descs[0]), len(descs[0])
+	for _, d := range descs[1:] {
+		h := 0
+		for h < min(len(d), len(descs[0])) && d[h] == descs[0][h] {
+			h++
+		}
+		t := 0
+		for t < min(len(d), len(descs[0])) && d[len(d)-1-t] == descs[0][len(descs[0])-1-t] {
+			t++
+		}
+		head, tail = min(head, h), min(tail, t)
+	}
+	mids := make([]string, len(descs))
+	for i, d := range descs {
+		if head+tail >= len(d) { // one says only what the others share
+			all := make([]string, len(bs))
+			for j, b := range bs {
+				all[j] = b.Help().Desc
+			}
+			return strings.Join(ks, "/"), strings.Join(all, ", ")
+		}
+		mids[i] = strings.Join(d[head:len(d)-tail], " ")
+	}
+	words := append(slices.Clone(descs[0][:head]), strings.Join(mids, "/"))
+	words = append(words, descs[0][len(descs[0])-tail:]...)
+	return strings.Join(ks, "/"), strings.Join(words, " ")
+}

@@ -1,0 +1,101 @@
+package table
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"lathe/themes"
+	"lathe/tui/styles"
+)
+
+type row struct {
+	name string
+	n    int
+}
+
+func testTable(t *testing.T, rows int) *Model[row] {
+	t.Helper()
+	p, err := themes.Load("dark")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(func(r row) string { return r.name }, styles.New(p), DefaultKeyMap())
+	m.SetColumns([]Column[row]{
+		{Title: "NAME", Width: 6, Cell: func(r row) string { return r.name }},
+		{Title: "N", Width: 4, Right: true, Cell: func(r row) string { return strconv.Itoa(r.n) }},
+	})
+	var rs []row
+	for i := range rows {
+		rs = append(rs, row{"row-" + strconv.Itoa(i), i * 10})
+	}
+	m.SetRows(rs)
+	m.SetSize(20, 5) // a header and four rows
+	return m
+}
+
+func press(m *Model[row], ks ...string) {
+	for _, k := range ks {
+		msg := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+		switch k {
+		case " ":
+			msg = tea.KeyMsg{Type: tea.KeySpace, Runes: []rune(" ")}
+		case "ctrl+d":
+			msg = tea.KeyMsg{Type: tea.KeyCtrlD}
+		case "ctrl+u":
+			msg = tea.KeyMsg{Type: tea.KeyCtrlU}
+		}
+		m.Update(msg)
+	}
+}
+
+// The header marks the sorted column; cells align; the cursor and the
+// marks show without colour; the cursor stays in view as it moves.
+func TestTable(t *testing.T) {
+	m := testTable(t, 10)
+	m.SetSort("N", true)
+	lines := strings.Split(ansi.Strip(m.View()), "\n")
+	if want := []string{"  NAME     N▼ ", "› row-0     0       ", "  row-1    10 ", "  row-2    20 ", "  row-3    30 "}; strings.Join(lines, "|") != strings.Join(want, "|") {
+		t.Errorf("view %q, want %q", lines, want)
+	}
+	press(m, " ", " ", "j")
+	if got := m.MarkCount(); got != 2 || !m.Marked("row-0") || !m.Marked("row-1") {
+		t.Errorf("marks: %d", got)
+	}
+	if r, _ := m.Selected(); r.name != "row-3" {
+		t.Errorf("cursor on %q", r.name)
+	}
+	press(m, "j", "j")
+	lines = strings.Split(ansi.Strip(m.View()), "\n")
+	if lines[1] != "  row-2    20 " || lines[4] != "› row-5    50       " {
+		t.Errorf("scrolled: %q", lines)
+	}
+	press(m, "G")
+	if r, _ := m.Selected(); r.name != "row-9" {
+		t.Errorf("G: %q", r.name)
+	}
+	press(m, "ctrl+u", "ctrl+u")
+	if r, _ := m.Selected(); r.name != "row-5" {
+		t.Errorf("ctrl+u twice: %q", r.name)
+	}
+	press(m, "g", "A")
+	if m.MarkCount() != 10 {
+		t.Errorf("A marked %d", m.MarkCount())
+	}
+	press(m, "A")
+	if m.MarkCount() != 0 {
+		t.Errorf("A again left %d", m.MarkCount())
+	}
+	// Fewer rows: the cursor stays on one.
+	press(m, "G")
+	m.SetRows([]row{{"a", 1}, {"b", 2}})
+	if r, ok := m.Selected(); !ok || r.name != "b" {
+		t.Errorf("after fewer rows: %q %v", r.name, ok)
+	}
+	if got := Align("abcdef", 4, true) + "|" + Align("ab", 4, true) + "|" + Align("ab", 4, false); got != "abc…|  ab|ab  " {
+		t.Errorf("Align: %q", got)
+	}
+}
