@@ -113,6 +113,19 @@ type metricValue struct {
 	count          int64
 }
 
+// of is the summary's value a field reads (metrics.NAME.min…).
+func (m metricValue) of(agg filter.Agg) float64 {
+	switch agg {
+	case filter.Min:
+		return m.min
+	case filter.Max:
+		return m.max
+	case filter.Count:
+		return float64(m.count)
+	}
+	return m.last
+}
+
 type (
 	textColumn   = column[string]
 	metricColumn = column[metricValue]
@@ -370,96 +383,194 @@ func (c *catalogue) query(ctx context.Context, db *store.DB, q catalogueQuery) (
 	return ids, nil
 }
 
-// sortKey is a row's value of the sort field, and its place in the
-// newest-first order (ties keep it).
-type sortKey struct {
-	row   int32
-	pos   int
-	num   float64
-	text  string
-	isNum bool
-	ok    bool
-}
-
-// compareKeys orders keys: values in the direction asked (numbers before
-// words), then the rows without one; ties by position.
-func compareKeys(a, b *sortKey, desc bool) int {
-	if a.ok != b.ok {
-		return cmp.Compare(boolRank(!a.ok), boolRank(!b.ok))
+// sortRows orders rows by a field: the rows with a value first, in the
+// direction asked (numbers before words ascending, words before numbers
+// descending), then the rows without one (NaN counts as none); ties keep
+// the rows' order. Numbers are sorted by a radix sort of their bits, which
+// is linear in the rows: a table of 100 000 runs sorted by a metric costs a
+// few milliseconds. With a limit well under their number, only the first
+// limit numbers are kept, with a heap, and sorted.
+func (c *catalogue) sortRows(rows []int32, f filter.Field, desc bool, limit int) []int32 {
+	value := c.fieldValue(f)
+	nums := make([]numKey, 0, len(rows))
+	var words []wordKey
+	var missing []int32
+	for _, i := range rows {
+		num, text, isNum, ok := value(i)
+		switch {
+		case !ok || isNum && math.IsNaN(num):
+			missing = append(missing, i)
+		case isNum:
+			nums = append(nums, numKey{key: orderedBits(num, desc), row: i, pos: int32(len(nums))})
+		default:
+			words = append(words, wordKey{text: text, row: i})
+		}
 	}
-	var d int
+	need := limit
+	if desc {
+		need -= len(words) // words come first
+	}
 	switch {
-	case !a.ok:
-	case a.isNum && b.isNum:
-		d = cmp.Compare(a.num, b.num)
-	case a.isNum != b.isNum:
-		d = cmp.Compare(boolRank(!a.isNum), boolRank(!b.isNum))
+	case limit > 0 && need <= 0:
+		nums = nums[:0]
+	case limit > 0 && need < len(nums)/4:
+		nums = firstKeys(nums, need)
 	default:
-		d = strings.Compare(a.text, b.text)
+		radixSort(nums)
+	}
+	slices.SortStableFunc(words, func(a, b wordKey) int {
+		if desc {
+			return strings.Compare(b.text, a.text)
+		}
+		return strings.Compare(a.text, b.text)
+	})
+	out := rows[:0]
+	appendNums := func() {
+		for _, k := range nums {
+			out = append(out, k.row)
+		}
+	}
+	appendWords := func() {
+		for _, k := range words {
+			out = append(out, k.row)
+		}
 	}
 	if desc {
-		d = -d
+		appendWords()
+		appendNums()
+	} else {
+		appendNums()
+		appendWords()
 	}
-	return cmp.Or(d, cmp.Compare(a.pos, b.pos))
+	return append(out, missing...)
 }
 
-// sortRows orders rows by a field. With a limit well under their number it
-// keeps only the first limit, with a heap, rather than sorting them all.
-func (c *catalogue) sortRows(rows []int32, f filter.Field, desc bool, limit int) []int32 {
+// fieldValue reads a field of a row, as filter.Field.Value does; a metric
+// is read from its column directly, which a sort of many rows notices.
+func (c *catalogue) fieldValue(f filter.Field) func(i int32) (num float64, text string, isNum, ok bool) {
+	if f.Kind == filter.Metric {
+		col := c.metrics[f.Name]
+		return func(i int32) (float64, string, bool, bool) {
+			if col == nil {
+				return 0, "", false, false
+			}
+			m, ok := col.get(i)
+			return m.of(f.Agg), "", ok, ok
+		}
+	}
 	cur := &cursor{c: c}
-	keys := make([]sortKey, len(rows))
-	for j, i := range rows {
+	return func(i int32) (float64, string, bool, bool) {
 		cur.i = i
-		num, text, isNum, ok := f.Value(cur)
-		keys[j] = sortKey{row: i, pos: j, num: num, text: text, isNum: isNum, ok: ok && !(isNum && math.IsNaN(num))}
+		return f.Value(cur)
 	}
-	less := func(a, b *sortKey) int { return compareKeys(a, b, desc) }
-	if limit > 0 && limit < len(keys)/4 {
-		// A max-heap of the best limit keys so far: its root is the worst.
-		h := make([]sortKey, 0, limit)
-		down := func(i int) {
-			for {
-				l, worst := 2*i+1, i
-				if l < len(h) && less(&h[l], &h[worst]) > 0 {
-					worst = l
-				}
-				if r := l + 1; r < len(h) && less(&h[r], &h[worst]) > 0 {
-					worst = r
-				}
-				if worst == i {
-					return
-				}
-				h[i], h[worst] = h[worst], h[i]
-				i = worst
-			}
-		}
-		for j := range keys {
-			switch {
-			case len(h) < limit:
-				h = append(h, keys[j])
-				for k := len(h) - 1; k > 0 && less(&h[k], &h[(k-1)/2]) > 0; k = (k - 1) / 2 {
-					h[k], h[(k-1)/2] = h[(k-1)/2], h[k]
-				}
-			case less(&keys[j], &h[0]) < 0:
-				h[0] = keys[j]
-				down(0)
-			}
-		}
-		keys = h
-	}
-	slices.SortFunc(keys, func(a, b sortKey) int { return less(&a, &b) })
-	out := rows[:len(keys)]
-	for j := range keys {
-		out[j] = keys[j].row
-	}
-	return out
 }
 
-func boolRank(b bool) int {
-	if b {
-		return 1
+// numKey is a row and its number as bits that sort as the numbers do; pos
+// is its place among the keys, for ties.
+type numKey struct {
+	key      uint64
+	row, pos int32
+}
+
+func (a numKey) before(b numKey) bool { return a.key < b.key || a.key == b.key && a.pos < b.pos }
+
+// firstKeys returns the k first of keys in order, with a heap of the k
+// first so far whose root is the last of them.
+func firstKeys(keys []numKey, k int) []numKey {
+	h := make([]numKey, 0, k)
+	down := func(i int) {
+		for {
+			l, last := 2*i+1, i
+			if l < len(h) && h[last].before(h[l]) {
+				last = l
+			}
+			if r := l + 1; r < len(h) && h[last].before(h[r]) {
+				last = r
+			}
+			if last == i {
+				return
+			}
+			h[i], h[last] = h[last], h[i]
+			i = last
+		}
 	}
-	return 0
+	for _, key := range keys {
+		switch {
+		case len(h) < k:
+			h = append(h, key)
+			for j := len(h) - 1; j > 0 && h[(j-1)/2].before(h[j]); j = (j - 1) / 2 {
+				h[j], h[(j-1)/2] = h[(j-1)/2], h[j]
+			}
+		case key.before(h[0]):
+			h[0] = key
+			down(0)
+		}
+	}
+	slices.SortFunc(h, func(a, b numKey) int {
+		if a.before(b) {
+			return -1
+		}
+		return 1
+	})
+	return h
+}
+
+type wordKey struct {
+	text string
+	row  int32
+}
+
+// orderedBits maps a number (not NaN) to bits whose order as unsigned
+// integers is the numbers' order, or its reverse when desc. -0 is 0.
+func orderedBits(v float64, desc bool) uint64 {
+	if v == 0 {
+		v = 0
+	}
+	b := math.Float64bits(v)
+	if b>>63 == 1 {
+		b = ^b
+	} else {
+		b |= 1 << 63
+	}
+	if desc {
+		b = ^b
+	}
+	return b
+}
+
+// radixSort sorts keys by key, stably, 11 bits a pass (least significant
+// first), skipping the passes in which every key has the same digit.
+func radixSort(keys []numKey) {
+	const bits = 11
+	if len(keys) < 2 {
+		return
+	}
+	buf := make([]numKey, len(keys))
+	src, dst := keys, buf
+	var count [1 << bits]int
+	for shift := uint(0); shift < 64; shift += bits {
+		clear(count[:])
+		for _, k := range src {
+			count[(k.key>>shift)&(1<<bits-1)]++
+		}
+		if count[(src[0].key>>shift)&(1<<bits-1)] == len(src) {
+			continue // one digit for all: this pass would move nothing
+		}
+		at := 0
+		for d, n := range count {
+			count[d] = at
+			at += n
+		}
+		for _, k := range src {
+			d := (k.key >> shift) & (1<<bits - 1)
+			dst[count[d]] = k
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
 }
 
 // cursor is a filter's view of one row (filter.Run). A filter asks for
@@ -529,17 +640,7 @@ func (k *cursor) Metric(name string, agg filter.Agg) (float64, bool) {
 		return 0, false
 	}
 	m, ok := col.get(k.i)
-	switch {
-	case !ok:
-		return 0, false
-	case agg == filter.Min:
-		return m.min, true
-	case agg == filter.Max:
-		return m.max, true
-	case agg == filter.Count:
-		return float64(m.count), true
-	}
-	return m.last, true
+	return m.of(agg), ok
 }
 
 func (k *cursor) Time(f filter.Field) (time.Time, bool) {
