@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"lathe/engine/api"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"lathe/engine/api"
 	"lathe/engine/gpu"
 	"lathe/runners"
 )

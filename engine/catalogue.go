@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"lathe/engine/api"
 	"math"
 	"runtime"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"lathe/engine/api"
 	"lathe/engine/filter"
 	"lathe/store"
 )

@@ -2,12 +2,12 @@ package engine
 
 import (
 	"context"
-	"lathe/engine/api"
 	"math"
 	"strings"
 	"time"
 	"unicode"
 
+	"lathe/engine/api"
 	"lathe/store"
 )
 

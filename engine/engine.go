@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"lathe/engine/api"
 	"log/slog"
 	"os"
 	"os/user"
@@ -14,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"lathe/engine/api"
 	"lathe/engine/config"
 	"lathe/engine/gpu"
 	"lathe/engine/sched"

@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"lathe/engine/api"
-	"lathe/engine/client"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"lathe/engine/api"
+	"lathe/engine/client"
 	"lathe/engine/config"
 	"lathe/runners"
 	"lathe/runners/local"

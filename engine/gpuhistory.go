@@ -2,10 +2,10 @@ package engine
 
 import (
 	"context"
-	"lathe/engine/api"
 	"math"
 	"time"
 
+	"lathe/engine/api"
 	"lathe/engine/gpu"
 	"lathe/store"
 )

@@ -2,13 +2,13 @@ package engine
 
 import (
 	"context"
-	"lathe/engine/api"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"lathe/engine/api"
 	"lathe/engine/gpu"
 	"lathe/engine/sched"
 	"lathe/runners"

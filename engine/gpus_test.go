@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"lathe/engine/api"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"lathe/engine/api"
 	"lathe/engine/config"
 	"lathe/engine/gpu"
 	"lathe/runners"

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"lathe/engine/api"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"lathe/engine/api"
 	"lathe/engine/filter"
 	"lathe/store"
 	"lathe/store/series"

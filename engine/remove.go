@@ -3,10 +3,10 @@ package engine
 import (
 	"context"
 	"fmt"
-	"lathe/engine/api"
 	"os"
 	"time"
 
+	"lathe/engine/api"
 	"lathe/store"
 )
 

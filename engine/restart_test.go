@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"lathe/engine/api"
-	"lathe/engine/client"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"lathe/engine/api"
+	"lathe/engine/client"
 	"lathe/runners"
 	"lathe/runners/local"
 	"lathe/store"

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"lathe/engine/api"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,6 +15,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"lathe/engine/api"
 )
 
 // Listen creates the engine's socket (mode 0600), replacing a stale one:

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"lathe/engine/api"
 	"os"
 	"path/filepath"
 	"slices"
 	"time"
 
+	"lathe/engine/api"
 	"lathe/engine/filter"
 	"lathe/store"
 )

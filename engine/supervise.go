@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"lathe/engine/api"
 	"os"
 	"syscall"
 	"time"
 
+	"lathe/engine/api"
 	"lathe/engine/ingest"
 	"lathe/runners"
 	"lathe/store"

@@ -2,15 +2,16 @@ package tui
 
 import (
 	"fmt"
-	"lathe/engine/api"
-	"lathe/tui/format"
-	"lathe/tui/styles"
 	"math"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"lathe/engine/api"
+	"lathe/tui/format"
+	"lathe/tui/styles"
 )
 
 // dashboard is the first page: the GPUs, the jobs, and what needs looking at.

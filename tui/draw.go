@@ -1,11 +1,12 @@
 package tui
 
 import (
-	"lathe/engine/api"
-	"lathe/tui/format"
 	"slices"
 	"strconv"
 	"time"
+
+	"lathe/engine/api"
+	"lathe/tui/format"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -3,8 +3,9 @@ package tui
 import (
 	"context"
 	"io"
-	"lathe/engine/api"
 	"time"
+
+	"lathe/engine/api"
 )
 
 // Engine is what the app asks of the engine; *client.Client provides it.

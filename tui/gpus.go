@@ -2,16 +2,17 @@ package tui
 
 import (
 	"fmt"
-	"lathe/engine/api"
-	"lathe/tui/chart"
-	"lathe/tui/format"
-	"lathe/tui/styles"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"lathe/engine/api"
+	"lathe/tui/chart"
+	"lathe/tui/format"
+	"lathe/tui/styles"
 )
 
 // gpuList lists the GPUs; the one under the cursor is shown in detail:

@@ -4,11 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"lathe/engine/api"
-	"lathe/tui/chart"
-	"lathe/tui/format"
-	"lathe/tui/logview"
-	"lathe/tui/styles"
 	"math"
 	"slices"
 	"strings"
@@ -17,6 +12,12 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"lathe/engine/api"
+	"lathe/tui/chart"
+	"lathe/tui/format"
+	"lathe/tui/logview"
+	"lathe/tui/styles"
 )
 
 // runTab is a tab of a run's page.

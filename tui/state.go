@@ -1,10 +1,11 @@
 package tui
 
 import (
-	"lathe/engine/api"
 	"math"
 	"slices"
 	"time"
+
+	"lathe/engine/api"
 )
 
 // state is what the app knows of the engine, shared by the pages. Only

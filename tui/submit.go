@@ -3,13 +3,14 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
 	"lathe/engine/api"
 	"lathe/tui/form"
 	"lathe/tui/format"
 	"lathe/tui/styles"
-	"slices"
-	"strconv"
-	"strings"
 )
 
 // The job form's fields, in order: the app's `lathe run`. It fills the

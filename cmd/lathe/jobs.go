@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"lathe/engine/api"
-	"lathe/engine/client"
-	"lathe/tui/format"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"lathe/engine/api"
+	"lathe/engine/client"
+	"lathe/tui/format"
 )
 
 func newLogsCmd() *cobra.Command {

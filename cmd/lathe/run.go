@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"lathe/engine/api"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"lathe/engine/api"
 )
 
 func newRunCmd() *cobra.Command {

@@ -2,10 +2,11 @@ package filter
 
 import (
 	"errors"
-	"lathe/tui/format"
 	"slices"
 	"strings"
 	"testing"
+
+	"lathe/tui/format"
 )
 
 var exprSeeds = []string{

@@ -2,11 +2,12 @@ package filter
 
 import (
 	"errors"
-	"lathe/tui/format"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"lathe/tui/format"
 )
 
 var testNow = time.Date(2026, 11, 5, 12, 0, 0, 0, time.FixedZone("IST", 5*3600+1800))

@@ -3,13 +3,14 @@ package metricline
 import (
 	"encoding/json"
 	"fmt"
-	"lathe/engine/api"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"lathe/engine/api"
 )
 
 // sameFloat compares bit for bit, except that any NaN equals any NaN.

@@ -3,8 +3,6 @@ package logview
 import (
 	"fmt"
 	"io"
-	"lathe/tui/format"
-	"lathe/tui/styles"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +12,9 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+
+	"lathe/tui/format"
+	"lathe/tui/styles"
 )
 
 // Model shows the tail of a job's output like `less +F`: it follows the
