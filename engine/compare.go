@@ -22,18 +22,8 @@ func (e *Engine) Compare(ctx context.Context, refs []string) (api.Comparison, er
 	}
 	var runs []api.Run
 	err = e.db.View(func(tx *store.Tx) error {
-		for _, id := range ids {
-			r, err := tx.Run(id)
-			if err != nil {
-				return err
-			}
-			v, err := e.view(tx, r)
-			if err != nil {
-				return err
-			}
-			runs = append(runs, v)
-		}
-		return nil
+		runs, err = e.viewIDs(tx, ids, false)
+		return err
 	})
 	if err != nil {
 		return api.Comparison{}, e.translate(err)

@@ -86,6 +86,25 @@ func waitHandleRecorded(t *testing.T, e *Engine, id string) []byte {
 	return handle
 }
 
+// endWhileDown closes the engine once the run's handle is recorded, lets
+// the job go on (it waits for the gate file) and waits, through its runner,
+// for it to end while no engine runs.
+func endWhileDown(t *testing.T, e *Engine, rn runners.Runner, home, id, gate string) {
+	t.Helper()
+	handle := waitHandleRecorded(t, e, id)
+	e.Close()
+	os.WriteFile(gate, nil, 0o644)
+	j, err := rn.Adopt(filepath.Join(home, "runs", id), handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-j.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the job did not end")
+	}
+}
+
 // waitGrows waits for a file to grow.
 func waitGrows(t *testing.T, path string) {
 	t.Helper()
@@ -131,18 +150,7 @@ func TestJobEndedWhileEngineDown(t *testing.T) {
 			r := submit(t, e, api.SubmitRequest{Command: sh(fmt.Sprintf(`while [ ! -e %s ]; do sleep 0.01; done
 echo '{"step": 1000000, "metrics": {"x": -1}}' >> $LATHE_METRICS_FILE
 exit 4`, gate))})
-			handle := waitHandleRecorded(t, e, r.ID)
-			e.Close()
-			os.WriteFile(gate, nil, 0o644)
-			j, err := rn.Adopt(filepath.Join(home, "runs", r.ID), handle)
-			if err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case <-j.Done():
-			case <-time.After(20 * time.Second):
-				t.Fatal("the job did not end")
-			}
+			endWhileDown(t, e, rn, home, r.ID, gate)
 
 			e = openEngineWith(t, home, rn, nil)
 			defer e.Close()
@@ -362,18 +370,7 @@ func TestEngineStoppedWhileCatchingUp(t *testing.T) {
 			env := append(os.Environ(), "LATHE_TEST_SYNTH="+strconv.Itoa(steps), "LATHE_TEST_SYNTH_GATE="+filepath.Join(home, "gate"),
 				"GORACE=atexit_sleep_ms=0")
 			r := submit(t, e, api.SubmitRequest{Command: []string{os.Args[0]}, Env: env})
-			handle := waitHandleRecorded(t, e, r.ID)
-			e.Close()
-			os.WriteFile(filepath.Join(home, "gate"), nil, 0o644)
-			j, err := rn.Adopt(filepath.Join(home, "runs", r.ID), handle)
-			if err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case <-j.Done():
-			case <-time.After(20 * time.Second):
-				t.Fatal("the job did not end")
-			}
+			endWhileDown(t, e, rn, home, r.ID, filepath.Join(home, "gate"))
 			for range 3 {
 				e, err = Open(opts)
 				if err != nil {

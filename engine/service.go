@@ -58,14 +58,8 @@ func (e *Engine) Runs(ctx context.Context, q api.RunQuery) ([]api.Run, error) {
 		if err != nil {
 			return err
 		}
-		for _, r := range runs {
-			v, err := e.view(tx, r)
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		return nil
+		out, err = e.views(tx, runs)
+		return err
 	})
 	return out, e.translate(err)
 }
@@ -77,25 +71,42 @@ func (e *Engine) queryRuns(ctx context.Context, q api.RunQuery) ([]api.Run, erro
 	if err != nil {
 		return nil, err
 	}
-	out := make([]api.Run, 0, len(ids))
+	var out []api.Run
 	err = e.db.View(func(tx *store.Tx) error {
-		for _, id := range ids {
-			r, err := tx.Run(id)
-			if errors.Is(err, store.ErrNotFound) {
-				continue // purged since
-			}
-			if err != nil {
-				return err
-			}
-			v, err := e.view(tx, r)
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		return nil
+		out, err = e.viewIDs(tx, ids, true) // a run purged since is left out
+		return err
 	})
 	return out, e.translate(err)
+}
+
+// viewIDs is what clients see of the runs of ids; with skipGone, a run no
+// longer stored is left out rather than an error.
+func (e *Engine) viewIDs(tx *store.Tx, ids []string, skipGone bool) ([]api.Run, error) {
+	runs := make([]*store.Run, 0, len(ids))
+	for _, id := range ids {
+		r, err := tx.Run(id)
+		if skipGone && errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	return e.views(tx, runs)
+}
+
+// views is what clients see of runs.
+func (e *Engine) views(tx *store.Tx, runs []*store.Run) ([]api.Run, error) {
+	out := make([]api.Run, 0, len(runs))
+	for _, r := range runs {
+		v, err := e.view(tx, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // compileQuery parses a listing's filter and sort.

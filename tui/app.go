@@ -481,7 +481,7 @@ func (a *App) View() string {
 	if a.banner != "" {
 		header = a.styles.Banner.Render(format.Fit("lathe › "+a.banner, a.width))
 	}
-	short, _ := a.keyHelp()
+	short, _ := a.keyHelp(false)
 	body = format.Box(body, a.width, a.bodyHeight())
 	return lipgloss.JoinVertical(lipgloss.Left, header, body, a.footer(short, 2))
 }

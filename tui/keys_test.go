@@ -187,7 +187,7 @@ func at(t *testing.T, c helpContext) *App {
 // listed is every binding help lists in the app's context: the footer's
 // and the help's.
 func listed(a *App) []key.Binding {
-	short, full := a.keyHelp()
+	short, full := a.keyHelp(true)
 	out := slices.Clone(short)
 	for _, g := range full {
 		for _, r := range g.rows {

@@ -159,9 +159,10 @@ type helpGroup struct {
 	rows  [][]key.Binding
 }
 
-// keyHelp is the keys that work here: the few the footer names, and all of
-// them, in groups (what the help shows over a page).
-func (a *App) keyHelp() (short []key.Binding, full []helpGroup) {
+// keyHelp is the keys that work here: the few the footer names, and, when
+// full is asked for, all of them in groups (what the help shows over a
+// page). The footer asks at every frame, so only the help builds groups.
+func (a *App) keyHelp(full bool) (short []key.Binding, groups []helpGroup) {
 	k := a.keys
 	switch a.overlay {
 	case paletteOverlay:
@@ -175,20 +176,26 @@ func (a *App) keyHelp() (short []key.Binding, full []helpGroup) {
 		back := a.helpBack()
 		return []key.Binding{back, k.Quit}, []helpGroup{{"Help", [][]key.Binding{{back}, {k.Help}, {k.Quit}}}}
 	}
-	return a.pageHelp()
+	return a.pageHelp(full)
 }
 
 // pageHelp is the keys that work on the page shown: its own, and the
 // frame's around it (none while the page captures every key).
-func (a *App) pageHelp() (short []key.Binding, full []helpGroup) {
+func (a *App) pageHelp(full bool) (short []key.Binding, groups []helpGroup) {
 	k := a.keys
 	p := a.pages[a.active]
-	own := helpGroup{p.Title(), p.FullHelp()}
-	if p.Capturing() {
-		return p.ShortHelp(), []helpGroup{own}
+	if full {
+		own := helpGroup{p.Title(), p.FullHelp()}
+		groups = []helpGroup{own}
+		if !p.Capturing() {
+			frame := helpGroup{"Everywhere", enabledRows([]key.Binding{k.GoTo}, []key.Binding{k.Dashboard, k.Runs, k.GPUs},
+				[]key.Binding{k.NextPage}, []key.Binding{k.Submit}, []key.Binding{k.Back}, []key.Binding{k.Help}, []key.Binding{k.Quit})}
+			groups = []helpGroup{frame, own}
+		}
 	}
-	frame := helpGroup{"Everywhere", enabledRows([]key.Binding{k.GoTo}, []key.Binding{k.Dashboard, k.Runs, k.GPUs},
-		[]key.Binding{k.NextPage}, []key.Binding{k.Submit}, []key.Binding{k.Back}, []key.Binding{k.Help}, []key.Binding{k.Quit})}
+	if p.Capturing() {
+		return p.ShortHelp(), groups
+	}
 	short = slices.Clip(p.ShortHelp())
 	if a.active != a.active.base() {
 		short = append(short, k.Back)
@@ -196,7 +203,7 @@ func (a *App) pageHelp() (short []key.Binding, full []helpGroup) {
 		short = append(short, k.Submit, k.GoTo, k.NextPage)
 	}
 	short = append(short, k.Help, k.Quit)
-	return short, []helpGroup{frame, own}
+	return short, groups
 }
 
 // helpBack is esc in the help, which goes back to the page whatever the
@@ -210,7 +217,7 @@ func (a *App) helpBack() key.Binding {
 // helpView lays out the keys of the page under the help: the frame's on
 // the left, the page's on the right, so all of it fits in 80×24.
 func (a *App) helpView() string {
-	_, groups := a.pageHelp()
+	_, groups := a.pageHelp(true)
 	col := func(gs []helpGroup) string {
 		var b strings.Builder
 		for i, g := range gs {
