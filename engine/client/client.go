@@ -82,14 +82,7 @@ func (c *Client) do(ctx context.Context, method, path string, body any) (*http.R
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if isNoEngine(err) {
-			return nil, api.Errorf(api.ErrNoEngine, "no engine answers on %s", c.socket)
-		}
-		var ue *url.Error
-		if errors.Is(err, api.ErrForeignEngine) && errors.As(err, &ue) {
-			return nil, ue.Err // the refusal of dial, without the URL
-		}
-		return nil, fmt.Errorf("engine at %s: %w", c.socket, err)
+		return nil, dialError(c.socket, err)
 	}
 	if v := resp.Header.Get(api.HeaderVersion); v != strconv.Itoa(api.Version) {
 		resp.Body.Close()
@@ -116,6 +109,21 @@ func Reconnectable(err error) bool {
 // isNoEngine reports an error that means nothing listens on the socket.
 func isNoEngine(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT)
+}
+
+// dialError says in one line why a request did not reach the engine.
+func dialError(socket string, err error) error {
+	var ue *url.Error
+	switch {
+	case isNoEngine(err):
+		return api.Errorf(api.ErrNoEngine, "no engine answers on %s", socket)
+	case errors.Is(err, api.ErrForeignEngine) && errors.As(err, &ue):
+		return ue.Err // the refusal of dial, without the URL
+	case errors.Is(err, syscall.EACCES):
+		// The socket is its owner's alone (mode 0600).
+		return api.Errorf(api.ErrForeignEngine, "the engine on %s belongs to another user (permission denied): use a data directory of your own (LATHE_HOME)", socket)
+	}
+	return fmt.Errorf("engine at %s: %w", socket, err)
 }
 
 func call[T any](c *Client, ctx context.Context, method, path string, body any) (T, error) {

@@ -2,9 +2,15 @@ package client
 
 import (
 	"errors"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+
+	"lathe/engine/api"
 )
 
 // A log grown past maxLog is set aside when the next engine starts; a
@@ -23,5 +29,27 @@ func TestRotateLog(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the big log is still in place: %v", err)
+	}
+}
+
+// Why a request did not reach the engine, in one line a user can act on.
+func TestDialError(t *testing.T) {
+	dial := func(errno syscall.Errno) error {
+		return &url.Error{Op: "Get", URL: "http://lathe/v1/status", Err: &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("connect", errno)}}
+	}
+	for _, c := range []struct {
+		err  error
+		kind error
+		says string
+	}{
+		{dial(syscall.ECONNREFUSED), api.ErrNoEngine, "no engine answers on /s"},
+		{dial(syscall.ENOENT), api.ErrNoEngine, "no engine answers on /s"},
+		{dial(syscall.EACCES), api.ErrForeignEngine, "the engine on /s belongs to another user (permission denied)"},
+		{&url.Error{Op: "Get", URL: "u", Err: api.Errorf(api.ErrForeignEngine, "runs as uid 7")}, api.ErrForeignEngine, "runs as uid 7"},
+	} {
+		got := dialError("/s", c.err)
+		if !errors.Is(got, c.kind) || !strings.HasPrefix(got.Error(), c.says) || strings.Contains(got.Error(), "http://") {
+			t.Errorf("%v: got %v", c.err, got)
+		}
 	}
 }
