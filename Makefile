@@ -44,7 +44,7 @@ test-python:
 # The end-to-end ones run once (they repeat inside); the small ones as long
 # as Go's benchmark runner needs for a stable number.
 bench:
-	@set -o pipefail; { $(GO) test -run '^$$' -bench 'RunToRunning|AppIdle|FilterSort100k|Ingest100Jobs|SortRuns100k|Store' -benchtime 1x -count 1 -timeout 60m ./cmd/lathe ./engine ./store/compare && \
+	@set -o pipefail; { $(GO) test -run '^$$' -bench 'RunToRunning|AppIdle|FilterSort100k|Ingest100Jobs|SortRuns100k|Model1000Versions|Register1GiB|Store' -benchtime 1x -count 1 -timeout 60m ./cmd/lathe ./engine ./store/compare && \
 		$(GO) test -run '^$$' -bench . -count 1 -timeout 30m ./store/series ./engine/metricline ./engine/sched ./engine/gpu ./tui && \
 		$(GO) test -run '^$$' -bench SampleAttribute8 -count 1 ./engine; } 2>&1 | tee .bench.log; \
 	status=$$?; $(GO) run ./cmd/benchtable -json BENCHMARKS.json < .bench.log > BENCHMARKS.md; rm -f .bench.log; \

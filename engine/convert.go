@@ -30,6 +30,9 @@ func apiRun(r *store.Run) api.Run {
 	for _, a := range r.Artifacts {
 		v.Artifacts = append(v.Artifacts, api.Artifact(a))
 	}
+	for _, d := range r.Datasets {
+		v.Datasets = append(v.Datasets, api.Dataset(d))
+	}
 	if r.Evals != nil {
 		v.Evals = make(map[string]map[string]api.Float, len(r.Evals))
 		for slice, ms := range r.Evals {
@@ -68,7 +71,9 @@ func apiGPUPoint(p store.GPUPoint) api.GPUPoint {
 		PowerW: api.Float(p.PowerW), TempC: api.Float(p.TempC)}
 }
 
-func apiCheck(r store.CheckReport) api.CheckReport { return api.CheckReport(r) }
+func apiCheck(r store.CheckReport) api.CheckReport {
+	return api.CheckReport{Runs: r.Runs, Series: r.Series, Chunks: r.Chunks, Points: r.Points, Versions: r.Versions, Problems: r.Problems}
+}
 
 func apiStats(s store.Stats) api.StoreStats {
 	v := api.StoreStats{Path: s.Path, FileBytes: s.FileBytes, FreeBytes: s.FreeBytes, Points: s.Points, Schema: s.Schema}

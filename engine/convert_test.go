@@ -27,6 +27,8 @@ func TestRunCrossesTheEdge(t *testing.T) {
 		Host: "h", Dir: "/d", Created: now, Started: &now, Ended: &now, Total: 10,
 		Evals:     map[string]map[string]store.Float{"class=1": {"acc": store.Float(math.NaN())}},
 		Artifacts: []store.Artifact{{Name: "model", Path: "m.pt"}}, KillRequested: true, Deleted: &now,
+		Datasets: []store.Dataset{{Name: "train", Path: "t.csv", Abs: "/w/t.csv", Role: "train", Kind: "file", Size: 9,
+			Modified: now, SHA256: "ab", Partial: true}},
 		Handle: []byte(`{"shim_pid":1}`)}
 	v := apiRun(rec)
 	raw, err := json.Marshal(v)
@@ -49,7 +51,8 @@ func TestRunCrossesTheEdge(t *testing.T) {
 		}
 	}
 	if v.Status != api.Failed || *v.ExitCode != 3 || v.Usage.GPUHours != 1.5 || !v.Git.Dirty || v.Artifacts[0].Path != "m.pt" ||
-		!math.IsNaN(float64(v.Evals["class=1"]["acc"])) || v.Runner != "local" || v.Deleted == nil {
+		!math.IsNaN(float64(v.Evals["class=1"]["acc"])) || v.Runner != "local" || v.Deleted == nil ||
+		len(v.Datasets) != 1 || v.Datasets[0] != api.Dataset(rec.Datasets[0]) {
 		t.Errorf("mapped run: %+v", v)
 	}
 	// The keys clients read.
@@ -62,7 +65,7 @@ func TestRunCrossesTheEdge(t *testing.T) {
 			}
 		}
 	})
-	want := []string{"after", "artifacts", "command", "created", "cwd", "deleted", "devices", "dir", "ended", "env",
+	want := []string{"after", "artifacts", "command", "created", "cwd", "datasets", "deleted", "devices", "dir", "ended", "env",
 		"evals", "exit_code", "experiment", "git", "gpu_ids", "gpus", "host", "id", "invalid_lines", "kill_requested",
 		"metrics", "min_gpu_mem", "name", "params", "parse", "priority", "reason", "runner", "signal", "started",
 		"status", "tags", "total", "usage", "user"}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"lathe/engine/api"
+	"lathe/engine/cas"
 	"lathe/engine/config"
 	"lathe/engine/gpu"
 	"lathe/engine/sched"
@@ -86,6 +87,17 @@ type Engine struct {
 
 	// cat answers filtered and sorted listings.
 	cat *catalogue
+
+	// artifacts is the registry's content-addressed folder; regMu makes a
+	// registration's copy, its commit and the freeing of copies no version
+	// keeps one step, so a copy is never freed under a version committing.
+	artifacts *cas.Store
+	regMu     sync.Mutex
+	// modelCache keeps models read (modelcache.go).
+	modelCache modelCache
+
+	// digests queues the digests of the data sets runs name (datasets.go).
+	digests datasetDigests
 }
 
 // queued is what the scheduler needs of a queued run.
@@ -173,6 +185,7 @@ func Open(opts Options) (_ *Engine, err error) {
 		jobs:        map[string]*supervisor{},
 		waiting:     map[string]string{},
 		cat:         newCatalogue(),
+		artifacts:   cas.New(opts.Paths.Artifacts()),
 	}
 	e.user = currentUser()
 	e.host, _ = os.Hostname()
@@ -197,6 +210,8 @@ func Open(opts Options) (_ *Engine, err error) {
 	go e.schedule()
 	go e.sampleGPUs()
 	go e.purgeRemoved()
+	e.wg.Add(1)
+	go e.digestDatasets()
 	e.kickScheduler()
 	return e, nil
 }

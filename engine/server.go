@@ -113,6 +113,15 @@ func newHandler(e *Engine) http.Handler {
 	h.mux.HandleFunc("GET /v1/store/check", h.checkStore)
 	h.mux.HandleFunc("GET /v1/store/stats", h.storeStats)
 	h.mux.HandleFunc("POST /v1/store/compact", h.compactStore)
+	h.mux.HandleFunc("POST /v1/runs/{ref}/rerun", h.rerun)
+	h.mux.HandleFunc("POST /v1/models/register", h.register)
+	h.mux.HandleFunc("GET /v1/models", h.models)
+	h.mux.HandleFunc("GET /v1/models/{name}", h.model)
+	h.mux.HandleFunc("GET /v1/versions/{ref}", h.modelVersion)
+	h.mux.HandleFunc("POST /v1/models/{name}/aliases", h.setAlias)
+	h.mux.HandleFunc("POST /v1/models/{name}/aliases/remove", h.removeAlias)
+	h.mux.HandleFunc("POST /v1/models/{name}/versions/remove", h.removeVersion)
+	h.mux.HandleFunc("GET /v1/models/{name}/versions/{version}/lineage", h.lineage)
 	return h
 }
 
@@ -223,8 +232,89 @@ func (h *handler) submit(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	req.User, _ = r.Context().Value(peerKey{}).(string)
+	req.User = peer(r)
 	v, err := h.e.Submit(r.Context(), req)
+	reply(w, v, err)
+}
+
+// peer is who is on the other end of the socket (empty in process).
+func peer(r *http.Request) string {
+	user, _ := r.Context().Value(peerKey{}).(string)
+	return user
+}
+
+func (h *handler) rerun(w http.ResponseWriter, r *http.Request) {
+	var req api.RerunRequest
+	if decode(w, r, &req) {
+		req.Run, req.User = r.PathValue("ref"), peer(r)
+		v, err := h.e.Rerun(r.Context(), req)
+		reply(w, v, err)
+	}
+}
+
+func (h *handler) register(w http.ResponseWriter, r *http.Request) {
+	var req api.RegisterRequest
+	if decode(w, r, &req) {
+		req.User = peer(r)
+		v, err := h.e.Register(r.Context(), req)
+		reply(w, v, err)
+	}
+}
+
+func (h *handler) models(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.Models(r.Context())
+	reply(w, v, err)
+}
+
+func (h *handler) model(w http.ResponseWriter, r *http.Request) {
+	raw, err := h.e.modelJSON(r.Context(), r.PathValue("name"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(raw)
+}
+
+func (h *handler) modelVersion(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.ModelVersion(r.Context(), r.PathValue("ref"))
+	reply(w, v, err)
+}
+
+func (h *handler) setAlias(w http.ResponseWriter, r *http.Request) {
+	var req api.AliasRequest
+	if decode(w, r, &req) {
+		req.Model = r.PathValue("name")
+		v, err := h.e.SetAlias(r.Context(), req)
+		reply(w, v, err)
+	}
+}
+
+func (h *handler) removeAlias(w http.ResponseWriter, r *http.Request) {
+	var req api.AliasRequest
+	if decode(w, r, &req) {
+		req.Model = r.PathValue("name")
+		v, err := h.e.RemoveAlias(r.Context(), req)
+		reply(w, v, err)
+	}
+}
+
+func (h *handler) removeVersion(w http.ResponseWriter, r *http.Request) {
+	var req api.RemoveVersionRequest
+	if decode(w, r, &req) {
+		req.Model = r.PathValue("name")
+		v, err := h.e.RemoveVersion(r.Context(), req)
+		reply(w, v, err)
+	}
+}
+
+func (h *handler) lineage(w http.ResponseWriter, r *http.Request) {
+	version, err := strconv.Atoi(r.PathValue("version"))
+	if err != nil {
+		writeError(w, api.Errorf(api.ErrInvalid, "version %q is not a number", r.PathValue("version")))
+		return
+	}
+	v, err := h.e.Lineage(r.Context(), r.PathValue("name"), version)
 	reply(w, v, err)
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"lathe/engine/api"
@@ -26,6 +27,7 @@ func (e *Engine) Run(ctx context.Context, ref string) (api.Run, error) {
 			return err
 		}
 		v, err = e.view(tx, r)
+		v.Environment = e.environment(r.Dir)
 		return err
 	})
 	return v, e.translate(err)
@@ -438,7 +440,51 @@ func (e *Engine) CheckStore(ctx context.Context) (api.CheckReport, error) {
 		}
 		return nil
 	})
+	if err != nil {
+		return rep, e.translate(err)
+	}
+	// Outside the transaction: reading every artifact again takes long.
+	rep.Artifacts, err = e.checkArtifacts(ctx, &rep.Problems)
 	return rep, e.translate(err)
+}
+
+// checkArtifacts reads again the copy of every version's artifact and
+// checks it against its digest; it reports the copies found whole.
+func (e *Engine) checkArtifacts(ctx context.Context, problems *[]string) (int, error) {
+	type copyOf struct{ sha, kind string }
+	users := map[copyOf][]string{}
+	err := e.db.View(func(tx *store.Tx) error {
+		models, err := tx.Models()
+		if err != nil {
+			return err
+		}
+		for _, m := range models {
+			versions, err := tx.Versions(m.Name, 0)
+			if err != nil {
+				return err
+			}
+			for _, v := range versions {
+				c := copyOf{v.Artifact.SHA256, v.Artifact.Kind}
+				users[c] = append(users[c], fmt.Sprintf("%s v%d", m.Name, v.Version))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	whole := 0
+	for c, vs := range users {
+		if err := ctx.Err(); err != nil {
+			return whole, err
+		}
+		if err := e.artifacts.Verify(c.sha, c.kind); err != nil {
+			*problems = append(*problems, fmt.Sprintf("artifact of %s: %v", strings.Join(vs, ", "), err))
+			continue
+		}
+		whole++
+	}
+	return whole, nil
 }
 
 // StoreStats measures the store.

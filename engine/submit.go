@@ -69,7 +69,7 @@ func (e *Engine) Submit(ctx context.Context, req api.SubmitRequest) (api.Run, er
 		}
 		// spec.json is written inside the transaction so that a stored run
 		// always has one; if the commit fails, the folder is removed below.
-		if err := writeSpec(&rec); err != nil {
+		if err := writeSpec(&rec, e.opts.Config.Jobs.PatchLimit); err != nil {
 			return err
 		}
 		var err error
@@ -139,8 +139,14 @@ func nonNil(m map[string]string) map[string]string {
 	return m
 }
 
-func writeSpec(r *store.Run) error {
-	raw, err := json.MarshalIndent(r, "", "  ")
+func writeSpec(r *store.Run, patchLimit int64) error {
+	// The supervisor reads the run's record, and how much of the job's git
+	// patch to keep.
+	spec := struct {
+		*store.Run
+		PatchLimit int64 `json:"patch_limit,omitempty"`
+	}{r, patchLimit}
+	raw, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -154,6 +160,9 @@ func writeSpec(r *store.Run) error {
 // secretWords mark an environment variable whose value is not stored.
 var secretWords = []string{"TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL", "AUTH"}
 
+// redacted stands for a secret's value in a run's record.
+const redacted = "[redacted]"
+
 // redact keeps a run's environment for the record with the values of
 // secret-looking variables replaced.
 func redact(env []string, extra []string) map[string]string {
@@ -166,7 +175,7 @@ func redact(env []string, extra []string) map[string]string {
 		upper := strings.ToUpper(name)
 		for _, w := range append(secretWords, extra...) {
 			if w != "" && strings.Contains(upper, strings.ToUpper(w)) {
-				value = "[redacted]"
+				value = redacted
 				break
 			}
 		}

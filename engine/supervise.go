@@ -282,7 +282,7 @@ func (e *Engine) ingest(id string, b *ingest.Batch) error {
 				return err
 			}
 		}
-		if b.Params != nil || b.Tags != nil || b.Evals != nil || b.Artifacts != nil || b.Total != 0 {
+		if b.Params != nil || b.Tags != nil || b.Evals != nil || b.Artifacts != nil || b.Datasets != nil || b.Total != 0 {
 			r, err := tx.Run(id)
 			if err != nil {
 				return err
@@ -292,6 +292,9 @@ func (e *Engine) ingest(id string, b *ingest.Batch) error {
 				return err
 			}
 			e.publishAfter(tx, r)
+			if b.Datasets != nil {
+				tx.OnCommit(func() { e.queueDigests(id, r.Cwd, b.Datasets) }) // hashing waits for no transaction
+			}
 		}
 		if err := tx.PutTail(id, b.Source, b.Tail); err != nil {
 			return err
@@ -330,6 +333,7 @@ func applyRecord(r *store.Run, b *ingest.Batch) {
 		}
 	}
 	r.Artifacts = append(r.Artifacts, b.Artifacts...)
+	r.Datasets = mergeDatasets(r.Datasets, b.Datasets, r.Cwd)
 	if b.Total > 0 {
 		r.Total = b.Total
 	}
@@ -366,6 +370,7 @@ func (s *supervisor) finish() {
 	killRequested := false
 	if r, err := e.storedRun(s.id); err == nil {
 		killRequested = r.KillRequested
+		e.resumeDigests(r) // those an earlier engine stopped before
 	} else {
 		// Settle the run all the same: its GPUs must be freed.
 		e.log.Error("finish", "run", s.id, "err", err)

@@ -16,6 +16,7 @@ type CheckReport struct {
 	Series   int      `json:"series"`
 	Chunks   int      `json:"chunks"`
 	Points   int64    `json:"points"`
+	Versions int      `json:"versions"`
 	Problems []string `json:"problems"`
 }
 
@@ -75,7 +76,47 @@ func (tx *Tx) Check(progress func(done, total int)) CheckReport {
 			return nil
 		})
 	}
+	tx.checkRegistry(&rep)
 	return rep
+}
+
+// checkRegistry verifies that every model's record reads, its versions are
+// numbered within what it gave and counted right, its aliases point at
+// versions that remain, and no version belongs to no model.
+func (tx *Tx) checkRegistry(rep *CheckReport) {
+	models, err := tx.Models()
+	if err != nil {
+		rep.problem("models: %v", err)
+		return
+	}
+	counted := 0
+	for _, m := range models {
+		versions, err := tx.Versions(m.Name, 0)
+		if err != nil {
+			rep.problem("model %s: %v", m.Name, err)
+			continue
+		}
+		counted += len(versions)
+		rep.Versions += len(versions)
+		have := map[int]bool{}
+		for _, v := range versions {
+			have[v.Version] = true
+			if v.Version > m.LastVersion {
+				rep.problem("model %s: version %d is past the last number given (%d)", m.Name, v.Version, m.LastVersion)
+			}
+		}
+		if m.Count != len(versions) {
+			rep.problem("model %s counts %d versions but has %d", m.Name, m.Count, len(versions))
+		}
+		for a, n := range m.Aliases {
+			if !have[n] {
+				rep.problem("model %s: alias %s points at version %d, which is gone", m.Name, a, n)
+			}
+		}
+	}
+	if b := tx.btx.Bucket(bucketVersions); b != nil && b.Stats().KeyN != counted {
+		rep.problem("%d versions belong to no model", b.Stats().KeyN-counted)
+	}
 }
 
 func (tx *Tx) checkRun(rep *CheckReport, id string, known map[string]bool) {

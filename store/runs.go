@@ -55,6 +55,27 @@ type Artifact struct {
 	Path string `json:"path"`
 }
 
+// Dataset is a data set a run named, and what the engine found at its
+// path.
+type Dataset struct {
+	Name string `json:"name"`
+	// Path is as the run wrote it; Abs resolved against the run's Cwd.
+	Path string `json:"path"`
+	Abs  string `json:"abs_path"`
+	Role string `json:"role,omitempty"`
+	// What the digest found, set once it is done: Kind "file" or "dir",
+	// bytes, a folder's files, the newest modification time, the sha256
+	// (Partial: of the size, time and first and last MiB only).
+	Kind     string    `json:"kind,omitempty"`
+	Size     int64     `json:"size"`
+	Files    int       `json:"files,omitempty"`
+	Modified time.Time `json:"modified"`
+	SHA256   string    `json:"sha256,omitempty"`
+	Partial  bool      `json:"partial,omitempty"`
+	// Error says why it could not be digested.
+	Error string `json:"error,omitempty"`
+}
+
 // GPUUsage is what a run used of its GPUs.
 type GPUUsage struct {
 	GPUHours        float64 `json:"gpu_hours"`
@@ -108,6 +129,7 @@ type Run struct {
 	Total     int64                       `json:"total,omitempty"`
 	Evals     map[string]map[string]Float `json:"evals,omitempty"`
 	Artifacts []Artifact                  `json:"artifacts,omitempty"`
+	Datasets  []Dataset                   `json:"datasets,omitempty"`
 	// KillRequested records that a user asked for the run to stop, so an
 	// exit by signal is "killed", not "failed", even across an engine restart.
 	KillRequested bool `json:"kill_requested,omitempty"`

@@ -56,6 +56,12 @@ var budgets = []budget{
 	{"FilterSort100k:ms/query-p90", "", "the same, 90th percentile", "ms", "max", 100, false},
 	{"RunToRunning:ms/run-median", "", "`lathe run` to the job running, engine up (median)", "ms", "max", 100, false},
 	{"RunToRunning:ms/run-p90", "", "`lathe run` to the job running, engine up (90th percentile)", "ms", "max", 100, false},
+	{"Model1000Versions:ms/op-median", "", "`lathe model NAME --json`, a model of 1 000 versions, end to end (median)", "ms", "max", 50, false},
+	{"Model1000Versions:ms/op-p90", "", "the same, 90th percentile", "ms", "max", 50, false},
+	{"Register1GiB:s/register", "", "register a version whose artifact is 1 GiB (copied and hashed in one read)", "s", "max", 30, false},
+	{"Register1GiB:s/copy", "", "for reference: a synced copy of that file", "s", "max", 30, false},
+	{"Register1GiB:s/sha256", "", "for reference: one sha256 pass over it", "s", "max", 30, false},
+	{"Register1GiB:x-copy+sha", "", "registering against the copy and the hash together (one read, not two)", "×", "max", 1, false},
 }
 
 // Row is one line of BENCHMARKS.json.

@@ -144,3 +144,65 @@ func BenchmarkFilterSort100k(b *testing.B) {
 	b.ReportMetric(took[len(took)/2], "ms/query-median")
 	b.ReportMetric(took[len(took)*9/10], "ms/query-p90")
 }
+
+// BenchmarkModel1000Versions measures `lathe model NAME --json` end to end
+// (the command's start, the request, the engine reading and encoding every
+// version) for a model of 1 000 versions, each with a run's worth of params,
+// metrics, eval slices and data sets. Budget: 50 ms.
+func BenchmarkModel1000Versions(b *testing.B) {
+	const versions = 1000
+	h := newHome(b)
+	db, err := store.Open(filepath.Join(h.dir, "lathe.db"), time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now().UTC()
+	err = db.Update(context.Background(), func(tx *store.Tx) error {
+		m := &store.Model{Name: "digits", Created: now, CreatedBy: "bench", Updated: now, PrimaryMetric: "val_acc",
+			Direction: "max", LastVersion: versions, Count: versions, Aliases: map[string]int{"challenger": versions, "staging": versions - 1}}
+		if err := tx.PutModel(m); err != nil {
+			return err
+		}
+		for n := 1; n <= versions; n++ {
+			v := &store.ModelVersion{Model: "digits", Version: n, Run: fmt.Sprintf("%012x", n), RunName: fmt.Sprintf("train-%d", n),
+				Experiment: "digits", RunStatus: store.Succeeded, Description: "a version of the benchmark",
+				Artifact: store.VersionArtifact{Name: "model", Source: "/data/ckpt/model.pt", SHA256: fmt.Sprintf("%064x", n), Size: 1 << 30, Kind: "file"},
+				Params:   map[string]string{}, Metrics: map[string]store.Float{}, Evals: map[string]map[string]store.Float{},
+				Git: &store.Git{Commit: fmt.Sprintf("%040x", n)}, RegisteredBy: "bench", Registered: now,
+				Datasets: []store.Dataset{{Name: "train", Path: "data/train.csv", Role: "train", Size: 1 << 20, SHA256: fmt.Sprintf("%064x", 7)},
+					{Name: "test", Path: "data/test.csv", Role: "test", Size: 1 << 18, SHA256: fmt.Sprintf("%064x", 8)}}}
+			for p := range 10 {
+				v.Params[fmt.Sprintf("p%d", p)] = fmt.Sprint((n * (p + 7)) % 97)
+			}
+			for k := range 10 {
+				v.Metrics[fmt.Sprintf("m%d", k)] = store.Float(float64((n*(k+3))%1009) / 1009)
+				v.Evals[fmt.Sprintf("class=%d", k)] = map[string]store.Float{"acc": store.Float(float64(n%89) / 89), "f1": 0.5}
+			}
+			if err := tx.PutVersion(v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	db.Close()
+	h.ok("engine", "start")
+	if out := h.ok("model", "digits", "--json"); strings.Count(out, `"version": `) != versions {
+		b.Fatalf("the model lists %d versions", strings.Count(out, `"version": `))
+	}
+	var took []float64
+	b.ResetTimer()
+	for range b.N {
+		for range 20 {
+			start := time.Now()
+			h.ok("model", "digits", "--json")
+			took = append(took, float64(time.Since(start).Microseconds())/1000)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(took)
+	b.ReportMetric(took[len(took)/2], "ms/op-median")
+	b.ReportMetric(took[len(took)*9/10], "ms/op-p90")
+}

@@ -76,6 +76,82 @@ func torchExample() (python, script string) {
 	return "", ""
 }
 
+// demoVersions is how many versions the demo registers of its model.
+const demoVersions = 3
+
+// demoModel trains a few short runs of a small model, registers each as a
+// version of "digits" and sets aliases, so the Models page has something to
+// show: each run names its data sets and declares its artifact.
+func demoModel(ctx context.Context, c *client.Client, p api.Paths, cwd string) error {
+	data := filepath.Join(p.Home, "data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		return err
+	}
+	for name, rows := range map[string]int{"digits-train.csv": 1437, "digits-test.csv": 360} {
+		var b []byte
+		b = append(b, "pixel_mean,pixel_std,label\n"...)
+		for i := range rows {
+			b = fmt.Appendf(b, "%.3f,%.3f,%d\n", float64(i%97)/10, float64(i%31)/7, i%10)
+		}
+		if err := os.WriteFile(filepath.Join(data, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	// A short training: a rising val_acc whose ceiling grows with the
+	// version, eval slices per class, the data sets, and a model file.
+	const script = `set -e
+m="$LATHE_METRICS_FILE"
+echo '{"total": 40}' >> "$m"
+echo "{\"dataset\": {\"name\": \"digits-train\", \"path\": \"$DATA/digits-train.csv\", \"role\": \"train\"}}" >> "$m"
+echo "{\"dataset\": {\"name\": \"digits-test\", \"path\": \"$DATA/digits-test.csv\", \"role\": \"test\"}}" >> "$m"
+i=0
+while [ $i -lt 40 ]; do
+  i=$((i+1))
+  awk -v i=$i -v top=$TOP 'BEGIN{printf "{\"step\": %d, \"metrics\": {\"loss\": %.4f, \"val_acc\": %.4f, \"latency_ms\": %.2f}}\n", i, 2.3/(1+i/4), top-(top-0.1)/(1+i/3), 4+top}' >> "$m"
+  sleep 0.02
+done
+for k in 0 1 2 3 4 5 6 7 8 9; do
+  awk -v k=$k -v top=$TOP 'BEGIN{printf "{\"eval\": {\"slice\": \"class=%d\", \"metrics\": {\"acc\": %.4f}}}\n", k, top-0.02*((k*7)%5)}' >> "$m"
+done
+head -c 262144 /dev/urandom > "$LATHE_RUN_DIR/model.pt"
+echo "{\"artifact\": {\"name\": \"model\", \"path\": \"$LATHE_RUN_DIR/model.pt\"}}" >> "$m"
+echo "trained digits-cnn to val_acc $TOP"
+`
+	ids := make([]string, demoVersions)
+	for i := range demoVersions {
+		top := []string{"0.941", "0.957", "0.962"}[i]
+		r, err := c.Submit(ctx, api.SubmitRequest{
+			Name: fmt.Sprintf("digits-cnn-%d", i+1), Experiment: "digits",
+			Params:  map[string]string{"lr": []string{"0.01", "0.005", "0.003"}[i], "epochs": "40"},
+			Command: []string{"/bin/sh", "-c", script}, Cwd: cwd,
+			Env: append(os.Environ(), "DATA="+data, "TOP="+top),
+		})
+		if err != nil {
+			return fmt.Errorf("demo model run: %w", err)
+		}
+		ids[i] = r.ID
+	}
+	for i, id := range ids {
+		r, err := c.Wait(ctx, id)
+		if err != nil {
+			return err
+		}
+		if r.Status != api.Succeeded {
+			return fmt.Errorf("demo model run %s %s: %s", r.Name, r.Status, r.Reason)
+		}
+		desc := []string{"first cut", "lower learning rate", "lower still"}[i]
+		if _, err := c.Register(ctx, api.RegisterRequest{Run: id, Model: "digits", Description: desc}); err != nil {
+			return fmt.Errorf("demo model: %w", err)
+		}
+	}
+	for alias, v := range map[string]int{"staging": 2, "challenger": 3} {
+		if _, err := c.SetAlias(ctx, api.AliasRequest{Model: "digits", Alias: alias, Version: v}); err != nil {
+			return fmt.Errorf("demo model: %w", err)
+		}
+	}
+	return nil
+}
+
 // demoHome is the demo's own data directory: never the user's.
 func demoHome() string {
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
@@ -142,6 +218,9 @@ commands.`,
 			if !keep || duration > 0 {
 				defer stopDemo(p, exe, keep, w)
 			}
+			if err := demoModel(ctx, c, p, cwd); err != nil {
+				return err
+			}
 			// On a terminal the demo is the app; elsewhere (a pipe, a
 			// test, --duration) a table that follows the jobs.
 			if duration == 0 && term.IsTerminal(int(os.Stdout.Fd())) && term.IsTerminal(int(os.Stdin.Fd())) {
@@ -159,6 +238,9 @@ commands.`,
 				"  lathe metrics bert-finetune loss  every point of a metric (--json for scripts)\n"+
 				"  lathe kill resnet-lr-0.3          stop a job and its whole process tree\n"+
 				"  lathe gpus                        the (simulated) GPUs, their load, the jobs on each\n"+
+				"  lathe models                      the model registry: digits, its versions and aliases\n"+
+				"  lathe lineage digits 3            a version back to its run, data, code and environment\n"+
+				"  lathe model path digits@challenger  where a version's artifact is, for scripts\n"+
 				"  lathe store stats                 the store: size per bucket, bytes a point\n"+
 				"  lathe engine stop                 jobs keep running; the next command restarts it\n\n", p.Home)
 			return followDemo(ctx, c, w, duration)

@@ -94,6 +94,7 @@ Start a job with 'lathe run -- python3 train.py', watch it with 'lathe ps',
 	root.AddCommand(
 		newRunCmd(), newPsCmd(), newRunsCmd(), newShowCmd(), newLogsCmd(), newMetricsCmd(),
 		newWaitCmd(), newKillCmd(), newRmCmd(), newRestoreCmd(), newCompareCmd(), newEngineCmd(), newConfigCmd(), newDemoCmd(), newStoreCmd(), newGPUsCmd(), newDoctorCmd(), newShimCmd(), newSynthCmd(),
+		newRegisterCmd(), newModelsCmd(), newModelCmd(), newAliasCmd(), newLineageCmd(), newRerunCmd(),
 	)
 	return root
 }

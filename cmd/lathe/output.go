@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,16 +22,39 @@ import (
 // shows the reply: connect (starting an engine when none runs), call, then
 // print the reply as JSON with --json, else as text.
 func answer[T any](cmd *cobra.Command, asJSON bool, call func(context.Context, *client.Client) (T, error), text func(io.Writer, T) error) error {
+	return ask(cmd, asJSON, false, call, text)
+}
+
+// answerPassing is answer for a command whose call makes one request of
+// the engine: with --json it prints the engine's reply as it came,
+// indented, without decoding and encoding it again (a model of a thousand
+// versions prints in milliseconds).
+func answerPassing[T any](cmd *cobra.Command, asJSON bool, call func(context.Context, *client.Client) (T, error), text func(io.Writer, T) error) error {
+	return ask(cmd, asJSON, asJSON, call, text)
+}
+
+func ask[T any](cmd *cobra.Command, asJSON, pass bool, call func(context.Context, *client.Client) (T, error), text func(io.Writer, T) error) error {
 	ctx := cmd.Context()
 	c, err := connect(ctx)
 	if err != nil {
 		return err
 	}
+	var raw []byte
+	if pass {
+		ctx = client.RawReply(ctx, &raw)
+	}
 	v, err := call(ctx, c)
 	if err != nil {
 		return err
 	}
-	if asJSON {
+	switch {
+	case pass:
+		// The engine wrote it with encoding/json: checking it again would
+		// cost what indenting it with json.Indent does.
+		raw = bytes.TrimSpace(raw)
+		_, err := cmd.OutOrStdout().Write(append(indentJSON(make([]byte, 0, len(raw)*3/2), raw), '\n'))
+		return err
+	case asJSON:
 		return printJSON(cmd.OutOrStdout(), v)
 	}
 	return text(cmd.OutOrStdout(), v)
@@ -42,6 +66,55 @@ func jsonFlag(cmd *cobra.Command, asJSON *bool, usage string) {
 		usage = "print as JSON"
 	}
 	cmd.Flags().BoolVar(asJSON, "json", false, usage)
+}
+
+// indentJSON appends src, valid JSON without blanks between tokens (as
+// encoding/json writes it), indented as printJSON indents: what
+// json.Indent does, several times faster, since it need not check src.
+func indentJSON(dst, src []byte) []byte {
+	depth := 0
+	newline := func() {
+		dst = append(dst, '\n')
+		for range depth {
+			dst = append(dst, ' ', ' ')
+		}
+	}
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch c {
+		case '"':
+			// Copy the string whole: its brackets and commas are text.
+			j := i + 1
+			for ; j < len(src) && src[j] != '"'; j++ {
+				if src[j] == '\\' {
+					j++
+				}
+			}
+			dst = append(dst, src[i:j+1]...)
+			i = j
+		case '{', '[':
+			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
+				dst = append(dst, c, src[i+1]) // empty: {} or []
+				i++
+				continue
+			}
+			dst = append(dst, c)
+			depth++
+			newline()
+		case '}', ']':
+			depth--
+			newline()
+			dst = append(dst, c)
+		case ',':
+			dst = append(dst, c)
+			newline()
+		case ':':
+			dst = append(dst, ':', ' ')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
 }
 
 func printJSON(w io.Writer, v any) error {

@@ -131,10 +131,40 @@ func showRun(w io.Writer, r api.Run, now time.Time) {
 			row("artifact", a.Name+"  "+a.Path)
 		}
 	}
+	if len(r.Datasets) > 0 {
+		fmt.Fprintln(w)
+		showDatasets(w, r.Datasets)
+	}
+	showEnvironment(w, r.Environment)
 	if r.InvalidLines > 0 {
 		fmt.Fprintln(w)
 		row("invalid", fmt.Sprintf("%d lines could not be read; the first: %s", r.InvalidLines, r.FirstInvalid))
 	}
+}
+
+// showDatasets lists the data sets a run named: what the engine found at
+// each path, or why it could not read it.
+func showDatasets(w io.Writer, ds []api.Dataset) {
+	tw := newTable(w)
+	fmt.Fprintln(tw, "DATA\tROLE\tPATH\tSIZE\tSHA256")
+	for _, d := range ds {
+		size, digest := "-", "digesting…"
+		switch {
+		case d.Error != "":
+			digest = d.Error
+		case d.SHA256 != "":
+			size = format.Bytes(uint64(d.Size))
+			if d.Kind == "dir" {
+				size += fmt.Sprintf(" in %d files", d.Files)
+			}
+			digest = d.SHA256[:min(12, len(d.SHA256))]
+			if d.Partial {
+				digest += " (partial)"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.Name, cmp.Or(d.Role, "-"), d.Path, size, digest)
+	}
+	tw.Flush()
 }
 
 func sortedKeys[M ~map[K]V, K cmp.Ordered, V any](m M) []K {

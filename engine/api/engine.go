@@ -31,11 +31,15 @@ type Upgrade struct {
 
 // CheckReport is what a check of the store found.
 type CheckReport struct {
-	Runs     int      `json:"runs"`
-	Series   int      `json:"series"`
-	Chunks   int      `json:"chunks"`
-	Points   int64    `json:"points"`
-	Problems []string `json:"problems"`
+	Runs   int   `json:"runs"`
+	Series int   `json:"series"`
+	Chunks int   `json:"chunks"`
+	Points int64 `json:"points"`
+	// Versions counts the model versions; Artifacts the copies of their
+	// artifacts read again and found whole.
+	Versions  int      `json:"versions"`
+	Artifacts int      `json:"artifacts"`
+	Problems  []string `json:"problems"`
 }
 
 // StoreStats describes the store's file.

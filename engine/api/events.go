@@ -6,6 +6,7 @@ const (
 	EventPoints = "points" // new points of a running run; RunID and Points are set
 	EventError  = "error"  // the stream broke (the client lagged, or the engine stopped)
 	EventGPUs   = "gpus"   // a new sample of the GPUs; GPUs is set
+	EventModel  = "model"  // a model, its versions or aliases changed; Model is its name
 )
 
 // Event is one change.
@@ -15,5 +16,6 @@ type Event struct {
 	RunID  string             `json:"run_id,omitempty"`
 	Points map[string][]Point `json:"points,omitempty"`
 	GPUs   *GPUReport         `json:"gpus,omitempty"`
+	Model  string             `json:"model,omitempty"`
 	Error  string             `json:"error,omitempty"`
 }

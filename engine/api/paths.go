@@ -43,6 +43,9 @@ func (p Paths) PIDFile() string         { return filepath.Join(p.Home, "engine.p
 func (p Paths) Runs() string            { return filepath.Join(p.Home, "runs") }
 func (p Paths) RunDir(id string) string { return filepath.Join(p.Home, "runs", id) }
 
+// Artifacts is the registry's content-addressed folder of model artifacts.
+func (p Paths) Artifacts() string { return filepath.Join(p.Home, "artifacts") }
+
 // maxSocketPath is the longest path a unix socket address holds on Linux
 // (sun_path is 108 bytes, one for the terminating NUL).
 const maxSocketPath = 107

@@ -72,6 +72,10 @@ type Run struct {
 	Total     int64                       `json:"total,omitempty"`
 	Evals     map[string]map[string]Float `json:"evals,omitempty"`
 	Artifacts []Artifact                  `json:"artifacts,omitempty"`
+	Datasets  []Dataset                   `json:"datasets,omitempty"`
+	// Environment is what the job started in, when its supervisor captured
+	// it; only Run (one run) reads it, not listings.
+	Environment *Environment `json:"environment,omitempty"`
 	// KillRequested says a user asked for the run to stop.
 	KillRequested bool `json:"kill_requested,omitempty"`
 	// Deleted is when the run was removed (`lathe rm`): it can be restored

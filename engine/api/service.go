@@ -38,6 +38,9 @@ type RunService interface {
 	// Compare sets runs side by side: the params that differ, each
 	// metric's summary with the best run, their use of GPUs.
 	Compare(ctx context.Context, refs []string) (Comparison, error)
+	// Rerun starts a run again: the same command, folder, params (but
+	// those given), tags, GPU request and environment, tagged rerun_of.
+	Rerun(ctx context.Context, req RerunRequest) (RerunResult, error)
 }
 
 // MetricService is the metric series of runs.
@@ -89,4 +92,5 @@ type Service interface {
 	GPUService
 	StoreService
 	EngineService
+	RegistryService
 }

@@ -126,6 +126,16 @@ func dialError(socket string, err error) error {
 	return fmt.Errorf("engine at %s: %w", socket, err)
 }
 
+type rawKey struct{}
+
+// RawReply makes the calls made with the context it returns copy the
+// engine's JSON reply into *dst instead of decoding it (the value they
+// return is then zero): a command that prints the reply as JSON passes it
+// through rather than decoding and encoding it again.
+func RawReply(ctx context.Context, dst *[]byte) context.Context {
+	return context.WithValue(ctx, rawKey{}, dst)
+}
+
 func call[T any](c *Client, ctx context.Context, method, path string, body any) (T, error) {
 	var out T
 	resp, err := c.do(ctx, method, path, body)
@@ -133,6 +143,13 @@ func call[T any](c *Client, ctx context.Context, method, path string, body any) 
 		return out, err
 	}
 	defer resp.Body.Close()
+	if dst, ok := ctx.Value(rawKey{}).(*[]byte); ok {
+		*dst, err = io.ReadAll(resp.Body)
+		if err != nil {
+			return out, fmt.Errorf("engine reply: %w", err)
+		}
+		return out, nil
+	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		return out, fmt.Errorf("engine reply: %w", err)
 	}

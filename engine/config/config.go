@@ -71,15 +71,25 @@ type Jobs struct {
 	// Redact lists extra words that mark an environment variable as secret,
 	// on top of TOKEN, SECRET, PASSWORD, PASSWD, KEY, CREDENTIAL and AUTH.
 	Redact []string `toml:"redact"`
+	// DatasetDigestLimit is the largest file, in bytes, whose whole content
+	// is hashed when a run names a data set; a larger file is fingerprinted
+	// by its size, modification time and first and last MiB.
+	DatasetDigestLimit int64 `toml:"dataset_digest_limit"`
+	// PatchLimit is how many bytes of a job's uncommitted changes (`git
+	// diff HEAD`) its run folder keeps as diff.patch; the record keeps the
+	// whole patch's size and digest.
+	PatchLimit int64 `toml:"patch_limit"`
 }
 
 // Default is the configuration when no file sets anything.
 func Default() Config {
 	return Config{
 		Jobs: Jobs{
-			KillGrace:         Duration(10 * time.Second),
-			DefaultExperiment: "default",
-			Redact:            []string{},
+			KillGrace:          Duration(10 * time.Second),
+			DefaultExperiment:  "default",
+			Redact:             []string{},
+			DatasetDigestLimit: 1 << 30,
+			PatchLimit:         1 << 20,
 		},
 		GPUs: GPUs{
 			Probe:              "auto",
@@ -151,6 +161,12 @@ func Load(path string) (Config, error) {
 func (c Config) validate(path string) error {
 	if c.Jobs.MaxRunning < 0 {
 		return fmt.Errorf("config %s: jobs.max_running is negative", path)
+	}
+	if c.Jobs.DatasetDigestLimit < 0 {
+		return fmt.Errorf("config %s: jobs.dataset_digest_limit is negative", path)
+	}
+	if c.Jobs.PatchLimit < 0 {
+		return fmt.Errorf("config %s: jobs.patch_limit is negative", path)
 	}
 	if strings.TrimSpace(c.Jobs.DefaultExperiment) == "" {
 		return fmt.Errorf("config %s: jobs.default_experiment is empty", path)

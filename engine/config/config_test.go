@@ -28,6 +28,8 @@ func TestLoad(t *testing.T) {
 		{name: "grace", text: "[jobs]\nkill_grace = \"3s\"\n", want: func(c *Config) { c.Jobs.KillGrace = Duration(3 * time.Second) }},
 		{name: "max running", text: "[jobs]\nmax_running = 2\n", want: func(c *Config) { c.Jobs.MaxRunning = 2 }},
 		{name: "redact", text: "[jobs]\nredact = [\"HF_\"]\n", want: func(c *Config) { c.Jobs.Redact = []string{"HF_"} }},
+		{name: "digest limit", text: "[jobs]\ndataset_digest_limit = 1048576\n", want: func(c *Config) { c.Jobs.DatasetDigestLimit = 1 << 20 }},
+		{name: "negative digest limit", text: "[jobs]\ndataset_digest_limit = -1\n", wantErr: "dataset_digest_limit is negative"},
 		{name: "unknown key", text: "[jobs]\nkill_grase = \"3s\"\n", wantErr: "unknown key jobs.kill_grase"},
 		{name: "bad duration", text: "[jobs]\nkill_grace = \"3\"\n", wantErr: "want a number with a unit"},
 		{name: "negative", text: "[jobs]\nmax_running = -1\n", wantErr: "max_running is negative"},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -36,14 +37,17 @@ type Batch struct {
 	Tags      map[string]string
 	Evals     map[string]map[string]float64
 	Artifacts []store.Artifact
-	Total     int64
-	Points    int
+	// Datasets are the data sets the batch names, by name and path only
+	// (the engine digests them); a name named again replaces its entry.
+	Datasets []store.Dataset
+	Total    int64
+	Points   int
 }
 
 // Empty reports whether the batch only moves the offset.
 func (b *Batch) Empty() bool {
 	return b.Points == 0 && b.Params == nil && b.Tags == nil && b.Evals == nil &&
-		b.Artifacts == nil && b.Total == 0
+		b.Artifacts == nil && b.Datasets == nil && b.Total == 0
 }
 
 // Tailer reads one file of a run.
@@ -251,6 +255,11 @@ func (t *Tailer) record(b *Batch, state *store.TailState, rec *metricline.Record
 	}
 	if rec.Artifact != nil {
 		b.Artifacts = append(b.Artifacts, store.Artifact{Name: rec.Artifact.Name, Path: rec.Artifact.Path})
+	}
+	if rec.Dataset != nil {
+		d := store.Dataset{Name: rec.Dataset.Name, Path: rec.Dataset.Path, Role: rec.Dataset.Role}
+		b.Datasets = slices.DeleteFunc(b.Datasets, func(x store.Dataset) bool { return x.Name == d.Name })
+		b.Datasets = append(b.Datasets, d)
 	}
 	if rec.Total > 0 {
 		b.Total = rec.Total

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,6 +187,23 @@ func TestRecordFieldsGathered(t *testing.T) {
 	b := read(t, tl, false)
 	if b.Params["lr"] != "0.1" || b.Tags["a"] != "b" || b.Evals["s"]["acc"] != 0.5 || b.Artifacts[0].Path != "/m.pt" || b.Total != 9 || b.Empty() {
 		t.Fatalf("%+v", b)
+	}
+}
+
+// Data sets are gathered by name: one named again replaces its entry, in
+// the place of the later line.
+func TestDatasetsGathered(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "metrics.jsonl")
+	appendFile(t, path, `{"dataset": {"name": "train", "path": "old.csv"}}
+{"dataset": {"name": "val", "path": "val.csv", "role": "validation"}}
+{"dataset": {"name": "train", "path": "data/train.csv", "role": "train"}}
+`)
+	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, false)
+	defer tl.Close()
+	b := read(t, tl, false)
+	want := []store.Dataset{{Name: "val", Path: "val.csv", Role: "validation"}, {Name: "train", Path: "data/train.csv", Role: "train"}}
+	if !slices.Equal(b.Datasets, want) || b.Empty() {
+		t.Fatalf("datasets %+v, want %+v", b.Datasets, want)
 	}
 }
 

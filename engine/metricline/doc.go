@@ -19,6 +19,7 @@
 //	{"tags": {"dataset": "digits"}}
 //	{"eval": {"slice": "class=3", "metrics": {"acc": 0.81}}}
 //	{"artifact": {"name": "model", "path": "model.pt"}}
+//	{"dataset": {"name": "digits-train", "path": "data/train.csv", "role": "train"}}
 //	{"total": 5000}
 //
 // Field by field:
@@ -38,14 +39,17 @@
 //   - eval: an object with a non-empty string "slice" and a "metrics"
 //     object as above (which may be empty).
 //   - artifact: an object with non-empty strings "name" and "path".
+//   - dataset: an object with non-empty strings "name" and "path", and
+//     optionally a non-empty string "role" (train, validation, test or any
+//     other text).
 //   - total: a positive integer, with the same integer rules as step.
 //
 // Names of metrics, params and tags are 1 to 250 bytes of UTF-8 without
 // control characters. Inside one object a name, and at the top level and in
-// eval and artifact a field, may appear only once. Unknown fields at the top
-// level and inside eval and artifact are ignored (they must still be valid
-// JSON), so writers can add fields without breaking older engines. A line
-// without any known field is invalid.
+// eval, artifact and dataset a field, may appear only once. Unknown fields at
+// the top level and inside eval, artifact and dataset are ignored (they must
+// still be valid JSON), so writers can add fields without breaking older
+// engines. A line without any known field is invalid.
 //
 // The parser is a small hand-written, iterative JSON scanner rather than
 // encoding/json: it is several times faster, keeps metrics in the order they

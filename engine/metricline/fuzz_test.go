@@ -15,6 +15,8 @@ var lineSeeds = []string{
 	`{"tags": {"dataset": "digits"}}`,
 	`{"eval": {"slice": "class=3", "metrics": {"acc": 0.81}}}`,
 	`{"artifact": {"name": "model", "path": "model.pt"}}`,
+	`{"dataset": {"name": "digits-train", "path": "data/train.csv", "role": "train"}}`,
+	`{"dataset": {"path": "d", "name": "n", "rows": 10}, "dataset": {}}`,
 	`{"total": 5000}`,
 	`{"metrics": {"a": "NaN", "b": "-Infinity", "c": "+inf", "d": -0, "e": 1e308, "f": 5e-324}}`,
 	`{"step": 12.0, "metrics": {}}`,
@@ -155,7 +157,7 @@ func checkKV(t *testing.T, line []byte, rec Record, ok bool) {
 	if len(rec.Metrics) == 0 {
 		t.Fatalf("ok without metrics")
 	}
-	if rec.HasTime || rec.Params != nil || rec.Tags != nil || rec.Eval != nil || rec.Artifact != nil || rec.Total != 0 {
+	if rec.HasTime || rec.Params != nil || rec.Tags != nil || rec.Eval != nil || rec.Artifact != nil || rec.Dataset != nil || rec.Total != 0 {
 		t.Fatalf("unexpected fields: %+v", rec)
 	}
 	seen := map[string]bool{}

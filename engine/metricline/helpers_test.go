@@ -75,6 +75,12 @@ func diffRecord(a, b Record) string {
 	case a.Artifact != nil && *a.Artifact != *b.Artifact:
 		d = append(d, fmt.Sprintf("artifact %+v != %+v", *a.Artifact, *b.Artifact))
 	}
+	switch {
+	case (a.Dataset == nil) != (b.Dataset == nil):
+		d = append(d, fmt.Sprintf("dataset %v != %v", a.Dataset, b.Dataset))
+	case a.Dataset != nil && *a.Dataset != *b.Dataset:
+		d = append(d, fmt.Sprintf("dataset %+v != %+v", *a.Dataset, *b.Dataset))
+	}
 	if a.Total != b.Total {
 		d = append(d, fmt.Sprintf("total %d != %d", a.Total, b.Total))
 	}
@@ -209,6 +215,18 @@ func encodeRecord(r Record) []byte {
 		b = appendJSONString(b, r.Artifact.Name)
 		b = append(b, `,"path":`...)
 		b = appendJSONString(b, r.Artifact.Path)
+		b = append(b, '}')
+	}
+	if r.Dataset != nil {
+		field("dataset")
+		b = append(b, `{"name":`...)
+		b = appendJSONString(b, r.Dataset.Name)
+		b = append(b, `,"path":`...)
+		b = appendJSONString(b, r.Dataset.Path)
+		if r.Dataset.Role != "" {
+			b = append(b, `,"role":`...)
+			b = appendJSONString(b, r.Dataset.Role)
+		}
 		b = append(b, '}')
 	}
 	if r.Total != 0 {

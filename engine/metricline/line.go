@@ -24,6 +24,7 @@ type Record struct {
 	Tags     map[string]string // nil when absent
 	Eval     *Eval
 	Artifact *Artifact
+	Dataset  *Dataset
 	Total    int64 // 0 when absent
 }
 
@@ -38,6 +39,12 @@ type Artifact struct {
 	Name, Path string
 }
 
+// Dataset is data the job reads. Role is "train", "validation", "test" or
+// any other text; "" when the line gives none.
+type Dataset struct {
+	Name, Path, Role string
+}
+
 // maxNameLen is the longest metric, param or tag name, in bytes.
 const maxNameLen = 250
 
@@ -50,6 +57,7 @@ const (
 	fTags
 	fEval
 	fArtifact
+	fDataset
 	fTotal
 )
 
@@ -117,6 +125,8 @@ func parseLine(line []byte) (rec Record, hasMetrics bool, err error) {
 				bit = fEval
 			case "artifact":
 				bit = fArtifact
+			case "dataset":
+				bit = fDataset
 			case "total":
 				bit = fTotal
 			}
@@ -141,6 +151,8 @@ func parseLine(line []byte) (rec Record, hasMetrics bool, err error) {
 				rec.Eval, err = s.eval()
 			case fArtifact:
 				rec.Artifact, err = s.artifact()
+			case fDataset:
+				rec.Dataset, err = s.dataset()
 			case fTotal:
 				rec.Total, err = s.integer("total")
 				if err == nil && rec.Total <= 0 {
@@ -523,6 +535,46 @@ func (s *scanner) artifact() (*Artifact, error) {
 		return nil, errors.New("artifact path is missing")
 	}
 	return a, nil
+}
+
+func (s *scanner) dataset() (*Dataset, error) {
+	d := new(Dataset)
+	var hasName, hasPath, hasRole bool
+	err := s.members("dataset", func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "name":
+			if hasName {
+				return errors.New(`dataset: duplicate field "name"`)
+			}
+			hasName = true
+			d.Name, err = s.nonEmptyString("dataset name")
+		case "path":
+			if hasPath {
+				return errors.New(`dataset: duplicate field "path"`)
+			}
+			hasPath = true
+			d.Path, err = s.nonEmptyString("dataset path")
+		case "role":
+			if hasRole {
+				return errors.New(`dataset: duplicate field "role"`)
+			}
+			hasRole = true
+			d.Role, err = s.nonEmptyString("dataset role")
+		default:
+			_, err = s.skipValue(nil, false)
+		}
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case !hasName:
+		return nil, errors.New("dataset name is missing")
+	case !hasPath:
+		return nil, errors.New("dataset path is missing")
+	}
+	return d, nil
 }
 
 // special parses the string forms of non-finite values: the special values

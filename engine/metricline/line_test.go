@@ -83,12 +83,19 @@ func TestParseLineValid(t *testing.T) {
 			Record{Eval: &Eval{Slice: "all"}}},
 		{"artifact", `{"artifact": {"name": "model", "path": "model.pt", "bytes": 12}}`,
 			Record{Artifact: &Artifact{Name: "model", Path: "model.pt"}}},
+		{"dataset", `{"dataset": {"name": "digits-train", "path": "data/train.csv", "role": "train"}}`,
+			Record{Dataset: &Dataset{Name: "digits-train", Path: "data/train.csv", Role: "train"}}},
+		{"dataset without role, unknown field", `{"dataset": {"path": "/d/x.parquet", "rows": [1], "name": "x"}}`,
+			Record{Dataset: &Dataset{Name: "x", Path: "/d/x.parquet"}}},
+		{"dataset free role, escapes", `{"dataset": {"name": "n\u00e9", "path": "a\\b", "role": "calibration set"}}`,
+			Record{Dataset: &Dataset{Name: "né", Path: `a\b`, Role: "calibration set"}}},
 		{"total", `{"total": 5000}`, Record{Total: 5000}},
 		{"total float form", `{"total": 5e3}`, Record{Total: 5000}},
 		{"all fields on one line",
-			`{"step":1,"time":2,"metrics":{"a":1},"params":{"p":"1"},"tags":{"t":"2"},"eval":{"slice":"s","metrics":{"b":2}},"artifact":{"name":"n","path":"p"},"total":9}`,
+			`{"step":1,"time":2,"metrics":{"a":1},"params":{"p":"1"},"tags":{"t":"2"},"eval":{"slice":"s","metrics":{"b":2}},"artifact":{"name":"n","path":"p"},"dataset":{"name":"d","path":"q","role":"test"},"total":9}`,
 			Record{HasStep: true, Step: 1, HasTime: true, Time: 2000000, Metrics: ms("a", 1), Params: map[string]string{"p": "1"},
-				Tags: map[string]string{"t": "2"}, Eval: &Eval{Slice: "s", Metrics: ms("b", 2)}, Artifact: &Artifact{"n", "p"}, Total: 9}},
+				Tags: map[string]string{"t": "2"}, Eval: &Eval{Slice: "s", Metrics: ms("b", 2)}, Artifact: &Artifact{"n", "p"},
+				Dataset: &Dataset{"d", "q", "test"}, Total: 9}},
 		{"empty metrics with step", `{"step":4,"metrics":{}}`, Record{HasStep: true, Step: 4}},
 		{"unknown fields ignored", `{"v":2,"metrics":{"a":1},"future":{"x":[1,2,{"y":null}]},"s":"\u1234","n":-1.5e7,"b":false}`,
 			Record{Metrics: ms("a", 1)}},
@@ -247,6 +254,19 @@ func TestParseLineInvalid(t *testing.T) {
 		{`{"artifact":{"name":"","path":"p"}}`, `artifact name is empty`},
 		{`{"artifact":{"name":"m","path":null}}`, `artifact path must be a string, got null`},
 		{`{"artifact":null}`, `artifact must be an object, got null`},
+		// dataset.
+		{`{"dataset":{"name":"d"}}`, `dataset path is missing`},
+		{`{"dataset":{"path":"p","role":"train"}}`, `dataset name is missing`},
+		{`{"dataset":{"name":"","path":"p"}}`, `dataset name is empty`},
+		{`{"dataset":{"name":"d","path":""}}`, `dataset path is empty`},
+		{`{"dataset":{"name":"d","path":"p","role":""}}`, `dataset role is empty`},
+		{`{"dataset":{"name":"d","path":"p","role":null}}`, `dataset role must be a string, got null`},
+		{`{"dataset":{"name":"d","path":7}}`, `dataset path must be a string, got a number`},
+		{`{"dataset":{"name":"a","path":"p","name":"b"}}`, `dataset: duplicate field "name"`},
+		{`{"dataset":{"name":"a","path":"p","role":"x","role":"y"}}`, `dataset: duplicate field "role"`},
+		{`{"dataset":{"name":"a","path":"p"},"dataset":{"name":"b","path":"q"}}`, `duplicate field "dataset"`},
+		{`{"dataset":"data/train.csv"}`, `dataset must be an object, got a string`},
+		{`{"dataset":{"name":"d","path":"p"}`, `unexpected end of line`},
 	}
 	for _, tt := range tests {
 		got, err := ParseLine([]byte(tt.line))
@@ -413,7 +433,7 @@ func TestParseLineAllocs(t *testing.T) {
 }
 
 func TestParseLineDoesNotKeepInput(t *testing.T) {
-	line := []byte(`{"metrics":{"loss":1},"params":{"p":"v"},"eval":{"slice":"s","metrics":{"a":1}},"artifact":{"name":"n","path":"p"}}`)
+	line := []byte(`{"metrics":{"loss":1},"params":{"p":"v"},"eval":{"slice":"s","metrics":{"a":1}},"artifact":{"name":"n","path":"p"},"dataset":{"name":"d","path":"q","role":"r"}}`)
 	rec, err := ParseLine(line)
 	if err != nil {
 		t.Fatal(err)
@@ -422,7 +442,7 @@ func TestParseLineDoesNotKeepInput(t *testing.T) {
 		line[i] = 'X' // the engine reuses its read buffer
 	}
 	if rec.Metrics[0].Name != "loss" || rec.Params["p"] != "v" || rec.Eval.Slice != "s" || rec.Eval.Metrics[0].Name != "a" ||
-		rec.Artifact.Name != "n" || rec.Artifact.Path != "p" {
+		rec.Artifact.Name != "n" || rec.Artifact.Path != "p" || *rec.Dataset != (Dataset{"d", "q", "r"}) {
 		t.Errorf("record changed with its input: %+v", rec)
 	}
 }

@@ -35,7 +35,8 @@
 // an engine that restarts needs nothing but the directory to pick a job up
 // again:
 //
-//   - spec.json (engine → shim): the command and working directory.
+//   - spec.json (engine → shim): the command and working directory, and how
+//     much of the git patch to keep (patch_limit).
 //   - output.log: the job's stdout and stderr, one O_APPEND descriptor shared
 //     by both so lines interleave as on a terminal.
 //   - metrics.jsonl: the metrics the job appends (LATHE_METRICS_FILE); the
@@ -45,6 +46,10 @@
 //     written once the job runs.
 //   - exit.json (shim → engine): how the job ended, written before the shim
 //     exits. A job that could not start still gets one, with Error set.
+//   - environment.json and diff.patch (shim → engine): what the job started
+//     in (package capture), recorded beside the job once it has started and
+//     before exit.json; diff.patch only for a job in a git tree with
+//     uncommitted changes.
 //
 // handle.json and exit.json are written to a temporary file, fsynced and
 // renamed into place, so a reader sees either nothing or a complete file,

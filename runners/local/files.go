@@ -41,6 +41,9 @@ type Exit struct {
 type spec struct {
 	Command []string `json:"command"`
 	Cwd     string   `json:"cwd"`
+	// PatchLimit is how many bytes of the job's git patch diff.patch keeps
+	// (0: capture's default, 1 MiB).
+	PatchLimit int64 `json:"patch_limit,omitempty"`
 }
 
 // ReadHandle reads handle.json from runDir. The error satisfies

@@ -137,7 +137,8 @@ func present(pid int, start uint64) (procStat, bool) {
 }
 
 // sessionMembers lists the processes whose session id is sid, except the
-// session leader (pid sid, the shim). Zombies are left out when live is set.
+// session leader (pid sid, the shim) and the shim's children still in its
+// process group. Zombies are left out when live is set.
 func sessionMembers(sid int, live bool) []int {
 	d, err := os.Open("/proc")
 	if err != nil {
@@ -153,6 +154,11 @@ func sessionMembers(sid int, live bool) []int {
 		}
 		s, err := readStat(pid)
 		if err != nil || s.session != sid {
+			continue
+		}
+		if s.ppid == sid && s.pgrp == sid {
+			// A helper of the shim's own (its environment capture), in the
+			// instant between fork and its setsid: not the job's.
 			continue
 		}
 		if live && (s.state == 'Z' || s.state == 'X') {

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -10,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"lathe/runners/capture"
 	"lathe/runners/process"
 )
 
@@ -17,14 +19,20 @@ const (
 	// leftoverGrace is how long processes that outlive the job leader get
 	// between SIGTERM and SIGKILL.
 	leftoverGrace = 2 * time.Second
+	// captureBudget bounds the environment capture as a whole (each of its
+	// probes has a shorter timeout of its own); captureGrace is how much
+	// longer the shim waits for it to record what it has.
+	captureBudget = 30 * time.Second
+	captureGrace  = 5 * time.Second
 )
 
 // RunShim is the body of `lathe shim RUNDIR`. It reads spec.json, starts the
 // job as the leader of a new process group with stdin /dev/null and stdout
-// and stderr on output.log, writes handle.json, waits for the job, cleans up
-// what is left of its tree, writes exit.json and returns the exit code for
-// the shim process: 0 once exit.json is written (whatever the job's code), 1
-// when it could not be written.
+// and stderr on output.log, writes handle.json, records the environment the
+// job started in beside it (environment.json, diff.patch), waits for the
+// job, cleans up what is left of its tree, waits for that record, writes
+// exit.json and returns the exit code for the shim process: 0 once exit.json
+// is written (whatever the job's code), 1 when it could not be written.
 //
 // SIGHUP and SIGINT are ignored; SIGTERM is forwarded to the job's tree so
 // that `kill SHIMPID` stops the job gracefully and its exit is still recorded.
@@ -89,10 +97,14 @@ func runJob(runDir string, logger *log.Logger, sigs <-chan os.Signal) Exit {
 	if herr == nil {
 		herr = writeJSONAtomic(runDir, handleFile, h)
 	}
+	waitCapture := func() {}
 	if herr != nil {
 		// A job nobody can find again must not run unsupervised.
 		logger.Printf("cannot publish handle, killing job: %v", herr)
 		killJob(pid, syscall.SIGKILL)
+	} else {
+		// Beside the job, not before it: the job never waits for this.
+		waitCapture = startCapture(runDir, sp, cmd.Dir, logger)
 	}
 
 	// Learn that the leader exited WITHOUT reaping it: while it is an
@@ -130,7 +142,39 @@ wait:
 	if !ok {
 		ex.Error = fmt.Sprintf("wait: %v", werr)
 	}
+	// environment.json before exit.json: a run that ended has its record.
+	waitCapture()
 	return ex
+}
+
+// startCapture records the environment the job started in (environment.json
+// and diff.patch, see package capture) in the background, and returns the
+// function that waits for it, at most until captureBudget+captureGrace
+// after it started. The shim's environment is the job's.
+func startCapture(runDir string, sp spec, dir string, logger *log.Logger) (wait func()) {
+	began := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), captureBudget)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e, patch, err := capture.Environment(ctx, sp.Command, dir, os.Environ(), capture.Options{PatchLimit: sp.PatchLimit})
+		if err != nil {
+			logger.Printf("environment capture cut short after %v: %v", time.Since(began).Round(time.Millisecond), err)
+		}
+		if err := capture.Write(runDir, e, patch); err != nil {
+			logger.Printf("cannot record the environment: %v", err)
+		}
+	}()
+	return func() {
+		defer cancel()
+		t := time.NewTimer(time.Until(began.Add(captureBudget + captureGrace)))
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+			logger.Printf("environment capture abandoned after %v", time.Since(began).Round(time.Second))
+		}
+	}
 }
 
 // killJob sends sig to the job's group and to everything else in the shim's

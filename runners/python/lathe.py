@@ -9,6 +9,7 @@ Copy this file next to your script (or put its directory on sys.path), then::
         lathe.log({"loss": loss, "acc": acc}, step=epoch)
     lathe.eval("class=3", {"acc": 0.81})
     lathe.artifact("model", "model.pt")
+    lathe.dataset("digits-train", "data/train.csv", role="train")
 
 When the job is started by ``lathe run -- ...`` the environment variable
 LATHE_METRICS_FILE names a JSON-lines file; every call appends exactly one
@@ -27,7 +28,7 @@ import os
 import threading
 import time as _time
 
-__all__ = ["log", "params", "tags", "eval", "artifact", "total", "active", "run_id"]
+__all__ = ["log", "params", "tags", "eval", "artifact", "dataset", "total", "active", "run_id"]
 
 _ENV_FILE = "LATHE_METRICS_FILE"
 _ENV_RUN_ID = "LATHE_RUN_ID"
@@ -102,17 +103,26 @@ def eval(slice, metrics):  # noqa: A001 - name fixed by the lathe contract
 def artifact(name, path):
     """Record a produced file; a relative path is made absolute against the cwd."""
     _name("artifact name", name)
-    try:
-        p = os.fspath(path)
-    except TypeError:
-        raise TypeError(
-            "artifact path must be a str or os.PathLike, got %s" % type(path).__name__
-        ) from None
-    if isinstance(p, bytes):
-        p = os.fsdecode(p)
-    if not p:
-        raise ValueError("artifact path must not be empty")
-    _write({"artifact": {"name": name, "path": os.path.abspath(p)}})
+    _write({"artifact": {"name": name, "path": _path("artifact path", path)}})
+
+
+def dataset(name, path, role=None):
+    """Record data the job reads, e.g. ``dataset("digits-train", "data/train.csv", role="train")``.
+
+    ``path`` is a file or a folder; a relative path is made absolute against
+    the cwd. lathe records its size and sha256 with the run. ``role`` is
+    optional: "train", "validation", "test" or any other text. Naming the
+    same data set again replaces the earlier entry.
+    """
+    _name("dataset name", name)
+    record = {"name": name, "path": _path("dataset path", path)}
+    if role is not None:
+        if not isinstance(role, str):
+            raise TypeError("dataset role must be a str, got %s" % type(role).__name__)
+        if not role:
+            raise ValueError("dataset role must be a non-empty string")
+        record["role"] = role
+    _write({"dataset": record})
 
 
 def total(n):
@@ -137,6 +147,20 @@ def _name(what, s):
         raise ValueError("%s %r is longer than 250 bytes" % (what, s[:40] + "..."))
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in s):
         raise ValueError("%s %r contains control characters" % (what, s))
+
+
+def _path(what, path):
+    try:
+        p = os.fspath(path)
+    except TypeError:
+        raise TypeError(
+            "%s must be a str or os.PathLike, got %s" % (what, type(path).__name__)
+        ) from None
+    if isinstance(p, bytes):
+        p = os.fsdecode(p)
+    if not p:
+        raise ValueError("%s must not be empty" % what)
+    return os.path.abspath(p)
 
 
 def _int(what, v):

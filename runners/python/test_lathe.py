@@ -94,6 +94,7 @@ class OutsideLathe(unittest.TestCase):
                     self.assertIsNone(lathe.tags({"dataset": "x"}))
                     self.assertIsNone(lathe.eval("class=1", {"acc": 0.5}))
                     self.assertIsNone(lathe.artifact("model", "model.pt"))
+                    self.assertIsNone(lathe.dataset("train", "data/train.csv", role="train"))
                     self.assertIsNone(lathe.total(10))
                 finally:
                     os.chdir(old)
@@ -183,6 +184,21 @@ class Format(Base):
         for r in recs:
             self.assertTrue(os.path.isabs(r["artifact"]["path"]))
 
+    def test_dataset(self):
+        old = os.getcwd()
+        os.chdir(self.tmp.name)
+        self.addCleanup(os.chdir, old)
+        lathe.dataset("digits-train", "data/train.csv", role="train")
+        lathe.dataset("images", "/abs/images")
+        from pathlib import Path
+        lathe.dataset("val", Path("data") / "val.csv", role="held-out 2024")
+        recs = self.lines()
+        cwd = os.getcwd()
+        self.assertEqual(recs[0], {"dataset": {"name": "digits-train", "path": os.path.join(cwd, "data", "train.csv"), "role": "train"}})
+        self.assertEqual(recs[1], {"dataset": {"name": "images", "path": "/abs/images"}})
+        self.assertEqual(recs[2]["dataset"]["role"], "held-out 2024")
+        self.assertEqual(recs[2]["dataset"]["path"], os.path.join(cwd, "data", "val.csv"))
+
     def test_unicode_names(self):
         lathe.log({"verlust/λ": 1.5})
         self.assertEqual(self.one()["metrics"], {"verlust/λ": 1.5})
@@ -247,6 +263,14 @@ class BadInput(Base):
         self.assertRejects(ValueError, lathe.artifact, "", "x")
         self.assertRejects(TypeError, lathe.artifact, "m", None)
         self.assertRejects(ValueError, lathe.artifact, "m", "")
+
+    def test_bad_dataset(self):
+        self.assertRejects(ValueError, lathe.dataset, "", "x")
+        self.assertRejects(TypeError, lathe.dataset, None, "x")
+        self.assertRejects(TypeError, lathe.dataset, "d", None)
+        self.assertRejects(ValueError, lathe.dataset, "d", "")
+        self.assertRejects(ValueError, lathe.dataset, "d", "x", role="")
+        self.assertRejects(TypeError, lathe.dataset, "d", "x", role=1)
 
     def test_bad_total(self):
         self.assertRejects(TypeError, lathe.total, 1.5)

@@ -1,0 +1,5 @@
+// Package registry holds the model registry's rules, apart from the store
+// and the engine that apply them: what may name a model or an alias (the
+// rules MLflow's users know), how NAME@VERSION and NAME@ALIAS references
+// read, and which metric a model is judged by when nobody said.
+package registry
