@@ -80,9 +80,17 @@ type App struct {
 	palette  *palette.Model[paletteChoice] // while paletteOverlay
 	form     *form.Model                   // while formOverlay
 	question askMsg                        // while questionOverlay
-	// formBase is the spec the form was filled from: what the form does not
-	// show (tags, priority, the working directory) comes from it.
+	notice   notice                        // while noticeOverlay
+	// formTitle names the open form in the header.
+	formTitle string
+	// formBase is the spec the job form was filled from: what the form
+	// does not show (tags, priority, the working directory) comes from it.
 	formBase api.SubmitRequest
+	// registering is the run the register form registers.
+	registering string
+	// lastModel is the model last registered from the app: the register
+	// form's default for a run of no experiment.
+	lastModel string
 
 	banner string
 	events <-chan api.Event
@@ -98,10 +106,14 @@ func New(eng Engine, opts Options) *App {
 	a := &App{eng: eng, ctx: ctx, cancel: cancel, st: st, styles: opts.Styles, keys: opts.Keys, opts: opts}
 	act := runActions{
 		kill: func(id string) error { _, err := eng.Kill(ctx, id, false); return err },
-		rerun: func(r api.Run) tea.Cmd {
+		edit: func(r api.Run) tea.Cmd {
 			return func() tea.Msg { return openFormMsg(rerunRequest(r)) }
 		},
-		submit: func(req api.SubmitRequest) error { _, err := eng.Submit(ctx, a.fill(req)); return err },
+		// The caller's environment goes with a re-run, as `lathe rerun`
+		// sends the shell's: the values the record redacted come from it.
+		rerun: func(id string) (api.RerunResult, error) {
+			return eng.Rerun(ctx, api.RerunRequest{Run: id, Env: opts.Env})
+		},
 		query: func(expr string) ([]api.Run, error) {
 			return eng.Runs(ctx, api.RunQuery{Filter: expr, Limit: runsLimit})
 		},
@@ -113,6 +125,7 @@ func New(eng Engine, opts Options) *App {
 		dashboardPage: newDashboard(st, opts.Styles),
 		runsPage:      newRunList(st, opts.Styles, opts.Keys, act, opts.Columns),
 		gpusPage:      newGPUList(st, opts.Styles, opts.Keys),
+		modelsPage:    newModelList(ctx, eng, st, opts.Styles, opts.Keys),
 	}
 	a.updateKeys()
 	return a
@@ -130,8 +143,11 @@ func (a *App) fill(req api.SubmitRequest) api.SubmitRequest {
 
 // Init loads what the pages show and subscribes to the engine's events.
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(a.loadActive(), a.loadRuns(), a.loadGPUs(), a.subscribe(), tick())
+	return tea.Batch(a.loadActive(), a.loadRuns(), a.loadGPUs(), loadModels, a.subscribe(), tick())
 }
+
+// loadModels has the registry's pages read what they show again.
+func loadModels() tea.Msg { return modelChangedMsg{} }
 
 // runsLimit is how many of the newest runs the app holds.
 const runsLimit = 5000
@@ -236,12 +252,22 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		rp := newRunView(a.ctx, a.eng, a.st, a.styles, a.keys, msg.id)
 		rp.SetSize(a.width, a.bodyHeight())
 		a.open(runPage, rp)
-		return rp.showTab(msg.tab)
+		return tea.Batch(rp.Init(), rp.showTab(msg.tab))
 	case openCompareMsg:
 		cp := newCompareView(a.ctx, a.eng, a.st, a.styles, a.keys, msg.ids)
 		cp.SetSize(a.width, a.bodyHeight())
 		a.open(comparePage, cp)
 		return cp.Init()
+	case openModelMsg:
+		mp := newModelView(a.ctx, a.eng, a.st, a.styles, a.keys, msg.name)
+		mp.SetSize(a.width, a.bodyHeight())
+		a.open(modelPage, mp)
+		return mp.Init()
+	case openVersionMsg:
+		vp := newVersionView(a.ctx, a.eng, a.st, a.styles, a.keys, msg)
+		vp.SetSize(a.width, a.bodyHeight())
+		a.open(versionPage, vp)
+		return vp.Init()
 	case tea.KeyMsg:
 		// Keys typed faster than the terminal is read (a slow SSH link, a
 		// held key) come as one message of several runes: take them one by
@@ -261,6 +287,16 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 	case actedMsg, filteredMsg, compareMarkedMsg:
 		// The runs table's, whichever page shows.
 		return a.updatePage(runsPage, msg)
+	case runDetailMsg, runChangedMsg, runNoteMsg:
+		return a.updatePage(runPage, msg)
+	case modelChangedMsg:
+		return tea.Batch(a.updatePage(modelsPage, msg), a.updatePage(modelPage, msg), a.updatePage(versionPage, msg))
+	case modelsMsg:
+		return a.updatePage(modelsPage, msg)
+	case modelMsg:
+		return a.updatePage(modelPage, msg)
+	case lineageMsg:
+		return a.updatePage(versionPage, msg)
 	}
 	// The rest is a page's own I/O (each message names what it is for):
 	// the page shown takes it.
@@ -278,24 +314,41 @@ func (a *App) updatePage(id pageID, msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-// open shows a run or a comparison over the runs page, in place of any
-// other.
+// open shows a page over its parent (a run or a comparison over the runs,
+// a model over the models, a version over its model), in place of any
+// other page open but those it is over.
 func (a *App) open(id pageID, p page) {
-	a.closeDetail()
+	for open := range a.pages {
+		if open != open.base() && !id.over(open) {
+			delete(a.pages, open)
+		}
+	}
 	a.pages[id], a.active = p, id
 	a.overlay = noOverlay
 }
 
-// show goes to a top page, closing what was open over the runs.
+// show goes to a top page, closing every page open over one.
 func (a *App) show(id pageID) {
 	a.closeDetail()
 	a.active = id
 }
 
 func (a *App) closeDetail() {
-	delete(a.pages, runPage)
-	delete(a.pages, comparePage)
+	for open := range a.pages {
+		if open != open.base() {
+			delete(a.pages, open)
+		}
+	}
 	a.active = a.active.base()
+}
+
+// back closes the page shown, back to the one it is over.
+func (a *App) back() {
+	delete(a.pages, a.active)
+	a.active = a.active.parent()
+	if _, ok := a.pages[a.active]; !ok {
+		a.closeDetail()
+	}
 }
 
 // updateEngine takes what the engine sent: runs, GPUs, events, and the
@@ -319,8 +372,7 @@ func (a *App) updateEngine(msg tea.Msg) (tea.Cmd, bool) {
 		a.banner = ""
 		return next(a.events), true
 	case eventMsg:
-		a.apply(api.Event(msg))
-		return next(a.events), true
+		return tea.Batch(next(a.events), a.apply(api.Event(msg))), true
 	case lostMsg:
 		if a.ctx.Err() != nil {
 			return nil, true // quitting: the stream ended because the app cancelled it
@@ -329,15 +381,16 @@ func (a *App) updateEngine(msg tea.Msg) (tea.Cmd, bool) {
 		// Reconnect after a pause: load everything again, subscribe again.
 		return tea.Tick(2*time.Second, func(time.Time) tea.Msg { return reconnectMsg{} }), true
 	case reconnectMsg:
-		return tea.Batch(a.loadActive(), a.loadRuns(), a.loadGPUs(), a.subscribe()), true
+		return tea.Batch(a.loadActive(), a.loadRuns(), a.loadGPUs(), loadModels, a.subscribe()), true
 	default:
 		return nil, false
 	}
 	return nil, true
 }
 
-// apply takes an event into the state.
-func (a *App) apply(ev api.Event) {
+// apply takes an event into the state, and has the pages that show more
+// than the state holds (a run's detail, the registry) read it again.
+func (a *App) apply(ev api.Event) tea.Cmd {
 	switch ev.Type {
 	case api.EventRun:
 		switch {
@@ -346,6 +399,7 @@ func (a *App) apply(ev api.Event) {
 			a.st.remove([]string{ev.Run.ID})
 		default:
 			a.st.upsert(*ev.Run)
+			return a.updatePage(runPage, runChangedMsg{run: ev.Run.ID})
 		}
 	case api.EventGPUs:
 		if ev.GPUs != nil {
@@ -353,7 +407,10 @@ func (a *App) apply(ev api.Event) {
 		}
 	case api.EventPoints:
 		a.st.addPoints(ev.RunID, ev.Points)
+	case api.EventModel:
+		return a.update(modelChangedMsg{name: ev.Model})
 	}
+	return nil
 }
 
 // key routes a key: to what is open on top, else to the frame's own keys
@@ -374,8 +431,15 @@ func (a *App) key(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, a.keys.Yes):
 			a.overlay = noOverlay
 			cmd = a.question.yes
+			if a.question.doing != "" {
+				a.updatePage(a.question.from, actedMsg{note: a.question.doing})
+			}
 		case key.Matches(msg, a.keys.No):
 			a.overlay = noOverlay
+		}
+	case noticeOverlay:
+		if key.Matches(msg, a.keys.Close) {
+			a.overlay, a.notice = noOverlay, notice{}
 		}
 	case helpOverlay:
 		switch {
@@ -407,7 +471,7 @@ func (a *App) pageKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.GoTo):
 		a.openPalette()
 	case key.Matches(msg, k.Back):
-		a.closeDetail()
+		a.back()
 	case key.Matches(msg, k.Submit):
 		return a.update(openFormMsg{})
 	case key.Matches(msg, k.Dashboard):
@@ -416,6 +480,8 @@ func (a *App) pageKey(msg tea.KeyMsg) tea.Cmd {
 		a.show(runsPage)
 	case key.Matches(msg, k.GPUs):
 		a.show(gpusPage)
+	case key.Matches(msg, k.Models):
+		a.show(modelsPage)
 	case key.Matches(msg, k.NextPage):
 		i := 0
 		for i < len(topPages) && topPages[i] != a.active.base() {
@@ -437,6 +503,7 @@ func (a *App) updateKeys() {
 	a.keys.Dashboard.SetEnabled(a.active != dashboardPage)
 	a.keys.Runs.SetEnabled(a.active != runsPage)
 	a.keys.GPUs.SetEnabled(a.active != gpusPage)
+	a.keys.Models.SetEnabled(a.active != modelsPage)
 }
 
 func (a *App) bodyHeight() int { return max(0, a.height-2) }
@@ -451,17 +518,24 @@ func (a *App) View() string {
 		return a.styles.Warn.Render(format.Fit("lathe needs at least 80×24; this terminal is "+
 			itoa(a.width)+"×"+itoa(a.height)+". Make it larger, or press q.", a.width))
 	}
-	crumbs := []string{"lathe", a.pages[a.active.base()].Title()}
-	if a.active != a.active.base() {
-		crumbs = append(crumbs, a.pages[a.active].Title())
+	// The page shown, after those it is over.
+	crumbs := []string{a.pages[a.active].Title()}
+	for id := a.active; id != id.parent(); {
+		id = id.parent()
+		if p, ok := a.pages[id]; ok {
+			crumbs = append([]string{p.Title()}, crumbs...)
+		}
 	}
+	crumbs = append([]string{"lathe"}, crumbs...)
 	var body string
 	switch a.overlay {
 	case paletteOverlay:
 		body = a.palette.View()
 	case formOverlay:
 		body = a.form.View()
-		crumbs = []string{"lathe", "New job"}
+		crumbs = []string{"lathe", a.formTitle}
+	case noticeOverlay:
+		body = a.noticeView()
 	case questionOverlay:
 		// The question takes the page's last line, where it says how things
 		// stand.
@@ -483,11 +557,16 @@ func (a *App) View() string {
 	}
 	short, _ := a.keyHelp(false)
 	body = format.Box(body, a.width, a.bodyHeight())
-	return lipgloss.JoinVertical(lipgloss.Left, header, body, a.footer(short, 2))
+	keep := 2 // help and quit
+	if a.overlay == noOverlay && a.active != a.active.base() && !a.pages[a.active].Capturing() {
+		keep = 3 // and back, over another page: the way out shows at any width
+	}
+	return lipgloss.JoinVertical(lipgloss.Left, header, body, a.footer(short, keep))
 }
 
-// footer lists the keys that work here. The last ones (help, quit or back)
-// always show: the page's own are cut first when the line is too long.
+// footer lists the keys that work here. The last keep ones (help and quit,
+// and back over another page; back and quit in the help) always show: the
+// page's own are cut first when the line is too long.
 func (a *App) footer(bs []key.Binding, keep int) string {
 	text := func(bs []key.Binding) string {
 		parts := make([]string, 0, len(bs))

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -21,11 +22,17 @@ import (
 	"github.com/muesli/termenv"
 
 	"lathe/engine/api"
+	"lathe/runners/local"
 	"lathe/themes"
 	"lathe/tui/styles"
 )
 
 func TestMain(m *testing.M) {
+	// The test binary is also the shim of the jobs the in-process engine
+	// starts (see realEngine).
+	if os.Getenv("LATHE_TEST_SHIM") == "1" && len(os.Args) == 3 && os.Args[1] == "shim" {
+		os.Exit(local.RunShim(os.Args[2]))
+	}
 	lipgloss.SetColorProfile(termenv.Ascii)
 	os.Exit(m.Run())
 }
@@ -51,6 +58,15 @@ type fakeEngine struct {
 	logs        string
 	// removeErr, when set, is the engine's refusal of every removal.
 	removeErr error
+	// reruns are the re-runs asked for; rerunChanges what each says
+	// differs now.
+	reruns       []api.RerunRequest
+	rerunChanges []string
+	// models are the registry's, canned; registered the registrations
+	// asked for, which registerErr refuses when set.
+	models      []api.Model
+	registered  []api.RegisterRequest
+	registerErr error
 }
 
 // GPUHistory gives an hour of readings a second: a device busy for the
@@ -158,6 +174,134 @@ func fixtureComparison(runs []api.Run) api.Comparison {
 	}
 }
 
+// Run is a run with its detail: resnet-baseline's environment and data
+// sets, as the job's supervisor would have captured them.
+func (f *fakeEngine) Run(_ context.Context, ref string) (api.Run, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, ok := f.find(ref)
+	if !ok {
+		return api.Run{}, errors.New("no run " + ref)
+	}
+	if r.ID == "a1b2c3d4e5f6" {
+		r.Environment = fixtureEnvironment()
+		r.Datasets = fixtureDatasets()
+	}
+	return r, nil
+}
+
+func fixtureEnvironment() *api.Environment {
+	return &api.Environment{Captured: clock, OS: "Debian GNU/Linux 13 (trixie)", Kernel: "6.12.48+deb13-amd64", Arch: "amd64",
+		Host: "gpu-01", Python: &api.PythonEnv{Executable: "/usr/bin/python3", Version: "3.13.5"},
+		Packages: map[string]string{"numpy": "2.2.4", "scikit-learn": "1.6.1", "torch": "2.6.0"}, PackagesFrom: "pip freeze",
+		Git: &api.GitEnv{Commit: "3f2a9c1d7e5b4a3c2d1e0f9a8b7c6d5e4f3a2b1c", Branch: "main", Dirty: true, PatchBytes: 1536}}
+}
+
+func fixtureDatasets() []api.Dataset {
+	return []api.Dataset{
+		{Name: "digits-train", Path: "data/train.csv", Role: "train", Kind: "file", Size: 337 << 10,
+			SHA256: "5d41402abc4b2a76b9719d911017c592a1b2c3d4e5f60718293a4b5c6d7e8f90"},
+		{Name: "digits-test", Path: "data/test.csv", Role: "test", Kind: "file", Size: 84 << 10},
+		{Name: "labels", Path: "/mnt/labels", Role: "eval", Error: "open /mnt/labels: no such file or directory"},
+	}
+}
+
+// Rerun starts nothing: it notes the request and answers with a new run
+// and rerunChanges.
+func (f *fakeEngine) Rerun(_ context.Context, req api.RerunRequest) (api.RerunResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reruns = append(f.reruns, req)
+	n := len(f.reruns)
+	return api.RerunResult{Run: api.Run{ID: fmt.Sprintf("88888888888%d", n%10), Name: fmt.Sprintf("train-%d", 7+n), Status: api.Queued,
+		Command: []string{"python3", "train.py"}, Created: clock}, Changes: slices.Clone(f.rerunChanges)}, nil
+}
+
+// Register notes the request; it makes no version.
+func (f *fakeEngine) Register(_ context.Context, req api.RegisterRequest) (api.ModelVersion, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.registered = append(f.registered, req)
+	if f.registerErr != nil {
+		return api.ModelVersion{}, f.registerErr
+	}
+	return api.ModelVersion{Model: req.Model, Version: 4, Run: req.Run}, nil
+}
+
+func (f *fakeEngine) Models(context.Context) ([]api.ModelSummary, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := []api.ModelSummary{}
+	for _, m := range f.models {
+		s := api.ModelSummary{Name: m.Name, PrimaryMetric: m.PrimaryMetric, Direction: m.Direction, Aliases: m.Aliases,
+			Versions: len(m.Versions)}
+		if len(m.Versions) > 0 {
+			s.Latest, s.Updated = &m.Versions[0], m.Versions[0].Registered
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func (f *fakeEngine) Model(_ context.Context, name string) (api.Model, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, m := range f.models {
+		if m.Name == name {
+			return m, nil
+		}
+	}
+	return api.Model{}, errors.New("no model " + name)
+}
+
+// Lineage is a version and the fixture's run it names, with the version's
+// data sets and resnet-baseline's environment.
+func (f *fakeEngine) Lineage(_ context.Context, model string, version int) (api.Lineage, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, m := range f.models {
+		for _, v := range m.Versions {
+			if m.Name == model && v.Version == version {
+				l := api.Lineage{Version: v}
+				if r, ok := f.find(v.Run); ok {
+					r.Datasets, r.Environment = v.Datasets, fixtureEnvironment()
+					l.Run = &r
+				}
+				return l, nil
+			}
+		}
+	}
+	return api.Lineage{}, fmt.Errorf("no version %d of %s", version, model)
+}
+
+// fixtureModels are three models: digits of three versions (the second
+// the champion, the third the challenger), mnist-cnn of one, tokenizer of
+// two without aliases; versions newest first.
+func fixtureModels(runs []api.Run) []api.Model {
+	version := func(model string, n int, run api.Run, acc float64, ago time.Duration) api.ModelVersion {
+		return api.ModelVersion{Model: model, Version: n, Run: run.ID, RunName: run.Name, Experiment: run.Experiment,
+			RunStatus: api.Succeeded, Registered: clock.Add(-ago), RegisteredBy: "ada",
+			Artifact: api.ArtifactRef{Name: "model", Kind: "file", Size: 42 << 20, SHA256: strings.Repeat("ab", 32),
+				Source: "/work/exp/model.pt", Path: "/home/ada/.local/share/lathe/artifacts/sha256/ab/" + strings.Repeat("ab", 31)},
+			Params: run.Params, Metrics: map[string]api.Float{"acc": api.Float(acc), "loss": api.Float(1 - acc)}}
+	}
+	resnet, finetune, diverged := runs[2], runs[4], runs[3]
+	digits := api.Model{Name: "digits", Created: clock.Add(-3 * time.Hour), CreatedBy: "ada", PrimaryMetric: "acc", Direction: "max",
+		LastVersion: 3, Aliases: map[string]int{"champion": 2, "challenger": 3},
+		Versions: []api.ModelVersion{version("digits", 3, resnet, 0.9722, 10*time.Minute), version("digits", 2, finetune, 0.9611, time.Hour),
+			version("digits", 1, diverged, 0.9, 2*time.Hour)}}
+	digits.Versions[0].Aliases, digits.Versions[1].Aliases = []string{"challenger"}, []string{"champion"}
+	digits.Versions[0].Datasets = fixtureDatasets()
+	digits.Versions[0].Description = "lr 0.1, two GPUs"
+	mnist := api.Model{Name: "mnist-cnn", Created: clock.Add(-24 * time.Hour), CreatedBy: "grace", PrimaryMetric: "loss", Direction: "min",
+		LastVersion: 1, Aliases: map[string]int{"production": 1},
+		Versions: []api.ModelVersion{version("mnist-cnn", 1, finetune, 0.88, 20*time.Hour)}}
+	mnist.Versions[0].Aliases = []string{"production"}
+	tokenizer := api.Model{Name: "tokenizer", Created: clock.Add(-48 * time.Hour), CreatedBy: "ada", LastVersion: 2, Aliases: map[string]int{},
+		Versions: []api.ModelVersion{version("tokenizer", 2, finetune, 0.5, 30*time.Hour), version("tokenizer", 1, finetune, 0.4, 40*time.Hour)}}
+	return []api.Model{digits, mnist, tokenizer}
+}
+
 func (f *fakeEngine) GPUs(context.Context) (api.GPUReport, error) { return f.gpus, nil }
 func (f *fakeEngine) Events(context.Context) (<-chan api.Event, error) {
 	f.mu.Lock()
@@ -245,7 +389,9 @@ func fixture() *fakeEngine {
 			gpuStatus(0, 91, 42<<30, a.ID, a.Name), gpuStatus(1, 88, 42<<30, a.ID, a.Name),
 			gpuStatus(2, 67, 20<<30, b.ID, b.Name), gpuStatus(3, 0, 0, "", ""),
 		}},
-		events: make(chan api.Event),
+		events:       make(chan api.Event),
+		models:       fixtureModels(runs),
+		rerunChanges: []string{"git commit: 3f2a9c1d7e → 9b8c7d6e5f", "package torch: 2.6.0 → 2.7.1"},
 	}
 }
 
@@ -313,7 +459,10 @@ func TestPages(t *testing.T) {
 		{"help-logs", append(slices.Clone(openRun), keys("l"), keys("l"), "epoch 3 loss=0.9", keys("?")),
 			[]string{"esc      back", "resnet-baseline", "→/←", "next/previous tab", "/        search"}},
 		{"runs", []any{keys("2")}, []string{"lathe › Runs", "bert-finetune", "NAME", "STATUS", "5 runs"}},
-		{"run", openRun, []string{"lathe › Runs › resnet-baseline", "[overview]", "lr=0.1", "loss", "1200/3000", "esc back"}},
+		// The run's detail in: its environment.
+		{"run", []any{keys("2"), keys("j"), keys("j"), enter, "Python 3.13.5"}, []string{"lathe › Runs › resnet-baseline", "[overview]", "lr=0.1", "loss",
+			"1200/3000", "esc back", "digits-train (train)  data/train.csv  337.0 KiB  sha256 5d41402abc4b", "3f2a9c1d7e on main, dirty (patch 1.5 KiB)",
+			"digest pending", "cannot be read: open /mnt/labels"}},
 		{"charts", append(slices.Clone(openRun), keys("l"), "acc 0.0625"), []string{"[charts]", "loss 0.0625", "acc 0.0625"}},
 		{"logs", append(slices.Clone(openRun), keys("l"), keys("l"), "epoch 3 loss=0.9"), []string{"[logs]", "epoch 1 loss=2.1", "following"}},
 		{"system", append(slices.Clone(openRun), keys("h"), "GPU 1 memory"), []string{"[system]", "GPU 0 utilisation %", "GPU 1 memory GiB"}},
@@ -404,14 +553,24 @@ func TestMarksAndActions(t *testing.T) {
 	if !slices.Equal(f.killed, []string{"a1b2c3d4e5f6"}) {
 		t.Errorf("killed %v", f.killed)
 	}
-	// A, then R: every run queued again as it was.
+	// A, then R: every run started again as it was, by the engine's
+	// Rerun, with the app's environment (the record's secrets come from
+	// it); what differs now shows over the page.
 	f = fixture()
-	drive(t, f, 120, 40, "Jobs:", keys("2"), keys("A"), "5 marked", keys("R"), "start 5 runs again with the same spec? y/n",
-		keys("y"), "queued 5 runs again")
-	if len(f.submitted) != 5 || f.submitted[2].Name != "resnet-baseline" || f.submitted[2].Params["lr"] != "0.1" ||
-		!slices.Equal(f.submitted[2].Command, []string{"python3", "train.py"}) || f.submitted[2].Cwd != "/work/exp" ||
-		f.submitted[2].Tags["rerun_of"] != "a1b2c3d4e5f6" {
-		t.Errorf("re-run requests %+v", f.submitted)
+	view := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("A"), "5 marked", keys("R"), "re-run 5 runs as they were? y/n",
+		keys("y"), "Re-run: what differs from the first run", tea.KeyMsg{Type: tea.KeyEsc}, "queued 5 runs again; 5 of them differ now")
+	var ids []string
+	for _, req := range f.reruns {
+		ids = append(ids, req.Run)
+		if !slices.Equal(req.Env, []string{"HOME=/home/ada"}) || req.Params != nil {
+			t.Errorf("re-run request %+v", req)
+		}
+	}
+	if want := []string{"fedcba987654", "0123456789ab", "a1b2c3d4e5f6", "abcdefabcdef", "999999999999"}; !slices.Equal(ids, want) {
+		t.Errorf("re-ran %v, want %v", ids, want)
+	}
+	if len(f.submitted) != 0 || !strings.Contains(view, "train-12") {
+		t.Errorf("submitted %v; the new runs are not in the table:\n%s", f.submitted, view)
 	}
 }
 
@@ -530,19 +689,63 @@ func TestResize(t *testing.T) {
 	}
 }
 
-// R on one run opens the form filled with its spec; what the form does not
-// show (tags, priority) goes with it.
+// e on one run opens the form filled with its spec, to change it before
+// it starts again; what the form does not show (tags, priority) goes with
+// it.
 func TestRerunOneThroughTheForm(t *testing.T) {
 	f := fixture()
 	f.runs[2].Tags, f.runs[2].Priority = map[string]string{"team": "vision"}, 5
-	drive(t, f, 120, 40, "Jobs:", keys("2"), keys("j"), keys("j"), keys("R"), "lr=0.1",
+	drive(t, f, 120, 40, "Jobs:", keys("2"), keys("j"), keys("j"), keys("e"), "lr=0.1",
 		tea.KeyMsg{Type: tea.KeyCtrlS}, "queued resnet-baseline")
-	if len(f.submitted) != 1 {
-		t.Fatalf("submitted %v", f.submitted)
+	if len(f.submitted) != 1 || len(f.reruns) != 0 {
+		t.Fatalf("submitted %v, re-ran %v", f.submitted, f.reruns)
 	}
 	req := f.submitted[0]
 	if req.Name != "resnet-baseline" || req.Params["lr"] != "0.1" || req.Tags["team"] != "vision" || req.Tags["rerun_of"] != "a1b2c3d4e5f6" ||
 		req.Priority != 5 || req.Cwd != "/work/exp" {
 		t.Errorf("re-run request %+v", req)
+	}
+	// With two marked, e says it takes one.
+	view := drive(t, fixture(), 120, 40, "Jobs:", keys("2"), keys("  "), keys("e"), "e edits one run")
+	if strings.Contains(view, "Start a job") {
+		t.Errorf("e opened the form on two runs:\n%s", view)
+	}
+}
+
+// R on one run asks, then has the engine start it again as it was (Rerun,
+// with the app's environment): the new run is queued in the table, and
+// what differs now from when the run first started shows over the page
+// until esc; without changes, the note says nothing differs.
+func TestRerunShowsTheChanges(t *testing.T) {
+	f := fixture()
+	view := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("jj"), keys("R"), "re-run resnet-baseline as it was? (e edits it first) y/n",
+		keys("y"), "Re-run: what differs from the first run")
+	if len(f.reruns) != 1 || f.reruns[0].Run != "a1b2c3d4e5f6" || !slices.Equal(f.reruns[0].Env, []string{"HOME=/home/ada"}) {
+		t.Fatalf("re-runs asked: %+v", f.reruns)
+	}
+	for _, want := range []string{"resnet-baseline → train-8 (888888888881), queued:", "• git commit: 3f2a9c1d7e → 9b8c7d6e5f",
+		"• package torch: 2.6.0 → 2.7.1", "esc close"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("the notice lacks %q:\n%s", want, view)
+		}
+	}
+	closed := drive(t, fixture(), 120, 40, "Jobs:", keys("2"), keys("jj"), keys("R"), "y/n", keys("y"), "what differs",
+		tea.KeyMsg{Type: tea.KeyEsc}, "queued train-8 (888888888881), a re-run of resnet-baseline; 2 things differ now")
+	if strings.Contains(closed, "what differs") || !strings.Contains(closed, "train-8") {
+		t.Errorf("after esc:\n%s", closed)
+	}
+	// n asks nothing of the engine.
+	f = fixture()
+	drive(t, f, 120, 40, "Jobs:", keys("2"), keys("jj"), keys("R"), "y/n", keys("n"), "5 runs")
+	if len(f.reruns) != 0 {
+		t.Errorf("n re-ran %+v", f.reruns)
+	}
+	// Nothing differs: a note, no notice.
+	f = fixture()
+	f.rerunChanges = nil
+	same := drive(t, f, 120, 40, "Jobs:", keys("2"), keys("jj"), keys("R"), "y/n", keys("y"),
+		"a re-run of resnet-baseline; nothing differs from its first run")
+	if strings.Contains(same, "what differs") {
+		t.Errorf("a notice without changes:\n%s", same)
 	}
 }

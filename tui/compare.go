@@ -58,7 +58,7 @@ type compareView struct {
 	// Its lines are drawn again when the comparison, the width or showAll
 	// change.
 	showAll bool
-	top     int
+	scroll  scroller
 	lines   []string
 	linesOK bool
 
@@ -162,8 +162,7 @@ func (p *compareView) FullHelp() [][]key.Binding {
 	if p.tab == curvesTab {
 		return append([][]key.Binding{{k.NextTab, k.PrevTab}, {k.NextMetric, k.PrevMetric}, {k.TimeX}}, p.chart.FullHelp()...)
 	}
-	t := k.Table
-	return [][]key.Binding{{k.NextTab, k.PrevTab}, {p.showAllKey()}, {t.Down, t.Up}, {t.Top, t.Bottom}, {t.PageDown, t.PageUp}}
+	return append([][]key.Binding{{k.NextTab, k.PrevTab}, {p.showAllKey()}}, scrollKeys(k.Table)...)
 }
 
 // showAllKey is d, which shows all params or those that differ.
@@ -218,24 +217,10 @@ func (p *compareView) keyPress(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.PrevTab):
 		return p.showTab((p.tab + n - 1) % n)
 	case p.tab == summaryTab:
-		room := p.summaryRoom()
-		switch {
-		case key.Matches(msg, k.ShowAll):
+		if key.Matches(msg, k.ShowAll) {
 			p.showAll, p.linesOK = !p.showAll, false
-		case key.Matches(msg, t.Down):
-			p.top++
-		case key.Matches(msg, t.Up):
-			p.top--
-		case key.Matches(msg, t.PageDown):
-			p.top += room / 2
-		case key.Matches(msg, t.PageUp):
-			p.top -= room / 2
-		case key.Matches(msg, t.Top):
-			p.top = 0
-		case key.Matches(msg, t.Bottom):
-			p.top = len(p.summaryLines())
 		}
-		p.top = min(max(p.top, 0), p.maxTop())
+		p.scroll.key(t, msg, len(p.summaryLines()), p.summaryRoom())
 	case len(p.metrics) == 0:
 	case key.Matches(msg, k.NextMetric), key.Matches(msg, k.PrevMetric):
 		d := 1
@@ -381,25 +366,8 @@ func (p *compareView) View() string {
 // summaryRoom is how many lines the summary has below the tabs.
 func (p *compareView) summaryRoom() int { return max(1, p.height-1) }
 
-// maxTop is the last line the summary can be scrolled to: when it is
-// taller than the room, the last line of the room says where it is.
-func (p *compareView) maxTop() int {
-	n, room := len(p.summaryLines()), p.summaryRoom()
-	if n <= room {
-		return 0
-	}
-	return n - (room - 1)
-}
-
 func (p *compareView) summaryView() string {
-	lines, room := p.summaryLines(), p.summaryRoom()
-	if len(lines) <= room {
-		return strings.Join(lines, "\n")
-	}
-	top := min(max(p.top, 0), p.maxTop())
-	end := top + room - 1
-	return strings.Join(lines[top:end], "\n") + "\n" +
-		p.styles.Muted.Render(format.Fit(fmt.Sprintf("lines %d–%d of %d · j/k scroll", top+1, end, len(lines)), p.width))
+	return p.scroll.view(p.styles, p.summaryLines(), p.summaryRoom(), p.width)
 }
 
 // summaryLines is the summary, drawn when it changed.
@@ -599,7 +567,7 @@ func (p *compareView) metricsSection() []string {
 	cells := make([][]compareCell, len(names))
 	for i, name := range names {
 		mc := p.cmp.Metrics[name]
-		labels[i] = name + map[string]string{"min": " ↓", "max": " ↑"}[mc.Direction]
+		labels[i] = strings.TrimSpace(name + " " + directionArrow(mc.Direction))
 		cells[i] = make([]compareCell, len(p.runs))
 		for j, r := range p.runs {
 			st := mc.ByRun[r.ID]

@@ -8,9 +8,12 @@ import (
 	"lathe/engine/api"
 )
 
-// Engine is what the app asks of the engine; *client.Client provides it.
+// Engine is what the app asks of the engine; *client.Client and
+// *engine.Engine provide it.
 type Engine interface {
 	Runs(ctx context.Context, q api.RunQuery) ([]api.Run, error)
+	// Run is one run with what listings leave out (its environment).
+	Run(ctx context.Context, ref string) (api.Run, error)
 	GPUs(ctx context.Context) (api.GPUReport, error)
 	Events(ctx context.Context) (<-chan api.Event, error)
 	Kill(ctx context.Context, ref string, now bool) (api.Run, error)
@@ -18,6 +21,13 @@ type Engine interface {
 	Logs(ctx context.Context, ref string, opts api.LogOptions, w io.Writer) error
 	GPUHistory(ctx context.Context, device int, since, until time.Time) ([]api.GPUPoint, error)
 	Submit(ctx context.Context, req api.SubmitRequest) (api.Run, error)
+	Rerun(ctx context.Context, req api.RerunRequest) (api.RerunResult, error)
 	Remove(ctx context.Context, req api.RemoveRequest) (api.RemoveResult, error)
 	Compare(ctx context.Context, refs []string) (api.Comparison, error)
+
+	// The registry.
+	Register(ctx context.Context, req api.RegisterRequest) (api.ModelVersion, error)
+	Models(ctx context.Context) ([]api.ModelSummary, error)
+	Model(ctx context.Context, name string) (api.Model, error)
+	Lineage(ctx context.Context, model string, version int) (api.Lineage, error)
 }

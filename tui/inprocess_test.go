@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -102,24 +103,34 @@ func realEngine(t testing.TB, seeds []seed) *recorder {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.Open(engine.Options{Paths: paths, Config: config.Default(), Probe: gpu.NewFake(4)})
+	// The test binary is the shim of the jobs it starts (see TestMain).
+	// GORACE: a -race binary otherwise sleeps 1s before exiting.
+	e, err := engine.Open(engine.Options{Paths: paths, Config: config.Default(), Probe: gpu.NewFake(4),
+		Exe: os.Args[0], ShimEnv: []string{"LATHE_TEST_SHIM=1", "GORACE=atexit_sleep_ms=0"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	return &recorder{Engine: e}
+	return &recorder{Engine: e, eng: e, home: paths.Home}
 }
 
 // recorder is an engine that notes what the app asks of it; edit, when
 // set, changes a comparison before the app gets it (an engine that errs).
 type recorder struct {
 	Engine
+	// eng is the engine itself, for what the app does not ask (wait for a
+	// run, set an alias); home its data directory.
+	eng      *engine.Engine
+	home     string
 	mu       sync.Mutex
 	queries  []api.RunQuery
 	removed  []api.RemoveRequest
 	compared [][]string
 	views    []string // "run metric" of each MetricView
 	edit     func(*api.Comparison)
+	// freeze, when set, makes what the registry answers the same at every
+	// run of the tests (see frozen).
+	freeze *frozen
 }
 
 func (r *recorder) Runs(ctx context.Context, q api.RunQuery) ([]api.Run, error) {

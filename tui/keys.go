@@ -17,17 +17,19 @@ import (
 type KeyMap struct {
 	// Everywhere, or nearly: Back only over another page or in help,
 	// Submit only on the top pages, each page's number away from it.
-	Quit, Help, Back, NextPage, Dashboard, Runs, GPUs, GoTo, Submit key.Binding
+	Quit, Help, Back, NextPage, Dashboard, Runs, GPUs, Models, GoTo, Submit key.Binding
 	// Interrupt quits whatever is open, a form or a prompt too.
 	Interrupt key.Binding
-	// A question.
-	Yes, No key.Binding
-	// The runs table.
-	Open, Filter, Sort, Reverse, Compare, Remove, Kill, Rerun, Logs, Clear key.Binding
+	// A question; a notice (what an action did, over the page).
+	Yes, No, Close key.Binding
+	// The runs table (Open opens a model and a version too).
+	Open, Filter, Sort, Reverse, Compare, Remove, Kill, Rerun, EditRerun, Logs, Clear key.Binding
 	// A filter being typed.
 	ApplyFilter, CancelFilter key.Binding
 	// A run, a comparison.
 	NextTab, PrevTab, TimeX key.Binding
+	// A run.
+	Register key.Binding
 	// A comparison.
 	ShowAll, NextMetric, PrevMetric key.Binding
 
@@ -53,11 +55,13 @@ func DefaultKeyMap() KeyMap {
 		Dashboard:    key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "dashboard")),
 		Runs:         key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "runs")),
 		GPUs:         key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "GPUs")),
+		Models:       key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "models")),
 		GoTo:         key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "go to…")),
 		Submit:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new job")),
 		Interrupt:    key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Yes:          key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y", "yes")),
 		No:           key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "no")),
+		Close:        key.NewBinding(key.WithKeys("esc", "enter"), key.WithHelp("esc", "close")),
 		Open:         key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Sort:         key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort")),
@@ -66,6 +70,7 @@ func DefaultKeyMap() KeyMap {
 		Remove:       key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "remove")),
 		Kill:         key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "kill")),
 		Rerun:        key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "re-run")),
+		EditRerun:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit and re-run")),
 		Logs:         key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "logs")),
 		Clear:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear the marks, then the filter")),
 		ApplyFilter:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "filter")),
@@ -73,6 +78,7 @@ func DefaultKeyMap() KeyMap {
 		NextTab:      key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next tab")),
 		PrevTab:      key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "previous tab")),
 		TimeX:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "x by step/time")),
+		Register:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "register a model")),
 		ShowAll:      key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "all params")),
 		NextMetric:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "next metric")),
 		PrevMetric:   key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "previous metric")),
@@ -89,15 +95,20 @@ func DefaultKeyMap() KeyMap {
 func enabledRows(rows ...[]key.Binding) [][]key.Binding {
 	var out [][]key.Binding
 	for _, r := range rows {
-		var on []key.Binding
-		for _, b := range r {
-			if b.Enabled() {
-				on = append(on, b)
-			}
-		}
-		if len(on) > 0 {
+		if on := enabled(r...); len(on) > 0 {
 			out = append(out, on)
 		}
 	}
 	return out
+}
+
+// enabled keeps the enabled bindings.
+func enabled(bs ...key.Binding) []key.Binding {
+	var on []key.Binding
+	for _, b := range bs {
+		if b.Enabled() {
+			on = append(on, b)
+		}
+	}
+	return on
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"lathe/engine/api"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -27,7 +29,7 @@ func syncApp(t *testing.T, f *fakeEngine) *App {
 	t.Helper()
 	a := newTestApp(f)
 	a.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-	for _, cmd := range []tea.Cmd{a.loadActive(), a.loadRuns(), a.loadGPUs()} {
+	for _, cmd := range []tea.Cmd{a.loadActive(), a.loadRuns(), a.loadGPUs(), loadModels} {
 		runCmd(t, a, cmd)
 	}
 	return a
@@ -145,13 +147,23 @@ func helpContexts() []helpContext {
 		{name: "palette", keys: []string{":", "down"}, shows: "› go to Runs"},
 		{name: "form", keys: []string{"n"}, shows: "Start a job"},
 		{name: "question", keys: []string{"2", "j", "j", "x"}, shows: "kill resnet-baseline? y/n"},
+		{name: "notice", keys: []string{"2", "j", "j", "R", "y"}, shows: "Re-run: what differs from the first run"},
+		{name: "models", keys: []string{"4", "j"}, shows: "› mnist-cnn"},
+		{name: "model versions", keys: []string{"4", "enter", "j"}, shows: "› v2"},
+		{name: "version lineage", keys: []string{"4", "enter", "enter", "j"}, shows: "lines 2–"},
+		{name: "register form", keys: []string{"2", "j", "j", "j", "enter", "r"}, shows: "Register bert-diverged as a model version"},
 	}
 }
 
-// helpFixture is the fixture with a log long enough to scroll and a
-// comparison taller than the screen, with params shared and not.
+// helpFixture is the fixture with a log long enough to scroll, a
+// comparison taller than the screen, with params shared and not, and a
+// version whose lineage is taller than the screen.
 func helpFixture() *fakeEngine {
 	f := fixture()
+	for i := range 40 {
+		f.models[0].Versions[0].Datasets = append(f.models[0].Versions[0].Datasets, api.Dataset{Name: fmt.Sprintf("shard-%02d", i),
+			Path: fmt.Sprintf("data/shard-%02d.csv", i), Size: 1 << 20, SHA256: strings.Repeat("c", 64)})
+	}
 	var log strings.Builder
 	for i := range 200 {
 		fmt.Fprintf(&log, "epoch %d loss=%.3f\n", i, 2/float64(i+1))

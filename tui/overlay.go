@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"lathe/engine/api"
 	"lathe/tui/form"
@@ -28,8 +29,26 @@ type (
 		from pageID // the page that asks, which the question goes over
 		text string
 		yes  tea.Cmd
+		// doing, when set, is the asking page's note (an actedMsg) from
+		// the yes until yes's answer: what is under way, when it takes a
+		// while.
+		doing string
+	}
+	// registeredMsg is the engine's answer to the register form.
+	registeredMsg struct {
+		run     string
+		version api.ModelVersion
+		err     error
 	}
 )
+
+// notice is what an action did when it takes more than a line (what
+// differs now for a re-run): a title and lines, in a box over the page
+// until closed.
+type notice struct {
+	title string
+	lines []string
+}
 
 // ask is the command that asks a question, a page's before it acts.
 func ask(from pageID, text string, yes tea.Cmd) tea.Cmd {
@@ -97,14 +116,19 @@ func (a *App) updateOverlay(msg tea.Msg) (tea.Cmd, bool) {
 		}
 	case openFormMsg:
 		a.formBase = api.SubmitRequest(msg)
-		a.form = newJobForm(a.styles, a.keys.Form, a.formBase)
-		a.form.SetSize(a.width, a.bodyHeight())
-		a.overlay = formOverlay
+		a.openForm(newJobForm(a.styles, a.keys.Form, a.formBase), "New job", "")
+	case openRegisterMsg:
+		k := a.keys.Form
+		k.Submit.SetHelp(k.Submit.Help().Key, "register")
+		a.openForm(newRegisterForm(a.styles, k, msg.run, defaultModelName(msg.run, a.lastModel)), "Register "+msg.run.Name, msg.run.ID)
 	case form.ClosedMsg:
-		a.overlay, a.form = noOverlay, nil
+		a.overlay, a.form, a.registering = noOverlay, nil, ""
 	case form.SubmitMsg:
 		if a.form == nil {
 			return nil, true
+		}
+		if msg.ID == registerFormID {
+			return a.register(msg.Values), true
 		}
 		req, err := jobRequest(a.formBase, msg.Values)
 		if err != nil {
@@ -116,9 +140,13 @@ func (a *App) updateOverlay(msg tea.Msg) (tea.Cmd, bool) {
 			r, err := a.eng.Submit(a.ctx, req)
 			return submittedMsg{r, err}
 		}, true
+	case registeredMsg:
+		return a.registered(msg), true
+	case rerunMsg:
+		return a.rerun(msg), true
 	case submittedMsg:
 		switch {
-		case a.form == nil:
+		case a.form == nil || a.registering != "":
 		case msg.err != nil:
 			a.form.SetError(msg.err.Error())
 		default:
@@ -132,6 +160,140 @@ func (a *App) updateOverlay(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, false
 	}
 	return nil, true
+}
+
+// openForm shows a form over the pages, named title in the header; run is
+// the run it registers, "" for the job form.
+func (a *App) openForm(f *form.Model, title, run string) {
+	a.form, a.formTitle, a.registering = f, title, run
+	a.form.SetSize(a.width, a.bodyHeight())
+	a.overlay = formOverlay
+}
+
+// register asks the engine to register the run the register form is for.
+func (a *App) register(values []string) tea.Cmd {
+	req, err := registerRequest(a.registering, values)
+	if err != nil {
+		a.form.SetError(err.Error())
+		return nil
+	}
+	return func() tea.Msg {
+		v, err := a.eng.Register(a.ctx, req)
+		return registeredMsg{run: req.Run, version: v, err: err}
+	}
+}
+
+// registered closes the register form and says so on the run's page; a
+// refusal shows in the form, which stays for the user to fix.
+func (a *App) registered(msg registeredMsg) tea.Cmd {
+	open := a.form != nil && a.registering == msg.run
+	if msg.err != nil {
+		if open {
+			a.form.SetError(msg.err.Error())
+		}
+		return nil
+	}
+	if open {
+		a.overlay, a.form, a.registering = noOverlay, nil, ""
+	}
+	a.lastModel = msg.version.Model
+	return a.updatePage(runPage, runNoteMsg{run: msg.run, note: fmt.Sprintf("registered %s v%d", msg.version.Model, msg.version.Version)})
+}
+
+// rerun takes the new runs into the state and says what it did on the runs
+// page; what differs now for a run, when anything does, opens over the
+// page.
+func (a *App) rerun(msg rerunMsg) tea.Cmd {
+	for _, res := range msg.results {
+		a.st.upsert(res.Run)
+	}
+	var note string
+	changed := 0
+	for _, res := range msg.results {
+		if len(res.Changes) > 0 {
+			changed++
+		}
+	}
+	switch n := len(msg.results); {
+	case n == 1:
+		res := msg.results[0]
+		note = fmt.Sprintf("queued %s (%s), a re-run of %s", res.Run.Name, res.Run.ID, msg.runs[0].Name)
+		if changed == 0 {
+			note += "; nothing differs from its first run"
+		} else {
+			note += fmt.Sprintf("; %d %s differ now", len(res.Changes), plural(len(res.Changes), "thing", "things"))
+		}
+	case n > 1:
+		note = fmt.Sprintf("queued %s again", describeRuns(msg.runs))
+		if changed > 0 {
+			note += fmt.Sprintf("; %d of them differ now", changed)
+		}
+	}
+	if msg.err != nil {
+		note = strings.TrimPrefix(note+"; "+msg.err.Error(), "; ")
+	}
+	if changed > 0 && a.overlay == noOverlay {
+		a.notice, a.overlay = rerunNotice(msg), noticeOverlay
+	}
+	return a.updatePage(runsPage, actedMsg{note: note})
+}
+
+// rerunNotice says, for each run re-run, what differs now from when it
+// first started.
+func rerunNotice(msg rerunMsg) notice {
+	n := notice{title: "Re-run: what differs from the first run"}
+	for i, res := range msg.results {
+		if i > 0 {
+			n.lines = append(n.lines, "")
+		}
+		head := fmt.Sprintf("%s → %s (%s), %s", msg.runs[i].Name, res.Run.Name, res.Run.ID, res.Run.Status)
+		if len(res.Changes) == 0 {
+			n.lines = append(n.lines, head+": nothing differs")
+			continue
+		}
+		n.lines = append(n.lines, head+":")
+		for _, c := range res.Changes {
+			n.lines = append(n.lines, "  • "+c)
+		}
+	}
+	if msg.err != nil {
+		n.lines = append(n.lines, "", msg.err.Error())
+	}
+	return n
+}
+
+// noticeView draws the notice as a box at the top left of the body, its
+// lines wrapped to the box; those that do not fit are counted. The footer
+// says how to close it.
+func (a *App) noticeView() string {
+	s := a.styles
+	boxW := min(a.width, 110)
+	inner := boxW - 4 // the border and a cell of padding each side
+	room := a.bodyHeight() - 2
+	lines := []string{s.Title.Render(format.Fit(a.notice.title, inner)), ""}
+	// Long lines wrap under their text: a bullet's under the text after it.
+	var body []string
+	for _, l := range a.notice.lines {
+		text := strings.TrimLeft(l, " ")
+		indent := len(l) - len(text)
+		hang := indent
+		if strings.HasPrefix(text, "• ") {
+			hang += 2
+		}
+		for i, w := range strings.Split(ansi.Wrap(text, max(10, inner-hang), ""), "\n") {
+			pad := indent
+			if i > 0 {
+				pad = hang
+			}
+			body = append(body, strings.Repeat(" ", pad)+w)
+		}
+	}
+	if over := len(lines) + len(body) - room; over > 0 {
+		keep := max(0, len(body)-over-1)
+		body = append(body[:keep], s.Muted.Render(fmt.Sprintf("… and %d more lines", len(body)-keep)))
+	}
+	lines = append(lines, body...)
+	return s.Box.Width(boxW - 2).Render(strings.Join(lines, "\n"))
 }
 
 // choose does what the palette chose.
@@ -169,7 +331,9 @@ func (a *App) keyHelp(full bool) (short []key.Binding, groups []helpGroup) {
 		return a.palette.ShortHelp(), []helpGroup{{"Go to", a.palette.FullHelp()}}
 	case formOverlay:
 		// The form names its keys itself.
-		return nil, []helpGroup{{"New job", a.form.FullHelp()}}
+		return nil, []helpGroup{{a.formTitle, a.form.FullHelp()}}
+	case noticeOverlay:
+		return []key.Binding{k.Close}, []helpGroup{{a.notice.title, [][]key.Binding{{k.Close}}}}
 	case questionOverlay:
 		return []key.Binding{k.Yes, k.No}, []helpGroup{{"A question", [][]key.Binding{{k.Yes}, {k.No}}}}
 	case helpOverlay:
@@ -188,7 +352,7 @@ func (a *App) pageHelp(full bool) (short []key.Binding, groups []helpGroup) {
 		own := helpGroup{p.Title(), p.FullHelp()}
 		groups = []helpGroup{own}
 		if !p.Capturing() {
-			frame := helpGroup{"Everywhere", enabledRows([]key.Binding{k.GoTo}, []key.Binding{k.Dashboard, k.Runs, k.GPUs},
+			frame := helpGroup{"Everywhere", enabledRows([]key.Binding{k.GoTo}, []key.Binding{k.Dashboard, k.Runs, k.GPUs, k.Models},
 				[]key.Binding{k.NextPage}, []key.Binding{k.Submit}, []key.Binding{k.Back}, []key.Binding{k.Help}, []key.Binding{k.Quit})}
 			groups = []helpGroup{frame, own}
 		}

@@ -29,20 +29,47 @@ const (
 	dashboardPage pageID = iota
 	runsPage
 	gpusPage
+	modelsPage
 	runPage     // one run, open over the runs page
 	comparePage // a comparison of runs, open over the runs page
+	modelPage   // a model's versions, open over the models page
+	versionPage // a version's lineage, open over its model's page
 )
 
 // topPages are the pages tab goes through, in order, and the palette
 // offers; the others open over one of them.
-var topPages = []pageID{dashboardPage, runsPage, gpusPage}
+var topPages = []pageID{dashboardPage, runsPage, gpusPage, modelsPage}
+
+// parent is the page a page is open over (esc goes back to it), or the
+// page itself for a top page.
+func (id pageID) parent() pageID {
+	switch id {
+	case runPage, comparePage:
+		return runsPage
+	case modelPage:
+		return modelsPage
+	case versionPage:
+		return modelPage
+	}
+	return id
+}
 
 // base is the top page a page is open over, or the page itself.
 func (id pageID) base() pageID {
-	if id == runPage || id == comparePage {
-		return runsPage
+	for id.parent() != id {
+		id = id.parent()
 	}
 	return id
+}
+
+// over reports whether id is open over top, directly or not.
+func (id pageID) over(top pageID) bool {
+	for id.parent() != id {
+		if id = id.parent(); id == top {
+			return true
+		}
+	}
+	return false
 }
 
 // overlay is what is open over the pages: one at a time.
@@ -51,7 +78,8 @@ type overlay int
 const (
 	noOverlay       overlay = iota
 	paletteOverlay          // the `:` prompt
-	formOverlay             // the form that starts a job
+	formOverlay             // a form: the one that starts a job, the one that registers a model
 	questionOverlay         // a yes/no question before acting
 	helpOverlay             // the keys of the page under it
+	noticeOverlay           // what an action did, when it takes more than a line (a re-run's changes)
 )

@@ -59,6 +59,15 @@ type runView struct {
 	system     []*chart.Chart
 	systemHist map[int][]api.GPUPoint
 	systemErr  string
+	// detail is the run as the engine gives one run, with what listings
+	// leave out (its environment): read when the page opens and when the
+	// run changes.
+	detail      *api.Run
+	detailFetch fetch
+	// note is the outcome of the last action (a registration), after the
+	// tabs; noteErr says it is an error.
+	note    string
+	noteErr bool
 }
 
 // Messages of the run page's own I/O; each names its run. (The logs tab's
@@ -73,11 +82,37 @@ type (
 		hist map[int][]api.GPUPoint
 		err  error
 	}
+	runDetailMsg struct {
+		run    string
+		detail api.Run
+		err    error
+	}
+	// runChangedMsg says the engine sent a run's new state.
+	runChangedMsg struct{ run string }
+	// runNoteMsg is what an action on a run did, for its page.
+	runNoteMsg struct {
+		run, note string
+		err       bool
+	}
+	// openRegisterMsg opens the form that registers a run as a model
+	// version.
+	openRegisterMsg struct{ run api.Run }
 )
 
 func newRunView(ctx context.Context, eng Engine, st *state, s styles.Styles, k KeyMap, id string) *runView {
 	return &runView{st: st, styles: s, keys: k, eng: eng, ctx: ctx, id: id, charts: map[string]*chart.Chart{},
 		views: map[string][]api.Bucket{}, logs: logview.New(id, s, k.LogView)}
+}
+
+// Init reads the run's detail.
+func (p *runView) Init() tea.Cmd { return p.detailFetch.start(p.loadDetail()) }
+
+func (p *runView) loadDetail() tea.Cmd {
+	id := p.id
+	return func() tea.Msg {
+		r, err := p.eng.Run(p.ctx, id)
+		return runDetailMsg{run: id, detail: r, err: err}
+	}
 }
 
 // showTab goes to a tab and loads what it shows.
@@ -174,7 +209,7 @@ func (p *runView) ShortHelp() []key.Binding {
 	case p.tab == logsTab:
 		return append([]key.Binding{k.NextTab}, p.logs.ShortHelp()...)
 	}
-	return []key.Binding{k.NextTab, k.PrevTab}
+	return []key.Binding{k.NextTab, k.PrevTab, k.Register}
 }
 
 func (p *runView) FullHelp() [][]key.Binding {
@@ -182,7 +217,7 @@ func (p *runView) FullHelp() [][]key.Binding {
 	if p.Capturing() {
 		return p.logs.FullHelp()
 	}
-	rows := [][]key.Binding{{k.NextTab, k.PrevTab}}
+	rows := [][]key.Binding{{k.NextTab, k.PrevTab}, {k.Register}}
 	switch p.tab {
 	case chartsTab:
 		rows = append(append(rows, k.Chart.FullHelp()...), []key.Binding{k.TimeX})
@@ -218,6 +253,21 @@ func (p *runView) Update(msg tea.Msg) (page, tea.Cmd) {
 			}
 			return p, p.load()
 		}
+	case runDetailMsg:
+		if msg.run == p.id {
+			if msg.err == nil {
+				p.detail = &msg.detail
+			}
+			return p, p.detailFetch.done(p.loadDetail())
+		}
+	case runChangedMsg:
+		if msg.run == p.id {
+			return p, p.detailFetch.start(p.loadDetail())
+		}
+	case runNoteMsg:
+		if msg.run == p.id {
+			p.note, p.noteErr = msg.note, msg.err
+		}
 	case tea.KeyMsg:
 		return p, p.key(msg)
 	}
@@ -232,6 +282,8 @@ func (p *runView) key(msg tea.KeyMsg) tea.Cmd {
 	}
 	n := runTab(len(runTabNames))
 	switch {
+	case key.Matches(msg, k.Register):
+		return p.register()
 	case key.Matches(msg, k.NextTab):
 		return p.showTab((p.tab + 1) % n)
 	case key.Matches(msg, k.PrevTab):
@@ -254,6 +306,24 @@ func (p *runView) key(msg tea.KeyMsg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// register opens the form that registers the run as a model version, once
+// it has ended.
+func (p *runView) register() tea.Cmd {
+	r, ok := p.st.run(p.id)
+	if !ok {
+		return nil
+	}
+	if !r.Status.Ended() {
+		p.note, p.noteErr = fmt.Sprintf("%s is %s: register it once it has ended", r.Name, r.Status), true
+		return nil
+	}
+	if p.detail != nil && len(r.Artifacts) == 0 {
+		r.Artifacts = p.detail.Artifacts
+	}
+	p.note = ""
+	return func() tea.Msg { return openRegisterMsg{run: r} }
 }
 
 // drawMetric gives a metric's chart its last view, by step or by time.
@@ -312,7 +382,15 @@ func (p *runView) View() string {
 	if !ok {
 		return s.Muted.Render("this run is gone")
 	}
-	head := tabsLine(s, runTabNames, int(p.tab)) + "\n"
+	head := tabsLine(s, runTabNames, int(p.tab))
+	if p.note != "" {
+		note := s.Muted
+		if p.noteErr {
+			note = s.Error
+		}
+		head += "    " + note.Render(p.note)
+	}
+	head = format.Fit(head, p.width) + "\n"
 	switch p.tab {
 	case chartsTab:
 		return head + p.chartsView(r)
@@ -464,6 +542,27 @@ func (p *runView) overview(r api.Run) string {
 	}
 	if len(r.Tags) > 0 {
 		b.WriteString(row("tags", joinParams(r.Tags)))
+	}
+	// What only the run's detail says; the data sets as the freshest of
+	// the two has them.
+	var env *api.Environment
+	datasets := r.Datasets
+	if d := p.detail; d != nil {
+		env = d.Environment
+		if len(d.Datasets) >= len(datasets) {
+			datasets = d.Datasets
+		}
+	}
+	b.WriteString(row("git", gitText(r.Git, env)))
+	for i, d := range datasets {
+		b.WriteString(row(map[bool]string{true: "data sets"}[i == 0], datasetLine(s, d)))
+	}
+	if env != nil {
+		b.WriteString(row("environment", environmentLine(env)))
+		b.WriteString(row("system", systemText(env)))
+		if len(env.Errors) > 0 {
+			b.WriteString(row("", s.Error.Render("not captured: "+strings.Join(env.Errors, "; "))))
+		}
 	}
 	if len(r.Metrics) > 0 {
 		names := make([]string, 0, len(r.Metrics))

@@ -65,9 +65,11 @@ type runList struct {
 
 // runActions are what the runs table can ask of the engine and the app.
 type runActions struct {
-	kill   func(id string) error
-	rerun  func(r api.Run) tea.Cmd // opens the submit form filled from r
-	submit func(req api.SubmitRequest) error
+	kill func(id string) error
+	// rerun starts a run again as it was; edit opens the submit form
+	// filled from it, to change it first.
+	rerun func(id string) (api.RerunResult, error)
+	edit  func(r api.Run) tea.Cmd
 	// query lists the runs a filter expression keeps.
 	query  func(expr string) ([]api.Run, error)
 	remove func(ids []string) (api.RemoveResult, error)
@@ -100,7 +102,7 @@ func (p *runList) ShortHelp() []key.Binding {
 	if p.typing {
 		return []key.Binding{k.ApplyFilter, k.CancelFilter}
 	}
-	return []key.Binding{k.Open, k.Table.Mark, k.Compare, k.Filter, k.Sort, k.Remove, k.Kill, k.Rerun, k.Logs}
+	return []key.Binding{k.Open, k.Table.Mark, k.Compare, k.Filter, k.Sort, k.Remove, k.Kill, k.Rerun, k.EditRerun, k.Logs}
 }
 
 func (p *runList) FullHelp() [][]key.Binding {
@@ -110,14 +112,14 @@ func (p *runList) FullHelp() [][]key.Binding {
 	}
 	return append(p.table.FullHelp(), enabledRows([]key.Binding{k.Open}, []key.Binding{k.Logs}, []key.Binding{k.Sort, k.Reverse},
 		[]key.Binding{k.Filter}, []key.Binding{k.Clear}, []key.Binding{k.Compare}, []key.Binding{k.Remove},
-		[]key.Binding{k.Kill}, []key.Binding{k.Rerun})...)
+		[]key.Binding{k.Kill}, []key.Binding{k.Rerun}, []key.Binding{k.EditRerun})...)
 }
 
 // updateKeys enables the keys that work now: while a filter is typed,
 // only those that end it; esc when there are marks or a filter to clear.
 func (p *runList) updateKeys() {
 	k := &p.keys
-	for _, b := range []*key.Binding{&k.Open, &k.Logs, &k.Sort, &k.Reverse, &k.Filter, &k.Compare, &k.Remove, &k.Kill, &k.Rerun} {
+	for _, b := range []*key.Binding{&k.Open, &k.Logs, &k.Sort, &k.Reverse, &k.Filter, &k.Compare, &k.Remove, &k.Kill, &k.Rerun, &k.EditRerun} {
 		b.SetEnabled(!p.typing)
 	}
 	k.Clear.SetEnabled(!p.typing && (p.table.MarkCount() > 0 || p.filter != "" || p.applied != ""))
@@ -434,6 +436,13 @@ type (
 	// compareMarkedMsg asks for the comparison of the marked runs (from
 	// the palette).
 	compareMarkedMsg struct{}
+	// rerunMsg is what re-running runs did: the runs, and the engine's
+	// answer for each, in order, until one failed (err).
+	rerunMsg struct {
+		runs    []api.Run
+		results []api.RerunResult
+		err     error
+	}
 )
 
 // runIDs is the ids of runs, in order.
@@ -504,6 +513,8 @@ func (p *runList) key(k tea.KeyMsg) tea.Cmd {
 		return p.askKill()
 	case key.Matches(k, keys.Rerun):
 		return p.askRerun()
+	case key.Matches(k, keys.EditRerun):
+		return p.editRerun()
 	case key.Matches(k, keys.Open), key.Matches(k, keys.Logs):
 		if r, ok := p.table.Selected(); ok {
 			m := openRunMsg{id: r.ID}
@@ -691,26 +702,53 @@ func (p *runList) askKill() tea.Cmd {
 	})
 }
 
-// askRerun opens the submit form on one run's spec, or asks before
-// starting several again as they were.
+// askRerun asks before starting the selection's runs again as they were;
+// the engine says what differs now from when each first started (the
+// code, the packages), which the app shows (rerunMsg).
 func (p *runList) askRerun() tea.Cmd {
+	sel := p.selection()
+	if len(sel) == 0 {
+		return nil
+	}
+	rerunCmd := rerunAll(sel, p.act.rerun)
+	p.note = ""
+	text := "re-run " + describeRuns(sel) + " as it was? (e edits it first)"
+	if len(sel) > 1 {
+		text = "re-run " + describeRuns(sel) + " as they were?"
+	}
+	doing := "re-running " + describeRuns(sel) + "; the engine looks at what differs now (code, packages)…"
+	return func() tea.Msg { return askMsg{from: runsPage, text: text, doing: doing, yes: rerunCmd} }
+}
+
+// rerunAll re-runs runs in turn, until one fails.
+func rerunAll(runs []api.Run, rerun func(id string) (api.RerunResult, error)) tea.Cmd {
+	return func() tea.Msg {
+		msg := rerunMsg{}
+		for _, r := range runs {
+			res, err := rerun(r.ID)
+			if err != nil {
+				msg.err = fmt.Errorf("%s: %w", r.Name, err)
+				break
+			}
+			msg.runs, msg.results = append(msg.runs, r), append(msg.results, res)
+		}
+		return msg
+	}
+}
+
+// editRerun opens the submit form filled from one run, to change it and
+// start it again.
+func (p *runList) editRerun() tea.Cmd {
 	sel := p.selection()
 	switch len(sel) {
 	case 0:
 		return nil
 	case 1:
-		return p.act.rerun(sel[0])
+		p.note = ""
+		return p.act.edit(sel[0])
 	}
-	submit := p.act.submit
-	p.note = ""
-	return ask(runsPage, "start "+describeRuns(sel)+" again with the same spec?", func() tea.Msg {
-		for _, r := range sel {
-			if err := submit(rerunRequest(r)); err != nil {
-				return actedMsg{note: r.Name + ": " + err.Error()}
-			}
-		}
-		return actedMsg{note: "queued " + describeRuns(sel) + " again"}
-	})
+	p.note = "e edits one run: esc clears the marks, then put the cursor on it"
+	return nil
 }
 
 // rerunRequest is the spec of a run, to start it again, tagged rerun_of

@@ -117,13 +117,17 @@ head -c 262144 /dev/urandom > "$LATHE_RUN_DIR/model.pt"
 echo "{\"artifact\": {\"name\": \"model\", \"path\": \"$LATHE_RUN_DIR/model.pt\"}}" >> "$m"
 echo "trained digits-cnn to val_acc $TOP"
 `
+	train := filepath.Join(data, "train_cnn.sh")
+	if err := os.WriteFile(train, []byte(script), 0o644); err != nil {
+		return err
+	}
 	ids := make([]string, demoVersions)
 	for i := range demoVersions {
 		top := []string{"0.941", "0.957", "0.962"}[i]
 		r, err := c.Submit(ctx, api.SubmitRequest{
 			Name: fmt.Sprintf("digits-cnn-%d", i+1), Experiment: "digits",
 			Params:  map[string]string{"lr": []string{"0.01", "0.005", "0.003"}[i], "epochs": "40"},
-			Command: []string{"/bin/sh", "-c", script}, Cwd: cwd,
+			Command: []string{"/bin/sh", train}, Cwd: cwd,
 			Env: append(os.Environ(), "DATA="+data, "TOP="+top),
 		})
 		if err != nil {

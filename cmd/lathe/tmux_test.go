@@ -137,6 +137,13 @@ func TestDemoInATerminal(t *testing.T) {
 	tm.waitFor("Start a job", "esc cancel")
 	tm.keys("Escape")
 	tm.waitFor("lathe › GPUs")
+	// The registry: the demo's model, its versions, a version's lineage.
+	tm.keys("4")
+	tm.waitFor("lathe › Models", "digits", "challenger")
+	tm.keys("Enter")
+	tm.waitFor("Models › digits", "v3", "v2", "v1", "digits-cnn-3")
+	tm.keys("Enter")
+	tm.waitFor("Models › digits › v3", "Artifact", "sha256", "digits-cnn-3", "Data sets", "digits-train (train)")
 	tm.keys("q")
 	tm.waitFor("demo-exited-0")
 	if pid := demo.enginePID(); pid != 0 && processExists(pid) {

@@ -2,6 +2,7 @@ package styles
 
 import (
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"lathe/engine/api"
 	"lathe/themes"
@@ -23,6 +24,9 @@ type Styles struct {
 	Selected lipgloss.Style
 	Box      lipgloss.Style
 	Banner   lipgloss.Style
+	// plainBadges draws badges in brackets: there is no colour to draw
+	// them in (a colourless palette, or a terminal that shows none).
+	plainBadges bool
 }
 
 // New builds the styles of a palette.
@@ -52,7 +56,19 @@ func New(p themes.Palette) Styles {
 		s.Box = s.Box.BorderForeground(lipgloss.Color(p.Border))
 	}
 	s.Banner = fg(p.Error).Bold(true)
+	s.plainBadges = p.Colourless() || lipgloss.ColorProfile() == termenv.Ascii
 	return s
+}
+
+// Badge draws a short label (a model's alias) as a badge in a tone, one of
+// the styles above (Ok, Warn, Accent…): reversed in the tone's colour with
+// a cell of room each side, or without colour in brackets, so that it
+// reads as one either way and takes as many cells.
+func (s Styles) Badge(text string, tone lipgloss.Style) string {
+	if s.plainBadges {
+		return "[" + text + "]"
+	}
+	return tone.Reverse(true).Render(" " + text + " ")
 }
 
 // Status styles a run's status.

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
 
 	"lathe/engine/api"
 	"lathe/themes"
@@ -31,5 +33,25 @@ func TestStatus(t *testing.T) {
 	none, _ := themes.Load("no-colour")
 	if _, plain := New(none).Series(3).GetForeground().(lipgloss.NoColor); !plain {
 		t.Error("a series colour without colour")
+	}
+}
+
+// A badge is its text reversed in a tone with a cell of room each side;
+// without colour, in brackets: as wide either way.
+func TestBadge(t *testing.T) {
+	defer lipgloss.SetColorProfile(lipgloss.ColorProfile())
+	dark, _ := themes.Load("dark")
+	none, _ := themes.Load("no-colour")
+	lipgloss.SetColorProfile(termenv.TrueColor)
+	coloured := New(dark)
+	if b := coloured.Badge("champion v3", coloured.Ok); ansi.Strip(b) != " champion v3 " || b == ansi.Strip(b) {
+		t.Errorf("coloured badge %q", b)
+	}
+	if b := New(none).Badge("champion v3", coloured.Ok); b != "[champion v3]" {
+		t.Errorf("no-colour badge %q", b)
+	}
+	lipgloss.SetColorProfile(termenv.Ascii)
+	if b := New(dark).Badge("champion v3", coloured.Ok); b != "[champion v3]" {
+		t.Errorf("badge on a terminal without colour %q", b)
 	}
 }

@@ -21,6 +21,10 @@ type Column[R any] struct {
 	// Style styles the column's cell of a row, but on the cursor's row
 	// (drawn reversed); nil: plain.
 	Style func(r R) lipgloss.Style
+	// Styled, when set, draws the cell with styles of its own (badges of
+	// several colours) on every row but the cursor's, which shows Cell:
+	// codes inside the reversed row would end its reversal.
+	Styled func(r R) string
 }
 
 // Model is a table of rows of type R: a header (the sorted column marked
@@ -187,9 +191,14 @@ func (t *Model[R]) View() string {
 			line += " "
 		}
 		for _, c := range t.cols {
-			text := Align(c.Cell(r), c.Width, c.Right)
-			if c.Style != nil && i != t.cursor {
-				text = c.Style(r).Render(text)
+			var text string
+			switch {
+			case c.Styled != nil && i != t.cursor:
+				text = Align(c.Styled(r), c.Width, c.Right)
+			case c.Style != nil && i != t.cursor:
+				text = c.Style(r).Render(Align(c.Cell(r), c.Width, c.Right))
+			default:
+				text = Align(c.Cell(r), c.Width, c.Right)
 			}
 			line += text + " "
 		}

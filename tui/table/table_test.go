@@ -99,3 +99,16 @@ func TestTable(t *testing.T) {
 		t.Errorf("Align: %q", got)
 	}
 }
+
+// A column with a styled cell draws it on every row but the cursor's,
+// which shows the plain cell: codes inside the reversed row would end its
+// reversal.
+func TestStyledCell(t *testing.T) {
+	m := testTable(t, 3)
+	m.SetColumns([]Column[row]{{Title: "NAME", Width: 8, Cell: func(r row) string { return "[" + r.name + "]" },
+		Styled: func(r row) string { return "<" + r.name + ">" }}})
+	lines := strings.Split(ansi.Strip(m.View()), "\n")
+	if !strings.Contains(lines[1], "[row-0]") || !strings.Contains(lines[2], "<row-1>") || !strings.Contains(lines[3], "<row-2>") {
+		t.Errorf("styled cells:\n%s", strings.Join(lines, "\n"))
+	}
+}
