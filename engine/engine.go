@@ -187,6 +187,8 @@ func Open(opts Options) (_ *Engine, err error) {
 		cat:         newCatalogue(),
 		artifacts:   cas.New(opts.Paths.Artifacts()),
 	}
+	// No registration runs yet: what a crash left mid-copy goes.
+	e.artifacts.Clean()
 	e.user = currentUser()
 	e.host, _ = os.Hostname()
 	e.ctx, e.cancel = context.WithCancel(context.Background())

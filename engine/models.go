@@ -15,7 +15,7 @@ import (
 )
 
 // Register makes the next version of a model from an ended run.
-func (e *Engine) Register(ctx context.Context, req api.RegisterRequest) (api.ModelVersion, error) {
+func (e *Engine) Register(ctx context.Context, req api.RegisterRequest, progress func(done, total int64)) (api.ModelVersion, error) {
 	if err := registry.ValidModelName(req.Model); err != nil {
 		return api.ModelVersion{}, err
 	}
@@ -44,7 +44,7 @@ func (e *Engine) Register(ctx context.Context, req api.RegisterRequest) (api.Mod
 
 	e.regMu.Lock()
 	defer e.regMu.Unlock()
-	obj, err := e.artifacts.Put(ctx, src, nil)
+	obj, err := e.artifacts.Put(ctx, src, progress)
 	if err != nil {
 		return api.ModelVersion{}, api.Errorf(api.ErrInvalid, "%v", err)
 	}

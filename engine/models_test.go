@@ -39,7 +39,7 @@ echo '{"artifact": {"name": "model", "path": "model.bin"}}' >> "$LATHE_METRICS_F
 
 func register(t *testing.T, svc api.Service, req api.RegisterRequest) api.ModelVersion {
 	t.Helper()
-	v, err := svc.Register(ctxT(t), req)
+	v, err := svc.Register(ctxT(t), req, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestRegisterFailsWhole(t *testing.T) {
 		{fifo, "pipe"},
 		{"other", `declared model`},
 	} {
-		_, err := e.Register(ctxT(t), api.RegisterRequest{Run: r.ID, Model: "m", Artifact: c.artifact})
+		_, err := e.Register(ctxT(t), api.RegisterRequest{Run: r.ID, Model: "m", Artifact: c.artifact}, nil)
 		if err == nil || !strings.Contains(err.Error(), c.want) || !errors.Is(err, api.ErrInvalid) {
 			t.Errorf("artifact %q: err = %v, want one saying %q", c.artifact, err, c.want)
 		}
@@ -173,7 +173,7 @@ func TestRegisterRefusesARunThatHasNotEnded(t *testing.T) {
 	defer e.Close()
 	r := submit(t, e, api.SubmitRequest{Command: sh("sleep 30")})
 	waitStatus(t, e, r.ID, api.Running)
-	_, err := e.Register(ctxT(t), api.RegisterRequest{Run: r.ID, Model: "m", Artifact: "/etc/hostname"})
+	_, err := e.Register(ctxT(t), api.RegisterRequest{Run: r.ID, Model: "m", Artifact: "/etc/hostname"}, nil)
 	if !errors.Is(err, api.ErrConflict) || !strings.Contains(err.Error(), "once it has ended") {
 		t.Errorf("err = %v", err)
 	}
@@ -188,7 +188,7 @@ func TestModelNamesAndAliases(t *testing.T) {
 	defer e.Close()
 	r := trainedRun(t, e, t.TempDir(), "w")
 	for _, bad := range []string{"", "a b", "x/y", "-lead", "a@b", strings.Repeat("m", 256)} {
-		if _, err := e.Register(ctxT(t), api.RegisterRequest{Run: r.ID, Model: bad}); !errors.Is(err, api.ErrInvalid) {
+		if _, err := e.Register(ctxT(t), api.RegisterRequest{Run: r.ID, Model: bad}, nil); !errors.Is(err, api.ErrInvalid) {
 			t.Errorf("model name %q: err = %v", bad, err)
 		}
 	}
@@ -278,7 +278,7 @@ func TestConcurrentRegistrationsGetDistinctNumbers(t *testing.T) {
 		versions := make([]int, n)
 		for i := range n {
 			wg.Go(func() {
-				v, err := svc.Register(ctxT(t), api.RegisterRequest{Run: r.ID, Model: "m"})
+				v, err := svc.Register(ctxT(t), api.RegisterRequest{Run: r.ID, Model: "m"}, nil)
 				if err != nil {
 					t.Error(err)
 				}
@@ -433,5 +433,28 @@ func TestRunShowsItsEnvironment(t *testing.T) {
 	}
 	if runs, _ := e.Runs(ctxT(t), api.RunQuery{}); runs[0].Environment != nil {
 		t.Error("a listing reads every run's environment.json")
+	}
+}
+
+// TestRegisterTellsItsProgress: over the socket, the copy's progress comes
+// before the version.
+func TestRegisterTellsItsProgress(t *testing.T) {
+	e := openEngine(t, t.TempDir(), nil)
+	defer e.Close()
+	c := serveOverSocket(t, e)
+	cwd := t.TempDir()
+	if err := os.WriteFile(filepath.Join(cwd, "big.bin"), bytes.Repeat([]byte("w"), 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := wait(t, c, submit(t, c, api.SubmitRequest{Cwd: cwd,
+		Command: sh(`echo '{"artifact": {"name": "model", "path": "big.bin"}}' >> "$LATHE_METRICS_FILE"`)}).ID)
+	var calls int
+	var total int64
+	v, err := c.Register(ctxT(t), api.RegisterRequest{Run: r.ID, Model: "m"}, func(done, t int64) { calls++; total = t })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 || total != v.Artifact.Size || total != 1<<20 {
+		t.Errorf("%d progress calls, total %d; the artifact has %d bytes", calls, total, v.Artifact.Size)
 	}
 }

@@ -45,7 +45,7 @@ func BenchmarkRegister1GiB(b *testing.B) {
 	var reg, cp, sum time.Duration
 	for b.Loop() {
 		start := time.Now()
-		v, err := e.Register(ctx, api.RegisterRequest{Run: r.ID, Model: "big"})
+		v, err := e.Register(ctx, api.RegisterRequest{Run: r.ID, Model: "big"}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -199,27 +199,36 @@ func (h *handler) storeStats(w http.ResponseWriter, r *http.Request) {
 // compactStore answers with a line of progress now and then (a long
 // compaction shows that it goes on), then the result or the error.
 func (h *handler) compactStore(w http.ResponseWriter, r *http.Request) {
+	stream(w, func(progress func(done, total int64)) (api.CompactResult, error) {
+		return h.e.CompactStore(r.Context(), func(done, total int) { progress(int64(done), int64(total)) })
+	})
+}
+
+// stream answers a long request with lines of api.Progress: how far it is
+// now and then, then the result or the error. Once the first line is out
+// the status is sent, so the error can only be a line.
+func stream[T any](w http.ResponseWriter, work func(progress func(done, total int64)) (T, error)) {
 	f, _ := w.(http.Flusher)
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
 	var last time.Time
-	res, err := h.e.CompactStore(r.Context(), func(done, total int) {
+	res, err := work(func(done, total int64) {
 		if time.Since(last) < 100*time.Millisecond {
 			return
 		}
 		last = time.Now()
-		enc.Encode(api.CompactProgress{Done: done, Total: total})
+		enc.Encode(api.Progress[T]{Done: done, Total: total})
 		if f != nil {
 			f.Flush()
 		}
 	})
 	if err != nil {
 		we, _ := api.ToWire(err)
-		enc.Encode(api.CompactProgress{Error: &we})
+		enc.Encode(api.Progress[T]{Error: &we})
 		return
 	}
-	enc.Encode(api.CompactProgress{Result: &res})
+	enc.Encode(api.Progress[T]{Result: &res})
 }
 
 func (h *handler) shutdown(w http.ResponseWriter, r *http.Request) {
@@ -252,12 +261,14 @@ func (h *handler) rerun(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// register streams the copy's progress: a large artifact takes seconds.
 func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 	var req api.RegisterRequest
 	if decode(w, r, &req) {
 		req.User = peer(r)
-		v, err := h.e.Register(r.Context(), req)
-		reply(w, v, err)
+		stream(w, func(progress func(done, total int64)) (api.ModelVersion, error) {
+			return h.e.Register(r.Context(), req, progress)
+		})
 	}
 }
 

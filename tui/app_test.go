@@ -218,7 +218,7 @@ func (f *fakeEngine) Rerun(_ context.Context, req api.RerunRequest) (api.RerunRe
 }
 
 // Register notes the request; it makes no version.
-func (f *fakeEngine) Register(_ context.Context, req api.RegisterRequest) (api.ModelVersion, error) {
+func (f *fakeEngine) Register(_ context.Context, req api.RegisterRequest, _ func(done, total int64)) (api.ModelVersion, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.registered = append(f.registered, req)

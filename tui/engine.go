@@ -26,7 +26,7 @@ type Engine interface {
 	Compare(ctx context.Context, refs []string) (api.Comparison, error)
 
 	// The registry.
-	Register(ctx context.Context, req api.RegisterRequest) (api.ModelVersion, error)
+	Register(ctx context.Context, req api.RegisterRequest, progress func(done, total int64)) (api.ModelVersion, error)
 	Models(ctx context.Context) ([]api.ModelSummary, error)
 	Model(ctx context.Context, name string) (api.Model, error)
 	Lineage(ctx context.Context, model string, version int) (api.Lineage, error)

@@ -159,7 +159,7 @@ func registryEngine(t *testing.T) *recorder {
 	run, dir := trainJob(t, e)
 	ctx := context.Background()
 	for _, desc := range []string{"", "the same weights, again"} {
-		if _, err := e.eng.Register(ctx, api.RegisterRequest{Run: run.ID, Model: "digits", Description: desc}); err != nil {
+		if _, err := e.eng.Register(ctx, api.RegisterRequest{Run: run.ID, Model: "digits", Description: desc}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -289,13 +289,13 @@ func TestModelsFollowTheRegistry(t *testing.T) {
 	}
 	tm.Send(keys("4"))
 	wait("no models yet")
-	if _, err := e.eng.Register(context.Background(), api.RegisterRequest{Run: run.ID, Model: "digits"}); err != nil {
+	if _, err := e.eng.Register(context.Background(), api.RegisterRequest{Run: run.ID, Model: "digits"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	wait("1 model")
 	tm.Send(enter)
 	wait("1 version (last v1)")
-	if _, err := e.eng.Register(context.Background(), api.RegisterRequest{Run: run.ID, Model: "digits"}); err != nil {
+	if _, err := e.eng.Register(context.Background(), api.RegisterRequest{Run: run.ID, Model: "digits"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	wait("2 versions (last v2)")

@@ -178,7 +178,7 @@ func (a *App) register(values []string) tea.Cmd {
 		return nil
 	}
 	return func() tea.Msg {
-		v, err := a.eng.Register(a.ctx, req)
+		v, err := a.eng.Register(a.ctx, req, nil)
 		return registeredMsg{run: req.Run, version: v, err: err}
 	}
 }

@@ -144,7 +144,7 @@ echo "trained digits-cnn to val_acc $TOP"
 			return fmt.Errorf("demo model run %s %s: %s", r.Name, r.Status, r.Reason)
 		}
 		desc := []string{"first cut", "lower learning rate", "lower still"}[i]
-		if _, err := c.Register(ctx, api.RegisterRequest{Run: id, Model: "digits", Description: desc}); err != nil {
+		if _, err := c.Register(ctx, api.RegisterRequest{Run: id, Model: "digits", Description: desc}, nil); err != nil {
 			return fmt.Errorf("demo model: %w", err)
 		}
 	}

@@ -42,14 +42,18 @@ or a file or folder; without it, the run's only declared artifact.`,
 			if model == "" {
 				return fmt.Errorf("--model is required: the model to register a version of")
 			}
+			bar := newProgress(cmd.ErrOrStderr(), "copying the artifact")
+			bar.bytes = true
+			defer bar.done()
 			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.ModelVersion, error) {
 				req := api.RegisterRequest{Run: args[0], Model: model, Description: description}
 				var err error
 				if req.Artifact, err = artifactArg(ctx, c, args[0], artifact); err != nil {
 					return api.ModelVersion{}, err
 				}
-				return c.Register(ctx, req)
+				return c.Register(ctx, req, bar.update)
 			}, func(w io.Writer, v api.ModelVersion) error {
+				bar.done()
 				fmt.Fprintf(w, "registered %s version %d from run %s\n", v.Model, v.Version, v.RunName)
 				fmt.Fprintf(w, "artifact %s: %s, sha256 %s\n", v.Artifact.Name, artifactSize(v.Artifact), v.Artifact.SHA256)
 				fmt.Fprintf(w, "copy at %s\n", v.Artifact.Path)

@@ -110,7 +110,7 @@ as it was.`,
 			bar := newProgress(cmd.ErrOrStderr(), "compacting")
 			defer bar.done()
 			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.CompactResult, error) {
-				return c.CompactStore(ctx, bar.update)
+				return c.CompactStore(ctx, func(done, total int) { bar.update(int64(done), int64(total)) })
 			}, func(w io.Writer, res api.CompactResult) error {
 				bar.done()
 				if res.After >= res.Before {
@@ -136,6 +136,8 @@ type progressBar struct {
 	last  time.Time
 	// cleared is set once the bar is gone from the terminal.
 	cleared bool
+	// bytes shows the amounts done and to do as sizes.
+	bytes bool
 }
 
 func newProgress(w io.Writer, label string) *progressBar {
@@ -146,14 +148,17 @@ func newProgress(w io.Writer, label string) *progressBar {
 	return p
 }
 
-func (p *progressBar) update(done, total int) {
+func (p *progressBar) update(done, total int64) {
 	if !p.tty || time.Since(p.last) < 100*time.Millisecond || total <= 0 {
 		return
 	}
 	p.last = time.Now()
 	const width = 30
-	filled := min(width, done*width/total)
+	filled := int(min(width, done*width/total))
 	fmt.Fprintf(p.w, "\r%s %s%s %3d%%", p.label, strings.Repeat("█", filled), strings.Repeat("░", width-filled), min(100, done*100/total))
+	if p.bytes {
+		fmt.Fprintf(p.w, " (%s of %s)\x1b[K", format.Bytes(uint64(done)), format.Bytes(uint64(total)))
+	}
 }
 
 // done clears the bar, once.

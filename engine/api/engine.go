@@ -68,11 +68,12 @@ type CompactResult struct {
 	Points int64  `json:"points"`
 }
 
-// CompactProgress is a line of the compaction's progress on the wire; the
-// last line has Result or Error set.
-type CompactProgress struct {
-	Done   int            `json:"done,omitempty"`
-	Total  int            `json:"total,omitempty"`
-	Result *CompactResult `json:"result,omitempty"`
-	Error  *WireError     `json:"error,omitempty"`
+// Progress is a line of a long request's reply on the wire (a compaction,
+// a registration copying a large artifact): how far it is, and on the last
+// line its Result or its Error.
+type Progress[T any] struct {
+	Done   int64      `json:"done,omitempty"`
+	Total  int64      `json:"total,omitempty"`
+	Result *T         `json:"result,omitempty"`
+	Error  *WireError `json:"error,omitempty"`
 }

@@ -12,7 +12,8 @@ type RegistryService interface {
 	// first use) from an ended run: its artifact is copied into the
 	// content-addressed folder, its params, final metrics, eval slices,
 	// git and data sets are kept with the version.
-	Register(ctx context.Context, req RegisterRequest) (ModelVersion, error)
+	// progress, when set, is told the bytes of the artifact copied so far.
+	Register(ctx context.Context, req RegisterRequest, progress func(done, total int64)) (ModelVersion, error)
 	// Models lists the models, by name.
 	Models(ctx context.Context) ([]ModelSummary, error)
 	// Model returns a model with its versions, newest first.

@@ -387,9 +387,16 @@ func (s *Store) tmpDir() string { return filepath.Join(s.root, "tmp") }
 
 func (s *Store) prepare() error { return os.MkdirAll(s.tmpDir(), 0o755) }
 
+// Clean removes everything in tmp/: what a crash left mid-copy. Only the
+// holder of the data directory may call it, when no Put runs (the engine,
+// as it opens: a 10 GiB copy cut short is not left for a day).
+func (s *Store) Clean() { s.removeOlder(0) }
+
 // removeStale removes what crashes left in tmp/: temporary files a day old,
 // and folders that Remove had begun to remove.
-func (s *Store) removeStale() {
+func (s *Store) removeStale() { s.removeOlder(staleAfter) }
+
+func (s *Store) removeOlder(age time.Duration) {
 	des, err := os.ReadDir(s.tmpDir())
 	if err != nil {
 		return
@@ -399,7 +406,7 @@ func (s *Store) removeStale() {
 		if err != nil {
 			continue
 		}
-		if strings.HasPrefix(de.Name(), "rm-") || time.Since(info.ModTime()) > staleAfter {
+		if strings.HasPrefix(de.Name(), "rm-") || time.Since(info.ModTime()) >= age {
 			removeTree(filepath.Join(s.tmpDir(), de.Name()))
 		}
 	}

@@ -696,3 +696,17 @@ func TestPathRefusesBadDigests(t *testing.T) {
 		t.Error("dir path")
 	}
 }
+
+// TestCleanEmptiesTmp: the data directory's holder, opening, removes every
+// temporary file, however recent: no Put runs then.
+func TestCleanEmptiesTmp(t *testing.T) {
+	s, root := newStore(t)
+	tmp := filepath.Join(root, "tmp")
+	write(t, filepath.Join(tmp, "put-new"), "x", 0o444)
+	write(t, filepath.Join(tmp, "tree-new", "a", "b"), "x", 0o444)
+	os.Chmod(filepath.Join(tmp, "tree-new", "a"), 0o555)
+	s.Clean()
+	if got := contents(t, tmp); len(got) != 0 {
+		t.Errorf("tmp holds %v after Clean", got)
+	}
+}

@@ -122,9 +122,25 @@ func dialError(socket string, err error) error {
 	case errors.Is(err, syscall.EACCES):
 		// The socket is its owner's alone (mode 0600).
 		return api.Errorf(api.ErrForeignEngine, "the engine on %s belongs to another user (permission denied): use a data directory of your own (LATHE_HOME)", socket)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
+		return &goneError{socket: socket, err: err}
 	}
 	return fmt.Errorf("engine at %s: %w", socket, err)
 }
+
+// goneError is an engine that closed the connection before it answered:
+// it stopped or crashed mid-request. It is still the error underneath for
+// errors.Is (Reconnectable), without its raw text.
+type goneError struct {
+	socket string
+	err    error
+}
+
+func (e *goneError) Error() string {
+	return fmt.Sprintf("the engine on %s went away before answering (it stopped or crashed: its engine.log says why); run the command again", e.socket)
+}
+
+func (e *goneError) Unwrap() error { return e.err }
 
 type rawKey struct{}
 
@@ -334,25 +350,37 @@ func (c *Client) StoreStats(ctx context.Context) (api.StoreStats, error) {
 // CompactStore has the engine compact the store. The engine answers with a
 // line of progress now and then, and the result last.
 func (c *Client) CompactStore(ctx context.Context, progress func(done, total int)) (api.CompactResult, error) {
-	resp, err := c.do(ctx, http.MethodPost, "/v1/store/compact", nil)
+	var p func(done, total int64)
+	if progress != nil {
+		p = func(done, total int64) { progress(int(done), int(total)) }
+	}
+	// The store is whole either way: the new file replaces the old by a
+	// rename, the compaction's last step.
+	return streamed[api.CompactResult](c, ctx, "/v1/store/compact", nil, p, "the compaction finished (the store is whole, compacted or as it was)")
+}
+
+// streamed makes a request answered by lines of api.Progress, passing on
+// the progress, and returns the last line's result or error. unsure says
+// what is unknown when the engine goes away part-way.
+func streamed[T any](c *Client, ctx context.Context, path string, body any, progress func(done, total int64), unsure string) (T, error) {
+	var zero T
+	resp, err := c.do(ctx, http.MethodPost, path, body)
 	if err != nil {
-		return api.CompactResult{}, err
+		return zero, err
 	}
 	defer resp.Body.Close()
 	dec := json.NewDecoder(resp.Body)
 	for {
-		var line api.CompactProgress
+		var line api.Progress[T]
 		if err := dec.Decode(&line); err != nil {
 			if ctx.Err() != nil {
-				return api.CompactResult{}, ctx.Err()
+				return zero, ctx.Err()
 			}
-			// The store is whole either way: the new file replaces the old
-			// by a rename, the compaction's last step.
-			return api.CompactResult{}, api.Errorf(api.ErrStopped, "the engine went away before the compaction finished (%v): the store is whole, compacted or as it was; engine.log in the data directory says why", err)
+			return zero, api.Errorf(api.ErrStopped, "the engine went away before %s; engine.log in the data directory says why (%v)", unsure, err)
 		}
 		switch {
 		case line.Error != nil:
-			return api.CompactResult{}, line.Error.Err()
+			return zero, line.Error.Err()
 		case line.Result != nil:
 			return *line.Result, nil
 		case progress != nil:

@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -46,10 +47,16 @@ func TestDialError(t *testing.T) {
 		{dial(syscall.ENOENT), api.ErrNoEngine, "no engine answers on /s"},
 		{dial(syscall.EACCES), api.ErrForeignEngine, "the engine on /s belongs to another user (permission denied)"},
 		{&url.Error{Op: "Get", URL: "u", Err: api.Errorf(api.ErrForeignEngine, "runs as uid 7")}, api.ErrForeignEngine, "runs as uid 7"},
+		// The engine crashed mid-request: said plainly, and still one a
+		// client reconnects after.
+		{&url.Error{Op: "Post", URL: "http://lathe/v1/models/register", Err: io.EOF}, io.EOF, "the engine on /s went away before answering"},
 	} {
 		got := dialError("/s", c.err)
 		if !errors.Is(got, c.kind) || !strings.HasPrefix(got.Error(), c.says) || strings.Contains(got.Error(), "http://") {
 			t.Errorf("%v: got %v", c.err, got)
+		}
+		if errors.Is(c.err, io.EOF) && !Reconnectable(got) {
+			t.Errorf("%v: not reconnectable", got)
 		}
 	}
 }

@@ -25,8 +25,8 @@ func (c *Client) Rerun(ctx context.Context, req api.RerunRequest) (api.RerunResu
 	return call[api.RerunResult](c, ctx, http.MethodPost, runPath(req.Run, "/rerun"), req)
 }
 
-func (c *Client) Register(ctx context.Context, req api.RegisterRequest) (api.ModelVersion, error) {
-	return call[api.ModelVersion](c, ctx, http.MethodPost, "/v1/models/register", req)
+func (c *Client) Register(ctx context.Context, req api.RegisterRequest, progress func(done, total int64)) (api.ModelVersion, error) {
+	return streamed[api.ModelVersion](c, ctx, "/v1/models/register", req, progress, "it registered the version (`lathe model NAME` says whether it did)")
 }
 
 func (c *Client) Models(ctx context.Context) ([]api.ModelSummary, error) {
