@@ -299,7 +299,8 @@ func (p *modelList) layout() {
 		{Column: table.Column[api.ModelSummary]{Title: "ALIASES", Width: widest(7, 60, aliases...),
 			Cell:   func(m api.ModelSummary) string { return summaryAliases(m, true) },
 			Styled: func(m api.ModelSummary) string { return summaryAliases(m, false) }}, min: widest(7, 60, aliases...)},
-		{Column: table.Column[api.ModelSummary]{Title: "PRIMARY METRIC", Width: widest(14, 30, primaries...), Cell: primary}, min: 14},
+		// A value cut is no value: UPDATED goes first.
+		{Column: table.Column[api.ModelSummary]{Title: "PRIMARY METRIC", Width: widest(14, 30, primaries...), Cell: primary}, min: widest(14, 30, primaries...)},
 		{Column: table.Column[api.ModelSummary]{Title: "UPDATED", Width: 10, Cell: func(m api.ModelSummary) string { return ago(m.Updated, p.st.now()) }}, min: 10, drop: 2},
 	}
 	p.table.SetColumns(fitColumns(cols, p.width))
