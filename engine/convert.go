@@ -30,19 +30,8 @@ func apiRun(r *store.Run) api.Run {
 	for _, a := range r.Artifacts {
 		v.Artifacts = append(v.Artifacts, api.Artifact(a))
 	}
-	for _, d := range r.Datasets {
-		v.Datasets = append(v.Datasets, api.Dataset(d))
-	}
-	if r.Evals != nil {
-		v.Evals = make(map[string]map[string]api.Float, len(r.Evals))
-		for slice, ms := range r.Evals {
-			m := make(map[string]api.Float, len(ms))
-			for k, x := range ms {
-				m[k] = api.Float(x)
-			}
-			v.Evals[slice] = m
-		}
-	}
+	v.Datasets = apiDatasets(r.Datasets)
+	v.Evals = apiEvals(r.Evals)
 	return v
 }
 
@@ -88,4 +77,67 @@ func apiUpgrade(u *store.Upgrade) *api.Upgrade {
 		return nil
 	}
 	return &api.Upgrade{From: u.From, To: u.To, Backup: u.Backup}
+}
+
+func apiModel(m *store.Model) api.Model {
+	return api.Model{Name: m.Name, Created: m.Created, CreatedBy: m.CreatedBy, PrimaryMetric: m.PrimaryMetric,
+		Direction: m.Direction, LastVersion: m.LastVersion, Aliases: nonNilAliases(m.Aliases), Versions: []api.ModelVersion{}}
+}
+
+func nonNilAliases(a map[string]int) map[string]int {
+	if a == nil {
+		return map[string]int{}
+	}
+	return a
+}
+
+func storeEvals(evals map[string]map[string]api.Float) map[string]map[string]store.Float {
+	if evals == nil {
+		return nil
+	}
+	out := make(map[string]map[string]store.Float, len(evals))
+	for slice, ms := range evals {
+		m := make(map[string]store.Float, len(ms))
+		for k, x := range ms {
+			m[k] = store.Float(x)
+		}
+		out[slice] = m
+	}
+	return out
+}
+
+func apiEvals(evals map[string]map[string]store.Float) map[string]map[string]api.Float {
+	if evals == nil {
+		return nil
+	}
+	out := make(map[string]map[string]api.Float, len(evals))
+	for slice, ms := range evals {
+		m := make(map[string]api.Float, len(ms))
+		for k, x := range ms {
+			m[k] = api.Float(x)
+		}
+		out[slice] = m
+	}
+	return out
+}
+
+// storeDatasets and apiDatasets carry a run's data set records into a
+// version and back out.
+func storeDatasets(ds []api.Dataset) []store.Dataset {
+	out := make([]store.Dataset, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, store.Dataset(d))
+	}
+	return out
+}
+
+func apiDatasets(ds []store.Dataset) []api.Dataset {
+	if len(ds) == 0 {
+		return nil
+	}
+	out := make([]api.Dataset, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, api.Dataset(d))
+	}
+	return out
 }

@@ -410,18 +410,6 @@ func (e *Engine) Lineage(ctx context.Context, model string, version int) (api.Li
 	return out, e.translate(err)
 }
 
-func apiModel(m *store.Model) api.Model {
-	return api.Model{Name: m.Name, Created: m.Created, CreatedBy: m.CreatedBy, PrimaryMetric: m.PrimaryMetric,
-		Direction: m.Direction, LastVersion: m.LastVersion, Aliases: nonNilAliases(m.Aliases), Versions: []api.ModelVersion{}}
-}
-
-func nonNilAliases(a map[string]int) map[string]int {
-	if a == nil {
-		return map[string]int{}
-	}
-	return a
-}
-
 // apiVersion is what clients see of a version of m: where its artifact's
 // copy is, and the aliases pointing at it.
 func (e *Engine) apiVersion(m *store.Model, v *store.ModelVersion) api.ModelVersion {
@@ -445,56 +433,5 @@ func (e *Engine) apiVersion(m *store.Model, v *store.ModelVersion) api.ModelVers
 		}
 	}
 	slices.Sort(out.Aliases)
-	return out
-}
-
-func storeEvals(evals map[string]map[string]api.Float) map[string]map[string]store.Float {
-	if evals == nil {
-		return nil
-	}
-	out := make(map[string]map[string]store.Float, len(evals))
-	for slice, ms := range evals {
-		m := make(map[string]store.Float, len(ms))
-		for k, x := range ms {
-			m[k] = store.Float(x)
-		}
-		out[slice] = m
-	}
-	return out
-}
-
-func apiEvals(evals map[string]map[string]store.Float) map[string]map[string]api.Float {
-	if evals == nil {
-		return nil
-	}
-	out := make(map[string]map[string]api.Float, len(evals))
-	for slice, ms := range evals {
-		m := make(map[string]api.Float, len(ms))
-		for k, x := range ms {
-			m[k] = api.Float(x)
-		}
-		out[slice] = m
-	}
-	return out
-}
-
-// storeDatasets and apiDatasets carry a run's data set records into a
-// version and back out.
-func storeDatasets(ds []api.Dataset) []store.Dataset {
-	out := make([]store.Dataset, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, store.Dataset(d))
-	}
-	return out
-}
-
-func apiDatasets(ds []store.Dataset) []api.Dataset {
-	if len(ds) == 0 {
-		return nil
-	}
-	out := make([]api.Dataset, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, api.Dataset(d))
-	}
 	return out
 }

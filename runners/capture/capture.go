@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"lathe/engine/api"
+	"lathe/runners"
 )
 
 // Names of the files Write makes in a run folder.
@@ -94,7 +95,7 @@ func Environment(ctx context.Context, command []string, dir string, env []string
 // patch goes first, so that an environment.json that names one finds it.
 func Write(runDir string, e api.Environment, patch []byte) error {
 	if len(patch) > 0 {
-		if err := writeAtomic(runDir, PatchFile, patch); err != nil {
+		if err := runners.WriteFileAtomic(runDir, PatchFile, patch); err != nil {
 			return err
 		}
 	} else if err := os.Remove(filepath.Join(runDir, PatchFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -104,7 +105,7 @@ func Write(runDir string, e api.Environment, patch []byte) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", EnvironmentFile, err)
 	}
-	return writeAtomic(runDir, EnvironmentFile, append(b, '\n'))
+	return runners.WriteFileAtomic(runDir, EnvironmentFile, append(b, '\n'))
 }
 
 // Read reads the environment.json of runDir. The error satisfies
@@ -121,40 +122,4 @@ func Read(runDir string) (api.Environment, error) {
 		return e, fmt.Errorf("parse %s: %w", filepath.Join(runDir, EnvironmentFile), err)
 	}
 	return e, nil
-}
-
-// writeAtomic writes data to dir/name so that a reader, and the file
-// system after a crash, sees the whole file or none: temporary file,
-// fsync, rename, fsync of the folder.
-func writeAtomic(dir, name string, data []byte) (err error) {
-	f, err := os.CreateTemp(dir, "."+name+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644) // readable like the rest of the run folder
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name))
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }

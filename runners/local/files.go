@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"lathe/runners"
 )
 
 // Names of the files in a run directory (see the package comment).
@@ -80,46 +82,11 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
-// writeJSONAtomic writes v to dir/name so that readers, and the file system
-// after a crash, see either the old state (usually: no file) or the whole new
-// file, never a truncated one: temp file, fsync, rename, fsync the directory.
-func writeJSONAtomic(dir, name string, v any) (err error) {
+// writeJSONAtomic writes v to dir/name as runners.WriteFileAtomic does.
+func writeJSONAtomic(dir, name string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", name, err)
 	}
-	b = append(b, '\n')
-	f, err := os.CreateTemp(dir, "."+name+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(b); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		// CreateTemp makes 0600 files; the run dir is meant to be readable
-		// like output.log.
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name))
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	// The rename is durable only once the directory entry is on disk.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return runners.WriteFileAtomic(dir, name, append(b, '\n'))
 }
