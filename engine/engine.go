@@ -200,6 +200,7 @@ func Open(opts Options) (_ *Engine, err error) {
 	go func() {
 		defer e.wg.Done()
 		e.cat.load(db)
+		e.warmModels()
 	}()
 	if err := os.WriteFile(opts.Paths.PIDFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 		return nil, fmt.Errorf("write pid file: %w", err)

@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 
 	"lathe/engine/api"
+	"lathe/store"
 )
 
 // modelCache keeps the models clients asked for as they were last read,
@@ -110,3 +112,27 @@ func (e *Engine) modelJSON(ctx context.Context, name string) ([]byte, error) {
 	e.modelCache.setJSON(entry, raw)
 	return raw, nil
 }
+
+// warmModels reads the models changed last into the cache as the engine
+// starts, so that the first `lathe model` or Models page does not wait for
+// a thousand versions to be decoded.
+func (e *Engine) warmModels() {
+	var models []store.Model
+	if err := e.db.View(func(tx *store.Tx) error {
+		var err error
+		models, err = tx.Models()
+		return err
+	}); err != nil {
+		return
+	}
+	slices.SortFunc(models, func(a, b store.Model) int { return b.Updated.Compare(a.Updated) })
+	for _, m := range models[:min(len(models), maxWarmModels)] {
+		if e.ctx.Err() != nil {
+			return
+		}
+		e.modelJSON(e.ctx, m.Name)
+	}
+}
+
+// maxWarmModels is how many models the engine reads as it starts.
+const maxWarmModels = 8

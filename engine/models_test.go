@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/user"
@@ -457,4 +458,72 @@ func TestRegisterTellsItsProgress(t *testing.T) {
 	if calls == 0 || total != v.Artifact.Size || total != 1<<20 {
 		t.Errorf("%d progress calls, total %d; the artifact has %d bytes", calls, total, v.Artifact.Size)
 	}
+}
+
+// TestRegisterHugeArtifact: a file far larger than any buffer is streamed
+// through, its digest right, its copy whole.
+func TestRegisterHugeArtifact(t *testing.T) {
+	if testing.Short() {
+		t.Skip("copies 256 MiB")
+	}
+	const size = 256 << 20
+	e := openEngine(t, t.TempDir(), nil)
+	defer e.Close()
+	cwd := t.TempDir()
+	f, err := os.Create(filepath.Join(cwd, "huge.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sparse but for a few marks, so a chunk boundary error shows.
+	for _, off := range []int64{0, 1<<20 - 1, 1 << 20, 100 << 20, size - 1} {
+		f.WriteAt([]byte{byte(off)}, off)
+	}
+	f.Close()
+	h := sha256.New()
+	in, _ := os.Open(filepath.Join(cwd, "huge.bin"))
+	io.Copy(h, in)
+	in.Close()
+	r := wait(t, e, submit(t, e, api.SubmitRequest{Cwd: cwd,
+		Command: sh(`echo '{"artifact": {"name": "huge", "path": "huge.bin"}}' >> "$LATHE_METRICS_FILE"`)}).ID)
+	v := register(t, e, api.RegisterRequest{Run: r.ID, Model: "m"})
+	if v.Artifact.Size != size || v.Artifact.SHA256 != hex.EncodeToString(h.Sum(nil)) {
+		t.Fatalf("artifact %+v", v.Artifact)
+	}
+	if fi, err := os.Stat(v.Artifact.Path); err != nil || fi.Size() != size {
+		t.Fatalf("copy: %v %v", fi, err)
+	}
+}
+
+// TestModelFollowsEveryChange: a model read (and kept by the engine's
+// cache) is read anew after each change, in process and over the socket.
+func TestModelFollowsEveryChange(t *testing.T) {
+	implsOver(t, localOnly, nil, func(t *testing.T, svc api.Service, e *Engine) {
+		r := trainedRun(t, svc, t.TempDir(), "w")
+		register(t, svc, api.RegisterRequest{Run: r.ID, Model: "m"})
+		versions := func() (out []int, aliases map[string]int) {
+			m, err := svc.Model(ctxT(t), "m")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range m.Versions {
+				out = append(out, v.Version)
+			}
+			return out, m.Aliases
+		}
+		if v, _ := versions(); !slices.Equal(v, []int{1}) {
+			t.Fatalf("versions %v", v)
+		}
+		register(t, svc, api.RegisterRequest{Run: r.ID, Model: "m"})
+		if v, _ := versions(); !slices.Equal(v, []int{2, 1}) {
+			t.Fatalf("after a registration: %v", v)
+		}
+		svc.SetAlias(ctxT(t), api.AliasRequest{Model: "m", Alias: "staging", Version: 1})
+		if _, a := versions(); a["staging"] != 1 {
+			t.Fatalf("after an alias: %v", a)
+		}
+		svc.RemoveVersion(ctxT(t), api.RemoveVersionRequest{Model: "m", Version: 2})
+		if v, _ := versions(); !slices.Equal(v, []int{1}) {
+			t.Fatalf("after a removal: %v", v)
+		}
+	})
 }

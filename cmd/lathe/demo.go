@@ -183,7 +183,9 @@ failed after its loss diverged.
 On a terminal it opens the app on them: the dashboard, the runs table (2:
 / filters with the filter language, space marks, c compares the marked
 runs), a run's charts, logs and GPUs (enter, then → or l), the GPUs (3), the
-form that starts a job (n), every key (?). Elsewhere (a pipe, --duration) it
+registry (4: a model "digits" of three versions registered from the demo's
+runs, with aliases; enter down to a version's lineage), the form that starts
+a job (n), every key (?). Elsewhere (a pipe, --duration) it
 prints a table that follows the jobs. q (or ctrl-c) ends the demo and stops
 its jobs and engine; --keep leaves them running to explore with the other
 commands.`,

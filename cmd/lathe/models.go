@@ -158,7 +158,8 @@ func newModelCmd() *cobra.Command {
 
 'lathe model path' and 'lathe model get' find a version's artifact,
 'lathe model rm' deletes a version.`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeModels,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return answerPassing(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.Model, error) {
 				return c.Model(ctx, args[0])
@@ -208,8 +209,9 @@ func showModel(w io.Writer, m api.Model, now time.Time) {
 
 func newModelPathCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "path NAME@VERSION|NAME@ALIAS",
-		Short: "Print where a version's artifact is, for scripts",
+		Use:               "path NAME@VERSION|NAME@ALIAS",
+		ValidArgsFunction: completeModels,
+		Short:             "Print where a version's artifact is, for scripts",
 		Long: `Print where a version's artifact is kept in the data directory: the file,
 or for a folder artifact the folder. The copy is read-only.`,
 		Example: `  python serve.py --model "$(lathe model path digits@champion)"
@@ -232,10 +234,11 @@ or for a folder artifact the folder. The copy is read-only.`,
 func newModelGetCmd() *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
-		Use:     "get NAME@VERSION|NAME@ALIAS --out DIR",
-		Short:   "Copy a version's artifact out, checked against its sha256",
-		Example: `  lathe model get digits@champion --out ./serving`,
-		Args:    cobra.ExactArgs(1),
+		Use:               "get NAME@VERSION|NAME@ALIAS --out DIR",
+		ValidArgsFunction: completeModels,
+		Short:             "Copy a version's artifact out, checked against its sha256",
+		Example:           `  lathe model get digits@champion --out ./serving`,
+		Args:              cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return fmt.Errorf("--out is required: the folder to copy the artifact into")
@@ -269,8 +272,9 @@ func newModelGetCmd() *cobra.Command {
 func newModelRmCmd() *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "rm NAME VERSION",
-		Short: "Delete a version of a model (its number stays taken)",
+		Use:               "rm NAME VERSION",
+		ValidArgsFunction: completeModels,
+		Short:             "Delete a version of a model (its number stays taken)",
 		Long: `Delete a version of a model. Its number is never given again. A version an
 alias points to is refused unless --force, which removes the aliases too.
 Its artifact's copy is freed when no other version keeps it.`,
@@ -301,10 +305,11 @@ func newAliasCmd() *cobra.Command {
 'champion' is reserved: only a completed promotion moves it.`,
 	}
 	set := &cobra.Command{
-		Use:     "set NAME ALIAS VERSION",
-		Short:   "Point an alias at a version (moving it)",
-		Example: "  lathe alias set digits challenger 4",
-		Args:    cobra.ExactArgs(3),
+		Use:               "set NAME ALIAS VERSION",
+		ValidArgsFunction: completeModels,
+		Short:             "Point an alias at a version (moving it)",
+		Example:           "  lathe alias set digits challenger 4",
+		Args:              cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := registry.ParseVersion(args[2])
 			if err != nil {
@@ -319,9 +324,10 @@ func newAliasCmd() *cobra.Command {
 		},
 	}
 	rm := &cobra.Command{
-		Use:   "rm NAME ALIAS [VERSION]",
-		Short: "Remove an alias (when VERSION is given, only if it points there)",
-		Args:  cobra.RangeArgs(2, 3),
+		Use:               "rm NAME ALIAS [VERSION]",
+		ValidArgsFunction: completeModels,
+		Short:             "Remove an alias (when VERSION is given, only if it points there)",
+		Args:              cobra.RangeArgs(2, 3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := api.AliasRequest{Model: args[0], Alias: args[1]}
 			if len(args) == 3 {
@@ -346,8 +352,9 @@ func newAliasCmd() *cobra.Command {
 func newLineageCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "lineage NAME VERSION",
-		Short: "Walk a version back to its run: command, params, git, data, environment",
+		Use:               "lineage NAME VERSION",
+		ValidArgsFunction: completeModels,
+		Short:             "Walk a version back to its run: command, params, git, data, environment",
 		Long: `Walk a version back to the run that made it: its command, params, git commit
 and uncommitted changes, the data sets it named and the environment it ran
 in, then back through the runs it re-ran.`,
@@ -505,4 +512,39 @@ taken from this shell's environment.`,
 	cmd.Flags().StringArrayVar(&params, "param", nil, "override a param, k=v (repeatable)")
 	jsonFlag(cmd, &asJSON, "")
 	return cmd
+}
+
+// completeModels offers the models' names for a command's first argument,
+// and for NAME@ references their aliases and versions.
+func completeModels(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ctx := cmd.Context()
+	c, _, err := running(ctx)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	models, err := c.Models(ctx)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, m := range models {
+		if strings.HasPrefix(m.Name, toComplete) {
+			out = append(out, m.Name+"\t"+plural(m.Versions, "version"))
+		}
+		if !strings.HasPrefix(toComplete, m.Name+"@") {
+			continue
+		}
+		for a, n := range m.Aliases {
+			out = append(out, fmt.Sprintf("%s@%s\tv%d", m.Name, a, n))
+		}
+		if m.Latest != nil {
+			for n := m.Latest.Version; n >= 1 && n > m.Latest.Version-20; n-- {
+				out = append(out, fmt.Sprintf("%s@%d", m.Name, n))
+			}
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }

@@ -56,6 +56,12 @@ echo '{"artifact": {"name": "model", "path": "model.bin"}}' >> "$LATHE_METRICS_F
 	}
 
 	h.ok("alias", "set", "digits", "challenger", "1")
+	if out := h.ok("__complete", "model", "path", "digits@"); !strings.Contains(out, "digits@challenger\tv1") || !strings.Contains(out, "digits@1") {
+		t.Errorf("completion of digits@: %q", out)
+	}
+	if out := h.ok("__complete", "lineage", "di"); !strings.Contains(out, "digits\t1 version") {
+		t.Errorf("completion of a model: %q", out)
+	}
 	oneLineError(t, h.run("alias", "set", "digits", "champion", "1"), "only a completed promotion moves it")
 	oneLineError(t, h.run("alias", "set", "digits", "latest", "1"), "reserved")
 	oneLineError(t, h.run("alias", "set", "digits", "x", "one"), "not a number")

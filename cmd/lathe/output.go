@@ -73,22 +73,35 @@ func jsonFlag(cmd *cobra.Command, asJSON *bool, usage string) {
 // json.Indent does, several times faster, since it need not check src.
 func indentJSON(dst, src []byte) []byte {
 	depth := 0
+	indent := []byte("\n")
 	newline := func() {
-		dst = append(dst, '\n')
-		for range depth {
-			dst = append(dst, ' ', ' ')
+		for len(indent) < 1+2*depth {
+			indent = append(indent, ' ', ' ')
 		}
+		dst = append(dst, indent[:1+2*depth]...)
 	}
 	for i := 0; i < len(src); i++ {
 		c := src[i]
 		switch c {
 		case '"':
-			// Copy the string whole: its brackets and commas are text.
+			// Copy the string whole (its brackets and commas are text): to
+			// the next quote that an even run of backslashes precedes.
 			j := i + 1
-			for ; j < len(src) && src[j] != '"'; j++ {
-				if src[j] == '\\' {
-					j++
+			for {
+				k := bytes.IndexByte(src[j:], '"')
+				if k < 0 {
+					j = len(src) - 1
+					break
 				}
+				j += k
+				escapes := 0
+				for p := j - 1; p > i && src[p] == '\\'; p-- {
+					escapes++
+				}
+				if escapes%2 == 0 {
+					break
+				}
+				j++
 			}
 			dst = append(dst, src[i:j+1]...)
 			i = j

@@ -160,10 +160,11 @@ func call[T any](c *Client, ctx context.Context, method, path string, body any) 
 	}
 	defer resp.Body.Close()
 	if dst, ok := ctx.Value(rawKey{}).(*[]byte); ok {
-		*dst, err = io.ReadAll(resp.Body)
-		if err != nil {
+		b := bytes.NewBuffer(make([]byte, 0, max(resp.ContentLength+1, 4096)))
+		if _, err := b.ReadFrom(resp.Body); err != nil {
 			return out, fmt.Errorf("engine reply: %w", err)
 		}
+		*dst = b.Bytes()
 		return out, nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
