@@ -19,6 +19,9 @@ func (e *Engine) Register(ctx context.Context, req api.RegisterRequest, progress
 	if err := registry.ValidModelName(req.Model); err != nil {
 		return api.ModelVersion{}, err
 	}
+	if len(req.Description) > maxDescription {
+		return api.ModelVersion{}, api.Errorf(api.ErrInvalid, "description is longer than %d bytes", maxDescription)
+	}
 	if req.User == "" {
 		req.User = e.user
 	}
@@ -94,6 +97,9 @@ func (e *Engine) Register(ctx context.Context, req api.RegisterRequest, progress
 		"sha256", out.Artifact.SHA256, "bytes", out.Artifact.Size, "by", out.RegisteredBy)
 	return out, nil
 }
+
+// maxDescription bounds a version's description (MLflow's is 5 000).
+const maxDescription = 5000
 
 // artifactSource finds what a registration copies: an artifact the run
 // declared (by name; the only one when none is named), or an absolute path.

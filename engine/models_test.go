@@ -193,6 +193,9 @@ func TestModelNamesAndAliases(t *testing.T) {
 			t.Errorf("model name %q: err = %v", bad, err)
 		}
 	}
+	if _, err := e.Register(ctxT(t), api.RegisterRequest{Run: r.ID, Model: "digits", Description: strings.Repeat("d", 5001)}, nil); !errors.Is(err, api.ErrInvalid) {
+		t.Errorf("a description of 5 001 bytes: err = %v", err)
+	}
 	register(t, e, api.RegisterRequest{Run: r.ID, Model: "digits"})
 	register(t, e, api.RegisterRequest{Run: r.ID, Model: "digits"})
 	for _, good := range []string{"challenger", "staging-1", "a_b", "v", "v1x", "latest2"} {

@@ -305,7 +305,7 @@ func TestAPIVersionMismatch(t *testing.T) {
 	var we api.WireError
 	json.NewDecoder(resp.Body).Decode(&we)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusPreconditionFailed || we.Code != "api_mismatch" || !strings.Contains(we.Error, "API 1") {
+	if resp.StatusCode != http.StatusPreconditionFailed || we.Code != "api_mismatch" || !strings.Contains(we.Error, fmt.Sprintf("API %d", api.Version)) {
 		t.Fatalf("old client: %d %+v", resp.StatusCode, we)
 	}
 	// An engine of another version: the client refuses it.
@@ -315,7 +315,7 @@ func TestAPIVersionMismatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set(api.HeaderVersion, "2")
+		w.Header().Set(api.HeaderVersion, strconv.Itoa(api.Version+1))
 		w.Write([]byte("{}"))
 	})}
 	go srv.Serve(l)
