@@ -36,6 +36,13 @@
 //	             (float32 BE each, NaN for n/a): rings of one slot a second for an
 //	             hour and one a minute for 30 days, so the file stays bounded
 //	             (created on first use)
+//	models       name → Model: its aliases (alias → version), the last version
+//	             number given (numbers are never given twice), how many remain,
+//	             its primary metric (created on first use)
+//	versions     model name 0x00 version (uint32 BE) → ModelVersion: the
+//	             artifact's digest (its copy is in the data directory's
+//	             artifacts/, named by it) and a snapshot of the run it came from
+//	             (created on first use)
 //
 // Removed in version 3: latest, one bucket a metric name holding every run's
 // last value of the metric in order (added in version 2). It was written at
