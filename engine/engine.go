@@ -95,6 +95,8 @@ type Engine struct {
 	regMu     sync.Mutex
 	// modelCache keeps models read (modelcache.go).
 	modelCache modelCache
+	// promoMu makes each step of a promotion one (promotion.go).
+	promoMu sync.Mutex
 
 	// digests queues the digests of the data sets runs name (datasets.go).
 	digests datasetDigests

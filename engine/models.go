@@ -83,6 +83,10 @@ func (e *Engine) Register(ctx context.Context, req api.RegisterRequest, progress
 		if err := tx.PutModel(m); err != nil {
 			return err
 		}
+		if err := e.audit(tx, req.User, "register", m.Name, v.Version, map[string]any{"run": v.Run,
+			"artifact": v.Artifact.SHA256, "bytes": v.Artifact.Size, "source": v.Artifact.Source}); err != nil {
+			return err
+		}
 		out = e.apiVersion(m, &v)
 		tx.OnCommit(func() { e.publishModel(m.Name) })
 		return nil
@@ -181,6 +185,11 @@ func (e *Engine) Models(ctx context.Context) ([]api.ModelSummary, error) {
 				v := e.apiVersion(m, &latest[0])
 				s.Latest = &v
 			}
+			open, err := tx.Requests(func(r *store.Request) bool { return r.Model == m.Name && isOpen(r.State) })
+			if err != nil {
+				return err
+			}
+			s.OpenRequests = len(open)
 			out = append(out, s)
 		}
 		return nil
@@ -215,9 +224,23 @@ func (e *Engine) readModel(name string) (api.Model, error) {
 		for i := range versions {
 			out.Versions = append(out.Versions, e.apiVersion(m, &versions[i]))
 		}
-		return nil
+		out.Requests, err = modelRequests(tx, m.Name)
+		return err
 	})
 	return out, e.translate(err)
+}
+
+// modelRequests are a model's promotion requests, newest first.
+func modelRequests(tx *store.Tx, model string) ([]api.Request, error) {
+	rs, err := tx.Requests(func(r *store.Request) bool { return r.Model == model })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.Request, 0, len(rs))
+	for i := len(rs) - 1; i >= 0; i-- {
+		out = append(out, apiRequest(&rs[i]))
+	}
+	return out, nil
 }
 
 // ModelVersion returns one version, by number or alias.
@@ -288,8 +311,12 @@ func (e *Engine) SetAlias(ctx context.Context, req api.AliasRequest) (api.Model,
 		if m.Aliases == nil {
 			m.Aliases = map[string]int{}
 		}
+		details := map[string]any{"alias": req.Alias}
+		if was, ok := m.Aliases[req.Alias]; ok {
+			details["was"] = was
+		}
 		m.Aliases[req.Alias] = req.Version
-		return nil
+		return e.audit(tx, e.caller(req.User), "alias", m.Name, req.Version, details)
 	})
 }
 
@@ -307,7 +334,7 @@ func (e *Engine) RemoveAlias(ctx context.Context, req api.AliasRequest) (api.Mod
 			return api.Errorf(api.ErrConflict, "alias %s of %s points to version %d, not %d", req.Alias, m.Name, n, req.Version)
 		}
 		delete(m.Aliases, req.Alias)
-		return nil
+		return e.audit(tx, e.caller(req.User), "alias removed", m.Name, n, map[string]any{"alias": req.Alias})
 	})
 }
 
@@ -334,6 +361,9 @@ func (e *Engine) changeModel(ctx context.Context, name string, change func(*stor
 		out = apiModel(m)
 		for i := range versions {
 			out.Versions = append(out.Versions, e.apiVersion(m, &versions[i]))
+		}
+		if out.Requests, err = modelRequests(tx, name); err != nil {
+			return err
 		}
 		tx.OnCommit(func() { e.publishModel(name) })
 		return nil
@@ -370,7 +400,7 @@ func (e *Engine) RemoveVersion(ctx context.Context, req api.RemoveVersionRequest
 		}
 		m.Count--
 		removed = e.apiVersion(m, v)
-		return nil
+		return e.audit(tx, e.caller(req.User), "version removed", m.Name, req.Version, map[string]any{"aliases": pointing, "forced": req.Force})
 	})
 	if err != nil {
 		return api.ModelVersion{}, err

@@ -122,6 +122,15 @@ func newHandler(e *Engine) http.Handler {
 	h.mux.HandleFunc("POST /v1/models/{name}/aliases/remove", h.removeAlias)
 	h.mux.HandleFunc("POST /v1/models/{name}/versions/remove", h.removeVersion)
 	h.mux.HandleFunc("GET /v1/models/{name}/versions/{version}/lineage", h.lineage)
+	h.mux.HandleFunc("GET /v1/models/{name}/policy", h.policy)
+	h.mux.HandleFunc("POST /v1/models/{name}/policy", h.setPolicy)
+	h.mux.HandleFunc("POST /v1/promote", h.review(h.e.Promote))
+	h.mux.HandleFunc("POST /v1/approve", h.review(h.e.Approve))
+	h.mux.HandleFunc("POST /v1/reject", h.review(h.e.Reject))
+	h.mux.HandleFunc("POST /v1/rollback", h.review(h.e.Rollback))
+	h.mux.HandleFunc("POST /v1/requests", h.requests)
+	h.mux.HandleFunc("POST /v1/audit", h.auditEntries)
+	h.mux.HandleFunc("GET /v1/audit/verify", h.verifyAudit)
 	return h
 }
 
@@ -296,7 +305,7 @@ func (h *handler) modelVersion(w http.ResponseWriter, r *http.Request) {
 func (h *handler) setAlias(w http.ResponseWriter, r *http.Request) {
 	var req api.AliasRequest
 	if decode(w, r, &req) {
-		req.Model = r.PathValue("name")
+		req.Model, req.User = r.PathValue("name"), peer(r)
 		v, err := h.e.SetAlias(r.Context(), req)
 		reply(w, v, err)
 	}
@@ -305,7 +314,7 @@ func (h *handler) setAlias(w http.ResponseWriter, r *http.Request) {
 func (h *handler) removeAlias(w http.ResponseWriter, r *http.Request) {
 	var req api.AliasRequest
 	if decode(w, r, &req) {
-		req.Model = r.PathValue("name")
+		req.Model, req.User = r.PathValue("name"), peer(r)
 		v, err := h.e.RemoveAlias(r.Context(), req)
 		reply(w, v, err)
 	}
@@ -314,7 +323,7 @@ func (h *handler) removeAlias(w http.ResponseWriter, r *http.Request) {
 func (h *handler) removeVersion(w http.ResponseWriter, r *http.Request) {
 	var req api.RemoveVersionRequest
 	if decode(w, r, &req) {
-		req.Model = r.PathValue("name")
+		req.Model, req.User = r.PathValue("name"), peer(r)
 		v, err := h.e.RemoveVersion(r.Context(), req)
 		reply(w, v, err)
 	}
@@ -327,6 +336,54 @@ func (h *handler) lineage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := h.e.Lineage(r.Context(), r.PathValue("name"), version)
+	reply(w, v, err)
+}
+
+func (h *handler) policy(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.Policy(r.Context(), r.PathValue("name"))
+	reply(w, v, err)
+}
+
+func (h *handler) setPolicy(w http.ResponseWriter, r *http.Request) {
+	var req api.PolicyRequest
+	if decode(w, r, &req) {
+		req.Model, req.User = r.PathValue("name"), peer(r)
+		v, err := h.e.SetPolicy(r.Context(), req)
+		reply(w, v, err)
+	}
+}
+
+// review answers a step of a promotion, its caller taken from the socket.
+func (h *handler) review(step func(context.Context, api.ReviewRequest) (api.Request, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req api.ReviewRequest
+		if decode(w, r, &req) {
+			req.User = peer(r)
+			v, err := step(r.Context(), req)
+			reply(w, v, err)
+		}
+	}
+}
+
+func (h *handler) requests(w http.ResponseWriter, r *http.Request) {
+	var q api.RequestQuery
+	if decode(w, r, &q) {
+		q.User = peer(r)
+		v, err := h.e.Requests(r.Context(), q)
+		reply(w, v, err)
+	}
+}
+
+func (h *handler) auditEntries(w http.ResponseWriter, r *http.Request) {
+	var q api.AuditQuery
+	if decode(w, r, &q) {
+		v, err := h.e.Audit(r.Context(), q)
+		reply(w, v, err)
+	}
+}
+
+func (h *handler) verifyAudit(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.VerifyAudit(r.Context())
 	reply(w, v, err)
 }
 
@@ -486,6 +543,14 @@ func ServeEngine(ctx context.Context, opts Options) error {
 		e.Close()
 		return err
 	}
+	if g := opts.Config.Access.SocketGroup; g != "" {
+		if err := shareWithGroup(sock, opts.Paths.Home, g); err != nil {
+			l.Close()
+			e.Close()
+			return err
+		}
+		log.Info("the socket is shared with a group", "group", g)
+	}
 	log.Info("engine started", "pid", os.Getpid(), "home", opts.Paths.Home, "socket", sock, "version", opts.Version)
 	err = Serve(ctx, e, l, log)
 	log.Info("engine stopping; jobs keep running")
@@ -496,6 +561,45 @@ func ServeEngine(ctx context.Context, opts Options) error {
 	}
 	os.Remove(sock)
 	return err
+}
+
+// shareWithGroup opens the socket to a group ([access] socket_group): mode
+// 0660 and that group, and the data directory traversable by it, so a team
+// on one workstation reaches one engine. The kernel refuses everyone else at
+// connect.
+func shareWithGroup(sock, home, group string) error {
+	g, err := user.LookupGroup(group)
+	if err != nil {
+		return fmt.Errorf("[access] socket_group %q: %w", group, err)
+	}
+	gid, err := strconv.Atoi(g.Gid)
+	if err != nil {
+		return fmt.Errorf("[access] socket_group %q: gid %q", group, g.Gid)
+	}
+	// The folders: the team's group, traversable (not readable) by it.
+	dirs := []string{home}
+	if d := filepath.Dir(sock); d != home {
+		dirs = append(dirs, d)
+	}
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return err
+		}
+		if err := os.Chown(d, -1, gid); err != nil {
+			return fmt.Errorf("[access] socket_group %q: %w", group, err)
+		}
+		if err := os.Chmod(d, fi.Mode().Perm()|0o010); err != nil {
+			return fmt.Errorf("[access] socket_group %q: %w", group, err)
+		}
+	}
+	if err := os.Chown(sock, -1, gid); err != nil {
+		return fmt.Errorf("[access] socket_group %q: %w", group, err)
+	}
+	if err := os.Chmod(sock, 0o660); err != nil {
+		return fmt.Errorf("[access] socket_group %q: %w", group, err)
+	}
+	return nil
 }
 
 // privateDir makes sure dir exists, is a real folder of this user's, and

@@ -90,6 +90,9 @@ func (e *Engine) Submit(ctx context.Context, req api.SubmitRequest) (api.Run, er
 }
 
 func (e *Engine) validate(req *api.SubmitRequest) error {
+	if req.User != "" && req.User != e.user && !e.opts.Config.Access.OthersMayRun {
+		return api.Errorf(api.ErrForbidden, "this engine runs jobs as %s: %s may not start jobs here unless its owner sets [access] others_may_run = true", e.user, req.User)
+	}
 	if len(req.Command) == 0 || req.Command[0] == "" {
 		return api.Errorf(api.ErrInvalid, "no command: give it after --, as in `lathe run -- python3 train.py`")
 	}

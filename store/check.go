@@ -18,6 +18,9 @@ type CheckReport struct {
 	Points   int64    `json:"points"`
 	Versions int      `json:"versions"`
 	Problems []string `json:"problems"`
+
+	// AuditEntries is how many entries the audit log holds.
+	AuditEntries int `json:"audit_entries"`
 }
 
 // maxProblems bounds the report of a badly damaged file.
@@ -32,8 +35,9 @@ func (r *CheckReport) problem(format string, args ...any) {
 // Check verifies the file: bbolt's own consistency check, then lathe's:
 // every run record reads and is in the indexes it belongs to, every chunk
 // decodes and agrees with its header, every summary equals what its chunks
-// say, and no chunk belongs to nothing. progress, when set, is called with
-// runs checked and the total.
+// say, no chunk belongs to nothing, and the audit log's chain is whole
+// (AuditVerify). progress, when set, is called with runs checked and the
+// total.
 func (tx *Tx) Check(progress func(done, total int)) CheckReport {
 	var rep CheckReport
 	for err := range tx.btx.Check() {
@@ -77,6 +81,11 @@ func (tx *Tx) Check(progress func(done, total int)) CheckReport {
 		})
 	}
 	tx.checkRegistry(&rep)
+	audit := tx.AuditVerify()
+	rep.AuditEntries = audit.Entries
+	if !audit.OK {
+		rep.problem("audit log: %s", audit.Problem)
+	}
 	return rep
 }
 

@@ -10,6 +10,8 @@
 //
 //	meta         "schema"  → uint32 BE schema version (3)
 //	             "created" → RFC 3339 time the file was made
+//	             "audit_head" → the audit chain's head, "seq hash" of its last
+//	             entry, written with it
 //	experiments  name → Experiment
 //	runs         run id (12 lowercase hex characters) → Run
 //	run_names    name 0x00 run id → empty (resolves a run by name; names may repeat)
@@ -43,6 +45,21 @@
 //	             artifact's digest (its copy is in the data directory's
 //	             artifacts/, named by it) and a snapshot of the run it came from
 //	             (created on first use)
+//	policies     model name → Policy: the promotion policy's TOML as its
+//	             author wrote it (created on first use; none: the default)
+//	requests     id (uint64 BE, the bucket's sequence) → Request: a promotion
+//	             or rollback of a version, its checks, reviews and state
+//	             (created on first use)
+//	audit        seq (uint64 BE, from 1) → AuditEntry, as its canonical bytes
+//	             (its JSON without the hash) with the hash: the sha256 of
+//	             those bytes, which hold the hash of the entry before, so
+//	             each entry vouches for all before it; append-only (created
+//	             on first use)
+//
+// Beside the file, lathe.db.audit-head holds the chain's head too ("seq
+// hash\n"), written once each transaction that appends entries is durable:
+// someone who rewrites lathe.db, its meta head included, cannot make a
+// chain cut short look whole without rewriting this file as well.
 //
 // Removed in version 3: latest, one bucket a metric name holding every run's
 // last value of the metric in order (added in version 2). It was written at

@@ -111,7 +111,7 @@ while [ $i -lt 40 ]; do
   sleep 0.02
 done
 for k in 0 1 2 3 4 5 6 7 8 9; do
-  awk -v k=$k -v top=$TOP 'BEGIN{printf "{\"eval\": {\"slice\": \"class=%d\", \"metrics\": {\"acc\": %.4f}}}\n", k, top-0.02*((k*7)%5)}' >> "$m"
+  awk -v k=$k -v top=$TOP -v weak=${WEAK:--1} 'BEGIN{acc=top-0.02*((k*7)%5); if (k==weak) acc-=0.08; printf "{\"eval\": {\"slice\": \"class=%d\", \"metrics\": {\"acc\": %.4f}}}\n", k, acc}' >> "$m"
 done
 head -c 262144 /dev/urandom > "$LATHE_RUN_DIR/model.pt"
 echo "{\"artifact\": {\"name\": \"model\", \"path\": \"$LATHE_RUN_DIR/model.pt\"}}" >> "$m"
@@ -128,7 +128,8 @@ echo "trained digits-cnn to val_acc $TOP"
 			Name: fmt.Sprintf("digits-cnn-%d", i+1), Experiment: "digits",
 			Params:  map[string]string{"lr": []string{"0.01", "0.005", "0.003"}[i], "epochs": "40"},
 			Command: []string{"/bin/sh", train}, Cwd: cwd,
-			Env: append(os.Environ(), "DATA="+data, "TOP="+top),
+			// The last version regressed on the digit 7.
+			Env: append(os.Environ(), "DATA="+data, "TOP="+top, "WEAK="+[]string{"-1", "-1", "7"}[i]),
 		})
 		if err != nil {
 			return fmt.Errorf("demo model run: %w", err)
@@ -153,8 +154,43 @@ echo "trained digits-cnn to val_acc $TOP"
 			return fmt.Errorf("demo model: %w", err)
 		}
 	}
+	// A policy with every kind of gate; v2 the champion; v3, better on the
+	// whole but worse on one digit, waits: its slice gate fails.
+	if _, err := c.SetPolicy(ctx, api.PolicyRequest{Model: "digits", TOML: demoPolicy}); err != nil {
+		return fmt.Errorf("demo policy: %w", err)
+	}
+	for _, step := range []func(context.Context, api.ReviewRequest) (api.Request, error){c.Promote, c.Approve} {
+		if _, err := step(ctx, api.ReviewRequest{Model: "digits", Version: 2, Comment: "the first champion"}); err != nil {
+			return fmt.Errorf("demo promotion: %w", err)
+		}
+	}
+	if _, err := c.Promote(ctx, api.ReviewRequest{Model: "digits", Version: 3, Comment: "better overall; check the digits"}); err != nil {
+		return fmt.Errorf("demo promotion: %w", err)
+	}
 	return nil
 }
+
+// demoPolicy is the demo model's policy.
+const demoPolicy = `primary_metric = "val_acc"
+direction = "max"
+min_improvement = 0.002
+required_approvals = 1
+
+[[guardrails]]
+metric = "latency_ms"
+direction = "min"
+max_regression = 1.0
+
+[slices]
+metric = "acc"
+max_regression = 0.02
+min_count = 1
+
+[[ranges]]
+metric = "val_acc"
+min = 0.0
+max = 1.0
+`
 
 // demoHome is the demo's own data directory: never the user's.
 func demoHome() string {

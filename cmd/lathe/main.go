@@ -95,6 +95,7 @@ Start a job with 'lathe run -- python3 train.py', watch it with 'lathe ps',
 		newRunCmd(), newPsCmd(), newRunsCmd(), newShowCmd(), newLogsCmd(), newMetricsCmd(),
 		newWaitCmd(), newKillCmd(), newRmCmd(), newRestoreCmd(), newCompareCmd(), newEngineCmd(), newConfigCmd(), newDemoCmd(), newStoreCmd(), newGPUsCmd(), newDoctorCmd(), newShimCmd(), newSynthCmd(),
 		newRegisterCmd(), newModelsCmd(), newModelCmd(), newAliasCmd(), newLineageCmd(), newRerunCmd(),
+		newPolicyCmd(), newPromoteCmd(), newApproveCmd(), newRejectCmd(), newRollbackCmd(), newRequestsCmd(), newAuditCmd(),
 	)
 	return root
 }

@@ -113,7 +113,7 @@ func newModelsCmd() *cobra.Command {
 				}
 				now := time.Now()
 				t := newTable(w)
-				fmt.Fprintln(t, "MODEL\tVERSIONS\tLATEST\tALIASES\tPRIMARY METRIC\tUPDATED")
+				fmt.Fprintln(t, "MODEL\tVERSIONS\tLATEST\tALIASES\tPRIMARY METRIC\tREQUESTS\tUPDATED")
 				for _, m := range models {
 					latest, primary := "-", "-"
 					if m.Latest != nil {
@@ -122,7 +122,11 @@ func newModelsCmd() *cobra.Command {
 							primary = m.PrimaryMetric + " " + format.Number(float64(v), 4)
 						}
 					}
-					fmt.Fprintf(t, "%s\t%d\t%s\t%s\t%s\t%s\n", m.Name, m.Versions, latest, aliasText(m.Aliases), primary, ago(&m.Updated, now))
+					requests := "-"
+					if m.OpenRequests > 0 {
+						requests = fmt.Sprintf("%d open", m.OpenRequests)
+					}
+					fmt.Fprintf(t, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", m.Name, m.Versions, latest, aliasText(m.Aliases), primary, requests, ago(&m.Updated, now))
 				}
 				return t.Flush()
 			})
@@ -203,6 +207,16 @@ func showModel(w io.Writer, m api.Model, now time.Time) {
 		}
 		fmt.Fprintf(t, "v%d\t%s\t%s\t%s\t%s %s\t%s\t%s\t%s\n", v.Version, aliases, v.RunName, val, v.Artifact.Name,
 			artifactSize(v.Artifact), v.Artifact.SHA256[:min(12, len(v.Artifact.SHA256))], v.RegisteredBy, ago(&v.Registered, now))
+	}
+	t.Flush()
+	if len(m.Requests) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	t = newTable(w)
+	fmt.Fprintln(t, "REQUEST\tVERSION\tSTATE\tAPPROVALS\tOPENED BY\tOPENED")
+	for _, r := range m.Requests {
+		fmt.Fprintf(t, "#%d\tv%d\t%s\t%d/%d\t%s\t%s\n", r.ID, r.Version, r.State, len(r.Approvals), r.Required, r.OpenedBy, ago(&r.Opened, now))
 	}
 	t.Flush()
 }

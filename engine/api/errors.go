@@ -19,6 +19,9 @@ var (
 	ErrStopped       = errors.New("engine is stopping")
 	ErrForeignEngine = errors.New("the engine belongs to another user")
 	ErrDamaged       = errors.New("the store is damaged")
+	// ErrForbidden is a caller who may not do what they ask (not a
+	// reviewer, approving their own version).
+	ErrForbidden = errors.New("not allowed")
 	// ErrInternal is a fault of lathe's own (a bug); the engine's log has
 	// the details.
 	ErrInternal = errors.New("internal error")
@@ -52,6 +55,7 @@ var wireCodes = []struct {
 	{"ambiguous", ErrAmbiguous, http.StatusConflict},
 	{"invalid", ErrInvalid, http.StatusBadRequest},
 	{"conflict", ErrConflict, http.StatusConflict},
+	{"forbidden", ErrForbidden, http.StatusForbidden},
 	{"api_mismatch", ErrAPIMismatch, http.StatusPreconditionFailed},
 	{"stopped", ErrStopped, http.StatusServiceUnavailable},
 	{"damaged", ErrDamaged, http.StatusInternalServerError},

@@ -176,4 +176,7 @@ type AuditReport struct {
 	// Problem says how.
 	FirstBad uint64 `json:"first_bad,omitempty"`
 	Problem  string `json:"problem,omitempty"`
+	// Note says what is worth knowing of a sound chain (its head file was
+	// behind: an engine stopped between an entry and the file's write).
+	Note string `json:"note,omitempty"`
 }

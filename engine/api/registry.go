@@ -56,6 +56,7 @@ type AliasRequest struct {
 	Model   string `json:"model"`
 	Alias   string `json:"alias"`
 	Version int    `json:"version,omitempty"`
+	User    string `json:"user,omitempty"` // set by the socket server
 }
 
 // RemoveVersionRequest names a version to delete.
@@ -63,7 +64,8 @@ type RemoveVersionRequest struct {
 	Model   string `json:"model"`
 	Version int    `json:"version"`
 	// Force removes a version aliases point to, and the aliases with it.
-	Force bool `json:"force,omitempty"`
+	Force bool   `json:"force,omitempty"`
+	User  string `json:"user,omitempty"` // set by the socket server
 }
 
 // ArtifactRef is a version's artifact: what it was, and where its copy is.
@@ -124,6 +126,8 @@ type Model struct {
 	Aliases     map[string]int `json:"aliases"`
 	// Versions are the versions that remain, newest first.
 	Versions []ModelVersion `json:"versions"`
+	// Requests are the model's promotion requests, newest first.
+	Requests []Request `json:"requests"`
 }
 
 // ModelSummary is a model in a listing.
@@ -136,6 +140,8 @@ type ModelSummary struct {
 	// Latest is the newest version that remains (nil: none).
 	Latest  *ModelVersion `json:"latest"`
 	Updated time.Time     `json:"updated"`
+	// OpenRequests counts the promotion requests blocked or pending.
+	OpenRequests int `json:"open_requests"`
 }
 
 // Lineage is where a version came from.

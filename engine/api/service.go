@@ -93,4 +93,5 @@ type Service interface {
 	StoreService
 	EngineService
 	RegistryService
+	PromotionService
 }

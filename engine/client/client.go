@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -45,8 +46,9 @@ func New(socket string) *Client {
 				return nil, err
 			}
 			// Requests carry the caller's environment: send them only to an
-			// engine of the same user.
-			if uid, ok := api.PeerUID(c); ok && int(uid) != os.Getuid() {
+			// engine of the same user, or of the user whose data directory
+			// this is (a team sharing one engine through its socket's group).
+			if uid, ok := api.PeerUID(c); ok && int(uid) != os.Getuid() && !ownsFolder(socket, int(uid)) {
 				c.Close()
 				return nil, api.Errorf(api.ErrForeignEngine, "the engine on %s runs as uid %d, not as you (uid %d): refusing to talk to it", socket, uid, os.Getuid())
 			}
@@ -55,6 +57,23 @@ func New(socket string) *Client {
 		MaxIdleConns: 4,
 	}
 	return &Client{socket: socket, http: &http.Client{Transport: tr}}
+}
+
+// ownsFolder reports whether uid owns the folder the socket is in: the
+// data directory someone chose (LATHE_HOME) is theirs, so their engine is
+// the one meant. Never for the shared fallback folder (in /tmp), where
+// anyone could have made a folder of that name.
+func ownsFolder(socket string, uid int) bool {
+	dir := filepath.Dir(socket)
+	if dir == api.SocketFallbackDir() {
+		return false
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == uid
 }
 
 // Close releases idle connections.

@@ -15,10 +15,41 @@ import (
 
 // Config is the effective configuration.
 type Config struct {
-	Jobs    Jobs    `toml:"jobs"`
-	GPUs    GPUs    `toml:"gpus"`
-	App     App     `toml:"app"`
-	Metrics Metrics `toml:"metrics"`
+	Jobs     Jobs     `toml:"jobs"`
+	GPUs     GPUs     `toml:"gpus"`
+	App      App      `toml:"app"`
+	Metrics  Metrics  `toml:"metrics"`
+	Access   Access   `toml:"access"`
+	Registry Registry `toml:"registry"`
+}
+
+// Access says who may do what through the engine's socket. The engine
+// learns who calls from the socket's peer credentials, never from what a
+// client says.
+type Access struct {
+	// Reviewers may approve and reject promotions. Empty: one person on
+	// their own workstation, who may approve a version of their own when
+	// its policy asks for one approval (recorded as self-approved).
+	Reviewers []string `toml:"reviewers"`
+	// Admins may override a blocked request and roll back alone.
+	Admins []string `toml:"admins"`
+	// SocketGroup, when set, makes the socket mode 0660 owned by that group
+	// and the data directory traversable by it: a team on one workstation
+	// shares one engine. Anyone else is refused at connect.
+	SocketGroup string `toml:"socket_group"`
+	// OthersMayRun lets users other than the engine's owner start jobs
+	// (which run as the owner).
+	OthersMayRun bool `toml:"others_may_run"`
+}
+
+// Registry configures promotions.
+type Registry struct {
+	// OnPromote is a command (run by /bin/sh -c) run before a promotion
+	// moves the champion, with LATHE_MODEL, LATHE_VERSION and
+	// LATHE_ARTIFACT set; when it fails, the champion does not move.
+	OnPromote string `toml:"on_promote"`
+	// HookTimeout bounds it.
+	HookTimeout Duration `toml:"hook_timeout"`
 }
 
 // Metrics configures how metrics are read.
@@ -99,8 +130,10 @@ func Default() Config {
 			HeadProtection:     Duration(10 * time.Minute),
 			VisibleDevices:     "index",
 		},
-		App:     App{Theme: "dark"},
-		Metrics: Metrics{Direction: map[string]string{}},
+		App:      App{Theme: "dark"},
+		Metrics:  Metrics{Direction: map[string]string{}},
+		Access:   Access{Reviewers: []string{}, Admins: []string{}},
+		Registry: Registry{HookTimeout: Duration(time.Minute)},
 	}
 }
 
