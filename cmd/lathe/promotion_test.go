@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestPromotionFromTheCommandLine(t *testing.T) {
@@ -66,4 +69,21 @@ echo '{"artifact": {"name": "model", "path": "model.bin"}}' >> "$LATHE_METRICS_F
 		t.Errorf("audit export: %v %q", err, rows)
 	}
 	oneLineError(t, h.run("audit", "export", "--format", "xml"), "json or csv")
+
+	// Someone edits the store while no engine runs: verify names the entry.
+	h.ok("engine", "stop")
+	db, err := bolt.Open(filepath.Join(h.dir, "lathe.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("audit"))
+		key := []byte{0, 0, 0, 0, 0, 0, 0, 2}
+		return b.Put(key, bytes.Replace(b.Get(key), []byte(`"policy"`), []byte(`"polish"`), 1))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oneLineError(t, h.run("audit", "verify"), "entry 2")
 }
