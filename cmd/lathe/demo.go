@@ -220,8 +220,9 @@ On a terminal it opens the app on them: the dashboard, the runs table (2:
 / filters with the filter language, space marks, c compares the marked
 runs), a run's charts, logs and GPUs (enter, then → or l), the GPUs (3), the
 registry (4: a model "digits" of three versions registered from the demo's
-runs, with aliases; enter down to a version's lineage), the form that starts
-a job (n), every key (?). Elsewhere (a pipe, --duration) it
+runs, with aliases, v2 the champion and v3's promotion blocked by a slice
+that regressed; enter down to a version's lineage), the form that starts a
+job (n), every key (?). Elsewhere (a pipe, --duration) it
 prints a table that follows the jobs. q (or ctrl-c) ends the demo and stops
 its jobs and engine; --keep leaves them running to explore with the other
 commands.`,
@@ -283,6 +284,8 @@ commands.`,
 				"  lathe models                      the model registry: digits, its versions and aliases\n"+
 				"  lathe lineage digits 3            a version back to its run, data, code and environment\n"+
 				"  lathe model path digits@challenger  where a version's artifact is, for scripts\n"+
+				"  lathe requests show 2              the challenger's gates: one slice regressed, so it is blocked\n"+
+				"  lathe audit verify                every registry change, chained by hashes, checked\n"+
 				"  lathe store stats                 the store: size per bucket, bytes a point\n"+
 				"  lathe engine stop                 jobs keep running; the next command restarts it\n\n", p.Home)
 			return followDemo(ctx, c, w, duration)
