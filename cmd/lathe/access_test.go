@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,7 +30,7 @@ func ensureUsers(t *testing.T) {
 			t.Fatalf("groupadd: %v %s", err, out)
 		}
 	}
-	for _, u := range append(slicesClone(team), outsider) {
+	for _, u := range append(slices.Clone(team), outsider) {
 		if _, err := user.Lookup(u); err == nil {
 			continue
 		}
@@ -43,7 +44,35 @@ func ensureUsers(t *testing.T) {
 	}
 }
 
-func slicesClone(s []string) []string { return append([]string(nil), s...) }
+// teamHome starts an engine of this (root) user on a data directory the
+// team reaches, with config as its configuration; base is a folder the
+// team can read, for the test's files.
+func teamHome(t *testing.T, config string) (h *home, base string) {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Skip("makes Unix users and runs lathe as them: needs root (CI runs as root)")
+	}
+	ensureUsers(t)
+	// Every folder on the way to the data directory and to the binary must
+	// be traversable by the team.
+	base, err := os.MkdirTemp("", "lathe-team-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	for _, d := range []string{base, filepath.Dir(lathePath)} {
+		os.Chmod(d, 0o755)
+	}
+	dataDir := filepath.Join(base, "home")
+	os.MkdirAll(dataDir, 0o755)
+	conf := filepath.Join(base, "config")
+	os.MkdirAll(filepath.Join(conf, "lathe"), 0o755)
+	os.WriteFile(filepath.Join(conf, "lathe", "config.toml"), []byte(config), 0o644)
+	h = &home{t: t, dir: dataDir, env: append(os.Environ(), "LATHE_HOME="+dataDir, "XDG_CONFIG_HOME="+conf)}
+	t.Cleanup(h.cleanup)
+	h.ok("engine", "start")
+	return h, base
+}
 
 // asUser runs lathe as another Unix user on the shared engine.
 func (h *home) asUser(name string, args ...string) result {
@@ -70,31 +99,11 @@ func (h *home) asUser(name string, args ...string) result {
 // one person's approvals count once, a blocked request is not approved,
 // and someone outside the group is refused at connect.
 func TestTeamOnOneEngine(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("makes Unix users and runs lathe as them: needs root (CI runs as root)")
-	}
-	ensureUsers(t)
-	// Every folder on the way to the data directory and to the binary must
-	// be traversable by the team.
-	base, err := os.MkdirTemp("", "lathe-team-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(base) })
-	for _, d := range []string{base, filepath.Dir(lathePath)} {
-		os.Chmod(d, 0o755)
-	}
-	dataDir := filepath.Join(base, "home")
-	os.MkdirAll(dataDir, 0o755)
-	conf := filepath.Join(base, "config")
-	os.MkdirAll(filepath.Join(conf, "lathe"), 0o755)
-	os.WriteFile(filepath.Join(conf, "lathe", "config.toml"), []byte(`[access]
+	h, base := teamHome(t, `[access]
 reviewers = ["lathe-alice", "lathe-bob"]
 socket_group = "lathe-team"
-`), 0o644)
-	h := &home{t: t, dir: dataDir, env: append(os.Environ(), "LATHE_HOME="+dataDir, "XDG_CONFIG_HOME="+conf)}
-	t.Cleanup(h.cleanup)
-	h.ok("engine", "start")
+`)
+	conf := filepath.Join(base, "config")
 
 	train := func(name string, acc string) {
 		script := `printf '` + name + `' > ` + filepath.Join(base, name+".bin") + `
@@ -180,25 +189,7 @@ echo '{"artifact": {"name": "model", "path": "` + filepath.Join(base, name+".bin
 // TestTeamApprovalsAtOnce: two reviewers approving at the same moment, as
 // themselves through the socket, move the champion once.
 func TestTeamApprovalsAtOnce(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("makes Unix users and runs lathe as them: needs root (CI runs as root)")
-	}
-	ensureUsers(t)
-	base, err := os.MkdirTemp("", "lathe-team-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(base) })
-	for _, d := range []string{base, filepath.Dir(lathePath)} {
-		os.Chmod(d, 0o755)
-	}
-	os.MkdirAll(filepath.Join(base, "home"), 0o755)
-	conf := filepath.Join(base, "config")
-	os.MkdirAll(filepath.Join(conf, "lathe"), 0o755)
-	os.WriteFile(filepath.Join(conf, "lathe", "config.toml"), []byte("[access]\nreviewers = [\"lathe-alice\", \"lathe-bob\", \"lathe-carol\"]\nsocket_group = \"lathe-team\"\n"), 0o644)
-	h := &home{t: t, dir: filepath.Join(base, "home"), env: append(os.Environ(), "LATHE_HOME="+filepath.Join(base, "home"), "XDG_CONFIG_HOME="+conf)}
-	t.Cleanup(h.cleanup)
-	h.ok("engine", "start")
+	h, base := teamHome(t, "[access]\nreviewers = [\"lathe-alice\", \"lathe-bob\", \"lathe-carol\"]\nsocket_group = \"lathe-team\"\n")
 	script := `printf w > ` + filepath.Join(base, "w.bin") + `; echo '{"step": 1, "metrics": {"val_acc": 0.9}}' >> "$LATHE_METRICS_FILE"; echo '{"artifact": {"name": "model", "path": "` + filepath.Join(base, "w.bin") + `"}}' >> "$LATHE_METRICS_FILE"`
 	h.ok("run", "--name", "one", "--", "/bin/sh", "-c", script)
 	h.ok("wait", "one")
