@@ -91,6 +91,10 @@ type App struct {
 	// lastModel is the model last registered from the app: the register
 	// form's default for a run of no experiment.
 	lastModel string
+	// review is the approval or rejection the comment form is for.
+	review reviewStep
+	// requestsFetch coalesces the reads of the promotion requests.
+	requestsFetch fetch
 
 	banner string
 	events <-chan api.Event
@@ -122,7 +126,7 @@ func New(eng Engine, opts Options) *App {
 		},
 	}
 	a.pages = map[pageID]page{
-		dashboardPage: newDashboard(st, opts.Styles),
+		dashboardPage: newDashboard(st, opts.Styles, opts.Keys),
 		runsPage:      newRunList(st, opts.Styles, opts.Keys, act, opts.Columns),
 		gpusPage:      newGPUList(st, opts.Styles, opts.Keys),
 		modelsPage:    newModelList(ctx, eng, st, opts.Styles, opts.Keys),
@@ -148,6 +152,20 @@ func (a *App) Init() tea.Cmd {
 
 // loadModels has the registry's pages read what they show again.
 func loadModels() tea.Msg { return modelChangedMsg{} }
+
+// loadRequests reads the promotion requests: all of them (the models'
+// latest, the palette's open ones) and those waiting for the user's review
+// (the dashboard's).
+func (a *App) loadRequests() tea.Cmd {
+	return func() tea.Msg {
+		all, err := a.eng.Requests(a.ctx, api.RequestQuery{All: true})
+		if err != nil {
+			return requestsMsg{err: err}
+		}
+		mine, err := a.eng.Requests(a.ctx, api.RequestQuery{Mine: true})
+		return requestsMsg{all: all, mine: mine, err: err}
+	}
+}
 
 // runsLimit is how many of the newest runs the app holds.
 const runsLimit = 5000
@@ -268,6 +286,14 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		vp.SetSize(a.width, a.bodyHeight())
 		a.open(versionPage, vp)
 		return vp.Init()
+	case openReviewMsg:
+		return a.openReview(msg)
+	case promotedMsg:
+		// The new request's review, unless something else opened meanwhile.
+		if msg.err != nil || a.overlay != noOverlay {
+			return a.updatePage(versionPage, msg)
+		}
+		return a.openReview(openReviewMsg{model: msg.req.Model, id: msg.req.ID})
 	case tea.KeyMsg:
 		// Keys typed faster than the terminal is read (a slow SSH link, a
 		// held key) come as one message of several runes: take them one by
@@ -290,17 +316,43 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 	case runDetailMsg, runChangedMsg, runNoteMsg:
 		return a.updatePage(runPage, msg)
 	case modelChangedMsg:
-		return tea.Batch(a.updatePage(modelsPage, msg), a.updatePage(modelPage, msg), a.updatePage(versionPage, msg))
+		return tea.Batch(a.requestsFetch.start(a.loadRequests()), a.updatePage(modelsPage, msg), a.updatePage(modelPage, msg),
+			a.updatePage(versionPage, msg), a.updatePage(reviewPage, msg))
+	case requestsMsg:
+		if msg.err == nil {
+			a.st.setRequests(msg.all, msg.mine)
+		}
+		return tea.Batch(a.requestsFetch.done(a.loadRequests()), a.updatePage(modelsPage, msg))
 	case modelsMsg:
 		return a.updatePage(modelsPage, msg)
 	case modelMsg:
 		return a.updatePage(modelPage, msg)
 	case lineageMsg:
 		return a.updatePage(versionPage, msg)
+	case reviewModelMsg, reviewCurveMsg, reviewedMsg:
+		return a.updatePage(reviewPage, msg)
 	}
 	// The rest is a page's own I/O (each message names what it is for):
 	// the page shown takes it.
 	return a.updatePage(a.active, msg)
+}
+
+// openReview opens a request's review over its model's page, which opens
+// first when another page shows (the palette, the dashboard): esc goes
+// back to the model.
+func (a *App) openReview(msg openReviewMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	if mp, ok := a.pages[modelPage].(*modelView); !ok || mp.name != msg.model {
+		a.show(modelsPage)
+		mp := newModelView(a.ctx, a.eng, a.st, a.styles, a.keys, msg.model)
+		mp.SetSize(a.width, a.bodyHeight())
+		a.open(modelPage, mp)
+		cmds = append(cmds, mp.Init())
+	}
+	rp := newReviewView(a.ctx, a.eng, a.st, a.styles, a.keys, msg)
+	rp.SetSize(a.width, a.bodyHeight())
+	a.open(reviewPage, rp)
+	return tea.Batch(append(cmds, rp.Init())...)
 }
 
 // updatePage gives a message to a page, if it is open.

@@ -67,6 +67,12 @@ type fakeEngine struct {
 	models      []api.Model
 	registered  []api.RegisterRequest
 	registerErr error
+	// The promotion requests are the models'; mine are those waiting for
+	// the user. steps are the promotions, approvals and rejections asked
+	// for ("approve digits 3 looks right"), which stepErr refuses when set.
+	mine    []api.Request
+	steps   []string
+	stepErr error
 }
 
 // GPUHistory gives an hour of readings a second: a device busy for the
@@ -235,6 +241,11 @@ func (f *fakeEngine) Models(context.Context) ([]api.ModelSummary, error) {
 	for _, m := range f.models {
 		s := api.ModelSummary{Name: m.Name, PrimaryMetric: m.PrimaryMetric, Direction: m.Direction, Aliases: m.Aliases,
 			Versions: len(m.Versions)}
+		for _, r := range m.Requests {
+			if r.State == api.RequestBlocked || r.State == api.RequestPending {
+				s.OpenRequests++
+			}
+		}
 		if len(m.Versions) > 0 {
 			s.Latest, s.Updated = &m.Versions[0], m.Versions[0].Registered
 		}
@@ -274,6 +285,48 @@ func (f *fakeEngine) Lineage(_ context.Context, model string, version int) (api.
 	return api.Lineage{}, fmt.Errorf("no version %d of %s", version, model)
 }
 
+// Requests are the models' requests (the open ones, or all), or mine.
+func (f *fakeEngine) Requests(_ context.Context, q api.RequestQuery) ([]api.Request, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if q.Mine {
+		return slices.Clone(f.mine), nil
+	}
+	out := []api.Request{}
+	for _, m := range f.models {
+		for _, r := range m.Requests {
+			if q.All || r.State == api.RequestBlocked || r.State == api.RequestPending {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
+}
+
+// step notes a promotion's step and answers with the request as the step
+// leaves it, or stepErr.
+func (f *fakeEngine) step(verb, state string, req api.ReviewRequest) (api.Request, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.steps = append(f.steps, strings.TrimSpace(fmt.Sprintf("%s %s %d %s", verb, req.Model, req.Version, req.Comment)))
+	if f.stepErr != nil {
+		return api.Request{}, f.stepErr
+	}
+	return api.Request{ID: 9, Model: req.Model, Version: req.Version, State: state, Required: 1}, nil
+}
+
+func (f *fakeEngine) Promote(_ context.Context, req api.ReviewRequest) (api.Request, error) {
+	return f.step("promote", api.RequestPending, req)
+}
+
+func (f *fakeEngine) Approve(_ context.Context, req api.ReviewRequest) (api.Request, error) {
+	return f.step("approve", api.RequestPromoted, req)
+}
+
+func (f *fakeEngine) Reject(_ context.Context, req api.ReviewRequest) (api.Request, error) {
+	return f.step("reject", api.RequestRejected, req)
+}
+
 // fixtureModels are three models: digits of three versions (the second
 // the champion, the third the challenger), mnist-cnn of one, tokenizer of
 // two without aliases; versions newest first.
@@ -300,6 +353,25 @@ func fixtureModels(runs []api.Run) []api.Model {
 	tokenizer := api.Model{Name: "tokenizer", Created: clock.Add(-48 * time.Hour), CreatedBy: "ada", LastVersion: 2, Aliases: map[string]int{},
 		Versions: []api.ModelVersion{version("tokenizer", 2, finetune, 0.5, 30*time.Hour), version("tokenizer", 1, finetune, 0.4, 40*time.Hour)}}
 	return []api.Model{digits, mnist, tokenizer}
+}
+
+// fixtureRequests are digits' promotion requests, newest first: v3 waits
+// for approval against v2, which became the champion once grace approved
+// it.
+func fixtureRequests() []api.Request {
+	check := func(gate, metric, detail string) api.Check {
+		return api.Check{Gate: gate, Metric: metric, Verdict: api.Pass, Detail: detail}
+	}
+	return []api.Request{
+		{ID: 2, Model: "digits", Version: 3, State: api.RequestPending, OpenedBy: "ada", Opened: clock.Add(-5 * time.Minute),
+			Comment: "lr 0.1 on two GPUs", Champion: 2, Required: 1, Approvals: []string{},
+			Checks: []api.Check{check("primary", "acc", "acc 0.9722 against the champion's 0.9611: +0.0111, at least +0 wanted"),
+				check("guardrail", "loss", "loss 0.0278 against the champion's 0.0389: -0.0111 (0.0111 better), at most 0.01 worse allowed")}},
+		{ID: 1, Model: "digits", Version: 2, State: api.RequestPromoted, OpenedBy: "ada", Opened: clock.Add(-55 * time.Minute),
+			Closed: clock.Add(-50 * time.Minute), Required: 1, Approvals: []string{"grace"},
+			Checks:  []api.Check{check("primary", "acc", "no champion yet: acc 0.9611")},
+			Reviews: []api.Review{{User: "grace", Approved: true, Comment: "the first champion", Time: clock.Add(-50 * time.Minute)}}},
+	}
 }
 
 func (f *fakeEngine) GPUs(context.Context) (api.GPUReport, error) { return f.gpus, nil }
@@ -410,7 +482,8 @@ func finalView(t *testing.T, w, h int, waitFor string, send ...any) string {
 	return drive(t, fixture(), w, h, waitFor, send...)
 }
 
-// drive is finalView on a given engine.
+// drive is finalView on a given engine; a func() among the messages runs
+// when the drive reaches it.
 func drive(t *testing.T, f Engine, w, h int, waitFor string, send ...any) string {
 	t.Helper()
 	tm := teatest.NewTestModel(t, newTestApp(f), teatest.WithInitialTermSize(w, h))
@@ -425,6 +498,8 @@ func drive(t *testing.T, f Engine, w, h int, waitFor string, send ...any) string
 			wait(m)
 		case bySize:
 			wait(m[w])
+		case func(): // a check of the engine at this point
+			m()
 		case tea.Msg:
 			tm.Send(m)
 		}

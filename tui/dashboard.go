@@ -14,10 +14,12 @@ import (
 	"lathe/tui/styles"
 )
 
-// dashboard is the first page: the GPUs, the jobs, and what needs looking at.
+// dashboard is the first page: the GPUs, the jobs, and what needs looking
+// at (v opens the oldest promotion waiting for the user's review).
 type dashboard struct {
 	st            *state
 	styles        styles.Styles
+	keys          KeyMap
 	width, height int
 
 	drawn gpuDrawings
@@ -31,16 +33,35 @@ type gpuDrawings struct {
 	trends, heat   map[int]string // by device index
 }
 
-func newDashboard(st *state, s styles.Styles) *dashboard { return &dashboard{st: st, styles: s} }
+func newDashboard(st *state, s styles.Styles, k KeyMap) *dashboard {
+	return &dashboard{st: st, styles: s, keys: k}
+}
 
-func (d *dashboard) Title() string                  { return "Dashboard" }
-func (d *dashboard) SetSize(w, h int)               { d.width, d.height = w, h }
-func (d *dashboard) Capturing() bool                { return false }
-func (d *dashboard) Update(tea.Msg) (page, tea.Cmd) { return d, nil }
+func (d *dashboard) Title() string    { return "Dashboard" }
+func (d *dashboard) SetSize(w, h int) { d.width, d.height = w, h }
+func (d *dashboard) Capturing() bool  { return false }
 
-// The dashboard has no keys of its own: the frame's go from it.
-func (d *dashboard) ShortHelp() []key.Binding  { return nil }
-func (d *dashboard) FullHelp() [][]key.Binding { return nil }
+// Update takes v, which opens the oldest request waiting for the user.
+func (d *dashboard) Update(msg tea.Msg) (page, tea.Cmd) {
+	if k, ok := msg.(tea.KeyMsg); ok && key.Matches(k, d.keys.Review) && len(d.st.mine) > 0 {
+		r := d.st.mine[0]
+		return d, func() tea.Msg { return openReviewMsg{model: r.Model, id: r.ID} }
+	}
+	return d, nil
+}
+
+// The dashboard's one key, v, works while a request waits for the user;
+// the frame's go from it.
+func (d *dashboard) ShortHelp() []key.Binding { return d.reviewKey() }
+
+func (d *dashboard) FullHelp() [][]key.Binding { return enabledRows(d.reviewKey()) }
+
+func (d *dashboard) reviewKey() []key.Binding {
+	if len(d.st.mine) == 0 {
+		return nil
+	}
+	return []key.Binding{d.keys.Review}
+}
 
 // View lays out the GPUs, the jobs and the attention box, and the heat
 // strip of utilisation when there is room for it.
@@ -210,12 +231,21 @@ func (d *dashboard) jobs() string {
 	return b.String()
 }
 
-// attention lists what a user should look at: failed jobs of the last day,
-// jobs waiting long, GPUs hot or lost.
+// attention lists what a user should look at: the promotions waiting for
+// their review, failed jobs of the last day, jobs waiting long, GPUs hot
+// or lost.
 func (d *dashboard) attention() string {
 	s := d.styles
 	now := d.st.now()
 	var items []string
+	if n := len(d.st.mine); n > 0 {
+		r := d.st.mine[0]
+		text := fmt.Sprintf("1 promotion waits for your review: v opens %s v%d (request #%d)", r.Model, r.Version, r.ID)
+		if n > 1 {
+			text = fmt.Sprintf("%d promotions wait for your review: v opens the oldest, %s v%d (request #%d)", n, r.Model, r.Version, r.ID)
+		}
+		items = append(items, s.Warn.Render("» ")+text)
+	}
 	for _, r := range d.st.runs {
 		if (r.Status == api.Failed || r.Status == api.Lost) && r.Ended != nil && now.Sub(*r.Ended) < 24*time.Hour {
 			items = append(items, s.Error.Render("✗ ")+fmt.Sprintf("%s %s: %s", r.Name, r.Status, r.Reason))

@@ -10,14 +10,19 @@
 // title), kept by typed constants (pageID), never by index: the dashboard,
 // the runs, the GPUs and the models; over the runs one run (its overview,
 // charts, logs and GPUs as tabs) or a comparison of runs (summary and
-// curves); over the models one model's versions, and over those one
-// version's lineage (its artifact, run, data sets, environment, and the
-// runs it re-ran). Each page but the top ones has a parent, which esc goes
-// back to. Only the page shown gets the user's keys. One value, overlay,
-// says what is open over the pages (nothing, the palette, a form — the job
-// form or the one that registers a run as a model version —, a question
-// before acting, the help, a notice of what an action did, as a re-run's
-// changes); Update and View switch on it in the same order. Help is assembled from the keys that work where the user is: the
+// curves); over the models one model's versions and promotion requests,
+// and over those one version's lineage (its artifact, run, data sets,
+// environment, and the runs it re-ran) or one request's review (the
+// challenger beside the champion: metrics with deltas, curves overlaid,
+// slices, every gate's verdict, the approvals; a approves, x rejects).
+// Each page but the top ones has a parent, which esc goes back to. Only
+// the page shown gets the user's keys. One value, overlay, says what is
+// open over the pages (nothing, the palette, a form — the job form, the
+// one that registers a run as a model version, a review's comment —, a
+// question before acting, the help, a notice of what an action did, as a
+// re-run's changes); Update and View switch on it in the same order. The
+// engine says who asks; what it refuses (an approval of one's own version,
+// of a blocked request) the app shows in its words. Help is assembled from the keys that work where the user is: the
 // page's (and its parts') FullHelp and the frame's, never a table kept by
 // hand.
 //

@@ -30,4 +30,12 @@ type Engine interface {
 	Models(ctx context.Context) ([]api.ModelSummary, error)
 	Model(ctx context.Context, name string) (api.Model, error)
 	Lineage(ctx context.Context, model string, version int) (api.Lineage, error)
+
+	// Promotions: the requests (all, or those waiting for the caller), and
+	// the steps the app takes. The engine knows who calls; a refusal is
+	// one line, shown as it is.
+	Requests(ctx context.Context, q api.RequestQuery) ([]api.Request, error)
+	Promote(ctx context.Context, req api.ReviewRequest) (api.Request, error)
+	Approve(ctx context.Context, req api.ReviewRequest) (api.Request, error)
+	Reject(ctx context.Context, req api.ReviewRequest) (api.Request, error)
 }

@@ -30,6 +30,11 @@ type KeyMap struct {
 	NextTab, PrevTab, TimeX key.Binding
 	// A run.
 	Register key.Binding
+	// A version: ask for it to become the champion.
+	Promote key.Binding
+	// A promotion request under review; the dashboard opens the oldest
+	// waiting for the user.
+	Approve, Reject, Review key.Binding
 	// A comparison.
 	ShowAll, NextMetric, PrevMetric key.Binding
 
@@ -79,6 +84,10 @@ func DefaultKeyMap() KeyMap {
 		PrevTab:      key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "previous tab")),
 		TimeX:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "x by step/time")),
 		Register:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "register a model")),
+		Promote:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "ask to promote")),
+		Approve:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve")),
+		Reject:       key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reject")),
+		Review:       key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "review")),
 		ShowAll:      key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "all params")),
 		NextMetric:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "next metric")),
 		PrevMetric:   key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "previous metric")),

@@ -152,14 +152,26 @@ func helpContexts() []helpContext {
 		{name: "model versions", keys: []string{"4", "enter", "j"}, shows: "› v2"},
 		{name: "version lineage", keys: []string{"4", "enter", "enter", "j"}, shows: "lines 2–"},
 		{name: "register form", keys: []string{"2", "j", "j", "j", "enter", "r"}, shows: "Register bert-diverged as a model version"},
+		{name: "dashboard, a review waiting", shows: "1 promotion waits for your review",
+			tune: func(f *fakeEngine) { f.mine = f.models[0].Requests[:1] }},
+		{name: "model requests", keys: []string{"4", "enter", "G", "k"}, shows: "› #2"},
+		{name: "review", keys: []string{"4", "enter", "j", "j", "j", "enter"}, shows: "pending: the gates pass"},
+		{name: "review scrolled", keys: []string{"4", "enter", "j", "j", "j", "enter", "j"}, shows: "lines 2–",
+			tune: func(f *fakeEngine) {
+				f.models[0].Requests[0].Checks = slices.Repeat(f.models[0].Requests[0].Checks, 20)
+			}},
+		{name: "review form", keys: []string{"4", "enter", "j", "j", "j", "enter", "x"}, shows: "Reject digits v3 (request #2)"},
+		{name: "review question", keys: []string{"4", "enter", "j", "j", "j", "enter", "a", "enter"}, shows: "approve digits v3? y/n"},
 	}
 }
 
 // helpFixture is the fixture with a log long enough to scroll, a
-// comparison taller than the screen, with params shared and not, and a
-// version whose lineage is taller than the screen.
+// comparison taller than the screen, with params shared and not, a
+// version whose lineage is taller than the screen, and digits' promotion
+// requests.
 func helpFixture() *fakeEngine {
 	f := fixture()
+	f.models[0].Requests = fixtureRequests()
 	for i := range 40 {
 		f.models[0].Versions[0].Datasets = append(f.models[0].Versions[0].Datasets, api.Dataset{Name: fmt.Sprintf("shard-%02d", i),
 			Path: fmt.Sprintf("data/shard-%02d.csv", i), Size: 1 << 20, SHA256: strings.Repeat("c", 64)})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"lathe/engine/api"
@@ -250,6 +251,8 @@ func (p *modelList) Update(msg tea.Msg) (page, tea.Cmd) {
 			p.layout()
 		}
 		cmd = p.fetch.done(p.load())
+	case requestsMsg:
+		p.layout() // the latest requests' states
 	case tea.KeyMsg:
 		cmd = p.key(msg)
 	}
@@ -292,6 +295,16 @@ func (p *modelList) layout() {
 		}
 		return "v" + strconv.Itoa(m.Latest.Version)
 	}
+	// The requests open, else the state of the latest.
+	requests := func(m api.ModelSummary) (string, string) {
+		if m.OpenRequests > 0 {
+			return fmt.Sprintf("%d open", m.OpenRequests), api.RequestPending
+		}
+		if r, ok := p.st.latestRequest(m.Name); ok {
+			return r.State, r.State
+		}
+		return "—", ""
+	}
 	cols := []sizedColumn[api.ModelSummary]{
 		{Column: table.Column[api.ModelSummary]{Title: "NAME", Width: widest(4, 32, names...), Cell: func(m api.ModelSummary) string { return m.Name }}, min: 12},
 		{Column: table.Column[api.ModelSummary]{Title: "VERSIONS", Width: 8, Right: true, Cell: func(m api.ModelSummary) string { return strconv.Itoa(m.Versions) }}, min: 8, drop: 1},
@@ -299,6 +312,9 @@ func (p *modelList) layout() {
 		{Column: table.Column[api.ModelSummary]{Title: "ALIASES", Width: widest(7, 60, aliases...),
 			Cell:   func(m api.ModelSummary) string { return summaryAliases(m, true) },
 			Styled: func(m api.ModelSummary) string { return summaryAliases(m, false) }}, min: widest(7, 60, aliases...)},
+		{Column: table.Column[api.ModelSummary]{Title: "REQUESTS", Width: 9,
+			Cell:  func(m api.ModelSummary) string { text, _ := requests(m); return text },
+			Style: func(m api.ModelSummary) lipgloss.Style { _, state := requests(m); return requestStyle(s, state) }}, min: 9},
 		// A value cut is no value: UPDATED goes first.
 		{Column: table.Column[api.ModelSummary]{Title: "PRIMARY METRIC", Width: widest(14, 30, primaries...), Cell: primary}, min: widest(14, 30, primaries...)},
 		{Column: table.Column[api.ModelSummary]{Title: "UPDATED", Width: 10, Cell: func(m api.ModelSummary) string { return ago(m.Updated, p.st.now()) }}, min: 10, drop: 2},
@@ -327,7 +343,9 @@ func (p *modelList) View() string {
 
 // modelView is a model's versions, newest first: a row each, with its
 // aliases, its primary metric, the run it came from, who registered it and
-// when, its artifact. enter opens a version's lineage.
+// when, its artifact; under them its promotion requests, newest first.
+// One cursor goes through both tables: enter opens a version's lineage, or
+// a request's review.
 type modelView struct {
 	eng           Engine
 	ctx           context.Context
@@ -340,6 +358,9 @@ type modelView struct {
 	err           string
 	fetch         fetch
 	table         *table.Model[api.ModelVersion]
+	requests      *table.Model[api.Request]
+	// onRequests says the cursor is in the requests.
+	onRequests bool
 	// head is the lines over the table, drawn when the model, the width or
 	// the clock change.
 	head string
@@ -347,7 +368,9 @@ type modelView struct {
 
 func newModelView(ctx context.Context, eng Engine, st *state, s styles.Styles, k KeyMap, name string) *modelView {
 	p := &modelView{eng: eng, ctx: ctx, st: st, styles: s, keys: k, name: name,
-		table: table.New(func(v api.ModelVersion) string { return strconv.Itoa(v.Version) }, s, k.Table)}
+		table:    table.New(func(v api.ModelVersion) string { return strconv.Itoa(v.Version) }, s, k.Table),
+		requests: table.New(func(r api.Request) string { return strconv.FormatUint(r.ID, 10) }, s, k.Table)}
+	p.focus(false)
 	p.updateKeys()
 	return p
 }
@@ -384,10 +407,17 @@ func (p *modelView) FullHelp() [][]key.Binding {
 
 func (p *modelView) updateKeys() {
 	k, t := &p.keys, &p.keys.Table
-	on := p.model != nil && len(p.model.Versions) > 0
+	on := p.model != nil && len(p.model.Versions)+len(p.model.Requests) > 0
 	for _, b := range []*key.Binding{&k.Open, &t.Down, &t.Up, &t.Top, &t.Bottom, &t.PageDown, &t.PageUp} {
 		b.SetEnabled(on)
 	}
+}
+
+// focus puts the cursor in the requests, or in the versions.
+func (p *modelView) focus(requests bool) {
+	p.onRequests = requests
+	p.table.SetFocused(!requests)
+	p.requests.SetFocused(requests)
 }
 
 func (p *modelView) Update(msg tea.Msg) (page, tea.Cmd) {
@@ -418,20 +448,59 @@ func (p *modelView) Update(msg tea.Msg) (page, tea.Cmd) {
 }
 
 func (p *modelView) key(msg tea.KeyMsg) tea.Cmd {
+	t := p.keys.Table
 	if key.Matches(msg, p.keys.Open) {
+		if p.onRequests {
+			if r, ok := p.requests.Selected(); ok {
+				msg := openReviewMsg{model: p.name, id: r.ID}
+				return func() tea.Msg { return msg }
+			}
+			return nil
+		}
 		if v, ok := p.table.Selected(); ok {
 			msg := openVersionMsg{model: v.Model, version: v.Version, primary: p.model.PrimaryMetric}
 			return func() tea.Msg { return msg }
 		}
 		return nil
 	}
-	if !key.Matches(msg, p.keys.Table.Mark, p.keys.Table.MarkAll) {
+	if key.Matches(msg, t.Mark, t.MarkAll) || p.model == nil {
+		return nil
+	}
+	// One cursor: down from the last version goes to the first request, up
+	// from it back (a page too); g and G go to the ends of both.
+	m := p.model
+	lastVersion := func() bool {
+		v, ok := p.table.Selected()
+		return !ok || v.Version == m.Versions[len(m.Versions)-1].Version
+	}
+	firstRequest := func() bool {
+		r, ok := p.requests.Selected()
+		return ok && r.ID == m.Requests[0].ID && len(m.Versions) > 0
+	}
+	switch {
+	case len(m.Requests) == 0:
+		p.table.Update(msg)
+	case key.Matches(msg, t.Top) && len(m.Versions) > 0:
+		p.focus(false)
+		p.table.Update(msg)
+	case key.Matches(msg, t.Bottom):
+		p.focus(true)
+		p.requests.Update(msg)
+	case !p.onRequests && key.Matches(msg, t.Down, t.PageDown) && lastVersion():
+		p.focus(true)
+		p.requests.Top()
+	case p.onRequests && key.Matches(msg, t.Up, t.PageUp) && firstRequest():
+		p.focus(false)
+	case p.onRequests:
+		p.requests.Update(msg)
+	default:
 		p.table.Update(msg)
 	}
 	return nil
 }
 
-// layout draws the head and sets the table from the model and the width.
+// layout draws the head and sets the tables from the model and the width,
+// and shares the height between them.
 func (p *modelView) layout() {
 	s := p.styles
 	if p.model == nil {
@@ -477,6 +546,52 @@ func (p *modelView) layout() {
 	}
 	p.table.SetColumns(fitColumns(cols, p.width))
 	p.table.SetRows(m.Versions)
+	p.layoutRequests()
+}
+
+// requestLines is what the requests take besides their rows: a blank
+// line, their title and their header.
+const requestLines = 3
+
+// layoutRequests sets the requests' table and shares the height: each
+// table gets its rows while they fit, and the requests a third at least.
+func (p *modelView) layoutRequests() {
+	m := p.model
+	room := p.height - headLines
+	if len(m.Requests) == 0 {
+		p.focus(false)
+		p.table.SetSize(p.width, room)
+		return
+	}
+	if len(m.Versions) == 0 {
+		p.focus(true)
+	}
+	rows := max(room-1-requestLines, 2) // the versions' header
+	reqRows := min(len(m.Requests), max(2, rows/3))
+	verRows := min(len(m.Versions), rows-reqRows)
+	reqRows = min(len(m.Requests), rows-verRows)
+	p.table.SetSize(p.width, verRows+1)
+	p.requests.SetSize(p.width, reqRows+1)
+
+	s := p.styles
+	var versions, gates, users []string
+	for _, r := range m.Requests {
+		versions, gates, users = append(versions, requestVersion(r)), append(gates, checkCounts(r.Checks)), append(users, r.OpenedBy)
+	}
+	cols := []sizedColumn[api.Request]{
+		{Column: table.Column[api.Request]{Title: "REQUEST", Width: 7, Cell: func(r api.Request) string { return fmt.Sprintf("#%d", r.ID) }}, min: 7},
+		{Column: table.Column[api.Request]{Title: "VERSION", Width: widest(7, 14, versions...), Cell: requestVersion}, min: 7},
+		{Column: table.Column[api.Request]{Title: "STATE", Width: 8, Cell: func(r api.Request) string { return r.State },
+			Style: func(r api.Request) lipgloss.Style { return requestStyle(s, r.State) }}, min: 8},
+		{Column: table.Column[api.Request]{Title: "GATES", Width: widest(5, 14, gates...), Cell: func(r api.Request) string { return checkCounts(r.Checks) }}, min: 5},
+		{Column: table.Column[api.Request]{Title: "APPROVALS", Width: 9, Cell: func(r api.Request) string {
+			return fmt.Sprintf("%d of %d", len(r.Approvals), r.Required)
+		}}, min: 9},
+		{Column: table.Column[api.Request]{Title: "OPENED BY", Width: widest(9, 12, users...), Cell: func(r api.Request) string { return r.OpenedBy }}, min: 9, drop: 1},
+		{Column: table.Column[api.Request]{Title: "OPENED", Width: 10, Cell: func(r api.Request) string { return ago(r.Opened, p.st.now()) }}, min: 10},
+	}
+	p.requests.SetColumns(fitColumns(cols, p.width))
+	p.requests.SetRows(m.Requests)
 }
 
 func (p *modelView) View() string {
@@ -492,15 +607,28 @@ func (p *modelView) View() string {
 		body = s.Error.Render(format.Fit(p.err, p.width)) + "\n\n"
 	}
 	if len(p.model.Versions) == 0 {
-		return body + "\n" + s.Muted.Render(format.Fit("no versions left: each was removed (their numbers stay taken)", p.width))
+		body += "\n" + s.Muted.Render(format.Fit("no versions left: each was removed (their numbers stay taken)", p.width))
+	} else {
+		body += "\n" + p.table.View()
 	}
-	return body + "\n" + p.table.View()
+	if rs := p.model.Requests; len(rs) > 0 {
+		open := 0
+		for _, r := range rs {
+			if requestOpen(r) {
+				open++
+			}
+		}
+		title := s.Title.Render("Promotion requests") + "  " + s.Muted.Render(fmt.Sprintf("%d open of %d, newest first · enter opens a review", open, len(rs)))
+		body += "\n\n" + format.Fit(title, p.width) + "\n" + p.requests.View()
+	}
+	return body
 }
 
 // versionView is where a version came from: its artifact, the run that
 // made it (its command, folder, params, code), the data sets it named,
 // what it ran in, and the runs it re-ran. Its lines are drawn when the
-// lineage, the width or the clock change, and scroll.
+// lineage, the width or the clock change, and scroll. p asks for the
+// version to become the champion, and opens the request's review.
 type versionView struct {
 	eng           Engine
 	ctx           context.Context
@@ -514,8 +642,12 @@ type versionView struct {
 	lineage       *api.Lineage
 	err           string
 	fetch         fetch
-	lines         []string
-	scroll        scroller
+	// note is what asking to promote it did, or the engine's refusal
+	// (noteErr).
+	note    string
+	noteErr bool
+	lines   []string
+	scroll  scroller
 }
 
 func newVersionView(ctx context.Context, eng Engine, st *state, s styles.Styles, k KeyMap, open openVersionMsg) *versionView {
@@ -545,17 +677,36 @@ func (p *versionView) SetSize(w, h int) {
 }
 
 func (p *versionView) ShortHelp() []key.Binding {
-	return enabled(p.keys.Table.Down, p.keys.Table.Up)
+	return enabled(p.keys.Promote, p.keys.Table.Down, p.keys.Table.Up)
 }
 
-func (p *versionView) FullHelp() [][]key.Binding { return enabledRows(scrollKeys(p.keys.Table)...) }
+func (p *versionView) FullHelp() [][]key.Binding {
+	return enabledRows(append([][]key.Binding{{p.keys.Promote}}, scrollKeys(p.keys.Table)...)...)
+}
 
-// updateKeys enables the motions when the lines are taller than the page.
+// updateKeys enables the motions when the lines are taller than the page,
+// and p once the version is read, unless it is the champion.
 func (p *versionView) updateKeys() {
 	t := &p.keys.Table
 	for _, b := range []*key.Binding{&t.Down, &t.Up, &t.Top, &t.Bottom, &t.PageDown, &t.PageUp} {
 		b.SetEnabled(len(p.lines) > p.height)
 	}
+	p.keys.Promote.SetEnabled(p.lineage != nil && !slices.Contains(p.lineage.Version.Aliases, api.Champion))
+}
+
+// askPromote asks before opening a request to make the version the
+// champion; the engine runs the gates as it opens it.
+func (p *versionView) askPromote() tea.Cmd {
+	eng, ctx, model, version := p.eng, p.ctx, p.model, p.version
+	p.note = ""
+	p.render()
+	q := askMsg{from: versionPage, text: fmt.Sprintf("ask for %s v%d to become the champion?", model, version),
+		doing: fmt.Sprintf("asking for %s v%d to become the champion: the gates run…", model, version),
+		yes: func() tea.Msg {
+			r, err := eng.Promote(ctx, api.ReviewRequest{Model: model, Version: version})
+			return promotedMsg{model: model, version: version, req: r, err: err}
+		}}
+	return func() tea.Msg { return q }
 }
 
 func (p *versionView) Update(msg tea.Msg) (page, tea.Cmd) {
@@ -576,9 +727,24 @@ func (p *versionView) Update(msg tea.Msg) (page, tea.Cmd) {
 		}
 		p.render()
 		cmd = p.fetch.done(p.load())
+	case promotedMsg:
+		if msg.model == p.model && msg.version == p.version {
+			p.note, p.noteErr = fmt.Sprintf("asked: request #%d, %s", msg.req.ID, msg.req.State), false
+			if msg.err != nil {
+				p.note, p.noteErr = msg.err.Error(), true
+			}
+			p.render()
+		}
+	case actedMsg: // what is under way, after the question's yes
+		p.note, p.noteErr = msg.note, false
+		p.render()
 	case tickMsg:
 		p.render() // the ages move
 	case tea.KeyMsg:
+		if key.Matches(msg, p.keys.Promote) {
+			cmd = p.askPromote()
+			break
+		}
 		p.scroll.key(p.keys.Table, msg, len(p.lines), p.height)
 	}
 	p.updateKeys()
@@ -645,6 +811,9 @@ func (p *versionView) render() {
 		by += " · " + v.Description
 	}
 	add(s.Muted.Render(by))
+	if p.note != "" {
+		add(noteLines(s, p.note, p.noteErr, p.width)...)
+	}
 
 	a := v.Artifact
 	section("Artifact")

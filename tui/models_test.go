@@ -71,11 +71,41 @@ func trainJob(t *testing.T, e *recorder) (api.Run, string) {
 type frozen struct {
 	home, cwd string
 	ids       map[string]string // a run's id, and what it shows as
+	// user is who the engine says asks (the OS user of the tests): ada.
+	user string
+}
+
+// who is a user as the goldens show them: the tests' OS user is ada.
+func (f *frozen) who(u string) string {
+	if u == f.user && u != "" {
+		return "ada"
+	}
+	return u
+}
+
+// request makes a request opened 5 minutes before the app's clock, closed
+// (and reviewed) a minute later, by ada.
+func (f *frozen) request(r *api.Request) {
+	r.Opened, r.OpenedBy = clock.Add(-5*time.Minute), f.who(r.OpenedBy)
+	if !r.Closed.IsZero() {
+		r.Closed = clock.Add(-4 * time.Minute)
+	}
+	r.Approvals = slices.Clone(r.Approvals)
+	for i := range r.Approvals {
+		r.Approvals[i] = f.who(r.Approvals[i])
+	}
+	r.Reviews = slices.Clone(r.Reviews)
+	for i := range r.Reviews {
+		r.Reviews[i].User, r.Reviews[i].Time = f.who(r.Reviews[i].User), clock.Add(-4*time.Minute)
+	}
 }
 
 func (f *frozen) text(s string) string {
-	s = strings.ReplaceAll(s, f.home, "/home/ada/.local/share/lathe")
-	s = strings.ReplaceAll(s, f.cwd, "/work/digits")
+	for from, to := range map[string]string{f.home: "/home/ada/.local/share/lathe", f.cwd: "/work/digits"} {
+		if from != "" {
+			s = strings.ReplaceAll(s, from, to)
+		}
+	}
 	for id, fixed := range f.ids {
 		s = strings.ReplaceAll(s, id, fixed)
 	}
@@ -132,6 +162,10 @@ func (r *recorder) Model(ctx context.Context, name string) (api.Model, error) {
 		m.Versions = slices.Clone(m.Versions)
 		for i := range m.Versions {
 			f.version(&m.Versions[i])
+		}
+		m.Requests = slices.Clone(m.Requests)
+		for i := range m.Requests {
+			f.request(&m.Requests[i])
 		}
 	}
 	return m, err

@@ -62,6 +62,8 @@ type paletteChoice struct {
 	page pageID
 	run  string
 	tab  runTab
+	// review is the request a review opens.
+	review openReviewMsg
 }
 
 type paletteAction int
@@ -72,11 +74,12 @@ const (
 	startJob
 	showHelp
 	compareTheMarked
+	openReview
 )
 
-// openPalette opens the palette on the pages, the actions, then each run
-// and each run's logs (a run's name first: typing it finds the run, then
-// its logs).
+// openPalette opens the palette on the pages, the actions, the open
+// promotion requests ("review digits v3"), then each run and each run's
+// logs (a run's name first: typing it finds the run, then its logs).
 func (a *App) openPalette() {
 	var items []palette.Item[paletteChoice]
 	for _, id := range topPages {
@@ -86,6 +89,10 @@ func (a *App) openPalette() {
 		palette.Item[paletteChoice]{Label: "new job: start a run", Value: paletteChoice{do: startJob}},
 		palette.Item[paletteChoice]{Label: "help: the keys of this page", Value: paletteChoice{do: showHelp}},
 		palette.Item[paletteChoice]{Label: "compare the marked runs", Value: paletteChoice{do: compareTheMarked}})
+	for _, r := range a.st.openRequests() {
+		items = append(items, palette.Item[paletteChoice]{Label: fmt.Sprintf("review %s v%d · request #%d, %s", r.Model, r.Version, r.ID, r.State),
+			Value: paletteChoice{do: openReview, review: openReviewMsg{model: r.Model, id: r.ID}}})
+	}
 	for _, r := range a.st.runs {
 		items = append(items, palette.Item[paletteChoice]{Label: fmt.Sprintf("%s · run %s, %s", r.Name, r.ID, r.Status),
 			Value: paletteChoice{do: openRun, run: r.ID}})
@@ -121,14 +128,24 @@ func (a *App) updateOverlay(msg tea.Msg) (tea.Cmd, bool) {
 		k := a.keys.Form
 		k.Submit.SetHelp(k.Submit.Help().Key, "register")
 		a.openForm(newRegisterForm(a.styles, k, msg.run, defaultModelName(msg.run, a.lastModel)), "Register "+msg.run.Name, msg.run.ID)
+	case openReviewFormMsg:
+		step := reviewStep(msg)
+		k := a.keys.Form
+		k.Submit.SetHelp(k.Submit.Help().Key, step.verb())
+		a.review = step
+		a.openForm(newReviewForm(a.styles, k, step), step.title(), "")
 	case form.ClosedMsg:
-		a.overlay, a.form, a.registering = noOverlay, nil, ""
+		a.overlay, a.form, a.registering, a.review = noOverlay, nil, "", reviewStep{}
 	case form.SubmitMsg:
 		if a.form == nil {
 			return nil, true
 		}
-		if msg.ID == registerFormID {
+		switch msg.ID {
+		case registerFormID:
 			return a.register(msg.Values), true
+		case reviewFormID:
+			a.askReview(msg.Values)
+			return nil, true
 		}
 		req, err := jobRequest(a.formBase, msg.Values)
 		if err != nil {
@@ -168,6 +185,32 @@ func (a *App) openForm(f *form.Model, title, run string) {
 	a.form, a.formTitle, a.registering = f, title, run
 	a.form.SetSize(a.width, a.bodyHeight())
 	a.overlay = formOverlay
+}
+
+// askReview closes the comment form and asks before the approval or the
+// rejection goes to the engine: "approve digits v3? y/n".
+func (a *App) askReview(values []string) {
+	step := a.review
+	a.overlay, a.form, a.review = noOverlay, nil, reviewStep{}
+	var comment string
+	if len(values) > 0 {
+		comment = strings.TrimSpace(values[0])
+	}
+	req := api.ReviewRequest{Model: step.model, Version: step.version, Comment: comment}
+	call, doing := a.eng.Approve, "approving"
+	if !step.approve {
+		call, doing = a.eng.Reject, "rejecting"
+	}
+	ctx := a.ctx
+	a.question = askMsg{from: reviewPage, text: fmt.Sprintf("%s %s v%d?", step.verb(), step.model, step.version),
+		doing: fmt.Sprintf("%s %s v%d…", doing, step.model, step.version),
+		yes: func() tea.Msg {
+			r, err := call(ctx, req)
+			return reviewedMsg{step: step, req: r, err: err}
+		}}
+	if a.active == reviewPage {
+		a.overlay = questionOverlay
+	}
 }
 
 // register asks the engine to register the run the register form is for.
@@ -309,6 +352,8 @@ func (a *App) choose(c paletteChoice) tea.Cmd {
 	case openRun:
 		a.show(runsPage)
 		return a.update(openRunMsg{id: c.run, tab: c.tab})
+	case openReview:
+		return a.openReview(c.review)
 	default:
 		a.show(c.page)
 	}

@@ -34,6 +34,7 @@ const (
 	comparePage // a comparison of runs, open over the runs page
 	modelPage   // a model's versions, open over the models page
 	versionPage // a version's lineage, open over its model's page
+	reviewPage  // a promotion request under review, open over its model's page
 )
 
 // topPages are the pages tab goes through, in order, and the palette
@@ -48,7 +49,7 @@ func (id pageID) parent() pageID {
 		return runsPage
 	case modelPage:
 		return modelsPage
-	case versionPage:
+	case versionPage, reviewPage:
 		return modelPage
 	}
 	return id
@@ -78,7 +79,7 @@ type overlay int
 const (
 	noOverlay       overlay = iota
 	paletteOverlay          // the `:` prompt
-	formOverlay             // a form: the one that starts a job, the one that registers a model
+	formOverlay             // a form: the one that starts a job, the one that registers a model, a review's comment
 	questionOverlay         // a yes/no question before acting
 	helpOverlay             // the keys of the page under it
 	noticeOverlay           // what an action did, when it takes more than a line (a re-run's changes)

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -27,7 +28,12 @@ type state struct {
 	// trend keeps the last values of each running run's main metric, for
 	// sparklines, from the event stream.
 	trend map[string][]float64
-	now   func() time.Time
+	// requests are the promotion requests of every model, closed ones too,
+	// by id; mine those waiting for the user's review, oldest first. Both
+	// are read again when a model changes.
+	requests []api.Request
+	mine     []api.Request
+	now      func() time.Time
 }
 
 // trendLen is how many recent values a sparkline shows.
@@ -111,6 +117,34 @@ func (s *state) addPoints(id string, points map[string][]api.Point) {
 		t = t[len(t)-trendLen:]
 	}
 	s.trend[id] = t
+}
+
+// setRequests takes the promotion requests the engine listed.
+func (s *state) setRequests(all, mine []api.Request) {
+	byID := func(a, b api.Request) int { return cmp.Compare(a.ID, b.ID) }
+	s.requests = slices.SortedFunc(slices.Values(all), byID)
+	s.mine = slices.SortedFunc(slices.Values(mine), byID)
+}
+
+// latestRequest is a model's newest promotion request.
+func (s *state) latestRequest(model string) (api.Request, bool) {
+	for i := len(s.requests) - 1; i >= 0; i-- {
+		if s.requests[i].Model == model {
+			return s.requests[i], true
+		}
+	}
+	return api.Request{}, false
+}
+
+// openRequests are the requests blocked or pending, oldest first.
+func (s *state) openRequests() []api.Request {
+	var out []api.Request
+	for _, r := range s.requests {
+		if requestOpen(r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // addGPUReport takes a new report and appends its samples to the history.

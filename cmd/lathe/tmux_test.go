@@ -178,3 +178,47 @@ func TestAppAt80x24(t *testing.T) {
 	os.WriteFile(gate, nil, 0o644)
 	h.ok("wait", id)
 }
+
+// A reviewer in a real terminal: the Models page, the model's request, its
+// Review page with every gate, then an approval with a comment that makes
+// the version the champion.
+func TestApproveInATerminal(t *testing.T) {
+	h := newHome(t)
+	script := `printf 'weights' > model.bin
+echo '{"step": 1, "metrics": {"val_acc": 0.93}}' >> "$LATHE_METRICS_FILE"
+echo '{"eval": {"slice": "class=0", "metrics": {"acc": 0.9}}}' >> "$LATHE_METRICS_FILE"
+echo '{"artifact": {"name": "model", "path": "model.bin"}}' >> "$LATHE_METRICS_FILE"`
+	h.ok("run", "--name", "train-1", "--", "/bin/sh", "-c", script)
+	h.ok("wait", "train-1")
+	h.ok("register", "train-1", "--model", "digits")
+	h.ok("promote", "digits", "1", "--comment", "the first one")
+	env := []string{"LATHE_HOME=" + h.dir, "XDG_CONFIG_HOME=" + filepath.Join(h.dir, "config")}
+	tm := newTmux(t, 120, 40, env, lathePath+"; echo app-exited-$?; sleep 30")
+	tm.waitFor("lathe › Dashboard")
+	tm.keys("4")
+	tm.waitFor("lathe › Models", "digits", "1 open")
+	tm.keys("Enter")
+	tm.waitFor("Models › digits", "v1", "#1")
+	tm.keys("j")
+	tm.keys("Enter")
+	tm.waitFor("Review v1", "pending", "no champion yet", "approvals 0 of 1")
+	tm.keys("a")
+	tm.waitFor("comment")
+	tm.keys("-l", "looks right")
+	tm.keys("Enter")
+	tm.waitFor("approve digits v1?")
+	tm.keys("y")
+	tm.waitFor("promoted")
+	tm.keys("q")
+	tm.waitFor("app-exited-0")
+	var m struct {
+		Aliases map[string]int `json:"aliases"`
+	}
+	h.json(&m, "model", "digits")
+	if m.Aliases["champion"] != 1 {
+		t.Errorf("after the approval in the app the champion is %v", m.Aliases)
+	}
+	if out := h.ok("audit", "--model", "digits"); !strings.Contains(out, "approve") || !strings.Contains(out, "promote") {
+		t.Errorf("the audit log:\n%s", out)
+	}
+}

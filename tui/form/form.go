@@ -157,13 +157,20 @@ func (f *Model) submit() tea.Cmd {
 	return func() tea.Msg { return SubmitMsg{ID: id, Values: values} }
 }
 
-// ShortHelp is the keys the form's last line names (help.KeyMap).
+// ShortHelp is the keys the form's last line names (help.KeyMap); a form
+// of one field has no other field to go to.
 func (f *Model) ShortHelp() []key.Binding {
+	if len(f.inputs) < 2 {
+		return []key.Binding{f.keys.Submit, f.keys.Cancel}
+	}
 	return []key.Binding{f.keys.Submit, f.keys.Next, f.keys.Cancel}
 }
 
 // FullHelp is every key of the form (help.KeyMap); the others type.
 func (f *Model) FullHelp() [][]key.Binding {
+	if len(f.inputs) < 2 {
+		return [][]key.Binding{{f.keys.Submit}, {f.keys.Cancel}}
+	}
 	return [][]key.Binding{{f.keys.Submit}, {f.keys.Next, f.keys.Prev}, {f.keys.Cancel}}
 }
 

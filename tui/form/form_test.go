@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
@@ -228,5 +229,24 @@ func TestFormHint(t *testing.T) {
 	view := ansi.Strip(f.View())
 	if !strings.Contains(view, "digits only") || strings.Contains(view, "required ·") {
 		t.Errorf("hints:\n%s", view)
+	}
+}
+
+// A form of one field lists no keys to go to another.
+func TestFormOneFieldHelp(t *testing.T) {
+	p, err := themes.Load("dark")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := New(Config{ID: "one", Title: "A comment", Fields: []Field{{Label: "comment"}}}, styles.New(p), DefaultKeyMap())
+	k := DefaultKeyMap()
+	if got, want := f.FullHelp(), [][]key.Binding{{k.Submit}, {k.Cancel}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("full help %v, want %v", got, want)
+	}
+	if got := f.ShortHelp(); len(got) != 2 {
+		t.Errorf("short help %v", got)
+	}
+	if got := testForm(t).FullHelp(); len(got) != 3 {
+		t.Errorf("three fields: %v", got)
 	}
 }

@@ -45,6 +45,9 @@ type Model[R any] struct {
 	marked map[string]bool
 	sortBy string
 	desc   bool
+	// blurred says another part of the page has the focus: the cursor's
+	// row is drawn as the others.
+	blurred bool
 }
 
 // New is an empty table whose rows are named by key.
@@ -70,6 +73,11 @@ func (t *Model[R]) SetSize(w, h int) {
 	t.width, t.height = w, h
 	t.clamp()
 }
+
+// SetFocused says whether the table has the page's focus (it has by
+// default); without it, its cursor does not show, so that a page of two
+// tables shows one cursor.
+func (t *Model[R]) SetFocused(on bool) { t.blurred = !on }
 
 // Top puts the cursor on the first row and scrolls there.
 func (t *Model[R]) Top() { t.cursor, t.top = 0, 0 }
@@ -179,10 +187,11 @@ func (t *Model[R]) View() string {
 	end := min(len(t.rows), t.top+t.room())
 	for i := t.top; i < end; i++ {
 		r := t.rows[i]
+		cur := i == t.cursor && !t.blurred
 		// Marks as well as colours: the cursor and the marks must show
 		// without colour.
 		line := " "
-		if i == t.cursor {
+		if cur {
 			line = "›"
 		}
 		if t.marked[t.key(r)] {
@@ -193,9 +202,9 @@ func (t *Model[R]) View() string {
 		for _, c := range t.cols {
 			var text string
 			switch {
-			case c.Styled != nil && i != t.cursor:
+			case c.Styled != nil && !cur:
 				text = Align(c.Styled(r), c.Width, c.Right)
-			case c.Style != nil && i != t.cursor:
+			case c.Style != nil && !cur:
 				text = c.Style(r).Render(Align(c.Cell(r), c.Width, c.Right))
 			default:
 				text = Align(c.Cell(r), c.Width, c.Right)
@@ -203,7 +212,7 @@ func (t *Model[R]) View() string {
 			line += text + " "
 		}
 		line = format.Fit(line, t.width)
-		if i == t.cursor {
+		if cur {
 			line = s.Selected.Render(format.Pad(line, t.width))
 		}
 		b.WriteString("\n" + line)

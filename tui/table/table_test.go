@@ -112,3 +112,19 @@ func TestStyledCell(t *testing.T) {
 		t.Errorf("styled cells:\n%s", strings.Join(lines, "\n"))
 	}
 }
+
+// A table without the focus draws its cursor's row as the others, and
+// keeps the cursor where it was.
+func TestTableFocus(t *testing.T) {
+	m := testTable(t, 3)
+	press(m, "j")
+	m.SetFocused(false)
+	lines := strings.Split(ansi.Strip(m.View()), "\n")
+	if lines[2] != "  row-1    10 " || strings.Contains(m.View(), "›") {
+		t.Errorf("blurred: %q", lines)
+	}
+	m.SetFocused(true)
+	if lines := strings.Split(ansi.Strip(m.View()), "\n"); lines[2] != "› row-1    10       " {
+		t.Errorf("focused again: %q", lines)
+	}
+}
