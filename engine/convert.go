@@ -145,7 +145,7 @@ func apiDatasets(ds []store.Dataset) []api.Dataset {
 func storeChecks(checks []api.Check) []store.Check {
 	out := make([]store.Check, 0, len(checks))
 	for _, c := range checks {
-		out = append(out, store.Check{Gate: c.Gate, Metric: c.Metric, Slice: c.Slice, Verdict: c.Verdict,
+		out = append(out, store.Check{Gate: c.Gate, Metric: c.Metric, Slice: c.Slice, Direction: c.Direction, Verdict: c.Verdict,
 			Challenger: (*store.Float)(c.Challenger), Champion: (*store.Float)(c.Champion), Threshold: (*store.Float)(c.Threshold), Detail: c.Detail})
 	}
 	return out
@@ -156,7 +156,7 @@ func apiRequest(r *store.Request) api.Request {
 		Opened: r.Opened, Comment: r.Comment, Champion: r.Champion, Previous: r.Previous, Checks: make([]api.Check, 0, len(r.Checks)),
 		Approvals: approvers(r), Required: r.Required, Closed: r.Closed}
 	for _, c := range r.Checks {
-		out.Checks = append(out.Checks, api.Check{Gate: c.Gate, Metric: c.Metric, Slice: c.Slice, Verdict: c.Verdict,
+		out.Checks = append(out.Checks, api.Check{Gate: c.Gate, Metric: c.Metric, Slice: c.Slice, Direction: c.Direction, Verdict: c.Verdict,
 			Challenger: (*api.Float)(c.Challenger), Champion: (*api.Float)(c.Champion), Threshold: (*api.Float)(c.Threshold), Detail: c.Detail})
 	}
 	for _, x := range r.Reviews {

@@ -224,21 +224,21 @@ func (e *Engine) readModel(name string) (api.Model, error) {
 		for i := range versions {
 			out.Versions = append(out.Versions, e.apiVersion(m, &versions[i]))
 		}
-		out.Requests, err = modelRequests(tx, m.Name)
+		out.Requests, err = e.modelRequests(tx, m.Name)
 		return err
 	})
 	return out, e.translate(err)
 }
 
 // modelRequests are a model's promotion requests, newest first.
-func modelRequests(tx *store.Tx, model string) ([]api.Request, error) {
+func (e *Engine) modelRequests(tx *store.Tx, model string) ([]api.Request, error) {
 	rs, err := tx.Requests(func(r *store.Request) bool { return r.Model == model })
 	if err != nil {
 		return nil, err
 	}
 	out := make([]api.Request, 0, len(rs))
 	for i := len(rs) - 1; i >= 0; i-- {
-		out = append(out, apiRequest(&rs[i]))
+		out = append(out, e.viewRequest(tx, &rs[i]))
 	}
 	return out, nil
 }
@@ -362,7 +362,7 @@ func (e *Engine) changeModel(ctx context.Context, name string, change func(*stor
 		for i := range versions {
 			out.Versions = append(out.Versions, e.apiVersion(m, &versions[i]))
 		}
-		if out.Requests, err = modelRequests(tx, name); err != nil {
+		if out.Requests, err = e.modelRequests(tx, name); err != nil {
 			return err
 		}
 		tx.OnCommit(func() { e.publishModel(name) })

@@ -176,7 +176,7 @@ func (e *Engine) Promote(ctx context.Context, req api.ReviewRequest) (api.Reques
 			"champion": r.Champion, "checks": auditChecks(checks), "comment": req.Comment}); err != nil {
 			return err
 		}
-		out = apiRequest(r)
+		out = e.viewRequest(tx, r)
 		tx.OnCommit(func() { e.publishModel(m.Name) })
 		return nil
 	})
@@ -337,7 +337,7 @@ func (e *Engine) approve(ctx context.Context, d decision, rev store.Review) (api
 		if err := tx.PutRequest(&req); err != nil {
 			return err
 		}
-		out = apiRequest(&req)
+		out = e.viewRequest(tx, &req)
 		tx.OnCommit(func() { e.publishModel(req.Model) })
 		return nil
 	})
@@ -409,7 +409,7 @@ func (e *Engine) Reject(ctx context.Context, req api.ReviewRequest) (api.Request
 		if err := e.audit(tx, user, "reject", r.Model, r.Version, map[string]any{"request": r.ID, "comment": req.Comment}); err != nil {
 			return err
 		}
-		out = apiRequest(&r)
+		out = e.viewRequest(tx, &r)
 		tx.OnCommit(func() { e.publishModel(r.Model) })
 		return nil
 	})
@@ -482,7 +482,9 @@ func (e *Engine) Rollback(ctx context.Context, req api.ReviewRequest) (api.Reque
 		return e.approve(ctx, d, store.Review{User: user, Approved: true, Override: true,
 			Comment: "an admin's rollback: " + req.Comment, Time: time.Now().UTC()})
 	}
-	return apiRequest(d.req), nil
+	var out api.Request
+	err = e.db.View(func(tx *store.Tx) error { out = e.viewRequest(tx, d.req); return nil })
+	return out, e.translate(err)
 }
 
 // previousChampion is the version the current champion replaced.
@@ -502,47 +504,41 @@ func previousChampion(tx *store.Tx, model string, current int) (int, error) {
 // Requests lists requests.
 func (e *Engine) Requests(ctx context.Context, q api.RequestQuery) ([]api.Request, error) {
 	user := e.caller(q.User)
-	var found []store.Request
-	runUsers := map[string]string{}
-	versions := map[string]*store.ModelVersion{}
+	out := []api.Request{}
 	err := e.db.View(func(tx *store.Tx) error {
-		var err error
-		found, err = tx.Requests(func(r *store.Request) bool {
+		found, err := tx.Requests(func(r *store.Request) bool {
 			return (q.Model == "" || r.Model == q.Model) && (q.All || isOpen(r.State))
 		})
-		if err != nil || !q.Mine {
+		if err != nil {
 			return err
 		}
-		for _, r := range found {
-			key := fmt.Sprintf("%s\x00%d", r.Model, r.Version)
-			if v, err := tx.Version(r.Model, r.Version); err == nil {
-				versions[key] = v
-				if run, err := tx.Run(v.Run); err == nil {
-					runUsers[key] = run.User
-				}
+		for i := range found {
+			r := &found[i]
+			if q.Mine && !e.waitsFor(tx, r, user) {
+				continue
 			}
+			out = append(out, e.viewRequest(tx, r))
 		}
 		return nil
 	})
+	return out, e.translate(err)
+}
+
+// waitsFor reports whether user may approve r now.
+func (e *Engine) waitsFor(tx *store.Tx, r *store.Request, user string) bool {
+	if r.State != api.RequestPending {
+		return false
+	}
+	v, err := tx.Version(r.Model, r.Version)
 	if err != nil {
-		return nil, e.translate(err)
+		return false
 	}
-	out := []api.Request{}
-	for i := range found {
-		r := &found[i]
-		if q.Mine {
-			key := fmt.Sprintf("%s\x00%d", r.Model, r.Version)
-			v := versions[key]
-			if v == nil || r.State != api.RequestPending {
-				continue
-			}
-			if _, err := e.judge(decision{req: r, version: v, runUser: runUsers[key]}, user, api.ReviewRequest{}); err != nil {
-				continue
-			}
-		}
-		out = append(out, apiRequest(r))
+	d := decision{req: r, version: v}
+	if run, err := tx.Run(v.Run); err == nil {
+		d.runUser = run.User
 	}
-	return out, nil
+	_, err = e.judge(d, user, api.ReviewRequest{})
+	return err == nil
 }
 
 // Audit lists the audit log's entries, oldest first.
@@ -569,4 +565,32 @@ func (e *Engine) VerifyAudit(ctx context.Context) (api.AuditReport, error) {
 	// chain would make the head file look ahead of it.
 	err := e.db.Update(ctx, func(tx *store.Tx) error { rep = tx.AuditVerify(); return nil })
 	return api.AuditReport(rep), e.translate(err)
+}
+
+// viewRequest is what clients see of a request: with, when reviewers are
+// configured, those who may still approve it (an admin alone, by override,
+// when it is blocked).
+func (e *Engine) viewRequest(tx *store.Tx, r *store.Request) api.Request {
+	out := apiRequest(r)
+	a := e.opts.Config.Access
+	if len(a.Reviewers) == 0 || !isOpen(r.State) {
+		return out
+	}
+	var registeredBy, runUser string
+	if v, err := tx.Version(r.Model, r.Version); err == nil {
+		registeredBy = v.RegisteredBy
+		if run, err := tx.Run(v.Run); err == nil {
+			runUser = run.User
+		}
+	}
+	candidates := a.Admins
+	if r.State == api.RequestPending {
+		candidates = append(slices.Clone(a.Reviewers), a.Admins...)
+	}
+	for _, u := range candidates {
+		if u != registeredBy && u != runUser && !slices.Contains(out.Approvals, u) && !slices.Contains(out.MayApprove, u) {
+			out.MayApprove = append(out.MayApprove, u)
+		}
+	}
+	return out
 }

@@ -150,15 +150,15 @@ func TestReviewersRules(t *testing.T) {
 	v := versionWith(t, e, "m", "carol", 0.9, 5, nil)
 	setPolicy(t, e, "m", "primary_metric = \"val_acc\"\ndirection = \"max\"\nrequired_approvals = 2\n")
 	r := review(t, e.Promote, api.ReviewRequest{Model: "m", Version: v.Version, User: "carol"})
-	if r.Required != 2 {
-		t.Fatalf("required %d", r.Required)
+	if r.Required != 2 || strings.Join(r.MayApprove, ",") != "alice,bob" {
+		t.Fatalf("required %d, may approve %v", r.Required, r.MayApprove)
 	}
 	_, err := e.Approve(ctxT(t), api.ReviewRequest{Model: "m", Version: v.Version, User: "mallory"})
 	isErr(t, err, api.ErrForbidden, "not a reviewer")
 	_, err = e.Approve(ctxT(t), api.ReviewRequest{Model: "m", Version: v.Version, User: "carol"})
 	isErr(t, err, api.ErrForbidden, "someone else must approve")
 	r = review(t, e.Approve, api.ReviewRequest{Model: "m", Version: v.Version, User: "alice"})
-	if r.State != api.RequestPending || len(r.Approvals) != 1 {
+	if r.State != api.RequestPending || len(r.Approvals) != 1 || strings.Join(r.MayApprove, ",") != "bob" {
 		t.Fatalf("after one approval: %+v", r)
 	}
 	_, err = e.Approve(ctxT(t), api.ReviewRequest{Model: "m", Version: v.Version, User: "alice"})

@@ -46,6 +46,7 @@ type Check struct {
 	Gate       string `json:"gate"`
 	Metric     string `json:"metric,omitempty"`
 	Slice      string `json:"slice,omitempty"`
+	Direction  string `json:"direction,omitempty"`
 	Verdict    string `json:"verdict"`
 	Challenger *Float `json:"challenger,omitempty"`
 	Champion   *Float `json:"champion,omitempty"`

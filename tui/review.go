@@ -222,8 +222,10 @@ type reviewView struct {
 	// defaults to it).
 	challenger, champion *api.ModelVersion
 	primary, direction   string
-	err                  string
-	fetch                fetch
+	// directions are the gates' metrics, each with which way it is better.
+	directions map[string]string
+	err        string
+	fetch      fetch
 	// note is what the last approval or rejection did, or the engine's
 	// refusal (noteErr).
 	note    string
@@ -408,7 +410,15 @@ func (p *reviewView) setModel(msg reviewModelMsg) tea.Cmd {
 	p.primary, p.direction = m.PrimaryMetric, m.Direction
 	if i := slices.IndexFunc(req.Checks, func(c api.Check) bool { return c.Gate == "primary" && c.Metric != "" }); i >= 0 &&
 		req.Checks[i].Metric != m.PrimaryMetric {
-		p.primary, p.direction = req.Checks[i].Metric, ""
+		p.primary, p.direction = req.Checks[i].Metric, req.Checks[i].Direction
+	}
+	// The gates say which way their metrics are better: the guardrails'
+	// deltas are coloured too.
+	p.directions = map[string]string{}
+	for _, c := range req.Checks {
+		if c.Direction != "" && c.Slice == "" && (c.Gate == "primary" || c.Gate == "guardrail") {
+			p.directions[c.Metric] = c.Direction
+		}
 	}
 	names := map[string]bool{}
 	for _, v := range p.versions() {
@@ -595,6 +605,9 @@ func (p *reviewView) head() []string {
 	if len(r.Approvals) > 0 {
 		approvals += ": " + strings.Join(r.Approvals, ", ")
 	}
+	if len(r.MayApprove) > 0 {
+		approvals += " · may approve: " + strings.Join(r.MayApprove, ", ")
+	}
 	drift := "drift: not measured"
 	if i := slices.IndexFunc(r.Checks, func(c api.Check) bool { return c.Gate == "drift" }); i >= 0 && r.Checks[i].Verdict != api.NotMeasured {
 		drift = "drift: " + r.Checks[i].Detail
@@ -731,10 +744,12 @@ func (p *reviewView) metricLines() []string {
 	ch, champ := p.challengerOrEmpty(), p.champion
 	var rows []reviewRow
 	for _, name := range p.metrics {
-		dir := ""
+		dir := p.directions[name]
 		label := name
 		if name == p.primary {
 			dir = p.direction
+		}
+		if dir != "" {
 			label = strings.TrimSpace(name + " " + directionArrow(dir))
 		}
 		r := reviewRow{label: label}
@@ -827,6 +842,9 @@ func (p *reviewView) sliceLines() []string {
 	// Without a slice gate, the primary metric's slices, else the first
 	// metric the slices have.
 	direction := p.direction
+	if i := slices.IndexFunc(p.req.Checks, func(c api.Check) bool { return c.Gate == "slice" && c.Direction != "" }); i >= 0 {
+		direction = p.req.Checks[i].Direction
+	}
 	if metric == "" {
 		var all []string
 		for _, v := range p.versions() {

@@ -193,6 +193,9 @@ func showRequest(w io.Writer, r api.Request) {
 	if len(r.Approvals) > 0 {
 		fmt.Fprintf(w, ": %s", strings.Join(r.Approvals, ", "))
 	}
+	if len(r.MayApprove) > 0 {
+		fmt.Fprintf(w, "; may approve: %s", strings.Join(r.MayApprove, ", "))
+	}
 	fmt.Fprintln(w)
 	for _, x := range r.Reviews {
 		verb := "rejected"

@@ -77,6 +77,9 @@ type Check struct {
 	Gate   string `json:"gate"` // primary, guardrail, slice, range, drift
 	Metric string `json:"metric,omitempty"`
 	Slice  string `json:"slice,omitempty"`
+	// Direction is which way the metric is better ("max" or "min") where
+	// the gate compares.
+	Direction string `json:"direction,omitempty"`
 	// Verdict is "pass", "fail" or "not measured" (which does not block).
 	Verdict    string `json:"verdict"`
 	Challenger *Float `json:"challenger,omitempty"`
@@ -117,6 +120,9 @@ type Request struct {
 	OpenedBy string    `json:"opened_by"`
 	Opened   time.Time `json:"opened"`
 	Comment  string    `json:"comment,omitempty"`
+	// MayApprove are the configured reviewers who may still approve it
+	// (empty when no reviewers are configured: whoever reaches the engine).
+	MayApprove []string `json:"may_approve,omitempty"`
 	// Champion is the champion the gates compared against (0: none yet);
 	// Previous the one the promotion replaced.
 	Champion  int       `json:"champion,omitempty"`

@@ -73,7 +73,7 @@ func Blocked(checks []api.Check) bool {
 }
 
 func primaryGate(p Policy, ch Candidate, champ *Candidate) api.Check {
-	c := api.Check{Gate: GatePrimary, Metric: p.PrimaryMetric}
+	c := api.Check{Gate: GatePrimary, Metric: p.PrimaryMetric, Direction: p.Direction}
 	if p.PrimaryMetric == "" {
 		return verdict(c, api.Fail, "no primary metric set: lathe policy set")
 	}
@@ -121,7 +121,7 @@ func primaryGate(p Policy, ch Candidate, champ *Candidate) api.Check {
 }
 
 func guardrailGate(g Guardrail, ch Candidate, champ *Candidate) api.Check {
-	c := api.Check{Gate: GateGuardrail, Metric: g.Metric}
+	c := api.Check{Gate: GateGuardrail, Metric: g.Metric, Direction: g.Direction}
 	if g.Metric == "" {
 		return verdict(c, api.Fail, "a guardrail names no metric: lathe policy set")
 	}
@@ -196,6 +196,7 @@ func sliceGates(s SlicePolicy, policyDirection string, ch Candidate, champ *Cand
 	if _, ok := directionSign(dir); !ok {
 		return []api.Check{verdict(c, api.Fail, "slices of %s: direction %q is neither max nor min: lathe policy set", show(s.Metric), dir)}
 	}
+	c.Direction = dir
 	var checks []api.Check
 	if s.MinCount >= 1 {
 		n := 0
