@@ -99,6 +99,17 @@ func candidate(v *store.ModelVersion) registry.Candidate {
 	return c
 }
 
+// maxComment bounds a review's comment.
+const maxComment = 5000
+
+// checkComment refuses a comment too long to be a comment.
+func checkComment(c string) error {
+	if len(c) > maxComment {
+		return api.Errorf(api.ErrInvalid, "the comment is longer than %d bytes", maxComment)
+	}
+	return nil
+}
+
 // caller is who asks: the socket's peer, or the engine's own user in
 // process.
 func (e *Engine) caller(user string) string {
@@ -129,6 +140,9 @@ func isOpen(state string) bool { return state == api.RequestPending || state == 
 // Promote opens a request to make a version the champion, and runs the
 // gates against the champion there is.
 func (e *Engine) Promote(ctx context.Context, req api.ReviewRequest) (api.Request, error) {
+	if err := checkComment(req.Comment); err != nil {
+		return api.Request{}, err
+	}
 	user := e.caller(req.User)
 	e.promoMu.Lock()
 	defer e.promoMu.Unlock()
@@ -289,6 +303,9 @@ func approvers(r *store.Request) []string {
 // Approve approves a version's open request; the approval that reaches
 // the policy's count runs the hook and moves the champion.
 func (e *Engine) Approve(ctx context.Context, req api.ReviewRequest) (api.Request, error) {
+	if err := checkComment(req.Comment); err != nil {
+		return api.Request{}, err
+	}
 	user := e.caller(req.User)
 	e.promoMu.Lock()
 	defer e.promoMu.Unlock()
@@ -385,6 +402,9 @@ func (e *Engine) complete(tx *store.Tx, r *store.Request, actor string, hook *st
 
 // Reject rejects a version's open request.
 func (e *Engine) Reject(ctx context.Context, req api.ReviewRequest) (api.Request, error) {
+	if err := checkComment(req.Comment); err != nil {
+		return api.Request{}, err
+	}
 	user := e.caller(req.User)
 	if strings.TrimSpace(req.Comment) == "" {
 		return api.Request{}, api.Errorf(api.ErrInvalid, "a rejection needs a comment saying why (--comment)")
@@ -421,6 +441,9 @@ func (e *Engine) Reject(ctx context.Context, req api.ReviewRequest) (api.Request
 // was champion before) and needs the policy's approvals, but an admin's
 // rollback completes at once (recorded as an override).
 func (e *Engine) Rollback(ctx context.Context, req api.ReviewRequest) (api.Request, error) {
+	if err := checkComment(req.Comment); err != nil {
+		return api.Request{}, err
+	}
 	user := e.caller(req.User)
 	if strings.TrimSpace(req.Comment) == "" {
 		return api.Request{}, api.Errorf(api.ErrInvalid, "a rollback needs a comment saying why (--comment)")

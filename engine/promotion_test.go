@@ -90,6 +90,9 @@ func TestFirstPromotionSelfApproved(t *testing.T) {
 	if r.State != api.RequestPending || r.Champion != 0 || len(r.Checks) == 0 || !strings.Contains(r.Checks[0].Detail, "no champion yet") {
 		t.Fatalf("request %+v", r)
 	}
+	if _, err := e.Approve(ctxT(t), api.ReviewRequest{Model: "digits", Version: v.Version, Comment: strings.Repeat("c", 5001)}); !errors.Is(err, api.ErrInvalid) {
+		t.Errorf("a comment of 5 001 bytes: %v", err)
+	}
 	if _, err := e.Promote(ctxT(t), api.ReviewRequest{Model: "digits", Version: v.Version}); !errors.Is(err, api.ErrConflict) {
 		t.Errorf("a second request for the same version: %v", err)
 	}
