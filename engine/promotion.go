@@ -43,15 +43,23 @@ func (e *Engine) Policy(ctx context.Context, model string) (api.Policy, error) {
 
 // SetPolicy replaces a model's policy once its TOML reads.
 func (e *Engine) SetPolicy(ctx context.Context, req api.PolicyRequest) (api.Policy, error) {
-	if _, err := registry.ParsePolicy(req.TOML); err != nil {
+	pol, err := registry.ParsePolicy(req.TOML)
+	if err != nil {
 		return api.Policy{}, api.Errorf(api.ErrInvalid, "policy of %s: %v", req.Model, err)
 	}
 	user := e.caller(req.User)
 	var out api.Policy
-	err := e.db.Update(ctx, func(tx *store.Tx) error {
+	err = e.db.Update(ctx, func(tx *store.Tx) error {
 		m, err := tx.Model(req.Model)
 		if err != nil {
 			return err
+		}
+		// The model is shown judged by its policy's primary metric.
+		if pol.PrimaryMetric != "" && (pol.PrimaryMetric != m.PrimaryMetric || pol.Direction != m.Direction) {
+			m.PrimaryMetric, m.Direction = pol.PrimaryMetric, pol.Direction
+			if err := tx.PutModel(m); err != nil {
+				return err
+			}
 		}
 		p := &store.Policy{Model: m.Name, TOML: req.TOML, Updated: time.Now().UTC(), By: user}
 		if err := tx.PutPolicy(p); err != nil {

@@ -187,6 +187,11 @@ func TestSelfApprovalNeedsOneApproval(t *testing.T) {
 	review(t, e.Promote, api.ReviewRequest{Model: "m", Version: v.Version})
 	_, err := e.Approve(ctxT(t), api.ReviewRequest{Model: "m", Version: v.Version})
 	isErr(t, err, api.ErrForbidden, "required_approvals = 1")
+	// The model is judged by its policy's primary metric from then on.
+	setPolicy(t, e, "m", "primary_metric = \"latency_ms\"\ndirection = \"min\"\n")
+	if m, _ := e.Model(ctxT(t), "m"); m.PrimaryMetric != "latency_ms" || m.Direction != "min" {
+		t.Errorf("primary metric %s %s after a policy naming latency_ms", m.PrimaryMetric, m.Direction)
+	}
 }
 
 // TestApprovalsAtOnceMoveTheChampionOnce: two approvals arriving together
