@@ -61,7 +61,8 @@ func apiGPUPoint(p store.GPUPoint) api.GPUPoint {
 }
 
 func apiCheck(r store.CheckReport) api.CheckReport {
-	return api.CheckReport{Runs: r.Runs, Series: r.Series, Chunks: r.Chunks, Points: r.Points, Versions: r.Versions, Problems: r.Problems}
+	return api.CheckReport{Runs: r.Runs, Series: r.Series, Chunks: r.Chunks, Points: r.Points, Versions: r.Versions,
+		AuditEntries: r.AuditEntries, Problems: r.Problems}
 }
 
 func apiStats(s store.Stats) api.StoreStats {

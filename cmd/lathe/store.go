@@ -45,8 +45,8 @@ their runs, running jobs' offsets are within their files). Exits 1 on damage.`,
 				problems = len(rep.Problems)
 				return rep, err
 			}, func(w io.Writer, rep api.CheckReport) error {
-				fmt.Fprintf(w, "checked %d runs, %d series, %d chunks, %d points, %d model versions and %d artifact copies in %s\n",
-					rep.Runs, rep.Series, rep.Chunks, rep.Points, rep.Versions, rep.Artifacts, time.Since(start).Round(time.Millisecond))
+				fmt.Fprintf(w, "checked %d runs, %d series, %d chunks, %d points, %d model versions, %d artifact copies and %d audit entries in %s\n",
+					rep.Runs, rep.Series, rep.Chunks, rep.Points, rep.Versions, rep.Artifacts, rep.AuditEntries, time.Since(start).Round(time.Millisecond))
 				for _, p := range rep.Problems {
 					fmt.Fprintln(w, "  problem:", p)
 				}

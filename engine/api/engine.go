@@ -37,9 +37,11 @@ type CheckReport struct {
 	Points int64 `json:"points"`
 	// Versions counts the model versions; Artifacts the copies of their
 	// artifacts read again and found whole.
-	Versions  int      `json:"versions"`
-	Artifacts int      `json:"artifacts"`
-	Problems  []string `json:"problems"`
+	Versions  int `json:"versions"`
+	Artifacts int `json:"artifacts"`
+	// AuditEntries counts the audit log's entries checked.
+	AuditEntries int      `json:"audit_entries"`
+	Problems     []string `json:"problems"`
 }
 
 // StoreStats describes the store's file.
