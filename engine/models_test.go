@@ -530,3 +530,27 @@ func TestModelFollowsEveryChange(t *testing.T) {
 		}
 	})
 }
+
+// TestRemovingARunNamesItsVersions: removing a run says which versions came
+// from it; they keep their snapshot and artifact, and lineage says the run
+// is gone once purged.
+func TestRemovingARunNamesItsVersions(t *testing.T) {
+	e := openEngine(t, t.TempDir(), nil)
+	defer e.Close()
+	r := trainedRun(t, e, t.TempDir(), "w")
+	v := register(t, e, api.RegisterRequest{Run: r.ID, Model: "m"})
+	plan, err := e.Remove(ctxT(t), api.RemoveRequest{Refs: []string{r.ID}, DryRun: true})
+	if err != nil || !slices.Equal(plan.Versions, []string{"m v1"}) {
+		t.Fatalf("plan %+v, %v", plan.Versions, err)
+	}
+	if _, err := e.Remove(ctxT(t), api.RemoveRequest{Refs: []string{r.ID}, Purge: true}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := e.Lineage(ctxT(t), "m", v.Version)
+	if err != nil || l.Run != nil || l.Version.Params["lr"] != "0.01" {
+		t.Fatalf("lineage after the purge: %+v, %v", l, err)
+	}
+	if got, err := os.ReadFile(v.Artifact.Path); err != nil || string(got) != "w" {
+		t.Errorf("artifact after the purge: %q %v", got, err)
+	}
+}

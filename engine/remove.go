@@ -38,7 +38,8 @@ func (e *Engine) Remove(ctx context.Context, req api.RemoveRequest) (api.RemoveR
 			}
 			res.Runs = append(res.Runs, v)
 		}
-		return nil
+		res.Versions, err = versionsOfRuns(tx, ids)
+		return err
 	})
 	if err != nil {
 		return api.RemoveResult{}, e.translate(err)
@@ -220,4 +221,30 @@ func (e *Engine) queryIDs(ctx context.Context, q api.RunQuery) ([]string, error)
 	}
 	ids, err := e.cat.query(ctx, e.db, cq)
 	return ids, e.translate(err)
+}
+
+// versionsOfRuns names the model versions registered from the runs of ids
+// ("digits v3"): they outlive their runs, with their snapshot and artifact.
+func versionsOfRuns(tx *store.Tx, ids []string) ([]string, error) {
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	models, err := tx.Models()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range models {
+		versions, err := tx.Versions(m.Name, 0)
+		if err != nil {
+			return nil, err
+		}
+		for i := len(versions) - 1; i >= 0; i-- {
+			if want[versions[i].Run] {
+				out = append(out, fmt.Sprintf("%s v%d", m.Name, versions[i].Version))
+			}
+		}
+	}
+	return out, nil
 }

@@ -64,6 +64,10 @@ Removed runs leave every listing; 'lathe runs --deleted' lists them and
 					what = "purge (for good)"
 				}
 				question := fmt.Sprintf("%s %s?", what, runList(plan.Runs))
+				if len(plan.Versions) > 0 {
+					question = fmt.Sprintf("%s %s (registered as %s: the versions keep their snapshot and artifact)?",
+						what, runList(plan.Runs), strings.Join(plan.Versions, ", "))
+				}
 				if !term.IsTerminal(int(os.Stdin.Fd())) {
 					return fmt.Errorf("%s — no terminal to ask on: pass --yes", question)
 				}

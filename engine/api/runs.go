@@ -208,6 +208,9 @@ type RemoveRequest struct {
 type RemoveResult struct {
 	Runs   []Run `json:"runs"`
 	Purged bool  `json:"purged"`
+	// Versions are the model versions registered from these runs ("digits
+	// v3"): they keep their snapshot and artifact.
+	Versions []string `json:"versions,omitempty"`
 }
 
 // RetainRemoved is how long a removed run can be restored; then its folder
