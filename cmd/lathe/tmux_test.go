@@ -76,6 +76,11 @@ func (s *tmuxSession) waitFor(wants ...string) string {
 			return screen
 		}
 		if time.Now().After(deadline) {
+			if strings.TrimSpace(screen) == "" {
+				// Nothing at all: say whether the terminal is still there.
+				out, err := exec.Command("tmux", "-L", s.socket, "list-panes", "-a", "-F", "#{pane_pid} #{pane_dead} #{pane_current_command}").CombinedOutput()
+				s.t.Fatalf("the screen never showed %q and is empty; tmux list-panes: %v %s", missing, err, out)
+			}
 			s.t.Fatalf("the screen never showed %q:\n%s", missing, screen)
 		}
 		time.Sleep(100 * time.Millisecond)
