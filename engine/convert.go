@@ -93,31 +93,33 @@ func nonNilAliases(a map[string]int) map[string]int {
 }
 
 func storeEvals(evals map[string]map[string]api.Float) map[string]map[string]store.Float {
-	if evals == nil {
+	return mapEvals[store.Float](evals)
+}
+
+func apiEvals(evals map[string]map[string]store.Float) map[string]map[string]api.Float {
+	return mapEvals[api.Float](evals)
+}
+
+// mapFloats and mapEvals carry metric values from one float type to
+// another (stored, wire, plain), nil staying nil.
+func mapFloats[T, F ~float64](ms map[string]F) map[string]T {
+	if ms == nil {
 		return nil
 	}
-	out := make(map[string]map[string]store.Float, len(evals))
-	for slice, ms := range evals {
-		m := make(map[string]store.Float, len(ms))
-		for k, x := range ms {
-			m[k] = store.Float(x)
-		}
-		out[slice] = m
+	out := make(map[string]T, len(ms))
+	for k, x := range ms {
+		out[k] = T(x)
 	}
 	return out
 }
 
-func apiEvals(evals map[string]map[string]store.Float) map[string]map[string]api.Float {
+func mapEvals[T, F ~float64](evals map[string]map[string]F) map[string]map[string]T {
 	if evals == nil {
 		return nil
 	}
-	out := make(map[string]map[string]api.Float, len(evals))
+	out := make(map[string]map[string]T, len(evals))
 	for slice, ms := range evals {
-		m := make(map[string]api.Float, len(ms))
-		for k, x := range ms {
-			m[k] = api.Float(x)
-		}
-		out[slice] = m
+		out[slice] = mapFloats[T](ms)
 	}
 	return out
 }

@@ -25,7 +25,7 @@ func (e *Engine) Register(ctx context.Context, req api.RegisterRequest, progress
 	if req.User == "" {
 		req.User = e.user
 	}
-	run, err := e.Run(ctx, req.Run)
+	run, err := e.runView(req.Run)
 	if err != nil {
 		return api.ModelVersion{}, err
 	}
@@ -37,7 +37,7 @@ func (e *Engine) Register(ctx context.Context, req api.RegisterRequest, progress
 	if err := e.awaitDatasets(ctx, run.ID); err != nil {
 		return api.ModelVersion{}, e.translate(err)
 	}
-	if run, err = e.Run(ctx, run.ID); err != nil {
+	if run, err = e.runView(run.ID); err != nil {
 		return api.ModelVersion{}, err
 	}
 	name, src, err := artifactSource(run, req.Artifact)
@@ -173,6 +173,15 @@ func (e *Engine) Models(ctx context.Context) ([]api.ModelSummary, error) {
 		if err != nil {
 			return err
 		}
+		open := map[string]int{}
+		if _, err := tx.Requests(func(r *store.Request) bool {
+			if isOpen(r.State) {
+				open[r.Model]++
+			}
+			return false
+		}); err != nil {
+			return err
+		}
 		for i := range models {
 			m := &models[i]
 			s := api.ModelSummary{Name: m.Name, PrimaryMetric: m.PrimaryMetric, Direction: m.Direction,
@@ -185,11 +194,7 @@ func (e *Engine) Models(ctx context.Context) ([]api.ModelSummary, error) {
 				v := e.apiVersion(m, &latest[0])
 				s.Latest = &v
 			}
-			open, err := tx.Requests(func(r *store.Request) bool { return r.Model == m.Name && isOpen(r.State) })
-			if err != nil {
-				return err
-			}
-			s.OpenRequests = len(open)
+			s.OpenRequests = open[m.Name]
 			out = append(out, s)
 		}
 		return nil

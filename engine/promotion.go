@@ -93,16 +93,12 @@ func policyOf(tx *store.Tx, m *store.Model) (registry.Policy, error) {
 
 // candidate is what the gates read of a version.
 func candidate(v *store.ModelVersion) registry.Candidate {
-	c := registry.Candidate{Version: v.Version, Metrics: map[string]float64{}, Evals: map[string]map[string]float64{}}
-	for k, x := range v.Metrics {
-		c.Metrics[k] = float64(x)
+	c := registry.Candidate{Version: v.Version, Metrics: mapFloats[float64](v.Metrics), Evals: mapEvals[float64](v.Evals)}
+	if c.Metrics == nil {
+		c.Metrics = map[string]float64{}
 	}
-	for slice, ms := range v.Evals {
-		m := make(map[string]float64, len(ms))
-		for k, x := range ms {
-			m[k] = float64(x)
-		}
-		c.Evals[slice] = m
+	if c.Evals == nil {
+		c.Evals = map[string]map[string]float64{}
 	}
 	return c
 }

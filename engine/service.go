@@ -20,6 +20,16 @@ var _ api.Service = (*Engine)(nil)
 
 // api.Run returns one run.
 func (e *Engine) Run(ctx context.Context, ref string) (api.Run, error) {
+	v, err := e.runView(ref)
+	if err == nil {
+		v.Environment = e.environment(v.Dir)
+	}
+	return v, err
+}
+
+// runView is what clients see of one run, without what its folder holds
+// (the environment): what the engine's own loops (wait, follow) read.
+func (e *Engine) runView(ref string) (api.Run, error) {
 	var v api.Run
 	err := e.db.View(func(tx *store.Tx) error {
 		r, err := tx.ResolveRun(ref)
@@ -27,7 +37,6 @@ func (e *Engine) Run(ctx context.Context, ref string) (api.Run, error) {
 			return err
 		}
 		v, err = e.view(tx, r)
-		v.Environment = e.environment(r.Dir)
 		return err
 	})
 	return v, e.translate(err)
@@ -142,7 +151,7 @@ func onlyActive(statuses []api.Status) bool {
 
 // Kill stops a run.
 func (e *Engine) Kill(ctx context.Context, ref string, now bool) (api.Run, error) {
-	r, err := e.Run(ctx, ref)
+	r, err := e.runView(ref)
 	if err != nil {
 		return api.Run{}, err
 	}
@@ -159,7 +168,7 @@ func (e *Engine) Kill(ctx context.Context, ref string, now bool) (api.Run, error
 	case rec.Status == store.Queued:
 		e.dequeue(r.ID)
 		e.end(r.ID, store.Killed, "killed before it started", nil, "")
-		return e.Run(ctx, r.ID)
+		return e.runView(r.ID)
 	}
 	if _, err := e.updateRun(context.Background(), r.ID, func(_ *store.Tx, rec *store.Run) error {
 		rec.KillRequested = true
@@ -173,14 +182,14 @@ func (e *Engine) Kill(ctx context.Context, ref string, now bool) (api.Run, error
 	if s != nil {
 		s.kill(now, time.Duration(e.opts.Config.Jobs.KillGrace))
 	}
-	return e.Run(ctx, r.ID)
+	return e.runView(r.ID)
 }
 
 // Wait blocks until a run has ended.
 func (e *Engine) Wait(ctx context.Context, ref string) (api.Run, error) {
 	for {
 		sub := e.hub.subscribe()
-		r, err := e.Run(ctx, ref)
+		r, err := e.runView(ref)
 		if err != nil || r.Status.Ended() {
 			e.hub.unsubscribe(sub)
 			return r, err
@@ -285,7 +294,7 @@ const logPoll = 100 * time.Millisecond
 // Logs copies a run's output to w.
 func (e *Engine) Logs(ctx context.Context, ref string, opts api.LogOptions, w io.Writer) error {
 	follow := opts.Follow
-	r, err := e.Run(ctx, ref)
+	r, err := e.runView(ref)
 	if err != nil {
 		return err
 	}
@@ -307,7 +316,7 @@ func (e *Engine) Logs(ctx context.Context, ref string, opts api.LogOptions, w io
 		// written just before the end is still copied.
 		ended := !follow
 		if follow {
-			cur, err := e.Run(ctx, r.ID)
+			cur, err := e.runView(r.ID)
 			if err != nil {
 				return err
 			}

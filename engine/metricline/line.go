@@ -505,76 +505,59 @@ func (s *scanner) eval() (*Eval, error) {
 
 func (s *scanner) artifact() (*Artifact, error) {
 	a := new(Artifact)
-	var hasName, hasPath bool
-	err := s.members("artifact", func(key []byte) error {
-		var err error
-		switch string(key) {
-		case "name":
-			if hasName {
-				return errors.New(`artifact: duplicate field "name"`)
-			}
-			hasName = true
-			a.Name, err = s.nonEmptyString("artifact name")
-		case "path":
-			if hasPath {
-				return errors.New(`artifact: duplicate field "path"`)
-			}
-			hasPath = true
-			a.Path, err = s.nonEmptyString("artifact path")
-		default:
-			_, err = s.skipValue(nil, false)
-		}
-		return err
-	})
-	switch {
-	case err != nil:
+	err := s.stringFields("artifact", []stringField{{"name", &a.Name, true}, {"path", &a.Path, true}})
+	if err != nil {
 		return nil, err
-	case !hasName:
-		return nil, errors.New("artifact name is missing")
-	case !hasPath:
-		return nil, errors.New("artifact path is missing")
 	}
 	return a, nil
 }
 
 func (s *scanner) dataset() (*Dataset, error) {
 	d := new(Dataset)
-	var hasName, hasPath, hasRole bool
-	err := s.members("dataset", func(key []byte) error {
-		var err error
-		switch string(key) {
-		case "name":
-			if hasName {
-				return errors.New(`dataset: duplicate field "name"`)
-			}
-			hasName = true
-			d.Name, err = s.nonEmptyString("dataset name")
-		case "path":
-			if hasPath {
-				return errors.New(`dataset: duplicate field "path"`)
-			}
-			hasPath = true
-			d.Path, err = s.nonEmptyString("dataset path")
-		case "role":
-			if hasRole {
-				return errors.New(`dataset: duplicate field "role"`)
-			}
-			hasRole = true
-			d.Role, err = s.nonEmptyString("dataset role")
-		default:
-			_, err = s.skipValue(nil, false)
-		}
-		return err
-	})
-	switch {
-	case err != nil:
+	err := s.stringFields("dataset", []stringField{{"name", &d.Name, true}, {"path", &d.Path, true}, {"role", &d.Role, false}})
+	if err != nil {
 		return nil, err
-	case !hasName:
-		return nil, errors.New("dataset name is missing")
-	case !hasPath:
-		return nil, errors.New("dataset path is missing")
 	}
 	return d, nil
+}
+
+// stringField is a member of an object of non-empty strings.
+type stringField struct {
+	key      string
+	to       *string
+	required bool
+}
+
+// stringFields reads an object of non-empty string members into fields,
+// skipping members it does not know: a member given twice, or a required
+// one missing, is an error named after what.
+func (s *scanner) stringFields(what string, fields []stringField) error {
+	seen := make([]bool, len(fields))
+	err := s.members(what, func(key []byte) error {
+		for i, f := range fields {
+			if string(key) != f.key {
+				continue
+			}
+			if seen[i] {
+				return fmt.Errorf("%s: duplicate field %q", what, f.key)
+			}
+			seen[i] = true
+			var err error
+			*f.to, err = s.nonEmptyString(what + " " + f.key)
+			return err
+		}
+		_, err := s.skipValue(nil, false)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i, f := range fields {
+		if f.required && !seen[i] {
+			return fmt.Errorf("%s %s is missing", what, f.key)
+		}
+	}
+	return nil
 }
 
 // special parses the string forms of non-finite values: the special values
