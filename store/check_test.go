@@ -171,3 +171,27 @@ func firstKey(m map[string][]string) string {
 	}
 	return ""
 }
+
+// TestCheckDamagedVersion: a version record that does not read is one
+// problem, named, and not also counted as an orphan.
+func TestCheckDamagedVersion(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "lathe.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	update(t, db, func(tx *Tx) error {
+		if err := tx.PutModel(&Model{Name: "m", LastVersion: 2, Count: 2}); err != nil {
+			return err
+		}
+		if err := tx.PutVersion(&ModelVersion{Model: "m", Version: 1}); err != nil {
+			return err
+		}
+		return tx.btx.Bucket(bucketVersions).Put(versionKey("m", 2), []byte("{garbage"))
+	})
+	var rep CheckReport
+	db.View(func(tx *Tx) error { rep = tx.Check(nil); return nil })
+	if len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], "model m") {
+		t.Fatalf("problems %q", rep.Problems)
+	}
+}
