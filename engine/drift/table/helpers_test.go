@@ -1,0 +1,65 @@
+package table
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// dump writes a table as text a test can compare whole: its counts, each
+// column's kind and values ("." for a missing value), and the kept bad rows.
+func dump(t *Table) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s rows=%d bad=%d\n", t.Format, t.Rows, t.Bad)
+	for _, c := range t.Columns {
+		var values []string
+		if c.Kind == Numeric {
+			for _, v := range c.Values {
+				if math.IsNaN(v) {
+					values = append(values, ".")
+				} else {
+					values = append(values, formatNumber(v))
+				}
+			}
+		} else {
+			for _, code := range c.Codes {
+				if code < 0 {
+					values = append(values, ".")
+				} else {
+					values = append(values, showLevel(c.Levels[code]))
+				}
+			}
+		}
+		fmt.Fprintf(&b, "%s %s: %s\n", c.Name, c.Kind, strings.Join(values, " "))
+	}
+	for _, bad := range t.FirstBad {
+		fmt.Fprintf(&b, "line %d: %s\n", bad.Line, bad.Reason)
+	}
+	if len(t.Skipped) > 0 {
+		fmt.Fprintf(&b, "skipped: %s\n", strings.Join(t.Skipped, " "))
+	}
+	return b.String()
+}
+
+// showLevel quotes a level when it could not be told apart otherwise.
+func showLevel(s string) string {
+	if s == "" || s == "." || strings.ContainsAny(s, " \t\r\n\"") {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// readString reads text as a table or fails the test.
+func readString(t *testing.T, text string, opt Options) *Table {
+	t.Helper()
+	tb, err := Read(strings.NewReader(text), opt)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	return tb
+}
+
+// lines joins lines, each ended by a newline.
+func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
