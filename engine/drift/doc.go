@@ -24,6 +24,21 @@
 // Inputs must be finite: Numeric splits a column into its finite values and
 // counts of NaN and ±Inf, which the caller reports rather than drops.
 //
+// Scoring data: Summarise keeps what a side of a comparison needs of a
+// table (package table reads CSV, JSON lines and Parquet): per numeric
+// feature its finite values sorted (a quantile sample of them above the
+// sample size), their decile edges and counts and spread; per categorical
+// feature its counts. A reference is summarised once; Compare scores a
+// current summary against it, features in parallel, with Thresholds (PSI
+// warn and alert, the share of alerting features at which the data set
+// alerts); Merge adds a batch to its window. SortFloats is the radix sort
+// that keeps a million-row batch within budget.
+//
+// Live evaluation: Quality (accuracy, AUC, RMSE, MAE, QualityMetric to
+// choose) of predictions against labels, and CompareShadow, a challenger's
+// predictions beside the champion's on the same rows: McNemar for hard
+// labels, a paired bootstrap of the metric's difference otherwise.
+//
 // The conventions (decile edges computed as a + float64((b−a)·f) so no
 // fused multiply-add changes the last bit, duplicate edges merged, e ≤ x
 // binning with open-ended end bins, empty shares set to 1e-4 in PSI only

@@ -100,7 +100,9 @@ func logFactorialOverPower(n float64) float64 {
 
 // smirnov is the one-sided one-sample tail Pr(D+_n ≥ x), by the
 // Birnbaum–Tingey sum x Σ_j C(n,j) (x+j/n)^(j−1) (1−x−j/n)^(n−j), each term
-// evaluated in logarithms.
+// evaluated in logarithms. The terms rise to one peak and fall: the sum stops once they have fallen
+// below 1e-22 of the largest, which at n ≈ 500 000 (KS of a million values
+// a side) is a few thousand terms rather than every one.
 func smirnov(n int, x float64) float64 {
 	if x <= 0 {
 		return 1
@@ -110,8 +112,9 @@ func smirnov(n int, x float64) float64 {
 	}
 	nf := float64(n)
 	jmax := int(math.Floor(nf * (1 - x)))
+	const negligible = -50.7 // ln 1e-22
 	lgn1, _ := math.Lgamma(nf + 1)
-	sum := 0.0
+	sum, peak := 0.0, math.Inf(-1)
 	for j := 0; j <= jmax; j++ {
 		jf := float64(j)
 		rest := 1 - x - jf/nf
@@ -124,6 +127,11 @@ func smirnov(n int, x float64) float64 {
 		lj, _ := math.Lgamma(jf + 1)
 		lnj, _ := math.Lgamma(nf - jf + 1)
 		logTerm := lgn1 - lj - lnj + (jf-1)*math.Log(x+jf/nf) + (nf-jf)*math.Log(rest)
+		if logTerm > peak {
+			peak = logTerm
+		} else if logTerm < peak+negligible {
+			break
+		}
 		sum += math.Exp(logTerm)
 	}
 	return clip01(x * sum)

@@ -43,7 +43,7 @@ func (c Column) Total() int { return len(c.Finite) + c.Missing + c.PosInf + c.Ne
 // sortedCopy returns the values sorted ascending, leaving the input alone.
 func sortedCopy(v []float64) []float64 {
 	s := slices.Clone(v)
-	slices.Sort(s)
+	SortFloats(s)
 	return s
 }
 
