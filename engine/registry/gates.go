@@ -18,15 +18,31 @@ const (
 	GateSlice     = "slice"
 	GateRange     = "range"
 	GateDrift     = "drift"
+	GateShadow    = "shadow"
 )
 
 // Candidate is what the gates read of a version: each metric's last value
 // and its eval slices (slice name, such as "class=7", to metric to value).
-// Version is the caller's, to tell candidates apart; no gate reads it.
+// Version is the caller's, to tell candidates apart; the shadow gate
+// names it (and matches it with the live shadow evaluation's).
 type Candidate struct {
 	Version int
 	Metrics map[string]float64
 	Evals   map[string]map[string]float64
+}
+
+// Live is what production data says of a challenger.
+type Live struct {
+	// Drift is the status of the model's latest window scored against the
+	// challenger's reference: "" (not measured), ok, warn, alert;
+	// DriftDetail says which window and which features, e.g. "window #8 of
+	// 2026-12-02 10:00: 3 of 5 features alert (age, income, city)", and is
+	// put in the check's Detail.
+	Drift       string
+	DriftDetail string
+	// Shadow is the challenger's shadow evaluation against the champion
+	// over the live rows seen so far (nil: none).
+	Shadow *api.Shadow
 }
 
 // Evaluate runs every gate of p on challenger against champion (nil: the
@@ -34,13 +50,22 @@ type Candidate struct {
 // the primary metric; each guardrail, in the policy's order; the slices
 // (when min_count is 1 or more, a check of how many slices the challenger
 // has, with the count as Challenger and min_count as Threshold; then one
-// check per slice of the champion's, by slice name); each range; drift.
+// check per slice of the champion's, by slice name); each range; drift;
+// shadow.
 //
-// drift is what drift says of the challenger: "" (not measured), "ok",
-// "warn" or "alert". Its gate exists only when the policy requires it:
-// not measured does not block; a warning passes (it says so; only an alert
-// is worth stopping a promotion for, as only an alert runs drift's hook);
-// an alert fails.
+// The drift gate exists only when the policy requires it, and reads
+// live.Drift: not measured does not block; a warning passes (it says so;
+// only an alert is worth stopping a promotion for, as only an alert runs
+// drift's hook); an alert fails.
+//
+// The shadow gate exists only when the policy has [shadow], and reads
+// live.Shadow: with a champion, the challenger must have been scored
+// beside it on at least min_rows live rows, and be better at the policy's
+// alpha: the evaluation says so, its p-value is at most alpha (whatever
+// level the evaluation used) and the difference goes the metric's way.
+// With the shadow evaluation's numbers the check has Challenger and
+// Champion (the metric's values) and Threshold (alpha); with too few rows,
+// the rows as Challenger and min_rows as Threshold.
 //
 // With no champion, the gates that compare pass ("no champion yet"), but
 // the challenger's own values must still be there and finite.
@@ -49,7 +74,7 @@ type Candidate struct {
 // improvement of exactly the threshold passes (0.3 against 0.2 is +0.1).
 // p need not have come from ParsePolicy: what is wrong with it fails the
 // gate it belongs to.
-func Evaluate(p Policy, challenger Candidate, champion *Candidate, drift string) []api.Check {
+func Evaluate(p Policy, challenger Candidate, champion *Candidate, live Live) []api.Check {
 	checks := []api.Check{primaryGate(p, challenger, champion)}
 	for _, g := range p.Guardrails {
 		checks = append(checks, guardrailGate(g, challenger, champion))
@@ -61,7 +86,10 @@ func Evaluate(p Policy, challenger Candidate, champion *Candidate, drift string)
 		checks = append(checks, rangeGate(r, challenger))
 	}
 	if p.RequireDriftOK {
-		checks = append(checks, driftGate(drift))
+		checks = append(checks, driftGate(live))
+	}
+	if p.Shadow != nil {
+		checks = append(checks, shadowGate(*p.Shadow, p.Drift.Challenger, challenger, champion, live.Shadow))
 	}
 	return checks
 }
@@ -277,19 +305,94 @@ func rangeGate(r Range, ch Candidate) api.Check {
 	return verdict(c, api.Pass, "%s %s: the range has no ends", name, num(x.v))
 }
 
-func driftGate(drift string) api.Check {
+func driftGate(live Live) api.Check {
 	c := api.Check{Gate: GateDrift}
-	switch drift {
-	case "":
-		return verdict(c, api.NotMeasured, "drift is not measured")
-	case "ok":
-		return verdict(c, api.Pass, "drift ok")
-	case "warn":
-		return verdict(c, api.Pass, "drift warns (only an alert blocks)")
-	case "alert":
-		return verdict(c, api.Fail, "drift alerts")
+	detail := ""
+	if d := oneLine(live.DriftDetail); d != "" {
+		detail = ": " + d
 	}
-	return verdict(c, api.Fail, "drift status %q is unknown", drift)
+	switch live.Drift {
+	case "":
+		return verdict(c, api.NotMeasured, "drift is not measured%s", detail)
+	case api.DriftOK:
+		return verdict(c, api.Pass, "drift ok%s", detail)
+	case api.DriftWarn:
+		return verdict(c, api.Pass, "drift warns%s (only an alert blocks)", detail)
+	case api.DriftAlert:
+		return verdict(c, api.Fail, "drift alerts%s", detail)
+	}
+	return verdict(c, api.Fail, "drift status %q is unknown%s", live.Drift, detail)
+}
+
+// shadowGate judges the challenger's shadow evaluation s (nil: none) by
+// the policy's [shadow]; column is the drift.challenger column that
+// carries the challenger's predictions.
+func shadowGate(sp ShadowPolicy, column string, ch Candidate, champ *Candidate, s *api.Shadow) api.Check {
+	c := api.Check{Gate: GateShadow}
+	if champ == nil {
+		return verdict(c, api.Pass, "no champion yet: nothing to compare on live traffic")
+	}
+	if !(sp.Alpha > 0 && sp.Alpha <= 0.5) {
+		return verdict(c, api.Fail, "shadow: alpha %s is not a level above 0 and at most 0.5: lathe policy set", num(sp.Alpha))
+	}
+	ingest := fmt.Sprintf("ingest batches carrying its predictions in column %q with --challenger %d", column, ch.Version)
+	switch {
+	case s == nil:
+		return verdict(c, api.Fail, "no shadow evaluation of v%d yet: %s", ch.Version, ingest)
+	case s.Version != ch.Version:
+		return verdict(c, api.Fail, "no shadow evaluation of v%d yet (the live one is of v%d): %s", ch.Version, s.Version, ingest)
+	}
+	c.Metric = s.Metric
+	dir := shadowDirection(s.Metric)
+	c.Direction = dir
+	if s.Rows < sp.MinRows {
+		c.Challenger, c.Threshold = floatOf(float64(s.Rows)), floatOf(float64(sp.MinRows))
+		return verdict(c, api.Fail, "%s of %s paired rows on live traffic", count(s.Rows), count(sp.MinRows))
+	}
+	sign, ok := directionSign(dir)
+	if !ok {
+		return verdict(c, api.Fail, "shadow evaluation on %s: not a metric with a known direction (accuracy, auc, rmse, mae)", show(s.Metric))
+	}
+	x, y, diff, p := float64(s.Challenger), float64(s.Champion), float64(s.Diff), float64(s.PValue)
+	c.Challenger, c.Champion, c.Threshold = floatOf(x), floatOf(y), floatOf(sp.Alpha)
+	xs, ys := nums(x, y)
+	ps, alpha := nums(p, sp.Alpha)
+	found := fmt.Sprintf("%s %s against the champion's %s on %s live rows: %s [%s, %s], %s %s",
+		show(s.Metric), xs, ys, count(s.Rows), signed(diff), signed(float64(s.Lo)), signed(float64(s.Hi)), testName(s.Test), ps)
+	switch {
+	case p <= sp.Alpha && diff*sign > 0 && s.Better:
+		return verdict(c, api.Pass, "%s: better at α %s", found, alpha)
+	case p <= sp.Alpha && diff*sign > 0:
+		return verdict(c, api.Fail, "%s: not better at α %s (the evaluation did not find it better)", found, alpha)
+	}
+	return verdict(c, api.Fail, "%s: not better at α %s", found, alpha)
+}
+
+// shadowDirection is which way a shadow evaluation's metric is better, ""
+// for a metric it does not know.
+func shadowDirection(metric string) string {
+	switch metric {
+	case "accuracy", "auc":
+		return "max"
+	case "rmse", "mae":
+		return "min"
+	}
+	return ""
+}
+
+// testName names a shadow evaluation's test before its p-value.
+func testName(test string) string {
+	switch test {
+	case "mcnemar-exact":
+		return "exact McNemar p"
+	case "mcnemar":
+		return "McNemar p"
+	case "bootstrap":
+		return "bootstrap p"
+	case "":
+		return "p"
+	}
+	return show(test) + " p"
 }
 
 func verdict(c api.Check, v, format string, args ...any) api.Check {
@@ -391,6 +494,22 @@ func signed(v float64) string {
 }
 
 func percent(frac float64) string { return num(frac*100) + "%" }
+
+// count writes n with its thousands apart, as lathe writes counts: 1 234 567.
+func count(n int) string {
+	d := strconv.Itoa(n)
+	if n < 0 || len(d) <= 3 {
+		return d
+	}
+	var b strings.Builder
+	for i, c := range d {
+		if i > 0 && (len(d)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
 
 // formatNumber writes v exactly, as a policy's error quotes it.
 func formatNumber(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

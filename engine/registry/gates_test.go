@@ -142,7 +142,7 @@ func TestPrimaryGate(t *testing.T) {
 		if c.champ != nil {
 			champ = &Candidate{Version: 1, Metrics: c.champ}
 		}
-		checks := Evaluate(c.p, Candidate{Version: 2, Metrics: c.chal}, champ, "")
+		checks := Evaluate(c.p, Candidate{Version: 2, Metrics: c.chal}, champ, Live{})
 		if len(checks) != 1 {
 			t.Errorf("%s: %d checks", c.name, len(checks))
 			continue
@@ -215,7 +215,7 @@ func TestGuardrailGate(t *testing.T) {
 		if c.champ != nil {
 			champ = &Candidate{Metrics: c.champ}
 		}
-		checks := Evaluate(p, Candidate{Metrics: c.chal}, champ, "")
+		checks := Evaluate(p, Candidate{Metrics: c.chal}, champ, Live{})
 		if len(checks) != 2 {
 			t.Errorf("%s: %d checks", c.name, len(checks))
 			continue
@@ -330,7 +330,7 @@ func TestSliceGates(t *testing.T) {
 		if c.champ != nil {
 			champ = &Candidate{Metrics: metrics{"val_acc": 0.9}, Evals: c.champ}
 		}
-		checks := Evaluate(p, Candidate{Metrics: metrics{"val_acc": 0.95}, Evals: c.chal}, champ, "")
+		checks := Evaluate(p, Candidate{Metrics: metrics{"val_acc": 0.95}, Evals: c.chal}, champ, Live{})
 		for _, got := range checks[1:] {
 			if got.Gate != GateSlice || got.Metric != c.s.Metric {
 				t.Errorf("%s: gate %q metric %q", c.name, got.Gate, got.Metric)
@@ -369,7 +369,7 @@ func TestRangeGate(t *testing.T) {
 		p := DefaultPolicy("val_acc", "max")
 		p.Ranges = []Range{c.r}
 		// A champion changes nothing: a range reads the challenger alone.
-		checks := Evaluate(p, Candidate{Metrics: c.chal}, &Candidate{Metrics: metrics{"val_acc": 0.5, "loss": 1}}, "")
+		checks := Evaluate(p, Candidate{Metrics: c.chal}, &Candidate{Metrics: metrics{"val_acc": 0.5, "loss": 1}}, Live{})
 		got := checks[len(checks)-1]
 		if got.Gate != GateRange || got.Metric != c.r.Metric || got.Champion != nil {
 			t.Errorf("%s: gate %q metric %q champion %v", c.name, got.Gate, got.Metric, fl(got.Champion))
@@ -380,32 +380,180 @@ func TestRangeGate(t *testing.T) {
 }
 
 func TestDriftGate(t *testing.T) {
+	const window = "window #8 of 2026-12-02 10:00: 3 of 5 features alert (age, income, city)"
 	for _, c := range []struct {
-		drift, verdict, msg string
-		blocked             bool
+		name         string
+		live         Live
+		verdict, msg string
+		blocked      bool
 	}{
-		{"", api.NotMeasured, "drift is not measured", false},
-		{"ok", api.Pass, "drift ok", false},
-		{"warn", api.Pass, "drift warns (only an alert blocks)", false},
-		{"alert", api.Fail, "drift alerts", true},
-		{"ALERT", api.Fail, `drift status "ALERT" is unknown`, true},
+		{"not measured", Live{}, api.NotMeasured, "drift is not measured", false},
+		{"ok", Live{Drift: "ok"}, api.Pass, "drift ok", false},
+		{"warn", Live{Drift: "warn"}, api.Pass, "drift warns (only an alert blocks)", false},
+		{"alert", Live{Drift: "alert"}, api.Fail, "drift alerts", true},
+		{"unknown", Live{Drift: "ALERT"}, api.Fail, `drift status "ALERT" is unknown`, true},
+		{"alert, with its window", Live{Drift: "alert", DriftDetail: window}, api.Fail, "drift alerts: " + window, true},
+		{"ok, with its window", Live{Drift: "ok", DriftDetail: "window #9 of 2026-12-02 11:00: 0 of 5 features alert"},
+			api.Pass, "drift ok: window #9 of 2026-12-02 11:00: 0 of 5 features alert", false},
+		{"warn, with its window", Live{Drift: "warn", DriftDetail: "window #3: 1 of 5 features warn (age)"},
+			api.Pass, "drift warns: window #3: 1 of 5 features warn (age) (only an alert blocks)", false},
+		{"not measured, why", Live{DriftDetail: "no reference for v4: lathe drift ref"},
+			api.NotMeasured, "drift is not measured: no reference for v4: lathe drift ref", false},
+		{"unknown, with a window", Live{Drift: "red", DriftDetail: "window #1"}, api.Fail, `drift status "red" is unknown: window #1`, true},
+		{"a detail on one line", Live{Drift: "alert", DriftDetail: " window #8:\n  age,\tincome \n"}, api.Fail, "drift alerts: window #8: age, income", true},
+		// Shadow evaluation is the shadow gate's: the drift gate ignores it.
+		{"shadow ignored", Live{Drift: "ok", Shadow: &api.Shadow{Rows: 1}}, api.Pass, "drift ok", false},
 	} {
 		p := DefaultPolicy("val_acc", "max")
 		p.RequireDriftOK = true
-		checks := Evaluate(p, Candidate{Metrics: metrics{"val_acc": 0.9}}, nil, c.drift)
+		checks := Evaluate(p, Candidate{Metrics: metrics{"val_acc": 0.9}}, nil, c.live)
 		if len(checks) != 2 || checks[1].Gate != GateDrift {
-			t.Errorf("drift %q: checks %+v", c.drift, checks)
+			t.Errorf("%s: checks %+v", c.name, checks)
 			continue
 		}
-		expectCheck(t, "drift "+c.drift, checks[1], want{"", c.verdict, c.msg, nil})
+		expectCheck(t, c.name, checks[1], want{"", c.verdict, c.msg, nil})
 		if Blocked(checks) != c.blocked {
-			t.Errorf("drift %q: Blocked = %v", c.drift, !c.blocked)
+			t.Errorf("%s: Blocked = %v", c.name, !c.blocked)
 		}
 	}
 	// Not required: no gate, whatever drift says.
-	if checks := Evaluate(DefaultPolicy("val_acc", "max"), Candidate{Metrics: metrics{"val_acc": 0.9}}, nil, "alert"); len(checks) != 1 {
+	if checks := Evaluate(DefaultPolicy("val_acc", "max"), Candidate{Metrics: metrics{"val_acc": 0.9}}, nil, Live{Drift: "alert", DriftDetail: window}); len(checks) != 1 {
 		t.Errorf("drift not required: %+v", checks)
 	}
+}
+
+func TestShadowGate(t *testing.T) {
+	// shadow is a challenger v4's accuracy beside the champion's, better
+	// at 0.05; each case changes what it tests.
+	shadow := func(change func(*api.Shadow)) *api.Shadow {
+		s := &api.Shadow{Version: 4, Metric: "accuracy", Test: "mcnemar", Rows: 1200,
+			Champion: 0.897, Challenger: 0.912, Diff: 0.015, Lo: 0.001, Hi: 0.03, PValue: 0.04, Better: true,
+			ChampionOnly: 20, ChallengerOnly: 38}
+		if change != nil {
+			change(s)
+		}
+		return s
+	}
+	worse := func(s *api.Shadow) {
+		s.Champion, s.Challenger, s.Diff, s.Lo, s.Hi, s.Better = 0.912, 0.897, -0.015, -0.03, -0.001, false
+	}
+	policy := func(minRows int, alpha float64) *ShadowPolicy { return &ShadowPolicy{MinRows: minRows, Alpha: alpha} }
+	const ingest = `ingest batches carrying its predictions in column "challenger" with --challenger 4`
+	for _, c := range []struct {
+		name         string
+		s            *ShadowPolicy
+		noChampion   bool
+		live         *api.Shadow
+		verdict, msg string
+		metric, dir  string
+		chal, champ  *float64
+		threshold    *float64
+	}{
+		{"no champion", policy(1000, 0.05), true, nil,
+			api.Pass, "no champion yet: nothing to compare on live traffic", "", "", nil, nil, nil},
+		{"no champion, a shadow evaluation", policy(1000, 0.05), true, shadow(worse),
+			api.Pass, "no champion yet: nothing to compare on live traffic", "", "", nil, nil, nil},
+		{"no shadow evaluation", policy(1000, 0.05), false, nil,
+			api.Fail, "no shadow evaluation of v4 yet: " + ingest, "", "", nil, nil, nil},
+		{"another version's shadow evaluation", policy(1000, 0.05), false, shadow(func(s *api.Shadow) { s.Version = 3 }),
+			api.Fail, "no shadow evaluation of v4 yet (the live one is of v3): " + ingest, "", "", nil, nil, nil},
+		{"too few rows", policy(2000, 0.05), false, shadow(nil),
+			api.Fail, "1 200 of 2 000 paired rows on live traffic", "accuracy", "max", ptr(1200), nil, ptr(2000)},
+		{"no rows", policy(1, 0.05), false, shadow(func(s *api.Shadow) { s.Rows = 0 }),
+			api.Fail, "0 of 1 paired rows on live traffic", "accuracy", "max", ptr(0), nil, ptr(1)},
+		{"better", policy(1000, 0.05), false, shadow(nil),
+			api.Pass, "accuracy 0.912 against the champion's 0.897 on 1 200 live rows: +0.015 [+0.001, +0.03], McNemar p 0.04: better at α 0.05",
+			"accuracy", "max", ptr(0.912), ptr(0.897), ptr(0.05)},
+		{"exactly min_rows, p exactly alpha", policy(1200, 0.04), false, shadow(nil),
+			api.Pass, "accuracy 0.912 against the champion's 0.897 on 1 200 live rows: +0.015 [+0.001, +0.03], McNemar p 0.04: better at α 0.04",
+			"accuracy", "max", ptr(0.912), ptr(0.897), ptr(0.04)},
+		{"worse", policy(1000, 0.05), false, shadow(worse),
+			api.Fail, "accuracy 0.897 against the champion's 0.912 on 1 200 live rows: -0.015 [-0.03, -0.001], McNemar p 0.04: not better at α 0.05",
+			"accuracy", "max", ptr(0.897), ptr(0.912), ptr(0.05)},
+		{"worse, though the evaluation says better", policy(1000, 0.05), false, shadow(func(s *api.Shadow) { worse(s); s.Better = true }),
+			api.Fail, "accuracy 0.897 against the champion's 0.912 on 1 200 live rows: -0.015 [-0.03, -0.001], McNemar p 0.04: not better at α 0.05",
+			"accuracy", "max", ptr(0.897), ptr(0.912), ptr(0.05)},
+		{"better at the evaluation's level, not the policy's", policy(1000, 0.01), false, shadow(nil),
+			api.Fail, "accuracy 0.912 against the champion's 0.897 on 1 200 live rows: +0.015 [+0.001, +0.03], McNemar p 0.04: not better at α 0.01",
+			"accuracy", "max", ptr(0.912), ptr(0.897), ptr(0.01)},
+		{"p just above alpha gets digits", policy(1000, 0.05), false, shadow(func(s *api.Shadow) { s.PValue = 0.050001 }),
+			api.Fail, "accuracy 0.912 against the champion's 0.897 on 1 200 live rows: +0.015 [+0.001, +0.03], McNemar p 0.050001: not better at α 0.05",
+			"accuracy", "max", ptr(0.912), ptr(0.897), ptr(0.05)},
+		{"the evaluation does not say better", policy(1000, 0.05), false, shadow(func(s *api.Shadow) { s.Better = false }),
+			api.Fail, "accuracy 0.912 against the champion's 0.897 on 1 200 live rows: +0.015 [+0.001, +0.03], McNemar p 0.04: not better at α 0.05 (the evaluation did not find it better)",
+			"accuracy", "max", ptr(0.912), ptr(0.897), ptr(0.05)},
+		{"no difference", policy(1000, 0.05), false, shadow(func(s *api.Shadow) {
+			s.Challenger, s.Diff, s.Lo, s.Hi, s.PValue, s.Test = 0.897, 0, -0.01, 0.01, 1, "mcnemar-exact"
+		}),
+			api.Fail, "accuracy 0.897 against the champion's 0.897 on 1 200 live rows: +0 [-0.01, +0.01], exact McNemar p 1: not better at α 0.05",
+			"accuracy", "max", ptr(0.897), ptr(0.897), ptr(0.05)},
+		{"NaN p-value", policy(1000, 0.05), false, shadow(func(s *api.Shadow) { s.PValue = api.Float(nan) }),
+			api.Fail, "accuracy 0.912 against the champion's 0.897 on 1 200 live rows: +0.015 [+0.001, +0.03], McNemar p NaN: not better at α 0.05",
+			"accuracy", "max", ptr(0.912), ptr(0.897), ptr(0.05)},
+		{"rmse lower is better", policy(100, 0.05), false, shadow(func(s *api.Shadow) {
+			s.Metric, s.Test, s.Rows, s.Champion, s.Challenger, s.Diff, s.Lo, s.Hi, s.PValue = "rmse", "bootstrap", 500, 2.5, 2.1, -0.4, -0.7, -0.1, 0.002
+		}),
+			api.Pass, "rmse 2.1 against the champion's 2.5 on 500 live rows: -0.4 [-0.7, -0.1], bootstrap p 0.002: better at α 0.05",
+			"rmse", "min", ptr(2.1), ptr(2.5), ptr(0.05)},
+		{"mae higher is worse", policy(100, 0.05), false, shadow(func(s *api.Shadow) {
+			s.Metric, s.Test, s.Champion, s.Challenger, s.Diff, s.Lo, s.Hi, s.PValue = "mae", "bootstrap", 1, 1.2, 0.2, 0.1, 0.3, 0.001
+		}),
+			api.Fail, "mae 1.2 against the champion's 1 on 1 200 live rows: +0.2 [+0.1, +0.3], bootstrap p 0.001: not better at α 0.05",
+			"mae", "min", ptr(1.2), ptr(1), ptr(0.05)},
+		{"auc", policy(1000, 0.05), false, shadow(func(s *api.Shadow) {
+			s.Metric, s.Test, s.Rows, s.Champion, s.Challenger, s.Diff, s.Lo, s.Hi, s.PValue = "auc", "bootstrap", 1234567, 0.81, 0.83, 0.02, 0.01, 0.03, 0.0001
+		}),
+			api.Pass, "auc 0.83 against the champion's 0.81 on 1 234 567 live rows: +0.02 [+0.01, +0.03], bootstrap p 0.0001: better at α 0.05",
+			"auc", "max", ptr(0.83), ptr(0.81), ptr(0.05)},
+		{"a metric of unknown direction", policy(1000, 0.05), false, shadow(func(s *api.Shadow) { s.Metric = "f1" }),
+			api.Fail, "shadow evaluation on f1: not a metric with a known direction (accuracy, auc, rmse, mae)", "f1", "", nil, nil, nil},
+		{"an unknown test", policy(1000, 0.05), false, shadow(func(s *api.Shadow) { s.Test = "wilcoxon" }),
+			api.Pass, "accuracy 0.912 against the champion's 0.897 on 1 200 live rows: +0.015 [+0.001, +0.03], wilcoxon p 0.04: better at α 0.05",
+			"accuracy", "max", ptr(0.912), ptr(0.897), ptr(0.05)},
+		{"alpha of a policy made in code", policy(1000, 0), false, shadow(nil),
+			api.Fail, "shadow: alpha 0 is not a level above 0 and at most 0.5: lathe policy set", "", "", nil, nil, nil},
+	} {
+		p := DefaultPolicy("val_acc", "max")
+		p.Shadow = c.s
+		var champ *Candidate
+		if !c.noChampion {
+			champ = &Candidate{Version: 3, Metrics: metrics{"val_acc": 0.9}}
+		}
+		checks := Evaluate(p, Candidate{Version: 4, Metrics: metrics{"val_acc": 0.95}}, champ, Live{Drift: "alert", Shadow: c.live})
+		if len(checks) != 2 || checks[1].Gate != GateShadow {
+			t.Errorf("%s: checks %+v", c.name, checks)
+			continue
+		}
+		got := checks[1]
+		expectCheck(t, c.name, got, want{"", c.verdict, c.msg, c.threshold})
+		if got.Metric != c.metric || got.Direction != c.dir {
+			t.Errorf("%s: metric %q direction %q, want %q %q", c.name, got.Metric, got.Direction, c.metric, c.dir)
+		}
+		if !sameFloat(got.Challenger, c.chal) || !sameFloat(got.Champion, c.champ) {
+			t.Errorf("%s: challenger %v champion %v, want %v %v", c.name, fl(got.Challenger), fl(got.Champion), c.chal, c.champ)
+		}
+	}
+	// The column named is the policy's.
+	p := DefaultPolicy("val_acc", "max")
+	p.Shadow = policy(10, 0.05)
+	p.Drift.Challenger = "pred_v4"
+	got := Evaluate(p, Candidate{Version: 4}, &Candidate{Version: 3}, Live{})[1]
+	if want := `no shadow evaluation of v4 yet: ingest batches carrying its predictions in column "pred_v4" with --challenger 4`; got.Detail != want {
+		t.Errorf("another column:\n got %s\nwant %s", got.Detail, want)
+	}
+	// No [shadow]: no gate, whatever the shadow evaluation says.
+	if checks := Evaluate(DefaultPolicy("val_acc", "max"), Candidate{Version: 4, Metrics: metrics{"val_acc": 0.9}}, &Candidate{Version: 3},
+		Live{Shadow: shadow(worse)}); len(checks) != 1 {
+		t.Errorf("no shadow policy: %+v", checks)
+	}
+}
+
+// sameFloat reports whether a check's value is want (both nil, or equal).
+func sameFloat(got *api.Float, want *float64) bool {
+	if got == nil || want == nil {
+		return got == nil && want == nil
+	}
+	return float64(*got) == *want
 }
 
 // TestEvaluate runs the issue's example policy: one check per rule, in the
@@ -423,7 +571,11 @@ func TestEvaluate(t *testing.T) {
 	challenger := Candidate{Version: 4,
 		Metrics: metrics{"val_acc": 0.962, "latency_ms": 14, "mem_gb": 4.5},
 		Evals:   map[string]map[string]float64{"class=1": {"acc": 0.94}, "class=0": {"acc": 0.97}}}
-	checks := Evaluate(p, challenger, champion, "")
+	p.Shadow = &ShadowPolicy{MinRows: 1000, Alpha: 0.05}
+	live := Live{Drift: api.DriftWarn, DriftDetail: "window #2: 1 of 4 features warn (age)",
+		Shadow: &api.Shadow{Version: 4, Metric: "accuracy", Test: "mcnemar", Rows: 1500,
+			Champion: 0.9, Challenger: 0.92, Diff: 0.02, Lo: 0.005, Hi: 0.035, PValue: 0.01, Better: true}}
+	checks := Evaluate(p, challenger, champion, live)
 	var order []string
 	for _, c := range checks {
 		order = append(order, c.Gate+":"+c.Metric+":"+c.Slice+":"+c.Verdict)
@@ -433,7 +585,7 @@ func TestEvaluate(t *testing.T) {
 		"guardrail:latency_ms::pass", "guardrail:mem_gb::pass",
 		"slice:acc::pass", "slice:acc:class=0:pass", "slice:acc:class=1:pass",
 		"range:val_acc::pass", "range:latency_ms::pass",
-		"drift:::not measured",
+		"drift:::pass", "shadow:accuracy::pass",
 	}
 	if strings.Join(order, " ") != strings.Join(wantOrder, " ") {
 		t.Errorf("checks\n%v\nwant\n%v", order, wantOrder)
@@ -443,11 +595,16 @@ func TestEvaluate(t *testing.T) {
 	}
 
 	challenger.Metrics["latency_ms"] = 16
-	if checks := Evaluate(p, challenger, champion, ""); !Blocked(checks) || checks[1].Verdict != api.Fail {
+	if checks := Evaluate(p, challenger, champion, live); !Blocked(checks) || checks[1].Verdict != api.Fail {
 		t.Errorf("a guardrail failed but: %+v", checks[1])
 	}
-	// The first version: nothing to compare with.
-	checks = Evaluate(p, challenger, nil, "ok")
+	challenger.Metrics["latency_ms"] = 14
+	if checks := Evaluate(p, challenger, champion, Live{Drift: api.DriftAlert}); !Blocked(checks) ||
+		checks[len(checks)-2].Verdict != api.Fail || checks[len(checks)-1].Verdict != api.Fail {
+		t.Errorf("drift alerts and no shadow evaluation, but: %+v", checks[len(checks)-2:])
+	}
+	// The first version: nothing to compare with, on live traffic either.
+	checks = Evaluate(p, challenger, nil, Live{Drift: api.DriftOK})
 	if Blocked(checks) {
 		t.Errorf("the first version is blocked: %+v", checks)
 	}
@@ -491,5 +648,10 @@ func TestNumbers(t *testing.T) {
 	}
 	if got := signed(math.Copysign(0, -1)); got != "+0" {
 		t.Errorf("signed(-0) = %q", got)
+	}
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1 000", 1200: "1 200", 1234567: "1 234 567", -1234: "-1234"} {
+		if got := count(n); got != want {
+			t.Errorf("count(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

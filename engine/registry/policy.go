@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/BurntSushi/toml"
@@ -37,6 +39,11 @@ type Policy struct {
 	Guardrails     []Guardrail  `toml:"guardrails"`
 	Slices         *SlicePolicy `toml:"slices"`
 	Ranges         []Range      `toml:"ranges"`
+	// Drift is always there: a policy that leaves [drift] out, or some of
+	// its keys, has the defaults (DefaultDriftPolicy).
+	Drift DriftPolicy `toml:"drift"`
+	// Shadow, when set, adds the shadow gate.
+	Shadow *ShadowPolicy `toml:"shadow"`
 }
 
 // Guardrail is a metric that may not get worse than the champion's by more
@@ -70,12 +77,97 @@ type Range struct {
 	Max    *float64 `toml:"max"`
 }
 
+// DriftPolicy is how a model's production data is judged against its
+// training data. A feature warns when its PSI (population stability
+// index) reaches PSIWarn and alerts when it reaches PSIAlert; the data set
+// alerts when at least DatasetShare of its features alert.
+type DriftPolicy struct {
+	PSIWarn      float64 `toml:"psi_warn"`
+	PSIAlert     float64 `toml:"psi_alert"`
+	DatasetShare float64 `toml:"dataset_share"`
+	// Window is what a window of production data is: "batch" (each batch
+	// its own), "hour" or "day".
+	Window string `toml:"window"`
+	// Prediction, Label and Challenger name the columns of the model's
+	// predictions, of the true labels and of a challenger's predictions
+	// (shadow evaluation); they are not features, and differ.
+	Prediction string `toml:"prediction"`
+	Label      string `toml:"label"`
+	Challenger string `toml:"challenger"`
+	// Ignore are columns not scored (ids, timestamps); nil when none.
+	Ignore []string `toml:"ignore"`
+	// Retrain, on an alert, starts the champion's training run again, at
+	// most once per Cooldown: a Go duration or a number of days ("1d",
+	// "36h", "90m"), at least 1m.
+	Retrain  bool   `toml:"retrain"`
+	Cooldown string `toml:"cooldown"`
+	// Watch is a folder (an absolute path) the engine watches for new
+	// batch files; "" for none.
+	Watch string `toml:"watch"`
+}
+
+// DefaultDriftPolicy is the drift of a policy that says nothing of it:
+// PSI 0.1 warns and 0.25 alerts (the usual rule of thumb), half the
+// features alerting make the data set alert, each batch is its own
+// window, and an alert retrains nothing.
+func DefaultDriftPolicy() DriftPolicy {
+	return DriftPolicy{
+		PSIWarn: 0.1, PSIAlert: 0.25, DatasetShare: 0.5, Window: "batch",
+		Prediction: "prediction", Label: "label", Challenger: "challenger", Cooldown: "24h",
+	}
+}
+
+// minCooldown is the shortest cool-down a policy may set: an alert that
+// retrains every few seconds would flood the queue.
+const minCooldown = time.Minute
+
+// CooldownDuration is Cooldown as a duration (ParsePolicy checked it). A
+// cool-down ParsePolicy would refuse, in a DriftPolicy made in code, is
+// the default's: 24h.
+func (d DriftPolicy) CooldownDuration() time.Duration {
+	if v, ok := parseCooldown(d.Cooldown); ok && v >= minCooldown {
+		return v
+	}
+	v, _ := parseCooldown(DefaultDriftPolicy().Cooldown)
+	return v
+}
+
+// parseCooldown reads a Go duration ("36h", "90m") or a number of days
+// ("1d", "1.5d").
+func parseCooldown(s string) (time.Duration, bool) {
+	days, ok := strings.CutSuffix(s, "d")
+	if !ok {
+		v, err := time.ParseDuration(s)
+		return v, err == nil
+	}
+	// Only digits and a point: "2h1d" is not 2h plus a day.
+	if days == "" || strings.Trim(days, "0123456789.") != "" {
+		return 0, false
+	}
+	v, err := time.ParseDuration(days + "h")
+	if err != nil || v > math.MaxInt64/24 {
+		return 0, false
+	}
+	return v * 24, true
+}
+
+// ShadowPolicy asks that a challenger beat the champion on live traffic
+// before it can be promoted: over at least MinRows paired rows (both
+// models' predictions and a label), significantly at level Alpha.
+type ShadowPolicy struct {
+	MinRows int     `toml:"min_rows"`
+	Alpha   float64 `toml:"alpha"`
+}
+
+// defaultShadowAlpha is a [shadow] table's alpha when it leaves it out.
+const defaultShadowAlpha = 0.05
+
 // DefaultPolicy is the policy a model gets when it is created: judged by
 // primary in direction (both may be empty: then the primary gate blocks
 // every promotion until a policy names a metric), no least improvement,
-// one approval, no other gates.
+// one approval, the default drift settings, no other gates.
 func DefaultPolicy(primary, direction string) Policy {
-	return Policy{PrimaryMetric: primary, Direction: direction, RequiredApprovals: 1}
+	return Policy{PrimaryMetric: primary, Direction: direction, RequiredApprovals: 1, Drift: DefaultDriftPolicy()}
 }
 
 // The keys of a policy and of its tables, with the kind of value each
@@ -87,6 +179,7 @@ var (
 		{"min_improvement", kindNumber}, {"min_improvement_rel", kindNumber},
 		{"required_approvals", kindInteger}, {"require_drift_ok", kindBool},
 		{"guardrails", kindTables}, {"slices", kindTable}, {"ranges", kindTables},
+		{"drift", kindTable}, {"shadow", kindTable},
 	}
 	guardrailKeys = []keyKind{
 		{"metric", kindString}, {"direction", kindString},
@@ -97,6 +190,13 @@ var (
 		{"max_regression", kindNumber}, {"min_count", kindInteger},
 	}
 	rangeKeys = []keyKind{{"metric", kindString}, {"min", kindNumber}, {"max", kindNumber}}
+	driftKeys = []keyKind{
+		{"psi_warn", kindNumber}, {"psi_alert", kindNumber}, {"dataset_share", kindNumber},
+		{"window", kindString}, {"prediction", kindString}, {"label", kindString},
+		{"challenger", kindString}, {"ignore", kindStrings}, {"retrain", kindBool},
+		{"cooldown", kindString}, {"watch", kindString},
+	}
+	shadowKeys = []keyKind{{"min_rows", kindInteger}, {"alpha", kindNumber}}
 )
 
 type keyKind struct {
@@ -113,10 +213,11 @@ const (
 	kindBool
 	kindTable
 	kindTables
+	kindStrings
 )
 
 func (k valueKind) String() string {
-	return [...]string{"a string", "a number", "a whole number", "true or false", "a table", "a list of tables"}[k]
+	return [...]string{"a string", "a number", "a whole number", "true or false", "a table", "a list of tables", "a list of strings"}[k]
 }
 
 // ParsePolicy reads a policy's TOML and checks it. An error is one line
@@ -127,16 +228,18 @@ func (k valueKind) String() string {
 // primary_metric and direction are required (primary_metric = "" is taken,
 // and says no metric is chosen yet: nothing can be promoted); each
 // guardrail needs metric, direction and max_regression, [slices] needs
-// metric and max_regression; required_approvals is 1 when left out.
+// metric and max_regression, [shadow] needs min_rows; required_approvals
+// is 1 when left out, [drift] and its keys have DefaultDriftPolicy's
+// values, and shadow.alpha is 0.05.
 func ParsePolicy(text string) (Policy, error) {
 	var raw map[string]any
 	rawMD, err := toml.Decode(text, &raw)
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return Policy{}, policyError(pe.Position.Line, "%s", oneLine(pe.Message))
+			return Policy{}, policyError(pe.Position.Line, "%s", tomlMessage(pe.Message))
 		}
-		return Policy{}, policyError(0, "%s", oneLine(err.Error()))
+		return Policy{}, policyError(0, "%s", tomlMessage(err.Error()))
 	}
 	lines := findKeyLines(text)
 	// The decoder matches keys to fields ignoring case, and Undecoded
@@ -147,10 +250,10 @@ func ParsePolicy(text string) (Policy, error) {
 	if err := checkKinds(raw, lines); err != nil {
 		return Policy{}, err
 	}
-	p := Policy{RequiredApprovals: 1}
+	p := Policy{RequiredApprovals: 1, Drift: DefaultDriftPolicy()}
 	md, err := toml.Decode(text, &p)
 	if err != nil { // checkKinds let through what the decoder refuses
-		return Policy{}, policyError(0, "%s", oneLine(err.Error()))
+		return Policy{}, policyError(0, "%s", tomlMessage(err.Error()))
 	}
 	if keys := md.Undecoded(); len(keys) > 0 {
 		return Policy{}, unknownKey(keys, lines)
@@ -161,6 +264,17 @@ func ParsePolicy(text string) (Policy, error) {
 	}
 	if len(p.Ranges) == 0 {
 		p.Ranges = nil
+	}
+	if len(p.Drift.Ignore) == 0 {
+		p.Drift.Ignore = nil
+	}
+	if rawShadow, ok := raw["shadow"].(map[string]any); ok {
+		if p.Shadow == nil {
+			p.Shadow = &ShadowPolicy{}
+		}
+		if _, ok := rawShadow["alpha"]; !ok {
+			p.Shadow.Alpha = defaultShadowAlpha
+		}
 	}
 	if err := p.check(raw, lines); err != nil {
 		return Policy{}, err
@@ -175,10 +289,13 @@ func policyError(line int, format string, args ...any) error {
 	return api.Errorf(api.ErrInvalid, "policy: %s", fmt.Sprintf(format, args...))
 }
 
-func oneLine(s string) string {
-	s = strings.TrimPrefix(strings.TrimSpace(s), "toml: ")
-	return strings.Join(strings.Fields(s), " ")
+// tomlMessage is the decoder's error as one line of a policy's error.
+func tomlMessage(s string) string {
+	return oneLine(strings.TrimPrefix(strings.TrimSpace(s), "toml: "))
 }
+
+// oneLine puts s on one line, its runs of spaces and line breaks one space.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // checkKinds checks the type of every known key, in the document's
 // tables, so that ParsePolicy words a wrong type itself.
@@ -196,8 +313,15 @@ func checkKinds(raw map[string]any, lines keyLines) error {
 			}
 		}
 	}
-	if tbl, ok := raw["slices"].(map[string]any); ok {
-		return checkTableKinds(tbl, sliceKeys, "slices", lines)
+	for _, t := range []struct {
+		name string
+		keys []keyKind
+	}{{"slices", sliceKeys}, {"drift", driftKeys}, {"shadow", shadowKeys}} {
+		if tbl, ok := raw[t.name].(map[string]any); ok {
+			if err := checkTableKinds(tbl, t.keys, t.name, lines); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -208,6 +332,13 @@ func checkTableKinds(tbl map[string]any, keys []keyKind, path string, lines keyL
 		full := joinPath(path, k.key)
 		if i, isInt := v.(int64); isInt && k.kind == kindNumber && (i > 1<<53 || i < -(1<<53)) {
 			return policyError(lines.at(full), "%s %d is too large to hold exactly: write it as a float (%s)", displayPath(full), i, tomlFloat(float64(i)))
+		}
+		if list, isList := v.([]any); isList && k.kind == kindStrings {
+			for i, e := range list {
+				if _, isString := e.(string); !isString {
+					return policyError(lines.at(full), "%s[%d] is %s: want a string", displayPath(full), i+1, describe(e))
+				}
+			}
 		}
 		if !ok || kindOf(v, k.kind) {
 			continue
@@ -232,7 +363,9 @@ func kindOf(v any, want valueKind) bool {
 	case []map[string]any:
 		return want == kindTables
 	case []any:
-		return want == kindTables && tableList(v) != nil
+		// An empty list is either; checkTableKinds checked a list of
+		// strings element by element.
+		return want == kindStrings || want == kindTables && tableList(v) != nil
 	}
 	return false
 }
@@ -300,7 +433,10 @@ func knownKey(k toml.Key) bool {
 	switch {
 	case len(k) == 1:
 		return has(policyKeys, k[0])
-	case len(k) > 2:
+	// A key three deep, inside the value of a table's key (drift.ignore.id),
+	// is let through for checkKinds to say that value is a table; deeper
+	// ones are unknown.
+	case len(k) > 3:
 		return false
 	case k[0] == "guardrails":
 		return has(guardrailKeys, k[1])
@@ -308,6 +444,10 @@ func knownKey(k toml.Key) bool {
 		return has(sliceKeys, k[1])
 	case k[0] == "ranges":
 		return has(rangeKeys, k[1])
+	case k[0] == "drift":
+		return has(driftKeys, k[1])
+	case k[0] == "shadow":
+		return has(shadowKeys, k[1])
 	}
 	return false
 }
@@ -325,6 +465,10 @@ func unknownKey(keys []toml.Key, lines keyLines) error {
 		takes = "[slices] takes " + keyNames(sliceKeys)
 	case k[0] == "ranges":
 		takes = "a range takes " + keyNames(rangeKeys)
+	case k[0] == "drift":
+		takes = "[drift] takes " + keyNames(driftKeys)
+	case k[0] == "shadow":
+		takes = "[shadow] takes " + keyNames(shadowKeys)
 	}
 	more := ""
 	if len(keys) > 1 {
@@ -390,6 +534,14 @@ func (p Policy) check(raw map[string]any, lines keyLines) error {
 		if err := r.check(i, lines); err != nil {
 			return err
 		}
+	}
+	rawDrift, _ := raw["drift"].(map[string]any)
+	if err := p.Drift.check(rawDrift, lines); err != nil {
+		return err
+	}
+	if p.Shadow != nil {
+		rawShadow, _ := raw["shadow"].(map[string]any)
+		return p.Shadow.check(rawShadow, lines)
 	}
 	return nil
 }
@@ -467,6 +619,92 @@ func (r Range) check(i int, lines keyLines) error {
 	}
 	if r.Min != nil && r.Max != nil && *r.Min > *r.Max {
 		return policyError(lines.at(path+".min"), "range %s: min %s is above max %s", r.Metric, formatNumber(*r.Min), formatNumber(*r.Max))
+	}
+	return nil
+}
+
+// driftWindows are the windows a DriftPolicy may set.
+var driftWindows = []string{"batch", "hour", "day"}
+
+// check is what ParsePolicy asks of [drift]; raw (nil when the policy
+// leaves it out) tells a key the policy sets from a default.
+func (d DriftPolicy) check(raw map[string]any, lines keyLines) error {
+	for _, t := range []struct {
+		key string
+		v   float64
+	}{{"psi_warn", d.PSIWarn}, {"psi_alert", d.PSIAlert}} {
+		if !finite(t.v) || t.v <= 0 {
+			return policyError(lines.at("drift."+t.key), "drift.%s %s: want a finite number above 0", t.key, formatNumber(t.v))
+		}
+	}
+	if d.PSIAlert < d.PSIWarn {
+		if _, ok := raw["psi_alert"]; !ok {
+			return policyError(lines.at("drift.psi_warn"), "drift.psi_warn %s is above psi_alert %s (the default): set psi_alert too, at least psi_warn",
+				formatNumber(d.PSIWarn), formatNumber(d.PSIAlert))
+		}
+		byDefault := ""
+		if _, ok := raw["psi_warn"]; !ok {
+			byDefault = " (the default)"
+		}
+		return policyError(lines.at("drift.psi_alert"), "drift.psi_alert %s is below psi_warn %s%s: an alert is worse than a warning",
+			formatNumber(d.PSIAlert), formatNumber(d.PSIWarn), byDefault)
+	}
+	if !(d.DatasetShare > 0 && d.DatasetShare <= 1) {
+		return policyError(lines.at("drift.dataset_share"), "drift.dataset_share %s: want a share above 0 and at most 1 (0.5: half the features)", formatNumber(d.DatasetShare))
+	}
+	if !slices.Contains(driftWindows, d.Window) {
+		return policyError(lines.at("drift.window"), `drift.window %q: want "batch" (each batch its own window), "hour" or "day"`, d.Window)
+	}
+	columns := []struct{ key, v, what string }{
+		{"prediction", d.Prediction, "the model's predictions"},
+		{"label", d.Label, "the true labels"},
+		{"challenger", d.Challenger, "a challenger's predictions"},
+	}
+	for i, c := range columns {
+		if c.v == "" {
+			return policyError(lines.at("drift."+c.key), "drift.%s is empty: name the column of %s, e.g. %s = %q", c.key, c.what, c.key, c.key)
+		}
+		for _, o := range columns[:i] {
+			if c.v != o.v {
+				continue
+			}
+			// Name the key the policy sets: the other may be a default.
+			key, other := c.key, o.key
+			if _, ok := raw[key]; !ok {
+				key, other = other, key
+			}
+			return policyError(lines.at("drift."+key), "drift.%s %q is also the %s column: the prediction, label and challenger columns must differ", key, c.v, other)
+		}
+	}
+	for i, col := range d.Ignore {
+		if col == "" {
+			return policyError(lines.at("drift.ignore"), `drift.ignore[%d] "": want a column name`, i+1)
+		}
+		if slices.Contains(d.Ignore[:i], col) {
+			return policyError(lines.at("drift.ignore"), "drift.ignore[%d] %q is listed twice", i+1, col)
+		}
+	}
+	switch v, ok := parseCooldown(d.Cooldown); {
+	case !ok:
+		return policyError(lines.at("drift.cooldown"), `drift.cooldown %q: want a duration such as "24h", "90m" or "1d"`, d.Cooldown)
+	case v < minCooldown:
+		return policyError(lines.at("drift.cooldown"), "drift.cooldown %q: want at least 1m", d.Cooldown)
+	}
+	if d.Watch != "" && !filepath.IsAbs(d.Watch) {
+		return policyError(lines.at("drift.watch"), `drift.watch %q: want an absolute path, or "" to watch no folder`, d.Watch)
+	}
+	return nil
+}
+
+func (s ShadowPolicy) check(raw map[string]any, lines keyLines) error {
+	if _, ok := raw["min_rows"]; !ok {
+		return policyError(lines.at("shadow"), "shadow.min_rows is missing: how many paired rows of live traffic the comparison needs, e.g. min_rows = 1000")
+	}
+	if s.MinRows < 1 {
+		return policyError(lines.at("shadow.min_rows"), "shadow.min_rows %d: want 1 or more", s.MinRows)
+	}
+	if !(s.Alpha > 0 && s.Alpha <= 0.5) {
+		return policyError(lines.at("shadow.alpha"), "shadow.alpha %s: want a level above 0 and at most 0.5, e.g. 0.05", formatNumber(s.Alpha))
 	}
 	return nil
 }
@@ -604,7 +842,8 @@ func displayPath(path string) string {
 
 // TOML writes p as a TOML document that ParsePolicy reads back to p, with a
 // comment above each key saying what it does, and commented examples of
-// the tables p leaves out. The same p always gives the same text.
+// the tables p leaves out; [drift] is always written, every key of it, so
+// that users find it. The same p always gives the same text.
 func (p Policy) TOML() string {
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
@@ -712,7 +951,62 @@ func (p Policy) TOML() string {
 			line("max = %s", tomlFloat(*r.Max))
 		}
 	}
+
+	d := p.Drift
+	line("")
+	line("# Drift: how production data is judged against the data the model was trained")
+	line("# on, feature by feature, by PSI (population stability index).")
+	line("[drift]")
+	line("# A feature warns at this PSI or above.")
+	line("psi_warn = %s", tomlFloat(d.PSIWarn))
+	line("# A feature alerts at this PSI or above (at least psi_warn).")
+	line("psi_alert = %s", tomlFloat(d.PSIAlert))
+	line("# The data set alerts when at least this share of its features alert (above 0, at most 1).")
+	line("dataset_share = %s", tomlFloat(d.DatasetShare))
+	line(`# What a window is: "batch" (each batch its own), "hour" or "day".`)
+	line("window = %s", quote(d.Window))
+	line("# The column of the model's predictions.")
+	line("prediction = %s", quote(d.Prediction))
+	line("# The column of the true labels (quality is measured on the rows that have one).")
+	line("label = %s", quote(d.Label))
+	line("# The column of a challenger's predictions, scored beside the model's (shadow evaluation).")
+	line("challenger = %s", quote(d.Challenger))
+	line("# Columns not scored, such as ids and timestamps.")
+	line("ignore = %s", quoteList(d.Ignore))
+	line("# On an alert, start the champion's training run again.")
+	line("retrain = %t", d.Retrain)
+	line(`# At most one retrain per this long: "24h", "90m", "1d" (at least 1m).`)
+	line("cooldown = %s", quote(d.Cooldown))
+	line(`# A folder (an absolute path) the engine watches for new batch files; "": none.`)
+	line("watch = %s", quote(d.Watch))
+
+	line("")
+	if s := p.Shadow; s == nil {
+		line("# Shadow: none. A [shadow] table asks that a challenger beat the champion on live")
+		line("# traffic (its predictions in the drift.challenger column) before it can be promoted,")
+		line("# for example:")
+		line("#   [shadow]")
+		line("#   min_rows = 1000")
+		line("#   alpha = 0.05")
+	} else {
+		line("# Shadow: a challenger must beat the champion on live traffic (its predictions in")
+		line("# the drift.challenger column) before it can be promoted.")
+		line("[shadow]")
+		line("# How many paired rows (both models' predictions and a label) the comparison needs.")
+		line("min_rows = %d", s.MinRows)
+		line("# The significance level: the paired test's p-value must be at most this.")
+		line("alpha = %s", tomlFloat(s.Alpha))
+	}
 	return b.String()
+}
+
+// quoteList writes ss as a TOML array of basic strings.
+func quoteList(ss []string) string {
+	quoted := make([]string, len(ss))
+	for i, s := range ss {
+		quoted[i] = quote(s)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
 }
 
 // quote writes s as a TOML basic string.
