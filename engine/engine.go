@@ -98,6 +98,10 @@ type Engine struct {
 	// promoMu makes each step of a promotion one (promotion.go).
 	promoMu sync.Mutex
 
+	// driftMu makes each drift ingest one step, from reading the model's
+	// open window to writing it back (drift.go).
+	driftMu sync.Mutex
+
 	// digests queues the digests of the data sets runs name (datasets.go).
 	digests datasetDigests
 }
@@ -215,8 +219,9 @@ func Open(opts Options) (_ *Engine, err error) {
 	go e.schedule()
 	go e.sampleGPUs()
 	go e.purgeRemoved()
-	e.wg.Add(1)
+	e.wg.Add(2)
 	go e.digestDatasets()
+	go e.watchDrift()
 	e.kickScheduler()
 	return e, nil
 }

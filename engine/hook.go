@@ -19,11 +19,17 @@ import (
 const hookOutput = 4 << 10
 
 // runHook runs the configured on_promote command for version v, whose
-// artifact's copy is at artifact, within the configured time: its exit,
-// whether it ran out of time, and the end of its output. It runs in a
-// process group of its own, which a time-out kills whole.
+// artifact's copy is at artifact.
 func (e *Engine) runHook(ctx context.Context, v *store.ModelVersion, artifact string) *store.HookResult {
-	command := e.opts.Config.Registry.OnPromote
+	return e.runCommand(ctx, "on_promote", e.opts.Config.Registry.OnPromote,
+		[]string{"LATHE_MODEL=" + v.Model, "LATHE_VERSION=" + strconv.Itoa(v.Version), "LATHE_ARTIFACT=" + artifact})
+}
+
+// runCommand runs a hook's command by /bin/sh -c with env added to the
+// engine's, within [registry] hook_timeout, in a process group of its own
+// that a time-out kills whole: its exit, whether it ran out of time, and
+// the end of its output.
+func (e *Engine) runCommand(ctx context.Context, hook, command string, env []string) *store.HookResult {
 	timeout := time.Duration(e.opts.Config.Registry.HookTimeout)
 	if timeout <= 0 {
 		timeout = time.Minute
@@ -31,7 +37,7 @@ func (e *Engine) runHook(ctx context.Context, v *store.ModelVersion, artifact st
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
-	cmd.Env = append(os.Environ(), "LATHE_MODEL="+v.Model, "LATHE_VERSION="+strconv.Itoa(v.Version), "LATHE_ARTIFACT="+artifact)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
@@ -54,6 +60,6 @@ func (e *Engine) runHook(ctx context.Context, v *store.ModelVersion, artifact st
 		tail = tail[len(tail)-hookOutput:]
 	}
 	res.Output = strings.TrimSpace(string(tail))
-	e.log.Info("on_promote hook", "model", v.Model, "version", v.Version, "exit", res.ExitCode, "timed_out", res.TimedOut)
+	e.log.Info("hook", "hook", hook, "env", env, "exit", res.ExitCode, "timed_out", res.TimedOut)
 	return res
 }

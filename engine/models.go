@@ -99,6 +99,7 @@ func (e *Engine) Register(ctx context.Context, req api.RegisterRequest, progress
 	}
 	e.log.Info("model version registered", "model", out.Model, "version", out.Version, "run", out.Run,
 		"sha256", out.Artifact.SHA256, "bytes", out.Artifact.Size, "by", out.RegisteredBy)
+	e.trainReference(out)
 	return out, nil
 }
 
@@ -195,6 +196,13 @@ func (e *Engine) Models(ctx context.Context) ([]api.ModelSummary, error) {
 				s.Latest = &v
 			}
 			s.OpenRequests = open[m.Name]
+			w, err := latestDrift(tx, m.Name)
+			if err != nil {
+				return err
+			}
+			if w != nil {
+				s.Drift, s.DriftAlerting = w.DatasetStatus, alertingFeatures(w.DriftReport)
+			}
 			out = append(out, s)
 		}
 		return nil
@@ -401,6 +409,9 @@ func (e *Engine) RemoveVersion(ctx context.Context, req api.RemoveVersionRequest
 			delete(m.Aliases, a)
 		}
 		if err := tx.DeleteVersion(m.Name, req.Version); err != nil {
+			return err
+		}
+		if err := tx.DeleteDriftReference(m.Name, req.Version); err != nil {
 			return err
 		}
 		m.Count--

@@ -181,7 +181,11 @@ func (e *Engine) Promote(ctx context.Context, req api.ReviewRequest) (api.Reques
 				champ, r.Champion = &c, n
 			}
 		}
-		checks := registry.Evaluate(pol, candidate(v), champ, "")
+		live, err := liveEvidence(tx, pol, m.Name, v.Version)
+		if err != nil {
+			return err
+		}
+		checks := registry.Evaluate(pol, candidate(v), champ, live)
 		r.Checks = storeChecks(checks)
 		r.State = api.RequestPending
 		if registry.Blocked(checks) {

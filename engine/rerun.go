@@ -74,6 +74,7 @@ func rerunRequest(r *store.Run, req api.RerunRequest) (api.SubmitRequest, []stri
 	if tags == nil {
 		tags = map[string]string{}
 	}
+	maps.Copy(tags, req.Tags)
 	tags[RerunTag] = r.ID
 	// The record keeps secrets redacted: their values come from the caller.
 	caller := map[string]string{}

@@ -131,6 +131,9 @@ func newHandler(e *Engine) http.Handler {
 	h.mux.HandleFunc("POST /v1/requests", h.requests)
 	h.mux.HandleFunc("POST /v1/audit", h.auditEntries)
 	h.mux.HandleFunc("GET /v1/audit/verify", h.verifyAudit)
+	h.mux.HandleFunc("POST /v1/drift/reference", h.driftReference)
+	h.mux.HandleFunc("POST /v1/drift/ingest", h.driftIngest)
+	h.mux.HandleFunc("POST /v1/drift", h.drift)
 	return h
 }
 
@@ -349,6 +352,32 @@ func (h *handler) setPolicy(w http.ResponseWriter, r *http.Request) {
 	if decode(w, r, &req) {
 		req.Model, req.User = r.PathValue("name"), peer(r)
 		v, err := h.e.SetPolicy(r.Context(), req)
+		reply(w, v, err)
+	}
+}
+
+func (h *handler) driftReference(w http.ResponseWriter, r *http.Request) {
+	var req api.DriftReferenceRequest
+	if decode(w, r, &req) {
+		req.User = peer(r)
+		v, err := h.e.SetDriftReference(r.Context(), req)
+		reply(w, v, err)
+	}
+}
+
+func (h *handler) driftIngest(w http.ResponseWriter, r *http.Request) {
+	var req api.DriftIngestRequest
+	if decode(w, r, &req) {
+		req.User = peer(r)
+		v, err := h.e.IngestDrift(r.Context(), req)
+		reply(w, v, err)
+	}
+}
+
+func (h *handler) drift(w http.ResponseWriter, r *http.Request) {
+	var q api.DriftQuery
+	if decode(w, r, &q) {
+		v, err := h.e.Drift(r.Context(), q)
 		reply(w, v, err)
 	}
 }

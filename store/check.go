@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 
@@ -81,6 +82,7 @@ func (tx *Tx) Check(progress func(done, total int)) CheckReport {
 		})
 	}
 	tx.checkRegistry(&rep)
+	tx.checkDrift(&rep)
 	audit := tx.AuditVerify()
 	rep.AuditEntries = audit.Entries
 	if !audit.OK {
@@ -238,4 +240,36 @@ func (tx *Tx) Stats() Stats {
 		st.Schema = int(binary.BigEndian.Uint32(raw))
 	}
 	return st
+}
+
+// checkDrift verifies that every drift reference belongs to a version that
+// remains and every window record reads as JSON. (What the records hold is
+// the engine's to read.)
+func (tx *Tx) checkDrift(rep *CheckReport) {
+	versions := tx.btx.Bucket(bucketVersions)
+	if b := tx.btx.Bucket(bucketDriftRefs); b != nil {
+		b.ForEach(func(k, _ []byte) error {
+			if versions == nil || versions.Get(k) == nil {
+				rep.problem("drift reference of %s: its version is gone", modelKeyString(k))
+			}
+			return nil
+		})
+	}
+	if b := tx.btx.Bucket(bucketDriftWindows); b != nil {
+		b.ForEach(func(k, v []byte) error {
+			if !json.Valid(v) {
+				rep.problem("drift window %s does not read", modelKeyString(k))
+			}
+			return nil
+		})
+	}
+}
+
+// modelKeyString writes a key of a model's records (model, 0x00, uint32 BE)
+// as MODEL#N.
+func modelKeyString(k []byte) string {
+	if len(k) < 5 || k[len(k)-5] != 0 {
+		return fmt.Sprintf("%q", k)
+	}
+	return fmt.Sprintf("%s#%d", k[:len(k)-5], binary.BigEndian.Uint32(k[len(k)-4:]))
 }

@@ -55,6 +55,19 @@
 //	             those bytes, which hold the hash of the entry before, so
 //	             each entry vouches for all before it; append-only (created
 //	             on first use)
+//	drift_refs   model name 0x00 version (uint32 BE) → a version's drift
+//	             reference, as the engine encodes it: its description (JSON,
+//	             length-prefixed) then its per-feature summary (gob: decile
+//	             edges and counts, a sorted sample, category counts)
+//	drift_windows model name 0x00 window (uint32 BE) → a scored window of
+//	             production data (JSON: every column's statistics and status,
+//	             quality, shadow result, the retrain it set off)
+//	drift_state  model name → what the engine keeps between batches (JSON:
+//	             the last window's number, the last retrain, the files a
+//	             watched folder gave)
+//	drift_data   model name 0x00 key → samples kept for later scoring (gob):
+//	             "window", the latest window's summary and rows; "shadow/N",
+//	             version N's paired shadow rows (all four created on first use)
 //
 // Beside the file, lathe.db.audit-head holds the chain's head too ("seq
 // hash\n"), written once each transaction that appends entries is durable:

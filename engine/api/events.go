@@ -7,6 +7,7 @@ const (
 	EventError  = "error"  // the stream broke (the client lagged, or the engine stopped)
 	EventGPUs   = "gpus"   // a new sample of the GPUs; GPUs is set
 	EventModel  = "model"  // a model, its versions or aliases changed; Model is its name
+	EventDrift  = "drift"  // a model's drift changed (a reference, a window); Model is its name
 )
 
 // Event is one change.

@@ -74,7 +74,7 @@ const (
 
 // Check is one gate's verdict on a challenger, with what it compared.
 type Check struct {
-	Gate   string `json:"gate"` // primary, guardrail, slice, range, drift
+	Gate   string `json:"gate"` // primary, guardrail, slice, range, drift, shadow
 	Metric string `json:"metric,omitempty"`
 	Slice  string `json:"slice,omitempty"`
 	// Direction is which way the metric is better ("max" or "min") where

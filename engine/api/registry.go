@@ -142,6 +142,10 @@ type ModelSummary struct {
 	Updated time.Time     `json:"updated"`
 	// OpenRequests counts the promotion requests blocked or pending.
 	OpenRequests int `json:"open_requests"`
+	// Drift is the status of the model's latest drift window ("" when
+	// none), and DriftAlerting the features that alert in it.
+	Drift         string   `json:"drift,omitempty"`
+	DriftAlerting []string `json:"drift_alerting,omitempty"`
 }
 
 // Lineage is where a version came from.
@@ -234,8 +238,10 @@ type RerunRequest struct {
 	Params map[string]string `json:"params,omitempty"`
 	// Env is the caller's environment: the values the record redacted are
 	// taken from it.
-	Env  []string `json:"env,omitempty"`
-	User string   `json:"user,omitempty"`
+	Env []string `json:"env,omitempty"`
+	// Tags are added to the new run's (a retrain says which alert).
+	Tags map[string]string `json:"tags,omitempty"`
+	User string            `json:"user,omitempty"`
 }
 
 // RerunResult is the new run, and what differs now from when the first

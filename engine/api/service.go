@@ -94,4 +94,5 @@ type Service interface {
 	EngineService
 	RegistryService
 	PromotionService
+	DriftService
 }

@@ -21,6 +21,7 @@ type Config struct {
 	Metrics  Metrics  `toml:"metrics"`
 	Access   Access   `toml:"access"`
 	Registry Registry `toml:"registry"`
+	Drift    Drift    `toml:"drift"`
 }
 
 // Access says who may do what through the engine's socket. The engine
@@ -50,6 +51,22 @@ type Registry struct {
 	OnPromote string `toml:"on_promote"`
 	// HookTimeout bounds it.
 	HookTimeout Duration `toml:"hook_timeout"`
+}
+
+// Drift configures drift scoring; each model's thresholds and columns are
+// in its promotion policy's [drift] table.
+type Drift struct {
+	// Sample is the most values of a feature a reference (and a window)
+	// keeps sorted for KS and Wasserstein; above it, a quantile sample.
+	Sample int `toml:"sample"`
+	// OnDrift is a command (run by /bin/sh -c) run when a model's window
+	// turns to alert, with LATHE_MODEL, LATHE_VERSION, LATHE_WINDOW,
+	// LATHE_WINDOW_START and LATHE_FEATURES (the features that alert,
+	// comma-separated) set. It is bounded by [registry] hook_timeout.
+	OnDrift string `toml:"on_drift"`
+	// WatchInterval is how often the engine looks for new batch files in
+	// the folders models' policies watch.
+	WatchInterval Duration `toml:"watch_interval"`
 }
 
 // Metrics configures how metrics are read.
@@ -134,6 +151,7 @@ func Default() Config {
 		Metrics:  Metrics{Direction: map[string]string{}},
 		Access:   Access{Reviewers: []string{}, Admins: []string{}},
 		Registry: Registry{HookTimeout: Duration(time.Minute)},
+		Drift:    Drift{Sample: 100_000, WatchInterval: Duration(5 * time.Second)},
 	}
 }
 
@@ -219,6 +237,12 @@ func (c Config) validate(path string) error {
 		if i < 0 {
 			return fmt.Errorf("config %s: gpus.allow has a negative index %d", path, i)
 		}
+	}
+	if c.Drift.Sample < 100 {
+		return fmt.Errorf("config %s: drift.sample %d: want at least 100 (values a feature keeps for KS and Wasserstein)", path, c.Drift.Sample)
+	}
+	if time.Duration(c.Drift.WatchInterval) < 100*time.Millisecond {
+		return fmt.Errorf("config %s: drift.watch_interval %s: want at least 100ms", path, time.Duration(c.Drift.WatchInterval))
 	}
 	for name, d := range c.Metrics.Direction {
 		if d != "min" && d != "max" {

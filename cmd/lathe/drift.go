@@ -1,0 +1,545 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"lathe/engine/api"
+	"lathe/engine/client"
+	"lathe/engine/drift"
+	"lathe/engine/drift/table"
+)
+
+func newDriftCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "drift",
+		Short: "Score production data against a model's training data",
+		Long: `Drift compares the data a model sees in production with the data it was
+trained on, feature by feature: PSI on the reference's deciles (with a
+p-value that says whether it is noise at these sizes), KS with its p-value,
+Wasserstein-1 (and normalised by the reference's spread), Jensen–Shannon,
+and for categories PSI, JS and χ². A feature warns at PSI 0.1 and alerts at
+0.25; the data set alerts when at least half its features alert (each
+model's policy can change these: lathe policy show NAME, [drift]).
+
+Data files are CSV with a header, JSON lines, or Parquet. Column types are
+inferred (numeric when every value is a number), or set with --types. A
+row that cannot be read is counted and reported with its line, never fatal.
+Missing values (empty, NA, null, NaN) are counted per feature; infinities
+are counted apart.
+
+  lathe drift stat --reference train.csv --current today.csv   two files, no engine
+  lathe drift reference digits@3 --data train.csv              keep a version's reference
+  lathe drift ingest digits --data batch.csv                   score a batch into its window
+  lathe drift show digits                                      windows × features`,
+	}
+	cmd.AddCommand(newDriftStatCmd(), newDriftReferenceCmd(), newDriftIngestCmd(), newDriftShowCmd())
+	return cmd
+}
+
+// parseTypes reads --types: name=numeric,name=categorical.
+func parseTypes(s string) (map[string]string, error) {
+	out := map[string]string{}
+	if strings.TrimSpace(s) == "" {
+		return out, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		name, kind, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("--types %q: write NAME=numeric or NAME=categorical, comma-separated", part)
+		}
+		if _, err := table.ParseKind(kind); err != nil {
+			return nil, fmt.Errorf("--types %s: %v", name, err)
+		}
+		out[name] = kind
+	}
+	return out, nil
+}
+
+func kindsOf(types map[string]string) map[string]table.Kind {
+	out := map[string]table.Kind{}
+	for name, s := range types {
+		k, _ := table.ParseKind(s) // checked by parseTypes
+		out[name] = k
+	}
+	return out
+}
+
+func splitColumns(s string) []string {
+	var out []string
+	for _, c := range strings.Split(s, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func newDriftStatCmd() *cobra.Command {
+	var refPath, curPath, columns, types, format, failOn string
+	var asJSON bool
+	var th = drift.DefaultThresholds
+	cmd := &cobra.Command{
+		Use:   "stat --reference FILE --current FILE",
+		Short: "Compare two data files column by column (no engine, nothing kept)",
+		Long: `Compare a current data file with a reference, column by column, and print
+each column's statistics and status, and the data set's. Nothing is kept and
+no engine is needed. With --fail-on, the exit status says whether the data
+drifted (for a pipeline's check).`,
+		Example: `  lathe drift stat --reference train.csv --current today.parquet
+  lathe drift stat --reference train.csv --current today.csv --columns age,income --json
+  lathe drift stat --reference a.jsonl --current b.jsonl --types zip=categorical --fail-on alert`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if refPath == "" || curPath == "" {
+				return fmt.Errorf("--reference and --current are both needed")
+			}
+			if failOn != "" && failOn != api.DriftWarn && failOn != api.DriftAlert {
+				return fmt.Errorf("--fail-on %q: want warn or alert", failOn)
+			}
+			if th.Warn <= 0 || th.Alert < th.Warn {
+				return fmt.Errorf("--warn %g --alert %g: want 0 < warn ≤ alert", th.Warn, th.Alert)
+			}
+			typ, err := parseTypes(types)
+			if err != nil {
+				return err
+			}
+			opt := table.Options{Format: format, Columns: splitColumns(columns), Types: kindsOf(typ)}
+			ref, err := table.ReadFile(refPath, opt)
+			if err != nil {
+				return err
+			}
+			// The current file is read with the reference's types, so a
+			// numeric feature's stray text is a bad row there.
+			opt.Hints = map[string]table.Kind{}
+			for _, c := range ref.Columns {
+				opt.Hints[c.Name] = c.Kind
+			}
+			cur, err := table.ReadFile(curPath, opt)
+			if err != nil {
+				return err
+			}
+			rep := drift.Compare(drift.Summarise(ref, 0), drift.Summarise(cur, 0), th, nil).API()
+			rep.RowsRef, rep.RowsCur, rep.BadRef, rep.BadCur = ref.Rows, cur.Rows, ref.Bad, cur.Bad
+			for _, side := range []struct {
+				name string
+				t    *table.Table
+			}{{"reference", ref}, {"current", cur}} {
+				for _, b := range side.t.FirstBad {
+					rep.BadRows = append(rep.BadRows, api.BadRow{Side: side.name, Line: b.Line, Reason: b.Reason})
+				}
+			}
+			if asJSON {
+				err = printJSON(cmd.OutOrStdout(), rep)
+			} else {
+				printDriftReport(cmd.OutOrStdout(), rep, filepath.Base(refPath), filepath.Base(curPath))
+			}
+			if err == nil && failOn != "" && (rep.DatasetStatus == api.DriftAlert || rep.DatasetStatus == failOn) {
+				return exitError{2}
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&refPath, "reference", "", "the reference data: what the model was trained on")
+	f.StringVar(&curPath, "current", "", "the current data: what it sees now")
+	f.StringVar(&columns, "columns", "", "compare only these columns (comma-separated)")
+	f.StringVar(&types, "types", "", "column types where inference is wrong: NAME=numeric|categorical, comma-separated")
+	f.StringVar(&format, "format", "", "csv, jsonl or parquet (default: from the file name, else its content)")
+	f.Float64Var(&th.Warn, "warn", th.Warn, "PSI at which a feature warns")
+	f.Float64Var(&th.Alert, "alert", th.Alert, "PSI at which a feature alerts")
+	f.Float64Var(&th.DatasetShare, "share", th.DatasetShare, "share of features alerting at which the data set alerts")
+	f.StringVar(&failOn, "fail-on", "", "exit with status 2 when the data set's status is at least warn or alert")
+	jsonFlag(cmd, &asJSON, "")
+	return cmd
+}
+
+// printDriftReport writes a comparison as a table, the columns that
+// drifted most first.
+func printDriftReport(w io.Writer, r api.DriftReport, refName, curName string) {
+	if refName != "" {
+		fmt.Fprintf(w, "%s (%d rows) against %s (%d rows)\n", curName, r.RowsCur, refName, r.RowsRef)
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "COLUMN\tTYPE\tSTATUS\tPSI\tPSI p\tKS\tKS p\tW1 NORM\tJS\tχ² p\tN REF\tN CUR\tMISSING")
+	for _, name := range driftOrder(r.Columns) {
+		c := r.Columns[name]
+		label := name + roleNote(name, c.Role)
+		missing := fmt.Sprintf("%d/%d", c.MissingRef, c.MissingCur)
+		if c.InfRef+c.InfCur > 0 {
+			missing += fmt.Sprintf(" inf %d/%d", c.InfRef, c.InfCur)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", label, c.Type, strings.ToUpper(c.Status),
+			stat(c.PSI), pvalue(c.PSIPValue), stat(c.KSStatistic), pvalue(c.KSPValue), stat(c.WassersteinNorm),
+			stat(c.JS), pvalue(c.Chi2PValue), c.NRef, c.NCur, missing)
+	}
+	tw.Flush()
+	for _, name := range driftOrder(r.Columns) {
+		if note := r.Columns[name].Note; note != "" {
+			fmt.Fprintf(w, "  %s: %s\n", name, note)
+		}
+	}
+	fmt.Fprintf(w, "data set: %s, %s of its features alert\n", strings.ToUpper(r.DatasetStatus), percentOf(float64(r.DriftShare)))
+	if len(r.Absent) > 0 {
+		fmt.Fprintf(w, "absent from the current data: %s\n", strings.Join(r.Absent, ", "))
+	}
+	if len(r.Ignored) > 0 {
+		fmt.Fprintf(w, "not in the reference (not compared): %s\n", strings.Join(r.Ignored, ", "))
+	}
+	if q := r.Quality; q != nil {
+		fmt.Fprintf(w, "quality: %s %s on %d labelled rows\n", q.Metric, strconv.FormatFloat(float64(q.Value), 'g', 4, 64), q.Rows)
+	}
+	if s := r.Shadow; s != nil {
+		fmt.Fprintln(w, shadowLine(*s))
+	}
+	if r.BadRef+r.BadCur > 0 {
+		fmt.Fprintf(w, "bad rows skipped: %d in the reference, %d in the current data\n", r.BadRef, r.BadCur)
+		for _, b := range r.BadRows {
+			fmt.Fprintf(w, "  %s line %d: %s\n", b.Side, b.Line, b.Reason)
+		}
+	}
+}
+
+// shadowLine says how a challenger did beside the champion.
+func shadowLine(s api.Shadow) string {
+	if s.Metric == "" {
+		return fmt.Sprintf("shadow v%d: too few paired rows (%d)", s.Version, s.Rows)
+	}
+	verdict := "not better"
+	if s.Better {
+		verdict = "better"
+	}
+	return fmt.Sprintf("shadow v%d against the champion: %s %.4g vs %.4g on %d rows, %+.4g [%+.4g, %+.4g], %s p %s: %s",
+		s.Version, s.Metric, float64(s.Challenger), float64(s.Champion), s.Rows, float64(s.Diff), float64(s.Lo), float64(s.Hi),
+		s.Test, pvalue(&s.PValue), verdict)
+}
+
+// driftOrder lists columns by PSI, highest first, then by name.
+func driftOrder(cols map[string]api.DriftColumn) []string {
+	names := make([]string, 0, len(cols))
+	for name := range cols {
+		names = append(names, name)
+	}
+	psi := func(n string) float64 {
+		if p := cols[n].PSI; p != nil {
+			return float64(*p)
+		}
+		return -1
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		if pa, pb := psi(a), psi(b); pa != pb {
+			if pa > pb {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	return names
+}
+
+func stat(v *api.Float) string {
+	if v == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(float64(*v), 'f', 4, 64)
+}
+
+func pvalue(v *api.Float) string {
+	switch {
+	case v == nil:
+		return "–"
+	case *v < 1e-4:
+		return "<0.0001"
+	}
+	return strconv.FormatFloat(float64(*v), 'f', 4, 64)
+}
+
+func percentOf(share float64) string {
+	return strconv.FormatFloat(share*100, 'f', 0, 64) + "%"
+}
+
+// absPath makes a path the engine can read from where it runs.
+func absPath(p string) (string, error) {
+	if p == "" {
+		return "", fmt.Errorf("--data is needed: a CSV, JSON-lines or Parquet file")
+	}
+	return filepath.Abs(p)
+}
+
+func newDriftReferenceCmd() *cobra.Command {
+	var data, types, format string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "reference NAME[@VERSION] --data FILE",
+		Short: "Keep a data file's summary as a model version's reference",
+		Long: `Summarise a data file (usually the training data) as the reference a model
+version's production data is scored against. Only the summary is kept: per
+feature its decile edges and counts, a sorted sample of at most [drift]
+sample values (100 000 by default) for KS and Wasserstein, category counts.
+Without @VERSION, the newest version. A version registered from a run that
+names a train data set (lathe.dataset("train", path)) gets its reference
+on its own.`,
+		Example:           "  lathe drift reference digits@3 --data data/train.csv",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeModels,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, err := absPath(data)
+			if err != nil {
+				return err
+			}
+			typ, err := parseTypes(types)
+			if err != nil {
+				return err
+			}
+			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.DriftReference, error) {
+				return c.SetDriftReference(ctx, api.DriftReferenceRequest{Ref: args[0], Data: path, Format: format, Types: typ})
+			}, func(w io.Writer, r api.DriftReference) error {
+				fmt.Fprintf(w, "%s v%d: reference of %d rows, %d features (%s)\n", r.Model, r.Version, r.Rows, len(r.Features), featureKinds(r.Features))
+				if r.Bad > 0 {
+					fmt.Fprintf(w, "%d bad rows skipped\n", r.Bad)
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&data, "data", "", "the data file (CSV, JSON lines or Parquet)")
+	cmd.Flags().StringVar(&types, "types", "", "column types where inference is wrong: NAME=numeric|categorical, comma-separated")
+	cmd.Flags().StringVar(&format, "format", "", "csv, jsonl or parquet (default: from the file name, else its content)")
+	jsonFlag(cmd, &asJSON, "")
+	return cmd
+}
+
+// featureKinds counts a reference's features by kind.
+func featureKinds(features map[string]string) string {
+	n := map[string]int{}
+	for _, k := range features {
+		n[k]++
+	}
+	return fmt.Sprintf("%d numeric, %d categorical", n["numeric"], n["categorical"])
+}
+
+// parseWhen reads --time: RFC 3339, "2006-01-02 15:04[:05]" (local), a
+// date, or Unix seconds.
+func parseWhen(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{time.DateTime, "2006-01-02 15:04", time.DateOnly} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(n, 0), nil
+	}
+	return time.Time{}, fmt.Errorf("--time %q: write 2026-12-02T10:00:00Z, \"2026-12-02 10:00\", 2026-12-02 or Unix seconds", s)
+}
+
+func newDriftIngestCmd() *cobra.Command {
+	var data, types, format, when string
+	var challenger int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "ingest NAME[@VERSION] --data FILE",
+		Short: "Score a batch of production data and file it in its window",
+		Long: `Score a batch of production data against the model's reference (the
+champion's, else the newest version's that has one; @VERSION names
+another) and file it in its time window: each batch its own window, or by
+hour or day (the policy's [drift] window). The window's scores cover all
+its rows.
+
+A prediction column gives prediction drift; a label column gives the
+model's quality (accuracy, AUC or RMSE as fits). A challenger column with
+--challenger N is shadow evaluation: the challenger's predictions scored
+beside the champion's on the same rows, with a paired test. Column names
+are the policy's (prediction, label, challenger by default).
+
+When the window turns to alert, the engine runs [drift] on_drift, and with
+retrain = true in the policy starts the champion's training run again, at
+most once per cool-down.`,
+		Example: `  lathe drift ingest digits --data batches/2026-12-02.csv
+  lathe drift ingest digits --data shadow.parquet --challenger 4 --time "2026-12-02 10:00"`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeModels,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, err := absPath(data)
+			if err != nil {
+				return err
+			}
+			typ, err := parseTypes(types)
+			if err != nil {
+				return err
+			}
+			t, err := parseWhen(when)
+			if err != nil {
+				return err
+			}
+			if challenger < 0 {
+				return fmt.Errorf("--challenger %d: name a version (1, 2, …)", challenger)
+			}
+			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.DriftIngestResult, error) {
+				return c.IngestDrift(ctx, api.DriftIngestRequest{Ref: args[0], Data: path, Format: format, Types: typ, Time: t, Challenger: challenger})
+			}, func(w io.Writer, r api.DriftIngestResult) error {
+				win := r.Window
+				batches := plural(win.Batches, "batch")
+				if win.Batches > 1 {
+					batches = fmt.Sprintf("%d batches", win.Batches)
+				}
+				fmt.Fprintf(w, "%s window #%d (%s, %s, %d rows) against v%d's reference: %s\n", win.Model, win.Seq,
+					win.Start.Local().Format("2006-01-02 15:04"), batches, win.RowsCur, win.Version, strings.ToUpper(win.DatasetStatus))
+				printDriftReport(w, win.DriftReport, "", "")
+				if r.Alerted {
+					fmt.Fprintln(w, "ALERT: the window turned to alert")
+				}
+				if h := r.Hook; h != nil {
+					fmt.Fprintf(w, "on_drift hook: exit %d%s\n", h.ExitCode, map[bool]string{true: " (timed out)"}[h.TimedOut])
+				}
+				if rt := r.Retrain; rt != nil {
+					fmt.Fprintln(w, retrainLine(*rt))
+				}
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&data, "data", "", "the batch (CSV, JSON lines or Parquet)")
+	f.StringVar(&types, "types", "", "column types where inference is wrong: NAME=numeric|categorical, comma-separated")
+	f.StringVar(&format, "format", "", "csv, jsonl or parquet (default: from the file name, else its content)")
+	f.StringVar(&when, "time", "", "when the batch's data is from (default: now), which places it in a window")
+	f.IntVar(&challenger, "challenger", 0, "the version whose predictions the challenger column holds (shadow evaluation)")
+	jsonFlag(cmd, &asJSON, "")
+	return cmd
+}
+
+// retrainLine says what an alert did about retraining.
+func retrainLine(rt api.Retrain) string {
+	if rt.Run != "" {
+		return fmt.Sprintf("retrain: started run %s (a rerun of %s)", rt.Run, rt.Of)
+	}
+	return "retrain: not started: " + rt.Skipped
+}
+
+func newDriftShowCmd() *cobra.Command {
+	var windows int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:               "show NAME",
+		Short:             "Print a model's drift: windows × features, with statuses",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeModels,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if windows < 1 {
+				return fmt.Errorf("--windows %d: want 1 or more", windows)
+			}
+			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.ModelDrift, error) {
+				return c.Drift(ctx, api.DriftQuery{Model: args[0], Windows: windows})
+			}, func(w io.Writer, d api.ModelDrift) error {
+				printModelDrift(w, d)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().IntVar(&windows, "windows", 12, "how many of the newest windows")
+	jsonFlag(cmd, &asJSON, "")
+	return cmd
+}
+
+// printModelDrift writes a model's windows as columns (oldest left) and its
+// features as rows, each cell the feature's PSI and status letter.
+func printModelDrift(w io.Writer, d api.ModelDrift) {
+	s := d.Settings
+	fmt.Fprintf(w, "%s: PSI warn %g, alert %g; the data set alerts at %s of features; windows by %s\n",
+		d.Model, float64(s.Warn), float64(s.Alert), percentOf(float64(s.DatasetShare)), s.Window)
+	if len(d.References) == 0 {
+		fmt.Fprintf(w, "no reference yet: lathe drift reference %s --data TRAINING_FILE\n", d.Model)
+		return
+	}
+	for _, r := range d.References {
+		from := r.Source
+		if r.Dataset != "" {
+			from = "data set " + r.Dataset + " (" + r.Source + ")"
+		}
+		fmt.Fprintf(w, "reference v%d: %d rows from %s\n", r.Version, r.Rows, from)
+	}
+	if len(d.Windows) == 0 {
+		fmt.Fprintf(w, "no batches yet: lathe drift ingest %s --data BATCH_FILE\n", d.Model)
+		return
+	}
+	wins := slices.Clone(d.Windows)
+	slices.Reverse(wins)
+	latest := wins[len(wins)-1]
+	tw := newTable(w)
+	head := []string{"FEATURE"}
+	for _, win := range wins {
+		head = append(head, "#"+strconv.Itoa(win.Seq))
+	}
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	for _, name := range driftOrder(latest.Columns) {
+		row := []string{name + roleNote(name, latest.Columns[name].Role)}
+		for _, win := range wins {
+			c, ok := win.Columns[name]
+			if !ok {
+				row = append(row, "–")
+				continue
+			}
+			row = append(row, stat(c.PSI)+" "+statusLetter(c.Status))
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	row := []string{"DATA SET"}
+	for _, win := range wins {
+		row = append(row, percentOf(float64(win.DriftShare))+" "+statusLetter(win.DatasetStatus))
+	}
+	fmt.Fprintln(tw, strings.Join(row, "\t"))
+	if slices.ContainsFunc(wins, func(w api.DriftWindow) bool { return w.Quality != nil }) {
+		row := []string{"QUALITY"}
+		for _, win := range wins {
+			if q := win.Quality; q != nil {
+				row = append(row, strconv.FormatFloat(float64(q.Value), 'f', 4, 64))
+			} else {
+				row = append(row, "–")
+			}
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "o ok · W warn · A alert; cells are PSI")
+	for _, win := range wins {
+		if win.Shadow != nil {
+			fmt.Fprintf(w, "#%d %s\n", win.Seq, shadowLine(*win.Shadow))
+		}
+		if win.Retrain != nil {
+			fmt.Fprintf(w, "#%d %s\n", win.Seq, retrainLine(*win.Retrain))
+		}
+	}
+}
+
+// roleNote marks a column that is not a feature, unless its name says it.
+func roleNote(name, role string) string {
+	if role == "" || role == name {
+		return ""
+	}
+	return " (" + role + ")"
+}
+
+func statusLetter(s string) string {
+	switch s {
+	case api.DriftAlert:
+		return "A"
+	case api.DriftWarn:
+		return "W"
+	}
+	return "o"
+}

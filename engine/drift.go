@@ -1,0 +1,921 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"lathe/engine/api"
+	"lathe/engine/drift"
+	"lathe/engine/drift/table"
+	"lathe/engine/registry"
+	"lathe/store"
+)
+
+// The drift data records of a model (store.DriftData keys): the latest
+// window's samples, and a challenger's shadow rows.
+const (
+	driftWindowData = "window"
+	driftShadowData = "shadow/"
+)
+
+// driftRef is a version's reference as the store keeps it: what the user
+// reads of it (JSON, first, so a listing skips the samples) and the
+// summary scoring reads.
+type driftRef struct {
+	Meta    api.DriftReference
+	Summary drift.Summary
+}
+
+func encodeDriftRef(r *driftRef) ([]byte, error) {
+	meta, err := json.Marshal(r.Meta)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Write(binary.BigEndian.AppendUint32(nil, uint32(len(meta))))
+	buf.Write(meta)
+	if err := gob.NewEncoder(&buf).Encode(&r.Summary); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeDriftRef reads a stored reference; withSummary false reads only
+// its meta.
+func decodeDriftRef(data []byte, withSummary bool) (*driftRef, error) {
+	if len(data) < 4 || int(binary.BigEndian.Uint32(data)) > len(data)-4 {
+		return nil, fmt.Errorf("drift reference: %w: short record", store.ErrDamaged)
+	}
+	n := int(binary.BigEndian.Uint32(data))
+	r := &driftRef{}
+	if err := json.Unmarshal(data[4:4+n], &r.Meta); err != nil {
+		return nil, fmt.Errorf("drift reference: %w: %v", store.ErrDamaged, err)
+	}
+	if withSummary {
+		if err := gob.NewDecoder(bytes.NewReader(data[4+n:])).Decode(&r.Summary); err != nil {
+			return nil, fmt.Errorf("drift reference of %s v%d: %w: %v", r.Meta.Model, r.Meta.Version, store.ErrDamaged, err)
+		}
+	}
+	return r, nil
+}
+
+// windowData is what a model keeps of its latest window: the current
+// data summarised (a sample of each feature's values) and the rows of its
+// prediction, label and challenger columns (at most the sample size).
+type windowData struct {
+	Seq, Version int
+	Start        time.Time
+	Current      drift.Summary
+	Pred, Label  []float64
+	Chal         []float64
+	Challenger   int
+}
+
+// shadowRows are the paired rows of a challenger's shadow evaluation, the
+// newest kept when there are more than the sample size.
+type shadowRows struct {
+	Pred, Chal, Label []float64
+}
+
+// driftState is what a model keeps between batches.
+type driftState struct {
+	LastSeq     int          `json:"last_seq"`
+	LastRetrain *api.Retrain `json:"last_retrain,omitempty"`
+	// Watched are the files a watched folder gave: name → "size mtime".
+	Watched map[string]string `json:"watched,omitempty"`
+}
+
+func encodeGob(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	err := gob.NewEncoder(&buf).Encode(v)
+	return buf.Bytes(), err
+}
+
+func decodeGob(data []byte, v any) error {
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(v); err != nil {
+		return fmt.Errorf("%w: %v", store.ErrDamaged, err)
+	}
+	return nil
+}
+
+// readDriftState reads a model's drift state (empty when it has none).
+func readDriftState(tx *store.Tx, model string) (driftState, error) {
+	var st driftState
+	data, err := tx.DriftState(model)
+	if errors.Is(err, store.ErrNotFound) {
+		return st, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	if err := json.Unmarshal(data, &st); err != nil {
+		return st, fmt.Errorf("drift state of %s: %w: %v", model, store.ErrDamaged, err)
+	}
+	return st, nil
+}
+
+func putDriftState(tx *store.Tx, model string, st driftState) error {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return tx.PutDriftState(model, data)
+}
+
+// thresholds are a model's drift thresholds, from its policy.
+func thresholds(p registry.DriftPolicy) drift.Thresholds {
+	return drift.Thresholds{Warn: p.PSIWarn, Alert: p.PSIAlert, DatasetShare: p.DatasetShare}
+}
+
+// roles names the columns of a policy that are not features.
+func roles(p registry.DriftPolicy) map[string]string {
+	return map[string]string{p.Prediction: "prediction", p.Label: "label", p.Challenger: "challenger"}
+}
+
+// mayRead refuses a file the caller could not read themselves: the engine
+// reads data files for the user who names them, and may run as another.
+func (e *Engine) mayRead(caller, path string) error {
+	if !filepath.IsAbs(path) {
+		return api.Errorf(api.ErrInvalid, "%s: the engine needs an absolute path", path)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return api.Errorf(api.ErrNotFound, "%s", strings.TrimPrefix(err.Error(), "stat "))
+	}
+	if fi.IsDir() {
+		return api.Errorf(api.ErrInvalid, "%s is a folder: name a CSV, JSON-lines or Parquet file", path)
+	}
+	if caller == "" || caller == e.user {
+		return nil
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if fi.Mode().Perm()&0o004 != 0 || !ok {
+		return nil
+	}
+	if u, err := user.Lookup(caller); err == nil && strconv.FormatUint(uint64(st.Uid), 10) == u.Uid {
+		return nil
+	}
+	return api.Errorf(api.ErrForbidden, "%s: the engine reads a data file for %s only when it is theirs or readable by everyone", path, caller)
+}
+
+// readTable reads a data file for drift, with hints of the kinds of the
+// columns it may have (the reference's) and the kinds the user set.
+func readTable(path, format string, types map[string]string, hints map[string]table.Kind) (*table.Table, error) {
+	opt := table.Options{Format: format, Types: map[string]table.Kind{}, Hints: hints}
+	for name, s := range types {
+		k, err := table.ParseKind(s)
+		if err != nil {
+			return nil, api.Errorf(api.ErrInvalid, "column %s: %v", name, err)
+		}
+		opt.Types[name] = k
+	}
+	t, err := table.ReadFile(path, opt)
+	if err != nil {
+		return nil, api.Errorf(api.ErrInvalid, "%v", err)
+	}
+	return t, nil
+}
+
+// SetDriftReference summarises a data file as a version's reference.
+func (e *Engine) SetDriftReference(ctx context.Context, req api.DriftReferenceRequest) (api.DriftReference, error) {
+	ref := req.Ref
+	if !strings.Contains(ref, "@") {
+		ref += "@" + registry.Latest
+	}
+	r, err := registry.ParseRef(ref)
+	if err != nil {
+		return api.DriftReference{}, err
+	}
+	var m *store.Model
+	var v *store.ModelVersion
+	if err := e.db.View(func(tx *store.Tx) error {
+		m, v, err = resolveVersion(tx, r)
+		return err
+	}); err != nil {
+		return api.DriftReference{}, e.translate(err)
+	}
+	if err := e.mayRead(req.User, req.Data); err != nil {
+		return api.DriftReference{}, err
+	}
+	meta, err := e.makeReference(ctx, m.Name, v.Version, req.Data, req.Format, req.Types, e.caller(req.User), "")
+	if err != nil {
+		return api.DriftReference{}, err
+	}
+	return meta, nil
+}
+
+// makeReference reads and summarises path and keeps it as the reference
+// of a version, replacing any; an audit entry says so.
+func (e *Engine) makeReference(ctx context.Context, model string, version int, path, format string, types map[string]string, by, dataset string) (api.DriftReference, error) {
+	t, err := readTable(path, format, types, nil)
+	if err != nil {
+		return api.DriftReference{}, err
+	}
+	if t.Rows == 0 {
+		return api.DriftReference{}, api.Errorf(api.ErrInvalid, "%s has no rows to summarise (%d bad)", path, t.Bad)
+	}
+	sample := e.opts.Config.Drift.Sample
+	meta := api.DriftReference{Model: model, Version: version, Source: path, Dataset: dataset, Rows: t.Rows,
+		Bad: t.Bad, Features: map[string]string{}, Sample: sample, Created: time.Now().UTC(), By: by}
+	for _, c := range t.Columns {
+		meta.Features[c.Name] = c.Kind.String()
+	}
+	rec := &driftRef{Meta: meta, Summary: *drift.Summarise(t, sample)}
+	data, err := encodeDriftRef(rec)
+	if err != nil {
+		return api.DriftReference{}, err
+	}
+	err = e.db.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Version(model, version); err != nil {
+			return err // removed meanwhile
+		}
+		if err := tx.PutDriftReference(model, version, data); err != nil {
+			return err
+		}
+		tx.OnCommit(func() { e.publishDrift(model) })
+		return e.audit(tx, by, "drift reference", model, version, map[string]any{
+			"source": path, "rows": t.Rows, "bad_rows": t.Bad, "features": len(t.Columns), "dataset": dataset})
+	})
+	return meta, e.translate(err)
+}
+
+// publishDrift tells clients a model's drift changed.
+func (e *Engine) publishDrift(model string) {
+	e.hub.publish(api.Event{Type: api.EventDrift, Model: model})
+}
+
+// trainReference makes the reference of a new version from its run's
+// `train` data set, in the background; what went wrong is kept with it.
+func (e *Engine) trainReference(v api.ModelVersion) {
+	i := slices.IndexFunc(v.Datasets, func(d api.Dataset) bool { return d.Role == "train" && d.Abs != "" })
+	if i < 0 {
+		return
+	}
+	d := v.Datasets[i]
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		_, err := e.makeReference(e.ctx, v.Model, v.Version, d.Abs, "", nil, v.RegisteredBy, d.Name)
+		if err != nil {
+			e.log.Warn("drift reference from a train data set", "model", v.Model, "version", v.Version, "path", d.Abs, "err", err)
+		}
+	}()
+}
+
+// IngestDrift scores a batch against the model's reference and files it
+// in its window.
+func (e *Engine) IngestDrift(ctx context.Context, req api.DriftIngestRequest) (api.DriftIngestResult, error) {
+	if err := e.mayRead(req.User, req.Data); err != nil {
+		return api.DriftIngestResult{}, err
+	}
+	return e.ingestBatch(ctx, req, "")
+}
+
+// ingestPlan is what an ingest reads before it reads the batch.
+type ingestPlan struct {
+	model    *store.Model
+	policy   registry.Policy
+	ref      *driftRef
+	state    driftState
+	open     *windowData // the window the batch may join
+	champion int
+	// last is the status of the model's latest window: an alert is news
+	// only when the model was not alerting already.
+	last string
+}
+
+// plan finds the model, its policy and the reference a batch is scored
+// against: the version named, else the champion's, else the newest
+// version's that has one.
+func (e *Engine) plan(req api.DriftIngestRequest) (ingestPlan, error) {
+	var p ingestPlan
+	name, at, named := strings.Cut(req.Ref, "@")
+	err := e.db.View(func(tx *store.Tx) error {
+		m, err := tx.Model(name)
+		if err != nil {
+			return err
+		}
+		p.model = m
+		if p.policy, err = policyOf(tx, m); err != nil {
+			return err
+		}
+		if p.state, err = readDriftState(tx, m.Name); err != nil {
+			return err
+		}
+		p.champion = m.Aliases[api.Champion]
+		version := 0
+		if named {
+			r, err := registry.ParseRef(req.Ref)
+			if err != nil {
+				return err
+			}
+			_, v, err := resolveVersion(tx, r)
+			if err != nil {
+				return err
+			}
+			version = v.Version
+			_ = at
+		} else {
+			version, err = servingReference(tx, m)
+			if err != nil {
+				return err
+			}
+		}
+		data, err := tx.DriftReference(m.Name, version)
+		if errors.Is(err, store.ErrNotFound) {
+			return api.Errorf(api.ErrNotFound, "%s v%d has no drift reference: lathe drift reference %s@%d --data TRAINING_FILE", m.Name, version, m.Name, version)
+		}
+		if err != nil {
+			return err
+		}
+		if p.ref, err = decodeDriftRef(data, true); err != nil {
+			return err
+		}
+		if w, err := latestDrift(tx, m.Name); err != nil {
+			return err
+		} else if w != nil {
+			p.last = w.DatasetStatus
+		}
+		if raw, err := tx.DriftData(m.Name, driftWindowData); err == nil {
+			var w windowData
+			if err := decodeGob(raw, &w); err != nil {
+				return err
+			}
+			p.open = &w
+		}
+		return nil
+	})
+	return p, e.translate(err)
+}
+
+// servingReference is the version whose reference scores a model's
+// batches: the champion's when it has one, else the newest version's.
+func servingReference(tx *store.Tx, m *store.Model) (int, error) {
+	var versions []int
+	if err := tx.DriftReferences(m.Name, func(version int, _ []byte) error {
+		versions = append(versions, version)
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	if len(versions) == 0 {
+		return 0, api.Errorf(api.ErrNotFound, "%s has no drift reference: lathe drift reference %s --data TRAINING_FILE, or register a version from a run that names a train data set", m.Name, m.Name)
+	}
+	if c, ok := m.Aliases[api.Champion]; ok && slices.Contains(versions, c) {
+		return c, nil
+	}
+	return versions[len(versions)-1], nil
+}
+
+// windowStart is the start of the window a batch at t belongs to.
+func windowStart(kind string, t time.Time) time.Time {
+	switch kind {
+	case "hour":
+		return t.UTC().Truncate(time.Hour)
+	case "day":
+		y, mo, d := t.UTC().Date()
+		return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+	}
+	return t.UTC()
+}
+
+// column returns a numeric column's values, or nil.
+func numericColumn(t *table.Table, name string) []float64 {
+	if c := t.Column(name); c != nil && c.Kind == table.Numeric {
+		return c.Values
+	}
+	return nil
+}
+
+// capRows keeps the last n values of a column.
+func capRows(v []float64, n int) []float64 {
+	if len(v) > n {
+		return slices.Clone(v[len(v)-n:])
+	}
+	return v
+}
+
+func (e *Engine) ingestBatch(ctx context.Context, req api.DriftIngestRequest, watched string) (api.DriftIngestResult, error) {
+	e.driftMu.Lock()
+	defer e.driftMu.Unlock()
+	p, err := e.plan(req)
+	if err != nil {
+		return api.DriftIngestResult{}, err
+	}
+	dp := p.policy.Drift
+	kinds := map[string]table.Kind{}
+	for _, f := range p.ref.Summary.Features {
+		kinds[f.Name] = f.Kind
+	}
+	for _, name := range []string{dp.Prediction, dp.Label, dp.Challenger} {
+		if _, ok := kinds[name]; !ok {
+			kinds[name] = table.Numeric
+		}
+	}
+	// Columns read with the reference's kinds: a numeric feature's stray
+	// text is then a bad row, not a categorical feature.
+	t, err := readTable(req.Data, req.Format, req.Types, kinds)
+	if err == nil && t.Rows == 0 {
+		err = api.Errorf(api.ErrInvalid, "%s has no rows (%d bad)", req.Data, t.Bad)
+	}
+	if err != nil {
+		return api.DriftIngestResult{}, err
+	}
+	t.Columns = slices.DeleteFunc(t.Columns, func(c *table.Column) bool { return slices.Contains(dp.Ignore, c.Name) })
+	when := req.Time
+	if when.IsZero() {
+		when = time.Now()
+	}
+	th, rl := thresholds(dp), roles(dp)
+	sample := e.opts.Config.Drift.Sample
+
+	batchSummary := drift.Summarise(t, 0)
+	batch := drift.Compare(&p.ref.Summary, batchSummary, th, rl)
+	pred, label, chal := numericColumn(t, dp.Prediction), numericColumn(t, dp.Label), numericColumn(t, dp.Challenger)
+	batchReport := batch.API()
+	batchReport.RowsCur, batchReport.BadCur, batchReport.RowsRef = t.Rows, t.Bad, p.ref.Meta.Rows
+	batchReport.BadRows = badRows("current", t.FirstBad)
+	batchReport.Quality = quality(pred, label)
+	var shadow *api.Shadow
+	if req.Challenger > 0 {
+		if chal == nil || pred == nil || label == nil {
+			return api.DriftIngestResult{}, api.Errorf(api.ErrInvalid, "%s: shadow evaluation of v%d needs numeric columns %s (the champion's predictions), %s (v%d's) and %s (labels)", req.Data, req.Challenger, dp.Prediction, dp.Challenger, req.Challenger, dp.Label)
+		}
+		shadow = shadowOf(pred, chal, label, dp, p.policy.Shadow, req.Challenger)
+		batchReport.Shadow = shadow
+	}
+	for i := range batchSummary.Features {
+		batchSummary.Features[i] = drift.Thin(batchSummary.Features[i], sample)
+	}
+
+	// The window: a new one, or the open one the batch joins.
+	start := windowStart(dp.Window, when)
+	w := windowData{Seq: p.state.LastSeq + 1, Version: p.ref.Meta.Version, Start: start, Current: *batchSummary,
+		Pred: capRows(pred, sample), Label: capRows(label, sample), Chal: capRows(chal, sample), Challenger: req.Challenger}
+	window := api.DriftWindow{Seq: w.Seq, Model: p.model.Name, Version: w.Version, Start: start, End: when.UTC(), Batches: 1, DriftReport: batchReport}
+	prevStatus := p.last
+	if o := p.open; o != nil && dp.Window != "batch" && o.Start.Equal(start) && o.Version == w.Version && o.Seq == p.state.LastSeq {
+		var old api.DriftWindow
+		if err := e.readWindow(p.model.Name, o.Seq, &old); err != nil {
+			return api.DriftIngestResult{}, err
+		}
+		prevStatus = old.DatasetStatus
+		w = mergeWindow(*o, w, sample)
+		merged := drift.Compare(&p.ref.Summary, &w.Current, th, rl)
+		report := merged.API()
+		report.RowsCur, report.BadCur, report.RowsRef = old.RowsCur+t.Rows, old.BadCur+t.Bad, p.ref.Meta.Rows
+		report.BadRows = append(old.BadRows, batchReport.BadRows...)
+		if len(report.BadRows) > table.MaxBadKept {
+			report.BadRows = report.BadRows[:table.MaxBadKept]
+		}
+		report.Quality = quality(w.Pred, w.Label)
+		if w.Challenger > 0 && w.Chal != nil {
+			report.Shadow = shadowOf(w.Pred, w.Chal, w.Label, dp, p.policy.Shadow, w.Challenger)
+		}
+		window = api.DriftWindow{Seq: o.Seq, Model: p.model.Name, Version: w.Version, Start: start,
+			End: maxTime(old.End, when.UTC()), Batches: old.Batches + 1, DriftReport: report, Retrain: old.Retrain}
+	}
+	window.Scored = time.Now().UTC()
+	alerted := window.DatasetStatus == api.DriftAlert && prevStatus != api.DriftAlert
+
+	err = e.db.Update(ctx, func(tx *store.Tx) error {
+		st, err := readDriftState(tx, p.model.Name)
+		if err != nil {
+			return err
+		}
+		st.LastSeq = max(st.LastSeq, window.Seq)
+		if watched != "" {
+			if st.Watched == nil {
+				st.Watched = map[string]string{}
+			}
+			st.Watched[filepath.Base(req.Data)] = watched
+		}
+		if err := putDriftState(tx, p.model.Name, st); err != nil {
+			return err
+		}
+		if err := e.putWindow(tx, window); err != nil {
+			return err
+		}
+		data, err := encodeGob(&w)
+		if err != nil {
+			return err
+		}
+		if err := tx.PutDriftData(p.model.Name, driftWindowData, data); err != nil {
+			return err
+		}
+		if req.Challenger > 0 {
+			if err := addShadowRows(tx, p.model.Name, req.Challenger, pred, chal, label, sample); err != nil {
+				return err
+			}
+		}
+		if alerted {
+			return e.audit(tx, e.caller(req.User), "drift alert", p.model.Name, w.Version, map[string]any{
+				"window": window.Seq, "start": start, "drift_share": float64(window.DriftShare),
+				"features": alertingFeatures(window.DriftReport), "source": req.Data})
+		}
+		return nil
+	})
+	if err != nil {
+		return api.DriftIngestResult{}, e.translate(err)
+	}
+	res := api.DriftIngestResult{Window: window, Batch: batchReport, Alerted: alerted}
+	if alerted {
+		res.Hook, res.Retrain = e.onAlert(ctx, p, window)
+		if res.Retrain != nil {
+			res.Window.Retrain = res.Retrain
+		}
+	}
+	e.publishDrift(p.model.Name)
+	e.publishModel(p.model.Name)
+	return res, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// mergeWindow adds a batch's data to its window's.
+func mergeWindow(w, b windowData, sample int) windowData {
+	out := windowData{Seq: w.Seq, Version: w.Version, Start: w.Start, Challenger: max(w.Challenger, b.Challenger),
+		Current: drift.Summary{Rows: w.Current.Rows + b.Current.Rows, Bad: w.Current.Bad + b.Current.Bad}}
+	for _, f := range w.Current.Features {
+		if g := b.Current.Feature(f.Name); g != nil {
+			f = drift.Merge(f, *g, sample)
+		}
+		out.Current.Features = append(out.Current.Features, f)
+	}
+	for _, g := range b.Current.Features {
+		if w.Current.Feature(g.Name) == nil {
+			out.Current.Features = append(out.Current.Features, g)
+		}
+	}
+	out.Pred = capRows(append(slices.Clone(w.Pred), b.Pred...), sample)
+	out.Label = capRows(append(slices.Clone(w.Label), b.Label...), sample)
+	out.Chal = capRows(append(slices.Clone(w.Chal), b.Chal...), sample)
+	return out
+}
+
+// quality is the model's quality on the rows with labels, nil without.
+func quality(pred, label []float64) *api.Quality {
+	if pred == nil || label == nil {
+		return nil
+	}
+	metric := drift.QualityMetric(pred, label)
+	v, n, err := drift.Quality(metric, pred, label)
+	if err != nil || n == 0 {
+		return nil
+	}
+	return &api.Quality{Metric: metric, Value: api.Float(v), Rows: n}
+}
+
+// shadowOf compares a challenger's predictions with the champion's on the
+// same rows, at the policy's α (0.05 without a [shadow] table).
+func shadowOf(pred, chal, label []float64, dp registry.DriftPolicy, sp *registry.ShadowPolicy, version int) *api.Shadow {
+	alpha := 0.05
+	if sp != nil {
+		alpha = sp.Alpha
+	}
+	s, err := drift.CompareShadow(pred, chal, label, alpha, 0)
+	if err != nil {
+		return &api.Shadow{Version: version, Rows: s.Rows}
+	}
+	return &api.Shadow{Version: version, Metric: s.Metric, Test: s.Test, Rows: s.Rows, Champion: api.Float(s.Champion),
+		Challenger: api.Float(s.Challenger), Diff: api.Float(s.Diff), Lo: api.Float(s.Lo), Hi: api.Float(s.Hi),
+		PValue: api.Float(s.PValue), Better: s.Better, ChampionOnly: s.B, ChallengerOnly: s.C}
+}
+
+// addShadowRows appends a batch's paired rows to a challenger's.
+func addShadowRows(tx *store.Tx, model string, version int, pred, chal, label []float64, sample int) error {
+	key := driftShadowData + strconv.Itoa(version)
+	var rows shadowRows
+	if raw, err := tx.DriftData(model, key); err == nil {
+		if err := decodeGob(raw, &rows); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	rows.Pred = capRows(append(rows.Pred, pred...), sample)
+	rows.Chal = capRows(append(rows.Chal, chal...), sample)
+	rows.Label = capRows(append(rows.Label, label...), sample)
+	data, err := encodeGob(&rows)
+	if err != nil {
+		return err
+	}
+	return tx.PutDriftData(model, key, data)
+}
+
+func badRows(side string, bad []table.BadRow) []api.BadRow {
+	out := make([]api.BadRow, 0, len(bad))
+	for _, b := range bad {
+		out = append(out, api.BadRow{Side: side, Line: b.Line, Reason: b.Reason})
+	}
+	return out
+}
+
+// alertingFeatures names the features (not predictions or labels) that
+// alert, by name.
+func alertingFeatures(r api.DriftReport) []string {
+	var names []string
+	for name, c := range r.Columns {
+		if c.Role == "" && c.Status == api.DriftAlert {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func (e *Engine) putWindow(tx *store.Tx, w api.DriftWindow) error {
+	data, err := json.Marshal(w)
+	if err != nil {
+		return err
+	}
+	return tx.PutDriftWindow(w.Model, w.Seq, data)
+}
+
+func (e *Engine) readWindow(model string, seq int, w *api.DriftWindow) error {
+	return e.db.View(func(tx *store.Tx) error {
+		found := false
+		err := tx.DriftWindows(model, func(n int, data []byte) error {
+			if n != seq {
+				return nil
+			}
+			found = true
+			if err := json.Unmarshal(data, w); err != nil {
+				return fmt.Errorf("drift window %d of %s: %w: %v", seq, model, store.ErrDamaged, err)
+			}
+			return store.ErrStop
+		})
+		if err == nil && !found {
+			err = fmt.Errorf("drift window %d of %s: %w", seq, model, store.ErrNotFound)
+		}
+		return err
+	})
+}
+
+// onAlert runs the on_drift hook and, when the policy says so and the
+// cool-down allows, starts the champion's training run again.
+func (e *Engine) onAlert(ctx context.Context, p ingestPlan, w api.DriftWindow) (*api.HookResult, *api.Retrain) {
+	var hook *api.HookResult
+	features := alertingFeatures(w.DriftReport)
+	if cmd := e.opts.Config.Drift.OnDrift; cmd != "" {
+		h := e.runCommand(ctx, "on_drift", cmd, []string{"LATHE_MODEL=" + w.Model, "LATHE_VERSION=" + strconv.Itoa(w.Version),
+			"LATHE_WINDOW=" + strconv.Itoa(w.Seq), "LATHE_WINDOW_START=" + w.Start.Format(time.RFC3339),
+			"LATHE_FEATURES=" + strings.Join(features, ",")})
+		hook = &api.HookResult{Command: h.Command, ExitCode: h.ExitCode, TimedOut: h.TimedOut, Output: h.Output}
+	}
+	if !p.policy.Drift.Retrain {
+		return hook, nil
+	}
+	rt := e.retrain(ctx, p, w, features)
+	return hook, rt
+}
+
+// retrain starts the champion's training run again for an alert, unless
+// a retrain started within the cool-down; either way it is recorded.
+func (e *Engine) retrain(ctx context.Context, p ingestPlan, w api.DriftWindow, features []string) *api.Retrain {
+	now := time.Now().UTC()
+	rt := &api.Retrain{Time: now}
+	cooldown := p.policy.Drift.CooldownDuration()
+	var champion *store.ModelVersion
+	err := e.db.View(func(tx *store.Tx) error {
+		st, err := readDriftState(tx, p.model.Name)
+		if err != nil {
+			return err
+		}
+		if last := st.LastRetrain; last != nil && last.Run != "" && now.Sub(last.Time) < cooldown {
+			rt.Skipped = fmt.Sprintf("cool-down: run %s was started %s ago for an alert; the next may start after %s",
+				short(last.Run), now.Sub(last.Time).Round(time.Second), last.Time.Add(cooldown).Format("2006-01-02 15:04 UTC"))
+			return nil
+		}
+		m, err := tx.Model(p.model.Name)
+		if err != nil {
+			return err
+		}
+		n, ok := m.Aliases[api.Champion]
+		if !ok {
+			rt.Skipped = "no champion: nothing to retrain"
+			return nil
+		}
+		champion, err = tx.Version(m.Name, n)
+		return err
+	})
+	if err != nil {
+		rt.Skipped = "cannot read the model: " + err.Error()
+	}
+	if rt.Skipped == "" && champion != nil {
+		rt.Of = champion.Run
+		res, err := e.Rerun(ctx, api.RerunRequest{Run: champion.Run, User: e.user, Tags: map[string]string{
+			"drift_alert": fmt.Sprintf("%s#%d", w.Model, w.Seq), "drift_features": strings.Join(features, ",")}})
+		if err != nil {
+			rt.Skipped = "the rerun failed: " + err.Error()
+		} else {
+			rt.Run = res.Run.ID
+		}
+	}
+	err = e.db.Update(context.Background(), func(tx *store.Tx) error {
+		st, err := readDriftState(tx, p.model.Name)
+		if err != nil {
+			return err
+		}
+		if rt.Run != "" {
+			st.LastRetrain = rt
+			if err := putDriftState(tx, p.model.Name, st); err != nil {
+				return err
+			}
+		}
+		var cur api.DriftWindow
+		if data, err := windowBytes(tx, p.model.Name, w.Seq); err == nil && json.Unmarshal(data, &cur) == nil {
+			cur.Retrain = rt
+			if err := e.putWindow(tx, cur); err != nil {
+				return err
+			}
+		}
+		details := map[string]any{"window": w.Seq, "of": rt.Of, "features": features}
+		if rt.Run != "" {
+			details["run"] = rt.Run
+		} else {
+			details["skipped"] = rt.Skipped
+		}
+		return e.audit(tx, e.user, "drift retrain", p.model.Name, w.Version, details)
+	})
+	if err != nil {
+		e.log.Warn("record a drift retrain", "model", p.model.Name, "err", err)
+	}
+	return rt
+}
+
+// windowBytes reads a window's record in tx.
+func windowBytes(tx *store.Tx, model string, seq int) ([]byte, error) {
+	var out []byte
+	err := tx.DriftWindows(model, func(n int, data []byte) error {
+		if n == seq {
+			out = bytes.Clone(data)
+			return store.ErrStop
+		}
+		return nil
+	})
+	if err == nil && out == nil {
+		err = store.ErrNotFound
+	}
+	return out, err
+}
+
+// Drift returns a model's drift.
+func (e *Engine) Drift(ctx context.Context, q api.DriftQuery) (api.ModelDrift, error) {
+	limit := q.Windows
+	if limit <= 0 {
+		limit = 100
+	}
+	var out api.ModelDrift
+	err := e.db.View(func(tx *store.Tx) error {
+		m, err := tx.Model(q.Model)
+		if err != nil {
+			return err
+		}
+		pol, err := policyOf(tx, m)
+		if err != nil {
+			return err
+		}
+		out = api.ModelDrift{Model: m.Name, Settings: driftSettings(pol), References: []api.DriftReference{}, Windows: []api.DriftWindow{}}
+		if err := tx.DriftReferences(m.Name, func(_ int, data []byte) error {
+			r, err := decodeDriftRef(data, false)
+			if err != nil {
+				return err
+			}
+			out.References = append(out.References, r.Meta)
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := tx.DriftWindows(m.Name, func(seq int, data []byte) error {
+			var w api.DriftWindow
+			if err := json.Unmarshal(data, &w); err != nil {
+				return fmt.Errorf("drift window %d of %s: %w: %v", seq, m.Name, store.ErrDamaged, err)
+			}
+			out.Windows = append(out.Windows, w)
+			if len(out.Windows) == limit {
+				return store.ErrStop
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if len(out.Windows) > 0 {
+			out.Status = out.Windows[0].DatasetStatus
+		}
+		st, err := readDriftState(tx, m.Name)
+		out.LastRetrain = st.LastRetrain
+		return err
+	})
+	return out, e.translate(err)
+}
+
+// driftSettings are a policy's drift settings as clients read them.
+func driftSettings(p registry.Policy) api.DriftSettings {
+	d := p.Drift
+	s := api.DriftSettings{Warn: api.Float(d.PSIWarn), Alert: api.Float(d.PSIAlert), DatasetShare: api.Float(d.DatasetShare),
+		Window: d.Window, Prediction: d.Prediction, Label: d.Label, Challenger: d.Challenger, Retrain: d.Retrain,
+		Cooldown: d.Cooldown, Watch: d.Watch, ShadowAlpha: 0.05}
+	if p.Shadow != nil {
+		s.ShadowRows, s.ShadowAlpha = p.Shadow.MinRows, api.Float(p.Shadow.Alpha)
+	}
+	return s
+}
+
+// latestDrift is the model's latest window, or nil.
+func latestDrift(tx *store.Tx, model string) (*api.DriftWindow, error) {
+	var w *api.DriftWindow
+	err := tx.DriftWindows(model, func(seq int, data []byte) error {
+		w = new(api.DriftWindow)
+		if err := json.Unmarshal(data, w); err != nil {
+			return fmt.Errorf("drift window %d of %s: %w: %v", seq, model, store.ErrDamaged, err)
+		}
+		return store.ErrStop
+	})
+	return w, err
+}
+
+// liveEvidence is what production data says of a challenger for the
+// gates: the latest window scored against its reference, and its shadow
+// evaluation so far.
+func liveEvidence(tx *store.Tx, p registry.Policy, model string, version int) (registry.Live, error) {
+	var live registry.Live
+	if p.RequireDriftOK {
+		raw, err := tx.DriftData(model, driftWindowData)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			live.DriftDetail = "no production data ingested yet"
+		case err != nil:
+			return live, err
+		default:
+			var w windowData
+			if err := decodeGob(raw, &w); err != nil {
+				return live, err
+			}
+			data, err := tx.DriftReference(model, version)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				live.DriftDetail = fmt.Sprintf("v%d has no drift reference", version)
+			case err != nil:
+				return live, err
+			default:
+				ref, err := decodeDriftRef(data, true)
+				if err != nil {
+					return live, err
+				}
+				r := drift.Compare(&ref.Summary, &w.Current, thresholds(p.Drift), roles(p.Drift))
+				live.Drift = r.Status
+				live.DriftDetail = fmt.Sprintf("window #%d of %s against v%d's reference: %s", w.Seq,
+					w.Start.Format("2006-01-02 15:04"), version, alertSummary(r))
+			}
+		}
+	}
+	if p.Shadow != nil {
+		raw, err := tx.DriftData(model, driftShadowData+strconv.Itoa(version))
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return live, err
+		default:
+			var rows shadowRows
+			if err := decodeGob(raw, &rows); err != nil {
+				return live, err
+			}
+			live.Shadow = shadowOf(rows.Pred, rows.Chal, rows.Label, p.Drift, p.Shadow, version)
+		}
+	}
+	return live, nil
+}
+
+// alertSummary says how many features alert, and which.
+func alertSummary(r drift.Report) string {
+	names := r.Alerting()
+	features := 0
+	for _, s := range r.Scores {
+		if s.Role == "" {
+			features++
+		}
+	}
+	if len(names) == 0 {
+		return fmt.Sprintf("no feature of %d alerts (%s)", features, r.Status)
+	}
+	return fmt.Sprintf("%d of %d features alert (%s)", len(names), features, strings.Join(names, ", "))
+}
