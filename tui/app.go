@@ -288,6 +288,8 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return vp.Init()
 	case openReviewMsg:
 		return a.openReview(msg)
+	case openDriftMsg:
+		return a.openDrift(msg)
 	case promotedMsg:
 		// The new request's review, unless something else opened meanwhile.
 		if msg.err != nil || a.overlay != noOverlay {
@@ -324,13 +326,19 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(a.requestsFetch.done(a.loadRequests()), a.updatePage(modelsPage, msg))
 	case modelsMsg:
-		return a.updatePage(modelsPage, msg)
+		if msg.err == nil {
+			a.st.models = msg.models
+		}
+		// The review says the model's drift now.
+		return tea.Batch(a.updatePage(modelsPage, msg), a.updatePage(reviewPage, msg))
 	case modelMsg:
 		return a.updatePage(modelPage, msg)
 	case lineageMsg:
 		return a.updatePage(versionPage, msg)
 	case reviewModelMsg, reviewCurveMsg, reviewedMsg:
 		return a.updatePage(reviewPage, msg)
+	case driftMsg, driftChangedMsg:
+		return a.updatePage(driftPage, msg)
 	}
 	// The rest is a page's own I/O (each message names what it is for):
 	// the page shown takes it.
@@ -341,18 +349,34 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 // first when another page shows (the palette, the dashboard): esc goes
 // back to the model.
 func (a *App) openReview(msg openReviewMsg) tea.Cmd {
-	var cmds []tea.Cmd
-	if mp, ok := a.pages[modelPage].(*modelView); !ok || mp.name != msg.model {
-		a.show(modelsPage)
-		mp := newModelView(a.ctx, a.eng, a.st, a.styles, a.keys, msg.model)
-		mp.SetSize(a.width, a.bodyHeight())
-		a.open(modelPage, mp)
-		cmds = append(cmds, mp.Init())
-	}
+	cmd := a.openModelUnder(msg.model)
 	rp := newReviewView(a.ctx, a.eng, a.st, a.styles, a.keys, msg)
 	rp.SetSize(a.width, a.bodyHeight())
 	a.open(reviewPage, rp)
-	return tea.Batch(append(cmds, rp.Init())...)
+	return tea.Batch(cmd, rp.Init())
+}
+
+// openDrift opens a model's drift over its model's page, which opens
+// first when another page shows (the models, the dashboard).
+func (a *App) openDrift(msg openDriftMsg) tea.Cmd {
+	cmd := a.openModelUnder(msg.model)
+	dp := newDriftView(a.ctx, a.eng, a.st, a.styles, a.keys, msg.model)
+	dp.SetSize(a.width, a.bodyHeight())
+	a.open(driftPage, dp)
+	return tea.Batch(cmd, dp.Init())
+}
+
+// openModelUnder opens a model's page over the models, for a page to open
+// over it, unless it is open already; the command reads the model.
+func (a *App) openModelUnder(name string) tea.Cmd {
+	if mp, ok := a.pages[modelPage].(*modelView); ok && mp.name == name {
+		return nil
+	}
+	a.show(modelsPage)
+	mp := newModelView(a.ctx, a.eng, a.st, a.styles, a.keys, name)
+	mp.SetSize(a.width, a.bodyHeight())
+	a.open(modelPage, mp)
+	return mp.Init()
 }
 
 // updatePage gives a message to a page, if it is open.
@@ -461,6 +485,9 @@ func (a *App) apply(ev api.Event) tea.Cmd {
 		a.st.addPoints(ev.RunID, ev.Points)
 	case api.EventModel:
 		return a.update(modelChangedMsg{name: ev.Model})
+	case api.EventDrift:
+		// The models list says each model's drift status.
+		return tea.Batch(a.updatePage(modelsPage, modelChangedMsg{name: ev.Model}), a.updatePage(driftPage, driftChangedMsg{model: ev.Model}))
 	}
 	return nil
 }

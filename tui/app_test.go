@@ -73,6 +73,9 @@ type fakeEngine struct {
 	mine    []api.Request
 	steps   []string
 	stepErr error
+	// drift is each model's drift, canned (a model without: no reference
+	// yet); the models' listing says each one's status from it.
+	drift map[string]api.ModelDrift
 }
 
 // GPUHistory gives an hour of readings a second: a device busy for the
@@ -249,6 +252,15 @@ func (f *fakeEngine) Models(context.Context) ([]api.ModelSummary, error) {
 		if len(m.Versions) > 0 {
 			s.Latest, s.Updated = &m.Versions[0], m.Versions[0].Registered
 		}
+		if d := f.drift[m.Name]; len(d.Windows) > 0 {
+			s.Drift = d.Windows[0].DatasetStatus
+			for name, c := range d.Windows[0].Columns {
+				if c.Role == "" && c.Status == api.DriftAlert {
+					s.DriftAlerting = append(s.DriftAlerting, name)
+				}
+			}
+			slices.Sort(s.DriftAlerting)
+		}
 		out = append(out, s)
 	}
 	return out, nil
@@ -263,6 +275,19 @@ func (f *fakeEngine) Model(_ context.Context, name string) (api.Model, error) {
 		}
 	}
 	return api.Model{}, errors.New("no model " + name)
+}
+
+// Drift is a model's canned drift; a model without has none yet.
+func (f *fakeEngine) Drift(_ context.Context, q api.DriftQuery) (api.ModelDrift, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if d, ok := f.drift[q.Model]; ok {
+		return d, nil
+	}
+	if !slices.ContainsFunc(f.models, func(m api.Model) bool { return m.Name == q.Model }) {
+		return api.ModelDrift{}, errors.New("no model " + q.Model)
+	}
+	return api.ModelDrift{Model: q.Model, Settings: api.DriftSettings{Warn: 0.1, Alert: 0.25, Window: "batch"}}, nil
 }
 
 // Lineage is a version and the fixture's run it names, with the version's

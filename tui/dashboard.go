@@ -15,7 +15,8 @@ import (
 )
 
 // dashboard is the first page: the GPUs, the jobs, and what needs looking
-// at (v opens the oldest promotion waiting for the user's review).
+// at (v opens the oldest promotion waiting for the user's review, d the
+// drift of the first model whose drift alerts).
 type dashboard struct {
 	st            *state
 	styles        styles.Styles
@@ -41,26 +42,45 @@ func (d *dashboard) Title() string    { return "Dashboard" }
 func (d *dashboard) SetSize(w, h int) { d.width, d.height = w, h }
 func (d *dashboard) Capturing() bool  { return false }
 
-// Update takes v, which opens the oldest request waiting for the user.
+// Update takes v, which opens the oldest request waiting for the user,
+// and d, which opens the drift of the first model whose drift alerts.
 func (d *dashboard) Update(msg tea.Msg) (page, tea.Cmd) {
-	if k, ok := msg.(tea.KeyMsg); ok && key.Matches(k, d.keys.Review) && len(d.st.mine) > 0 {
+	k, ok := msg.(tea.KeyMsg)
+	switch {
+	case !ok:
+	case key.Matches(k, d.keys.Review) && len(d.st.mine) > 0:
 		r := d.st.mine[0]
 		return d, func() tea.Msg { return openReviewMsg{model: r.Model, id: r.ID} }
+	case key.Matches(k, d.keys.Drift):
+		if alerts := d.st.driftAlerts(); len(alerts) > 0 {
+			name := alerts[0].Name
+			return d, func() tea.Msg { return openDriftMsg{model: name} }
+		}
 	}
 	return d, nil
 }
 
-// The dashboard's one key, v, works while a request waits for the user;
-// the frame's go from it.
-func (d *dashboard) ShortHelp() []key.Binding { return d.reviewKey() }
+// The dashboard's keys, v and d, work while a request waits for the user
+// and while a model's drift alerts; the frame's go from it.
+func (d *dashboard) ShortHelp() []key.Binding { return d.attentionKeys() }
 
-func (d *dashboard) FullHelp() [][]key.Binding { return enabledRows(d.reviewKey()) }
-
-func (d *dashboard) reviewKey() []key.Binding {
-	if len(d.st.mine) == 0 {
-		return nil
+func (d *dashboard) FullHelp() [][]key.Binding {
+	var rows [][]key.Binding
+	for _, b := range d.attentionKeys() {
+		rows = append(rows, []key.Binding{b})
 	}
-	return []key.Binding{d.keys.Review}
+	return rows
+}
+
+func (d *dashboard) attentionKeys() []key.Binding {
+	var out []key.Binding
+	if len(d.st.mine) > 0 {
+		out = append(out, d.keys.Review)
+	}
+	if len(d.st.driftAlerts()) > 0 {
+		out = append(out, d.keys.Drift)
+	}
+	return out
 }
 
 // View lays out the GPUs, the jobs and the attention box, and the heat
@@ -232,8 +252,8 @@ func (d *dashboard) jobs() string {
 }
 
 // attention lists what a user should look at: the promotions waiting for
-// their review, failed jobs of the last day, jobs waiting long, GPUs hot
-// or lost.
+// their review, the models whose drift alerts, failed jobs of the last
+// day, jobs waiting long, GPUs hot or lost.
 func (d *dashboard) attention() string {
 	s := d.styles
 	now := d.st.now()
@@ -245,6 +265,20 @@ func (d *dashboard) attention() string {
 			text = fmt.Sprintf("%d promotions wait for your review: v opens the oldest, %s v%d (request #%d)", n, r.Model, r.Version, r.ID)
 		}
 		items = append(items, s.Warn.Render("» ")+text)
+	}
+	for i, m := range d.st.driftAlerts() {
+		text := m.Name + ": drift alert"
+		if n := len(m.DriftAlerting); n > 0 {
+			text += " (" + strings.Join(m.DriftAlerting[:min(n, 3)], ", ")
+			if n > 3 {
+				text += "…"
+			}
+			text += ")"
+		}
+		if i == 0 {
+			text += ": d opens its drift"
+		}
+		items = append(items, s.Error.Render("▲ ")+text)
 	}
 	for _, r := range d.st.runs {
 		if (r.Status == api.Failed || r.Status == api.Lost) && r.Ended != nil && now.Sub(*r.Ended) < 24*time.Hour {

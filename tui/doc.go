@@ -14,7 +14,11 @@
 // and over those one version's lineage (its artifact, run, data sets,
 // environment, and the runs it re-ran) or one request's review (the
 // challenger beside the champion: metrics with deltas, curves overlaid,
-// slices, every gate's verdict, the approvals; a approves, x rejects).
+// slices, every gate's verdict, the approvals; a approves, x rejects) or
+// the model's drift (a heat map of its columns × the windows of production data,
+// the chosen column's PSI over them and its histogram against the
+// reference's, its quality, the shadow comparison; d opens it from the
+// models, a model and the dashboard's attention box).
 // Each page but the top ones has a parent, which esc goes back to. Only
 // the page shown gets the user's keys. One value, overlay, says what is
 // open over the pages (nothing, the palette, a form — the job form, the

@@ -38,4 +38,8 @@ type Engine interface {
 	Promote(ctx context.Context, req api.ReviewRequest) (api.Request, error)
 	Approve(ctx context.Context, req api.ReviewRequest) (api.Request, error)
 	Reject(ctx context.Context, req api.ReviewRequest) (api.Request, error)
+
+	// Drift: a model's drift settings, references and windows, newest
+	// first.
+	Drift(ctx context.Context, q api.DriftQuery) (api.ModelDrift, error)
 }

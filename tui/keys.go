@@ -37,6 +37,9 @@ type KeyMap struct {
 	Approve, Reject, Review key.Binding
 	// A comparison.
 	ShowAll, NextMetric, PrevMetric key.Binding
+	// A model's drift: the models, a model and the dashboard open it; on
+	// it, a window older or newer.
+	Drift, OlderWindow, NewerWindow key.Binding
 
 	// The parts'. Lists that are not tables (the GPUs, the comparison's
 	// summary) move with the table's motions.
@@ -91,6 +94,9 @@ func DefaultKeyMap() KeyMap {
 		ShowAll:      key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "all params")),
 		NextMetric:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "next metric")),
 		PrevMetric:   key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "previous metric")),
+		Drift:        key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "drift")),
+		OlderWindow:  key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("←/h", "older window")),
+		NewerWindow:  key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("→/l", "newer window")),
 		Table:        table.DefaultKeyMap(),
 		Chart:        chart.DefaultKeyMap(),
 		LogView:      logview.DefaultKeyMap(),

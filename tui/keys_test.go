@@ -162,6 +162,14 @@ func helpContexts() []helpContext {
 			}},
 		{name: "review form", keys: []string{"4", "enter", "j", "j", "j", "enter", "x"}, shows: "Reject digits v3 (request #2)"},
 		{name: "review question", keys: []string{"4", "enter", "j", "j", "j", "enter", "a", "enter"}, shows: "approve digits v3? y/n"},
+		// On a model's drift, a column and a window mid-way: every motion
+		// moves.
+		{name: "drift", keys: []string{"4", "d", "j", "h"}, shows: "age at #7", tune: withDrift},
+		{name: "drift, the newest window", keys: []string{"4", "d"}, shows: "income at #8", tune: withDrift},
+		{name: "drift, no windows", keys: []string{"4", "j", "d"}, shows: "no reference: lathe drift reference mnist-cnn"},
+		{name: "dashboard, a drift alert", shows: "digits: drift alert", tune: withDrift},
+		{name: "dashboard, a review and a drift alert", shows: "d opens its drift",
+			tune: func(f *fakeEngine) { withDrift(f); f.mine = f.models[0].Requests[:1] }},
 	}
 }
 

@@ -216,16 +216,16 @@ func (p *modelList) SetSize(w, h int) {
 	p.layout()
 }
 
-func (p *modelList) ShortHelp() []key.Binding { return enabled(p.keys.Open) }
+func (p *modelList) ShortHelp() []key.Binding { return enabled(p.keys.Open, p.keys.Drift) }
 
 func (p *modelList) FullHelp() [][]key.Binding {
-	return enabledRows(append(slices.Clone(scrollKeys(p.keys.Table)), []key.Binding{p.keys.Open})...)
+	return enabledRows(append(slices.Clone(scrollKeys(p.keys.Table)), []key.Binding{p.keys.Open}, []key.Binding{p.keys.Drift})...)
 }
 
 // updateKeys enables the keys that work: all of them once there is a model.
 func (p *modelList) updateKeys() {
 	k, t := &p.keys, &p.keys.Table
-	for _, b := range []*key.Binding{&k.Open, &t.Down, &t.Up, &t.Top, &t.Bottom, &t.PageDown, &t.PageUp} {
+	for _, b := range []*key.Binding{&k.Open, &k.Drift, &t.Down, &t.Up, &t.Top, &t.Bottom, &t.PageDown, &t.PageUp} {
 		b.SetEnabled(len(p.models) > 0)
 	}
 }
@@ -261,11 +261,15 @@ func (p *modelList) Update(msg tea.Msg) (page, tea.Cmd) {
 }
 
 func (p *modelList) key(msg tea.KeyMsg) tea.Cmd {
-	if key.Matches(msg, p.keys.Open) {
-		if m, ok := p.table.Selected(); ok {
-			return func() tea.Msg { return openModelMsg{name: m.Name} }
+	if key.Matches(msg, p.keys.Open, p.keys.Drift) {
+		m, ok := p.table.Selected()
+		switch {
+		case !ok:
+			return nil
+		case key.Matches(msg, p.keys.Drift):
+			return func() tea.Msg { return openDriftMsg{model: m.Name} }
 		}
-		return nil
+		return func() tea.Msg { return openModelMsg{name: m.Name} }
 	}
 	if !key.Matches(msg, p.keys.Table.Mark, p.keys.Table.MarkAll) { // a model is not marked
 		p.table.Update(msg)
@@ -318,6 +322,19 @@ func (p *modelList) layout() {
 		// A value cut is no value: UPDATED goes first.
 		{Column: table.Column[api.ModelSummary]{Title: "PRIMARY METRIC", Width: widest(14, 30, primaries...), Cell: primary}, min: widest(14, 30, primaries...)},
 		{Column: table.Column[api.ModelSummary]{Title: "UPDATED", Width: 10, Cell: func(m api.ModelSummary) string { return ago(m.Updated, p.st.now()) }}, min: 10, drop: 2},
+	}
+	// The drift of the latest window, once a model has one.
+	if slices.ContainsFunc(p.models, func(m api.ModelSummary) bool { return m.Drift != "" }) {
+		drift := sizedColumn[api.ModelSummary]{Column: table.Column[api.ModelSummary]{Title: "DRIFT", Width: 5,
+			Cell: func(m api.ModelSummary) string { return cmp.Or(m.Drift, "—") },
+			Style: func(m api.ModelSummary) lipgloss.Style {
+				if m.Drift == "" {
+					return s.Muted
+				}
+				_, tone := driftLetter(s, m.Drift, true)
+				return tone
+			}}, min: 5}
+		cols = slices.Insert(cols, 5, drift)
 	}
 	p.table.SetColumns(fitColumns(cols, p.width))
 	p.table.SetRows(p.models)
@@ -399,10 +416,10 @@ func (p *modelView) SetSize(w, h int) {
 	p.layout()
 }
 
-func (p *modelView) ShortHelp() []key.Binding { return enabled(p.keys.Open) }
+func (p *modelView) ShortHelp() []key.Binding { return enabled(p.keys.Open, p.keys.Drift) }
 
 func (p *modelView) FullHelp() [][]key.Binding {
-	return enabledRows(append(slices.Clone(scrollKeys(p.keys.Table)), []key.Binding{p.keys.Open})...)
+	return enabledRows(append(slices.Clone(scrollKeys(p.keys.Table)), []key.Binding{p.keys.Open}, []key.Binding{p.keys.Drift})...)
 }
 
 func (p *modelView) updateKeys() {
@@ -411,6 +428,7 @@ func (p *modelView) updateKeys() {
 	for _, b := range []*key.Binding{&k.Open, &t.Down, &t.Up, &t.Top, &t.Bottom, &t.PageDown, &t.PageUp} {
 		b.SetEnabled(on)
 	}
+	k.Drift.SetEnabled(p.model != nil)
 }
 
 // focus puts the cursor in the requests, or in the versions.
@@ -449,6 +467,10 @@ func (p *modelView) Update(msg tea.Msg) (page, tea.Cmd) {
 
 func (p *modelView) key(msg tea.KeyMsg) tea.Cmd {
 	t := p.keys.Table
+	if key.Matches(msg, p.keys.Drift) {
+		name := p.name
+		return func() tea.Msg { return openDriftMsg{model: name} }
+	}
 	if key.Matches(msg, p.keys.Open) {
 		if p.onRequests {
 			if r, ok := p.requests.Selected(); ok {

@@ -35,6 +35,7 @@ const (
 	modelPage   // a model's versions, open over the models page
 	versionPage // a version's lineage, open over its model's page
 	reviewPage  // a promotion request under review, open over its model's page
+	driftPage   // a model's drift, open over its model's page
 )
 
 // topPages are the pages tab goes through, in order, and the palette
@@ -49,7 +50,7 @@ func (id pageID) parent() pageID {
 		return runsPage
 	case modelPage:
 		return modelsPage
-	case versionPage, reviewPage:
+	case versionPage, reviewPage, driftPage:
 		return modelPage
 	}
 	return id

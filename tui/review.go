@@ -331,6 +331,8 @@ func (p *reviewView) Update(msg tea.Msg) (page, tea.Cmd) {
 		if msg.step.id == p.id {
 			cmd = p.reviewed(msg)
 		}
+	case modelsMsg: // the model's drift now
+		p.render()
 	case actedMsg: // what is under way, after the question's yes
 		p.note, p.noteErr = msg.note, false
 		p.render()
@@ -608,11 +610,10 @@ func (p *reviewView) head() []string {
 	if len(r.MayApprove) > 0 {
 		approvals += " · may approve: " + strings.Join(r.MayApprove, ", ")
 	}
-	drift := "drift: not measured"
-	if i := slices.IndexFunc(r.Checks, func(c api.Check) bool { return c.Gate == "drift" }); i >= 0 && r.Checks[i].Verdict != api.NotMeasured {
-		drift = "drift: " + r.Checks[i].Detail
+	lines = append(lines, approvals+" · "+p.driftText())
+	if sh := p.shadowText(); sh != "" { // whole: a reviewer reads it
+		lines = append(lines, strings.Split(ansi.Wrap(sh, max(p.width, 20), ""), "\n")...)
 	}
-	lines = append(lines, approvals+" · "+drift)
 
 	var state string
 	style := s.Muted
@@ -650,6 +651,53 @@ func (p *reviewView) head() []string {
 		lines = append(lines, s.Error.Render(p.err))
 	}
 	return lines
+}
+
+// driftText is the drift the request's gate read ("not measured" when it
+// has none), and the model's drift now when the registry says it: a
+// reviewer sees a window that alerted since the request was opened.
+func (p *reviewView) driftText() string {
+	s := p.styles
+	r := p.req
+	text := "drift: not measured"
+	if c, ok := requestCheck(*r, "drift"); ok && c.Verdict != api.NotMeasured {
+		text = "drift: " + verdictMark(s, c.Verdict) + " " + strings.TrimPrefix(c.Detail, "drift ")
+	}
+	if m, ok := p.st.model(r.Model); ok && m.Drift != "" {
+		now := driftStatus(s, m.Drift)
+		if len(m.DriftAlerting) > 0 {
+			now += " (" + strings.Join(m.DriftAlerting, ", ") + ")"
+		}
+		text += "; latest window " + now
+	}
+	return text
+}
+
+// shadowText is the request's shadow gate: the challenger scored beside
+// the champion on the same production rows, "" when the policy asks for
+// none.
+func (p *reviewView) shadowText() string {
+	c, ok := requestCheck(*p.req, "shadow")
+	if !ok {
+		return ""
+	}
+	style := p.styles.Text
+	switch c.Verdict {
+	case api.Fail:
+		style = p.styles.Error
+	case api.NotMeasured:
+		style = p.styles.Muted
+	}
+	return "shadow: " + verdictMark(p.styles, c.Verdict) + " " + style.Render(strings.TrimPrefix(c.Detail, "shadow "))
+}
+
+// requestCheck is a request's check of a gate.
+func requestCheck(r api.Request, gate string) (api.Check, bool) {
+	i := slices.IndexFunc(r.Checks, func(c api.Check) bool { return c.Gate == gate })
+	if i < 0 {
+		return api.Check{}, false
+	}
+	return r.Checks[i], true
 }
 
 // noteLines is what an action did, or the engine's refusal (err), wrapped

@@ -33,7 +33,10 @@ type state struct {
 	// are read again when a model changes.
 	requests []api.Request
 	mine     []api.Request
-	now      func() time.Time
+	// models are the registry's models as last listed, with each one's
+	// drift status (the attention box's, the reviews').
+	models []api.ModelSummary
+	now    func() time.Time
 }
 
 // trendLen is how many recent values a sparkline shows.
@@ -124,6 +127,27 @@ func (s *state) setRequests(all, mine []api.Request) {
 	byID := func(a, b api.Request) int { return cmp.Compare(a.ID, b.ID) }
 	s.requests = slices.SortedFunc(slices.Values(all), byID)
 	s.mine = slices.SortedFunc(slices.Values(mine), byID)
+}
+
+// model is a model as last listed.
+func (s *state) model(name string) (api.ModelSummary, bool) {
+	i := slices.IndexFunc(s.models, func(m api.ModelSummary) bool { return m.Name == name })
+	if i < 0 {
+		return api.ModelSummary{}, false
+	}
+	return s.models[i], true
+}
+
+// driftAlerts are the models whose latest drift window alerts, by name.
+func (s *state) driftAlerts() []api.ModelSummary {
+	var out []api.ModelSummary
+	for _, m := range s.models {
+		if m.Drift == api.DriftAlert {
+			out = append(out, m)
+		}
+	}
+	slices.SortFunc(out, func(a, b api.ModelSummary) int { return cmp.Compare(a.Name, b.Name) })
+	return out
 }
 
 // latestRequest is a model's newest promotion request.
