@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -89,9 +90,9 @@ func demoModel(ctx context.Context, c *client.Client, p api.Paths, cwd string) e
 	}
 	for name, rows := range map[string]int{"digits-train.csv": 1437, "digits-test.csv": 360} {
 		var b []byte
-		b = append(b, "pixel_mean,pixel_std,label\n"...)
+		b = append(b, "pixel_mean,pixel_std,prediction,label\n"...)
 		for i := range rows {
-			b = fmt.Appendf(b, "%.3f,%.3f,%d\n", float64(i%97)/10, float64(i%31)/7, i%10)
+			b = fmt.Appendf(b, "%.3f,%.3f,%d,%d\n", float64(i%97)/10, float64(i%31)/7, i%10, i%10)
 		}
 		if err := os.WriteFile(filepath.Join(data, name), b, 0o644); err != nil {
 			return err
@@ -167,6 +168,63 @@ echo "trained digits-cnn to val_acc $TOP"
 	if _, err := c.Promote(ctx, api.ReviewRequest{Model: "digits", Version: 3, Comment: "better overall; check the digits"}); err != nil {
 		return fmt.Errorf("demo promotion: %w", err)
 	}
+	return demoDrift(ctx, c, data)
+}
+
+// demoBatches is how many hourly batches of production data the demo
+// scores; they start drifting at demoDriftFrom.
+const (
+	demoBatches   = 8
+	demoDriftFrom = 5
+)
+
+// demoDrift scores a day's production batches against the champion's
+// training data (its reference came from its run's train data set): the
+// inputs move from the fifth batch on and the predictions get worse, so a
+// window alerts and the policy's retrain = true starts the champion's
+// training run again. Each batch also carries v3's predictions, scored
+// beside the champion's (shadow evaluation).
+func demoDrift(ctx context.Context, c *client.Client, data string) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		d, err := c.Drift(ctx, api.DriftQuery{Model: "digits"})
+		if err != nil {
+			return fmt.Errorf("demo drift: %w", err)
+		}
+		if slices.ContainsFunc(d.References, func(r api.DriftReference) bool { return r.Version == 2 }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("demo drift: the champion's reference was not made from its train data set")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	start := time.Now().Add(-demoBatches * time.Hour).Truncate(time.Hour)
+	for k := range demoBatches {
+		drifted := max(0, k+1-demoDriftFrom+1) // 0 before, then 1, 2, …
+		var b []byte
+		b = append(b, "pixel_mean,pixel_std,prediction,label,challenger\n"...)
+		for i := range 400 {
+			label := (i*7 + k) % 10
+			pred, chal := label, label
+			if (i+k)%max(2, 20-4*drifted) == 0 {
+				pred = (label + 1) % 10 // the champion errs more as the data moves
+			}
+			if (i+k)%25 == 0 {
+				chal = (label + 3) % 10
+			}
+			mean := float64((i*13+k*7)%97)/10 + 1.2*float64(drifted)
+			b = fmt.Appendf(b, "%.3f,%.3f,%d,%d,%d\n", mean, float64((i*5+k)%31)/7, pred, label, chal)
+		}
+		path := filepath.Join(data, fmt.Sprintf("batch-%02d.csv", k+1))
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			return err
+		}
+		if _, err := c.IngestDrift(ctx, api.DriftIngestRequest{Ref: "digits", Data: path,
+			Time: start.Add(time.Duration(k) * time.Hour), Challenger: 3}); err != nil {
+			return fmt.Errorf("demo drift: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -190,6 +248,10 @@ min_count = 1
 metric = "val_acc"
 min = 0.0
 max = 1.0
+
+[drift]
+retrain = true
+cooldown = "24h"
 `
 
 // demoHome is the demo's own data directory: never the user's.
@@ -286,6 +348,7 @@ commands.`,
 				"  lathe model path digits@challenger  where a version's artifact is, for scripts\n"+
 				"  lathe requests show 2              the challenger's gates: one slice regressed, so it is blocked\n"+
 				"  lathe audit verify                every registry change, chained by hashes, checked\n"+
+				"  lathe drift show digits           production batches scored against the training data: an alert, a retrain\n"+
 				"  lathe store stats                 the store: size per bucket, bytes a point\n"+
 				"  lathe engine stop                 jobs keep running; the next command restarts it\n\n", p.Home)
 			return followDemo(ctx, c, w, duration)

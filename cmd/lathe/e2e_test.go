@@ -432,6 +432,64 @@ func TestTrainDigits(t *testing.T) {
 	if logs := h.ok("logs", id); !strings.Contains(logs, "epoch 8/8") {
 		t.Errorf("output: %q", logs)
 	}
+	trainDigitsDrift(t, h, id)
+}
+
+// trainDigitsDrift registers the real training run; the version's drift
+// reference comes from the features the script wrote (its train data
+// set) with no other step. The same features pass; a batch whose pixels
+// brightened alerts, through the engine and through `drift stat`.
+func trainDigitsDrift(t *testing.T, h *home, id string) {
+	h.ok("register", id, "--model", "digits")
+	var d api.ModelDrift
+	deadline := time.Now().Add(30 * time.Second)
+	for len(d.References) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no drift reference from the script's train data set: %s", h.ok("drift", "show", "digits"))
+		}
+		time.Sleep(50 * time.Millisecond)
+		h.json(&d, "drift", "show", "digits")
+	}
+	ref := d.References[0]
+	if ref.Dataset != "digits-train" || ref.Rows < 1000 || len(ref.Features) != 66 || ref.Features["label"] != "numeric" {
+		t.Fatalf("reference %+v", ref)
+	}
+	raw, err := os.ReadFile(ref.Source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	same := filepath.Join(h.dir, "same.csv")
+	os.WriteFile(same, []byte(strings.Join(lines[:400], "\n")+"\n"), 0o644)
+	// Brighter: the pixels of the first 40 columns (of 64) up by a third of the range.
+	var b strings.Builder
+	b.WriteString(lines[0] + "\n")
+	for _, line := range lines[1:400] {
+		cells := strings.Split(line, ",")
+		for i := range 40 {
+			v, _ := strconv.ParseFloat(cells[i], 64)
+			cells[i] = strconv.FormatFloat(v+0.33, 'g', 4, 64)
+		}
+		b.WriteString(strings.Join(cells, ",") + "\n")
+	}
+	bright := filepath.Join(h.dir, "bright.csv")
+	os.WriteFile(bright, []byte(b.String()), 0o644)
+
+	var res api.DriftIngestResult
+	h.json(&res, "drift", "ingest", "digits", "--data", same)
+	if res.Window.DatasetStatus == api.DriftAlert || res.Window.Quality == nil || res.Window.Quality.Metric != "accuracy" || float64(res.Window.Quality.Value) < 0.8 {
+		t.Errorf("the training rows again: %s, quality %+v", res.Window.DatasetStatus, res.Window.Quality)
+	}
+	h.json(&res, "drift", "ingest", "digits", "--data", bright)
+	if !res.Alerted || res.Window.DatasetStatus != api.DriftAlert {
+		t.Errorf("brighter pixels: alerted %v, %s (share %v)", res.Alerted, res.Window.DatasetStatus, res.Window.DriftShare)
+	}
+	if r := h.run("drift", "stat", "--reference", ref.Source, "--current", bright, "--fail-on", "alert"); r.code != 2 || !strings.Contains(r.stdout, "data set: ALERT") {
+		t.Errorf("drift stat --fail-on alert: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := h.run("drift", "stat", "--reference", ref.Source, "--current", same, "--fail-on", "alert"); r.code != 0 {
+		t.Errorf("drift stat of the training rows: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 func TestGitRecorded(t *testing.T) {

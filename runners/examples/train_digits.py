@@ -152,6 +152,18 @@ def main():
 
     out = os.path.abspath(args.out)
     os.makedirs(os.path.dirname(out), exist_ok=True)
+    # The training features, with the model's predictions on them and the
+    # labels: lathe keeps their summary as the version's drift reference,
+    # so production batches can be scored against what the model learned.
+    with torch.no_grad():
+        model.eval()
+        train_pred = model(x_tr).argmax(dim=1).cpu().numpy()
+    features = os.path.join(os.path.dirname(out), "features-train.csv")
+    columns = [f"p{i}" for i in range(x_tr.shape[1])] + ["prediction", "label"]
+    table = np.column_stack([x_tr.cpu().numpy(), train_pred, y_tr.cpu().numpy()])
+    np.savetxt(features, table, delimiter=",", header=",".join(columns), comments="",
+               fmt=["%.4g"] * x_tr.shape[1] + ["%d", "%d"])
+    lathe.dataset("digits-train", features, role="train")
     torch.save(model.state_dict(), out)
     lathe.artifact("model", out)
     print(f"saved {out}; final val_acc={val_acc:.3f} in {time.time() - start:.1f}s", flush=True)
