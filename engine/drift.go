@@ -94,6 +94,10 @@ type shadowRows struct {
 type driftState struct {
 	LastSeq     int          `json:"last_seq"`
 	LastRetrain *api.Retrain `json:"last_retrain,omitempty"`
+	// Pending is the window whose alert was recorded but whose hook and
+	// retrain have not finished: an engine that stopped between them
+	// finishes them when it opens again.
+	Pending int `json:"pending_alert,omitempty"`
 	// Watched are the files a watched folder gave: name → "size mtime".
 	Watched map[string]string `json:"watched,omitempty"`
 }
@@ -497,6 +501,9 @@ func (e *Engine) ingestBatch(ctx context.Context, req api.DriftIngestRequest, wa
 			return err
 		}
 		st.LastSeq = max(st.LastSeq, window.Seq)
+		if alerted {
+			st.Pending = window.Seq
+		}
 		if watched != "" {
 			if st.Watched == nil {
 				st.Watched = map[string]string{}
@@ -533,7 +540,7 @@ func (e *Engine) ingestBatch(ctx context.Context, req api.DriftIngestRequest, wa
 	}
 	res := api.DriftIngestResult{Window: window, Batch: batchReport, Alerted: alerted}
 	if alerted {
-		res.Hook, res.Retrain = e.onAlert(ctx, p, window)
+		res.Hook, res.Retrain = e.onAlert(ctx, p.model.Name, p.policy, window, false)
 		if res.Retrain != nil {
 			res.Window.Retrain = res.Retrain
 		}
@@ -671,9 +678,12 @@ func (e *Engine) readWindow(model string, seq int, w *api.DriftWindow) error {
 }
 
 // onAlert runs the on_drift hook and, when the policy says so and the
-// cool-down allows, starts the champion's training run again.
-func (e *Engine) onAlert(ctx context.Context, p ingestPlan, w api.DriftWindow) (*api.HookResult, *api.Retrain) {
+// cool-down allows, starts the champion's training run again; then the
+// alert is no longer pending. resumed says an engine that stopped part-way
+// is finishing it: a retrain it had started already is found, not doubled.
+func (e *Engine) onAlert(ctx context.Context, model string, pol registry.Policy, w api.DriftWindow, resumed bool) (*api.HookResult, *api.Retrain) {
 	var hook *api.HookResult
+	var rt *api.Retrain
 	features := alertingFeatures(w.DriftReport)
 	if cmd := e.opts.Config.Drift.OnDrift; cmd != "" {
 		h := e.runCommand(ctx, "on_drift", cmd, []string{"LATHE_MODEL=" + w.Model, "LATHE_VERSION=" + strconv.Itoa(w.Version),
@@ -681,22 +691,73 @@ func (e *Engine) onAlert(ctx context.Context, p ingestPlan, w api.DriftWindow) (
 			"LATHE_FEATURES=" + strings.Join(features, ",")})
 		hook = &api.HookResult{Command: h.Command, ExitCode: h.ExitCode, TimedOut: h.TimedOut, Output: h.Output}
 	}
-	if !p.policy.Drift.Retrain {
-		return hook, nil
+	if pol.Drift.Retrain {
+		rt = e.retrain(ctx, model, pol, w, features, resumed)
 	}
-	rt := e.retrain(ctx, p, w, features)
+	err := e.db.Update(context.Background(), func(tx *store.Tx) error {
+		st, err := readDriftState(tx, model)
+		if err != nil || st.Pending != w.Seq {
+			return err
+		}
+		st.Pending = 0
+		return putDriftState(tx, model, st)
+	})
+	if err != nil {
+		e.log.Warn("finish a drift alert", "model", model, "window", w.Seq, "err", err)
+	}
 	return hook, rt
+}
+
+// resumeAlerts finishes the alerts an engine recorded but stopped before
+// acting on (their hook and retrain).
+func (e *Engine) resumeAlerts() {
+	defer e.wg.Done()
+	type pending struct {
+		pol    registry.Policy
+		window api.DriftWindow
+	}
+	var todo []pending
+	err := e.db.View(func(tx *store.Tx) error {
+		models, err := tx.Models()
+		if err != nil {
+			return err
+		}
+		for i := range models {
+			st, err := readDriftState(tx, models[i].Name)
+			if err != nil || st.Pending == 0 {
+				continue
+			}
+			pol, err := policyOf(tx, &models[i])
+			if err != nil {
+				continue
+			}
+			var w api.DriftWindow
+			if data, err := windowBytes(tx, models[i].Name, st.Pending); err == nil && json.Unmarshal(data, &w) == nil {
+				todo = append(todo, pending{pol, w})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		e.log.Warn("resume drift alerts", "err", err)
+	}
+	for _, p := range todo {
+		e.log.Info("finishing a drift alert an earlier engine left", "model", p.window.Model, "window", p.window.Seq)
+		e.onAlert(e.ctx, p.window.Model, p.pol, p.window, true)
+		e.publishDrift(p.window.Model)
+	}
 }
 
 // retrain starts the champion's training run again for an alert, unless
 // a retrain started within the cool-down; either way it is recorded.
-func (e *Engine) retrain(ctx context.Context, p ingestPlan, w api.DriftWindow, features []string) *api.Retrain {
+func (e *Engine) retrain(ctx context.Context, model string, pol registry.Policy, w api.DriftWindow, features []string, resumed bool) *api.Retrain {
 	now := time.Now().UTC()
 	rt := &api.Retrain{Time: now}
-	cooldown := p.policy.Drift.CooldownDuration()
+	cooldown := pol.Drift.CooldownDuration()
+	alert := fmt.Sprintf("%s#%d", w.Model, w.Seq)
 	var champion *store.ModelVersion
 	err := e.db.View(func(tx *store.Tx) error {
-		st, err := readDriftState(tx, p.model.Name)
+		st, err := readDriftState(tx, model)
 		if err != nil {
 			return err
 		}
@@ -705,7 +766,7 @@ func (e *Engine) retrain(ctx context.Context, p ingestPlan, w api.DriftWindow, f
 				short(last.Run), now.Sub(last.Time).Round(time.Second), last.Time.Add(cooldown).Format("2006-01-02 15:04 UTC"))
 			return nil
 		}
-		m, err := tx.Model(p.model.Name)
+		m, err := tx.Model(model)
 		if err != nil {
 			return err
 		}
@@ -722,27 +783,36 @@ func (e *Engine) retrain(ctx context.Context, p ingestPlan, w api.DriftWindow, f
 	}
 	if rt.Skipped == "" && champion != nil {
 		rt.Of = champion.Run
-		res, err := e.Rerun(ctx, api.RerunRequest{Run: champion.Run, User: e.user, Tags: map[string]string{
-			"drift_alert": fmt.Sprintf("%s#%d", w.Model, w.Seq), "drift_features": strings.Join(features, ",")}})
-		if err != nil {
-			rt.Skipped = "the rerun failed: " + err.Error()
-		} else {
-			rt.Run = res.Run.ID
+		if resumed {
+			// The engine may have stopped after starting it.
+			runs, err := e.Runs(ctx, api.RunQuery{Filter: fmt.Sprintf("tags.drift_alert = %q", alert), Limit: 1})
+			if err == nil && len(runs) == 1 {
+				rt.Run = runs[0].ID
+			}
+		}
+		if rt.Run == "" {
+			res, err := e.Rerun(ctx, api.RerunRequest{Run: champion.Run, User: e.user, Tags: map[string]string{
+				"drift_alert": alert, "drift_features": strings.Join(features, ",")}})
+			if err != nil {
+				rt.Skipped = "the rerun failed: " + err.Error()
+			} else {
+				rt.Run = res.Run.ID
+			}
 		}
 	}
 	err = e.db.Update(context.Background(), func(tx *store.Tx) error {
-		st, err := readDriftState(tx, p.model.Name)
+		st, err := readDriftState(tx, model)
 		if err != nil {
 			return err
 		}
 		if rt.Run != "" {
 			st.LastRetrain = rt
-			if err := putDriftState(tx, p.model.Name, st); err != nil {
+			if err := putDriftState(tx, model, st); err != nil {
 				return err
 			}
 		}
 		var cur api.DriftWindow
-		if data, err := windowBytes(tx, p.model.Name, w.Seq); err == nil && json.Unmarshal(data, &cur) == nil {
+		if data, err := windowBytes(tx, model, w.Seq); err == nil && json.Unmarshal(data, &cur) == nil {
 			cur.Retrain = rt
 			if err := e.putWindow(tx, cur); err != nil {
 				return err
@@ -754,10 +824,10 @@ func (e *Engine) retrain(ctx context.Context, p ingestPlan, w api.DriftWindow, f
 		} else {
 			details["skipped"] = rt.Skipped
 		}
-		return e.audit(tx, e.user, "drift retrain", p.model.Name, w.Version, details)
+		return e.audit(tx, e.user, "drift retrain", model, w.Version, details)
 	})
 	if err != nil {
-		e.log.Warn("record a drift retrain", "model", p.model.Name, "err", err)
+		e.log.Warn("record a drift retrain", "model", model, "err", err)
 	}
 	return rt
 }

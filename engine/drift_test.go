@@ -12,6 +12,7 @@ import (
 
 	"lathe/engine/api"
 	"lathe/engine/config"
+	"lathe/store"
 )
 
 // writeBatch writes rows of features a (numeric), b (numeric) and city
@@ -377,5 +378,86 @@ func TestDriftWatchedFolder(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // ten more looks
 	if w := windows(); len(w) != 1 || w[0].RowsCur != 300 {
 		t.Fatalf("windows after ten more looks: %d", len(w))
+	}
+}
+
+// TestDriftAlertResumed: an engine that recorded an alert but stopped
+// before its hook and retrain finishes them when it opens again, once,
+// and finds a retrain it had started rather than starting another.
+func TestDriftAlertResumed(t *testing.T) {
+	home := t.TempDir()
+	hookOut := filepath.Join(t.TempDir(), "hook")
+	tune := func(cfg *config.Config) { cfg.Drift.OnDrift = `echo "$LATHE_WINDOW" >> ` + hookOut }
+	e := openEngine(t, home, nil) // no hook yet: the alert's actions are "lost"
+	v := trainedWithData(t, e, "m")
+	review(t, e.Promote, api.ReviewRequest{Model: "m", Version: v.Version})
+	review(t, e.Approve, api.ReviewRequest{Model: "m", Version: v.Version})
+	path := filepath.Join(t.TempDir(), "b.csv")
+	writeBatch(t, path, 500, 2, 6, 0)
+	res, err := e.IngestDrift(ctxT(t), api.DriftIngestRequest{Ref: "m", Data: path})
+	if err != nil || !res.Alerted {
+		t.Fatalf("alerted %v, %v", res.Alerted, err)
+	}
+	setPolicy(t, e, "m", "primary_metric = \"val_acc\"\ndirection = \"max\"\n[drift]\nretrain = true\n")
+	pend := func(e *Engine) {
+		t.Helper()
+		err := e.db.Update(ctxT(t), func(tx *store.Tx) error {
+			st, err := readDriftState(tx, "m")
+			if err != nil {
+				return err
+			}
+			st.Pending = res.Window.Seq
+			return putDriftState(tx, "m", st)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	pend(e) // as if the engine stopped right after the alert's commit
+	e.Close()
+
+	retrains := func(e *Engine) []api.Run {
+		runs, err := e.Runs(ctxT(t), api.RunQuery{Filter: `tags.drift_alert = "m#1"`})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return runs
+	}
+	waitState := func(e *Engine) driftState {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var st driftState
+			e.db.View(func(tx *store.Tx) error { st, _ = readDriftState(tx, "m"); return nil })
+			if st.Pending == 0 {
+				return st
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the pending alert was not finished in 10s")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	e = openEngine(t, home, tune)
+	st := waitState(e)
+	if n := len(retrains(e)); n != 1 || st.LastRetrain == nil || st.LastRetrain.Run != retrains(e)[0].ID {
+		t.Fatalf("after the restart: %d retrain runs, last %+v", n, st.LastRetrain)
+	}
+	if got, _ := os.ReadFile(hookOut); string(got) != "1\n" {
+		t.Errorf("the hook saw %q", got)
+	}
+	// Stopped again after starting the retrain but before recording it.
+	pend(e)
+	e.db.Update(ctxT(t), func(tx *store.Tx) error {
+		st, _ := readDriftState(tx, "m")
+		st.LastRetrain = nil
+		return putDriftState(tx, "m", st)
+	})
+	e.Close()
+	e = openEngine(t, home, tune)
+	defer e.Close()
+	st = waitState(e)
+	if runs := retrains(e); len(runs) != 1 || st.LastRetrain == nil || st.LastRetrain.Run != runs[0].ID {
+		t.Errorf("a resumed alert started another retrain: %d runs, last %+v", len(runs), st.LastRetrain)
 	}
 }

@@ -219,9 +219,10 @@ func Open(opts Options) (_ *Engine, err error) {
 	go e.schedule()
 	go e.sampleGPUs()
 	go e.purgeRemoved()
-	e.wg.Add(2)
+	e.wg.Add(3)
 	go e.digestDatasets()
 	go e.watchDrift()
+	go e.resumeAlerts()
 	e.kickScheduler()
 	return e, nil
 }
