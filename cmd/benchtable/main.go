@@ -63,7 +63,6 @@ var budgets = []budget{
 	{"Register1GiB:s/sha256", "", "for reference: one sha256 pass over it", "s", "max", 30, false},
 	{"Register1GiB:x-copy+sha", "", "registering against the copy and the hash together (one read, not two)", "×", "max", 1, false},
 	{"KSWassersteinVsScipy1M:x-faster", "", "KS (with p-value) and Wasserstein-1 on 1 000 000 values a side, against Debian's python3-scipy in the same run", "× scipy", "min", 10, true},
-	{"KSWassersteinVsScipy1M:ms/lathe", "", "for reference: lathe's side of that, both samples sorted from scratch (median)", "ms", "max", 100, false},
 	{"ScoreBatch1Mx20:ms/op", "", "one batch of 1 000 000 rows × 20 numeric features scored against a stored reference", "ms", "max", 1000, false},
 }
 
