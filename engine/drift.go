@@ -876,6 +876,9 @@ func (e *Engine) Drift(ctx context.Context, q api.DriftQuery) (api.ModelDrift, e
 			return err
 		}
 		if err := tx.DriftWindows(m.Name, func(seq int, data []byte) error {
+			if q.Window > 0 && seq != q.Window {
+				return nil
+			}
 			var w api.DriftWindow
 			if err := json.Unmarshal(data, &w); err != nil {
 				return fmt.Errorf("drift window %d of %s: %w: %v", seq, m.Name, store.ErrDamaged, err)

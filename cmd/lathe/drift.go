@@ -393,12 +393,8 @@ most once per cool-down.`,
 				return c.IngestDrift(ctx, api.DriftIngestRequest{Ref: args[0], Data: path, Format: format, Types: typ, Time: t, Challenger: challenger})
 			}, func(w io.Writer, r api.DriftIngestResult) error {
 				win := r.Window
-				batches := plural(win.Batches, "batch")
-				if win.Batches > 1 {
-					batches = fmt.Sprintf("%d batches", win.Batches)
-				}
 				fmt.Fprintf(w, "%s window #%d (%s, %s, %d rows) against v%d's reference: %s\n", win.Model, win.Seq,
-					win.Start.Local().Format("2006-01-02 15:04"), batches, win.RowsCur, win.Version, strings.ToUpper(win.DatasetStatus))
+					win.Start.Local().Format("2006-01-02 15:04"), batchCount(win.Batches), win.RowsCur, win.Version, strings.ToUpper(win.DatasetStatus))
 				printDriftReport(w, win.DriftReport, "", "")
 				if r.Alerted {
 					fmt.Fprintln(w, "ALERT: the window turned to alert")
@@ -423,6 +419,14 @@ most once per cool-down.`,
 	return cmd
 }
 
+// batchCount is "1 batch", "3 batches".
+func batchCount(n int) string {
+	if n == 1 {
+		return "1 batch"
+	}
+	return strconv.Itoa(n) + " batches"
+}
+
 // retrainLine says what an alert did about retraining.
 func retrainLine(rt api.Retrain) string {
 	if rt.Run != "" {
@@ -432,26 +436,51 @@ func retrainLine(rt api.Retrain) string {
 }
 
 func newDriftShowCmd() *cobra.Command {
-	var windows int
+	var windows, window int
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:               "show NAME",
-		Short:             "Print a model's drift: windows × features, with statuses",
+		Use:   "show NAME [--window N]",
+		Short: "Print a model's drift: windows × features, with statuses",
+		Long: `Print a model's drift: its references, and its newest windows as columns
+with each feature's PSI and status letter, the data set's share of alerting
+features, quality, shadow results and retrains. With --window N, one
+window's every statistic with its p-value.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeModels,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if windows < 1 {
 				return fmt.Errorf("--windows %d: want 1 or more", windows)
 			}
-			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.ModelDrift, error) {
-				return c.Drift(ctx, api.DriftQuery{Model: args[0], Windows: windows})
+			if window < 0 {
+				return fmt.Errorf("--window %d: windows are numbered from 1", window)
+			}
+			return answer(cmd, asJSON && window == 0, func(ctx context.Context, c *client.Client) (api.ModelDrift, error) {
+				return c.Drift(ctx, api.DriftQuery{Model: args[0], Windows: windows, Window: window})
 			}, func(w io.Writer, d api.ModelDrift) error {
-				printModelDrift(w, d)
+				if window == 0 {
+					printModelDrift(w, d)
+					return nil
+				}
+				i := slices.IndexFunc(d.Windows, func(x api.DriftWindow) bool { return x.Seq == window })
+				if i < 0 {
+					return fmt.Errorf("%s has no window #%d", d.Model, window)
+				}
+				win := d.Windows[i]
+				if asJSON {
+					return printJSON(w, win)
+				}
+				fmt.Fprintf(w, "%s window #%d from %s to %s, %s, against v%d's reference: %s\n", d.Model, win.Seq,
+					win.Start.Local().Format(time.DateTime), win.End.Local().Format(time.DateTime), batchCount(win.Batches), win.Version, strings.ToUpper(win.DatasetStatus))
+				printDriftReport(w, win.DriftReport, "", "")
+				if win.Retrain != nil {
+					fmt.Fprintln(w, retrainLine(*win.Retrain))
+				}
 				return nil
 			})
 		},
 	}
 	cmd.Flags().IntVar(&windows, "windows", 12, "how many of the newest windows")
+	cmd.Flags().IntVar(&window, "window", 0, "one window, whole: every statistic with its p-value")
 	jsonFlag(cmd, &asJSON, "")
 	return cmd
 }
@@ -515,7 +544,7 @@ func printModelDrift(w io.Writer, d api.ModelDrift) {
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "o ok · W warn · A alert; cells are PSI")
+	fmt.Fprintf(w, "o ok · W warn · A alert; cells are PSI (every statistic and p-value: lathe drift show %s --window %d)\n", d.Model, latest.Seq)
 	for _, win := range wins {
 		if win.Shadow != nil {
 			fmt.Fprintf(w, "#%d %s\n", win.Seq, shadowLine(*win.Shadow))

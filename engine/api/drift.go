@@ -230,6 +230,8 @@ type DriftQuery struct {
 	Model string `json:"model"`
 	// Windows caps how many windows come back, newest first (0: 100).
 	Windows int `json:"windows,omitempty"`
+	// Window, when set, asks for that window alone.
+	Window int `json:"window,omitempty"`
 }
 
 // ModelDrift is a model's drift: settings, references, windows.

@@ -193,11 +193,12 @@ type Report struct {
 
 // Compare scores every feature of ref against cur, in parallel. roles
 // names the columns that are not features (prediction, label,
-// challenger): they are scored but do not count in the drift share.
+// challenger): they are scored when the reference has them but do not
+// count in the drift share, nor as ignored when it lacks them.
 func Compare(ref, cur *Summary, th Thresholds, roles map[string]string) Report {
 	var r Report
 	for _, f := range cur.Features {
-		if ref.Feature(f.Name) == nil {
+		if ref.Feature(f.Name) == nil && roles[f.Name] == "" {
 			r.Ignored = append(r.Ignored, f.Name)
 		}
 	}
