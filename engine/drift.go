@@ -8,12 +8,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -149,35 +152,70 @@ func roles(p registry.DriftPolicy) map[string]string {
 	return map[string]string{p.Prediction: "prediction", p.Label: "label", p.Challenger: "challenger"}
 }
 
-// mayRead refuses a file the caller could not read themselves: the engine
-// reads data files for the user who names them, and may run as another.
-func (e *Engine) mayRead(caller, path string) error {
+// openData opens a data file for caller, refusing one they could not read
+// themselves: the engine reads data files for whoever names them and may
+// run as another user. The checks are made on the file opened (a path
+// swapped for a link after them changes nothing): a file of the caller's,
+// or one everyone may read in folders everyone may pass through.
+func (e *Engine) openData(caller, path string) (*os.File, error) {
 	if !filepath.IsAbs(path) {
-		return api.Errorf(api.ErrInvalid, "%s: the engine needs an absolute path", path)
+		return nil, api.Errorf(api.ErrInvalid, "%s: the engine needs an absolute path", path)
 	}
-	fi, err := os.Stat(path)
+	f, err := os.Open(path)
 	if err != nil {
-		return api.Errorf(api.ErrNotFound, "%s", strings.TrimPrefix(err.Error(), "stat "))
+		return nil, api.Errorf(api.ErrNotFound, "%s", strings.TrimPrefix(err.Error(), "open "))
 	}
-	if fi.IsDir() {
-		return api.Errorf(api.ErrInvalid, "%s is a folder: name a CSV, JSON-lines or Parquet file", path)
+	fi, err := f.Stat()
+	if err == nil && fi.IsDir() {
+		err = api.Errorf(api.ErrInvalid, "%s is a folder: name a CSV, JSON-lines or Parquet file", path)
 	}
-	if caller == "" || caller == e.user {
-		return nil
+	if err == nil && caller != "" && caller != e.user && !mayRead(f, fi, caller) {
+		err = api.Errorf(api.ErrForbidden, "%s: the engine reads a data file for %s only when it is theirs, or readable by everyone in folders everyone may enter", path, caller)
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if fi.Mode().Perm()&0o004 != 0 || !ok {
-		return nil
+	if err != nil {
+		f.Close()
+		return nil, err
 	}
-	if u, err := user.Lookup(caller); err == nil && strconv.FormatUint(uint64(st.Uid), 10) == u.Uid {
-		return nil
-	}
-	return api.Errorf(api.ErrForbidden, "%s: the engine reads a data file for %s only when it is theirs or readable by everyone", path, caller)
+	return f, nil
 }
 
-// readTable reads a data file for drift, with hints of the kinds of the
-// columns it may have (the reference's) and the kinds the user set.
-func readTable(path, format string, types map[string]string, hints map[string]table.Kind) (*table.Table, error) {
+// mayRead reports whether caller could read the open file f themselves.
+func mayRead(f *os.File, fi os.FileInfo, caller string) bool {
+	u, err := user.Lookup(caller)
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if err != nil || !ok {
+		return false
+	}
+	if strconv.FormatUint(uint64(st.Uid), 10) == u.Uid {
+		return fi.Mode().Perm()&0o400 != 0
+	}
+	if fi.Mode().Perm()&0o004 == 0 {
+		return false
+	}
+	real, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", f.Fd()))
+	if err != nil {
+		return false
+	}
+	for dir := filepath.Dir(real); ; dir = filepath.Dir(dir) {
+		di, err := os.Stat(dir)
+		if err != nil {
+			return false
+		}
+		ds, ok := di.Sys().(*syscall.Stat_t)
+		own := ok && strconv.FormatUint(uint64(ds.Uid), 10) == u.Uid && di.Mode().Perm()&0o100 != 0
+		if !own && di.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if dir == "/" {
+			return true
+		}
+	}
+}
+
+// readTable reads a data file for drift as caller may, with hints of the
+// kinds of the columns it may have (the reference's) and the kinds the
+// user set.
+func (e *Engine) readTable(caller, path, format string, types map[string]string, hints map[string]table.Kind) (*table.Table, error) {
 	opt := table.Options{Format: format, Types: map[string]table.Kind{}, Hints: hints}
 	for name, s := range types {
 		k, err := table.ParseKind(s)
@@ -186,11 +224,33 @@ func readTable(path, format string, types map[string]string, hints map[string]ta
 		}
 		opt.Types[name] = k
 	}
-	t, err := table.ReadFile(path, opt)
+	f, err := e.openData(caller, path)
 	if err != nil {
-		return nil, api.Errorf(api.ErrInvalid, "%v", err)
+		return nil, err
+	}
+	defer f.Close()
+	if opt.Format == "" {
+		opt.Format = formatOfName(path)
+	}
+	t, err := table.Read(f, opt)
+	if err != nil {
+		return nil, api.Errorf(api.ErrInvalid, "%s: %v", path, err)
 	}
 	return t, nil
+}
+
+// formatOfName is a data file's format as its name tells it ("" when it
+// does not: the content tells).
+func formatOfName(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return "csv"
+	case ".jsonl", ".ndjson", ".json":
+		return "jsonl"
+	case ".parquet", ".pq":
+		return "parquet"
+	}
+	return ""
 }
 
 // SetDriftReference summarises a data file as a version's reference.
@@ -211,10 +271,7 @@ func (e *Engine) SetDriftReference(ctx context.Context, req api.DriftReferenceRe
 	}); err != nil {
 		return api.DriftReference{}, e.translate(err)
 	}
-	if err := e.mayRead(req.User, req.Data); err != nil {
-		return api.DriftReference{}, err
-	}
-	meta, err := e.makeReference(ctx, m.Name, v.Version, req.Data, req.Format, req.Types, e.caller(req.User), "")
+	meta, err := e.makeReference(ctx, m.Name, v.Version, req.User, req.Data, req.Format, req.Types, "")
 	if err != nil {
 		return api.DriftReference{}, err
 	}
@@ -223,13 +280,14 @@ func (e *Engine) SetDriftReference(ctx context.Context, req api.DriftReferenceRe
 
 // makeReference reads and summarises path and keeps it as the reference
 // of a version, replacing any; an audit entry says so.
-func (e *Engine) makeReference(ctx context.Context, model string, version int, path, format string, types map[string]string, by, dataset string) (api.DriftReference, error) {
-	t, err := readTable(path, format, types, nil)
+func (e *Engine) makeReference(ctx context.Context, model string, version int, user, path, format string, types map[string]string, dataset string) (api.DriftReference, error) {
+	by := e.caller(user)
+	t, err := e.readTable(user, path, format, types, nil)
 	if err != nil {
 		return api.DriftReference{}, err
 	}
-	if t.Rows == 0 {
-		return api.DriftReference{}, api.Errorf(api.ErrInvalid, "%s has no rows to summarise (%d bad)", path, t.Bad)
+	if err := drift.HasRows(path, t); err != nil {
+		return api.DriftReference{}, api.Errorf(api.ErrInvalid, "%v", err)
 	}
 	sample := e.opts.Config.Drift.Sample
 	meta := api.DriftReference{Model: model, Version: version, Source: path, Dataset: dataset, Rows: t.Rows,
@@ -272,7 +330,8 @@ func (e *Engine) trainReference(v api.ModelVersion) {
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		_, err := e.makeReference(e.ctx, v.Model, v.Version, d.Abs, "", nil, v.RegisteredBy, d.Name)
+		// Read as the engine's own: the job that named it ran as the engine's user.
+		_, err := e.makeReference(e.ctx, v.Model, v.Version, "", d.Abs, "", nil, d.Name)
 		if err != nil {
 			e.log.Warn("drift reference from a train data set", "model", v.Model, "version", v.Version, "path", d.Abs, "err", err)
 		}
@@ -282,9 +341,12 @@ func (e *Engine) trainReference(v api.ModelVersion) {
 // IngestDrift scores a batch against the model's reference and files it
 // in its window.
 func (e *Engine) IngestDrift(ctx context.Context, req api.DriftIngestRequest) (api.DriftIngestResult, error) {
-	if err := e.mayRead(req.User, req.Data); err != nil {
+	// Refused at once, before the model's other batches are waited for.
+	f, err := e.openData(req.User, req.Data)
+	if err != nil {
 		return api.DriftIngestResult{}, err
 	}
+	f.Close()
 	return e.ingestBatch(ctx, req, "")
 }
 
@@ -320,6 +382,20 @@ func (e *Engine) plan(req api.DriftIngestRequest) (ingestPlan, error) {
 			return err
 		}
 		p.champion = m.Aliases[api.Champion]
+		if c := req.Challenger; c != 0 {
+			if c < 0 {
+				return api.Errorf(api.ErrInvalid, "challenger %d: name a version (1, 2, …)", c)
+			}
+			if _, err := tx.Version(m.Name, c); err != nil {
+				return api.Errorf(api.ErrNotFound, "%s has no version %d to evaluate in shadow", m.Name, c)
+			}
+			switch p.champion {
+			case 0:
+				return api.Errorf(api.ErrInvalid, "%s has no champion: shadow evaluation scores a challenger beside the champion's predictions", m.Name)
+			case c:
+				return api.Errorf(api.ErrInvalid, "v%d is the champion of %s: name another version as the challenger", c, m.Name)
+			}
+		}
 		version := 0
 		if named {
 			r, err := registry.ParseRef(req.Ref)
@@ -396,12 +472,51 @@ func windowStart(kind string, t time.Time) time.Time {
 	return t.UTC()
 }
 
-// column returns a numeric column's values, or nil.
-func numericColumn(t *table.Table, name string) []float64 {
-	if c := t.Column(name); c != nil && c.Kind == table.Numeric {
-		return c.Values
+// outcomeColumns returns the prediction, label and challenger columns
+// (nil where absent) as numbers: numeric columns as they are; when any is
+// categorical (class names such as "cat"), each is mapped to an index over
+// the union of their values, so predictions and labels compare as classes.
+func outcomeColumns(t *table.Table, names ...string) [][]float64 {
+	cols := make([]*table.Column, len(names))
+	classes := false
+	for i, n := range names {
+		cols[i] = t.Column(n)
+		classes = classes || cols[i] != nil && cols[i].Kind == table.Categorical
 	}
-	return nil
+	out := make([][]float64, len(names))
+	index := map[string]float64{}
+	code := func(s string) float64 {
+		v, ok := index[s]
+		if !ok {
+			v = float64(len(index))
+			index[s] = v
+		}
+		return v
+	}
+	for i, c := range cols {
+		switch {
+		case c == nil:
+		case !classes:
+			out[i] = c.Values
+		case c.Kind == table.Numeric:
+			out[i] = make([]float64, len(c.Values))
+			for j, x := range c.Values {
+				out[i][j] = math.NaN()
+				if !math.IsNaN(x) {
+					out[i][j] = code(strconv.FormatFloat(x, 'g', -1, 64))
+				}
+			}
+		default:
+			out[i] = make([]float64, len(c.Codes))
+			for j, cd := range c.Codes {
+				out[i][j] = math.NaN()
+				if cd >= 0 {
+					out[i][j] = code(c.Levels[cd])
+				}
+			}
+		}
+	}
+	return out
 }
 
 // capRows keeps the last n values of a column.
@@ -412,31 +527,78 @@ func capRows(v []float64, n int) []float64 {
 	return v
 }
 
+// keyedLocks are mutexes by name, made on first use: one model's drift
+// waits for nothing of another's.
+type keyedLocks struct {
+	mu    sync.Mutex
+	locks map[string]*sync.Mutex
+}
+
+// lock locks name's mutex and returns its unlock.
+func (k *keyedLocks) lock(name string) func() {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*sync.Mutex{}
+	}
+	l, ok := k.locks[name]
+	if !ok {
+		l = new(sync.Mutex)
+		k.locks[name] = l
+	}
+	k.mu.Unlock()
+	l.Lock()
+	return l.Unlock
+}
+
+// bigBatch is the rows from which an ingest returns its memory at once.
+const bigBatch = 1_000_000
+
+// ingestBatch scores a batch into its window, then, outside the model's
+// ingest lock (a slow hook holds no other batch up), acts on an alert.
 func (e *Engine) ingestBatch(ctx context.Context, req api.DriftIngestRequest, watched string) (api.DriftIngestResult, error) {
-	e.driftMu.Lock()
-	defer e.driftMu.Unlock()
+	res, p, err := e.scoreBatch(ctx, req, watched)
+	if err != nil {
+		return res, err
+	}
+	if res.Batch.RowsCur >= bigBatch {
+		// A big batch's columns are garbage now: give their memory back
+		// rather than keep the engine at its peak while it idles.
+		debug.FreeOSMemory()
+	}
+	if res.Alerted {
+		unlock := e.alertLocks.lock(p.model.Name)
+		res.Hook, res.Retrain = e.onAlert(ctx, p.model.Name, p.policy, res.Window, false)
+		unlock()
+		if res.Retrain != nil {
+			res.Window.Retrain = res.Retrain
+		}
+		e.publishDrift(p.model.Name)
+	}
+	return res, nil
+}
+
+func (e *Engine) scoreBatch(ctx context.Context, req api.DriftIngestRequest, watched string) (api.DriftIngestResult, ingestPlan, error) {
+	name, _, _ := strings.Cut(req.Ref, "@")
+	defer e.driftLocks.lock(name)()
 	p, err := e.plan(req)
 	if err != nil {
-		return api.DriftIngestResult{}, err
+		return api.DriftIngestResult{}, p, err
 	}
 	dp := p.policy.Drift
 	kinds := map[string]table.Kind{}
 	for _, f := range p.ref.Summary.Features {
 		kinds[f.Name] = f.Kind
 	}
-	for _, name := range []string{dp.Prediction, dp.Label, dp.Challenger} {
-		if _, ok := kinds[name]; !ok {
-			kinds[name] = table.Numeric
-		}
-	}
 	// Columns read with the reference's kinds: a numeric feature's stray
 	// text is then a bad row, not a categorical feature.
-	t, err := readTable(req.Data, req.Format, req.Types, kinds)
-	if err == nil && t.Rows == 0 {
-		err = api.Errorf(api.ErrInvalid, "%s has no rows (%d bad)", req.Data, t.Bad)
+	t, err := e.readTable(req.User, req.Data, req.Format, req.Types, kinds)
+	if err == nil {
+		if err = drift.HasRows(req.Data, t); err != nil {
+			err = api.Errorf(api.ErrInvalid, "%v", err)
+		}
 	}
 	if err != nil {
-		return api.DriftIngestResult{}, err
+		return api.DriftIngestResult{}, p, err
 	}
 	t.Columns = slices.DeleteFunc(t.Columns, func(c *table.Column) bool { return slices.Contains(dp.Ignore, c.Name) })
 	when := req.Time
@@ -448,7 +610,8 @@ func (e *Engine) ingestBatch(ctx context.Context, req api.DriftIngestRequest, wa
 
 	batchSummary := drift.Summarise(t, 0)
 	batch := drift.Compare(&p.ref.Summary, batchSummary, th, rl)
-	pred, label, chal := numericColumn(t, dp.Prediction), numericColumn(t, dp.Label), numericColumn(t, dp.Challenger)
+	outcomes := outcomeColumns(t, dp.Prediction, dp.Label, dp.Challenger)
+	pred, label, chal := outcomes[0], outcomes[1], outcomes[2]
 	batchReport := batch.API()
 	batchReport.RowsCur, batchReport.BadCur, batchReport.RowsRef = t.Rows, t.Bad, p.ref.Meta.Rows
 	batchReport.BadRows = badRows("current", t.FirstBad)
@@ -456,7 +619,7 @@ func (e *Engine) ingestBatch(ctx context.Context, req api.DriftIngestRequest, wa
 	var shadow *api.Shadow
 	if req.Challenger > 0 {
 		if chal == nil || pred == nil || label == nil {
-			return api.DriftIngestResult{}, api.Errorf(api.ErrInvalid, "%s: shadow evaluation of v%d needs numeric columns %s (the champion's predictions), %s (v%d's) and %s (labels)", req.Data, req.Challenger, dp.Prediction, dp.Challenger, req.Challenger, dp.Label)
+			return api.DriftIngestResult{}, p, api.Errorf(api.ErrInvalid, "%s: shadow evaluation of v%d needs the columns %s (the champion's predictions), %s (v%d's) and %s (labels)", req.Data, req.Challenger, dp.Prediction, dp.Challenger, req.Challenger, dp.Label)
 		}
 		shadow = shadowOf(pred, chal, label, dp, p.policy.Shadow, req.Challenger)
 		batchReport.Shadow = shadow
@@ -467,6 +630,11 @@ func (e *Engine) ingestBatch(ctx context.Context, req api.DriftIngestRequest, wa
 
 	// The window: a new one, or the open one the batch joins.
 	start := windowStart(dp.Window, when)
+	if o := p.open; o != nil && dp.Window != "batch" && start.Before(o.Start) {
+		// Only the latest window keeps what a batch is merged into.
+		return api.DriftIngestResult{}, p, api.Errorf(api.ErrConflict, "%s: its time %s falls in the %s of %s, before the latest window #%d (%s): windows by %s take batches in time order (give a later --time, or set window = \"batch\" in the policy)",
+			req.Data, when.UTC().Format(time.DateTime), dp.Window, start.Format(time.DateTime), o.Seq, o.Start.Format(time.DateTime), dp.Window)
+	}
 	w := windowData{Seq: p.state.LastSeq + 1, Version: p.ref.Meta.Version, Start: start, Current: *batchSummary,
 		Pred: capRows(pred, sample), Label: capRows(label, sample), Chal: capRows(chal, sample), Challenger: req.Challenger}
 	window := api.DriftWindow{Seq: w.Seq, Model: p.model.Name, Version: w.Version, Start: start, End: when.UTC(), Batches: 1, DriftReport: batchReport}
@@ -474,7 +642,7 @@ func (e *Engine) ingestBatch(ctx context.Context, req api.DriftIngestRequest, wa
 	if o := p.open; o != nil && dp.Window != "batch" && o.Start.Equal(start) && o.Version == w.Version && o.Seq == p.state.LastSeq {
 		var old api.DriftWindow
 		if err := e.readWindow(p.model.Name, o.Seq, &old); err != nil {
-			return api.DriftIngestResult{}, err
+			return api.DriftIngestResult{}, p, err
 		}
 		prevStatus = old.DatasetStatus
 		w = mergeWindow(*o, w, sample)
@@ -536,18 +704,11 @@ func (e *Engine) ingestBatch(ctx context.Context, req api.DriftIngestRequest, wa
 		return nil
 	})
 	if err != nil {
-		return api.DriftIngestResult{}, e.translate(err)
-	}
-	res := api.DriftIngestResult{Window: window, Batch: batchReport, Alerted: alerted}
-	if alerted {
-		res.Hook, res.Retrain = e.onAlert(ctx, p.model.Name, p.policy, window, false)
-		if res.Retrain != nil {
-			res.Window.Retrain = res.Retrain
-		}
+		return api.DriftIngestResult{}, p, e.translate(err)
 	}
 	e.publishDrift(p.model.Name)
 	e.publishModel(p.model.Name)
-	return res, nil
+	return api.DriftIngestResult{Window: window, Batch: batchReport, Alerted: alerted}, p, nil
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -695,6 +856,12 @@ func (e *Engine) onAlert(ctx context.Context, model string, pol registry.Policy,
 		rt = e.retrain(ctx, model, pol, w, features, resumed)
 	}
 	err := e.db.Update(context.Background(), func(tx *store.Tx) error {
+		if hook != nil {
+			if err := e.audit(tx, e.user, "drift hook", model, w.Version, map[string]any{"window": w.Seq,
+				"command": hook.Command, "exit_code": hook.ExitCode, "timed_out": hook.TimedOut, "output": hook.Output}); err != nil {
+				return err
+			}
+		}
 		st, err := readDriftState(tx, model)
 		if err != nil || st.Pending != w.Seq {
 			return err
@@ -743,7 +910,9 @@ func (e *Engine) resumeAlerts() {
 	}
 	for _, p := range todo {
 		e.log.Info("finishing a drift alert an earlier engine left", "model", p.window.Model, "window", p.window.Seq)
+		unlock := e.alertLocks.lock(p.window.Model)
 		e.onAlert(e.ctx, p.window.Model, p.pol, p.window, true)
+		unlock()
 		e.publishDrift(p.window.Model)
 	}
 }
@@ -881,7 +1050,8 @@ func (e *Engine) Drift(ctx context.Context, q api.DriftQuery) (api.ModelDrift, e
 			}
 			var w api.DriftWindow
 			if err := json.Unmarshal(data, &w); err != nil {
-				return fmt.Errorf("drift window %d of %s: %w: %v", seq, m.Name, store.ErrDamaged, err)
+				out.Damaged = append(out.Damaged, seq)
+				return nil
 			}
 			out.Windows = append(out.Windows, w)
 			if len(out.Windows) == limit {

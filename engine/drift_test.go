@@ -338,6 +338,14 @@ func TestDriftRefusals(t *testing.T) {
 			_, err := e.SetDriftReference(ctxT(t), api.DriftReferenceRequest{Ref: "plain", Data: batch + ".gone"})
 			return err
 		}(), api.ErrNotFound, "no such file"},
+		{"challenger without a champion", func() error {
+			_, err := e.IngestDrift(ctxT(t), api.DriftIngestRequest{Ref: "plain", Data: batch, Challenger: 1})
+			return err
+		}(), api.ErrInvalid, "plain has no champion"},
+		{"no such challenger", func() error {
+			_, err := e.IngestDrift(ctxT(t), api.DriftIngestRequest{Ref: "plain", Data: batch, Challenger: 7})
+			return err
+		}(), api.ErrNotFound, "no version 7"},
 		{"bad type", func() error {
 			_, err := e.SetDriftReference(ctxT(t), api.DriftReferenceRequest{Ref: "plain", Data: batch, Types: map[string]string{"a": "text"}})
 			return err
@@ -459,5 +467,62 @@ func TestDriftAlertResumed(t *testing.T) {
 	st = waitState(e)
 	if runs := retrains(e); len(runs) != 1 || st.LastRetrain == nil || st.LastRetrain.Run != runs[0].ID {
 		t.Errorf("a resumed alert started another retrain: %d runs, last %+v", len(runs), st.LastRetrain)
+	}
+}
+
+// TestDriftLateBatch: a batch older than the latest hour's window is
+// refused, saying why, rather than opening a second window of its hour.
+func TestDriftLateBatch(t *testing.T) {
+	e := openEngine(t, t.TempDir(), nil)
+	defer e.Close()
+	trainedWithData(t, e, "m")
+	setPolicy(t, e, "m", "primary_metric = \"val_acc\"\ndirection = \"max\"\n[drift]\nwindow = \"hour\"\n")
+	path := filepath.Join(t.TempDir(), "b.csv")
+	writeBatch(t, path, 100, 2, 0, 0)
+	at := time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC)
+	for _, when := range []time.Time{at.Add(-time.Hour), at} {
+		if _, err := e.IngestDrift(ctxT(t), api.DriftIngestRequest{Ref: "m", Data: path, Time: when}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := e.IngestDrift(ctxT(t), api.DriftIngestRequest{Ref: "m", Data: path, Time: at.Add(-30 * time.Minute)})
+	isErr(t, err, api.ErrConflict, "before the latest window #2")
+	d, _ := e.Drift(ctxT(t), api.DriftQuery{Model: "m"})
+	if len(d.Windows) != 2 {
+		t.Errorf("%d windows after a refused late batch", len(d.Windows))
+	}
+}
+
+// TestDriftClassNames: labels and predictions written as class names give
+// the quality as accuracy, as numbers would.
+func TestDriftClassNames(t *testing.T) {
+	e := openEngine(t, t.TempDir(), nil)
+	defer e.Close()
+	versionWith(t, e, "pets", "", 0.9, 5, nil)
+	dir := t.TempDir()
+	write := func(name string, wrong int) string {
+		var b strings.Builder
+		b.WriteString("weight,prediction,label\n")
+		for i := range 200 {
+			label := []string{"cat", "dog"}[i%2]
+			pred := label
+			if i%wrong == 0 {
+				pred = []string{"dog", "cat"}[i%2]
+			}
+			fmt.Fprintf(&b, "%d,%s,%s\n", i%40, pred, label)
+		}
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(b.String()), 0o644)
+		return path
+	}
+	if _, err := e.SetDriftReference(ctxT(t), api.DriftReferenceRequest{Ref: "pets", Data: write("train.csv", 10)}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.IngestDrift(ctxT(t), api.DriftIngestRequest{Ref: "pets", Data: write("b.csv", 4)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := res.Window.Quality; q == nil || q.Metric != "accuracy" || float64(q.Value) != 0.75 || q.Rows != 200 {
+		t.Errorf("quality %+v", q)
 	}
 }

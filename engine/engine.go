@@ -98,9 +98,10 @@ type Engine struct {
 	// promoMu makes each step of a promotion one (promotion.go).
 	promoMu sync.Mutex
 
-	// driftMu makes each drift ingest one step, from reading the model's
-	// open window to writing it back (drift.go).
-	driftMu sync.Mutex
+	// driftLocks make each drift ingest of a model one step, from reading
+	// its open window to writing it back; alertLocks make its alerts'
+	// hooks and retrains one at a time, outside that step (drift.go).
+	driftLocks, alertLocks keyedLocks
 
 	// digests queues the digests of the data sets runs name (datasets.go).
 	digests datasetDigests

@@ -60,6 +60,10 @@ func (e *Engine) runCommand(ctx context.Context, hook, command string, env []str
 		tail = tail[len(tail)-hookOutput:]
 	}
 	res.Output = strings.TrimSpace(string(tail))
-	e.log.Info("hook", "hook", hook, "env", env, "exit", res.ExitCode, "timed_out", res.TimedOut)
+	log := e.log.Info
+	if res.ExitCode != 0 {
+		log = e.log.Warn
+	}
+	log("hook", "hook", hook, "env", env, "exit", res.ExitCode, "timed_out", res.TimedOut, "output", res.Output)
 	return res
 }

@@ -220,3 +220,45 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// TestTeamDataFiles: the engine reads a data file for a teammate only when
+// they could read it themselves: their own, or one everyone may read in
+// folders everyone may enter; never the engine owner's private data.
+func TestTeamDataFiles(t *testing.T) {
+	h, base := teamHome(t, `[access]
+socket_group = "lathe-team"
+`)
+	script := `printf w > ` + filepath.Join(base, "w.bin") + `
+echo '{"step": 1, "metrics": {"val_acc": 0.9}}' >> "$LATHE_METRICS_FILE"
+echo '{"artifact": {"name": "model", "path": "` + filepath.Join(base, "w.bin") + `"}}' >> "$LATHE_METRICS_FILE"`
+	h.ok("run", "--name", "one", "--", "/bin/sh", "-c", script)
+	h.ok("wait", "one")
+	h.ok("register", "one", "--model", "m")
+	data := "x,city\n1,Oslo\n2,Lyon\n3,Oslo\n"
+	private := filepath.Join(base, "private")
+	os.Mkdir(private, 0o700)
+	secret := filepath.Join(private, "train.csv")
+	os.WriteFile(secret, []byte(data), 0o644) // readable, but in a folder only root may enter
+	open := filepath.Join(base, "open.csv")
+	os.WriteFile(open, []byte(data), 0o644)
+	owned := filepath.Join(base, "alice.csv")
+	os.WriteFile(owned, []byte(data), 0o600)
+	u, err := user.Lookup("lathe-alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	os.Chown(owned, uid, -1)
+	rootOnly := filepath.Join(base, "root.csv")
+	os.WriteFile(rootOnly, []byte(data), 0o600)
+
+	oneLineError(t, h.asUser("lathe-alice", "drift", "reference", "m@1", "--data", secret), "only when it is theirs")
+	oneLineError(t, h.asUser("lathe-alice", "drift", "reference", "m@1", "--data", rootOnly), "only when it is theirs")
+	for _, ok := range []string{open, owned} {
+		if r := h.asUser("lathe-alice", "drift", "reference", "m@1", "--data", ok); r.code != 0 {
+			t.Errorf("alice's reference from %s: exit %d %s", ok, r.code, r.stderr)
+		}
+	}
+	// The engine's own user reads what it may.
+	h.ok("drift", "reference", "m@1", "--data", secret)
+}

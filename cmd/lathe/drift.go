@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -11,11 +13,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"lathe/engine/api"
 	"lathe/engine/client"
 	"lathe/engine/drift"
 	"lathe/engine/drift/table"
+	"lathe/engine/registry"
 )
 
 func newDriftCmd() *cobra.Command {
@@ -105,8 +109,11 @@ drifted (for a pipeline's check).`,
 			if failOn != "" && failOn != api.DriftWarn && failOn != api.DriftAlert {
 				return fmt.Errorf("--fail-on %q: want warn or alert", failOn)
 			}
-			if th.Warn <= 0 || th.Alert < th.Warn {
+			if !(th.Warn > 0 && th.Alert >= th.Warn) {
 				return fmt.Errorf("--warn %g --alert %g: want 0 < warn ≤ alert", th.Warn, th.Alert)
+			}
+			if !(th.DatasetShare > 0 && th.DatasetShare <= 1) {
+				return fmt.Errorf("--share %g: want a share above 0, at most 1", th.DatasetShare)
 			}
 			typ, err := parseTypes(types)
 			if err != nil {
@@ -127,7 +134,18 @@ drifted (for a pipeline's check).`,
 			if err != nil {
 				return err
 			}
-			rep := drift.Compare(drift.Summarise(ref, 0), drift.Summarise(cur, 0), th, nil).API()
+			for _, side := range []struct {
+				path string
+				t    *table.Table
+			}{{refPath, ref}, {curPath, cur}} {
+				if err := drift.HasRows(side.path, side.t); err != nil {
+					return err
+				}
+			}
+			// The columns a model's policy names by default are not features.
+			dp := registry.DefaultDriftPolicy()
+			roles := map[string]string{dp.Prediction: "prediction", dp.Label: "label", dp.Challenger: "challenger"}
+			rep := drift.Compare(drift.Summarise(ref, 0), drift.Summarise(cur, 0), th, roles).API()
 			rep.RowsRef, rep.RowsCur, rep.BadRef, rep.BadCur = ref.Rows, cur.Rows, ref.Bad, cur.Bad
 			for _, side := range []struct {
 				name string
@@ -166,7 +184,7 @@ drifted (for a pipeline's check).`,
 // drifted most first.
 func printDriftReport(w io.Writer, r api.DriftReport, refName, curName string) {
 	if refName != "" {
-		fmt.Fprintf(w, "%s (%d rows) against %s (%d rows)\n", curName, r.RowsCur, refName, r.RowsRef)
+		fmt.Fprintf(w, "%s (%s) against %s (%s)\n", curName, plural(r.RowsCur, "row"), refName, plural(r.RowsRef, "row"))
 	}
 	tw := newTable(w)
 	fmt.Fprintln(tw, "COLUMN\tTYPE\tSTATUS\tPSI\tPSI p\tKS\tKS p\tW1 NORM\tJS\tχ² p\tN REF\tN CUR\tMISSING")
@@ -195,7 +213,7 @@ func printDriftReport(w io.Writer, r api.DriftReport, refName, curName string) {
 		fmt.Fprintf(w, "not in the reference (not compared): %s\n", strings.Join(r.Ignored, ", "))
 	}
 	if q := r.Quality; q != nil {
-		fmt.Fprintf(w, "quality: %s %s on %d labelled rows\n", q.Metric, strconv.FormatFloat(float64(q.Value), 'g', 4, 64), q.Rows)
+		fmt.Fprintf(w, "quality: %s %s on %s\n", q.Metric, strconv.FormatFloat(float64(q.Value), 'g', 4, 64), plural(q.Rows, "labelled row"))
 	}
 	if s := r.Shadow; s != nil {
 		fmt.Fprintln(w, shadowLine(*s))
@@ -247,8 +265,11 @@ func driftOrder(cols map[string]api.DriftColumn) []string {
 }
 
 func stat(v *api.Float) string {
-	if v == nil {
+	switch {
+	case v == nil:
 		return "–"
+	case math.Abs(float64(*v)) >= 1e5:
+		return strconv.FormatFloat(float64(*v), 'g', 4, 64)
 	}
 	return strconv.FormatFloat(float64(*v), 'f', 4, 64)
 }
@@ -303,9 +324,9 @@ on its own.`,
 			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.DriftReference, error) {
 				return c.SetDriftReference(ctx, api.DriftReferenceRequest{Ref: args[0], Data: path, Format: format, Types: typ})
 			}, func(w io.Writer, r api.DriftReference) error {
-				fmt.Fprintf(w, "%s v%d: reference of %d rows, %d features (%s)\n", r.Model, r.Version, r.Rows, len(r.Features), featureKinds(r.Features))
+				fmt.Fprintf(w, "%s v%d: reference of %s, %s (%s)\n", r.Model, r.Version, plural(r.Rows, "row"), plural(len(r.Features), "column"), featureKinds(r.Features))
 				if r.Bad > 0 {
-					fmt.Fprintf(w, "%d bad rows skipped\n", r.Bad)
+					fmt.Fprintf(w, "%s skipped\n", plural(r.Bad, "bad row"))
 				}
 				return nil
 			})
@@ -333,18 +354,27 @@ func parseWhen(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
+	t, err := parseTime(s)
+	switch {
+	case err != nil:
+		return t, fmt.Errorf("--time %q: write 2026-12-02T10:00:00Z, \"2026-12-02 10:00\" (local time), 2026-12-02 or Unix seconds", s)
+	case t.Year() < 1970 || t.After(time.Now().AddDate(1, 0, 0)):
+		return t, fmt.Errorf("--time %q: %s is not a time production data comes from", s, t.Format(time.DateTime))
+	}
+	return t, nil
+}
+
+func parseTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	for _, layout := range []string{time.DateTime, "2006-01-02 15:04", time.DateOnly} {
+	for _, layout := range []string{time.DateTime, "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02T15:04", time.DateOnly} {
 		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
 			return t, nil
 		}
 	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.Unix(n, 0), nil
-	}
-	return time.Time{}, fmt.Errorf("--time %q: write 2026-12-02T10:00:00Z, \"2026-12-02 10:00\", 2026-12-02 or Unix seconds", s)
+	n, err := strconv.ParseInt(s, 10, 64)
+	return time.Unix(n, 0), err
 }
 
 func newDriftIngestCmd() *cobra.Command {
@@ -393,8 +423,8 @@ most once per cool-down.`,
 				return c.IngestDrift(ctx, api.DriftIngestRequest{Ref: args[0], Data: path, Format: format, Types: typ, Time: t, Challenger: challenger})
 			}, func(w io.Writer, r api.DriftIngestResult) error {
 				win := r.Window
-				fmt.Fprintf(w, "%s window #%d (%s, %s, %d rows) against v%d's reference: %s\n", win.Model, win.Seq,
-					win.Start.Local().Format("2006-01-02 15:04"), batchCount(win.Batches), win.RowsCur, win.Version, strings.ToUpper(win.DatasetStatus))
+				fmt.Fprintf(w, "%s window #%d (%s, %s, %s) against v%d's reference: %s\n", win.Model, win.Seq,
+					win.Start.Local().Format("2006-01-02 15:04"), batchCount(win.Batches), plural(win.RowsCur, "row"), win.Version, strings.ToUpper(win.DatasetStatus))
 				printDriftReport(w, win.DriftReport, "", "")
 				if r.Alerted {
 					fmt.Fprintln(w, "ALERT: the window turned to alert")
@@ -457,8 +487,11 @@ window's every statistic with its p-value.`,
 			return answer(cmd, asJSON && window == 0, func(ctx context.Context, c *client.Client) (api.ModelDrift, error) {
 				return c.Drift(ctx, api.DriftQuery{Model: args[0], Windows: windows, Window: window})
 			}, func(w io.Writer, d api.ModelDrift) error {
+				if len(d.Damaged) > 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "lathe: %d windows of %s cannot be read (the store is damaged: lathe store check)\n", len(d.Damaged), d.Model)
+				}
 				if window == 0 {
-					printModelDrift(w, d)
+					printModelDrift(w, d, terminalWidth())
 					return nil
 				}
 				i := slices.IndexFunc(d.Windows, func(x api.DriftWindow) bool { return x.Seq == window })
@@ -485,9 +518,18 @@ window's every statistic with its p-value.`,
 	return cmd
 }
 
+// terminalWidth is the width of the terminal standard output is, or 0.
+func terminalWidth() int {
+	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+		return w
+	}
+	return 0
+}
+
 // printModelDrift writes a model's windows as columns (oldest left) and its
-// features as rows, each cell the feature's PSI and status letter.
-func printModelDrift(w io.Writer, d api.ModelDrift) {
+// features as rows, each cell the feature's PSI and status letter, the
+// newest windows that fit in width (0: all).
+func printModelDrift(w io.Writer, d api.ModelDrift, width int) {
 	s := d.Settings
 	fmt.Fprintf(w, "%s: PSI warn %g, alert %g; the data set alerts at %s of features; windows by %s\n",
 		d.Model, float64(s.Warn), float64(s.Alert), percentOf(float64(s.DatasetShare)), s.Window)
@@ -500,7 +542,7 @@ func printModelDrift(w io.Writer, d api.ModelDrift) {
 		if r.Dataset != "" {
 			from = "data set " + r.Dataset + " (" + r.Source + ")"
 		}
-		fmt.Fprintf(w, "reference v%d: %d rows from %s\n", r.Version, r.Rows, from)
+		fmt.Fprintf(w, "reference v%d: %s from %s\n", r.Version, plural(r.Rows, "row"), from)
 	}
 	if len(d.Windows) == 0 {
 		fmt.Fprintf(w, "no batches yet: lathe drift ingest %s --data BATCH_FILE\n", d.Model)
@@ -509,12 +551,25 @@ func printModelDrift(w io.Writer, d api.ModelDrift) {
 	wins := slices.Clone(d.Windows)
 	slices.Reverse(wins)
 	latest := wins[len(wins)-1]
+	if width > 0 {
+		nameW := len("DATA SET")
+		for name, c := range latest.Columns {
+			nameW = max(nameW, len(name+roleNote(name, c.Role)))
+		}
+		const cellW = 13 // "01-02 15:04" and the gap
+		if fit := max(1, (width-nameW-2)/cellW); fit < len(wins) {
+			fmt.Fprintf(w, "the newest %d of %d windows (a wider terminal shows more)\n", fit, len(wins))
+			wins = wins[len(wins)-fit:]
+		}
+	}
 	tw := newTable(w)
-	head := []string{"FEATURE"}
+	head, when := []string{"FEATURE"}, []string{""}
 	for _, win := range wins {
 		head = append(head, "#"+strconv.Itoa(win.Seq))
+		when = append(when, win.Start.Local().Format("01-02 15:04"))
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	fmt.Fprintln(tw, strings.Join(when, "\t"))
 	for _, name := range driftOrder(latest.Columns) {
 		row := []string{name + roleNote(name, latest.Columns[name].Role)}
 		for _, win := range wins {

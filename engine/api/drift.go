@@ -241,6 +241,9 @@ type ModelDrift struct {
 	References []DriftReference `json:"references"`
 	// Windows are newest first.
 	Windows []DriftWindow `json:"windows"`
+	// Damaged are windows whose records cannot be read (lathe store
+	// check says more); the others are listed still.
+	Damaged []int `json:"damaged_windows,omitempty"`
 	// Status is the latest window's status ("" when none).
 	Status string `json:"status,omitempty"`
 	// LastRetrain is the last retraining an alert started.

@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 
@@ -47,6 +48,21 @@ func (s *Summary) Feature(name string) *Feature {
 		}
 	}
 	return nil
+}
+
+// HasRows says, as an error, that a file gave no row to score: how many
+// were bad and why the first was.
+func HasRows(path string, t *table.Table) error {
+	switch {
+	case t.Rows > 0 && len(t.Columns) > 0:
+		return nil
+	case t.Rows > 0:
+		return fmt.Errorf("%s: no column to compare", path)
+	case len(t.FirstBad) > 0:
+		b := t.FirstBad[0]
+		return fmt.Errorf("%s: no row could be read (%d bad; line %d: %s)", path, t.Bad, b.Line, b.Reason)
+	}
+	return fmt.Errorf("%s: no rows", path)
 }
 
 // Summarise summarises every column of t, columns in parallel: sorted
