@@ -526,3 +526,35 @@ func TestDriftClassNames(t *testing.T) {
 		t.Errorf("quality %+v", q)
 	}
 }
+
+// TestDriftSlowHookHoldsNoOtherModel: while one model's alert waits for
+// its hook, another model's batches are scored.
+func TestDriftSlowHookHoldsNoOtherModel(t *testing.T) {
+	e := openEngine(t, t.TempDir(), func(cfg *config.Config) {
+		cfg.Drift.OnDrift = "sleep 3"
+		cfg.Registry.HookTimeout = config.Duration(10 * time.Second)
+	})
+	defer e.Close()
+	trainedWithData(t, e, "slow")
+	trainedWithData(t, e, "other")
+	dir := t.TempDir()
+	shifted, plain := filepath.Join(dir, "shifted.csv"), filepath.Join(dir, "plain.csv")
+	writeBatch(t, shifted, 300, 2, 6, 0)
+	writeBatch(t, plain, 300, 3, 0, 0)
+	done := make(chan api.DriftIngestResult)
+	go func() {
+		res, _ := e.IngestDrift(ctxT(t), api.DriftIngestRequest{Ref: "slow", Data: shifted})
+		done <- res
+	}()
+	time.Sleep(300 * time.Millisecond) // the alert's hook is running
+	start := time.Now()
+	if _, err := e.IngestDrift(ctxT(t), api.DriftIngestRequest{Ref: "other", Data: plain}); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("another model's batch waited %v for a hook", took)
+	}
+	if res := <-done; !res.Alerted || res.Hook == nil || res.Hook.ExitCode != 0 {
+		t.Errorf("the slow model's alert: %+v hook %+v", res.Alerted, res.Hook)
+	}
+}
