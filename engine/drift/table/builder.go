@@ -1,6 +1,7 @@
 package table
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -28,73 +29,195 @@ type cell struct {
 	raw  []byte
 }
 
-// builder grows one column row by row. A column whose kind the options do
-// not fix starts numeric (or categorical, hinted so) and turns categorical
-// at its first value that is not a number.
+// String is the text of a cellText or cellBytes cell.
+func (c cell) String() string {
+	if c.kind == cellBytes {
+		return string(c.raw)
+	}
+	return c.text
+}
+
+// pendingSlack is how many values that are not numbers an inferred column
+// keeps aside, beyond 1% of its rows, before it turns categorical.
+const pendingSlack = 32
+
+// pendingText is a value that is not a number, in an inferred column that
+// is numeric so far: its row holds NaN until the column's kind is settled.
+type pendingText struct {
+	row  int
+	text string
+}
+
+// builder grows one column row by row. A column whose kind the options fix
+// (or hint numeric) keeps it: text in a numeric one is a bad cell. An
+// inferred column starts numeric and is settled by finish: numeric when at
+// least 99% of its values are numbers (all of them under 100 values),
+// categorical otherwise.
 type builder struct {
 	col   *Column
 	fixed Kind             // from the options; 0 when inferred
+	infer bool             // the kind is settled by finish
 	index map[string]int32 // level → code, once categorical
+
+	// An inferred column counts its values that are numbers and those that
+	// are not. While it is numeric, it keeps the latter's texts aside, at
+	// most 1% of its rows and pendingSlack: a typo or two cost no more.
+	// Beyond, it turns categorical, which finish may undo.
+	numbers, texts int
+	pending        []pendingText
+	firstText      *BadRow // the first text, the bad cell if it ends numeric
 }
 
 // newBuilder starts a column of a kind (start), which the options may fix.
 func newBuilder(name string, fixed, start Kind) *builder {
-	b := &builder{col: &Column{Name: name, Kind: start}, fixed: fixed}
+	b := &builder{col: &Column{Name: name, Kind: start}, fixed: fixed, infer: fixed == 0 && start == Numeric}
 	if start == Categorical {
 		b.index = make(map[string]int32)
 	}
 	return b
 }
 
-// add appends one row's value.
-func (b *builder) add(c cell) {
+// add appends one row's value, read at that line of the file (the row
+// number in a Parquet file), which a bad cell is reported with.
+func (b *builder) add(c cell, line int) {
+	col := b.col
 	switch c.kind {
 	case cellMissing:
-		if b.col.Kind == Numeric {
-			b.col.Values = append(b.col.Values, math.NaN())
+		if col.Kind == Numeric {
+			col.Values = append(col.Values, math.NaN())
 		} else {
-			b.col.Codes = append(b.col.Codes, -1)
+			col.Codes = append(col.Codes, -1)
 		}
+		return
 	case cellNumber:
-		if b.col.Kind == Numeric {
-			b.col.Values = append(b.col.Values, c.num)
+		b.numbers++
+		if col.Kind == Numeric {
+			col.Values = append(col.Values, c.num)
 		} else {
-			b.col.Codes = append(b.col.Codes, b.code(formatNumber(c.num)))
+			col.Codes = append(col.Codes, b.code(formatNumber(c.num)))
 		}
-	case cellText:
+		return
+	}
+	b.texts++
+	switch {
+	case col.Kind == Categorical:
+	case b.fixed == Numeric:
+		col.BadCells++
+		if col.FirstBadCell == nil {
+			col.FirstBadCell = &BadRow{Line: line, Reason: notANumber(col.Name, c.String())}
+		}
+		col.Values = append(col.Values, math.NaN())
+		return
+	default:
+		if b.firstText == nil {
+			b.firstText = &BadRow{Line: line, Reason: notANumber(col.Name, c.String())}
+		}
+		if len(b.pending) < len(col.Values)/100+pendingSlack {
+			text := c.text
+			if c.kind == cellBytes {
+				text = string(c.raw)
+			} else {
+				text = strings.Clone(text) // not to pin the CSV record
+			}
+			b.pending = append(b.pending, pendingText{row: len(col.Values), text: text})
+			col.Values = append(col.Values, math.NaN())
+			return
+		}
 		b.toCategorical()
-		b.col.Codes = append(b.col.Codes, b.code(c.text))
-	case cellBytes:
-		b.toCategorical()
-		b.col.Codes = append(b.col.Codes, b.codeBytes(c.raw))
+	}
+	if c.kind == cellBytes {
+		col.Codes = append(col.Codes, b.codeBytes(c.raw))
+	} else {
+		col.Codes = append(col.Codes, b.code(c.text))
 	}
 }
 
 // addMissingRows back-fills a column first seen after n rows.
 func (b *builder) addMissingRows(n int) {
 	for range n {
-		b.add(cell{kind: cellMissing})
+		b.add(cell{kind: cellMissing}, 0)
+	}
+}
+
+// finish settles the kind of an inferred column: numeric when at least 99%
+// of its values that are not missing are numbers, and all of them when it
+// has fewer than 100; the others are then its bad cells.
+func (b *builder) finish() {
+	if !b.infer {
+		return
+	}
+	n := b.numbers + b.texts
+	if b.texts == 0 || n >= 100 && 100*b.texts <= n {
+		b.toNumeric()
+		b.col.BadCells, b.col.FirstBadCell = b.texts, b.firstText
+	} else {
+		b.toCategorical()
+	}
+	b.pending, b.firstText = nil, nil
+}
+
+// finishColumns settles every column's kind and counts the table's bad
+// cells.
+func finishColumns(t *Table, builders []*builder) {
+	t.BadCells = 0
+	for _, b := range builders {
+		b.finish()
+		t.BadCells += b.col.BadCells
 	}
 }
 
 // toCategorical turns a numeric column categorical, writing the numbers
-// read so far in their canonical form: the raw text of earlier rows is not
-// kept, which is what lets a million-row file be read in little memory.
+// read so far in their canonical form and the texts kept aside as they
+// were: the raw text of earlier numbers is not kept, which is what lets a
+// million-row file be read in little memory.
 func (b *builder) toCategorical() {
-	if b.col.Kind == Categorical {
+	col := b.col
+	if col.Kind == Categorical {
 		return
 	}
-	b.col.Kind = Categorical
+	col.Kind = Categorical
 	b.index = make(map[string]int32)
-	b.col.Codes = make([]int32, len(b.col.Values), max(len(b.col.Values), 16))
-	for i, v := range b.col.Values {
-		if math.IsNaN(v) {
-			b.col.Codes[i] = -1
-		} else {
-			b.col.Codes[i] = b.code(formatNumber(v))
+	col.Codes = make([]int32, len(col.Values), max(len(col.Values), 16))
+	pending := b.pending
+	for i, v := range col.Values {
+		switch {
+		case len(pending) > 0 && pending[0].row == i:
+			col.Codes[i] = b.code(pending[0].text)
+			pending = pending[1:]
+		case math.IsNaN(v):
+			col.Codes[i] = -1
+		default:
+			col.Codes[i] = b.code(formatNumber(v))
 		}
 	}
-	b.col.Values = nil
+	col.Values, b.pending = nil, nil
+}
+
+// toNumeric turns an inferred column that turned categorical back to
+// numeric. Its levels are numbers in their canonical form, which read back
+// exactly, or texts that are no numbers, which become NaN.
+func (b *builder) toNumeric() {
+	col := b.col
+	if col.Kind == Numeric {
+		return
+	}
+	perLevel := make([]float64, len(col.Levels))
+	for i, level := range col.Levels {
+		v, ok := parseNumber(level)
+		if !ok {
+			v = math.NaN()
+		}
+		perLevel[i] = v
+	}
+	col.Values = make([]float64, len(col.Codes))
+	for i, code := range col.Codes {
+		if code < 0 {
+			col.Values[i] = math.NaN()
+		} else {
+			col.Values[i] = perLevel[code]
+		}
+	}
+	col.Kind, col.Codes, col.Levels, b.index = Numeric, nil, nil, nil
 }
 
 // code returns the code of a level, adding it if new. The level is cloned
@@ -124,8 +247,12 @@ func formatNumber(v float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-// isMissing says whether a trimmed text field spells a missing value: empty,
-// NA, N/A, null or NaN, in any case.
+// maxMissingLen is the length of the longest spelling of a missing value.
+const maxMissingLen = 4
+
+// isMissing says whether a trimmed text value spells a missing value: empty;
+// NA, N/A, #N/A, null, NaN, -NaN and +NaN in any case; None, nil and <NA>
+// as Python, Go and pandas write them.
 func isMissing(s string) bool {
 	switch len(s) {
 	case 0:
@@ -133,23 +260,29 @@ func isMissing(s string) bool {
 	case 2:
 		return strings.EqualFold(s, "na")
 	case 3:
-		return strings.EqualFold(s, "n/a") || strings.EqualFold(s, "nan")
+		return strings.EqualFold(s, "n/a") || strings.EqualFold(s, "nan") || s == "nil"
 	case 4:
-		return strings.EqualFold(s, "null")
+		return strings.EqualFold(s, "null") || strings.EqualFold(s, "#n/a") ||
+			strings.EqualFold(s, "-nan") || strings.EqualFold(s, "+nan") || s == "None" || s == "<NA>"
 	}
 	return false
 }
 
-// parseNumber reads a trimmed text field as a number. Out-of-range values
-// become ±Inf, as strconv.ParseFloat gives them. The first-byte check keeps
-// ParseFloat, which allocates its error, away from most words.
-func parseNumber(s string) (float64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	switch c := s[0]; {
+// mayBeNumber says whether a text that starts with c may be a number, so
+// that strconv.ParseFloat, which allocates its error, is kept away from
+// most words.
+func mayBeNumber(c byte) bool {
+	switch {
 	case '0' <= c && c <= '9', c == '-', c == '+', c == '.', c == 'i', c == 'I', c == 'n', c == 'N':
-	default:
+		return true
+	}
+	return false
+}
+
+// parseNumber reads a trimmed text value as a number. Out-of-range values
+// become ±Inf, as strconv.ParseFloat gives them.
+func parseNumber(s string) (float64, bool) {
+	if s == "" || !mayBeNumber(s[0]) {
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(s, 64)
@@ -159,34 +292,51 @@ func parseNumber(s string) (float64, bool) {
 	return v, true
 }
 
-// classifyText reads one text value (a CSV field, or a JSON string in a
-// column forced numeric) for a column of the given fixed kind (0 when
-// inferred). It fails only when the column is forced numeric and the value
-// is not a number.
-func classifyText(s string, fixed Kind) (cell, bool) {
-	s = strings.TrimSpace(s)
+// classifyTrimmed says what a trimmed text value is for a column of the
+// given fixed kind (0 when inferred): missing, a number (not in a column
+// forced categorical, which keeps its text as written), or text.
+func classifyTrimmed(s string, fixed Kind) (cellKind, float64) {
 	if isMissing(s) {
-		return cell{kind: cellMissing}, true
+		return cellMissing, 0
 	}
 	if fixed == Categorical {
-		return cell{kind: cellText, text: s}, true
+		return cellText, 0
 	}
 	if v, ok := parseNumber(s); ok {
 		if math.IsNaN(v) {
-			return cell{kind: cellMissing}, true
+			return cellMissing, 0
 		}
-		return cell{kind: cellNumber, num: v}, true
+		return cellNumber, v
 	}
-	if fixed == Numeric {
-		return cell{}, false
-	}
-	return cell{kind: cellText, text: s}, true
+	return cellText, 0
 }
 
-// notANumber is the reason a row is bad when a column forced numeric holds
-// something else.
+// classifyText reads a CSV field, or a Parquet string in a column forced
+// numeric. Text is kept trimmed.
+func classifyText(s string, fixed Kind) cell {
+	s = strings.TrimSpace(s)
+	kind, v := classifyTrimmed(s, fixed)
+	return cell{kind: kind, num: v, text: s}
+}
+
+// classifyBytes reads a JSON string as classifyText reads a CSV field, so
+// that a quoted number is a number, but keeps text as written, in the line
+// buffer. Most strings are told to be text without being copied.
+func classifyBytes(raw []byte, fixed Kind) cell {
+	s := bytes.TrimSpace(raw)
+	if len(s) > maxMissingLen && (fixed == Categorical || !mayBeNumber(s[0])) {
+		return cell{kind: cellBytes, raw: raw}
+	}
+	kind, v := classifyTrimmed(string(s), fixed)
+	if kind == cellText {
+		return cell{kind: cellBytes, raw: raw}
+	}
+	return cell{kind: kind, num: v}
+}
+
+// notANumber is the reason a cell of a numeric column is bad.
 func notANumber(column, value string) string {
-	return fmt.Sprintf("column %q: %q is not a number", column, truncate(value, 40))
+	return fmt.Sprintf("column %q: %q is not a number", column, truncate(strings.TrimSpace(value), 40))
 }
 
 // truncate cuts s to at most n runes, marking the cut.

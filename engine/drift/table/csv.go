@@ -42,7 +42,6 @@ func readCSV(br *bufio.Reader, opt Options) (*Table, error) {
 		}
 	}
 
-	cells := make([]cell, len(fields))
 	for {
 		record, err := r.Read()
 		if err == io.EOF {
@@ -58,20 +57,26 @@ func readCSV(br *bufio.Reader, opt Options) (*Table, error) {
 		if err != nil {
 			return nil, fail(ErrUnreadable, "%v", err)
 		}
-		line, _ := r.FieldPos(0)
 		if len(record) != len(header) {
+			line, _ := r.FieldPos(0)
 			t.addBad(line, fmt.Sprintf("%d fields, the header has %d", len(record), len(header)))
 			continue
 		}
-		if reason := classifyCSVRow(record, fields, cells); reason != "" {
-			t.addBad(line, reason)
-			continue
-		}
-		for i, f := range fields {
-			f.b.add(cells[i])
+		for _, f := range fields {
+			c := classifyText(record[f.index], f.b.fixed)
+			line := 0 // only text in a numeric column needs its line
+			if c.kind == cellText && f.b.col.Kind == Numeric {
+				line, _ = r.FieldPos(f.index)
+			}
+			f.b.add(c, line)
 		}
 		t.Rows++
 	}
+	builders := make([]*builder, len(fields))
+	for i, f := range fields {
+		builders[i] = f.b
+	}
+	finishColumns(t, builders)
 	return t, nil
 }
 
@@ -103,16 +108,4 @@ func readCSVHeader(r *csv.Reader) ([]string, error) {
 		header[i] = name
 	}
 	return header, nil
-}
-
-// classifyCSVRow fills cells from a record, or says why the row is bad.
-func classifyCSVRow(record []string, fields []csvField, cells []cell) string {
-	for i, f := range fields {
-		c, ok := classifyText(record[f.index], f.b.fixed)
-		if !ok {
-			return notANumber(f.b.col.Name, strings.TrimSpace(record[f.index]))
-		}
-		cells[i] = c
-	}
-	return ""
 }

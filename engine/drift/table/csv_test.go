@@ -35,6 +35,13 @@ func TestCSV(t *testing.T) {
 			"n numeric: . . . . . . 4",
 			"c categorical: a . . . . . b"),
 	}, {
+		name: "more missing spellings; None and nil only as written",
+		in: lines("n,c", "-nan,None", "+NaN,#N/A", "-NAN,#n/a", "nil,NULL", "None,<NA>", "#N/A,nil",
+			"1,none", "2,NIL", "3,Nil", "4,<na>"),
+		want: lines("csv rows=10 bad=0",
+			"n numeric: . . . . . . 1 2 3 4",
+			"c categorical: . . . . . . none NIL Nil <na>"),
+	}, {
 		name: "infinities are kept",
 		in:   lines("x", "inf", "+inf", "-inf", "Infinity", "-Infinity", "INF", "1e999"),
 		want: lines("csv rows=7 bad=0", "x numeric: +Inf +Inf -Inf +Inf -Inf +Inf +Inf"),
@@ -83,12 +90,17 @@ func TestCSV(t *testing.T) {
 		in:   lines("a,b"),
 		want: lines("csv rows=0 bad=0", "a numeric: ", "b numeric: "),
 	}, {
-		name: "forced numeric: a word makes the row bad",
-		in:   lines("a,b", "1,x", "2,3", "NA,"+strings.Repeat("w", 50)),
+		name: "forced numeric: a word is a bad cell, its row kept",
+		in:   lines("a,b", "1,"+strings.Repeat("w", 50), "2,3", "NA,x", "4,5"),
 		opt:  Options{Types: map[string]Kind{"b": Numeric}},
-		want: lines("csv rows=1 bad=2", "a numeric: 2", "b numeric: 3",
-			`line 2: column "b": "x" is not a number`,
-			`line 4: column "b": "`+strings.Repeat("w", 40)+`…" is not a number`),
+		want: lines("csv rows=4 bad=0 bad cells=2", "a numeric: 1 2 . 4", "b numeric: . 3 . 5",
+			`b bad cells=2, first line 2: column "b": "`+strings.Repeat("w", 40)+`…" is not a number`),
+	}, {
+		name: "a bad cell's line is its field's, in a quoted multi-line row",
+		in:   lines("t,n", `"two`, `lines",1`, `"x",`, `"three`, ``, `lines",oops`),
+		opt:  Options{Types: map[string]Kind{"n": Numeric}},
+		want: lines("csv rows=3 bad=0 bad cells=1", `t categorical: "two\nlines" x "three\n\nlines"`, "n numeric: 1 . .",
+			`n bad cells=1, first line 7: column "n": "oops" is not a number`),
 	}, {
 		name: "forced categorical keeps the text",
 		in:   lines("zip,n", "007,1.0", "1.0,NA", "inf,2"),
@@ -101,8 +113,9 @@ func TestCSV(t *testing.T) {
 			Hints: map[string]Kind{"n": Numeric, "c": Categorical, "t": Numeric, "absent": Numeric},
 			Types: map[string]Kind{"t": Categorical}, // Types win
 		},
-		want: lines("csv rows=2 bad=1", "n numeric: 1 2", "c categorical: 1 7", "t categorical: 5 y",
-			`line 3: column "n": "x" is not a number`),
+		want: lines("csv rows=3 bad=0 bad cells=1", "n numeric: 1 . 2",
+			`n bad cells=1, first line 3: column "n": "x" is not a number`,
+			"c categorical: 1 b 7", "t categorical: 5 6 y"),
 	}, {
 		name: "a subset of columns, in file order",
 		in:   lines("a,b,c", "1,x,3", "4,y"),

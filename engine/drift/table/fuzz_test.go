@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,17 +15,27 @@ import (
 )
 
 // checkTable checks what holds for any table read: every column has one
-// entry per row, codes point into distinct levels, and the bad rows kept are
-// the first ones, in file order, within the file. maxLine is the number of
-// lines (text formats) or rows (Parquet) the file can have.
+// entry per row, codes point into distinct levels, bad cells are missing
+// values of numeric columns, and the bad rows kept are the first ones, in
+// file order, within the file. maxLine is the number of lines (text
+// formats) or rows (Parquet) the file can have.
 func checkTable(t *testing.T, tb *Table, maxLine int) {
 	t.Helper()
 	names := make(map[string]bool)
+	badCells := 0
 	for _, c := range tb.Columns {
 		if names[c.Name] {
 			t.Fatalf("column %q twice", c.Name)
 		}
 		names[c.Name] = true
+		badCells += c.BadCells
+		if c.BadCells < 0 || c.BadCells > tb.Rows || c.BadCells > 0 && (c.Kind != Numeric || c.Missing() < c.BadCells) {
+			t.Fatalf("%v %q: %d bad cells, %d missing, %d rows", c.Kind, c.Name, c.BadCells, c.Missing(), tb.Rows)
+		}
+		if (c.BadCells > 0) != (c.FirstBadCell != nil) ||
+			c.FirstBadCell != nil && (c.FirstBadCell.Line < 1 || c.FirstBadCell.Line > maxLine || c.FirstBadCell.Reason == "") {
+			t.Fatalf("column %q: %d bad cells, first %+v, in %d lines", c.Name, c.BadCells, c.FirstBadCell, maxLine)
+		}
 		switch c.Kind {
 		case Numeric:
 			if len(c.Values) != tb.Rows || c.Codes != nil || c.Levels != nil {
@@ -54,6 +66,9 @@ func checkTable(t *testing.T, tb *Table, maxLine int) {
 			t.Fatalf("column %q of kind %v", c.Name, c.Kind)
 		}
 	}
+	if tb.BadCells != badCells {
+		t.Fatalf("table: %d bad cells, its columns %d", tb.BadCells, badCells)
+	}
 	if tb.Rows+tb.Bad > maxLine {
 		t.Fatalf("%d rows and %d bad rows in %d lines", tb.Rows, tb.Bad, maxLine)
 	}
@@ -67,6 +82,25 @@ func checkTable(t *testing.T, tb *Table, maxLine int) {
 	}
 }
 
+// checkInference checks the 99% rule on the numeric columns of a table
+// read without Types or Hints: at most 1% of the values that are not
+// missing are bad cells, and none under 100 values.
+func checkInference(t *testing.T, tb *Table) {
+	t.Helper()
+	for _, c := range tb.Columns {
+		if c.Kind == Numeric && !ruleSaysNumeric(c) {
+			t.Fatalf("column %q is numeric with %d bad cells of %d values", c.Name, c.BadCells, tb.Rows-c.Missing()+c.BadCells)
+		}
+	}
+}
+
+// ruleSaysNumeric says whether the 99% rule makes a column read numeric,
+// its texts bad cells, numeric.
+func ruleSaysNumeric(c *Column) bool {
+	n := len(c.Values) - c.Missing() + c.BadCells
+	return c.BadCells == 0 || n >= 100 && 100*c.BadCells <= n
+}
+
 func lineCount(data []byte) int { return bytes.Count(data, []byte("\n")) + 1 }
 
 func FuzzCSV(f *testing.F) {
@@ -75,6 +109,8 @@ func FuzzCSV(f *testing.F) {
 		"\xef\xbb\xbfa\r\n1\r\n\"2\n3\"\r\n",
 		lines("a,b", `1,x"y`, `2,"p"q`, `3,"open`),
 		lines("a", "1", "x", "-Infinity", "1e999"),
+		lines("a,b", "1,x", "None,-nan", "#N/A,nil", "2,<NA>"),
+		"a,b\n" + strings.Repeat("1,2\n", 120) + "x,y\n",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -84,21 +120,40 @@ func FuzzCSV(f *testing.F) {
 			return
 		}
 		checkTable(t, tb, lineCount(data))
+		checkInference(t, tb)
 		if len(tb.Columns) < 2 {
 			return
 		}
-		// Forcing kinds changes which rows are bad, not the invariants.
+		// Forcing kinds changes which cells are bad, not which rows.
+		first := tb.Columns[0]
 		forced, err := Read(bytes.NewReader(data), Options{Format: "csv", Types: map[string]Kind{
-			tb.Columns[0].Name: Numeric, tb.Columns[1].Name: Categorical,
+			first.Name: Numeric, tb.Columns[1].Name: Categorical,
 		}})
 		if err != nil {
 			t.Fatalf("forcing kinds: %v", err)
 		}
 		checkTable(t, forced, lineCount(data))
-		if forced.Rows+forced.Bad != tb.Rows+tb.Bad {
-			t.Fatalf("forcing kinds changed the row count: %d+%d, was %d+%d", forced.Rows, forced.Bad, tb.Rows, tb.Bad)
+		if forced.Rows != tb.Rows || forced.Bad != tb.Bad {
+			t.Fatalf("forcing kinds changed the rows: %d and %d bad, was %d and %d", forced.Rows, forced.Bad, tb.Rows, tb.Bad)
+		}
+		// Forced numeric, the first column is what inference made of it,
+		// or what the 99% rule turned categorical.
+		same := forced.Columns[0]
+		switch {
+		case first.Kind == Categorical && ruleSaysNumeric(same):
+			t.Fatalf("column %q is categorical, but forced numeric has %d bad cells of %d values",
+				first.Name, same.BadCells, tb.Rows-same.Missing()+same.BadCells)
+		case first.Kind == Numeric && (same.BadCells != first.BadCells || !sameValues(same.Values, first.Values) ||
+			first.FirstBadCell != nil && *same.FirstBadCell != *first.FirstBadCell):
+			t.Fatalf("column %q: forced numeric %d bad cells (%+v), inferred %d (%+v), or other values",
+				first.Name, same.BadCells, same.FirstBadCell, first.BadCells, first.FirstBadCell)
 		}
 	})
+}
+
+// sameValues says whether two columns of numbers are the same, NaN for NaN.
+func sameValues(a, b []float64) bool {
+	return slices.EqualFunc(a, b, func(x, y float64) bool { return x == y || math.IsNaN(x) && math.IsNaN(y) })
 }
 
 func FuzzJSONL(f *testing.F) {
@@ -106,6 +161,8 @@ func FuzzJSONL(f *testing.F) {
 		lines(`{"a":1,"b":"x","c":true,"d":null}`, `{"a":2.5e3,"e":"late"}`, "", `{"a":"\u00e9\n"}`),
 		lines(`{"a":{"b":1}}`, `[1]`, `{"a":[1,2]}`, `{"a":NaN,"b":-Infinity}`, `{"a":1,"a":2}`),
 		lines(`{"a":1,}`, `{"a":01}`, `{"a":"x`, `{} `),
+		lines(`{"a":"41.3","b":" NA "}`, `{"a":2,"b":"None"}`, `{"a":"x","b":""}`),
+		strings.Repeat(`{"a":1,"b":"2"}`+"\n", 120) + `{"a":true,"b":"y"}` + "\n",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -115,6 +172,7 @@ func FuzzJSONL(f *testing.F) {
 			return
 		}
 		checkTable(t, tb, lineCount(data))
+		checkInference(t, tb)
 		if bytes.Contains(data, []byte("NaN")) || bytes.Contains(data, []byte("Infinity")) {
 			return // Python's tokens, which encoding/json rejects
 		}
@@ -124,8 +182,15 @@ func FuzzJSONL(f *testing.F) {
 				continue
 			}
 			one, err := Read(bytes.NewReader(line), Options{Format: "jsonl"})
-			if err != nil {
+			if err != nil && isText(line) {
 				t.Fatalf("line %d: %v", i+1, err)
+			}
+			if err != nil {
+				// Control bytes are no JSON, in a string or out.
+				if flatObject(bytes.TrimPrefix(line, utf8BOM)) {
+					t.Fatalf("line %d %q is not text but encoding/json reads it", i+1, line)
+				}
+				continue
 			}
 			if want := flatObject(bytes.TrimPrefix(line, utf8BOM)); (one.Rows == 1) != want {
 				t.Fatalf("line %d %q: read %d rows (%v), encoding/json says flat object: %v", i+1, line, one.Rows, one.FirstBad, want)

@@ -9,10 +9,15 @@ import (
 )
 
 // dump writes a table as text a test can compare whole: its counts, each
-// column's kind and values ("." for a missing value), and the kept bad rows.
+// column's kind and values ("." for a missing value) and bad cells if any,
+// and the kept bad rows.
 func dump(t *Table) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s rows=%d bad=%d\n", t.Format, t.Rows, t.Bad)
+	fmt.Fprintf(&b, "%s rows=%d bad=%d", t.Format, t.Rows, t.Bad)
+	if t.BadCells > 0 {
+		fmt.Fprintf(&b, " bad cells=%d", t.BadCells)
+	}
+	b.WriteString("\n")
 	for _, c := range t.Columns {
 		var values []string
 		if c.Kind == Numeric {
@@ -33,6 +38,13 @@ func dump(t *Table) string {
 			}
 		}
 		fmt.Fprintf(&b, "%s %s: %s\n", c.Name, c.Kind, strings.Join(values, " "))
+		if c.BadCells > 0 || c.FirstBadCell != nil {
+			fmt.Fprintf(&b, "%s bad cells=%d", c.Name, c.BadCells)
+			if first := c.FirstBadCell; first != nil {
+				fmt.Fprintf(&b, ", first line %d: %s", first.Line, first.Reason)
+			}
+			b.WriteString("\n")
+		}
 	}
 	for _, bad := range t.FirstBad {
 		fmt.Fprintf(&b, "line %d: %s\n", bad.Line, bad.Reason)

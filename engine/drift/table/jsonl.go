@@ -3,6 +3,7 @@ package table
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -78,8 +79,13 @@ func readJSONL(br *bufio.Reader, opt Options) (*Table, error) {
 		return nil, fail(ErrUnreadable, "empty file: no JSON lines")
 	}
 	if err := r.sel.check(opt, r.names); err != nil {
-		return nil, err
+		// With no good line the file's columns are unknown: the empty
+		// table, whose bad rows say why, is the better answer.
+		if !errors.Is(err, ErrNoColumn) || r.t.Rows > 0 {
+			return nil, err
+		}
 	}
+	finishColumns(r.t, r.cols)
 	return r.t, nil
 }
 
@@ -178,7 +184,8 @@ func (r *jsonlReader) skip() error {
 }
 
 // jsonCell classifies one value for a column of the given fixed kind (0
-// when inferred), or says why the row is bad.
+// when inferred), or says why the row is bad. A string is read as a CSV
+// field is, so that a quoted number is a number and "NA" is missing.
 func jsonCell(key []byte, v jsonValue, fixed Kind) (cell, string) {
 	switch v.kind {
 	case jsonNull:
@@ -200,14 +207,7 @@ func jsonCell(key []byte, v jsonValue, fixed Kind) (cell, string) {
 		}
 		return cell{kind: cellBytes, raw: v.raw}, ""
 	case jsonString:
-		if fixed == Numeric {
-			c, ok := classifyText(string(v.raw), Numeric)
-			if !ok {
-				return cell{}, notANumber(string(key), string(v.raw))
-			}
-			return c, ""
-		}
-		return cell{kind: cellBytes, raw: v.raw}, ""
+		return classifyBytes(v.raw, fixed), ""
 	case jsonObject:
 		return cell{}, fmt.Sprintf("column %q: nested object", key)
 	}
@@ -219,16 +219,16 @@ func jsonCell(key []byte, v jsonValue, fixed Kind) (cell, string) {
 func (r *jsonlReader) commit(lineNo int) {
 	for i, b := range r.cols {
 		if r.set[i] == lineNo {
-			b.add(r.cells[i])
+			b.add(r.cells[i], lineNo)
 		} else {
-			b.add(cell{kind: cellMissing})
+			b.add(cell{kind: cellMissing}, lineNo)
 		}
 	}
 	for _, f := range r.fresh {
 		fixed, start := r.sel.kind(f.name)
 		b := newBuilder(f.name, fixed, start)
 		b.addMissingRows(r.t.Rows)
-		b.add(f.c)
+		b.add(f.c, lineNo)
 		r.index[f.name] = len(r.cols)
 		r.cols = append(r.cols, b)
 		r.cells = append(r.cells, cell{})

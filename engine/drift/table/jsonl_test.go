@@ -19,7 +19,8 @@ func TestJSONL(t *testing.T) {
 			`{"s": "", "b": true}`),
 		want: lines("jsonl rows=3 bad=0",
 			"n numeric: 1 -25 .",
-			`s categorical: a b ""`,
+			// "" is missing, as an empty CSV field is.
+			"s categorical: a b .",
 			"b categorical: true false true",
 			"z numeric: . . ."),
 	}, {
@@ -27,9 +28,14 @@ func TestJSONL(t *testing.T) {
 		in:   lines(`{"a":1}`, `{"a":2,"b":"x"}`, `{"c":3}`),
 		want: lines("jsonl rows=3 bad=0", "a numeric: 1 2 .", "b categorical: . x .", "c numeric: . . 3"),
 	}, {
-		name: "strings stay strings, numbers turned late are canonical",
-		in:   lines(`{"a":"3","b":1.50}`, `{"a":"NA","b":"x"}`, `{"b":1.5}`),
-		want: lines("jsonl rows=3 bad=0", "a categorical: 3 NA .", "b categorical: 1.5 x 1.5"),
+		name: "quoted numbers are numbers, numbers turned late are canonical",
+		in:   lines(`{"a":"3","b":1.50}`, `{"a":" 41.3 ","b":"x"}`, `{"a":4,"b":1.5}`, `{"a":"1e999","b":"007"}`),
+		want: lines("jsonl rows=4 bad=0", "a numeric: 3 41.3 4 +Inf", "b categorical: 1.5 x 1.5 7"),
+	}, {
+		name: "quoted missing spellings are missing, other text as written",
+		in: lines(`{"a":"NA","b":" x "}`, `{"a":"None","b":"null"}`, `{"a":"-nan","b":"#N/A"}`, `{"a":"","b":"  "}`,
+			`{"a":"nil","b":"n/a"}`, `{"a":2,"b":"<NA>"}`),
+		want: lines("jsonl rows=6 bad=0", "a numeric: . . . . . 2", `b categorical: " x " . . . . .`),
 	}, {
 		name: "Python's NaN and infinities",
 		in:   lines(`{"x": NaN}`, `{"x": Infinity}`, `{"x": -Infinity}`, `{"x": 1e999}`),
@@ -73,20 +79,28 @@ func TestJSONL(t *testing.T) {
 		in:   "\n  \n{\"a\":1}\n\r\n{\"a\":2}",
 		want: lines("jsonl rows=2 bad=0", "a numeric: 1 2"),
 	}, {
-		name: "forced kinds",
+		name: "forced kinds: text in a numeric column is a bad cell",
 		in: lines(`{"n":"1.5","c":1.50,"b":true}`, `{"n":" NA ","c":true,"b":false}`,
-			`{"n":"x","c":1,"b":true}`, `{"n":null,"c":null,"b":null}`),
+			`{"n":"x","c":1,"b":true}`, `{"n":null,"c":null,"b":null}`, `{"n":"2","c":"NA","b":"yes"}`),
 		opt: Options{Types: map[string]Kind{"n": Numeric, "c": Categorical, "b": Numeric}},
-		want: lines("jsonl rows=3 bad=1",
-			"n numeric: 1.5 . .",
-			"c categorical: 1.50 true .",
-			"b numeric: 1 0 .",
-			`line 3: column "n": "x" is not a number`),
+		want: lines("jsonl rows=5 bad=0 bad cells=2",
+			"n numeric: 1.5 . . . 2",
+			`n bad cells=1, first line 3: column "n": "x" is not a number`,
+			"c categorical: 1.50 true 1 . .",
+			"b numeric: 1 0 1 . .",
+			`b bad cells=1, first line 5: column "b": "yes" is not a number`),
 	}, {
 		name: "hints",
 		in:   lines(`{"c":1.50,"n":1}`, `{"c":"x","n":"2"}`, `{"c":true,"n":true}`),
 		opt:  Options{Hints: map[string]Kind{"c": Categorical, "n": Numeric, "absent": Categorical}},
 		want: lines("jsonl rows=3 bad=0", "c categorical: 1.5 x true", "n numeric: 1 2 1"),
+	}, {
+		name: "hinted numeric: text in every row is a bad cell, the other columns are kept",
+		in:   lines(`{"age":"old","income":41.3,"city":"Oslo"}`, `{"age":"young","income":"52","city":"Lyon"}`),
+		opt:  Options{Hints: map[string]Kind{"age": Numeric, "income": Numeric, "city": Categorical}},
+		want: lines("jsonl rows=2 bad=0 bad cells=2", "age numeric: . .",
+			`age bad cells=2, first line 1: column "age": "old" is not a number`,
+			"income numeric: 41.3 52", "city categorical: Oslo Lyon"),
 	}, {
 		name: "a subset skips the other keys, nested or not",
 		in:   lines(`{"meta":{"a":[1,{"b":"}"}]},"x":1,"tags":["q"]}`, `{"x":2,"y":"z"}`),

@@ -24,20 +24,10 @@ const (
 	srcString          // BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY holding UTF-8 text
 )
 
-// pqColumn reads one top-level Parquet column, a row group at a time: the
-// values of a row group are staged, then added once the rows that are bad in
-// any column are known.
+// pqColumn reads one top-level Parquet column, a row group at a time.
 type pqColumn struct {
 	b *builder
 	pqField
-
-	staged []float64 // numeric: this row group's values
-	// Categorical: this row group's codes into its own levels, mapped to
-	// the column's levels at commit so that a value seen only in bad rows
-	// never becomes a level.
-	local       []int32
-	localLevels []string
-	localIndex  map[string]int32
 }
 
 // pqField is a top-level column of a Parquet file, as its schema says.
@@ -123,38 +113,21 @@ func readParquet(r io.ReaderAt, size int64, opt Options) (*Table, error) {
 		total += g.NumRows
 	}
 
-	row := 0 // rows before the current row group, good or bad
+	builders := make([]*builder, len(cols))
+	for i, c := range cols {
+		builders[i] = c.b
+	}
+	row := 0 // rows before the current row group
 	for g, rg := range f.RowGroups() {
-		n := int(groups[g].NumRows)
-		var bad []string // why each row is bad, once one is
-		markBad := func(i int, reason string) {
-			if bad == nil {
-				bad = make([]string, n)
-			}
-			if bad[i] == "" {
-				bad[i] = reason
-			}
-		}
 		for _, c := range cols {
-			if err := c.read(r, size, rg, &groups[g], g, markBad); err != nil {
+			if err := c.read(r, size, rg, &groups[g], g, row); err != nil {
 				return nil, err
 			}
 		}
-		for _, c := range cols {
-			c.commit(bad)
-		}
-		for i, reason := range bad {
-			if reason != "" {
-				t.addBad(row+i+1, reason)
-			} else {
-				t.Rows++
-			}
-		}
-		if bad == nil {
-			t.Rows += n
-		}
-		row += n
+		row += int(groups[g].NumRows)
 	}
+	t.Rows = row
+	finishColumns(t, builders)
 	return t, nil
 }
 
@@ -211,9 +184,9 @@ func pqSourceOf(c *parquet.Column) (src pqSource, scale float64, why string) {
 	return 0, 0, fmt.Sprintf("values of type %s", typ.Kind())
 }
 
-// read stages the column's values in one row group, after checking what
-// its page headers claim.
-func (c *pqColumn) read(r io.ReaderAt, size int64, rg parquet.RowGroup, meta *format.RowGroup, g int, markBad func(int, string)) error {
+// read adds the column's values in one row group, whose first row is the
+// file's row first+1, after checking what its page headers claim.
+func (c *pqColumn) read(r io.ReaderAt, size int64, rg parquet.RowGroup, meta *format.RowGroup, g, first int) error {
 	name, rows := c.b.col.Name, int(meta.NumRows)
 	if c.leaf < 0 || c.leaf >= len(meta.Columns) {
 		return unreadableParquet(fmt.Sprintf("row group %d lacks column %q", g+1, name))
@@ -221,14 +194,12 @@ func (c *pqColumn) read(r io.ReaderAt, size int64, rg parquet.RowGroup, meta *fo
 	if err := checkChunk(r, size, &meta.Columns[c.leaf].MetaData, meta.NumRows, c.maxDef); err != nil {
 		return unreadableParquet(fmt.Sprintf("column %q: %v", name, err))
 	}
-	c.staged, c.local, c.localLevels = c.staged[:0], c.local[:0], c.localLevels[:0]
-	c.localIndex = make(map[string]int32)
 	read := 0
 	err := eachValues(rg, c.leaf, func(values []parquet.Value) error {
 		if len(values) > rows-read {
 			return fmt.Errorf("column %q has more values than row group %d has rows", name, g+1)
 		}
-		c.stage(values, read, markBad)
+		c.add(values, first+read)
 		read += len(values)
 		return nil
 	})
@@ -315,31 +286,29 @@ func unreadableParquet(reason string) error {
 	return fail(ErrUnreadable, "unreadable Parquet file: %s", truncate(reason, 200))
 }
 
-// stage turns values of the current row group, from its row first on,
-// into the column's kind.
-func (c *pqColumn) stage(values []parquet.Value, first int, markBad func(int, string)) {
+// add adds values of the current row group, the first of which is in the
+// file's row first+1.
+func (c *pqColumn) add(values []parquet.Value, first int) {
 	if c.b.col.Kind == Numeric {
 		for i, v := range values {
 			x, ok := c.number(v)
-			if !ok {
-				markBad(first+i, notANumber(c.b.col.Name, string(v.ByteArray())))
+			switch {
+			case !ok:
+				c.b.add(cell{kind: cellBytes, raw: v.ByteArray()}, first+i+1)
+			case math.IsNaN(x):
+				c.b.add(cell{kind: cellMissing}, 0)
+			default:
+				c.b.add(cell{kind: cellNumber, num: x}, 0)
 			}
-			c.staged = append(c.staged, x)
 		}
 		return
 	}
 	for _, v := range values {
-		code := int32(-1)
 		if text, ok := c.text(v); ok {
-			var seen bool
-			if code, seen = c.localIndex[string(text)]; !seen {
-				code = int32(len(c.localLevels))
-				s := string(text)
-				c.localLevels = append(c.localLevels, s)
-				c.localIndex[s] = code
-			}
+			c.b.add(cell{kind: cellBytes, raw: text}, 0)
+		} else {
+			c.b.add(cell{kind: cellMissing}, 0)
 		}
-		c.local = append(c.local, code)
 	}
 }
 
@@ -364,14 +333,13 @@ func (c *pqColumn) number(v parquet.Value) (x float64, ok bool) {
 	case srcDouble:
 		return v.Double(), true
 	}
-	cl, ok := classifyText(string(v.ByteArray()), Numeric)
-	if !ok {
-		return math.NaN(), false
-	}
-	if cl.kind == cellMissing {
+	switch cl := classifyBytes(v.ByteArray(), Numeric); cl.kind {
+	case cellNumber:
+		return cl.num, true
+	case cellMissing:
 		return math.NaN(), true
 	}
-	return cl.num, true
+	return math.NaN(), false
 }
 
 // text reads a value as a level; ok is false when it is missing.
@@ -421,33 +389,4 @@ func unsigned(v parquet.Value) uint64 {
 		return uint64(uint32(v.Int32()))
 	}
 	return uint64(v.Int64())
-}
-
-// commit adds the staged rows that are not bad.
-func (c *pqColumn) commit(bad []string) {
-	col := c.b.col
-	if col.Kind == Numeric {
-		for i, x := range c.staged {
-			if bad == nil || bad[i] == "" {
-				col.Values = append(col.Values, x)
-			}
-		}
-		return
-	}
-	global := make([]int32, len(c.localLevels))
-	for i := range global {
-		global[i] = -2 // not yet mapped
-	}
-	for i, code := range c.local {
-		if bad != nil && bad[i] != "" {
-			continue
-		}
-		if code >= 0 {
-			if global[code] == -2 {
-				global[code] = c.b.code(c.localLevels[code])
-			}
-			code = global[code]
-		}
-		col.Codes = append(col.Codes, code)
-	}
 }

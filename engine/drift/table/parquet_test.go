@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,17 +79,23 @@ func TestParquetOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Forced numeric, every city that is not null is a bad row.
-	if tb.Rows != 44 || tb.Bad != 956 || len(tb.FirstBad) != MaxBadKept {
-		t.Fatalf("%d rows, %d bad, %d kept; want 44, 956, %d", tb.Rows, tb.Bad, len(tb.FirstBad), MaxBadKept)
+	// Forced numeric, every city that is not null is a bad cell; no row is
+	// lost.
+	if tb.Rows != 1000 || tb.Bad != 0 || tb.BadCells != 956 {
+		t.Fatalf("%d rows, %d bad, %d bad cells; want 1000, 0, 956", tb.Rows, tb.Bad, tb.BadCells)
 	}
-	for i, bad := range tb.FirstBad {
-		if i > 0 && bad.Line <= tb.FirstBad[i-1].Line || !strings.HasPrefix(bad.Reason, `column "city": "`) {
-			t.Errorf("bad row %d: %+v", i, bad)
-		}
+	plain, err := ReadFile(path, Options{Columns: []string{"city"}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if c := tb.Column("city"); c.Kind != Numeric || c.Missing() != 44 {
-		t.Errorf("city: %v with %d missing, want numeric, all 44 missing", c.Kind, c.Missing())
+	first := slices.IndexFunc(plain.Column("city").Codes, func(code int32) bool { return code >= 0 })
+	wantBad := BadRow{Line: first + 1, Reason: fmt.Sprintf("column \"city\": %q is not a number", plain.Column("city").Levels[0])}
+	if c := tb.Column("city"); c.Kind != Numeric || c.Missing() != 1000 || c.BadCells != 956 || c.FirstBadCell == nil || *c.FirstBadCell != wantBad {
+		t.Errorf("city: %v with %d missing, %d bad cells, first %+v; want numeric, 1000, 956, %+v",
+			c.Kind, c.Missing(), c.BadCells, c.FirstBadCell, wantBad)
+	}
+	if c := tb.Column("age"); c.BadCells != 0 || c.FirstBadCell != nil {
+		t.Errorf("age: %d bad cells", c.BadCells)
 	}
 	if c := tb.Column("label"); c.Kind != Categorical || strings.Join(c.Levels, " ") == "" {
 		t.Errorf("label: %v %v, want categorical", c.Kind, c.Levels)
@@ -182,6 +190,46 @@ func TestParquetTypes(t *testing.T) {
 	_, err = Read(bytes.NewReader(data), Options{Columns: []string{"u32", "tags"}})
 	if want := `column "tags" cannot be read: it is a nested group`; err == nil || err.Error() != want || !errors.Is(err, ErrNoColumn) {
 		t.Errorf("got %v, want %q", err, want)
+	}
+}
+
+// TestParquetBadCells forces text columns numeric: values that are not
+// numbers are bad cells with their row numbers, across row groups, and no
+// row is lost.
+func TestParquetBadCells(t *testing.T) {
+	type row struct {
+		Amount string  `parquet:"amount"`
+		Code   *string `parquet:"code,optional"`
+		N      int64   `parquet:"n"`
+	}
+	text := func(s string) *string { return &s }
+	rows := []row{
+		{Amount: "1.5", Code: text("7"), N: 1},
+		{Amount: " 2 ", N: 2},
+		{Amount: "NA", Code: text("x9"), N: 3},
+		{Amount: "twelve", Code: text("None"), N: 4},
+		{Amount: "inf", Code: text("8"), N: 5},
+	}
+	var buf bytes.Buffer
+	if err := parquet.Write(&buf, rows, parquet.MaxRowsPerRowGroup(2)); err != nil {
+		t.Fatal(err)
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil || len(f.RowGroups()) != 3 {
+		t.Fatalf("the file has not 3 row groups: %v", err)
+	}
+	tb, err := Read(&buf, Options{Types: map[string]Kind{"amount": Numeric, "code": Numeric}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := lines("parquet rows=5 bad=0 bad cells=2",
+		"amount numeric: 1.5 2 . . +Inf",
+		`amount bad cells=1, first line 4: column "amount": "twelve" is not a number`,
+		"code numeric: 7 . . . 8",
+		`code bad cells=1, first line 3: column "code": "x9" is not a number`,
+		"n numeric: 1 2 3 4 5")
+	if got := dump(tb); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
 

@@ -30,9 +30,10 @@ type Options struct {
 	// Hints are the kinds of another file's columns, typically those of
 	// the reference a current file is compared with. Types win over them,
 	// and naming a column the file lacks is no error. A column hinted
-	// numeric is read as if forced numeric, so stray text is a bad row; one
-	// hinted categorical is categorical from its first row with its numbers
-	// written as inference writes them, so its levels match the reference's.
+	// numeric is read as if forced numeric, so stray text is a bad cell,
+	// missing in that column only; one hinted categorical is categorical
+	// from its first row with its numbers written as inference writes them,
+	// so its levels match the reference's.
 	Hints map[string]Kind
 }
 
@@ -104,17 +105,20 @@ func Read(r io.Reader, opt Options) (*Table, error) {
 // readText reads CSV or JSON lines, or hands what turns out to be Parquet
 // over, once the format is known.
 func readText(br *bufio.Reader, format string, opt Options) (*Table, error) {
+	head, err := br.Peek(sniffSize)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fail(ErrUnreadable, "%v", err)
+	}
 	if format == "" {
-		head, err := br.Peek(sniffSize)
-		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-			return nil, fail(ErrUnreadable, "%v", err)
-		}
 		format = formatOfContent(head)
 	}
-	switch format {
-	case formatParquet:
+	if format == formatParquet {
 		return readParquetStream(br, opt)
-	case formatJSONL:
+	}
+	if !isText(head) {
+		return nil, fail(ErrUnreadable, "not a text file (CSV or JSON lines) nor Parquet")
+	}
+	if format == formatJSONL {
 		return readJSONL(br, opt)
 	}
 	return readCSV(br, opt)
@@ -164,6 +168,22 @@ func formatOfContent(head []byte) string {
 		return formatJSONL
 	}
 	return formatCSV
+}
+
+// isText says whether the start of a file looks like text: no NUL byte, and
+// at most 10% of control bytes other than tab, carriage return and newline.
+// An executable or an archive named .csv fails this at once.
+func isText(head []byte) bool {
+	if bytes.IndexByte(head, 0) >= 0 {
+		return false
+	}
+	control := 0
+	for _, c := range head {
+		if c < 0x20 && c != '\t' && c != '\r' && c != '\n' || c == 0x7f {
+			control++
+		}
+	}
+	return 10*control <= len(head)
 }
 
 func isJSONSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' }
@@ -226,27 +246,30 @@ func (s selection) check(opt Options, has []string) error {
 	missing := func(name string) error {
 		return fail(ErrNoColumn, "no column %q; the file has %s", name, listNames(has))
 	}
-	for _, name := range opt.Columns {
-		if !present[name] {
-			return missing(name)
-		}
-	}
 	typed := make([]string, 0, len(opt.Types))
 	for name := range opt.Types {
 		typed = append(typed, name)
 	}
 	slices.Sort(typed) // the same error every time
+	// Kinds first: an unknown kind is wrong whatever the file holds.
 	for _, name := range typed {
 		if k := opt.Types[name]; k != Numeric && k != Categorical {
 			return fail(ErrBadOption, "column %q: unknown kind %d", name, k)
-		}
-		if !present[name] {
-			return missing(name)
 		}
 	}
 	for name, k := range opt.Hints {
 		if k != Numeric && k != Categorical {
 			return fail(ErrBadOption, "column %q: unknown kind %d", name, k)
+		}
+	}
+	for _, name := range opt.Columns {
+		if !present[name] {
+			return missing(name)
+		}
+	}
+	for _, name := range typed {
+		if !present[name] {
+			return missing(name)
 		}
 	}
 	return nil

@@ -74,6 +74,14 @@ type Column struct {
 	Values []float64 // Numeric: one per row; NaN where missing; ±Inf kept as is
 	Codes  []int32   // Categorical: one per row, index into Levels; -1 where missing
 	Levels []string  // Categorical: the distinct values, in order of first appearance
+	// BadCells counts the values of a numeric column that are not numbers
+	// (text in a column forced or hinted numeric, or the few of an inferred
+	// one): each is missing (NaN) in Values, and its row is kept. Always 0
+	// in a categorical column.
+	BadCells int
+	// FirstBadCell is the first of them, with its line and why; nil when
+	// there is none.
+	FirstBadCell *BadRow
 }
 
 // Missing counts the missing values: NaN in a numeric column, code -1 in a
@@ -115,11 +123,12 @@ func (c *Column) Counts() map[string]int {
 	return counts
 }
 
-// BadRow is a row that was skipped, and why.
+// BadRow is a row that was skipped, or a cell that was read as missing
+// (Column.FirstBadCell), and why.
 type BadRow struct {
 	// Line is the 1-based line of the file where the row starts (CSV and
-	// JSON lines; the CSV header is line 1), or the 1-based row number in
-	// a Parquet file.
+	// JSON lines; the CSV header is line 1; for a bad cell of a CSV file,
+	// the line of the field), or the 1-based row number in a Parquet file.
 	Line   int
 	Reason string
 }
@@ -131,6 +140,9 @@ type Table struct {
 	Rows     int       // good rows read
 	Bad      int       // bad rows, skipped
 	FirstBad []BadRow  // the first MaxBadKept bad rows
+	// BadCells is the sum of the columns' BadCells: values of numeric
+	// columns that are not numbers, read as missing in rows that are kept.
+	BadCells int
 	// Skipped names the Parquet columns left out because they are nested or
 	// of a type this package does not read; empty for the text formats.
 	Skipped []string
