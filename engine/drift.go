@@ -610,6 +610,7 @@ func (e *Engine) scoreBatch(ctx context.Context, req api.DriftIngestRequest, wat
 
 	batchSummary := drift.Summarise(t, 0)
 	batch := drift.Compare(&p.ref.Summary, batchSummary, th, rl)
+	batch.NoteBadCells("current", t)
 	outcomes := outcomeColumns(t, dp.Prediction, dp.Label, dp.Challenger)
 	pred, label, chal := outcomes[0], outcomes[1], outcomes[2]
 	batchReport := batch.API()

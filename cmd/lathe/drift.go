@@ -145,7 +145,10 @@ drifted (for a pipeline's check).`,
 			// The columns a model's policy names by default are not features.
 			dp := registry.DefaultDriftPolicy()
 			roles := map[string]string{dp.Prediction: "prediction", dp.Label: "label", dp.Challenger: "challenger"}
-			rep := drift.Compare(drift.Summarise(ref, 0), drift.Summarise(cur, 0), th, roles).API()
+			cmp := drift.Compare(drift.Summarise(ref, 0), drift.Summarise(cur, 0), th, roles)
+			cmp.NoteBadCells("reference", ref)
+			cmp.NoteBadCells("current", cur)
+			rep := cmp.API()
 			rep.RowsRef, rep.RowsCur, rep.BadRef, rep.BadCur = ref.Rows, cur.Rows, ref.Bad, cur.Bad
 			for _, side := range []struct {
 				name string

@@ -62,12 +62,13 @@ func TestDriftStat(t *testing.T) {
 		}
 		c.WriteString(`{"x": ` + strconv.Itoa(i%50+30) + `, "color": "` + color + `", "extra": 1}` + "\n")
 	}
+	c.WriteString(`{"x": "abc", "color": "red"}` + "\n")
 	c.WriteString("not json\n")
 	os.WriteFile(ref, []byte(r.String()), 0o644)
 	os.WriteFile(cur, []byte(c.String()), 0o644)
 	out := h.ok("drift", "stat", "--reference", ref, "--current", cur)
 	for _, want := range []string{"x ", "ALERT", "color", "data set: ALERT, 100% of its features alert",
-		"not in the reference (not compared): extra", "bad rows skipped: 0 in the reference, 1 in the current data", "current line 301:"} {
+		"not in the reference (not compared): extra", "bad rows skipped: 0 in the reference, 1 in the current data", "current line 302:", `x: 1 current value is not a number, counted missing (line 301: column "x": "abc" is not a number)`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("drift stat says no %q:\n%s", want, out)
 		}

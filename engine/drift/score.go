@@ -252,6 +252,26 @@ func datasetStatus(scores []Score, th Thresholds) (share float64, status string)
 	return share, api.DriftOK
 }
 
+// NoteBadCells says on each score how many of the column's values in t
+// (side: "reference" or "current") were not numbers, and the first.
+func (r Report) NoteBadCells(side string, t *table.Table) {
+	for i := range r.Scores {
+		c := t.Column(r.Scores[i].Name)
+		if c == nil || c.BadCells == 0 || c.FirstBadCell == nil {
+			continue
+		}
+		what := fmt.Sprintf("%d %s values are not numbers", c.BadCells, side)
+		if c.BadCells == 1 {
+			what = fmt.Sprintf("1 %s value is not a number", side)
+		}
+		note := fmt.Sprintf("%s, counted missing (line %d: %s)", what, c.FirstBadCell.Line, c.FirstBadCell.Reason)
+		if r.Scores[i].Note != "" {
+			note = r.Scores[i].Note + "; " + note
+		}
+		r.Scores[i].Note = note
+	}
+}
+
 // Alerting names the features (not predictions or labels) that alert.
 func (r Report) Alerting() []string {
 	var names []string
