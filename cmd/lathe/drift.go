@@ -291,12 +291,17 @@ func percentOf(share float64) string {
 	return strconv.FormatFloat(share*100, 'f', 0, 64) + "%"
 }
 
-// absPath makes a path the engine can read from where it runs.
-func absPath(p string) (string, error) {
-	if p == "" {
-		return "", fmt.Errorf("--data is needed: a CSV, JSON-lines or Parquet file")
+// dataFlags reads --data (made a path the engine can read from where it
+// runs) and --types.
+func dataFlags(data, types string) (path string, typ map[string]string, err error) {
+	if data == "" {
+		return "", nil, fmt.Errorf("--data is needed: a CSV, JSON-lines or Parquet file")
 	}
-	return filepath.Abs(p)
+	if path, err = filepath.Abs(data); err != nil {
+		return "", nil, err
+	}
+	typ, err = parseTypes(types)
+	return path, typ, err
 }
 
 func newDriftReferenceCmd() *cobra.Command {
@@ -316,11 +321,7 @@ on its own.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeModels,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path, err := absPath(data)
-			if err != nil {
-				return err
-			}
-			typ, err := parseTypes(types)
+			path, typ, err := dataFlags(data, types)
 			if err != nil {
 				return err
 			}
@@ -407,11 +408,7 @@ most once per cool-down.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeModels,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path, err := absPath(data)
-			if err != nil {
-				return err
-			}
-			typ, err := parseTypes(types)
+			path, typ, err := dataFlags(data, types)
 			if err != nil {
 				return err
 			}
