@@ -48,6 +48,11 @@ func (s *tmuxSession) pid() int {
 
 func (s *tmuxSession) keys(k ...string) {
 	exec.Command("tmux", append([]string{"-L", s.socket, "send-keys", "-t", "0"}, k...)...).Run()
+	if k[len(k)-1] == "Escape" {
+		// An escape read together with the next key is that key with
+		// alt (esc then 3 is alt+3): let the app read it alone.
+		time.Sleep(250 * time.Millisecond)
+	}
 }
 
 // screen is what the terminal shows; withEscapes keeps colour codes.
@@ -81,7 +86,13 @@ func (s *tmuxSession) waitFor(wants ...string) string {
 				out, err := exec.Command("tmux", "-L", s.socket, "list-panes", "-a", "-F", "#{pane_pid} #{pane_dead} #{pane_current_command}").CombinedOutput()
 				s.t.Fatalf("the screen never showed %q and is empty; tmux list-panes: %v %s", missing, err, out)
 			}
-			s.t.Fatalf("the screen never showed %q:\n%s", missing, screen)
+			// One line, so a log that keeps only the lines of failures
+			// keeps the screen.
+			lines := strings.Split(strings.TrimRight(screen, "\n"), "\n")
+			for i := range lines {
+				lines[i] = strings.TrimRight(lines[i], " ")
+			}
+			s.t.Fatalf("the screen never showed %q; it shows: %s", missing, strings.Join(lines, " ⏎ "))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -135,6 +146,7 @@ func TestDemoInATerminal(t *testing.T) {
 	tm.keys("l")
 	tm.waitFor("[system]", "GPU 0 utilisation %", "GPU 1 memory GiB")
 	tm.keys("Escape")
+	tm.waitFor("lathe › Runs")
 	// The GPUs page maps each device's processes to runs; n opens the form.
 	tm.keys("3")
 	tm.waitFor("lathe › GPUs", "utilisation %", "temperature °C")
