@@ -576,3 +576,19 @@ func TestFitBins(t *testing.T) {
 		t.Errorf("categories in 3: %v, want %v", labels, want)
 	}
 }
+
+// The palette lists each model's drift with its status, and opens its page.
+func TestPaletteOpensDrift(t *testing.T) {
+	f := fixture()
+	withDrift(f)
+	a := syncApp(t, f)
+	a.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	press(t, a, ":", "d", "r", "i", "f", "t", " ", "d", "i", "g")
+	if view := a.View(); !strings.Contains(view, "drift of digits · alert") {
+		t.Fatalf("the palette has no drift of digits:\n%s", view)
+	}
+	press(t, a, "enter")
+	if a.active != driftPage || !strings.Contains(a.View(), "lathe › Models › digits › Drift") {
+		t.Errorf("enter on drift of digits:\n%s", a.View())
+	}
+}

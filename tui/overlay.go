@@ -64,6 +64,8 @@ type paletteChoice struct {
 	tab  runTab
 	// review is the request a review opens.
 	review openReviewMsg
+	// model is the model whose Drift page opens.
+	model string
 }
 
 type paletteAction int
@@ -75,10 +77,12 @@ const (
 	showHelp
 	compareTheMarked
 	openReview
+	openDrift
 )
 
 // openPalette opens the palette on the pages, the actions, the open
-// promotion requests ("review digits v3"), then each run and each run's
+// promotion requests ("review digits v3"), each model's drift ("drift of
+// digits · alert"), then each run and each run's
 // logs (a run's name first: typing it finds the run, then its logs).
 func (a *App) openPalette() {
 	var items []palette.Item[paletteChoice]
@@ -92,6 +96,13 @@ func (a *App) openPalette() {
 	for _, r := range a.st.openRequests() {
 		items = append(items, palette.Item[paletteChoice]{Label: fmt.Sprintf("review %s v%d · request #%d, %s", r.Model, r.Version, r.ID, r.State),
 			Value: paletteChoice{do: openReview, review: openReviewMsg{model: r.Model, id: r.ID}}})
+	}
+	for _, m := range a.st.models {
+		label := "drift of " + m.Name
+		if m.Drift != "" {
+			label += " · " + m.Drift
+		}
+		items = append(items, palette.Item[paletteChoice]{Label: label, Value: paletteChoice{do: openDrift, model: m.Name}})
 	}
 	for _, r := range a.st.runs {
 		items = append(items, palette.Item[paletteChoice]{Label: fmt.Sprintf("%s · run %s, %s", r.Name, r.ID, r.Status),
@@ -354,6 +365,8 @@ func (a *App) choose(c paletteChoice) tea.Cmd {
 		return a.update(openRunMsg{id: c.run, tab: c.tab})
 	case openReview:
 		return a.openReview(c.review)
+	case openDrift:
+		return a.openDrift(openDriftMsg{model: c.model})
 	default:
 		a.show(c.page)
 	}
