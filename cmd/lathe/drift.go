@@ -63,6 +63,9 @@ func parseTypes(s string) (map[string]string, error) {
 		if _, err := table.ParseKind(kind); err != nil {
 			return nil, fmt.Errorf("--types %s: %v", name, err)
 		}
+		if was, ok := out[name]; ok {
+			return nil, fmt.Errorf("--types names %s twice (%s, %s)", name, was, kind)
+		}
 		out[name] = kind
 	}
 	return out, nil
@@ -120,6 +123,9 @@ drifted (for a pipeline's check).`,
 				return err
 			}
 			opt := table.Options{Format: format, Columns: splitColumns(columns), Types: kindsOf(typ)}
+			if columns != "" && len(opt.Columns) == 0 {
+				return fmt.Errorf("--columns %q names no column", columns)
+			}
 			ref, err := table.ReadFile(refPath, opt)
 			if err != nil {
 				return err
