@@ -230,27 +230,13 @@ func (e *Engine) readTable(caller, path, format string, types map[string]string,
 	}
 	defer f.Close()
 	if opt.Format == "" {
-		opt.Format = formatOfName(path)
+		opt.Format = table.FormatOfName(path)
 	}
 	t, err := table.Read(f, opt)
 	if err != nil {
 		return nil, api.Errorf(api.ErrInvalid, "%s: %v", path, err)
 	}
 	return t, nil
-}
-
-// formatOfName is a data file's format as its name tells it ("" when it
-// does not: the content tells).
-func formatOfName(path string) string {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv":
-		return "csv"
-	case ".jsonl", ".ndjson", ".json":
-		return "jsonl"
-	case ".parquet", ".pq":
-		return "parquet"
-	}
-	return ""
 }
 
 // SetDriftReference summarises a data file as a version's reference.
@@ -368,7 +354,7 @@ type ingestPlan struct {
 // version's that has one.
 func (e *Engine) plan(req api.DriftIngestRequest) (ingestPlan, error) {
 	var p ingestPlan
-	name, at, named := strings.Cut(req.Ref, "@")
+	name, _, named := strings.Cut(req.Ref, "@")
 	err := e.db.View(func(tx *store.Tx) error {
 		m, err := tx.Model(name)
 		if err != nil {
@@ -407,7 +393,6 @@ func (e *Engine) plan(req api.DriftIngestRequest) (ingestPlan, error) {
 				return err
 			}
 			version = v.Version
-			_ = at
 		} else {
 			version, err = servingReference(tx, m)
 			if err != nil {
@@ -821,21 +806,14 @@ func (e *Engine) putWindow(tx *store.Tx, w api.DriftWindow) error {
 
 func (e *Engine) readWindow(model string, seq int, w *api.DriftWindow) error {
 	return e.db.View(func(tx *store.Tx) error {
-		found := false
-		err := tx.DriftWindows(model, func(n int, data []byte) error {
-			if n != seq {
-				return nil
-			}
-			found = true
-			if err := json.Unmarshal(data, w); err != nil {
-				return fmt.Errorf("drift window %d of %s: %w: %v", seq, model, store.ErrDamaged, err)
-			}
-			return store.ErrStop
-		})
-		if err == nil && !found {
-			err = fmt.Errorf("drift window %d of %s: %w", seq, model, store.ErrNotFound)
+		data, err := tx.DriftWindow(model, seq)
+		if err != nil {
+			return fmt.Errorf("drift window %d of %s: %w", seq, model, err)
 		}
-		return err
+		if err := json.Unmarshal(data, w); err != nil {
+			return fmt.Errorf("drift window %d of %s: %w: %v", seq, model, store.ErrDamaged, err)
+		}
+		return nil
 	})
 }
 
@@ -900,7 +878,7 @@ func (e *Engine) resumeAlerts() {
 				continue
 			}
 			var w api.DriftWindow
-			if data, err := windowBytes(tx, models[i].Name, st.Pending); err == nil && json.Unmarshal(data, &w) == nil {
+			if data, err := tx.DriftWindow(models[i].Name, st.Pending); err == nil && json.Unmarshal(data, &w) == nil {
 				todo = append(todo, pending{pol, w})
 			}
 		}
@@ -982,7 +960,7 @@ func (e *Engine) retrain(ctx context.Context, model string, pol registry.Policy,
 			}
 		}
 		var cur api.DriftWindow
-		if data, err := windowBytes(tx, model, w.Seq); err == nil && json.Unmarshal(data, &cur) == nil {
+		if data, err := tx.DriftWindow(model, w.Seq); err == nil && json.Unmarshal(data, &cur) == nil {
 			cur.Retrain = rt
 			if err := e.putWindow(tx, cur); err != nil {
 				return err
@@ -1000,22 +978,6 @@ func (e *Engine) retrain(ctx context.Context, model string, pol registry.Policy,
 		e.log.Warn("record a drift retrain", "model", model, "err", err)
 	}
 	return rt
-}
-
-// windowBytes reads a window's record in tx.
-func windowBytes(tx *store.Tx, model string, seq int) ([]byte, error) {
-	var out []byte
-	err := tx.DriftWindows(model, func(n int, data []byte) error {
-		if n == seq {
-			out = bytes.Clone(data)
-			return store.ErrStop
-		}
-		return nil
-	})
-	if err == nil && out == nil {
-		err = store.ErrNotFound
-	}
-	return out, err
 }
 
 // Drift returns a model's drift.

@@ -79,6 +79,11 @@ func (tx *Tx) PutDriftWindow(model string, seq int, data []byte) error {
 	return tx.putDriftBlob(bucketDriftWindows, versionKey(model, seq), data)
 }
 
+// DriftWindow reads a model's window seq (ErrNotFound: none).
+func (tx *Tx) DriftWindow(model string, seq int) ([]byte, error) {
+	return tx.driftBlob(bucketDriftWindows, versionKey(model, seq))
+}
+
 // DriftWindows calls f with a model's windows, newest first, until f
 // returns ErrStop; data is valid only during the call.
 func (tx *Tx) DriftWindows(model string, f func(seq int, data []byte) error) error {

@@ -1,8 +1,8 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -137,29 +137,18 @@ func (tx *Tx) Version(model string, version int) (*ModelVersion, error) {
 // them when limit > 0.
 func (tx *Tx) Versions(model string, limit int) ([]ModelVersion, error) {
 	out := []ModelVersion{}
-	if tx.btx.Bucket(bucketVersions) == nil {
-		return out, nil
-	}
-	prefix := append([]byte(model), 0)
-	c := tx.bucket(bucketVersions).Cursor()
-	// Seek past the last possible key of the model, then walk back.
-	k, _ := c.Seek(append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff))
-	if k == nil {
-		k, _ = c.Last()
-	} else {
-		k, _ = c.Prev()
-	}
-	for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+4; k, _ = c.Prev() {
+	err := forEachModelKey(tx.btx.Bucket(bucketVersions), model, true, func(_ int, raw []byte) error {
 		var v ModelVersion
-		if err := tx.getJSON(bucketVersions, k, &v); err != nil {
-			return nil, err
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("%w: %s of %s: %v", ErrDamaged, bucketVersions, model, err)
 		}
 		out = append(out, v)
 		if len(out) == limit {
-			break
+			return ErrStop
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // DeleteVersion removes a version; the model keeps its number taken.

@@ -8,6 +8,17 @@ import (
 // categoryCounts aligns two count maps over the sorted union of their
 // categories.
 func categoryCounts(ref, cur map[string]int) (refCounts, curCounts []int) {
+	keys := categoryUnion(ref, cur)
+	refCounts = make([]int, len(keys))
+	curCounts = make([]int, len(keys))
+	for i, k := range keys {
+		refCounts[i], curCounts[i] = ref[k], cur[k]
+	}
+	return refCounts, curCounts
+}
+
+// categoryUnion is the sorted union of two count maps' categories.
+func categoryUnion(ref, cur map[string]int) []string {
 	keys := make([]string, 0, len(ref)+len(cur))
 	for k := range ref {
 		keys = append(keys, k)
@@ -18,12 +29,7 @@ func categoryCounts(ref, cur map[string]int) (refCounts, curCounts []int) {
 		}
 	}
 	slices.Sort(keys)
-	refCounts = make([]int, len(keys))
-	curCounts = make([]int, len(keys))
-	for i, k := range keys {
-		refCounts[i], curCounts[i] = ref[k], cur[k]
-	}
-	return refCounts, curCounts
+	return keys
 }
 
 // ChiSquare is scipy.stats.chi2_contingency on the 2×K table [ref; cur]

@@ -134,19 +134,14 @@ const maxCategoryBins = 12
 // each side's share.
 func categoryBins(ref, cur map[string]int) []api.DriftBin {
 	rt, ct := float64(total(ref)), float64(total(cur))
-	rc, cc := categoryCounts(ref, cur)
-	keys := make([]int, len(rc))
-	for i := range keys {
-		keys[i] = i
-	}
-	names := categoryNames(ref, cur)
-	slices.SortStableFunc(keys, func(a, b int) int { return cmp.Compare(rc[b]+cc[b], rc[a]+cc[a]) })
+	names := categoryUnion(ref, cur)
+	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(ref[b]+cur[b], ref[a]+cur[a]) })
 	var bins []api.DriftBin
 	var other api.DriftBin
-	for n, k := range keys {
-		r, c := api.Float(float64(rc[k])/rt), api.Float(float64(cc[k])/ct)
-		if len(keys) <= maxCategoryBins || n < maxCategoryBins-1 {
-			bins = append(bins, api.DriftBin{Category: names[k], Ref: r, Cur: c})
+	for n, name := range names {
+		r, c := api.Float(float64(ref[name])/rt), api.Float(float64(cur[name])/ct)
+		if len(names) <= maxCategoryBins || n < maxCategoryBins-1 {
+			bins = append(bins, api.DriftBin{Category: name, Ref: r, Cur: c})
 			continue
 		}
 		other.Category = "(other)"
@@ -157,22 +152,6 @@ func categoryBins(ref, cur map[string]int) []api.DriftBin {
 		bins = append(bins, other)
 	}
 	return bins
-}
-
-// categoryNames is the sorted union of categories, as categoryCounts
-// orders them.
-func categoryNames(ref, cur map[string]int) []string {
-	names := make([]string, 0, len(ref)+len(cur))
-	for k := range ref {
-		names = append(names, k)
-	}
-	for k := range cur {
-		if _, ok := ref[k]; !ok {
-			names = append(names, k)
-		}
-	}
-	slices.Sort(names)
-	return names
 }
 
 func floatPtr(v float64) *api.Float {

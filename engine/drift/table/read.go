@@ -62,7 +62,7 @@ func readFile(path string, opt Options) (*Table, error) {
 		return nil, err
 	}
 	if format == "" {
-		format = formatOfName(path)
+		format = FormatOfName(path)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -147,7 +147,9 @@ func formatOption(s string) (string, error) {
 	return "", fail(ErrBadOption, "unknown format %q: use csv, jsonl or parquet", s)
 }
 
-func formatOfName(path string) string {
+// FormatOfName is the format a file's name tells ("csv", "jsonl",
+// "parquet"), or "" when it tells none.
+func FormatOfName(path string) string {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
 		return formatCSV
