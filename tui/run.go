@@ -3,15 +3,11 @@ package tui
 import (
 	"context"
 	"fmt"
-	"io"
-	"math"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"lathe/engine/api"
 	"lathe/tui/chart"
@@ -32,10 +28,6 @@ const (
 )
 
 var runTabNames = []string{"overview", "charts", "logs", "system"}
-
-// logTail is how much of a run's output the logs tab reads: enough to
-// search the recent output; `lathe logs` gives all of it.
-const logTail = 256 << 10
 
 // runView shows one run: what it is, its charts, its output, its GPUs.
 type runView struct {
@@ -129,53 +121,13 @@ func (p *runView) load() tea.Cmd {
 	}
 	switch p.tab {
 	case chartsTab:
-		var cmds []tea.Cmd
-		points := max(2*p.chartWidth(), 10)
-		for name := range r.Metrics {
-			cmds = append(cmds, func() tea.Msg {
-				b, err := p.eng.MetricView(p.ctx, p.id, name, points)
-				if err != nil {
-					return nil
-				}
-				return chartDataMsg{run: p.id, metric: name, buckets: b}
-			})
-		}
-		return tea.Batch(cmds...)
+		return p.loadCharts(r)
 	case logsTab:
-		return logview.Read(p.id, func(w io.Writer) error {
-			return p.eng.Logs(p.ctx, p.id, api.LogOptions{Tail: logTail}, w)
-		})
+		return p.loadLogs()
 	case systemTab:
-		if p.systemHist != nil || r.Started == nil {
-			return nil
-		}
-		var until time.Time
-		if r.Ended != nil {
-			until = *r.Ended
-		}
-		return func() tea.Msg {
-			hist := map[int][]api.GPUPoint{}
-			for _, d := range r.Devices {
-				h, err := p.eng.GPUHistory(p.ctx, d, *r.Started, until)
-				if err != nil {
-					return systemDataMsg{run: p.id, err: err}
-				}
-				hist[d] = h
-			}
-			return systemDataMsg{run: p.id, hist: hist}
-		}
+		return p.loadSystem(r)
 	}
 	return nil
-}
-
-func (p *runView) chartWidth() int { return max(20, p.width/2-1) }
-
-// chartHeight shares the height between the rows of the grid (two charts
-// a row); with many metrics, the frame shows the first rows.
-func (p *runView) chartHeight() int {
-	r, _ := p.st.run(p.id)
-	rows := max(1, (len(r.Metrics)+1)/2)
-	return max(8, (p.height-1)/min(rows, 2))
 }
 
 func (p *runView) Title() string {
@@ -290,20 +242,8 @@ func (p *runView) key(msg tea.KeyMsg) tea.Cmd {
 		return p.showTab((p.tab + n - 1) % n)
 	case p.tab == logsTab:
 		p.logs.Update(msg)
-	case p.tab != chartsTab:
-	case key.Matches(msg, k.TimeX):
-		p.byTime = !p.byTime
-		for name := range p.views {
-			p.drawMetric(name)
-		}
-	default:
-		// The chart keys set the options of every chart.
-		if o, ok := k.Chart.Toggle(p.chartOpts, msg); ok {
-			p.chartOpts = o
-			for _, c := range p.charts {
-				c.SetOptions(o)
-			}
-		}
+	case p.tab == chartsTab:
+		return p.chartsKey(msg)
 	}
 	return nil
 }
@@ -324,56 +264,6 @@ func (p *runView) register() tea.Cmd {
 	}
 	p.note = ""
 	return func() tea.Msg { return openRegisterMsg{run: r} }
-}
-
-// drawMetric gives a metric's chart its last view, by step or by time.
-func (p *runView) drawMetric(name string) {
-	c := p.charts[name]
-	if c == nil {
-		c = chart.New(name, p.styles, p.keys.Chart)
-		c.SetSize(p.chartWidth(), p.chartHeight())
-		p.charts[name] = c
-	}
-	var origin float64
-	if r, ok := p.st.run(p.id); ok && r.Started != nil {
-		origin = float64(r.Started.UnixMicro()) / 1e6
-	}
-	c.SetPoints(bucketPoints(p.views[name], p.byTime, origin))
-	c.SetXLabels(xLabels(p.byTime))
-	c.SetOptions(p.chartOpts)
-}
-
-// bucketPoints are a metric's view as a chart's points: X by step, or by
-// time since origin (Unix seconds).
-func bucketPoints(buckets []api.Bucket, byTime bool, origin float64) []chart.Point {
-	pts := make([]chart.Point, 0, 2*len(buckets))
-	for _, b := range buckets {
-		x0, x1 := float64(b.FirstStep), float64(b.LastStep)
-		if byTime {
-			x0, x1 = b.FirstTime-origin, b.LastTime-origin
-		}
-		// A bucket of many points draws as its span, so spikes stay.
-		if b.Count > 1 {
-			pts = append(pts, chart.Point{X: x0, Y: float64(b.Min)}, chart.Point{X: x1, Y: float64(b.Max)})
-			continue
-		}
-		pts = append(pts, chart.Point{X: x1, Y: float64(b.Last)})
-	}
-	return pts
-}
-
-// stepLabel writes an X value that is a step: a whole number.
-func stepLabel(v float64) string { return format.Short(math.Round(v), 3) }
-
-// durationLabel writes an X value that is seconds since the start.
-func durationLabel(v float64) string { return format.Duration(time.Duration(v * float64(time.Second))) }
-
-// xLabels is how a chart by step or by time writes its X labels.
-func xLabels(byTime bool) func(float64) string {
-	if byTime {
-		return durationLabel
-	}
-	return stepLabel
 }
 
 func (p *runView) View() string {
@@ -413,100 +303,6 @@ func tabsLine(s styles.Styles, names []string, active int) string {
 		}
 	}
 	return strings.Join(tabs, " ")
-}
-
-// chartsView lays the charts out two by two, by metric name.
-func (p *runView) chartsView(r api.Run) string {
-	names := make([]string, 0, len(p.charts))
-	for n := range p.charts {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	if len(names) == 0 {
-		if len(r.Metrics) == 0 {
-			return p.styles.Muted.Render("no metrics logged yet")
-		}
-		return p.styles.Muted.Render("loading…")
-	}
-	var rows []string
-	for i := 0; i < len(names); i += 2 {
-		left := p.charts[names[i]].View()
-		right := ""
-		if i+1 < len(names) {
-			right = p.charts[names[i+1]].View()
-		}
-		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, left, " ", right))
-	}
-	return lipgloss.JoinVertical(lipgloss.Left, rows...)
-}
-
-// systemView lays out the charts of the run's GPUs.
-func (p *runView) systemView(r api.Run) string {
-	s := p.styles
-	switch {
-	case len(r.Devices) == 0:
-		return s.Muted.Render("this run uses no GPU")
-	case p.systemErr != "":
-		return s.Error.Render(format.Fit(p.systemErr, p.width))
-	case len(p.system) == 0:
-		return s.Muted.Render("loading…")
-	}
-	rows := make([]string, 0, len(p.system)/2)
-	for i := 0; i+1 < len(p.system); i += 2 {
-		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, p.system[i].View(), " ", p.system[i+1].View()))
-	}
-	return lipgloss.JoinVertical(lipgloss.Left, rows...)
-}
-
-// systemChartHeight shares the height between the devices; with many, the
-// frame shows the first ones.
-func (p *runView) systemChartHeight(devices int) int { return max(6, (p.height-1)/max(devices, 1)) }
-
-// refreshSystem charts the run's GPUs over its life, utilisation and memory
-// of each device by time since the start: the engine's history, and while
-// the run goes on, the app's readings where the history stops.
-func (p *runView) refreshSystem() {
-	r, ok := p.st.run(p.id)
-	if !ok || p.systemHist == nil || r.Started == nil {
-		return
-	}
-	n := len(r.Devices)
-	if len(p.system) != 2*n {
-		p.system = make([]*chart.Chart, 2*n)
-		for i, d := range r.Devices {
-			p.system[2*i] = chart.New(fmt.Sprintf("GPU %d utilisation %%", d), p.styles, p.keys.Chart)
-			p.system[2*i+1] = chart.New(fmt.Sprintf("GPU %d memory GiB", d), p.styles, p.keys.Chart)
-		}
-		for _, c := range p.system {
-			c.SetXLabels(durationLabel)
-			c.SetSize(p.chartWidth(), p.systemChartHeight(n))
-		}
-	}
-	for i, d := range r.Devices {
-		pts := p.systemHist[d]
-		if live := p.st.gpuHist[d]; r.Ended == nil && len(live) > 0 {
-			var last time.Time
-			if len(pts) > 0 {
-				last = pts[len(pts)-1].Time
-			}
-			j, _ := slices.BinarySearchFunc(live, last, func(p api.GPUPoint, t time.Time) int { return p.Time.Compare(t) })
-			for j < len(live) && !live[j].Time.After(last) {
-				j++
-			}
-			pts = append(slices.Clip(pts), live[j:]...)
-		}
-		util, mem := make([]chart.Point, 0, len(pts)), make([]chart.Point, 0, len(pts))
-		for _, g := range pts {
-			if r.Ended != nil && g.Time.After(*r.Ended) {
-				break
-			}
-			x := g.Time.Sub(*r.Started).Seconds()
-			util = append(util, chart.Point{X: x, Y: float64(g.Util)})
-			mem = append(mem, chart.Point{X: x, Y: float64(g.MemoryUsed) / (1 << 30)})
-		}
-		p.system[2*i].SetPoints(util)
-		p.system[2*i+1].SetPoints(mem)
-	}
 }
 
 // overview is what the run is and how it went.
