@@ -9,6 +9,10 @@ import (
 type GPUReport struct {
 	Info GPUInfo     `json:"info"`
 	GPUs []GPUStatus `json:"gpus"`
+	// Host is the machine's CPU, memory and disk at the same reading; Procs
+	// is each running run's process tree then, by run ID.
+	Host  *HostStats           `json:"host,omitempty"`
+	Procs map[string]ProcStats `json:"procs,omitempty"`
 }
 
 // GPUInfo describes the driver, for `lathe doctor`.
