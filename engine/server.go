@@ -107,6 +107,8 @@ func newHandler(e *Engine) http.Handler {
 	h.mux.HandleFunc("GET /v1/runs/{ref}/metric", h.metric)
 	h.mux.HandleFunc("GET /v1/runs/{ref}/view", h.metricView)
 	h.mux.HandleFunc("GET /v1/runs/{ref}/logs", h.logs)
+	h.mux.HandleFunc("POST /v1/runs/{ref}/logs/lines", h.logLines)
+	h.mux.HandleFunc("POST /v1/runs/{ref}/logs/search", h.searchLogs)
 	h.mux.HandleFunc("GET /v1/events", h.events)
 	h.mux.HandleFunc("GET /v1/gpus", h.gpus)
 	h.mux.HandleFunc("GET /v1/gpus/{index}/history", h.gpuHistory)

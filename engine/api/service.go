@@ -88,6 +88,7 @@ type EngineService interface {
 // Service is everything a client can ask of the engine.
 type Service interface {
 	RunService
+	LogService
 	MetricService
 	GPUService
 	StoreService
