@@ -438,6 +438,63 @@ func (f *fakeEngine) Logs(_ context.Context, ref string, _ api.LogOptions, w io.
 	return err
 }
 
+// LogLines and SearchLogs read the fake's output as the engine reads a
+// file: lines by byte offset.
+func (f *fakeEngine) LogLines(_ context.Context, _ string, req api.LogLinesRequest) (api.LogLines, error) {
+	lines, size := fakeLogLines(cmp.Or(f.logs, "epoch 1 loss=2.1\nepoch 2 loss=1.4\nepoch 3 loss=0.9\n"))
+	from := req.From
+	if from < 0 || from > size {
+		from = size
+	}
+	out := api.LogLines{Lines: []api.LogLine{}, Start: from, End: from, Size: size}
+	for _, l := range lines {
+		if req.Back && l.Offset+l.Len <= from || !req.Back && l.Offset >= from {
+			out.Lines = append(out.Lines, l)
+		}
+	}
+	if req.Back && len(out.Lines) > req.Count {
+		out.Lines = out.Lines[len(out.Lines)-req.Count:]
+	} else if !req.Back && len(out.Lines) > req.Count {
+		out.Lines = out.Lines[:req.Count]
+	}
+	if n := len(out.Lines); n > 0 {
+		out.Start, out.End = min(out.Lines[0].Offset, from), max(out.Lines[n-1].Offset+out.Lines[n-1].Len, from)
+	}
+	return out, nil
+}
+
+func (f *fakeEngine) SearchLogs(_ context.Context, _ string, req api.LogSearchRequest, fn func(api.LogSearchEvent) error) error {
+	lines, size := fakeLogLines(cmp.Or(f.logs, "epoch 1 loss=2.1\nepoch 2 loss=1.4\nepoch 3 loss=0.9\n"))
+	if req.From < 0 {
+		req.From = size
+	}
+	if req.Back {
+		slices.Reverse(lines)
+	}
+	for _, l := range lines {
+		if (req.Back && l.Offset < req.From || !req.Back && l.Offset >= req.From) && strings.Contains(l.Text, req.Query) {
+			if err := fn(api.LogSearchEvent{Match: &l, Size: size}); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	return fn(api.LogSearchEvent{Scanned: size, Size: size, Done: true})
+}
+
+func fakeLogLines(text string) ([]api.LogLine, int64) {
+	var out []api.LogLine
+	for off := 0; off < len(text); {
+		n := strings.IndexByte(text[off:], '\n') + 1
+		if n == 0 {
+			n = len(text) - off
+		}
+		out = append(out, api.LogLine{Offset: int64(off), Len: int64(n), Text: strings.TrimSuffix(text[off:off+n], "\n")})
+		off += n
+	}
+	return out, int64(len(text))
+}
+
 func (f *fakeEngine) Kill(_ context.Context, ref string, _ bool) (api.Run, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -34,7 +34,7 @@
 // the same shape (Update, View, SetSize, ShortHelp and FullHelp from its
 // own KeyMap and DefaultKeyMap) and owning its messages:
 //   - chart: line charts of metrics, downsampled to what a terminal can draw;
-//   - logview: a job's output, followed like `less +F`, searchable;
+//   - logview: a job's output paged from the engine, followed like `less +F`, searchable;
 //   - table: rows with columns, a cursor, marks and scrolling;
 //   - form: labelled text inputs with hints, checks and an error line;
 //   - palette: the `:` prompt, fuzzy over items.

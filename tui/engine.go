@@ -19,6 +19,8 @@ type Engine interface {
 	Kill(ctx context.Context, ref string, now bool) (api.Run, error)
 	MetricView(ctx context.Context, ref, name string, points int) ([]api.Bucket, error)
 	Logs(ctx context.Context, ref string, opts api.LogOptions, w io.Writer) error
+	LogLines(ctx context.Context, ref string, req api.LogLinesRequest) (api.LogLines, error)
+	SearchLogs(ctx context.Context, ref string, req api.LogSearchRequest, fn func(api.LogSearchEvent) error) error
 	GPUHistory(ctx context.Context, device int, since, until time.Time) ([]api.GPUPoint, error)
 	Submit(ctx context.Context, req api.SubmitRequest) (api.Run, error)
 	Rerun(ctx context.Context, req api.RerunRequest) (api.RerunResult, error)

@@ -63,7 +63,7 @@ type runView struct {
 }
 
 // Messages of the run page's own I/O; each names its run. (The logs tab's
-// are the log view's: logview.TextMsg.)
+// are the log view's: logview.Msg.)
 type (
 	chartDataMsg struct {
 		run, metric string
@@ -93,7 +93,7 @@ type (
 
 func newRunView(ctx context.Context, eng Engine, st *state, s styles.Styles, k KeyMap, id string) *runView {
 	return &runView{st: st, styles: s, keys: k, eng: eng, ctx: ctx, id: id, charts: map[string]*chart.Chart{},
-		views: map[string][]api.Bucket{}, logs: logview.New(id, s, k.LogView)}
+		views: map[string][]api.Bucket{}, logs: logview.New(ctx, id, runOutput{eng, id}, s, k.LogView)}
 }
 
 // Init reads the run's detail.
@@ -186,8 +186,9 @@ func (p *runView) Update(msg tea.Msg) (page, tea.Cmd) {
 			p.views[msg.metric] = msg.buckets
 			p.drawMetric(msg.metric)
 		}
-	case logview.TextMsg:
-		p.logs.Update(msg)
+	case logview.Msg:
+		_, cmd := p.logs.Update(msg)
+		return p, cmd
 	case systemDataMsg:
 		if msg.run == p.id {
 			p.systemHist = msg.hist
@@ -229,8 +230,8 @@ func (p *runView) Update(msg tea.Msg) (page, tea.Cmd) {
 func (p *runView) key(msg tea.KeyMsg) tea.Cmd {
 	k := p.keys
 	if p.Capturing() {
-		p.logs.Update(msg)
-		return nil
+		_, cmd := p.logs.Update(msg)
+		return cmd
 	}
 	n := runTab(len(runTabNames))
 	switch {
@@ -241,7 +242,8 @@ func (p *runView) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.PrevTab):
 		return p.showTab((p.tab + n - 1) % n)
 	case p.tab == logsTab:
-		p.logs.Update(msg)
+		_, cmd := p.logs.Update(msg)
+		return cmd
 	case p.tab == chartsTab:
 		return p.chartsKey(msg)
 	}

@@ -1,11 +1,18 @@
-// Package logview shows the tail of a job's output like `less +F`: it
-// follows the end as new text comes until the user scrolls up or searches
-// away from it, keeps its place when a newer tail starts later in the log,
-// and searches with smart case (n/N jump between matches). Lines are
-// cleaned once, when the text comes (progress bars keep their last state,
-// escape sequences and control characters go); View only formats the
-// lines it shows.
+// Package logview pages through a job's output like less, however large:
+// it holds a window of a few screens of lines, read from the engine by
+// byte offset (Source) as the user scrolls, and follows the end like
+// `less +F` until the user scrolls up or a search lands on a match. g goes
+// to the first line, G follows the end again; the position is a share of
+// the output's bytes (counting the lines of gigabytes would cost a read of
+// all of it).
 //
-// Read is the command that reads a tail; its TextMsg names the log it is
-// of, and a Model takes only its own.
+// Searches run in the engine over all the output, from the view in one
+// direction, with smart case; their progress shows and esc stops them;
+// n/N go on. w wraps long lines (cut, they scroll sideways with </>), M
+// hides the lines read as metrics. Lines are cleaned once, when read
+// (progress bars keep their last state, escape sequences and control
+// characters go); View only formats the lines it shows.
+//
+// Every read is a command; its Msg names the log it is of, and a Model
+// takes only its own.
 package logview

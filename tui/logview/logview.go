@@ -1,10 +1,9 @@
 package logview
 
 import (
+	"context"
 	"fmt"
-	"io"
-	"sort"
-	"strconv"
+	"math"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -13,59 +12,105 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"lathe/engine/api"
 	"lathe/tui/format"
 	"lathe/tui/styles"
 )
 
-// Model shows the tail of a job's output like `less +F`: it follows the
-// end as new text comes until the user scrolls up or searches away from it,
-// and G follows again. The text is split and cleaned once, in SetText;
-// View only formats the lines it shows.
+// Source is the output of one job, read from the engine: ranges of lines
+// by byte offset, and a search of all of it.
+type Source interface {
+	LogLines(ctx context.Context, req api.LogLinesRequest) (api.LogLines, error)
+	SearchLogs(ctx context.Context, req api.LogSearchRequest, fn func(api.LogSearchEvent) error) error
+}
+
+// line is one line of the output in the window, cleaned to be drawn.
+type line struct {
+	off, len int64
+	text     string
+}
+
+// Model pages through a job's output like less: it holds a window of a few
+// screens of lines, read from the engine around where the user is, and
+// follows the end (like `less +F`) until the user scrolls up or a search
+// finds a match. Searches run in the engine over all the output.
 type Model struct {
-	id            string // what the log is of (a run): TextMsg names it
+	ctx           context.Context
+	id            string // what the log is of (a run): its messages name it
+	src           Source
 	styles        styles.Styles
 	keys          KeyMap
 	width, height int
 
-	text   string   // the text last given, kept to place the view in the next one
-	lines  []string // its lines, cleaned: no '\r', escape sequences, control characters or tabs
-	starts []int    // the byte offset in text where each line starts
-	top    int      // the first line shown
-	follow bool
+	lines []line
+	// start and end are the bytes the window covers; size the output's
+	// size when last read.
+	start, end, size int64
+	top              int // the first line shown
+	xoff             int // cells scrolled sideways, when not wrapping
+	follow           bool
+	wrap             bool
+	hideMetrics      bool
+	gen              int  // the window's generation: reads of an older one are dropped
+	loadingBefore    bool // a read of the lines above the window is under way
+	loadingAfter     bool
+	loaded           bool   // a first read came
+	err              string // why the output cannot be read
+	empty            string // what an empty output says ("no output yet")
 
 	typing bool   // a query is being typed
 	input  string // what has been typed
 	query  string // the search in force, "" for none
 	needle string // the query, lower-cased when the search ignores case
 	fold   bool   // the search ignores case (the query has no upper-case letter)
-	// matches are the lines holding the query, in order.
-	matches []int
-	// mark is the line the last search jump landed on, or -1.
-	mark int
+	// mark is the offset of the line the last search landed on, or -1.
+	mark int64
+	// The search under way: its generation, how far it is, how to stop it.
+	searching      bool
+	searchGen      int
+	scanned, total int64
+	cancel         context.CancelFunc
+	searchBack     bool
+	notFound       bool // the last search found nothing in its direction
 }
 
-// New is a view of the log of id (a run), following its end, empty until
-// a TextMsg of id comes.
-func New(id string, s styles.Styles, k KeyMap) *Model {
-	v := &Model{id: id, styles: s, keys: k, follow: true, mark: -1}
+// New is a view of the output of id (a run) read from src, following its
+// end; Refresh reads it.
+func New(ctx context.Context, id string, src Source, s styles.Styles, k KeyMap) *Model {
+	v := &Model{ctx: ctx, id: id, src: src, styles: s, keys: k, follow: true, mark: -1, empty: "no output yet"}
 	v.updateKeys()
 	return v
 }
 
-// TextMsg is a newer tail of the log of ID.
-type TextMsg struct{ ID, Text string }
-
-// Read reads the tail of the log of id: read writes it to w. What cannot
-// be read is said in the text.
-func Read(id string, read func(w io.Writer) error) tea.Cmd {
-	return func() tea.Msg {
-		var b strings.Builder
-		if err := read(&b); err != nil {
-			return TextMsg{ID: id, Text: "the output cannot be read: " + err.Error()}
-		}
-		return TextMsg{ID: id, Text: b.String()}
-	}
+// Msg is the answer to one of the view's reads: a range of lines, or an
+// event of a search. It names the log it is of; a Model takes only its own.
+type Msg struct {
+	id     string
+	gen    int
+	kind   readKind
+	lines  api.LogLines
+	above  int // for a jump: how many of lines come before its target
+	err    error
+	search *searchEvent
 }
+
+type readKind int
+
+const (
+	readReplace readKind = iota // a new window (the end, the start, a match)
+	readBefore                  // lines above the window
+	readAfter                   // lines below it
+)
+
+type searchEvent struct {
+	ev   api.LogSearchEvent
+	done bool
+	next tea.Cmd // reads the next event
+}
+
+// SetEmpty sets what the view says while the output is empty: "no output
+// yet" by default; a job that could not start says why.
+func (v *Model) SetEmpty(s string) { v.empty = s }
 
 // SetSize sets the area: h lines, the last of them the status line.
 func (v *Model) SetSize(w, h int) {
@@ -74,18 +119,194 @@ func (v *Model) SetSize(w, h int) {
 	v.updateKeys()
 }
 
-// Following reports that the view sticks to the end of the text; while it
-// does not, the text need not be read again.
+// Following reports that the view sticks to the end of the output; while
+// it does not, the output need not be read again.
 func (v *Model) Following() bool { return v.follow }
 
-// Capturing reports that the view takes every key (a query being typed).
-func (v *Model) Capturing() bool { return v.typing }
+// Capturing reports that the view takes every key: a query being typed,
+// or a search that esc stops.
+func (v *Model) Capturing() bool { return v.typing || v.searching }
 
 // rows is how many lines of text fit above the status line.
 func (v *Model) rows() int { return max(v.height-1, 0) }
 
-// bottom is the first line shown when the view is at the end.
-func (v *Model) bottom() int { return max(len(v.lines)-max(v.rows(), 1), 0) }
+// window is how many lines a read asks for: a few screens.
+func (v *Model) window() int { return max(3*v.rows(), 64) }
+
+// maxLines bounds the lines held.
+func (v *Model) maxLines() int { return 4 * v.window() }
+
+func (v *Model) atStart() bool { return v.start <= 0 }
+func (v *Model) atEnd() bool   { return v.end >= v.size }
+
+// Refresh reads the output again where it is needed: the end when
+// following, the window's first read otherwise.
+func (v *Model) Refresh() tea.Cmd {
+	if v.follow || !v.loaded {
+		return v.readTail()
+	}
+	return nil
+}
+
+// readTail reads the last lines as a new window.
+func (v *Model) readTail() tea.Cmd {
+	return v.read(readReplace, api.LogLinesRequest{From: -1, Back: true, Count: v.window()})
+}
+
+// read reads lines for the window of now.
+func (v *Model) read(kind readKind, req api.LogLinesRequest) tea.Cmd {
+	if kind == readReplace {
+		v.gen++
+		v.loadingBefore, v.loadingAfter = false, false
+	}
+	req.HideMetrics = v.hideMetrics
+	ctx, id, gen, src := v.ctx, v.id, v.gen, v.src
+	return func() tea.Msg {
+		ls, err := src.LogLines(ctx, req)
+		return Msg{id: id, gen: gen, kind: kind, lines: ls, err: err}
+	}
+}
+
+// jumpTo reads a new window with the line at off near its top.
+func (v *Model) jumpTo(off int64) tea.Cmd {
+	v.gen++
+	v.loadingBefore, v.loadingAfter = false, false
+	ctx, id, gen, src, hide := v.ctx, v.id, v.gen, v.src, v.hideMetrics
+	above, below := max(v.rows(), 4)/4, v.window()
+	return func() tea.Msg {
+		up, err := src.LogLines(ctx, api.LogLinesRequest{From: off, Back: true, Count: above, HideMetrics: hide})
+		if err != nil {
+			return Msg{id: id, gen: gen, err: err}
+		}
+		down, err := src.LogLines(ctx, api.LogLinesRequest{From: off, Count: below, HideMetrics: hide})
+		ls := api.LogLines{Lines: append(up.Lines, down.Lines...), Start: up.Start, End: down.End, Size: max(up.Size, down.Size)}
+		return Msg{id: id, gen: gen, kind: readReplace, lines: ls, above: len(up.Lines), err: err}
+	}
+}
+
+// Update takes the view's reads and keys: motions, the search, the
+// toggles.
+func (v *Model) Update(msg tea.Msg) (*Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case Msg:
+		if msg.id != v.id {
+			return v, nil
+		}
+		if msg.search != nil {
+			cmd = v.searched(msg)
+		} else {
+			v.took(msg)
+			cmd = v.fill()
+		}
+	case tea.KeyMsg:
+		cmd = v.key(msg)
+	}
+	v.updateKeys()
+	return v, cmd
+}
+
+// took puts a read's lines in the window.
+func (v *Model) took(msg Msg) {
+	if msg.gen != v.gen {
+		return // for a window since replaced
+	}
+	switch msg.kind {
+	case readBefore:
+		v.loadingBefore = false
+	case readAfter:
+		v.loadingAfter = false
+	}
+	if msg.err != nil {
+		v.err = "the output cannot be read: " + msg.err.Error()
+		return
+	}
+	v.err, v.loaded = "", true
+	ls := msg.lines
+	v.size = max(v.size, ls.Size)
+	got := make([]line, len(ls.Lines))
+	for i, l := range ls.Lines {
+		got[i] = line{off: l.Offset, len: l.Len, text: cleanLine(l.Text)}
+	}
+	switch msg.kind {
+	case readReplace:
+		v.lines, v.start, v.end, v.size = got, ls.Start, ls.End, ls.Size
+		if v.follow {
+			v.top = v.bottom()
+		} else {
+			v.top = msg.above
+		}
+	case readBefore:
+		v.lines = append(got, v.lines...)
+		v.top += len(got)
+		v.start = ls.Start
+		if extra := len(v.lines) - v.maxLines(); extra > 0 && v.top+v.rows() < len(v.lines)-extra {
+			v.lines = v.lines[:len(v.lines)-extra]
+			last := v.lines[len(v.lines)-1]
+			v.end = last.off + last.len
+		}
+	case readAfter:
+		// The window's last line may have been unfinished: read again from it.
+		if n := len(v.lines); n > 0 && len(got) > 0 && got[0].off <= v.lines[n-1].off {
+			v.lines = v.lines[:n-1]
+		}
+		v.lines = append(v.lines, got...)
+		v.end = max(ls.End, v.end)
+		if extra := len(v.lines) - v.maxLines(); extra > 0 && v.top > extra {
+			v.lines = v.lines[extra:]
+			v.top -= extra
+			v.start = v.lines[0].off
+		}
+	}
+	v.settle()
+}
+
+// fill reads more of the output when the view comes near the window's
+// edges.
+func (v *Model) fill() tea.Cmd {
+	if !v.loaded {
+		return nil
+	}
+	var cmds []tea.Cmd
+	if v.top < v.rows() && !v.atStart() && !v.loadingBefore {
+		v.loadingBefore = true
+		from := v.start
+		cmds = append(cmds, v.read(readBefore, api.LogLinesRequest{From: from, Back: true, Count: v.window()}))
+	}
+	if len(v.lines)-(v.top+v.rows()) < v.rows() && !v.atEnd() && !v.loadingAfter {
+		cmds = append(cmds, v.readAfter())
+	}
+	return tea.Batch(cmds...)
+}
+
+// readAfter reads the lines below the window, from its last line (which
+// may have been unfinished when read).
+func (v *Model) readAfter() tea.Cmd {
+	from := v.end
+	if n := len(v.lines); n > 0 {
+		from = v.lines[n-1].off
+	}
+	v.loadingAfter = true
+	return v.read(readAfter, api.LogLinesRequest{From: from, Count: v.window()})
+}
+
+// bottom is the first line shown when the view is at the window's end.
+func (v *Model) bottom() int {
+	if !v.wrap {
+		return max(len(v.lines)-max(v.rows(), 1), 0)
+	}
+	room := max(v.rows(), 1)
+	i := len(v.lines)
+	for i > 0 {
+		h := v.wrapHeight(v.lines[i-1].text)
+		if h > room {
+			break
+		}
+		room -= h
+		i--
+	}
+	return min(i, max(len(v.lines)-1, 0))
+}
 
 // settle keeps the first line shown in range, at the end when following.
 func (v *Model) settle() {
@@ -95,377 +316,270 @@ func (v *Model) settle() {
 	v.top = min(max(v.top, 0), v.bottom())
 }
 
-// SetText replaces the text with a newer tail of the log. When not
-// following, the view keeps showing the same lines: if the tail moved on,
-// the lines are found again by where the old text sits in the new one.
-func (v *Model) SetText(text string) {
-	if text == v.text {
-		return
-	}
-	old, oldStarts := v.text, v.starts
-	v.text = text
-	v.lines, v.starts = splitLines(text)
-	shift, ok := tailShift(old, text)
-	remap := func(i int) int {
-		if i < 0 || i >= len(oldStarts) {
-			return -1
-		}
-		if !ok {
-			if i < len(v.lines) {
-				return i
-			}
-			return -1
-		}
-		off := oldStarts[i] - shift
-		if off < 0 || len(v.starts) == 0 {
-			return -1 // the line has left the tail
-		}
-		// The line holding off.
-		return sort.Search(len(v.starts), func(j int) bool { return v.starts[j] > off }) - 1
-	}
-	v.mark = remap(v.mark)
-	if !v.follow {
-		if t := remap(v.top); t >= 0 {
-			v.top = t
-		} else if ok {
-			v.top = 0 // what was shown has scrolled out of the tail
-		}
-	}
-	v.settle()
-	v.research()
-	v.updateKeys()
-}
-
-// tailShift finds how many bytes the log's tail moved from old to cur,
-// the newer text: old[shift:] and cur start alike. ok is false when cur
-// does not continue old (another run's text, or a first one).
-func tailShift(old, cur string) (shift int, ok bool) {
-	if old == "" || cur == "" {
-		return 0, false
-	}
-	if strings.HasPrefix(cur, old) || strings.HasPrefix(old, cur) {
-		return 0, true
-	}
-	// Where cur's start sits in old: a short probe finds the candidates
-	// (the overlap may be short), a whole comparison settles each.
-	probe := cur[:min(len(cur), 64)]
-	for d, tries := 0, 0; d < len(old) && tries < 256; tries++ {
-		i := strings.Index(old[d:], probe)
-		if i < 0 {
-			break
-		}
-		d += i
-		if rest := old[d:]; strings.HasPrefix(cur, rest) || strings.HasPrefix(rest, cur) {
-			return d, true
-		}
-		d++
-	}
-	return 0, false
-}
-
-// splitLines cuts text into cleaned lines and notes where each starts.
-func splitLines(text string) (lines []string, starts []int) {
-	if text == "" {
-		return nil, nil
-	}
-	n := strings.Count(text, "\n") + 1
-	lines, starts = make([]string, 0, n), make([]int, 0, n)
-	for start := 0; start < len(text); {
-		end := strings.IndexByte(text[start:], '\n')
-		next := start + end + 1
-		if end < 0 {
-			end, next = len(text)-start, len(text)
-		}
-		lines = append(lines, cleanLine(text[start:start+end]))
-		starts = append(starts, start)
-		start = next
-	}
-	return lines, starts
-}
-
-// cleanLine makes one line of a job's output safe to draw: a progress
-// bar redrawn with '\r' keeps its last state, escape sequences and control
-// characters go, tabs become spaces.
-func cleanLine(l string) string {
-	l = strings.TrimRight(l, "\r") // CRLF, or a bar's '\r' before its next state
-	if i := strings.LastIndexByte(l, '\r'); i >= 0 {
-		l = l[i+1:]
-	}
-	if plainLine(l) {
-		return l // most lines: kept as they are, no copy
-	}
-	if !utf8.ValidString(l) {
-		l = strings.ToValidUTF8(l, "\uFFFD")
-	}
-	if strings.IndexByte(l, 0x1b) >= 0 {
-		l = ansi.Strip(l)
-	}
-	var b strings.Builder
-	b.Grow(len(l))
-	tabs := strings.IndexByte(l, '\t') >= 0
-	col := 0 // cells so far, for tab stops
-	for _, r := range l {
-		switch {
-		case r == '\t':
-			pad := 8 - col%8
-			b.WriteString("        "[:pad])
-			col += pad
-		case r < 0x20 || (r >= 0x7f && r < 0xa0):
-			// C0 and C1 controls (bell, backspace, shift-out…) would move
-			// the cursor or change the terminal's state.
-		default:
-			b.WriteRune(r)
-			switch {
-			case !tabs:
-			case r < utf8.RuneSelf:
-				col++
-			default:
-				col += ansi.StringWidth(string(r))
-			}
-		}
-	}
-	return b.String()
-}
-
-// plainLine reports that l is valid UTF-8 without control characters.
-func plainLine(l string) bool {
-	for i := 0; i < len(l); {
-		c := l[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 || c == 0x7f {
-				return false
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(l[i:])
-		if r == utf8.RuneError && size == 1 || r < 0xa0 {
-			return false
-		}
-		i += size
-	}
-	return true
-}
-
-// research finds the lines holding the query again.
-func (v *Model) research() {
-	v.matches = v.matches[:0]
-	if v.needle == "" {
-		return
-	}
-	for i, l := range v.lines {
-		if s, _ := find(l, v.needle, v.fold, 0); s >= 0 {
-			v.matches = append(v.matches, i)
-		}
-	}
-}
-
 // setQuery puts a search in force (or none, for "").
 func (v *Model) setQuery(q string) {
-	v.query, v.mark = q, -1
+	v.query, v.mark, v.notFound = q, -1, false
 	v.fold = !strings.ContainsFunc(q, unicode.IsUpper)
 	v.needle = q
 	if v.fold {
 		v.needle = strings.Map(unicode.ToLower, q)
 	}
-	v.research()
 }
 
-// find returns the byte range of the first match of needle in s at
-// or after from, or -1, -1. With fold, needle is lower-case and s's case is
-// ignored.
-func find(s, needle string, fold bool, from int) (start, end int) {
-	if needle == "" || from > len(s) {
-		return -1, -1
-	}
-	if !fold {
-		if i := strings.Index(s[from:], needle); i >= 0 {
-			return from + i, from + i + len(needle)
-		}
-		return -1, -1
-	}
-	if isASCII(needle) {
-		n := len(needle)
-		c0 := needle[0]
-		for i := from; i+n <= len(s); i++ {
-			if c := s[i]; c != c0 && c|0x20 != c0 {
-				continue
-			}
-			if asciiFold(s[i:i+n], needle) {
-				return i, i + n
-			}
-		}
-		return -1, -1
-	}
-	for i := from; i < len(s); {
-		if n := prefixFold(s[i:], needle); n >= 0 {
-			return i, i + n
-		}
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-	}
-	return -1, -1
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// asciiFold reports a == b ignoring case, b being lower-case ASCII.
-func asciiFold(a, b string) bool {
-	for i := 0; i < len(b); i++ {
-		c := a[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// prefixFold returns how many bytes of s match the lower-case
-// needle, ignoring case, or -1.
-func prefixFold(s, needle string) int {
-	j := 0
-	for _, nr := range needle {
-		if j >= len(s) {
-			return -1
-		}
-		r, size := utf8.DecodeRuneInString(s[j:])
-		if unicode.ToLower(r) != nr {
-			return -1
-		}
-		j += size
-	}
-	return j
-}
-
-// Update takes the log's text (TextMsg) and keys: motions, and the
-// search.
-func (v *Model) Update(msg tea.Msg) (*Model, tea.Cmd) {
-	switch msg := msg.(type) {
-	case TextMsg:
-		if msg.ID == v.id {
-			v.SetText(msg.Text)
-		}
-	case tea.KeyMsg:
-		v.key(msg)
-		v.updateKeys()
-	}
-	return v, nil
-}
-
-func (v *Model) key(msg tea.KeyMsg) {
+func (v *Model) key(msg tea.KeyMsg) tea.Cmd {
 	k := v.keys
 	if v.typing {
-		switch {
-		case key.Matches(msg, k.Confirm):
-			v.typing = false
-			v.setQuery(v.input)
-			v.jump(true, true)
-		case key.Matches(msg, k.Cancel), msg.Type == tea.KeyCtrlC:
-			v.typing = false
-		case msg.Type == tea.KeyBackspace:
-			if r := []rune(v.input); len(r) > 0 {
-				v.input = string(r[:len(r)-1])
-			}
-		case msg.Type == tea.KeyCtrlU:
-			v.input = ""
-		case msg.Type == tea.KeyRunes, msg.Type == tea.KeySpace:
-			// A paste may hold line breaks and other controls.
-			v.input += strings.Map(func(r rune) rune {
-				if unicode.IsControl(r) {
-					return -1
-				}
-				return r
-			}, string(msg.Runes))
-		}
-		return
+		return v.typeKey(msg)
+	}
+	if v.searching && (key.Matches(msg, k.Cancel) || msg.Type == tea.KeyCtrlC) {
+		v.stopSearch()
+		return nil
 	}
 	half := max(v.rows()/2, 1)
 	switch {
 	case key.Matches(msg, k.Search):
 		v.typing, v.input = true, ""
 	case key.Matches(msg, k.SearchNext):
-		v.jump(true, false)
+		return v.search(false)
 	case key.Matches(msg, k.SearchPrev):
-		v.jump(false, false)
+		return v.search(true)
 	case key.Matches(msg, k.Down):
-		v.scrollTo(v.top + 1)
+		return v.scrollTo(v.top + 1)
 	case key.Matches(msg, k.Up):
-		v.scrollTo(v.top - 1)
+		return v.scrollTo(v.top - 1)
 	case key.Matches(msg, k.PageDown):
-		v.scrollTo(v.top + half)
+		return v.scrollTo(v.top + half)
 	case key.Matches(msg, k.PageUp):
-		v.scrollTo(v.top - half)
+		return v.scrollTo(v.top - half)
 	case key.Matches(msg, k.Top):
-		v.scrollTo(0)
+		v.follow = false
+		v.top = 0
+		return v.read(readReplace, api.LogLinesRequest{From: 0, Count: v.window()})
 	case key.Matches(msg, k.Follow):
 		v.follow = true
+		return v.readTail()
+	case key.Matches(msg, k.Wrap):
+		v.wrap, v.xoff = !v.wrap, 0
 		v.settle()
+	case key.Matches(msg, k.Right) && !v.wrap:
+		v.xoff += max(v.width/2, 1)
+	case key.Matches(msg, k.Left) && !v.wrap:
+		v.xoff = max(v.xoff-max(v.width/2, 1), 0)
+	case key.Matches(msg, k.Metrics):
+		v.hideMetrics = !v.hideMetrics
+		if v.follow || len(v.lines) == 0 {
+			return v.readTail()
+		}
+		return v.jumpTo(v.lines[v.top].off)
 	}
+	return nil
+}
+
+// typeKey edits the query being typed; enter searches for it.
+func (v *Model) typeKey(msg tea.KeyMsg) tea.Cmd {
+	k := v.keys
+	switch {
+	case key.Matches(msg, k.Confirm):
+		v.typing = false
+		v.setQuery(v.input)
+		if v.query == "" {
+			return nil
+		}
+		if v.follow {
+			// At the end, what is sought was written before.
+			return v.startSearch(-1, true)
+		}
+		return v.startSearch(v.topOffset(), false)
+	case key.Matches(msg, k.Cancel), msg.Type == tea.KeyCtrlC:
+		v.typing = false
+	case msg.Type == tea.KeyBackspace:
+		if r := []rune(v.input); len(r) > 0 {
+			v.input = string(r[:len(r)-1])
+		}
+	case msg.Type == tea.KeyCtrlU:
+		v.input = ""
+	case msg.Type == tea.KeyRunes, msg.Type == tea.KeySpace:
+		// A paste may hold line breaks and other controls.
+		v.input += strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) {
+				return -1
+			}
+			return r
+		}, string(msg.Runes))
+	}
+	return nil
+}
+
+// topOffset is where the first line shown starts (the end when none).
+func (v *Model) topOffset() int64 {
+	if v.top < len(v.lines) {
+		return v.lines[v.top].off
+	}
+	return v.end
+}
+
+// markShown is the index of the line the last search landed on, if it is
+// in view, or -1.
+func (v *Model) markShown() int {
+	for i := v.top; i < min(v.top+max(v.rows(), 1), len(v.lines)); i++ {
+		if v.lines[i].off == v.mark {
+			return i
+		}
+	}
+	return -1
+}
+
+// search goes to the next (or, back, previous) match: from the line the
+// last search landed on if it is in view, else from the view.
+func (v *Model) search(back bool) tea.Cmd {
+	if v.query == "" {
+		return nil
+	}
+	from := v.topOffset()
+	if i := v.markShown(); i >= 0 && !back {
+		from = v.lines[i].off + v.lines[i].len
+	} else if i < 0 && back {
+		last := min(v.top+max(v.rows(), 1), len(v.lines)) - 1
+		if last >= 0 {
+			from = v.lines[last].off + v.lines[last].len
+		}
+	} else if i >= 0 {
+		from = v.lines[i].off
+	}
+	return v.startSearch(from, back)
+}
+
+// startSearch asks the engine for the first match from a line's start in
+// a direction; the events come one message each.
+func (v *Model) startSearch(from int64, back bool) tea.Cmd {
+	v.stopSearch()
+	ctx, cancel := context.WithCancel(v.ctx)
+	v.searchGen++
+	v.searching, v.cancel, v.scanned, v.total, v.searchBack, v.notFound = true, cancel, 0, 0, back, false
+	req := api.LogSearchRequest{Query: v.query, Fold: v.fold, From: from, Back: back, Max: 1, HideMetrics: v.hideMetrics}
+	id, gen, src := v.id, v.searchGen, v.src
+	return func() tea.Msg {
+		ch := make(chan searchEvent, 8)
+		go func() {
+			defer close(ch)
+			err := src.SearchLogs(ctx, req, func(ev api.LogSearchEvent) error {
+				select {
+				case ch <- searchEvent{ev: ev}:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+			if err != nil && ctx.Err() == nil {
+				ch <- searchEvent{done: true, ev: api.LogSearchEvent{}, next: errCmd(id, gen, err)}
+			}
+		}()
+		return nextSearchEvent(id, gen, ch)()
+	}
+}
+
+// nextSearchEvent reads a search's next event.
+func nextSearchEvent(id string, gen int, ch <-chan searchEvent) tea.Cmd {
+	return func() tea.Msg {
+		ev, ok := <-ch
+		if !ok {
+			return Msg{id: id, gen: gen, search: &searchEvent{done: true}}
+		}
+		if ev.next != nil {
+			return ev.next()
+		}
+		ev.next = nextSearchEvent(id, gen, ch)
+		return Msg{id: id, gen: gen, search: &ev}
+	}
+}
+
+// errCmd is a search's end by an error.
+func errCmd(id string, gen int, err error) tea.Cmd {
+	return func() tea.Msg { return Msg{id: id, gen: gen, err: err, search: &searchEvent{done: true}} }
+}
+
+// searched takes an event of the search under way: a match stops
+// following and shows it.
+func (v *Model) searched(msg Msg) tea.Cmd {
+	if msg.gen != v.searchGen || !v.searching {
+		return nil // a search since stopped
+	}
+	s := msg.search
+	if msg.err != nil {
+		v.stopSearch()
+		v.err = "the search failed: " + msg.err.Error()
+		return nil
+	}
+	v.scanned, v.total = max(v.scanned, s.ev.Scanned), max(v.total, s.ev.Size)
+	if m := s.ev.Match; m != nil {
+		v.stopSearch()
+		v.mark, v.follow = m.Offset, false
+		if i := v.indexOf(m.Offset); i >= 0 {
+			if i < v.top || i >= v.top+max(v.rows(), 1) {
+				return v.scrollTo(i - max(v.rows(), 4)/4)
+			}
+			return nil
+		}
+		return v.jumpTo(m.Offset)
+	}
+	if s.done {
+		v.stopSearch()
+		v.notFound = true
+		return nil
+	}
+	return s.next
+}
+
+// indexOf is the index of the window's line at off, or -1.
+func (v *Model) indexOf(off int64) int {
+	for i, l := range v.lines {
+		if l.off == off {
+			return i
+		}
+	}
+	return -1
+}
+
+// stopSearch ends the search under way, if any.
+func (v *Model) stopSearch() {
+	if v.cancel != nil {
+		v.cancel()
+	}
+	v.searching, v.cancel = false, nil
+}
+
+// scrollTo shows line top first, reading more of the output as the view
+// nears the window's edges; leaving the end stops following.
+func (v *Model) scrollTo(top int) tea.Cmd {
+	wanted := top
+	v.top = min(max(top, 0), v.bottom())
+	if v.top < v.bottom() || !v.atEnd() || top < 0 {
+		v.follow = false
+	}
+	if wanted > v.bottom() && v.atEnd() && !v.loadingAfter && v.loaded {
+		// At the end of what was read: the job may have written more.
+		return v.readAfter()
+	}
+	return v.fill()
 }
 
 // updateKeys enables the keys that do something now: while a query is
 // typed, only those that end it; going down and following only when not
-// following already; the jumps between matches only when there are some.
+// following already; the jumps between matches only with a query.
 func (v *Model) updateKeys() {
 	k := &v.keys
 	k.Confirm.SetEnabled(v.typing)
-	k.Cancel.SetEnabled(v.typing)
-	for _, b := range []*key.Binding{&k.Up, &k.PageUp, &k.Top, &k.Search} {
+	k.Cancel.SetEnabled(v.typing || v.searching)
+	for _, b := range []*key.Binding{&k.Up, &k.PageUp, &k.Top, &k.Search, &k.Wrap, &k.Metrics} {
 		b.SetEnabled(!v.typing)
 	}
 	for _, b := range []*key.Binding{&k.Down, &k.PageDown, &k.Follow} {
 		b.SetEnabled(!v.typing && !v.follow)
 	}
-	k.SearchNext.SetEnabled(!v.typing && len(v.matches) > 0)
-	k.SearchPrev.SetEnabled(!v.typing && len(v.matches) > 0)
-}
-
-// scrollTo shows line top first; leaving the end stops following.
-func (v *Model) scrollTo(top int) {
-	v.top = min(max(top, 0), v.bottom())
-	if v.top < v.bottom() {
-		v.follow = false
-	}
-}
-
-// jump goes to the next (or previous) match: from the top of the view for
-// a new search, else from the line the last jump landed on if it is in
-// view, else from the view. It wraps around the text.
-func (v *Model) jump(forward, fresh bool) {
-	n := len(v.matches)
-	if n == 0 {
-		return
-	}
-	last := v.top + max(v.rows(), 1) - 1 // the last line in view
-	inView := v.mark >= v.top && v.mark <= last
-	var k int // an index into matches
-	switch {
-	case forward && (fresh || !inView):
-		k = sort.SearchInts(v.matches, v.top) // first at or after the top
-	case forward:
-		k = sort.SearchInts(v.matches, v.mark+1)
-	case inView:
-		k = sort.SearchInts(v.matches, v.mark) - 1
-	default:
-		k = sort.SearchInts(v.matches, last+1) - 1 // last at or before the view's end
-	}
-	k = (k%n + n) % n
-	line := v.matches[k]
-	v.mark = line
-	if line < v.top || line > last {
-		// Show it with a little of what came before.
-		v.scrollTo(line - max(v.rows(), 1)/4)
-	}
+	k.Right.SetEnabled(!v.typing && !v.wrap)
+	k.Left.SetEnabled(!v.typing && !v.wrap && v.xoff > 0)
+	k.SearchNext.SetEnabled(!v.typing && v.query != "")
+	k.SearchPrev.SetEnabled(!v.typing && v.query != "")
 }
 
 // ShortHelp is the keys that matter most now (help.KeyMap).
@@ -473,6 +587,9 @@ func (v *Model) ShortHelp() []key.Binding {
 	k := v.keys
 	if v.typing {
 		return []key.Binding{k.Confirm, k.Cancel}
+	}
+	if v.searching {
+		return []key.Binding{k.Cancel}
 	}
 	var bs []key.Binding
 	if v.follow {
@@ -483,7 +600,7 @@ func (v *Model) ShortHelp() []key.Binding {
 	if k.SearchNext.Enabled() {
 		bs = append(bs, k.SearchNext)
 	}
-	return bs
+	return append(bs, k.Wrap, k.Metrics)
 }
 
 // FullHelp is every key that does something now, keys that go together
@@ -498,45 +615,58 @@ func (v *Model) FullHelp() [][]key.Binding {
 		rows = [][]key.Binding{{k.Down, k.Up}, {k.Top, k.Follow}, {k.PageDown, k.PageUp}}
 	}
 	rows = append(rows, []key.Binding{k.Search})
-	if len(v.matches) > 0 {
+	if v.query != "" {
 		rows = append(rows, []key.Binding{k.SearchNext, k.SearchPrev})
+	}
+	if v.searching {
+		rows = append(rows, []key.Binding{k.Cancel})
+	}
+	rows = append(rows, []key.Binding{k.Wrap, k.Metrics})
+	switch {
+	case v.wrap:
+	case v.xoff > 0:
+		rows = append(rows, []key.Binding{k.Left, k.Right})
+	default:
+		rows = append(rows, []key.Binding{k.Right})
 	}
 	return rows
 }
 
 // View draws the lines in view and the status line under them: h lines
-// (one, "no output yet", before any text), none wider than w cells.
+// (one, "no output yet" or why there is none, before any output), none
+// wider than w cells.
 func (v *Model) View() string {
 	w, h := v.width, v.height
 	if w <= 0 || h <= 0 {
 		return ""
 	}
 	s := v.styles
-	if len(v.lines) == 0 && !v.typing && v.query == "" {
-		return s.Muted.Render(format.Fit("no output yet", w))
+	if len(v.lines) == 0 && !v.typing && v.query == "" && v.err == "" && v.end >= v.size && !v.hideMetrics {
+		return s.Muted.Render(format.Fit(v.empty, w))
 	}
 	gutter := 0
 	if w >= 2 {
 		gutter = 1
 	}
-	var b strings.Builder
 	rows := v.rows()
+	drawn := make([]string, 0, rows)
+	for i := v.top; i < len(v.lines) && len(drawn) < rows; i++ {
+		drawn = v.appendRows(drawn, i, w-gutter, gutter, rows-len(drawn))
+	}
+	if v.wrap && v.top > 0 && v.top == v.bottom() && len(drawn) < rows {
+		// At the end, wrapped: the rows left show the end of the line
+		// above, so that the last line sits at the bottom.
+		above := v.appendRows(nil, v.top-1, w-gutter, gutter, math.MaxInt)
+		drawn = append(above[max(len(above)-(rows-len(drawn)), 0):], drawn...)
+	}
+	if len(drawn) == 0 && rows > 0 {
+		drawn = append(drawn, s.Muted.Render(format.Fit(v.empty, w)))
+	}
+	var b strings.Builder
 	b.Grow((rows + 1) * (w + 8))
 	for r := range rows {
-		i := v.top + r
-		switch {
-		case i < len(v.lines):
-			if gutter > 0 {
-				if i == v.mark && v.query != "" {
-					// A mark as well as a colour: the match must show without colour.
-					b.WriteString(s.Accent.Render("›"))
-				} else {
-					b.WriteByte(' ')
-				}
-			}
-			b.WriteString(v.line(i, w-gutter))
-		case i == 0:
-			b.WriteString(s.Muted.Render(format.Fit("no output yet", w)))
+		if r < len(drawn) {
+			b.WriteString(drawn[r])
 		}
 		b.WriteByte('\n')
 	}
@@ -544,26 +674,84 @@ func (v *Model) View() string {
 	return b.String()
 }
 
-// line draws line i in w cells, its matches highlighted.
-func (v *Model) line(i, w int) string {
-	l := v.lines[i]
-	out := fitLine(l, w)
+// appendRows appends up to n rows of line i drawn in w cells after the
+// gutter.
+func (v *Model) appendRows(out []string, i, w, gutter, n int) []string {
+	s := v.styles
+	marked := v.lines[i].off == v.mark && v.query != ""
+	for j, seg := range v.segments(i, w) {
+		if j == n {
+			break
+		}
+		row := v.highlight(seg, marked)
+		switch {
+		case gutter == 0:
+		case marked && j == 0:
+			// A mark as well as a colour: the match must show without colour.
+			row = s.Accent.Render("›") + row
+		default:
+			row = " " + row
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// segments is line i as drawn in w cells: cut (after the sideways
+// scroll), or wrapped into rows.
+func (v *Model) segments(i, w int) []string {
+	l := v.lines[i].text
+	if !v.wrap {
+		if v.xoff > 0 {
+			l = ansi.TruncateLeft(prefix(l, v.xoff+w), v.xoff, "")
+		}
+		return []string{fitLine(l, w)}
+	}
+	if w <= 0 {
+		return []string{""}
+	}
+	// No more of a long line than the screen can show is wrapped.
+	segs := strings.Split(ansi.Hardwrap(prefix(l, w*max(v.rows(), 1)), w, true), "\n")
+	for i, seg := range segs {
+		segs[i] = format.Fit(seg, w) // a wide rune in a column of one
+	}
+	return segs
+}
+
+// wrapHeight is how many rows a line takes wrapped.
+func (v *Model) wrapHeight(l string) int {
+	w := max(v.width-1, 1)
+	cells := ansi.StringWidth(prefix(l, w*max(v.rows(), 1)))
+	return max((cells+w-1)/w, 1)
+}
+
+// prefix is enough of l to fill n cells: no cell takes more than a few
+// bytes.
+func prefix(l string, n int) string {
+	if lim := 8*n + 64; len(l) > lim {
+		for lim > 0 && !utf8.RuneStart(l[lim]) {
+			lim--
+		}
+		return l[:lim]
+	}
+	return l
+}
+
+// highlight colours the query's matches in a drawn segment.
+func (v *Model) highlight(out string, marked bool) string {
 	if v.needle == "" {
 		return out
 	}
 	vis, tail := out, ""
-	if out != l {
+	if strings.HasSuffix(out, "…") {
 		vis, tail = strings.TrimSuffix(out, "…"), "…"
-		if !strings.HasPrefix(l, vis) {
-			return out
-		}
 	}
 	start, end := find(vis, v.needle, v.fold, 0)
 	if start < 0 {
 		return out
 	}
 	hl := v.styles.Accent
-	if i == v.mark {
+	if marked {
 		hl = v.styles.Selected
 	}
 	var b strings.Builder
@@ -580,28 +768,8 @@ func (v *Model) line(i, w int) string {
 	return b.String()
 }
 
-// fitLine cuts a line to w cells without measuring all of a very long
-// one: no cell takes more than a few bytes, so a prefix is enough.
-func fitLine(l string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	lim := 8*w + 64
-	if len(l) <= lim {
-		return format.Fit(l, w)
-	}
-	for lim > 0 && !utf8.RuneStart(l[lim]) {
-		lim--
-	}
-	p := l[:lim]
-	if out := format.Fit(p, w); out != p {
-		return out
-	}
-	// The prefix fits: say that the line goes on.
-	return format.Fit(p, w-1) + "…"
-}
-
-// status is the last line: where the view is, and the search.
+// status is the last line: where the view is in the output, the search,
+// the toggles.
 func (v *Model) status(w int) string {
 	s := v.styles
 	if v.typing {
@@ -612,38 +780,40 @@ func (v *Model) status(w int) string {
 		}
 		return s.Accent.Render(prompt)
 	}
-	n := thousands(len(v.lines))
+	if v.err != "" {
+		return s.Error.Render(format.Fit(v.err, w))
+	}
 	var parts []string
 	if v.follow {
-		parts = append(parts, "following · "+n+" lines")
+		parts = append(parts, "following · "+format.Bytes(uint64(v.size)))
 	} else {
-		parts = append(parts, fmt.Sprintf("paused at line %s of %s · G to follow", thousands(v.top+1), n))
+		parts = append(parts, fmt.Sprintf("paused at %s of %s · G to follow", percent(v.topOffset(), v.size), format.Bytes(uint64(v.size))))
 	}
-	if v.query != "" {
-		switch k := sort.SearchInts(v.matches, v.mark); {
-		case len(v.matches) == 0:
-			parts = append(parts, fmt.Sprintf("no match for %q", v.query))
-		case v.mark >= 0 && k < len(v.matches) && v.matches[k] == v.mark:
-			parts = append(parts, fmt.Sprintf("/%s: %s of %s matches", v.query, thousands(k+1), thousands(len(v.matches))))
-		default:
-			parts = append(parts, fmt.Sprintf("/%s: %s matches", v.query, thousands(len(v.matches))))
-		}
+	switch {
+	case v.searching:
+		parts = append(parts, fmt.Sprintf("searching /%s… %s · esc stops", v.query, percent(v.scanned, v.total)))
+	case v.notFound && v.searchBack:
+		parts = append(parts, fmt.Sprintf("no match for %q above", v.query))
+	case v.notFound:
+		parts = append(parts, fmt.Sprintf("no match for %q below", v.query))
+	case v.query != "" && v.mark >= 0:
+		parts = append(parts, fmt.Sprintf("/%s: match at %s · n/N next/previous", v.query, percent(v.mark, v.size)))
+	}
+	if v.hideMetrics {
+		parts = append(parts, "metrics hidden")
+	}
+	if v.wrap {
+		parts = append(parts, "wrapped")
+	} else if v.xoff > 0 {
+		parts = append(parts, fmt.Sprintf("→%d", v.xoff))
 	}
 	return s.Muted.Render(format.Fit(strings.Join(parts, " · "), w))
 }
 
-// thousands writes a count with its thousands apart: 1 234 567.
-func thousands(n int) string {
-	d := strconv.Itoa(n)
-	if n < 0 || len(d) <= 3 {
-		return d
+// percent is how far off is in size.
+func percent(off, size int64) string {
+	if size <= 0 {
+		return "0%"
 	}
-	var b strings.Builder
-	for i, c := range d {
-		if i > 0 && (len(d)-i)%3 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
+	return fmt.Sprintf("%d%%", min(off*100/size, 100))
 }

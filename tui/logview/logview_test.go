@@ -1,34 +1,174 @@
 package logview
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
+	"lathe/engine"
+	"lathe/engine/api"
+	"lathe/engine/config"
+	"lathe/engine/gpu"
+	"lathe/store"
 	"lathe/themes"
 	"lathe/tui/styles"
 )
 
-func logViewNew(t testing.TB, w, h int) *Model {
+func TestMain(m *testing.M) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	os.Exit(m.Run())
+}
+
+// runID is the run whose output the tests' engine serves.
+const runID = "0123456789ab"
+
+// output is a run's output served by a real engine in the process: the
+// view reads it as the app does.
+type output struct {
+	eng  *engine.Engine
+	path string
+}
+
+func (o output) LogLines(ctx context.Context, req api.LogLinesRequest) (api.LogLines, error) {
+	return o.eng.LogLines(ctx, runID, req)
+}
+
+func (o output) SearchLogs(ctx context.Context, req api.LogSearchRequest, fn func(api.LogSearchEvent) error) error {
+	return o.eng.SearchLogs(ctx, runID, req, fn)
+}
+
+// append adds text to the output, as a job writes it.
+func (o output) append(t testing.TB, text string) {
+	t.Helper()
+	f, err := os.OpenFile(o.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newOutput opens an engine on a fresh data directory holding one ended
+// run whose output is text (none when text is "").
+func newOutput(t testing.TB, text string, parse string) output {
+	t.Helper()
+	paths := api.Paths{Home: t.TempDir()}
+	db, err := store.Open(paths.DB(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	err = db.Update(context.Background(), func(tx *store.Tx) error {
+		return tx.CreateRun(&store.Run{ID: runID, Name: "job", Experiment: "default", Status: store.Succeeded,
+			Created: now, Started: &now, Ended: &now, Command: []string{"train"}, Parse: parse})
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.Open(engine.Options{Paths: paths, Config: config.Default(), Probe: gpu.NewFake(0), Exe: os.Args[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	o := output{eng: e, path: filepath.Join(paths.RunDir(runID), "output.log")}
+	if err := os.MkdirAll(filepath.Dir(o.path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if text != "" {
+		o.append(t, text)
+	}
+	return o
+}
+
+func testStyles(t testing.TB) styles.Styles {
 	t.Helper()
 	p, err := themes.Load("dark")
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := New("", styles.New(p), DefaultKeyMap())
+	return styles.New(p)
+}
+
+// open is a view of w×h over src, after its first read.
+func open(t testing.TB, src Source, w, h int) *Model {
+	t.Helper()
+	v := New(context.Background(), runID, src, testStyles(t), DefaultKeyMap())
 	v.SetSize(w, h)
+	drive(t, v, v.Refresh())
 	return v
 }
 
-// logViewLines is lines "line 1" to "line n", newline-ended.
-func logViewLines(from, to int) string {
+// drive runs a command as Bubble Tea would, gives the view what it
+// produced, and so on until nothing is left.
+func drive(t testing.TB, v *Model, cmd tea.Cmd) {
+	t.Helper()
+	queue := []tea.Cmd{cmd}
+	for n := 0; len(queue) > 0; n++ {
+		if n > 10000 {
+			t.Fatal("commands without end")
+		}
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case nil:
+		default:
+			_, next := v.Update(msg)
+			queue = append(queue, next)
+		}
+	}
+}
+
+// press sends keys (a character or a named key) and runs what they ask.
+func press(t testing.TB, v *Model, ks ...string) {
+	t.Helper()
+	named := map[string]tea.KeyType{
+		"enter": tea.KeyEnter, "esc": tea.KeyEsc, "backspace": tea.KeyBackspace,
+		"up": tea.KeyUp, "down": tea.KeyDown, "ctrl+u": tea.KeyCtrlU, "ctrl+d": tea.KeyCtrlD,
+		"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome, "end": tea.KeyEnd,
+	}
+	for _, k := range ks {
+		msg := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+		if kt, ok := named[k]; ok {
+			msg = tea.KeyMsg{Type: kt}
+		}
+		_, cmd := v.Update(msg)
+		drive(t, v, cmd)
+	}
+}
+
+// search types /q and enter.
+func search(t testing.TB, v *Model, q string) {
+	t.Helper()
+	press(t, v, "/")
+	for _, r := range q {
+		press(t, v, string(r))
+	}
+	press(t, v, "enter")
+}
+
+// numbered is lines "line 1" to "line n".
+func numbered(from, to int) string {
 	var b strings.Builder
 	for i := from; i <= to; i++ {
 		fmt.Fprintf(&b, "line %d\n", i)
@@ -36,404 +176,277 @@ func logViewLines(from, to int) string {
 	return b.String()
 }
 
-// logViewPress sends keys: a single character or a named key.
-func logViewPress(v *Model, ks ...string) {
-	named := map[string]tea.KeyType{
-		"enter": tea.KeyEnter, "esc": tea.KeyEsc, "backspace": tea.KeyBackspace,
-		"up": tea.KeyUp, "down": tea.KeyDown, "ctrl+u": tea.KeyCtrlU, "ctrl+d": tea.KeyCtrlD,
-		"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome, "end": tea.KeyEnd,
-	}
-	for _, k := range ks {
-		if t, ok := named[k]; ok {
-			v.Update(tea.KeyMsg{Type: t})
-			continue
-		}
-		v.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
-	}
-}
-
-// logViewSearch types /q and enter.
-func logViewSearch(v *Model, q string) {
-	logViewPress(v, "/")
-	for _, r := range q {
-		logViewPress(v, string(r))
-	}
-	logViewPress(v, "enter")
-}
-
-// logViewRows is the text lines of a view, gutter and status line off.
-func logViewRows(t *testing.T, v *Model) []string {
+// rows is the text lines of a view, gutter and status line off.
+func rows(t testing.TB, v *Model) []string {
 	t.Helper()
-	rows := strings.Split(ansi.Strip(v.View()), "\n")
-	if len(rows) != v.height {
-		t.Fatalf("view has %d lines, want %d:\n%s", len(rows), v.height, v.View())
+	out := strings.Split(ansi.Strip(v.View()), "\n")
+	if len(out) != v.height {
+		t.Fatalf("view has %d lines, want %d:\n%s", len(out), v.height, v.View())
 	}
-	rows = rows[:len(rows)-1]
-	for i, r := range rows {
+	out = out[:len(out)-1]
+	for i, r := range out {
 		if r != "" {
-			rows[i] = string([]rune(r)[1:]) // drop the gutter
+			out[i] = string([]rune(r)[1:]) // drop the gutter
 		}
 	}
-	return rows
+	return out
 }
 
-func logViewStatus(v *Model) string {
-	rows := strings.Split(ansi.Strip(v.View()), "\n")
-	return rows[len(rows)-1]
+func status(v *Model) string {
+	out := strings.Split(ansi.Strip(v.View()), "\n")
+	return out[len(out)-1]
 }
 
-func logViewFirst(t *testing.T, v *Model) string {
-	t.Helper()
-	return logViewRows(t, v)[0]
-}
-
-func TestLogViewFollowsTheEnd(t *testing.T) {
-	v := logViewNew(t, 40, 6) // 5 lines of text and the status line
-	if !v.Following() {
-		t.Fatal("not following at start")
+// More than the old 256 KiB tail: the view opens at the end, g goes to the
+// real first line, and paging down goes through every line in order, the
+// window staying a few screens.
+func TestLogViewPagesTheWholeOutput(t *testing.T) {
+	const n = 40000 // about 420 KiB
+	o := newOutput(t, numbered(1, n), "")
+	v := open(t, o, 40, 11)
+	if got := rows(t, v); got[9] != fmt.Sprintf("line %d", n) || got[0] != fmt.Sprintf("line %d", n-9) {
+		t.Fatalf("at the end: %q", got)
 	}
-	v.SetText(logViewLines(1, 10))
-	want := []string{"line 6", "line 7", "line 8", "line 9", "line 10"}
-	if got := logViewRows(t, v); !slices.Equal(got, want) {
-		t.Errorf("rows %q, want %q", got, want)
+	if s := status(v); s != "following · 418.8 KiB" {
+		t.Errorf("status %q", s)
 	}
-	if got := logViewStatus(v); got != "following · 10 lines" {
-		t.Errorf("status %q", got)
+	press(t, v, "g")
+	if got := rows(t, v)[0]; got != "line 1" || v.Following() {
+		t.Fatalf("g: %q, following %v", got, v.Following())
 	}
-	v.SetText(logViewLines(1, 1500))
-	if got := logViewRows(t, v); got[4] != "line 1500" || got[0] != "line 1496" {
-		t.Errorf("after more text: %q", got)
+	if s := status(v); !strings.HasPrefix(s, "paused at 0% of 418.8 KiB · G to follow") {
+		t.Errorf("status %q", s)
 	}
-	if got := logViewStatus(v); got != "following · 1 500 lines" {
-		t.Errorf("status %q", got)
+	// Down to the end, 5 lines a press: every line seen, in order.
+	want := 1
+	for range n {
+		got := rows(t, v)
+		if got[0] != fmt.Sprintf("line %d", want) {
+			t.Fatalf("after line %d the view shows %q", want-5, got[0])
+		}
+		if len(v.lines) > v.maxLines() {
+			t.Fatalf("the window holds %d lines", len(v.lines))
+		}
+		if want+9 == n {
+			break
+		}
+		press(t, v, "ctrl+d")
+		want = min(want+5, n-9)
 	}
-	// Down at the end changes nothing.
-	logViewPress(v, "j", "ctrl+d")
-	if !v.Following() || logViewFirst(t, v) != "line 1496" {
-		t.Errorf("down at the end: following %v, first %q", v.Following(), logViewFirst(t, v))
+	// And back up to the top from the end.
+	press(t, v, "G")
+	want = n - 9
+	for want > 1 {
+		press(t, v, "ctrl+u")
+		want = max(want-5, 1)
+		if got := rows(t, v)[0]; got != fmt.Sprintf("line %d", want) {
+			t.Fatalf("going up, the view shows %q, want line %d", got, want)
+		}
 	}
-	// A taller view still ends at the end.
-	v.SetSize(40, 11)
-	if got := logViewRows(t, v); got[9] != "line 1500" {
-		t.Errorf("after resize: %q", got)
-	}
-}
-
-func TestLogViewScrollingUpPauses(t *testing.T) {
-	for _, c := range []struct {
-		keys  []string
-		first string // the first line shown after the keys
-	}{
-		{[]string{"k"}, "line 95"},
-		{[]string{"up"}, "line 95"},
-		{[]string{"k", "k", "k"}, "line 93"},
-		{[]string{"ctrl+u"}, "line 94"}, // half of 5 rows
-		{[]string{"pgup", "pgup"}, "line 92"},
-		{[]string{"g"}, "line 1"},
-		{[]string{"home"}, "line 1"},
-		{[]string{"g", "j", "j"}, "line 3"},
-		{[]string{"g", "ctrl+d"}, "line 3"},
-	} {
-		t.Run(strings.Join(c.keys, ","), func(t *testing.T) {
-			v := logViewNew(t, 40, 6)
-			v.SetText(logViewLines(1, 100))
-			logViewPress(v, c.keys...)
-			if v.Following() {
-				t.Fatal("still following")
-			}
-			if got := logViewFirst(t, v); got != c.first {
-				t.Fatalf("first line %q, want %q", got, c.first)
-			}
-			status := logViewStatus(v)
-			if want := "paused at line " + strings.TrimPrefix(c.first, "line ") + " of 100 · G to follow"; status != want {
-				t.Errorf("status %q, want %q", status, want)
-			}
-			// More text at the end: the view stays.
-			v.SetText(logViewLines(1, 250))
-			if got := logViewFirst(t, v); got != c.first {
-				t.Errorf("after more text, first line %q, want %q", got, c.first)
-			}
-			// G follows again.
-			logViewPress(v, "G")
-			if !v.Following() {
-				t.Error("G does not follow")
-			}
-			if got := logViewRows(t, v); got[4] != "line 250" {
-				t.Errorf("after G: %q", got)
-			}
-			v.SetText(logViewLines(1, 300))
-			if got := logViewRows(t, v); got[4] != "line 300" {
-				t.Errorf("after G and more text: %q", got)
-			}
-		})
+	if len(v.lines) > v.maxLines() {
+		t.Errorf("the window holds %d lines", len(v.lines))
 	}
 }
 
-// The page reads a tail of the log, so while paused a newer text may start
-// later: the view keeps its lines, not its line numbers.
-func TestLogViewPausedInASlidingTail(t *testing.T) {
-	v := logViewNew(t, 40, 6)
-	v.SetText(logViewLines(1, 100))
-	logViewPress(v, "g", "j", "j", "j", "j", "j", "j", "j", "j", "j") // line 10 first
-	if got := logViewFirst(t, v); got != "line 10" {
-		t.Fatalf("first %q", got)
+// Following reads the new end; a paused view stays where it is.
+func TestLogViewFollows(t *testing.T) {
+	o := newOutput(t, numbered(1, 100), "")
+	v := open(t, o, 40, 6)
+	o.append(t, numbered(101, 120))
+	drive(t, v, v.Refresh())
+	if got := rows(t, v)[4]; got != "line 120" {
+		t.Errorf("following: %q", got)
 	}
-	// The tail moved on by 5 lines and a half (it starts inside a line).
-	text := logViewLines(1, 130)
-	cut := strings.Index(text, "line 6\n") + 3
-	v.SetText(text[cut:])
-	if got := logViewFirst(t, v); got != "line 10" {
-		t.Errorf("after the tail moved: first %q, want line 10", got)
+	press(t, v, "k")
+	if v.Following() {
+		t.Fatal("scrolling up does not pause")
 	}
-	// The tail moved past what was shown: the view shows its start.
-	text = logViewLines(1, 400)
-	v.SetText(text[strings.Index(text, "line 100\n"):])
-	if got := logViewFirst(t, v); got != "line 100" {
-		t.Errorf("after the tail moved past the view: first %q", got)
+	o.append(t, numbered(121, 130))
+	drive(t, v, v.Refresh())
+	if got := rows(t, v)[0]; got != "line 115" {
+		t.Errorf("paused: %q", got)
 	}
-	// Another text altogether (another run): the view keeps its place.
-	v.SetText(strings.ReplaceAll(logViewLines(1, 300), "line", "step"))
-	if got := logViewFirst(t, v); got != "step 1" {
-		t.Errorf("other text: first %q", got)
+	// Going down past the end reads what was written meanwhile.
+	press(t, v, "j", "j", "j")
+	if got := rows(t, v)[4]; got != "line 121" {
+		t.Errorf("down past the old end: %q", got)
+	}
+	press(t, v, "G")
+	if got := rows(t, v)[4]; got != "line 130" || !v.Following() {
+		t.Errorf("G: %q", got)
 	}
 }
 
-// When the text fits, there is nowhere to scroll: following goes on.
-func TestLogViewShortTextKeepsFollowing(t *testing.T) {
-	v := logViewNew(t, 40, 10)
-	v.SetText(logViewLines(1, 3))
-	logViewPress(v, "k", "g", "ctrl+u")
-	if !v.Following() {
-		t.Error("stopped following a text that fits")
+// A search runs over all the output in the engine: found far back, it
+// stops following and shows the match marked; n and N go on.
+func TestLogViewSearchFarBack(t *testing.T) {
+	text := numbered(1, 99) + "a Loss spike\n" + numbered(101, 20000) + "loss again\n" + numbered(20002, 40000)
+	o := newOutput(t, text, "")
+	v := open(t, o, 100, 11)
+	press(t, v, "/")
+	if !v.Capturing() {
+		t.Fatal("not capturing after /")
 	}
-	v.SetText(logViewLines(1, 20))
-	if got := logViewRows(t, v); got[8] != "line 20" {
-		t.Errorf("rows %q", got)
+	press(t, v, "esc")
+	search(t, v, "loss")
+	got := rows(t, v)
+	if !slices.Contains(got, "loss again") || v.Following() {
+		t.Fatalf("the nearest match above the end: %q", got)
+	}
+	if view := ansi.Strip(v.View()); !strings.Contains(view, "›loss again") {
+		t.Errorf("the match is not marked:\n%s", view)
+	}
+	if s := status(v); !strings.Contains(s, "/loss: match at 48%") {
+		t.Errorf("status %q", s)
+	}
+	press(t, v, "N")
+	if got := rows(t, v); !slices.Contains(got, "a Loss spike") {
+		t.Fatalf("N: %q", got)
+	}
+	press(t, v, "N")
+	if s := status(v); !strings.Contains(s, `no match for "loss" above`) {
+		t.Errorf("N at the first: %q", s)
+	}
+	press(t, v, "n")
+	if got := rows(t, v); !slices.Contains(got, "loss again") {
+		t.Errorf("n: %q", got)
+	}
+	// Smart case: a capital asks for that case.
+	press(t, v, "g")
+	search(t, v, "Loss")
+	if got := rows(t, v); !slices.Contains(got, "a Loss spike") {
+		t.Fatalf("Loss from the top: %q", got)
+	}
+	press(t, v, "n")
+	if s := status(v); !strings.Contains(s, `no match for "Loss" below`) {
+		t.Errorf("no second Loss: %q", s)
+	}
+}
+
+// A search under way says how far it is, and esc stops it: what it finds
+// after does not move the view.
+func TestLogViewSearchStops(t *testing.T) {
+	o := newOutput(t, numbered(1, 1000), "")
+	v := open(t, o, 80, 6)
+	press(t, v, "g", "/", "9", "9", "9")
+	_, cmd := v.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	if !v.Capturing() || !strings.Contains(status(v), "searching /999… 0% · esc stops") {
+		t.Fatalf("while searching: %q", status(v))
+	}
+	press(t, v, "esc")
+	drive(t, v, cmd)
+	if got := rows(t, v)[0]; got != "line 1" || strings.Contains(status(v), "searching") || v.Capturing() {
+		t.Errorf("a stopped search moved the view: %q, %q", got, status(v))
+	}
+}
+
+// w wraps long lines; cut, they scroll sideways with > and <.
+func TestLogViewWrapsAndScrollsSideways(t *testing.T) {
+	long := "start " + strings.Repeat("abcdefghij", 10) + " end"
+	o := newOutput(t, "short\n"+long+"\nlast\n", "")
+	v := open(t, o, 21, 6)
+	if got := rows(t, v); got[1] != "start abcdefghijabc…" {
+		t.Fatalf("cut: %q", got)
+	}
+	press(t, v, ">")
+	if got := rows(t, v)[1]; got != "efghijabcdefghijabc…" {
+		t.Errorf("scrolled right: %q", got)
+	}
+	press(t, v, "<")
+	if got := rows(t, v)[1]; got != "start abcdefghijabc…" {
+		t.Errorf("scrolled back: %q", got)
+	}
+	press(t, v, "w")
+	got := rows(t, v)
+	// At the end, wrapped: the last line at the bottom, the end of the long
+	// one above it.
+	if got[3] != "efghij end" || got[4] != "last" {
+		t.Errorf("wrapped: %q", got)
+	}
+	press(t, v, "g")
+	if got := rows(t, v); got[0] != "short" || got[1] != "start abcdefghijabcd" || got[4] != "efghijabcdefghijabcd" {
+		t.Errorf("wrapped, from the top: %q", got)
+	}
+}
+
+// M hides the lines read as metrics (by the run's parser), in the window
+// and the search.
+func TestLogViewHidesMetricLines(t *testing.T) {
+	text := "epoch 1\n{\"metrics\": {\"loss\": 1}}\nstep=2 loss=0.5\nepoch 2 done\n"
+	v := open(t, newOutput(t, text, "kv"), 40, 6)
+	press(t, v, "M")
+	if got := rows(t, v); !slices.Equal(got[:2], []string{"epoch 1", "epoch 2 done"}) || got[2] != "" {
+		t.Errorf("hidden: %q", got)
+	}
+	if s := status(v); !strings.Contains(s, "metrics hidden") {
+		t.Errorf("status %q", s)
+	}
+	search(t, v, "loss")
+	if s := status(v); !strings.Contains(s, `no match for "loss"`) {
+		t.Errorf("a hidden line found: %q", s)
+	}
+	press(t, v, "M")
+	if got := rows(t, v); len(slices.DeleteFunc(got, func(s string) bool { return s == "" })) != 4 {
+		t.Errorf("shown again: %q", got)
 	}
 }
 
 func TestLogViewEmpty(t *testing.T) {
-	v := logViewNew(t, 40, 6)
+	o := newOutput(t, "", "")
+	v := open(t, o, 60, 6)
 	if got := ansi.Strip(v.View()); got != "no output yet" {
-		t.Errorf("empty view %q", got)
+		t.Errorf("empty: %q", got)
 	}
-	v.SetText("")
-	if got := ansi.Strip(v.View()); got != "no output yet" {
-		t.Errorf("empty text %q", got)
+	v.SetEmpty("no output: failed, command not found: trian.py")
+	if got := ansi.Strip(v.View()); got != "no output: failed, command not found: trian.py" {
+		t.Errorf("empty with a reason: %q", got)
 	}
-	if v.ShortHelp() == nil {
-		t.Error("no keys on an empty view")
-	}
-	// Typing a query over no text still shows it.
-	logViewPress(v, "/", "x")
-	if got := logViewStatus(v); got != "/x█" {
-		t.Errorf("typing over no text: %q", got)
+	o.append(t, "hello\n")
+	drive(t, v, v.Refresh())
+	if got := rows(t, v)[0]; got != "hello" {
+		t.Errorf("after output: %q", rows(t, v))
 	}
 }
 
-// logViewSearchText has "loss" on lines 10, 40, 70 and 95 (of 100).
-func logViewSearchText() string {
-	var b strings.Builder
-	for i := 1; i <= 100; i++ {
-		switch i {
-		case 10, 40, 70:
-			fmt.Fprintf(&b, "step %d loss=0.%d\n", i, i)
-		case 95:
-			fmt.Fprintf(&b, "step %d LOSS spike, Loss again\n", i)
-		default:
-			fmt.Fprintf(&b, "step %d\n", i)
-		}
-	}
-	return b.String()
-}
-
-func TestLogViewSearch(t *testing.T) {
-	v := logViewNew(t, 80, 11) // 10 rows
-	v.SetText(logViewSearchText())
-	// Following: the view shows 91…100; the first match at or after the top is 95.
-	logViewPress(v, "/")
-	if !v.Capturing() {
-		t.Fatal("not capturing after /")
-	}
-	for _, k := range []string{"l", "o", "x", "backspace", "s", "s"} {
-		logViewPress(v, k)
-	}
-	if got := logViewStatus(v); got != "/loss█" {
-		t.Errorf("typing status %q", got)
-	}
-	// Keys are the query's while typing: G and q are letters.
-	logViewPress(v, "enter")
-	if v.Capturing() {
-		t.Fatal("still capturing after enter")
-	}
-	if v.mark != 94 {
-		t.Errorf("jumped to line %d, want 95", v.mark+1)
-	}
-	if !v.Following() {
-		t.Error("a jump to a line in view stopped following")
-	}
-	if got := logViewStatus(v); got != "following · 100 lines · /loss: 4 of 4 matches" {
-		t.Errorf("status %q", got)
-	}
-	// n wraps to the first match, away from the end: following stops.
-	steps := []struct {
-		key  string
-		line int // 1-based
-		of   string
-	}{
-		{"n", 10, "1 of 4"},
-		{"n", 40, "2 of 4"},
-		{"n", 70, "3 of 4"},
-		{"n", 95, "4 of 4"},
-		{"n", 10, "1 of 4"},
-		{"N", 95, "4 of 4"},
-		{"N", 70, "3 of 4"},
-	}
-	for _, s := range steps {
-		logViewPress(v, s.key)
-		if v.mark+1 != s.line {
-			t.Fatalf("%s: at line %d, want %d", s.key, v.mark+1, s.line)
-		}
-		if s.line == 10 && v.Following() {
-			t.Error("a jump away from the end still follows")
-		}
-		rows := strings.Split(ansi.Strip(v.View()), "\n")
-		marked := slices.IndexFunc(rows, func(r string) bool { return strings.HasPrefix(r, "›") })
-		if marked < 0 || !strings.HasPrefix(rows[marked], fmt.Sprintf("›step %d ", s.line)) {
-			t.Errorf("%s: no › on line %d:\n%s", s.key, s.line, strings.Join(rows, "\n"))
-		}
-		if strings.Count(ansi.Strip(v.View()), "›") != 1 {
-			t.Errorf("%s: more than one mark", s.key)
-		}
-		if st := logViewStatus(v); !strings.HasSuffix(st, "/loss: "+s.of+" matches") {
-			t.Errorf("%s: status %q, want … %s", s.key, st, s.of)
-		}
-	}
-	// A new search starts from the top of the view.
-	logViewPress(v, "g")
-	logViewSearch(v, "step 4")
-	if v.mark+1 != 4 {
-		t.Errorf("search from the top: line %d, want 4", v.mark+1)
-	}
-	logViewPress(v, "N")
-	if v.mark+1 != 49 {
-		t.Errorf("N wraps to the end: line %d, want 49", v.mark+1)
-	}
-	// A failed search.
-	logViewSearch(v, "nan")
-	if got := logViewStatus(v); !strings.HasSuffix(got, `no match for "nan"`) {
-		t.Errorf("failed search status %q", got)
-	}
-	before := logViewFirst(t, v)
-	logViewPress(v, "n", "N")
-	if logViewFirst(t, v) != before || strings.Contains(ansi.Strip(v.View()), "›") {
-		t.Error("n after a failed search moved or marked")
-	}
-	// It finds what comes later.
-	v.SetText(logViewSearchText() + "loss=nan\n")
-	if got := logViewStatus(v); !strings.HasSuffix(got, "/nan: 1 matches") {
-		t.Errorf("after new text: %q", got)
-	}
-	// esc leaves the search in force; an empty query clears it.
-	logViewPress(v, "/", "x", "esc")
-	if v.Capturing() || v.query != "nan" {
-		t.Errorf("esc: capturing %v, query %q", v.Capturing(), v.query)
-	}
-	logViewSearch(v, "")
-	if v.query != "" || strings.Contains(logViewStatus(v), "/") {
-		t.Errorf("empty query: %q, status %q", v.query, logViewStatus(v))
-	}
-}
-
-func TestLogViewSearchKeepsItsLineInANewTail(t *testing.T) {
-	v := logViewNew(t, 80, 11)
-	text := logViewSearchText()
-	v.SetText(text)
-	logViewPress(v, "g")
-	logViewSearch(v, "loss")
-	logViewPress(v, "n") // line 40
-	if v.mark+1 != 40 {
-		t.Fatalf("at %d", v.mark+1)
-	}
-	first := logViewFirst(t, v)
-	v.SetText(text[strings.Index(text, "step 21\n"):] + "step 101 loss=1\n")
-	if got := logViewFirst(t, v); got != first {
-		t.Errorf("first line %q, want %q", got, first)
-	}
-	if got := logViewStatus(v); !strings.HasSuffix(got, "/loss: 1 of 4 matches") {
-		t.Errorf("status %q", got)
-	}
-	if got := v.lines[v.mark]; !strings.HasPrefix(got, "step 40 ") {
-		t.Errorf("mark on %q", got)
-	}
-}
-
-func TestLogViewSmartCase(t *testing.T) {
-	text := "Loss 1\nloss 2\nLOSS 3\nglossary 4\nvalLoss 5\nÉtape 6\nétape 7\n"
-	for _, c := range []struct {
-		query string
-		want  []int // 1-based lines
-	}{
-		{"loss", []int{1, 2, 3, 4, 5}},
-		{"Loss", []int{1, 5}},
-		{"LOSS", []int{3}},
-		{"val", []int{5}},
-		{"étape", []int{6, 7}},
-		{"Étape", []int{6}},
-		{"x", nil},
-	} {
-		v := logViewNew(t, 40, 10)
-		v.SetText(text)
-		logViewSearch(v, c.query)
-		var got []int
-		for _, m := range v.matches {
-			got = append(got, m+1)
-		}
-		if !slices.Equal(got, c.want) {
-			t.Errorf("%q matches lines %v, want %v", c.query, got, c.want)
-		}
+// Messages of another log are not taken.
+func TestLogViewTakesItsOwnMessages(t *testing.T) {
+	o := newOutput(t, "mine\n", "")
+	v := New(context.Background(), "other", o, testStyles(t), DefaultKeyMap())
+	v.SetSize(40, 6)
+	mine := New(context.Background(), runID, o, testStyles(t), DefaultKeyMap())
+	mine.SetSize(40, 6)
+	msg := mine.Refresh()()
+	v.Update(msg)
+	if len(v.lines) != 0 {
+		t.Errorf("took another log's lines: %+v", v.lines)
 	}
 }
 
 func TestLogViewCleansLines(t *testing.T) {
-	for _, c := range []struct {
-		name, in string
-		want     []string
-	}{
-		{"progress bar", "epoch 1\n 10%|#  |\r 50%|## |\r100%|###|\ndone\n", []string{"epoch 1", "100%|###|", "done"}},
-		{"bar being drawn", "a\n 10%\r 20%", []string{"a", " 20%"}},
-		{"bar with its next \\r", "a\n 10%\r 20%\r", []string{"a", " 20%"}},
-		{"CRLF", "one\r\ntwo\r\n", []string{"one", "two"}},
-		{"colours", "\x1b[1;32mok\x1b[0m loss=\x1b[31m2.1\x1b[m\n", []string{"ok loss=2.1"}},
-		{"cursor moves and OSC", "\x1b[2K\x1b[1Aup\x1b]0;title\x07 \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\\n", []string{"up link"}},
-		{"cut escape", "a\x1b[3", []string{"a"}},
-		{"controls", "bell\a back\bspace shift\x0eout\x0f del\x7f c1\u009b31m\n", []string{"bell backspace shiftout del c131m"}},
-		{"tabs", "a\tb\n\tc\nabcdefgh\ti\n", []string{"a       b", "        c", "abcdefgh        i"}},
-		{"wide then tab", "日本\tx\n", []string{"日本    x"}},
-		{"bad utf-8", "ok \xff\xfe end\n", []string{"ok \uFFFD end"}},
-		{"empty lines", "a\n\n\nb", []string{"a", "", "", "b"}},
-		{"no newline", "partial", []string{"partial"}},
-		{"just newline", "\n", []string{""}},
+	for _, c := range []struct{ name, in, want string }{
+		{"progress bar", " 10%|#  |\r 50%|## |\r100%|###|", "100%|###|"},
+		{"bar with its next \\r", " 10%\r 20%\r", " 20%"},
+		{"colours", "\x1b[1;32mok\x1b[0m loss=\x1b[31m2.1\x1b[m", "ok loss=2.1"},
+		{"cursor moves and OSC", "\x1b[2K\x1b[1Aup\x1b]0;title\x07 \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\", "up link"},
+		{"cut escape", "a\x1b[3", "a"},
+		{"controls", "bell\a back\bspace shift\x0eout\x0f del\x7f c1\u009b31m", "bell backspace shiftout del c131m"},
+		{"tabs", "abcdefgh\ti", "abcdefgh        i"},
+		{"wide then tab", "日本\tx", "日本    x"},
+		{"bad utf-8", "ok \xff\xfe end", "ok \uFFFD end"},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			lines, starts := splitLines(c.in)
-			if !slices.Equal(lines, c.want) {
-				t.Errorf("lines %q, want %q", lines, c.want)
-			}
-			if len(starts) != len(lines) {
-				t.Errorf("%d starts for %d lines", len(starts), len(lines))
-			}
-			v := logViewNew(t, 80, 10)
-			v.SetText(c.in)
-			if out := v.View(); strings.ContainsAny(ansi.Strip(out), "\r\a\b\x0e\x0f\x7f\t\x1b") {
-				t.Errorf("view keeps a control character: %q", out)
-			}
-		})
+		if got := cleanLine(c.in); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+	// Through the engine and the view: no control character drawn.
+	v := open(t, newOutput(t, "a\x1b[31mred\x1b[0m\tb\r\nbar 1\rbar 2\n\a\n", ""), 40, 6)
+	if out := ansi.Strip(v.View()); strings.ContainsAny(out, "\r\a\b\t\x1b") || !strings.Contains(out, "bar 2") {
+		t.Errorf("view: %q", out)
 	}
 }
 
-// logViewCheckBox fails unless view has at most h lines of at most w cells.
-func logViewCheckBox(t *testing.T, view string, w, h int) {
+// checkBox fails unless view has at most h lines of at most w cells.
+func checkBox(t *testing.T, view string, w, h int) {
 	t.Helper()
 	if view == "" {
 		return
@@ -460,35 +473,31 @@ func TestLogViewFitsItsSize(t *testing.T) {
 		case 2:
 			b.WriteString("\x1b[31mred loss\x1b[0m\tand a tab")
 		case 3:
-			b.WriteString(strings.Repeat("é", 5000) + " loss") // a line longer than the cut
+			b.WriteString(strings.Repeat("é", 20000) + " loss") // longer than the engine's cut
 		}
 		b.WriteString("\n")
 	}
-	text := b.String()
+	full, empty := newOutput(t, b.String(), ""), newOutput(t, "", "")
 	sizes := [][2]int{{120, 40}, {80, 24}, {30, 7}, {10, 3}, {3, 2}, {2, 2}, {1, 1}, {5, 1}, {1, 5}, {0, 0}, {0, 5}, {5, 0}}
 	for _, sz := range sizes {
 		w, h := sz[0], sz[1]
 		for _, setup := range []struct {
 			name string
-			do   func(v *Model)
+			keys []string
 		}{
-			{"following", func(*Model) {}},
-			{"paused", func(v *Model) { logViewPress(v, "g", "j") }},
-			{"search", func(v *Model) { logViewSearch(v, "loss"); logViewPress(v, "n") }},
-			{"failed search", func(v *Model) { logViewSearch(v, strings.Repeat("nothing here ", 10)) }},
-			{"typing", func(v *Model) {
-				logViewPress(v, "/")
-				logViewPress(v, strings.Split(strings.Repeat("long query ", 20), "")...)
-			}},
+			{"following", nil},
+			{"paused", []string{"g", "j"}},
+			{"wrapped", []string{"w", "g", "j"}},
+			{"sideways", []string{">", ">"}},
+			{"search", []string{"/", "l", "o", "s", "s", "enter", "n"}},
+			{"failed search", []string{"/", "n", "o", "p", "e", " ", "n", "o", "p", "e", "enter"}},
+			{"typing", append([]string{"/"}, strings.Split(strings.Repeat("long query ", 20), "")...)},
 		} {
-			for _, empty := range []bool{false, true} {
-				v := logViewNew(t, w, h)
-				if !empty {
-					v.SetText(text)
-				}
-				setup.do(v)
-				logViewCheckBox(t, v.View(), w, h)
-				if !empty && w >= 2 && h >= 2 && strings.Count(v.View(), "\n") != h-1 {
+			for _, src := range []output{full, empty} {
+				v := open(t, src, w, h)
+				press(t, v, setup.keys...)
+				checkBox(t, v.View(), w, h)
+				if src == full && w >= 2 && h >= 2 && strings.Count(v.View(), "\n") != h-1 {
 					t.Errorf("%d×%d %s: %d lines, want %d", w, h, setup.name, strings.Count(v.View(), "\n")+1, h)
 				}
 			}
@@ -496,39 +505,22 @@ func TestLogViewFitsItsSize(t *testing.T) {
 	}
 }
 
-func TestLogViewCutsLongLines(t *testing.T) {
-	v := logViewNew(t, 20, 3)
-	v.SetText(strings.Repeat("x", 100) + "\n" + strings.Repeat("y", 100000) + "\nshort\n")
-	logViewPress(v, "g")
-	rows := logViewRows(t, v)
-	if want := strings.Repeat("x", 18) + "…"; rows[0] != want {
-		t.Errorf("row %q, want %q", rows[0], want)
-	}
-	if want := strings.Repeat("y", 18) + "…"; rows[1] != want {
-		t.Errorf("row %q, want %q", rows[1], want)
-	}
-	if got := fitLine(strings.Repeat("\u0301", 10000), 5); !strings.HasSuffix(got, "…") {
-		t.Errorf("a long line of zero-width runes does not say it is cut: %q", got)
-	}
-}
-
 func TestLogViewHighlightsMatches(t *testing.T) {
 	// Real colours for this test: a renderer of its own.
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.ANSI256)
-	p, _ := themes.Load("dark")
-	s := styles.New(p)
+	s := testStyles(t)
 	s.Accent = r.NewStyle().Bold(true)
 	s.Selected = r.NewStyle().Reverse(true)
 	s.Muted = r.NewStyle().Faint(true)
-	v := New("", s, DefaultKeyMap())
+	v := New(context.Background(), runID, newOutput(t, "a loss here\nloss and loss\nnothing\n", ""), s, DefaultKeyMap())
 	v.SetSize(40, 4)
-	v.SetText("a loss here\nloss and loss\nnothing\n")
-	logViewSearch(v, "loss")
-	view := v.View()
+	drive(t, v, v.Refresh())
+	press(t, v, "g")
+	search(t, v, "loss")
+	lines := strings.Split(v.View(), "\n")
 	bold, rev := s.Accent.Render("loss"), s.Selected.Render("loss")
-	lines := strings.Split(view, "\n")
-	// The jump landed on line 1: its match reversed; the others bold.
+	// The search landed on line 1: its match reversed; the others bold.
 	if !strings.Contains(lines[0], rev) || strings.Contains(lines[0], bold) {
 		t.Errorf("current line %q", lines[0])
 	}
@@ -541,11 +533,6 @@ func TestLogViewHighlightsMatches(t *testing.T) {
 	if got := ansi.Strip(lines[0]); got != "›a loss here" {
 		t.Errorf("marked line %q", got)
 	}
-	// A match cut by the width: what shows of the line is intact.
-	v.SetSize(8, 4)
-	if got := ansi.Strip(strings.Split(v.View(), "\n")[1]); got != " loss a…" {
-		t.Errorf("cut line %q", got)
-	}
 }
 
 func TestLogViewHelp(t *testing.T) {
@@ -556,101 +543,37 @@ func TestLogViewHelp(t *testing.T) {
 		}
 		return out
 	}
-	v := logViewNew(t, 40, 6)
-	v.SetText(logViewSearchText())
-	if got := keysOf(v); !slices.Contains(got, "k/↑") || !slices.Contains(got, "/") || slices.Contains(got, "G") {
+	v := open(t, newOutput(t, numbered(1, 100), ""), 40, 6)
+	if got := keysOf(v); !slices.Equal(got, []string{"k/↑", "ctrl+u", "g", "/", "w", "M"}) {
 		t.Errorf("following: %q", got)
 	}
-	logViewPress(v, "/")
+	press(t, v, "k")
+	if got := keysOf(v); !slices.Equal(got, []string{"G", "j/↓", "k/↑", "g", "/", "w", "M"}) {
+		t.Errorf("paused: %q", got)
+	}
+	press(t, v, "/")
 	if got := keysOf(v); !slices.Equal(got, []string{"enter", "esc"}) {
 		t.Errorf("typing: %q", got)
 	}
-	for _, k := range "loss" {
-		logViewPress(v, string(k))
+	press(t, v, "1", "enter")
+	if got := keysOf(v); !slices.Contains(got, "n") {
+		t.Errorf("after a search: %q", got)
 	}
-	logViewPress(v, "enter", "g")
-	got := keysOf(v)
-	if !slices.Contains(got, "G") || !slices.Contains(got, "n") {
-		t.Errorf("paused with matches: %q", got)
-	}
-}
-
-func TestLogViewCount(t *testing.T) {
-	for n, want := range map[int]string{0: "0", 7: "7", 999: "999", 1000: "1 000", 1234: "1 234", 123456: "123 456", 1234567: "1 234 567"} {
-		if got := thousands(n); got != want {
-			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
-// View costs the same on 100 000 lines as on 100: it formats what shows.
-func TestLogViewViewIsCheap(t *testing.T) {
-	allocs := func(lines int) float64 {
-		v := logViewNew(t, 120, 40)
-		v.SetText(logViewLines(1, lines))
-		logViewSearch(v, "line") // every line matches, highlighted
-		return testing.AllocsPerRun(20, func() { _ = v.View() })
-	}
-	small, big := allocs(100), allocs(100_000)
-	if big > small+8 {
-		t.Errorf("View allocates %v times on 100 000 lines, %v on 100", big, small)
-	}
-}
-
-// BenchmarkLogViewView draws a 120×40 view of 100 000 lines, following
-// and with a search in force (budget: well under a millisecond a frame).
-func BenchmarkLogViewView(b *testing.B) {
-	var sb strings.Builder
-	for i := range 100_000 {
-		fmt.Fprintf(&sb, "step %d loss=%.4f lr=3e-4 \x1b[32mok\x1b[0m %s\n", i, 1/float64(i+1), strings.Repeat("x", i%150))
-	}
-	text := sb.String()
-	for _, c := range []struct {
-		name  string
-		setup func(v *Model)
-	}{
-		{"following", func(*Model) {}},
-		{"search", func(v *Model) { logViewSearch(v, "loss"); logViewPress(v, "g") }},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			v := logViewNew(b, 120, 40)
-			v.SetText(text)
-			c.setup(v)
-			b.ReportAllocs()
-			for b.Loop() {
-				if v.View() == "" {
-					b.Fatal("empty view")
-				}
+	for _, row := range v.FullHelp() {
+		for _, b := range row {
+			if !b.Enabled() {
+				t.Errorf("full help lists %q, disabled", b.Help().Key)
 			}
-		})
-	}
-	b.Run("SetText", func(b *testing.B) {
-		v := logViewNew(b, 120, 40)
-		tail := text[len(text)-256<<10:] // the size the page reads
-		b.SetBytes(int64(len(tail)))
-		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
-			v.SetText(tail[i%2:]) // a new text each time
 		}
-	})
+	}
 }
 
-// Read gives its text to the view of the same log only; an error is said.
-func TestLogViewRead(t *testing.T) {
-	p, _ := themes.Load("dark")
-	v := New("run-a", styles.New(p), DefaultKeyMap())
-	v.SetSize(60, 4)
-	other := Read("run-b", func(w io.Writer) error { _, err := io.WriteString(w, "not mine\n"); return err })
-	v.Update(other())
-	if got := ansi.Strip(v.View()); got != "no output yet" {
-		t.Errorf("another log's text was taken: %q", got)
-	}
-	v.Update(Read("run-a", func(w io.Writer) error { _, err := io.WriteString(w, "epoch 1\n"); return err })())
-	if got := logViewRows(t, v); got[0] != "epoch 1" {
-		t.Errorf("rows %q", got)
-	}
-	v.Update(Read("run-a", func(io.Writer) error { return io.ErrUnexpectedEOF })())
-	if got := logViewRows(t, v); !strings.Contains(got[0], "the output cannot be read: unexpected EOF") {
-		t.Errorf("rows %q", got)
+// View only draws: it does not grow with the output.
+func TestLogViewViewIsCheap(t *testing.T) {
+	o := newOutput(t, numbered(1, 200000), "")
+	v := open(t, o, 120, 40)
+	allocs := testing.AllocsPerRun(20, func() { _ = v.View() })
+	if allocs > 200 {
+		t.Errorf("View allocates %.0f times", allocs)
 	}
 }
