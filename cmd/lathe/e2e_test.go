@@ -285,8 +285,8 @@ func TestKillAndLogs(t *testing.T) {
 	if r := h.run("wait", id); r.code != 137 {
 		t.Errorf("wait after kill: %d", r.code)
 	}
-	if got := h.ok("logs", "-f", id); got != "started\n" {
-		t.Errorf("logs -f of an ended run: %q", got)
+	if got := h.run("logs", "-f", id); got.stdout != "started\n" || got.code != 137 {
+		t.Errorf("logs -f of a killed run: %q, exit %d", got.stdout, got.code)
 	}
 }
 
@@ -654,7 +654,7 @@ func TestWaitAndFollowSurviveEngineStop(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 9 {
 		t.Errorf("wait across an engine stop: %v, want exit 9", err)
 	}
-	if err := follow.Wait(); err != nil || followed.String() != "one\ntwo\n" {
+	if err := follow.Wait(); !errors.As(err, &ee) || ee.ExitCode() != 9 || followed.String() != "one\ntwo\n" {
 		t.Errorf("logs -f across an engine stop: %v, %q", err, followed.String())
 	}
 }

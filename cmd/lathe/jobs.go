@@ -14,39 +14,6 @@ import (
 	"lathe/tui/format"
 )
 
-func newLogsCmd() *cobra.Command {
-	var follow bool
-	cmd := &cobra.Command{
-		Use:               "logs RUN",
-		Short:             "Print a run's output (stdout and stderr, interleaved)",
-		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: completeRuns,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			out := &countingWriter{w: cmd.OutOrStdout()}
-			err := withEngine(ctx, func(c *client.Client) error {
-				err := c.Logs(ctx, args[0], api.LogOptions{Follow: follow, Offset: out.n}, out)
-				if err != nil || !follow {
-					return err
-				}
-				// A followed stream also ends when the engine stops: go on
-				// unless the run has ended.
-				r, err := c.Run(ctx, args[0])
-				if err == nil && !r.Status.Ended() {
-					return api.ErrStopped
-				}
-				return err
-			})
-			if ctx.Err() != nil {
-				return nil // ctrl-c ends a follow
-			}
-			return err
-		},
-	}
-	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing until the run ends")
-	return cmd
-}
-
 func newMetricsCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
