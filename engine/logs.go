@@ -96,7 +96,7 @@ func readLogLines(path string, req api.LogLinesRequest, kv bool) (api.LogLines, 
 	if from < 0 || from > size {
 		from = size
 	}
-	count := max(req.Count, 0)
+	count := min(max(req.Count, 0), api.MaxLogLines)
 	out := api.LogLines{Lines: make([]api.LogLine, 0, min(count, 4096)), Start: from, End: from, Size: size}
 	keep := func(l api.LogLine) bool { return !req.HideMetrics || !isMetricLine(l, kv) }
 	if req.Back {

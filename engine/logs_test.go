@@ -73,6 +73,11 @@ func TestLogLinesForwardAndBack(t *testing.T) {
 	if fwd.Lines[0].Len != 5 || fwd.Lines[1].Offset != 5 {
 		t.Errorf("CRLF line: %+v", fwd.Lines[0])
 	}
+	// No more than MaxLogLines at once.
+	many := writeLog(t, strings.Repeat("x\n", api.MaxLogLines+5))
+	if got := mustLines(t, many, api.LogLinesRequest{From: 0, Count: 1 << 30}, false); len(got.Lines) != api.MaxLogLines {
+		t.Errorf("%d lines at once", len(got.Lines))
+	}
 	// Forward from a middle line, counted.
 	mid := mustLines(t, path, api.LogLinesRequest{From: 5, Count: 1}, false)
 	if got := texts(mid.Lines); !slices.Equal(got, []string{"two"}) || mid.End != 9 {

@@ -17,7 +17,11 @@ type LogService interface {
 // a longer line is cut (LogLine.Cut), its length still counted.
 const MaxLogLine = 32 << 10
 
-// LogLinesRequest asks for up to Count lines from a line's start.
+// MaxLogLines is the most lines one LogLines gives.
+const MaxLogLines = 10000
+
+// LogLinesRequest asks for up to Count lines (at most MaxLogLines) from a
+// line's start.
 type LogLinesRequest struct {
 	// From is the byte offset of a line's start; a negative one, or one
 	// past the end, is the end of the output.

@@ -85,11 +85,12 @@ func New(ctx context.Context, id string, src Source, s styles.Styles, k KeyMap) 
 // Msg is the answer to one of the view's reads: a range of lines, or an
 // event of a search. It names the log it is of; a Model takes only its own.
 type Msg struct {
-	id     string
-	gen    int
-	kind   readKind
-	lines  api.LogLines
-	above  int // for a jump: how many of lines come before its target
+	id    string
+	gen   int
+	kind  readKind
+	lines api.LogLines
+	// top is the line a new window shows first; -1: its end.
+	top    int
 	err    error
 	search *searchEvent
 }
@@ -148,9 +149,14 @@ func (v *Model) Refresh() tea.Cmd {
 	return nil
 }
 
-// readTail reads the last lines as a new window.
+// readTail reads the last lines as a new window, shown at its end.
 func (v *Model) readTail() tea.Cmd {
 	return v.read(readReplace, api.LogLinesRequest{From: -1, Back: true, Count: v.window()})
+}
+
+// readHead reads the first lines as a new window.
+func (v *Model) readHead() tea.Cmd {
+	return v.read(readReplace, api.LogLinesRequest{From: 0, Count: v.window()})
 }
 
 // read reads lines for the window of now.
@@ -161,18 +167,23 @@ func (v *Model) read(kind readKind, req api.LogLinesRequest) tea.Cmd {
 	}
 	req.HideMetrics = v.hideMetrics
 	ctx, id, gen, src := v.ctx, v.id, v.gen, v.src
+	top := 0
+	if req.Back {
+		top = -1
+	}
 	return func() tea.Msg {
 		ls, err := src.LogLines(ctx, req)
-		return Msg{id: id, gen: gen, kind: kind, lines: ls, err: err}
+		return Msg{id: id, gen: gen, kind: kind, lines: ls, top: top, err: err}
 	}
 }
 
-// jumpTo reads a new window with the line at off near its top.
-func (v *Model) jumpTo(off int64) tea.Cmd {
+// jumpTo reads a new window around the line at off, shown below lead
+// lines of what comes before it.
+func (v *Model) jumpTo(off int64, lead int) tea.Cmd {
 	v.gen++
 	v.loadingBefore, v.loadingAfter = false, false
 	ctx, id, gen, src, hide := v.ctx, v.id, v.gen, v.src, v.hideMetrics
-	above, below := max(v.rows(), 4)/4, v.window()
+	above, below := max(v.rows(), 4), v.window()
 	return func() tea.Msg {
 		up, err := src.LogLines(ctx, api.LogLinesRequest{From: off, Back: true, Count: above, HideMetrics: hide})
 		if err != nil {
@@ -180,7 +191,7 @@ func (v *Model) jumpTo(off int64) tea.Cmd {
 		}
 		down, err := src.LogLines(ctx, api.LogLinesRequest{From: off, Count: below, HideMetrics: hide})
 		ls := api.LogLines{Lines: append(up.Lines, down.Lines...), Start: up.Start, End: down.End, Size: max(up.Size, down.Size)}
-		return Msg{id: id, gen: gen, kind: readReplace, lines: ls, above: len(up.Lines), err: err}
+		return Msg{id: id, gen: gen, kind: readReplace, lines: ls, top: max(len(up.Lines)-lead, 0), err: err}
 	}
 }
 
@@ -231,10 +242,10 @@ func (v *Model) took(msg Msg) {
 	switch msg.kind {
 	case readReplace:
 		v.lines, v.start, v.end, v.size = got, ls.Start, ls.End, ls.Size
-		if v.follow {
+		if v.follow || msg.top < 0 {
 			v.top = v.bottom()
 		} else {
-			v.top = msg.above
+			v.top = msg.top
 		}
 	case readBefore:
 		v.lines = append(got, v.lines...)
@@ -354,7 +365,7 @@ func (v *Model) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Top):
 		v.follow = false
 		v.top = 0
-		return v.read(readReplace, api.LogLinesRequest{From: 0, Count: v.window()})
+		return v.readHead()
 	case key.Matches(msg, k.Follow):
 		v.follow = true
 		return v.readTail()
@@ -370,7 +381,7 @@ func (v *Model) key(msg tea.KeyMsg) tea.Cmd {
 		if v.follow || len(v.lines) == 0 {
 			return v.readTail()
 		}
-		return v.jumpTo(v.lines[v.top].off)
+		return v.jumpTo(v.lines[v.top].off, 0)
 	}
 	return nil
 }
@@ -520,7 +531,7 @@ func (v *Model) searched(msg Msg) tea.Cmd {
 			}
 			return nil
 		}
-		return v.jumpTo(m.Offset)
+		return v.jumpTo(m.Offset, max(v.rows(), 4)/4)
 	}
 	if s.done {
 		v.stopSearch()

@@ -277,6 +277,20 @@ func TestLogViewFollows(t *testing.T) {
 	}
 }
 
+// A read of the end under way when the user scrolls up lands where the
+// view is, the end, not at the window's top.
+func TestLogViewTailReadWhilePausing(t *testing.T) {
+	o := newOutput(t, numbered(1, 500), "")
+	v := open(t, o, 40, 6)
+	o.append(t, numbered(501, 510))
+	cmd := v.Refresh()
+	press(t, v, "k")
+	drive(t, v, cmd)
+	if got := rows(t, v)[4]; got != "line 510" {
+		t.Errorf("after the read: %q", rows(t, v))
+	}
+}
+
 // A search runs over all the output in the engine: found far back, it
 // stops following and shows the match marked; n and N go on.
 func TestLogViewSearchFarBack(t *testing.T) {
