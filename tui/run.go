@@ -215,7 +215,12 @@ func (p *runView) Update(msg tea.Msg) (page, tea.Cmd) {
 		}
 	case runChangedMsg:
 		if msg.run == p.id {
-			return p, p.detailFetch.start(p.loadDetail())
+			cmd := p.detailFetch.start(p.loadDetail())
+			if p.tab == logsTab {
+				// Its last output, or why it has none, once it has ended.
+				cmd = tea.Batch(cmd, p.loadLogs())
+			}
+			return p, cmd
 		}
 	case runNoteMsg:
 		if msg.run == p.id {

@@ -42,3 +42,27 @@ func TestEmptyLogNote(t *testing.T) {
 		}
 	}
 }
+
+// When the run ends while its logs tab follows it, the tab reads its last
+// output: the ticks that read it stop with the run.
+func TestLogsTabReadsTheEndOfARunThatEnded(t *testing.T) {
+	f := helpFixture()
+	a := syncApp(t, f)
+	press(t, a, toRun...)
+	press(t, a, "l", "l")
+	if v := a.View(); !strings.Contains(v, "epoch 199 loss=") {
+		t.Fatalf("logs tab:\n%s", v)
+	}
+	f.logs += "Traceback: out of memory\n"
+	var ended api.Run
+	for _, r := range f.runs {
+		if r.Name == "resnet-baseline" {
+			ended = r
+		}
+	}
+	ended.Status, ended.Reason = api.Failed, "exit code 1"
+	runCmd(t, a, a.apply(api.Event{Type: api.EventRun, Run: &ended}))
+	if v := a.View(); !strings.Contains(v, "Traceback: out of memory") {
+		t.Errorf("after the end:\n%s", v)
+	}
+}
