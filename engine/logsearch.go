@@ -75,24 +75,34 @@ func (s *logSearch) back(end int64) error {
 	collect := func(off int64) error { found = append(found, off); return nil }
 	for end > 0 {
 		start := max(end-logChunk, 0)
-		if start > 0 {
-			// The range begins after a line break; a line longer than a
-			// chunk is a range of its own.
-			chunk := s.buf[:end-start]
-			if _, err := s.f.ReadAt(chunk, start); err != nil {
-				return err
-			}
-			if nl := bytes.IndexByte(chunk, '\n'); nl >= 0 && start+int64(nl)+1 < end {
-				start += int64(nl) + 1
-			} else if ls, err := bs.lineStart(end); err != nil {
-				return err
-			} else {
-				start = ls
-			}
+		chunk := s.buf[:end-start]
+		if _, err := s.f.ReadAt(chunk, start); err != nil {
+			return err
 		}
 		found = found[:0]
-		if err := s.scanRange(start, end, false, collect); err != nil {
-			return err
+		if nl := bytes.IndexByte(chunk, '\n'); start == 0 || nl >= 0 && start+int64(nl)+1 < end {
+			// The chunk's whole lines: after its first line break.
+			if start > 0 {
+				chunk, start = chunk[nl+1:], start+int64(nl)+1
+			}
+			last := int64(-1)
+			if err := s.matchLines(chunk, start, start, &last, collect); err != nil {
+				return err
+			}
+			s.scanned += end - start
+			if err := s.progress(); err != nil {
+				return err
+			}
+		} else {
+			// A line longer than a chunk: searched from its start.
+			ls, err := bs.lineStart(end)
+			if err != nil {
+				return err
+			}
+			start = ls
+			if err := s.scanRange(start, end, false, collect); err != nil {
+				return err
+			}
 		}
 		for i := len(found) - 1; i >= 0; i-- {
 			if err := s.send(found[i]); err != nil {
@@ -137,31 +147,8 @@ func (s *logSearch) scanRange(from, to int64, growing bool, hit func(int64) erro
 				next = pos + int64(max(n-len(s.needle)+1, 1))
 			}
 		}
-		hay := chunk
-		if s.req.Fold {
-			hay = s.lowered(chunk)
-		}
-		for i := 0; i < len(hay); {
-			j := bytes.Index(hay[i:], s.needle)
-			if j < 0 {
-				break
-			}
-			m := i + j
-			ls := lineStart
-			if nl := bytes.LastIndexByte(chunk[:m], '\n'); nl >= 0 {
-				ls = pos + int64(nl) + 1
-			}
-			if ls != last {
-				last = ls
-				if err := hit(ls); err != nil {
-					return err
-				}
-			}
-			le := bytes.IndexByte(chunk[m:], '\n')
-			if le < 0 {
-				break
-			}
-			i = m + le + 1
+		if err := s.matchLines(chunk, pos, lineStart, &last, hit); err != nil {
+			return err
 		}
 		if lastNL >= 0 && lastNL < len(chunk) {
 			lineStart = pos + int64(lastNL) + 1
@@ -172,6 +159,39 @@ func (s *logSearch) scanRange(from, to int64, growing bool, hit func(int64) erro
 			return err
 		}
 	}
+}
+
+// matchLines calls hit with the start of each line of chunk (which begins
+// at byte pos, inside the line that starts at lineStart) that holds the
+// query, but last, the line hit last.
+func (s *logSearch) matchLines(chunk []byte, pos, lineStart int64, last *int64, hit func(int64) error) error {
+	hay := chunk
+	if s.req.Fold {
+		hay = s.lowered(chunk)
+	}
+	for i := 0; i < len(hay); {
+		j := bytes.Index(hay[i:], s.needle)
+		if j < 0 {
+			return nil
+		}
+		m := i + j
+		ls := lineStart
+		if nl := bytes.LastIndexByte(chunk[:m], '\n'); nl >= 0 {
+			ls = pos + int64(nl) + 1
+		}
+		if ls != *last {
+			*last = ls
+			if err := hit(ls); err != nil {
+				return err
+			}
+		}
+		le := bytes.IndexByte(chunk[m:], '\n')
+		if le < 0 {
+			return nil
+		}
+		i = m + le + 1
+	}
+	return nil
 }
 
 // progress says how far the search is, every searchProgress bytes, and
