@@ -237,7 +237,7 @@ func (v *Model) took(msg Msg) {
 	v.size = max(v.size, ls.Size)
 	got := make([]line, len(ls.Lines))
 	for i, l := range ls.Lines {
-		got[i] = line{off: l.Offset, len: l.Len, text: cleanLine(l.Text)}
+		got[i] = line{off: l.Offset, len: l.Len, text: Clean(l.Text)}
 	}
 	switch msg.kind {
 	case readReplace:

@@ -448,7 +448,7 @@ func TestLogViewCleansLines(t *testing.T) {
 		{"wide then tab", "日本\tx", "日本    x"},
 		{"bad utf-8", "ok \xff\xfe end", "ok \uFFFD end"},
 	} {
-		if got := cleanLine(c.in); got != c.want {
+		if got := Clean(c.in); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
 	}

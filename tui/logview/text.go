@@ -11,10 +11,11 @@ import (
 	"lathe/tui/format"
 )
 
-// cleanLine makes one line of a job's output safe to draw: a progress
+// Clean makes one line of a job's output safe to draw: a progress
 // bar redrawn with '\r' keeps its last state, escape sequences and control
-// characters go, tabs become spaces.
-func cleanLine(l string) string {
+// characters go, tabs become spaces. Whatever shows lines of output (the
+// run overview's last lines) draws them through it.
+func Clean(l string) string {
 	l = strings.TrimRight(l, "\r") // CRLF, or a bar's '\r' before its next state
 	if i := strings.LastIndexByte(l, '\r'); i >= 0 {
 		l = l[i+1:]
