@@ -446,16 +446,18 @@ func (v *Model) search(back bool) tea.Cmd {
 	if v.query == "" {
 		return nil
 	}
-	from := v.topOffset()
-	if i := v.markShown(); i >= 0 && !back {
-		from = v.lines[i].off + v.lines[i].len
-	} else if i < 0 && back {
-		last := min(v.top+max(v.rows(), 1), len(v.lines)) - 1
-		if last >= 0 {
-			from = v.lines[last].off + v.lines[last].len
-		}
-	} else if i >= 0 {
+	var from int64
+	switch i := v.markShown(); {
+	case i >= 0 && back:
 		from = v.lines[i].off
+	case i >= 0:
+		from = v.lines[i].off + v.lines[i].len
+	case back && v.top < len(v.lines):
+		// Above the view's last line.
+		last := min(v.top+max(v.rows(), 1), len(v.lines)) - 1
+		from = v.lines[last].off + v.lines[last].len
+	default:
+		from = v.topOffset()
 	}
 	return v.startSearch(from, back)
 }
