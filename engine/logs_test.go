@@ -273,3 +273,31 @@ func TestLogLinesAndSearchOfARun(t *testing.T) {
 		}
 	})
 }
+
+// A client that goes away mid-search over the socket stops it: the call
+// returns at once, cancelled.
+func TestSearchLogsCancelledOverTheSocket(t *testing.T) {
+	e := openEngine(t, t.TempDir(), nil)
+	t.Cleanup(func() { killAll(t, e); e.Close() })
+	c := serveOverSocket(t, e)
+	r := wait(t, e, submit(t, e, api.SubmitRequest{Command: sh("true")}).ID)
+	files, err := e.files(r.ID, r.Runner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := strings.Repeat("z", 99) + "\n"
+	if err := os.WriteFile(files.Output, []byte(strings.Repeat(line, (searchProgress+searchProgress/8)/100)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(ctxT(t))
+	defer cancel()
+	var evs []api.LogSearchEvent
+	err = c.SearchLogs(ctx, r.ID, api.LogSearchRequest{Query: "absent"}, func(ev api.LogSearchEvent) error {
+		evs = append(evs, ev)
+		cancel()
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || len(evs) != 1 || evs[0].Scanned < searchProgress || evs[0].Done {
+		t.Errorf("cancelled mid-way: %v after %+v", err, evs)
+	}
+}

@@ -2,6 +2,7 @@ package logview
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -589,5 +590,45 @@ func TestLogViewViewIsCheap(t *testing.T) {
 	allocs := testing.AllocsPerRun(20, func() { _ = v.View() })
 	if allocs > 200 {
 		t.Errorf("View allocates %.0f times", allocs)
+	}
+}
+
+// slowSearch is a source whose search says how far it is, then waits for
+// its context to end, as a long search does.
+type slowSearch struct {
+	output
+	stopped chan error
+}
+
+func (s slowSearch) SearchLogs(ctx context.Context, req api.LogSearchRequest, fn func(api.LogSearchEvent) error) error {
+	if err := fn(api.LogSearchEvent{Scanned: 50 << 20, Size: 200 << 20}); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	s.stopped <- ctx.Err()
+	return ctx.Err()
+}
+
+// A long search shows its progress; esc cancels it in the engine (its
+// context ends).
+func TestLogViewSearchProgressAndCancel(t *testing.T) {
+	src := slowSearch{output: newOutput(t, numbered(1, 100), ""), stopped: make(chan error, 1)}
+	v := open(t, src, 80, 6)
+	press(t, v, "/", "x")
+	_, cmd := v.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	_, next := v.Update(cmd())
+	if s := status(v); !strings.Contains(s, "searching /x… 25% · esc stops") {
+		t.Errorf("progress: %q", s)
+	}
+	if next == nil {
+		t.Fatal("no read of the search's next event")
+	}
+	press(t, v, "esc")
+	if err := <-src.stopped; !errors.Is(err, context.Canceled) {
+		t.Errorf("the search's context: %v", err)
+	}
+	drive(t, v, next)
+	if s := status(v); strings.Contains(s, "searching") || !v.Following() {
+		t.Errorf("after esc: %q", s)
 	}
 }
