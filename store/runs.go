@@ -114,8 +114,11 @@ type Run struct {
 	MinGPUMem uint64    `json:"min_gpu_mem,omitempty"`
 	Devices   []int     `json:"devices"`
 	Usage     *GPUUsage `json:"usage,omitempty"`
-	After     string    `json:"after,omitempty"`
-	Parse     string    `json:"parse,omitempty"`
+	// Proc is what its process tree used (CPU, memory), sampled with the
+	// GPUs.
+	Proc  *ProcUsage `json:"proc,omitempty"`
+	After string     `json:"after,omitempty"`
+	Parse string     `json:"parse,omitempty"`
 	// Runner names the runner that started the job ("local" for runs
 	// recorded before there were others).
 	Runner    string                      `json:"runner,omitempty"`

@@ -20,6 +20,7 @@ type Engine interface {
 	MetricView(ctx context.Context, ref, name string, points int) ([]api.Bucket, error)
 	Logs(ctx context.Context, ref string, opts api.LogOptions, w io.Writer) error
 	GPUHistory(ctx context.Context, device int, since, until time.Time) ([]api.GPUPoint, error)
+	ProcHistory(ctx context.Context, ref string) ([]api.ProcPoint, error)
 	Submit(ctx context.Context, req api.SubmitRequest) (api.Run, error)
 	Rerun(ctx context.Context, req api.RerunRequest) (api.RerunResult, error)
 	Remove(ctx context.Context, req api.RemoveRequest) (api.RemoveResult, error)
