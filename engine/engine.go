@@ -519,6 +519,9 @@ func (e *Engine) view(tx *store.Tx, r *store.Run) (api.Run, error) {
 	if r.Status == store.Queued {
 		v.Waiting = e.waitingFor(r.ID)
 	}
+	if r.Status == store.Running {
+		v.ProcNow = e.procs.of(r.ID)
+	}
 	return v, nil
 }
 

@@ -131,6 +131,16 @@ func (p *procs) record(now time.Time, host *api.HostStats, stats map[string]api.
 	}
 }
 
+// of is a run's last reading, nil when there is none.
+func (p *procs) of(id string) *api.ProcStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if st, ok := p.last[id]; ok {
+		return &st
+	}
+	return nil
+}
+
 // now is the last reading, for the GPU report.
 func (p *procs) now() (*api.HostStats, map[string]api.ProcStats) {
 	p.mu.Lock()

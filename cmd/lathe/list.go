@@ -38,12 +38,22 @@ func printPs(w io.Writer, runs []api.Run, now time.Time) error {
 		return nil
 	}
 	tw := newTable(w)
-	fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tELAPSED\tGPUS\tPROGRESS\tLAST\tWAITING FOR")
+	fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tELAPSED\tGPUS\tCPU\tRSS\tPROGRESS\tLAST\tWAITING FOR")
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, r.Status,
-			format.Elapsed(r.Started, r.Ended, now), devicesText(r), progress(r), clip(lastValues(r), 36), r.Waiting)
+		cpu, rss := procNowText(r.ProcNow)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, r.Status,
+			format.Elapsed(r.Started, r.Ended, now), devicesText(r), cpu, rss, progress(r), clip(lastValues(r), 36), r.Waiting)
 	}
 	return tw.Flush()
+}
+
+// procNowText is a running job's CPU (percent of a core, as top writes it)
+// and resident memory, "-" before its first reading.
+func procNowText(st *api.ProcStats) (cpu, rss string) {
+	if st == nil {
+		return "-", "-"
+	}
+	return fmt.Sprintf("%.0f%%", st.CPUPercent), gib(st.RSS)
 }
 
 // progress is the last step against the total the job announced.

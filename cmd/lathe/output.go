@@ -140,6 +140,10 @@ func newTable(w io.Writer) *tabwriter.Writer {
 	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 }
 
+// gib writes a size in GiB, the one unit of sizes on the command line, so
+// that a column or a pair compares at a glance.
+func gib(n uint64) string { return format.GiBs(n) + " GiB" }
+
 // ago writes a time as a short age ("3m ago"), or "-" when unset.
 func ago(t *time.Time, now time.Time) string {
 	if t == nil || t.IsZero() {

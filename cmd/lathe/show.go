@@ -89,6 +89,13 @@ func showRun(w io.Writer, r api.Run, now time.Time) {
 		}
 		row("gpu use", use)
 	}
+	if p := r.Proc; p != nil {
+		use := fmt.Sprintf("peak memory %s, mean CPU %.0f%% of a core", gib(p.PeakRSS), p.MeanCPUPercent)
+		if n := r.ProcNow; n != nil {
+			use += fmt.Sprintf("; now %.0f%%, %s in %s", n.CPUPercent, gib(n.RSS), plural(n.Procs, "process"))
+		}
+		row("cpu use", use)
+	}
 	if r.Priority != 0 {
 		row("priority", strconv.Itoa(r.Priority))
 	}

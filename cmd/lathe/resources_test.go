@@ -1,0 +1,83 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"lathe/engine/api"
+)
+
+func TestPsAndShowResources(t *testing.T) {
+	now := time.Now()
+	started := now.Add(-time.Minute)
+	r := api.Run{ID: "0123456789ab", Name: "spin", Experiment: "e", Status: api.Running, Started: &started,
+		ProcNow: &api.ProcStats{CPUPercent: 250, RSS: 3 << 29, Procs: 3},
+		Proc:    &api.ProcSummary{PeakRSS: 2 << 30, MeanCPUPercent: 149.6, Samples: 60}}
+	var ps strings.Builder
+	printPs(&ps, []api.Run{r, {ID: "ba9876543210", Name: "waits", Status: api.Queued}}, now)
+	lines := strings.Split(ps.String(), "\n")
+	if f := strings.Fields(lines[0]); f[6] != "CPU" || f[7] != "RSS" {
+		t.Errorf("ps header %q", lines[0])
+	}
+	if !strings.Contains(lines[1], " 250%  1.5 GiB ") {
+		t.Errorf("ps of a running job lacks its CPU and memory:\n%s", ps.String())
+	}
+	if f := strings.Fields(lines[2]); f[5] != "-" || f[6] != "-" {
+		t.Errorf("ps of a queued job: %q", lines[2])
+	}
+	var show strings.Builder
+	showRun(&show, r, now)
+	if want := "cpu use      peak memory 2.0 GiB, mean CPU 150% of a core; now 250%, 1.5 GiB in 3 processes\n"; !strings.Contains(show.String(), want) {
+		t.Errorf("show lacks %q:\n%s", want, show.String())
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for _, c := range []struct {
+		n          int
+		thing, out string
+	}{{1, "job", "1 job"}, {2, "job", "2 jobs"}, {0, "run", "0 runs"}, {3, "process", "3 processes"}, {1, "process", "1 process"}} {
+		if got := plural(c.n, c.thing); got != c.out {
+			t.Errorf("plural(%d, %q) = %q, want %q", c.n, c.thing, got, c.out)
+		}
+	}
+}
+
+// A job that keeps a core busy in a child shows its CPU in `lathe ps`, and
+// `lathe show` sums it up once it ended.
+func TestJobResourcesFromTheCommandLine(t *testing.T) {
+	h := newHome(t)
+	id := strings.TrimSpace(h.ok("run", "--", "sh", "-c", `sh -c 'while :; do :; done' & wait`))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var ps []runJSONProc
+		h.json(&ps, "ps")
+		if len(ps) == 1 && ps[0].ProcNow != nil && ps[0].ProcNow.Procs >= 2 && ps[0].ProcNow.CPUPercent > 50 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ps never showed the job busy: %+v", ps)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	text := h.ok("ps")
+	if !strings.Contains(text, " GiB ") || !strings.Contains(text, "%") {
+		t.Errorf("ps:\n%s", text)
+	}
+	h.ok("kill", "--now", id)
+	var r runJSONProc
+	h.json(&r, "show", id)
+	if r.Proc == nil || r.Proc.MeanCPUPercent <= 0 || r.Proc.PeakRSS == 0 || r.ProcNow != nil {
+		t.Fatalf("show --json of the ended run: %+v %+v", r.Proc, r.ProcNow)
+	}
+	if out := h.ok("show", id); !strings.Contains(out, "cpu use      peak memory ") {
+		t.Errorf("show lacks the CPU use:\n%s", out)
+	}
+}
+
+type runJSONProc struct {
+	ID      string           `json:"id"`
+	Proc    *api.ProcSummary `json:"proc"`
+	ProcNow *api.ProcStats   `json:"proc_now"`
+}
