@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,18 +51,81 @@ func newLogsCmd() *cobra.Command {
 func newMetricsCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:               "metrics RUN NAME",
-		Short:             "Print every point of one metric of a run",
-		Args:              cobra.ExactArgs(2),
-		ValidArgsFunction: completeRuns,
+		Use:   "metrics RUN [NAME]",
+		Short: "List a run's metrics, or print every point of one",
+		Long: `List a run's metrics: each one's last, least and greatest value, how many
+points it has and its last step. With NAME, print every point of that metric.`,
+		Args:              cobra.RangeArgs(1, 2),
+		ValidArgsFunction: completeRunThenMetric,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) ([]metricRow, error) {
+					r, err := c.Run(ctx, args[0])
+					return metricRows(r.Metrics), err
+				}, printMetricRows)
+			}
 			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) ([]api.Point, error) {
 				return c.Metric(ctx, args[0], args[1])
 			}, printPoints)
 		},
 	}
-	jsonFlag(cmd, &asJSON, `print as JSON: [{"step", "time", "value"}], NaN and ±Inf as strings`)
+	jsonFlag(cmd, &asJSON, `print as JSON: [{"name", "last", "min", "max", "count", "last_step"}], or with NAME [{"step", "time", "value"}]; NaN and ±Inf as strings`)
 	return cmd
+}
+
+// metricRow is one metric of a run in `lathe metrics RUN`.
+type metricRow struct {
+	Name string `json:"name"`
+	api.MetricSummary
+}
+
+// metricRows are a run's metrics by name.
+func metricRows(ms map[string]api.MetricSummary) []metricRow {
+	rows := make([]metricRow, 0, len(ms))
+	for _, n := range sortedKeys(ms) {
+		rows = append(rows, metricRow{n, ms[n]})
+	}
+	return rows
+}
+
+func printMetricRows(w io.Writer, rows []metricRow) error {
+	if len(rows) == 0 {
+		fmt.Fprintln(w, "no metrics yet")
+		return nil
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "METRIC\tLAST\tMIN\tMAX\tCOUNT\tLAST STEP")
+	for _, m := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\n", m.Name, format.Number(float64(m.Last), 6),
+			format.Number(float64(m.Min), 6), format.Number(float64(m.Max), 6), m.Count, m.LastStep)
+	}
+	return tw.Flush()
+}
+
+// completeRunThenMetric completes a run, then the names of its metrics.
+func completeRunThenMetric(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) == 0 {
+		return completeRuns(cmd, args, toComplete)
+	}
+	if len(args) > 1 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ctx := cmd.Context()
+	c, _, err := running(ctx)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	r, err := c.Run(ctx, args[0])
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, n := range sortedKeys(r.Metrics) {
+		if strings.HasPrefix(n, toComplete) {
+			out = append(out, n+"\tlast "+format.Number(float64(r.Metrics[n].Last), 6))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 func printPoints(w io.Writer, pts []api.Point) error {

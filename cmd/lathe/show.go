@@ -110,14 +110,7 @@ func showRun(w io.Writer, r api.Run, now time.Time) {
 	}
 	if len(r.Metrics) > 0 {
 		fmt.Fprintln(w)
-		tw := newTable(w)
-		fmt.Fprintln(tw, "METRIC\tLAST\tMIN\tMAX\tCOUNT\tLAST STEP")
-		for _, n := range sortedKeys(r.Metrics) {
-			m := r.Metrics[n]
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\n", n, format.Number(float64(m.Last), 6),
-				format.Number(float64(m.Min), 6), format.Number(float64(m.Max), 6), m.Count, m.LastStep)
-		}
-		tw.Flush()
+		printMetricRows(w, metricRows(r.Metrics))
 	}
 	if len(r.Evals) > 0 {
 		fmt.Fprintln(w)
