@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // lathe metrics RUN lists a run's metrics; a shell completes their names
@@ -38,5 +39,59 @@ func TestMetricsListAndCompletion(t *testing.T) {
 	}
 	if comp := h.ok("__complete", "metrics", "m", ""); !strings.Contains(comp, "acc\t") || !strings.Contains(comp, "loss\t") {
 		t.Errorf("completion of every metric:\n%s", comp)
+	}
+}
+
+// lathe kill takes several runs, or a filter (asking first when it selects
+// more than one).
+func TestKillSeveralAndByFilter(t *testing.T) {
+	h := newHome(t)
+	start := func(name, exp string) string {
+		return strings.TrimSpace(h.ok("run", "--name", name, "--exp", exp, "--", "sleep", "600"))
+	}
+	a, b := start("a", "one"), start("b", "one")
+	c, d := start("c", "sweep"), start("d", "sweep")
+	for _, id := range []string{a, b, c, d} {
+		waitStatusCLI(t, h, id, "running")
+	}
+	// A typo among the names kills none of them.
+	if r := h.run("kill", "a", "nosuch"); r.code == 0 || !strings.Contains(r.stderr, "nosuch") {
+		t.Fatalf("kill with an unknown run: %d %q", r.code, r.stderr)
+	}
+	waitStatusCLI(t, h, a, "running")
+	if out := h.ok("kill", "--now", "a", "b"); out != a+" killed\n"+b+" killed\n" {
+		t.Errorf("kill a b printed %q", out)
+	}
+	// Two runs selected, no terminal to ask on: nothing is killed.
+	r := h.run("kill", "--filter", "experiment = sweep")
+	if r.code == 0 || !strings.Contains(r.stderr, "kill 2 runs (d, c)?") || !strings.Contains(r.stderr, "--yes") {
+		t.Fatalf("kill --filter without --yes: %d %q", r.code, r.stderr)
+	}
+	waitStatusCLI(t, h, c, "running")
+	out := h.ok("kill", "--now", "--yes", "--filter", "experiment = sweep")
+	if !strings.Contains(out, c+" killed\n") || !strings.Contains(out, d+" killed\n") {
+		t.Errorf("kill --filter --yes printed %q", out)
+	}
+	if out := h.ok("kill", "--filter", "experiment = sweep"); out != "no queued or running run matches: nothing killed\n" {
+		t.Errorf("kill --filter with nothing left: %q", out)
+	}
+	if r := h.run("kill", "a", "--filter", "experiment = one"); r.code == 0 {
+		t.Error("kill with names and a filter accepted")
+	}
+}
+
+func waitStatusCLI(t *testing.T, h *home, id, status string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var r runJSON
+		h.json(&r, "show", id)
+		if r.Status == status {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run %s is %s, not %s", id, r.Status, status)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"lathe/engine/api"
 	"lathe/engine/client"
+	"lathe/engine/filter"
 	"lathe/tui/format"
 )
 
@@ -174,42 +176,120 @@ and 1 when it was lost.`,
 }
 
 func newKillCmd() *cobra.Command {
-	var now, noWait bool
+	var (
+		now, noWait, yes bool
+		expr             string
+	)
 	cmd := &cobra.Command{
-		Use:   "kill RUN",
-		Short: "Stop a run: SIGTERM to its whole process tree, then SIGKILL",
-		Long: `Stop a run. A queued run is removed from the queue. A running one gets
-SIGTERM on its whole process tree, then SIGKILL after the grace period
-(jobs.kill_grace, default 10s); --now sends SIGKILL at once. lathe kill
-returns when the run has ended.`,
-		Args:              cobra.ExactArgs(1),
+		Use:   "kill RUN… | --filter EXPR",
+		Short: "Stop runs: SIGTERM to each one's whole process tree, then SIGKILL",
+		Long: `Stop runs, named by id, name or id prefix, or every queued or running run
+a filter selects (the language of 'lathe runs --filter'; it says how many and
+asks first when more than one, unless --yes). A queued run is removed from the
+queue. A running one gets SIGTERM on its whole process tree, then SIGKILL
+after the grace period (jobs.kill_grace, default 10s); --now sends SIGKILL at
+once. lathe kill returns when the runs have ended.`,
+		Example: `  lathe kill bert-7
+  lathe kill bert-7 bert-8
+  lathe kill --filter 'experiment = sweep and params.lr > 0.1'`,
 		ValidArgsFunction: completeRuns,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if (len(args) == 0) == (expr == "") {
+				return fmt.Errorf("name the runs to kill, or give --filter (not both)")
+			}
+			if _, err := filter.Parse(expr, time.Now()); err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			c, err := connect(ctx)
 			if err != nil {
 				return err
 			}
-			r, err := c.Kill(ctx, args[0], now)
+			runs, err := runsToKill(ctx, c, args, expr)
 			if err != nil {
 				return err
 			}
-			if !noWait {
-				err := withEngine(ctx, func(c *client.Client) (err error) {
-					r, err = c.Wait(ctx, r.ID)
-					return err
-				})
-				if err != nil {
-					return err
+			w := cmd.OutOrStdout()
+			if len(runs) == 0 {
+				fmt.Fprintln(w, "no queued or running run matches: nothing killed")
+				return nil
+			}
+			if expr != "" && len(runs) > 1 && !yes {
+				question := fmt.Sprintf("kill %s?", runList(runs))
+				if !term.IsTerminal(int(os.Stdin.Fd())) {
+					return fmt.Errorf("%s — no terminal to ask on: pass --yes", question)
+				}
+				if !confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), question) {
+					fmt.Fprintln(w, "nothing killed")
+					return nil
 				}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", r.ID, r.Status)
-			return nil
+			return killRuns(ctx, c, w, cmd.ErrOrStderr(), runs, now, !noWait)
 		},
 	}
-	cmd.Flags().BoolVar(&now, "now", false, "SIGKILL at once, without the grace period")
-	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return once the signal is sent")
+	f := cmd.Flags()
+	f.BoolVar(&now, "now", false, "SIGKILL at once, without the grace period")
+	f.BoolVar(&noWait, "no-wait", false, "return once the signals are sent")
+	f.StringVar(&expr, "filter", "", "kill every queued or running run this expression selects")
+	f.BoolVarP(&yes, "yes", "y", false, "do not ask")
 	return cmd
+}
+
+// runsToKill resolves the runs named, all of them before any is killed (a
+// typo kills nothing), or lists the active runs the filter selects.
+func runsToKill(ctx context.Context, c *client.Client, refs []string, expr string) ([]api.Run, error) {
+	if expr != "" {
+		return c.Runs(ctx, api.RunQuery{Filter: expr, Statuses: []api.Status{api.Queued, api.Running}})
+	}
+	runs := make([]api.Run, 0, len(refs))
+	seen := map[string]bool{}
+	for _, ref := range refs {
+		r, err := c.Run(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[r.ID] {
+			seen[r.ID] = true
+			runs = append(runs, r)
+		}
+	}
+	return runs, nil
+}
+
+// killRuns signals each run, then waits for each to end, and prints how
+// each ended; one that cannot be killed (it ended meanwhile) is said and
+// the others go on.
+func killRuns(ctx context.Context, c *client.Client, w, errw io.Writer, runs []api.Run, now, wait bool) error {
+	var failed []string
+	for i, r := range runs {
+		k, err := c.Kill(ctx, r.ID, now)
+		if err != nil {
+			fmt.Fprintf(errw, "%s: %v\n", r.Name, err)
+			failed = append(failed, r.Name)
+			runs[i].ID = ""
+			continue
+		}
+		runs[i] = k
+	}
+	for _, r := range runs {
+		if r.ID == "" {
+			continue
+		}
+		if wait {
+			err := withEngine(ctx, func(c *client.Client) (err error) {
+				r, err = c.Wait(ctx, r.ID)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(w, "%s %s\n", r.ID, r.Status)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("could not kill %s", strings.Join(failed, ", "))
+	}
+	return nil
 }
 
 // withEngine calls f with a client of the engine, and again with a new one
