@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lathe/engine/api"
 )
 
 // lathe metrics RUN lists a run's metrics; a shell completes their names
@@ -93,5 +95,29 @@ func waitStatusCLI(t *testing.T, h *home, id, status string) {
 			t.Fatalf("run %s is %s, not %s", id, r.Status, status)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// lathe runs and ps into a pipe or a file keep every value whole; only a
+// terminal's listing is cut to fit.
+func TestListingsWholeWhenNotATerminal(t *testing.T) {
+	h := newHome(t)
+	id := strings.TrimSpace(h.ok("run", "--name", "wide", "--", "sh", "-c",
+		`echo '{"step": 0, "metrics": {"validation_accuracy_top1": 0.91, "validation_accuracy_top5": 0.99, "training_loss_smoothed": 0.123}}' >> $LATHE_METRICS_FILE`))
+	h.ok("wait", id)
+	whole := "training_loss_smoothed=0.123 validation_accuracy_top1=0.91 validation_accuracy_top5=0.99"
+	if out := h.ok("runs"); !strings.Contains(out, whole) || strings.Contains(out, "…") {
+		t.Errorf("runs into a pipe cut its values:\n%s", out)
+	}
+	cols, err := parseColumns(nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run api.Run
+	h.json(&run, "show", id)
+	var term strings.Builder
+	printRuns(&term, []api.Run{run}, cols, time.Now())
+	if strings.Contains(term.String(), whole) || !strings.Contains(term.String(), "…") {
+		t.Errorf("runs on a terminal not cut:\n%s", term.String())
 	}
 }

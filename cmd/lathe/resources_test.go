@@ -15,7 +15,7 @@ func TestPsAndShowResources(t *testing.T) {
 		ProcNow: &api.ProcStats{CPUPercent: 250, RSS: 3 << 29, Procs: 3},
 		Proc:    &api.ProcSummary{PeakRSS: 2 << 30, MeanCPUPercent: 149.6, Samples: 60}}
 	var ps strings.Builder
-	printPs(&ps, []api.Run{r, {ID: "ba9876543210", Name: "waits", Status: api.Queued}}, now)
+	printPs(&ps, []api.Run{r, {ID: "ba9876543210", Name: "waits", Status: api.Queued}}, now, true)
 	lines := strings.Split(ps.String(), "\n")
 	if f := strings.Fields(lines[0]); f[6] != "CPU" || f[7] != "RSS" {
 		t.Errorf("ps header %q", lines[0])
