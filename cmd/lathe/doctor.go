@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"lathe/engine/config"
-	"lathe/tui/format"
 )
 
 // check is one line of `lathe doctor`.
@@ -77,7 +76,7 @@ func diagnose(ctx context.Context) []check {
 		if free < 1<<30 {
 			status = "warn"
 		}
-		add("data", status, "%s (%s free)", e.paths.Home, format.Bytes(uint64(free)))
+		add("data", status, "%s (%s free)", e.paths.Home, gib(uint64(free)))
 	}
 	c, err := connect(ctx)
 	if err != nil {
@@ -93,7 +92,7 @@ func diagnose(ctx context.Context) []check {
 	if stats, err := c.StoreStats(ctx); err != nil {
 		add("store", "fail", "%v (try `lathe store check`)", err)
 	} else {
-		add("store", "ok", "%s, %s, schema %d, %d points", stats.Path, format.Bytes(uint64(stats.FileBytes)), stats.Schema, stats.Points)
+		add("store", "ok", "%s, %s, schema %d, %d points", stats.Path, gib(uint64(stats.FileBytes)), stats.Schema, stats.Points)
 	}
 	switch {
 	case s.Devices > 0:

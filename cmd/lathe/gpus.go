@@ -51,7 +51,7 @@ func printGPUs(w io.Writer, rep api.GPUReport) {
 				util = fmt.Sprintf("%d%%", *s.UtilGPU)
 			}
 			if s.MemoryUsed != nil {
-				mem = fmt.Sprintf("%s / %s", format.Bytes(uint64(*s.MemoryUsed)), format.Bytes(uint64(g.MemoryTotal)))
+				mem = fmt.Sprintf("%s / %s", gib(uint64(*s.MemoryUsed)), gib(uint64(g.MemoryTotal)))
 			}
 			if s.TemperatureC != nil {
 				temp = fmt.Sprintf("%d°C", *s.TemperatureC)

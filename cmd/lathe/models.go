@@ -92,9 +92,9 @@ func artifactArg(ctx context.Context, c *client.Client, run, arg string) (string
 
 func artifactSize(a api.ArtifactRef) string {
 	if a.Kind == "dir" {
-		return fmt.Sprintf("folder of %d files, %s", a.Files, format.Bytes(uint64(a.Size)))
+		return fmt.Sprintf("folder of %d files, %s", a.Files, gib(uint64(a.Size)))
 	}
-	return format.Bytes(uint64(a.Size))
+	return gib(uint64(a.Size))
 }
 
 func newModelsCmd() *cobra.Command {
@@ -478,7 +478,7 @@ func datasetText(d api.Dataset) string {
 	case d.Error != "":
 		s += ": " + d.Error
 	case d.SHA256 != "":
-		s += fmt.Sprintf(", %s, sha256 %s", format.Bytes(uint64(d.Size)), d.SHA256[:min(12, len(d.SHA256))])
+		s += fmt.Sprintf(", %s, sha256 %s", gib(uint64(d.Size)), d.SHA256[:min(12, len(d.SHA256))])
 		if d.Partial {
 			s += " (partial: size, time, first and last MiB)"
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -150,8 +151,20 @@ func isTerminal(w io.Writer) bool {
 }
 
 // gib writes a size in GiB, the one unit of sizes on the command line, so
-// that a column or a pair compares at a glance.
-func gib(n uint64) string { return format.GiBs(n) + " GiB" }
+// that sizes compare at a glance: one decimal, three below a tenth, and
+// "<0.001 GiB" for less than about a MiB.
+func gib(n uint64) string {
+	v := float64(n) / format.GiB
+	switch {
+	case n == 0:
+		return "0 GiB"
+	case v >= 0.1:
+		return format.GiBs(n) + " GiB"
+	case v >= 0.001:
+		return strconv.FormatFloat(v, 'f', 3, 64) + " GiB"
+	}
+	return "<0.001 GiB"
+}
 
 // ago writes a time as a short age ("3m ago"), or "-" when unset.
 func ago(t *time.Time, now time.Time) string {

@@ -81,3 +81,14 @@ type runJSONProc struct {
 	Proc    *api.ProcSummary `json:"proc"`
 	ProcNow *api.ProcStats   `json:"proc_now"`
 }
+
+func TestSizesInGiB(t *testing.T) {
+	for _, c := range []struct {
+		n   uint64
+		out string
+	}{{0, "0 GiB"}, {80 << 30, "80.0 GiB"}, {512 << 20, "0.5 GiB"}, {3 << 20, "0.003 GiB"}, {2048, "<0.001 GiB"}} {
+		if got := gib(c.n); got != c.out {
+			t.Errorf("gib(%d) = %q, want %q", c.n, got, c.out)
+		}
+	}
+}

@@ -83,7 +83,7 @@ func showRun(w io.Writer, r api.Run, now time.Time) {
 	}
 	if u := r.Usage; u != nil {
 		use := fmt.Sprintf("%.3f GPU-hours, %.1f Wh, peak memory %s, mean utilisation %.0f%%",
-			u.GPUHours, u.EnergyWh, format.Bytes(uint64(u.PeakGPUMemBytes)), u.MeanGPUUtil)
+			u.GPUHours, u.EnergyWh, gib(uint64(u.PeakGPUMemBytes)), u.MeanGPUUtil)
 		if u.Cost > 0 {
 			use += fmt.Sprintf(", cost %.2f", u.Cost)
 		}
@@ -153,7 +153,7 @@ func showDatasets(w io.Writer, ds []api.Dataset) {
 		case d.Error != "":
 			digest = d.Error
 		case d.SHA256 != "":
-			size = format.Bytes(uint64(d.Size))
+			size = gib(uint64(d.Size))
 			if d.Kind == "dir" {
 				size += fmt.Sprintf(" in %d files", d.Files)
 			}
@@ -186,7 +186,7 @@ func gpuAsk(r api.Run) string {
 		s = fmt.Sprintf("GPUs %v", r.GPUIDs)
 	}
 	if r.MinGPUMem > 0 {
-		s += " with " + format.Bytes(uint64(r.MinGPUMem))
+		s += " with " + gib(uint64(r.MinGPUMem))
 	}
 	return s
 }

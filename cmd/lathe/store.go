@@ -13,7 +13,6 @@ import (
 
 	"lathe/engine/api"
 	"lathe/engine/client"
-	"lathe/tui/format"
 )
 
 func newStoreCmd() *cobra.Command {
@@ -82,7 +81,7 @@ func newStoreStatsCmd() *cobra.Command {
 }
 
 func printStoreStats(w io.Writer, st api.StoreStats) error {
-	fmt.Fprintf(w, "%s: %s (schema %d), %s free\n", st.Path, format.Bytes(uint64(st.FileBytes)), st.Schema, format.Bytes(uint64(st.FreeBytes)))
+	fmt.Fprintf(w, "%s: %s (schema %d), %s free\n", st.Path, gib(uint64(st.FileBytes)), st.Schema, gib(uint64(st.FreeBytes)))
 	if st.Points > 0 {
 		fmt.Fprintf(w, "%d points: %.1f bytes a point, %.0f points a KiB (whole file)\n",
 			st.Points, float64(st.FileBytes)/float64(st.Points), 1024*float64(st.Points)/float64(st.FileBytes))
@@ -90,7 +89,7 @@ func printStoreStats(w io.Writer, st api.StoreStats) error {
 	tw := newTable(w)
 	fmt.Fprintln(tw, "BUCKET\tKEYS\tPAGES\tDATA")
 	for _, b := range st.Buckets {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", b.Name, b.Keys, format.Bytes(uint64(b.Bytes)), format.Bytes(uint64(b.Data)))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", b.Name, b.Keys, gib(uint64(b.Bytes)), gib(uint64(b.Data)))
 	}
 	return tw.Flush()
 }
@@ -115,11 +114,11 @@ as it was.`,
 				bar.done()
 				if res.After >= res.Before {
 					fmt.Fprintf(w, "%s is already compact: %s, %d points (%.1f bytes a point)\n", res.Path,
-						format.Bytes(uint64(res.Before)), res.Points, float64(res.Before)/float64(max(res.Points, 1)))
+						gib(uint64(res.Before)), res.Points, float64(res.Before)/float64(max(res.Points, 1)))
 					return nil
 				}
 				fmt.Fprintf(w, "compacted %s: %s → %s, %d points (%.1f bytes a point)\n", res.Path,
-					format.Bytes(uint64(res.Before)), format.Bytes(uint64(res.After)), res.Points, float64(res.After)/float64(max(res.Points, 1)))
+					gib(uint64(res.Before)), gib(uint64(res.After)), res.Points, float64(res.After)/float64(max(res.Points, 1)))
 				return nil
 			})
 		},
@@ -157,7 +156,7 @@ func (p *progressBar) update(done, total int64) {
 	filled := int(min(width, done*width/total))
 	fmt.Fprintf(p.w, "\r%s %s%s %3d%%", p.label, strings.Repeat("█", filled), strings.Repeat("░", width-filled), min(100, done*100/total))
 	if p.bytes {
-		fmt.Fprintf(p.w, " (%s of %s)\x1b[K", format.Bytes(uint64(done)), format.Bytes(uint64(total)))
+		fmt.Fprintf(p.w, " (%s of %s)\x1b[K", gib(uint64(done)), gib(uint64(total)))
 	}
 }
 
