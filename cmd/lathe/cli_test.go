@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +122,37 @@ func TestListingsWholeWhenNotATerminal(t *testing.T) {
 	printRuns(&term, []api.Run{run}, cols, time.Now())
 	if strings.Contains(term.String(), whole) || !strings.Contains(term.String(), "…") {
 		t.Errorf("runs on a terminal not cut:\n%s", term.String())
+	}
+}
+
+// lathe doctor ticks the config file it read, and only one that exists.
+func TestDoctorConfigFile(t *testing.T) {
+	h := newHome(t)
+	configOf := func() check {
+		t.Helper()
+		r := h.run("doctor", "--json")
+		var checks []check
+		if err := json.Unmarshal([]byte(r.stdout), &checks); err != nil {
+			t.Fatalf("doctor --json: %v\n%s", err, r.stdout)
+		}
+		for _, c := range checks {
+			if c.Name == "config" {
+				return c
+			}
+		}
+		t.Fatalf("doctor has no config line:\n%s", r.stdout)
+		return check{}
+	}
+	path := filepath.Join(h.dir, "config", "lathe", "config.toml")
+	if c := configOf(); c.Status != "info" || !strings.Contains(c.Detail, "no file") || !strings.Contains(c.Detail, path) {
+		t.Errorf("doctor with no config file: %+v", c)
+	}
+	if out := h.run("doctor").stdout; !strings.Contains(out, "-  config  no file") {
+		t.Errorf("doctor ticks a missing config:\n%s", out)
+	}
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	os.WriteFile(path, []byte("[jobs]\nkill_grace = \"3s\"\n"), 0o644)
+	if c := configOf(); c.Status != "ok" || c.Detail != path {
+		t.Errorf("doctor with a config file: %+v", c)
 	}
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"strings"
@@ -17,7 +19,7 @@ import (
 // check is one line of `lathe doctor`.
 type check struct {
 	Name   string `json:"name"`
-	Status string `json:"status"` // ok, warn, fail
+	Status string `json:"status"` // ok, warn, fail; info: nothing to check
 	Detail string `json:"detail"`
 }
 
@@ -38,7 +40,7 @@ func newDoctorCmd() *cobra.Command {
 			if asJSON {
 				printJSON(cmd.OutOrStdout(), checks)
 			} else {
-				marks := map[string]string{"ok": "✓", "warn": "!", "fail": "✗"}
+				marks := map[string]string{"ok": "✓", "warn": "!", "fail": "✗", "info": "-"}
 				tw := newTable(cmd.OutOrStdout())
 				for _, c := range checks {
 					fmt.Fprintf(tw, "%s\t%s\t%s\n", marks[c.Status], c.Name, c.Detail)
@@ -66,7 +68,7 @@ func diagnose(ctx context.Context) []check {
 		add("config", "fail", "%v", err)
 		return out
 	}
-	add("config", "ok", "%s", config.Path())
+	out = append(out, configCheck(config.Path()))
 	var st syscall.Statfs_t
 	if err := os.MkdirAll(e.paths.Home, 0o755); err != nil {
 		add("data", "fail", "%s: %v", e.paths.Home, err)
@@ -109,6 +111,15 @@ func diagnose(ctx context.Context) []check {
 		add("git", "ok", "runs record the commit of their folder")
 	}
 	return out
+}
+
+// configCheck ticks the config file that was read; none is no fault, but
+// nothing was checked either.
+func configCheck(path string) check {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return check{"config", "info", "no file: the defaults (`lathe config` prints them; write changes to " + path + ")"}
+	}
+	return check{"config", "ok", path}
 }
 
 // pythonCheck finds the Python a job would run and asks it about torch.
