@@ -48,7 +48,7 @@ func newDoctorCmd() *cobra.Command {
 				tw.Flush()
 			}
 			if failed > 0 {
-				return fmt.Errorf("%d checks failed", failed)
+				return fmt.Errorf("%s failed", plural(failed, "check"))
 			}
 			return nil
 		},

@@ -90,7 +90,7 @@ func gpuJobs(g api.GPUStatus) string {
 		}
 	}
 	if others > 0 {
-		parts = append(parts, fmt.Sprintf("%d other processes", others))
+		parts = append(parts, plural(others, "other process"))
 	}
 	if len(parts) == 0 {
 		return "-"

@@ -37,7 +37,8 @@ func TestPlural(t *testing.T) {
 	for _, c := range []struct {
 		n          int
 		thing, out string
-	}{{1, "job", "1 job"}, {2, "job", "2 jobs"}, {0, "run", "0 runs"}, {3, "process", "3 processes"}, {1, "process", "1 process"}} {
+	}{{1, "job", "1 job"}, {2, "job", "2 jobs"}, {0, "run", "0 runs"}, {3, "process", "3 processes"}, {1, "process", "1 process"},
+		{2, "audit entry", "2 audit entries"}, {4, "artifact copy", "4 artifact copies"}, {2, "day", "2 days"}} {
 		if got := plural(c.n, c.thing); got != c.out {
 			t.Errorf("plural(%d, %q) = %q, want %q", c.n, c.thing, got, c.out)
 		}
@@ -90,5 +91,18 @@ func TestSizesInGiB(t *testing.T) {
 		if got := gib(c.n); got != c.out {
 			t.Errorf("gib(%d) = %q, want %q", c.n, got, c.out)
 		}
+	}
+}
+
+func TestCountsReadRight(t *testing.T) {
+	for n, want := range map[int]string{0: "no job was running", 1: "1 running job keeps running", 2: "2 running jobs keep running"} {
+		if got := jobsKeepRunning(n); got != want {
+			t.Errorf("jobsKeepRunning(%d) = %q, want %q", n, got, want)
+		}
+	}
+	var b strings.Builder
+	showRun(&b, api.Run{ID: "0123456789ab", Name: "r", Status: api.Succeeded, InvalidLines: 1, FirstInvalid: "oops"}, time.Now())
+	if !strings.Contains(b.String(), "1 line could not be read; the first: oops") {
+		t.Errorf("show of a run with one bad line:\n%s", b.String())
 	}
 }

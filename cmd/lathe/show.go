@@ -138,7 +138,7 @@ func showRun(w io.Writer, r api.Run, now time.Time) {
 	showEnvironment(w, r.Environment)
 	if r.InvalidLines > 0 {
 		fmt.Fprintln(w)
-		row("invalid", fmt.Sprintf("%d lines could not be read; the first: %s", r.InvalidLines, r.FirstInvalid))
+		row("invalid", fmt.Sprintf("%s could not be read; the first: %s", plural(int(r.InvalidLines), "line"), r.FirstInvalid))
 	}
 }
 
@@ -155,7 +155,7 @@ func showDatasets(w io.Writer, ds []api.Dataset) {
 		case d.SHA256 != "":
 			size = gib(uint64(d.Size))
 			if d.Kind == "dir" {
-				size += fmt.Sprintf(" in %d files", d.Files)
+				size += " in " + plural(d.Files, "file")
 			}
 			digest = d.SHA256[:min(12, len(d.SHA256))]
 			if d.Partial {

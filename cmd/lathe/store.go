@@ -44,8 +44,10 @@ their runs, running jobs' offsets are within their files). Exits 1 on damage.`,
 				problems = len(rep.Problems)
 				return rep, err
 			}, func(w io.Writer, rep api.CheckReport) error {
-				fmt.Fprintf(w, "checked %d runs, %d series, %d chunks, %d points, %d model versions, %d artifact copies and %d audit entries in %s\n",
-					rep.Runs, rep.Series, rep.Chunks, rep.Points, rep.Versions, rep.Artifacts, rep.AuditEntries, time.Since(start).Round(time.Millisecond))
+				fmt.Fprintf(w, "checked %s, %d series, %s, %s, %s, %s and %s in %s\n",
+					plural(rep.Runs, "run"), rep.Series, plural(rep.Chunks, "chunk"), plural(int(rep.Points), "point"),
+					plural(rep.Versions, "model version"), plural(rep.Artifacts, "artifact copy"),
+					plural(rep.AuditEntries, "audit entry"), time.Since(start).Round(time.Millisecond))
 				for _, p := range rep.Problems {
 					fmt.Fprintln(w, "  problem:", p)
 				}
@@ -55,7 +57,7 @@ their runs, running jobs' offsets are within their files). Exits 1 on damage.`,
 				return nil
 			})
 			if err == nil && problems > 0 {
-				return fmt.Errorf("the store has %d problems; a backup or `lathe store compact` may help", problems)
+				return fmt.Errorf("the store has %s; a backup or `lathe store compact` may help", plural(problems, "problem"))
 			}
 			return err
 		},
