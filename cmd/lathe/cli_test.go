@@ -156,3 +156,14 @@ func TestDoctorConfigFile(t *testing.T) {
 		t.Errorf("doctor with a config file: %+v", c)
 	}
 }
+
+// A job that did steps 0 to 399 of 400 and succeeded shows as done.
+func TestFinalStepShowsDone(t *testing.T) {
+	h := newHome(t)
+	id := strings.TrimSpace(h.ok("run", "--", "sh", "-c",
+		`echo '{"total": 400}' >> $LATHE_METRICS_FILE; i=0; while [ $i -lt 400 ]; do echo "{\"step\": $i, \"metrics\": {\"loss\": 1}}"; i=$((i+1)); done >> $LATHE_METRICS_FILE`))
+	h.ok("wait", id)
+	if out := h.ok("show", id); !strings.Contains(out, "progress     400/400\n") {
+		t.Errorf("show of a finished run:\n%s", out)
+	}
+}

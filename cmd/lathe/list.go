@@ -57,11 +57,16 @@ func procNowText(st *api.ProcStats) (cpu, rss string) {
 	return fmt.Sprintf("%.0f%%", st.CPUPercent), gib(st.RSS)
 }
 
-// progress is the last step against the total the job announced.
+// progress is the last step against the total the job announced. Steps
+// count from 0, so a run that succeeded at step total-1 did them all: it
+// shows total/total, not one short.
 func progress(r api.Run) string {
 	var step int64 = -1
 	for _, m := range r.Metrics {
 		step = max(step, m.LastStep)
+	}
+	if r.Status == api.Succeeded && r.Total > 0 && step == r.Total-1 {
+		step = r.Total
 	}
 	switch {
 	case step < 0:

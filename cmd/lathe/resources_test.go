@@ -106,3 +106,24 @@ func TestCountsReadRight(t *testing.T) {
 		t.Errorf("show of a run with one bad line:\n%s", b.String())
 	}
 }
+
+func TestProgressFinalStepDone(t *testing.T) {
+	run := func(status api.Status, last, total int64) api.Run {
+		return api.Run{Status: status, Total: total, Metrics: map[string]api.MetricSummary{"loss": {LastStep: last}}}
+	}
+	for _, c := range []struct {
+		r    api.Run
+		want string
+	}{
+		{run(api.Succeeded, 399, 400), "400/400"}, // 0-based: the last step is 399
+		{run(api.Succeeded, 400, 400), "400/400"}, // 1-based
+		{run(api.Running, 399, 400), "399/400"},
+		{run(api.Failed, 399, 400), "399/400"},
+		{run(api.Killed, 120, 400), "120/400"},
+		{run(api.Succeeded, 7, 0), "step 7"},
+	} {
+		if got := progress(c.r); got != c.want {
+			t.Errorf("%s at %d of %d: %q, want %q", c.r.Status, c.r.Metrics["loss"].LastStep, c.r.Total, got, c.want)
+		}
+	}
+}
