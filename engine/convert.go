@@ -24,7 +24,7 @@ func apiRun(r *store.Run) api.Run {
 		v.Usage = &u
 	}
 	if r.Proc != nil {
-		v.Proc = &api.ProcSummary{PeakRSS: r.Proc.PeakRSS, MeanCPUPercent: r.Proc.MeanCPU, Samples: r.Proc.Samples}
+		v.Proc = apiProcSummary(*r.Proc)
 	}
 	if r.Git != nil {
 		g := api.Git(*r.Git)

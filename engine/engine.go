@@ -520,7 +520,9 @@ func (e *Engine) view(tx *store.Tx, r *store.Run) (api.Run, error) {
 		v.Waiting = e.waitingFor(r.ID)
 	}
 	if r.Status == store.Running {
-		v.ProcNow = e.procs.of(r.ID)
+		if now, sum := e.procs.of(r.ID); now != nil {
+			v.ProcNow, v.Proc = now, sum
+		}
 	}
 	return v, nil
 }

@@ -77,6 +77,11 @@ func testProcessTree(t *testing.T, svc api.Service) {
 	if h := rep.Host; h.Cores < 1 || h.MemTotal == 0 || h.MemUsed == 0 || h.MemUsed > h.MemTotal || h.DiskTotal == 0 || h.DiskUsed > h.DiskTotal {
 		t.Errorf("host %+v", *h)
 	}
+	// The run says so too while it runs, its summary so far with it.
+	live, err := svc.Run(ctxT(t), r.ID)
+	if err != nil || live.ProcNow == nil || live.ProcNow.RSS < hogMem || live.Proc == nil || live.Proc.PeakRSS < hogMem {
+		t.Errorf("running run's readings: now %+v, summary %+v (%v)", live.ProcNow, live.Proc, err)
+	}
 	waitFor(t, func() bool {
 		pts, err := svc.ProcHistory(ctxT(t), r.Name)
 		if err != nil {
@@ -88,7 +93,7 @@ func testProcessTree(t *testing.T, svc api.Service) {
 		t.Fatal(err)
 	}
 	done := wait(t, svc, r.ID)
-	if done.Proc == nil || done.Proc.PeakRSS < hogMem || done.Proc.MeanCPUPercent <= 0 || done.Proc.Samples < 2 {
+	if done.Proc == nil || done.Proc.PeakRSS < hogMem || done.Proc.MeanCPUPercent <= 0 || done.Proc.Samples < 2 || done.ProcNow != nil {
 		t.Fatalf("summary of the ended run %+v", done.Proc)
 	}
 	// What was gathered is written once the run ended.

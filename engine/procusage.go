@@ -131,14 +131,17 @@ func (p *procs) record(now time.Time, host *api.HostStats, stats map[string]api.
 	}
 }
 
-// of is a run's last reading, nil when there is none.
-func (p *procs) of(id string) *api.ProcStats {
+// of is a running run's last reading and its summary so far (fresher than
+// the one stored every historyFlush), nil before its first reading.
+func (p *procs) of(id string) (*api.ProcStats, *api.ProcSummary) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if st, ok := p.last[id]; ok {
-		return &st
+	st, ok := p.last[id]
+	r := p.runs[id]
+	if !ok || r == nil {
+		return nil, nil
 	}
-	return nil
+	return &st, apiProcSummary(r.usage)
 }
 
 // now is the last reading, for the GPU report.
@@ -308,6 +311,10 @@ func (p *procs) unwritten(id string, stored []store.ProcPoint) []store.ProcPoint
 		pts = slices.DeleteFunc(pts, func(p store.ProcPoint) bool { return !p.Time.After(last) })
 	}
 	return pts
+}
+
+func apiProcSummary(u store.ProcUsage) *api.ProcSummary {
+	return &api.ProcSummary{PeakRSS: u.PeakRSS, MeanCPUPercent: u.MeanCPU, Samples: u.Samples}
 }
 
 func apiProcPoint(p store.ProcPoint) api.ProcPoint {

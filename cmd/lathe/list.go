@@ -18,9 +18,10 @@ import (
 func newPsCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "ps",
-		Short: "List queued and running jobs",
-		Args:  cobra.NoArgs,
+		Use:     "ps",
+		Aliases: []string{"jobs"},
+		Short:   "List queued and running jobs, with each running one's CPU and memory",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) ([]api.Run, error) {
 				return c.Runs(ctx, api.RunQuery{Statuses: []api.Status{api.Queued, api.Running}})

@@ -62,9 +62,9 @@ func TestJobResourcesFromTheCommandLine(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	text := h.ok("ps")
-	if !strings.Contains(text, " GiB ") || !strings.Contains(text, "%") {
-		t.Errorf("ps:\n%s", text)
+	text := h.ok("jobs")
+	if !strings.Contains(text, " GiB ") || !strings.Contains(text, "%") || !strings.HasPrefix(text, "ID ") {
+		t.Errorf("jobs:\n%s", text)
 	}
 	h.ok("kill", "--now", id)
 	var r runJSONProc
