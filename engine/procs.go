@@ -133,20 +133,24 @@ func (s *procSampler) readProcs() (map[int]procEntry, map[int][]int) {
 }
 
 // readFile reads a small /proc file into the sampler's buffer, which the
-// result shares.
+// result shares. Plain system calls, not an *os.File: a sample opens every
+// process's stat, and the poller has nothing to do with /proc.
 func (s *procSampler) readFile(name string) ([]byte, bool) {
-	f, err := os.Open(name)
+	fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, false
 	}
-	defer f.Close()
+	defer syscall.Close(fd)
 	n := 0
 	for {
-		m, err := f.Read(s.buf[n:])
-		n += m
-		if err != nil || m == 0 {
+		m, err := syscall.Read(fd, s.buf[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil || m <= 0 {
 			break
 		}
+		n += m
 		if n == len(s.buf) {
 			s.buf = append(s.buf, make([]byte, len(s.buf))...)
 		}
