@@ -166,3 +166,33 @@ func TestProcHistoryBounded(t *testing.T) {
 		t.Errorf("summary %+v", r.usage)
 	}
 }
+
+// A run's process readings outlive the engine that took them: the next
+// engine adopts the job and goes on from the stored summary and history.
+func TestProcReadingsSurviveRestart(t *testing.T) {
+	home := t.TempDir()
+	e := openWithGPUsOn(t, home, nil, gpu.NewFake(0), nil)
+	r := submit(t, e, hogJob())
+	waitFor(t, func() bool {
+		v, err := e.Run(ctxT(t), r.ID)
+		return err == nil && v.Proc != nil && v.Proc.PeakRSS >= hogMem && v.Proc.Samples >= 3
+	})
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e = openWithGPUsOn(t, home, nil, gpu.NewFake(0), nil)
+	t.Cleanup(func() { killAll(t, e); e.Close() })
+	v, err := e.Run(ctxT(t), r.ID)
+	if err != nil || v.Status != api.Running || v.Proc == nil || v.Proc.PeakRSS < hogMem || v.Proc.Samples < 3 {
+		t.Fatalf("after a restart: %s %+v (%v)", v.Status, v.Proc, err)
+	}
+	before := v.Proc.Samples
+	pts, err := e.ProcHistory(ctxT(t), r.ID)
+	if err != nil || len(pts) == 0 {
+		t.Fatalf("history after a restart: %d points (%v)", len(pts), err)
+	}
+	waitFor(t, func() bool {
+		v, _ := e.Run(ctxT(t), r.ID)
+		return v.Proc != nil && v.Proc.Samples > before && v.ProcNow != nil && v.ProcNow.RSS >= hogMem
+	})
+}
