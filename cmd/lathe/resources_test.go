@@ -127,3 +127,13 @@ func TestProgressFinalStepDone(t *testing.T) {
 		}
 	}
 }
+
+func TestGPUsShowsTheHost(t *testing.T) {
+	var b strings.Builder
+	printGPUs(&b, api.GPUReport{Info: api.GPUInfo{Backend: "none"},
+		Host: &api.HostStats{CPUPercent: 23.4, Cores: 16, MemUsed: 12 << 30, MemTotal: 64 << 30, DiskUsed: 100 << 30, DiskTotal: 500 << 30}})
+	want := "no GPUs\nhost: CPU 23% of 16 cores, memory 12.0 / 64.0 GiB, disk 100.0 / 500.0 GiB (the data directory's)\n"
+	if b.String() != want {
+		t.Errorf("gpus without GPUs:\n%s\nwant\n%s", b.String(), want)
+	}
+}
