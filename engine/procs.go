@@ -77,7 +77,7 @@ func (s *procSampler) sample(now time.Time, jobs map[string]int, dataDir string)
 		prev, known := s.trees[id]
 		tree := treeTicks{}
 		var st api.ProcStats
-		var used float64 // ticks
+		var used float64 // ticks a second
 		stack := []int{pid}
 		for len(stack) > 0 {
 			p := procs[stack[len(stack)-1]]
@@ -89,9 +89,10 @@ func (s *procSampler) sample(now time.Time, jobs map[string]int, dataDir string)
 			case known && dt > 0 && ok && old.start == p.start:
 				used += float64(p.ticks-min(old.ticks, p.ticks)) / dt
 			case known && dt > 0:
-				// Started since the last reading: all its time is of the
-				// interval.
-				used += float64(p.ticks) / dt
+				// New in the tree: started since the last reading, all its
+				// time is of the interval; an older process that joined it
+				// counts at its mean over its life.
+				used += float64(p.ticks) / max(dt, float64(uptime-min(p.start, uptime))/userHZ)
 			case uptime > p.start:
 				// The first look at this run: its mean over its life, as
 				// ps shows it.

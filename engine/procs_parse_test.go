@@ -78,7 +78,8 @@ func TestProcSamplerArithmetic(t *testing.T) {
 	p.proc(10, 1, 150, 0, 50_000, 1000)
 	p.proc(11, 10, 400, 150, 60_000, 4000)
 	os.RemoveAll(filepath.Join(p.root, "12"))
-	p.proc(13, 11, 15, 5, 99_000, 100)
+	p.proc(13, 11, 15, 5, 100_050, 100) // half a second old
+	p.write("uptime", "1001.00 1901.00\n")
 	p.host(1300, 9100)
 	host, stats = s.sample(t0.Add(time.Second), jobs, p.root)
 	st = stats["run"]
@@ -91,15 +92,24 @@ func TestProcSamplerArithmetic(t *testing.T) {
 
 	// The job's pid now names another process (a later start): its ticks
 	// are all new, not a difference with a stranger's.
-	p.proc(10, 1, 30, 0, 99_500, 10)
+	p.proc(10, 1, 30, 0, 100_150, 10)
+	p.write("uptime", "1002.00 1902.00\n")
 	os.RemoveAll(filepath.Join(p.root, "11"))
 	os.RemoveAll(filepath.Join(p.root, "13"))
 	_, stats = s.sample(t0.Add(2*time.Second), jobs, p.root)
 	if st := stats["run"]; st.Procs != 1 || math.Abs(st.CPUPercent-30) > 1e-9 {
 		t.Errorf("recycled pid %+v, want 30%%", st)
 	}
+	// An old process that joins the tree counts at its mean over its life,
+	// not all its time in one second: 90 s of CPU in 903 s.
+	p.proc(30, 10, 9000, 0, 10_000, 10)
+	p.write("uptime", "1003.00 1903.00\n")
+	_, stats = s.sample(t0.Add(3*time.Second), jobs, p.root)
+	if st, want := stats["run"], 9000.0/903; st.Procs != 2 || math.Abs(st.CPUPercent-want) > 1e-9 {
+		t.Errorf("an old process joined: %+v, want %.3f%%", st, want)
+	}
 	// A job whose process is gone has no reading.
-	_, stats = s.sample(t0.Add(3*time.Second), map[string]int{"gone": 99}, p.root)
+	_, stats = s.sample(t0.Add(4*time.Second), map[string]int{"gone": 99}, p.root)
 	if _, ok := stats["gone"]; ok {
 		t.Errorf("a gone job has a reading: %+v", stats)
 	}
