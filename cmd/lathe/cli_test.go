@@ -67,6 +67,12 @@ func TestKillSeveralAndByFilter(t *testing.T) {
 	if out := h.ok("kill", "--now", "a", "b"); out != a+" killed\n"+b+" killed\n" {
 		t.Errorf("kill a b printed %q", out)
 	}
+	// One already ended: said, and the others are killed all the same.
+	e := start("e", "one")
+	waitStatusCLI(t, h, e, "running")
+	if r := h.run("kill", "--now", "a", "e"); r.code == 0 || !strings.Contains(r.stderr, "already ended") || r.stdout != e+" killed\n" {
+		t.Errorf("kill of an ended run and a running one: %d %q %q", r.code, r.stdout, r.stderr)
+	}
 	// Two runs selected, no terminal to ask on: nothing is killed.
 	r := h.run("kill", "--filter", "experiment = sweep")
 	if r.code == 0 || !strings.Contains(r.stderr, "kill 2 runs (d, c)?") || !strings.Contains(r.stderr, "--yes") {

@@ -260,21 +260,18 @@ func runsToKill(ctx context.Context, c *client.Client, refs []string, expr strin
 // each ended; one that cannot be killed (it ended meanwhile) is said and
 // the others go on.
 func killRuns(ctx context.Context, c *client.Client, w, errw io.Writer, runs []api.Run, now, wait bool) error {
+	var killed []api.Run
 	var failed []string
-	for i, r := range runs {
+	for _, r := range runs {
 		k, err := c.Kill(ctx, r.ID, now)
 		if err != nil {
 			fmt.Fprintf(errw, "%s: %v\n", r.Name, err)
 			failed = append(failed, r.Name)
-			runs[i].ID = ""
 			continue
 		}
-		runs[i] = k
+		killed = append(killed, k)
 	}
-	for _, r := range runs {
-		if r.ID == "" {
-			continue
-		}
+	for _, r := range killed {
 		if wait {
 			err := withEngine(ctx, func(c *client.Client) (err error) {
 				r, err = c.Wait(ctx, r.ID)
