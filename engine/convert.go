@@ -23,6 +23,9 @@ func apiRun(r *store.Run) api.Run {
 		u := api.GPUUsage(*r.Usage)
 		v.Usage = &u
 	}
+	if r.Proc != nil {
+		v.Proc = apiProcSummary(*r.Proc)
+	}
 	if r.Git != nil {
 		g := api.Git(*r.Git)
 		v.Git = &g

@@ -54,6 +54,8 @@ type Engine struct {
 	db   *store.DB
 	hub  *hub
 	gpus *gpus
+	// procs is the host's and the jobs' use of CPU and memory.
+	procs *procs
 	// gpuHist is owned by the sampling goroutine.
 	gpuHist gpuHistory
 	log     *slog.Logger
@@ -183,6 +185,7 @@ func Open(opts Options) (_ *Engine, err error) {
 		db:          db,
 		hub:         newHub(),
 		gpus:        newGPUs(opts.Probe, opts.Config.GPUs.PricePerGPUHour),
+		procs:       newProcs(),
 		log:         opts.Log,
 		started:     time.Now(),
 		runners:     opts.Runners,
@@ -420,6 +423,7 @@ func (e *Engine) end(id string, status store.Status, reason string, code *int, s
 	e.clearWaiting(id)
 	now := time.Now().UTC()
 	usage := e.gpus.release(id)
+	proc := e.procs.end(id)
 	_, err := e.updateRun(context.Background(), id, func(tx *store.Tx, r *store.Run) error {
 		if r.Status.Ended() {
 			return errEnded // a run ends once
@@ -427,6 +431,9 @@ func (e *Engine) end(id string, status store.Status, reason string, code *int, s
 		r.Status, r.Reason, r.ExitCode, r.Signal, r.Ended = status, reason, code, signal, &now
 		if usage != nil {
 			r.Usage = usage
+		}
+		if proc != nil {
+			r.Proc = proc
 		}
 		return tx.DeletePendingEnv(id)
 	})
@@ -511,6 +518,11 @@ func (e *Engine) view(tx *store.Tx, r *store.Run) (api.Run, error) {
 	}
 	if r.Status == store.Queued {
 		v.Waiting = e.waitingFor(r.ID)
+	}
+	if r.Status == store.Running {
+		if now, sum := e.procs.of(r.ID); now != nil {
+			v.ProcNow, v.Proc = now, sum
+		}
 	}
 	return v, nil
 }

@@ -269,6 +269,7 @@ func (e *Engine) sampleGPUs() {
 	defer tick.Stop()
 	persist := time.Now()
 	for {
+		e.sampleProcs(time.Now())
 		samples, err := e.gpus.probe.Sample(e.ctx)
 		if err != nil && e.ctx.Err() == nil {
 			e.log.Warn("sample GPUs", "err", err)
@@ -296,6 +297,7 @@ func (e *Engine) sampleGPUs() {
 		case <-e.ctx.Done():
 			e.persistUsage()
 			e.flushHistory()
+			e.flushProcs(time.Now(), true)
 			return
 		case <-tick.C:
 		}
@@ -388,7 +390,9 @@ func (e *Engine) gpuReport() api.GPUReport {
 		}
 		return nil
 	})
-	return e.gpus.report(names)
+	rep := e.gpus.report(names)
+	rep.Host, rep.Procs = e.procs.now()
+	return rep
 }
 
 // recentWindow and recentStep shape the utilisation trend of a GPU report.

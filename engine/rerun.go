@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,11 +47,26 @@ func (e *Engine) Rerun(ctx context.Context, req api.RerunRequest) (api.RerunResu
 	}
 	sub, changes := rerunRequest(r, req)
 	changes = append(changes, e.codeChanges(ctx, r, sub.Env)...)
-	run, err := e.Submit(ctx, sub)
+	run, err := e.submit(ctx, sub, rerunBase(r))
 	if err != nil {
 		return api.RerunResult{}, err
 	}
 	return api.RerunResult{Run: run, Changes: changes}, nil
+}
+
+// rerunBase is what a re-run of r is named after: r's name, or for a
+// re-run of a re-run ("bert-2"), the first run's ("bert"), so that re-runs
+// count on: bert-2, bert-3…
+func rerunBase(r *store.Run) string {
+	if r.Tags[RerunTag] == "" {
+		return r.Name
+	}
+	if i := strings.LastIndexByte(r.Name, '-'); i > 0 {
+		if _, err := strconv.Atoi(r.Name[i+1:]); err == nil {
+			return r.Name[:i]
+		}
+	}
+	return r.Name
 }
 
 // rerunRequest is the submission that repeats r, and what it changes.

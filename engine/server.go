@@ -112,6 +112,7 @@ func newHandler(e *Engine) http.Handler {
 	h.mux.HandleFunc("GET /v1/events", h.events)
 	h.mux.HandleFunc("GET /v1/gpus", h.gpus)
 	h.mux.HandleFunc("GET /v1/gpus/{index}/history", h.gpuHistory)
+	h.mux.HandleFunc("GET /v1/runs/{ref}/procs", h.procHistory)
 	h.mux.HandleFunc("GET /v1/store/check", h.checkStore)
 	h.mux.HandleFunc("GET /v1/store/stats", h.storeStats)
 	h.mux.HandleFunc("POST /v1/store/compact", h.compactStore)
@@ -197,6 +198,11 @@ func (h *handler) gpuHistory(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v, err := h.e.GPUHistory(r.Context(), index, since, until)
+	reply(w, v, err)
+}
+
+func (h *handler) procHistory(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.ProcHistory(r.Context(), r.PathValue("ref"))
 	reply(w, v, err)
 }
 

@@ -16,6 +16,13 @@ import (
 
 // Submit queues a new run.
 func (e *Engine) Submit(ctx context.Context, req api.SubmitRequest) (api.Run, error) {
+	return e.submit(ctx, req, "")
+}
+
+// submit queues a new run; one named after another (nameAfter, a re-run)
+// gets the first free nameAfter-N, chosen in the transaction that records
+// it so that two at once do not share one.
+func (e *Engine) submit(ctx context.Context, req api.SubmitRequest, nameAfter string) (api.Run, error) {
 	if err := e.validate(&req); err != nil {
 		return api.Run{}, err
 	}
@@ -57,6 +64,9 @@ func (e *Engine) Submit(ctx context.Context, req api.SubmitRequest) (api.Run, er
 				return fmt.Errorf("--after: %w", err)
 			}
 			rec.After = dep.ID
+		}
+		if rec.Name == "" && nameAfter != "" {
+			rec.Name = tx.FreeName(nameAfter)
 		}
 		if rec.Name == "" {
 			rec.Name = fmt.Sprintf("%s-%d", commandStem(rec.Command), tx.NextRunNumber(rec.Experiment))

@@ -108,6 +108,7 @@ func (e *Engine) launch(id string, devices []int) bool {
 		e.log.Error("record handle", "run", id, "err", err)
 	}
 	e.gpus.started(id, devices, j.PID())
+	e.procs.start(id, now, nil)
 	e.log.Info("started", "run", id, "runner", rn.Name(), "job", j.String(), "gpus", devices)
 	e.supervise(id, rn, j)
 	return true
@@ -116,6 +117,9 @@ func (e *Engine) launch(id string, devices []int) bool {
 // adopt takes over a run an earlier engine left running.
 func (e *Engine) adopt(r *store.Run) {
 	e.gpus.lease(r.ID, r.Devices, r.Usage)
+	if r.Started != nil {
+		e.procs.start(r.ID, *r.Started, r.Proc)
+	}
 	rn, err := e.runnerOf(r)
 	if err == nil {
 		var j runners.Job

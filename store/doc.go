@@ -38,6 +38,11 @@
 //	             (float32 BE each, NaN for n/a): rings of one slot a second for an
 //	             hour and one a minute for 30 days, so the file stays bounded
 //	             (created on first use)
+//	proc_history run id (12) time (uint64 BE Unix seconds) → a reading of the
+//	             run's process tree: CPU percent of a core (float32 BE), resident
+//	             bytes (uint64 BE), processes (uint32 BE); the engine keeps about
+//	             a thousand a run by merging older ones as the run ages (created
+//	             on first use)
 //	models       name → Model: its aliases (alias → version), the last version
 //	             number given (numbers are never given twice), how many remain,
 //	             its primary metric (created on first use)

@@ -111,6 +111,9 @@ func (tx *Tx) PurgeRun(id string) error {
 			return err
 		}
 	}
+	if err := tx.deleteProcHistory(id); err != nil {
+		return err
+	}
 	if r.Deleted != nil {
 		if b := tx.btx.Bucket(bucketDeleted); b != nil {
 			if err := b.Delete(timeKey(*r.Deleted, id)); err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -114,8 +115,11 @@ type Run struct {
 	MinGPUMem uint64    `json:"min_gpu_mem,omitempty"`
 	Devices   []int     `json:"devices"`
 	Usage     *GPUUsage `json:"usage,omitempty"`
-	After     string    `json:"after,omitempty"`
-	Parse     string    `json:"parse,omitempty"`
+	// Proc is what its process tree used (CPU, memory), sampled with the
+	// GPUs.
+	Proc  *ProcUsage `json:"proc,omitempty"`
+	After string     `json:"after,omitempty"`
+	Parse string     `json:"parse,omitempty"`
 	// Runner names the runner that started the job ("local" for runs
 	// recorded before there were others).
 	Runner    string                      `json:"runner,omitempty"`
@@ -223,6 +227,17 @@ func (tx *Tx) ResolveRun(ref string) (*Run, error) {
 		ids = append(ids, string(k))
 	}
 	return nil, fmt.Errorf("%w: %q is the start of several run ids (%s…); type more of it", ErrAmbiguous, ref, strings.Join(ids, ", "))
+}
+
+// FreeName is the first of base-2, base-3… that no run has, so that a run
+// named after another (a re-run) can be named alone.
+func (tx *Tx) FreeName(base string) string {
+	for n := 2; ; n++ {
+		name := base + "-" + strconv.Itoa(n)
+		if len(tx.scanPrefix(bucketRunNames, append([]byte(name), 0), 1)) == 0 {
+			return name
+		}
+	}
 }
 
 // scanPrefix returns up to limit keys of bucket that start with prefix.

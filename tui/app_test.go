@@ -78,6 +78,9 @@ type fakeEngine struct {
 	drift map[string]api.ModelDrift
 }
 
+// ProcHistory has no readings: the app's tests do not chart processes yet.
+func (f *fakeEngine) ProcHistory(context.Context, string) ([]api.ProcPoint, error) { return nil, nil }
+
 // GPUHistory gives an hour of readings a second: a device busy for the
 // last 20 minutes, idle before.
 func (f *fakeEngine) GPUHistory(_ context.Context, device int, since, until time.Time) ([]api.GPUPoint, error) {

@@ -22,6 +22,7 @@ type Engine interface {
 	LogLines(ctx context.Context, ref string, req api.LogLinesRequest) (api.LogLines, error)
 	SearchLogs(ctx context.Context, ref string, req api.LogSearchRequest, fn func(api.LogSearchEvent) error) error
 	GPUHistory(ctx context.Context, device int, since, until time.Time) ([]api.GPUPoint, error)
+	ProcHistory(ctx context.Context, ref string) ([]api.ProcPoint, error)
 	Submit(ctx context.Context, req api.SubmitRequest) (api.Run, error)
 	Rerun(ctx context.Context, req api.RerunRequest) (api.RerunResult, error)
 	Remove(ctx context.Context, req api.RemoveRequest) (api.RemoveResult, error)

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"strings"
@@ -12,13 +14,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"lathe/engine/config"
-	"lathe/tui/format"
 )
 
 // check is one line of `lathe doctor`.
 type check struct {
 	Name   string `json:"name"`
-	Status string `json:"status"` // ok, warn, fail
+	Status string `json:"status"` // ok, warn, fail; info: nothing to check
 	Detail string `json:"detail"`
 }
 
@@ -39,7 +40,7 @@ func newDoctorCmd() *cobra.Command {
 			if asJSON {
 				printJSON(cmd.OutOrStdout(), checks)
 			} else {
-				marks := map[string]string{"ok": "✓", "warn": "!", "fail": "✗"}
+				marks := map[string]string{"ok": "✓", "warn": "!", "fail": "✗", "info": "-"}
 				tw := newTable(cmd.OutOrStdout())
 				for _, c := range checks {
 					fmt.Fprintf(tw, "%s\t%s\t%s\n", marks[c.Status], c.Name, c.Detail)
@@ -47,7 +48,7 @@ func newDoctorCmd() *cobra.Command {
 				tw.Flush()
 			}
 			if failed > 0 {
-				return fmt.Errorf("%d checks failed", failed)
+				return fmt.Errorf("%s failed", plural(failed, "check"))
 			}
 			return nil
 		},
@@ -67,7 +68,7 @@ func diagnose(ctx context.Context) []check {
 		add("config", "fail", "%v", err)
 		return out
 	}
-	add("config", "ok", "%s", config.Path())
+	out = append(out, configCheck(config.Path()))
 	var st syscall.Statfs_t
 	if err := os.MkdirAll(e.paths.Home, 0o755); err != nil {
 		add("data", "fail", "%s: %v", e.paths.Home, err)
@@ -77,7 +78,7 @@ func diagnose(ctx context.Context) []check {
 		if free < 1<<30 {
 			status = "warn"
 		}
-		add("data", status, "%s (%s free)", e.paths.Home, format.Bytes(uint64(free)))
+		add("data", status, "%s (%s free)", e.paths.Home, gib(uint64(free)))
 	}
 	c, err := connect(ctx)
 	if err != nil {
@@ -93,7 +94,7 @@ func diagnose(ctx context.Context) []check {
 	if stats, err := c.StoreStats(ctx); err != nil {
 		add("store", "fail", "%v (try `lathe store check`)", err)
 	} else {
-		add("store", "ok", "%s, %s, schema %d, %d points", stats.Path, format.Bytes(uint64(stats.FileBytes)), stats.Schema, stats.Points)
+		add("store", "ok", "%s, %s, schema %d, %d points", stats.Path, gib(uint64(stats.FileBytes)), stats.Schema, stats.Points)
 	}
 	switch {
 	case s.Devices > 0:
@@ -110,6 +111,15 @@ func diagnose(ctx context.Context) []check {
 		add("git", "ok", "runs record the commit of their folder")
 	}
 	return out
+}
+
+// configCheck ticks the config file that was read; none is no fault, but
+// nothing was checked either.
+func configCheck(path string) check {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return check{"config", "info", "no file: the defaults (`lathe config` prints them; write changes to " + path + ")"}
+	}
+	return check{"config", "ok", path}
 }
 
 // pythonCheck finds the Python a job would run and asks it about torch.

@@ -494,7 +494,7 @@ window's every statistic with its p-value.`,
 				return c.Drift(ctx, api.DriftQuery{Model: args[0], Windows: windows, Window: window})
 			}, func(w io.Writer, d api.ModelDrift) error {
 				if len(d.Damaged) > 0 {
-					fmt.Fprintf(cmd.ErrOrStderr(), "lathe: %d windows of %s cannot be read (the store is damaged: lathe store check)\n", len(d.Damaged), d.Model)
+					fmt.Fprintf(cmd.ErrOrStderr(), "lathe: %s of %s cannot be read (the store is damaged: lathe store check)\n", plural(len(d.Damaged), "window"), d.Model)
 				}
 				if window == 0 {
 					printModelDrift(w, d, terminalWidth())

@@ -200,7 +200,7 @@ func TestRunPrintsIDAloneAndShowHasTheContract(t *testing.T) {
 		t.Errorf("metrics --json: %v", pts)
 	}
 	text := h.ok("show", id)
-	for _, want := range []string{"first (" + id + ")", "succeeded", "lr=0.1", "loss", "NaN", "1 lines could not be read"} {
+	for _, want := range []string{"first (" + id + ")", "succeeded", "lr=0.1", "loss", "NaN", "1 line could not be read"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("show lacks %q:\n%s", want, text)
 		}

@@ -80,6 +80,18 @@ func newEngineStartCmd() *cobra.Command {
 	return cmd
 }
 
+// jobsKeepRunning says what became of the running jobs when the engine
+// stopped.
+func jobsKeepRunning(n int) string {
+	switch n {
+	case 0:
+		return "no job was running"
+	case 1:
+		return "1 running job keeps running"
+	}
+	return fmt.Sprintf("%d running jobs keep running", n)
+}
+
 func newEngineStopCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "stop",
@@ -105,7 +117,7 @@ func newEngineStopCmd() *cobra.Command {
 			if err := waitGone(ctx, s.PID, 15*time.Second); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "engine stopped (pid %d); %d running jobs keep running\n", s.PID, s.Running)
+			fmt.Fprintf(cmd.OutOrStdout(), "engine stopped (pid %d); %s\n", s.PID, jobsKeepRunning(s.Running))
 			return nil
 		},
 	}

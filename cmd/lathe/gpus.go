@@ -17,7 +17,7 @@ func newGPUsCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "gpus",
-		Short: "Show the GPUs: their load, and which jobs use each",
+		Short: "Show the GPUs: their load, and which jobs use each; and the host's CPU, memory and disk",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.GPUReport, error) {
@@ -30,6 +30,7 @@ func newGPUsCmd() *cobra.Command {
 }
 
 func printGPUs(w io.Writer, rep api.GPUReport) {
+	defer printHost(w, rep.Host)
 	if len(rep.GPUs) == 0 {
 		msg := "no GPUs"
 		if rep.Info.Notice != "" {
@@ -51,7 +52,7 @@ func printGPUs(w io.Writer, rep api.GPUReport) {
 				util = fmt.Sprintf("%d%%", *s.UtilGPU)
 			}
 			if s.MemoryUsed != nil {
-				mem = fmt.Sprintf("%s / %s", format.Bytes(uint64(*s.MemoryUsed)), format.Bytes(uint64(g.MemoryTotal)))
+				mem = fmt.Sprintf("%s / %s", gib(uint64(*s.MemoryUsed)), gib(uint64(g.MemoryTotal)))
 			}
 			if s.TemperatureC != nil {
 				temp = fmt.Sprintf("%d°C", *s.TemperatureC)
@@ -69,6 +70,16 @@ func printGPUs(w io.Writer, rep api.GPUReport) {
 	if rep.Info.Backend == "fake" {
 		fmt.Fprintln(w, "(simulated GPUs)")
 	}
+}
+
+// printHost writes the machine's load read with the GPUs, which a CPU job
+// is all about.
+func printHost(w io.Writer, h *api.HostStats) {
+	if h == nil {
+		return
+	}
+	fmt.Fprintf(w, "host: CPU %.0f%% of %s, memory %s / %s, disk %s / %s (the data directory's)\n",
+		h.CPUPercent, plural(h.Cores, "core"), format.GiBs(h.MemUsed), gib(h.MemTotal), format.GiBs(h.DiskUsed), gib(h.DiskTotal))
 }
 
 // gpuJobs names who uses a GPU: lathe runs by name, others by pid.
@@ -90,7 +101,7 @@ func gpuJobs(g api.GPUStatus) string {
 		}
 	}
 	if others > 0 {
-		parts = append(parts, fmt.Sprintf("%d other processes", others))
+		parts = append(parts, plural(others, "other process"))
 	}
 	if len(parts) == 0 {
 		return "-"

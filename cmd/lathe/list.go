@@ -18,39 +18,56 @@ import (
 func newPsCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "ps",
-		Short: "List queued and running jobs",
-		Args:  cobra.NoArgs,
+		Use:     "ps",
+		Aliases: []string{"jobs"},
+		Short:   "List queued and running jobs, with each running one's CPU and memory",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) ([]api.Run, error) {
 				return c.Runs(ctx, api.RunQuery{Statuses: []api.Status{api.Queued, api.Running}})
-			}, func(w io.Writer, runs []api.Run) error { return printPs(w, runs, time.Now()) })
+			}, func(w io.Writer, runs []api.Run) error { return printPs(w, runs, time.Now(), isTerminal(w)) })
 		},
 	}
 	jsonFlag(cmd, &asJSON, "")
 	return cmd
 }
 
-// printPs writes the table of queued and running jobs.
-func printPs(w io.Writer, runs []api.Run, now time.Time) error {
+// printPs writes the table of queued and running jobs; cut shortens the
+// last values to fit a terminal.
+func printPs(w io.Writer, runs []api.Run, now time.Time, cut bool) error {
 	if len(runs) == 0 {
 		fmt.Fprintln(w, "no jobs queued or running")
 		return nil
 	}
 	tw := newTable(w)
-	fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tELAPSED\tGPUS\tPROGRESS\tLAST\tWAITING FOR")
+	fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tELAPSED\tGPUS\tCPU\tRSS\tPROGRESS\tLAST\tWAITING FOR")
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, r.Status,
-			format.Elapsed(r.Started, r.Ended, now), devicesText(r), progress(r), clip(lastValues(r), 36), r.Waiting)
+		cpu, rss := procNowText(r.ProcNow)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, r.Status,
+			format.Elapsed(r.Started, r.Ended, now), devicesText(r), cpu, rss, progress(r), clipFor(cut, lastValues(r), 36), r.Waiting)
 	}
 	return tw.Flush()
 }
 
-// progress is the last step against the total the job announced.
+// procNowText is a running job's CPU (percent of a core, as top writes it)
+// and resident memory, "-" before its first reading.
+func procNowText(st *api.ProcStats) (cpu, rss string) {
+	if st == nil {
+		return "-", "-"
+	}
+	return fmt.Sprintf("%.0f%%", st.CPUPercent), gib(st.RSS)
+}
+
+// progress is the last step against the total the job announced. Steps
+// count from 0, so a run that succeeded at step total-1 did them all: it
+// shows total/total, not one short.
 func progress(r api.Run) string {
 	var step int64 = -1
 	for _, m := range r.Metrics {
 		step = max(step, m.LastStep)
+	}
+	if r.Status == api.Succeeded && r.Total > 0 && step == r.Total-1 {
+		step = r.Total
 	}
 	switch {
 	case step < 0:
@@ -59,6 +76,15 @@ func progress(r api.Run) string {
 		return fmt.Sprintf("%d/%d", step, r.Total)
 	}
 	return fmt.Sprintf("step %d", step)
+}
+
+// clipFor clips s for a terminal (cut), and leaves it whole for a pipe or
+// a file, which a program reads.
+func clipFor(cut bool, s string, n int) string {
+	if !cut {
+		return s
+	}
+	return clip(s, n)
 }
 
 func clip(s string, n int) string {
@@ -118,7 +144,7 @@ bare words where unambiguous; durations as 90s, 2h, 3d; times as 2026-11-01 or
 					return fmt.Errorf("--sort %s: %w", sortBy, err)
 				}
 			}
-			cols, err := parseColumns(columns)
+			cols, err := parseColumns(columns, isTerminal(cmd.OutOrStdout()))
 			if err != nil {
 				return err
 			}
@@ -168,8 +194,8 @@ type column struct {
 var defaultColumns = []string{"id", "name", "experiment", "status", "created", "duration", "gpus", "gpu-h", "metrics"}
 
 // parseColumns reads --columns: the listing's own columns, or fields of
-// the filter language.
-func parseColumns(names []string) ([]column, error) {
+// the filter language. cut shortens long values to fit a terminal.
+func parseColumns(names []string, cut bool) ([]column, error) {
 	if len(names) == 0 {
 		names = defaultColumns
 	}
@@ -199,7 +225,7 @@ func parseColumns(names []string) ([]column, error) {
 		case "gpu-h":
 			c.value = func(r *api.Run, _ time.Time) string { return gpuHours(*r) }
 		case "metrics":
-			c.value = func(r *api.Run, _ time.Time) string { return clip(lastValues(*r), 60) }
+			c.value = func(r *api.Run, _ time.Time) string { return clipFor(cut, lastValues(*r), 60) }
 		default:
 			f, err := filter.ParseField(n)
 			if err != nil {

@@ -92,9 +92,9 @@ func artifactArg(ctx context.Context, c *client.Client, run, arg string) (string
 
 func artifactSize(a api.ArtifactRef) string {
 	if a.Kind == "dir" {
-		return fmt.Sprintf("folder of %d files, %s", a.Files, format.Bytes(uint64(a.Size)))
+		return fmt.Sprintf("folder of %s, %s", plural(a.Files, "file"), gib(uint64(a.Size)))
 	}
-	return format.Bytes(uint64(a.Size))
+	return gib(uint64(a.Size))
 }
 
 func newModelsCmd() *cobra.Command {
@@ -183,7 +183,7 @@ func showModel(w io.Writer, m api.Model, now time.Time) {
 	}
 	fmt.Fprintf(w, "aliases   %s\n", aliasText(m.Aliases))
 	if removed := m.LastVersion - len(m.Versions); removed > 0 {
-		fmt.Fprintf(w, "removed   %d version(s); their numbers stay taken\n", removed)
+		fmt.Fprintf(w, "removed   %s; their numbers stay taken\n", plural(removed, "version"))
 	}
 	fmt.Fprintln(w)
 	if len(m.Versions) == 0 {
@@ -445,7 +445,7 @@ func lineageRun(w io.Writer, indent string, r api.Run) {
 			parts = append(parts, "Python "+e.Python.Version)
 		}
 		if len(e.Packages) > 0 {
-			parts = append(parts, fmt.Sprintf("%d packages (%s)", len(e.Packages), e.PackagesFrom))
+			parts = append(parts, fmt.Sprintf("%s (%s)", plural(len(e.Packages), "package"), e.PackagesFrom))
 		}
 		if e.CUDA != nil && e.CUDA.Driver != "" {
 			parts = append(parts, "NVIDIA driver "+e.CUDA.Driver)
@@ -478,7 +478,7 @@ func datasetText(d api.Dataset) string {
 	case d.Error != "":
 		s += ": " + d.Error
 	case d.SHA256 != "":
-		s += fmt.Sprintf(", %s, sha256 %s", format.Bytes(uint64(d.Size)), d.SHA256[:min(12, len(d.SHA256))])
+		s += fmt.Sprintf(", %s, sha256 %s", gib(uint64(d.Size)), d.SHA256[:min(12, len(d.SHA256))])
 		if d.Partial {
 			s += " (partial: size, time, first and last MiB)"
 		}

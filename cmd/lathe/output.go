@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"lathe/engine/api"
 	"lathe/engine/client"
@@ -138,6 +141,29 @@ func printJSON(w io.Writer, v any) error {
 
 func newTable(w io.Writer) *tabwriter.Writer {
 	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+}
+
+// isTerminal reports whether w is a terminal, where a listing fits its
+// width; a pipe or a file gets every value whole.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// gib writes a size in GiB, the one unit of sizes on the command line, so
+// that sizes compare at a glance: one decimal, three below a tenth, and
+// "<0.001 GiB" for less than about a MiB.
+func gib(n uint64) string {
+	v := float64(n) / format.GiB
+	switch {
+	case n == 0:
+		return "0 GiB"
+	case v >= 0.1:
+		return format.GiBs(n) + " GiB"
+	case v >= 0.001:
+		return strconv.FormatFloat(v, 'f', 3, 64) + " GiB"
+	}
+	return "<0.001 GiB"
 }
 
 // ago writes a time as a short age ("3m ago"), or "-" when unset.

@@ -362,7 +362,7 @@ so 'lathe audit verify' finds an entry altered, removed, or cut from the end.`,
 			if !rep.OK {
 				return fmt.Errorf("the audit log was altered: entry %d: %s", rep.FirstBad, rep.Problem)
 			}
-			fmt.Fprintf(w, "the audit log is intact: %d entries, head %s\n", rep.Entries, rep.Head)
+			fmt.Fprintf(w, "the audit log is intact: %s, head %s\n", plural(rep.Entries, "entry"), rep.Head)
 			if rep.Note != "" {
 				fmt.Fprintln(w, rep.Note)
 			}

@@ -83,11 +83,18 @@ func showRun(w io.Writer, r api.Run, now time.Time) {
 	}
 	if u := r.Usage; u != nil {
 		use := fmt.Sprintf("%.3f GPU-hours, %.1f Wh, peak memory %s, mean utilisation %.0f%%",
-			u.GPUHours, u.EnergyWh, format.Bytes(uint64(u.PeakGPUMemBytes)), u.MeanGPUUtil)
+			u.GPUHours, u.EnergyWh, gib(uint64(u.PeakGPUMemBytes)), u.MeanGPUUtil)
 		if u.Cost > 0 {
 			use += fmt.Sprintf(", cost %.2f", u.Cost)
 		}
 		row("gpu use", use)
+	}
+	if p := r.Proc; p != nil {
+		use := fmt.Sprintf("peak memory %s, mean CPU %.0f%% of a core", gib(p.PeakRSS), p.MeanCPUPercent)
+		if n := r.ProcNow; n != nil {
+			use += fmt.Sprintf("; now %.0f%%, %s in %s", n.CPUPercent, gib(n.RSS), plural(n.Procs, "process"))
+		}
+		row("cpu use", use)
 	}
 	if r.Priority != 0 {
 		row("priority", strconv.Itoa(r.Priority))
@@ -103,14 +110,7 @@ func showRun(w io.Writer, r api.Run, now time.Time) {
 	}
 	if len(r.Metrics) > 0 {
 		fmt.Fprintln(w)
-		tw := newTable(w)
-		fmt.Fprintln(tw, "METRIC\tLAST\tMIN\tMAX\tCOUNT\tLAST STEP")
-		for _, n := range sortedKeys(r.Metrics) {
-			m := r.Metrics[n]
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\n", n, format.Number(float64(m.Last), 6),
-				format.Number(float64(m.Min), 6), format.Number(float64(m.Max), 6), m.Count, m.LastStep)
-		}
-		tw.Flush()
+		printMetricRows(w, metricRows(r.Metrics))
 	}
 	if len(r.Evals) > 0 {
 		fmt.Fprintln(w)
@@ -138,7 +138,7 @@ func showRun(w io.Writer, r api.Run, now time.Time) {
 	showEnvironment(w, r.Environment)
 	if r.InvalidLines > 0 {
 		fmt.Fprintln(w)
-		row("invalid", fmt.Sprintf("%d lines could not be read; the first: %s", r.InvalidLines, r.FirstInvalid))
+		row("invalid", fmt.Sprintf("%s could not be read; the first: %s", plural(int(r.InvalidLines), "line"), r.FirstInvalid))
 	}
 }
 
@@ -153,9 +153,9 @@ func showDatasets(w io.Writer, ds []api.Dataset) {
 		case d.Error != "":
 			digest = d.Error
 		case d.SHA256 != "":
-			size = format.Bytes(uint64(d.Size))
+			size = gib(uint64(d.Size))
 			if d.Kind == "dir" {
-				size += fmt.Sprintf(" in %d files", d.Files)
+				size += " in " + plural(d.Files, "file")
 			}
 			digest = d.SHA256[:min(12, len(d.SHA256))]
 			if d.Partial {
@@ -186,7 +186,7 @@ func gpuAsk(r api.Run) string {
 		s = fmt.Sprintf("GPUs %v", r.GPUIDs)
 	}
 	if r.MinGPUMem > 0 {
-		s += " with " + format.Bytes(uint64(r.MinGPUMem))
+		s += " with " + gib(uint64(r.MinGPUMem))
 	}
 	return s
 }

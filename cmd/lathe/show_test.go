@@ -17,11 +17,11 @@ func TestShowDatasets(t *testing.T) {
 		{Name: "gone", Path: "no/such.csv", Role: "test", Error: "no such file"},
 		{Name: "new", Path: "x.csv"},
 	})
-	want := `DATA          ROLE   PATH            SIZE                SHA256
-digits-train  train  data/train.csv  2.0 KiB             0123456789ab
-images        -      /d/img          3.0 MiB in 2 files  fedcba987654 (partial)
-gone          test   no/such.csv     -                   no such file
-new           -      x.csv           -                   digesting…
+	want := `DATA          ROLE   PATH            SIZE                  SHA256
+digits-train  train  data/train.csv  <0.001 GiB            0123456789ab
+images        -      /d/img          0.003 GiB in 2 files  fedcba987654 (partial)
+gone          test   no/such.csv     -                     no such file
+new           -      x.csv           -                     digesting…
 `
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)

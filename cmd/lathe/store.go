@@ -13,7 +13,6 @@ import (
 
 	"lathe/engine/api"
 	"lathe/engine/client"
-	"lathe/tui/format"
 )
 
 func newStoreCmd() *cobra.Command {
@@ -45,8 +44,10 @@ their runs, running jobs' offsets are within their files). Exits 1 on damage.`,
 				problems = len(rep.Problems)
 				return rep, err
 			}, func(w io.Writer, rep api.CheckReport) error {
-				fmt.Fprintf(w, "checked %d runs, %d series, %d chunks, %d points, %d model versions, %d artifact copies and %d audit entries in %s\n",
-					rep.Runs, rep.Series, rep.Chunks, rep.Points, rep.Versions, rep.Artifacts, rep.AuditEntries, time.Since(start).Round(time.Millisecond))
+				fmt.Fprintf(w, "checked %s, %d series, %s, %s, %s, %s and %s in %s\n",
+					plural(rep.Runs, "run"), rep.Series, plural(rep.Chunks, "chunk"), plural(int(rep.Points), "point"),
+					plural(rep.Versions, "model version"), plural(rep.Artifacts, "artifact copy"),
+					plural(rep.AuditEntries, "audit entry"), time.Since(start).Round(time.Millisecond))
 				for _, p := range rep.Problems {
 					fmt.Fprintln(w, "  problem:", p)
 				}
@@ -56,7 +57,7 @@ their runs, running jobs' offsets are within their files). Exits 1 on damage.`,
 				return nil
 			})
 			if err == nil && problems > 0 {
-				return fmt.Errorf("the store has %d problems; a backup or `lathe store compact` may help", problems)
+				return fmt.Errorf("the store has %s; a backup or `lathe store compact` may help", plural(problems, "problem"))
 			}
 			return err
 		},
@@ -82,7 +83,7 @@ func newStoreStatsCmd() *cobra.Command {
 }
 
 func printStoreStats(w io.Writer, st api.StoreStats) error {
-	fmt.Fprintf(w, "%s: %s (schema %d), %s free\n", st.Path, format.Bytes(uint64(st.FileBytes)), st.Schema, format.Bytes(uint64(st.FreeBytes)))
+	fmt.Fprintf(w, "%s: %s (schema %d), %s free\n", st.Path, gib(uint64(st.FileBytes)), st.Schema, gib(uint64(st.FreeBytes)))
 	if st.Points > 0 {
 		fmt.Fprintf(w, "%d points: %.1f bytes a point, %.0f points a KiB (whole file)\n",
 			st.Points, float64(st.FileBytes)/float64(st.Points), 1024*float64(st.Points)/float64(st.FileBytes))
@@ -90,7 +91,7 @@ func printStoreStats(w io.Writer, st api.StoreStats) error {
 	tw := newTable(w)
 	fmt.Fprintln(tw, "BUCKET\tKEYS\tPAGES\tDATA")
 	for _, b := range st.Buckets {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", b.Name, b.Keys, format.Bytes(uint64(b.Bytes)), format.Bytes(uint64(b.Data)))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", b.Name, b.Keys, gib(uint64(b.Bytes)), gib(uint64(b.Data)))
 	}
 	return tw.Flush()
 }
@@ -115,11 +116,11 @@ as it was.`,
 				bar.done()
 				if res.After >= res.Before {
 					fmt.Fprintf(w, "%s is already compact: %s, %d points (%.1f bytes a point)\n", res.Path,
-						format.Bytes(uint64(res.Before)), res.Points, float64(res.Before)/float64(max(res.Points, 1)))
+						gib(uint64(res.Before)), res.Points, float64(res.Before)/float64(max(res.Points, 1)))
 					return nil
 				}
 				fmt.Fprintf(w, "compacted %s: %s → %s, %d points (%.1f bytes a point)\n", res.Path,
-					format.Bytes(uint64(res.Before)), format.Bytes(uint64(res.After)), res.Points, float64(res.After)/float64(max(res.Points, 1)))
+					gib(uint64(res.Before)), gib(uint64(res.After)), res.Points, float64(res.After)/float64(max(res.Points, 1)))
 				return nil
 			})
 		},
@@ -157,7 +158,7 @@ func (p *progressBar) update(done, total int64) {
 	filled := int(min(width, done*width/total))
 	fmt.Fprintf(p.w, "\r%s %s%s %3d%%", p.label, strings.Repeat("█", filled), strings.Repeat("░", width-filled), min(100, done*100/total))
 	if p.bytes {
-		fmt.Fprintf(p.w, " (%s of %s)\x1b[K", format.Bytes(uint64(done)), format.Bytes(uint64(total)))
+		fmt.Fprintf(p.w, " (%s of %s)\x1b[K", gib(uint64(done)), gib(uint64(total)))
 	}
 }
 

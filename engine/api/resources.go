@@ -26,6 +26,16 @@ type ProcStats struct {
 	Procs      int     `json:"procs"`
 }
 
+// ProcSummary is what a run's process tree used over its life, from the
+// readings taken with each sample of the GPUs (Run.Proc; none before the
+// first reading).
+type ProcSummary struct {
+	PeakRSS uint64 `json:"peak_rss"` // bytes
+	// MeanCPUPercent is of one core, as ProcStats.CPUPercent.
+	MeanCPUPercent float64 `json:"mean_cpu_percent"`
+	Samples        int64   `json:"samples"`
+}
+
 // ProcPoint is one reading of a run's process tree.
 type ProcPoint struct {
 	Time time.Time `json:"time"`

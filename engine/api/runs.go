@@ -58,8 +58,12 @@ type Run struct {
 	MinGPUMem uint64    `json:"min_gpu_mem,omitempty"`
 	Devices   []int     `json:"devices"`
 	Usage     *GPUUsage `json:"usage,omitempty"`
-	After     string    `json:"after,omitempty"`
-	Parse     string    `json:"parse,omitempty"`
+	// Proc is what its process tree used of CPU and memory; ProcNow its
+	// latest reading, while it runs.
+	Proc    *ProcSummary `json:"proc,omitempty"`
+	ProcNow *ProcStats   `json:"proc_now,omitempty"`
+	After   string       `json:"after,omitempty"`
+	Parse   string       `json:"parse,omitempty"`
 	// Runner is what started the job ("local", "slurm").
 	Runner    string                      `json:"runner,omitempty"`
 	Git       *Git                        `json:"git"`

@@ -61,6 +61,10 @@ type GPUService interface {
 	// now), oldest first: one a second when since is within the last hour,
 	// else one a minute (kept 30 days).
 	GPUHistory(ctx context.Context, device int, since, until time.Time) ([]GPUPoint, error)
+	// ProcHistory returns a run's process tree readings (CPU, resident
+	// memory), oldest first: one a second at first, fewer and merged as the
+	// run ages (about a thousand in all).
+	ProcHistory(ctx context.Context, ref string) ([]ProcPoint, error)
 }
 
 // StoreService is the administration of the store (lathe.db).

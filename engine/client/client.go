@@ -359,6 +359,11 @@ func (c *Client) GPUHistory(ctx context.Context, device int, since, until time.T
 	return call[[]api.GPUPoint](c, ctx, http.MethodGet, "/v1/gpus/"+strconv.Itoa(device)+"/history?"+q.Encode(), nil)
 }
 
+// ProcHistory reads a run's process tree readings.
+func (c *Client) ProcHistory(ctx context.Context, ref string) ([]api.ProcPoint, error) {
+	return call[[]api.ProcPoint](c, ctx, http.MethodGet, runPath(ref, "/procs"), nil)
+}
+
 func (c *Client) CheckStore(ctx context.Context) (api.CheckReport, error) {
 	return call[api.CheckReport](c, ctx, http.MethodGet, "/v1/store/check", nil)
 }

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"lathe/engine/api"
+)
+
+// lathe metrics RUN lists a run's metrics; a shell completes their names
+// after the run.
+func TestMetricsListAndCompletion(t *testing.T) {
+	h := newHome(t)
+	id := strings.TrimSpace(h.ok("run", "--name", "m", "--", "sh", "-c",
+		`for i in 0 1 2; do echo "{\"step\": $i, \"metrics\": {\"loss\": $((3-i)), \"acc\": 0.$i}}" >> $LATHE_METRICS_FILE; done`))
+	h.ok("wait", id)
+	want := "METRIC  LAST  MIN  MAX  COUNT  LAST STEP\n" +
+		"acc     0.2   0    0.2  3      2\n" +
+		"loss    1     1    3    3      2\n"
+	if got := h.ok("metrics", "m"); got != want {
+		t.Errorf("metrics m:\n%s\nwant\n%s", got, want)
+	}
+	var rows []struct {
+		Name     string  `json:"name"`
+		Last     float64 `json:"last"`
+		Count    int64   `json:"count"`
+		LastStep int64   `json:"last_step"`
+	}
+	h.json(&rows, "metrics", id)
+	if len(rows) != 2 || rows[1].Name != "loss" || rows[1].Last != 1 || rows[1].Count != 3 || rows[1].LastStep != 2 {
+		t.Errorf("metrics --json: %+v", rows)
+	}
+	// One metric's points, as before.
+	if got := h.ok("metrics", "m", "loss"); strings.Count(got, "\n") != 4 {
+		t.Errorf("metrics m loss:\n%s", got)
+	}
+	comp := h.ok("__complete", "metrics", "m", "l")
+	if !strings.HasPrefix(comp, "loss\tlast 1\n") || strings.Contains(comp, "acc") {
+		t.Errorf("completion after a run:\n%s", comp)
+	}
+	if comp := h.ok("__complete", "metrics", "m", ""); !strings.Contains(comp, "acc\t") || !strings.Contains(comp, "loss\t") {
+		t.Errorf("completion of every metric:\n%s", comp)
+	}
+}
+
+// lathe kill takes several runs, or a filter (asking first when it selects
+// more than one).
+func TestKillSeveralAndByFilter(t *testing.T) {
+	h := newHome(t)
+	start := func(name, exp string) string {
+		return strings.TrimSpace(h.ok("run", "--name", name, "--exp", exp, "--", "sleep", "600"))
+	}
+	a, b := start("a", "one"), start("b", "one")
+	c, d := start("c", "sweep"), start("d", "sweep")
+	for _, id := range []string{a, b, c, d} {
+		waitStatusCLI(t, h, id, "running")
+	}
+	// A typo among the names kills none of them.
+	if r := h.run("kill", "a", "nosuch"); r.code == 0 || !strings.Contains(r.stderr, "nosuch") {
+		t.Fatalf("kill with an unknown run: %d %q", r.code, r.stderr)
+	}
+	waitStatusCLI(t, h, a, "running")
+	if out := h.ok("kill", "--now", "a", "b"); out != a+" killed\n"+b+" killed\n" {
+		t.Errorf("kill a b printed %q", out)
+	}
+	// One already ended: said, and the others are killed all the same.
+	e := start("e", "one")
+	waitStatusCLI(t, h, e, "running")
+	if r := h.run("kill", "--now", "a", "e"); r.code == 0 || !strings.Contains(r.stderr, "already ended") || r.stdout != e+" killed\n" {
+		t.Errorf("kill of an ended run and a running one: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	// Two runs selected, no terminal to ask on: nothing is killed.
+	r := h.run("kill", "--filter", "experiment = sweep")
+	if r.code == 0 || !strings.Contains(r.stderr, "kill 2 runs (d, c)?") || !strings.Contains(r.stderr, "--yes") {
+		t.Fatalf("kill --filter without --yes: %d %q", r.code, r.stderr)
+	}
+	waitStatusCLI(t, h, c, "running")
+	out := h.ok("kill", "--now", "--yes", "--filter", "experiment = sweep")
+	if !strings.Contains(out, c+" killed\n") || !strings.Contains(out, d+" killed\n") {
+		t.Errorf("kill --filter --yes printed %q", out)
+	}
+	if out := h.ok("kill", "--filter", "experiment = sweep"); out != "no queued or running run matches: nothing killed\n" {
+		t.Errorf("kill --filter with nothing left: %q", out)
+	}
+	if r := h.run("kill", "a", "--filter", "experiment = one"); r.code == 0 {
+		t.Error("kill with names and a filter accepted")
+	}
+}
+
+func waitStatusCLI(t *testing.T, h *home, id, status string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var r runJSON
+		h.json(&r, "show", id)
+		if r.Status == status {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run %s is %s, not %s", id, r.Status, status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// lathe runs and ps into a pipe or a file keep every value whole; only a
+// terminal's listing is cut to fit.
+func TestListingsWholeWhenNotATerminal(t *testing.T) {
+	h := newHome(t)
+	id := strings.TrimSpace(h.ok("run", "--name", "wide", "--", "sh", "-c",
+		`echo '{"step": 0, "metrics": {"validation_accuracy_top1": 0.91, "validation_accuracy_top5": 0.99, "training_loss_smoothed": 0.123}}' >> $LATHE_METRICS_FILE`))
+	h.ok("wait", id)
+	whole := "training_loss_smoothed=0.123 validation_accuracy_top1=0.91 validation_accuracy_top5=0.99"
+	if out := h.ok("runs"); !strings.Contains(out, whole) || strings.Contains(out, "…") {
+		t.Errorf("runs into a pipe cut its values:\n%s", out)
+	}
+	cols, err := parseColumns(nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run api.Run
+	h.json(&run, "show", id)
+	var term strings.Builder
+	printRuns(&term, []api.Run{run}, cols, time.Now())
+	if strings.Contains(term.String(), whole) || !strings.Contains(term.String(), "…") {
+		t.Errorf("runs on a terminal not cut:\n%s", term.String())
+	}
+}
+
+// lathe doctor ticks the config file it read, and only one that exists.
+func TestDoctorConfigFile(t *testing.T) {
+	h := newHome(t)
+	configOf := func() check {
+		t.Helper()
+		r := h.run("doctor", "--json")
+		var checks []check
+		if err := json.Unmarshal([]byte(r.stdout), &checks); err != nil {
+			t.Fatalf("doctor --json: %v\n%s", err, r.stdout)
+		}
+		for _, c := range checks {
+			if c.Name == "config" {
+				return c
+			}
+		}
+		t.Fatalf("doctor has no config line:\n%s", r.stdout)
+		return check{}
+	}
+	path := filepath.Join(h.dir, "config", "lathe", "config.toml")
+	if c := configOf(); c.Status != "info" || !strings.Contains(c.Detail, "no file") || !strings.Contains(c.Detail, path) {
+		t.Errorf("doctor with no config file: %+v", c)
+	}
+	if out := h.run("doctor").stdout; !strings.Contains(out, "-  config  no file") {
+		t.Errorf("doctor ticks a missing config:\n%s", out)
+	}
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	os.WriteFile(path, []byte("[jobs]\nkill_grace = \"3s\"\n"), 0o644)
+	if c := configOf(); c.Status != "ok" || c.Detail != path {
+		t.Errorf("doctor with a config file: %+v", c)
+	}
+}
+
+// A job that did steps 0 to 399 of 400 and succeeded shows as done.
+func TestFinalStepShowsDone(t *testing.T) {
+	h := newHome(t)
+	id := strings.TrimSpace(h.ok("run", "--", "sh", "-c",
+		`echo '{"total": 400}' >> $LATHE_METRICS_FILE; i=0; while [ $i -lt 400 ]; do echo "{\"step\": $i, \"metrics\": {\"loss\": 1}}"; i=$((i+1)); done >> $LATHE_METRICS_FILE`))
+	h.ok("wait", id)
+	if out := h.ok("show", id); !strings.Contains(out, "progress     400/400\n") {
+		t.Errorf("show of a finished run:\n%s", out)
+	}
+}
