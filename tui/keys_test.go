@@ -140,6 +140,11 @@ func helpContexts() []helpContext {
 		{name: "run logs, paused on matches", keys: with(toRun, "l", "l", "/", "l", "o", "s", "s", "enter", "g", "j"),
 			shows: "paused at line 2 of 200 · G to follow · /loss: 165 of 200 matches"},
 		{name: "run system", keys: with(toRun, "h"), shows: "GPU 1 memory GiB"},
+		// The charts' grid: one chart a page and smoothed, a filter typed,
+		// the inspector zoomed.
+		{name: "run charts, one a page", keys: with(toRun, "l", "s", "c", "c", "c", "r", "r", "r"), shows: "page 1/2 · 2 metrics · 1×1 grid"},
+		{name: "run charts, a filter typed", keys: with(toRun, "l", "/", "a"), shows: "filter: /a█"},
+		{name: "run charts, inspected and zoomed", keys: with(toRun, "l", "i", "z", "l", "l", "l", "z", "h"), shows: "(0 resets)"},
 		{name: "compare summary", keys: with(toCompare, "j"), shows: "lines 2–"},
 		{name: "compare curves", keys: with(toCompare, "l"), shows: "A ━━ resnet-baseline 0.0625"},
 		{name: "gpus", keys: []string{"3", "j"}, shows: "GPU 1  0000:02:00.0"},
