@@ -254,9 +254,19 @@ func (p *runView) Update(msg tea.Msg) (page, tea.Cmd) {
 		}
 	case tea.KeyMsg:
 		return p, p.key(msg)
+	case tea.MouseMsg:
+		// With --mouse, a click or a drag on a chart shows the inspector
+		// there; the grid starts below the app's header and the tabs.
+		if g := p.chartGrid(); g != nil && msg.Button == tea.MouseButtonLeft && msg.Action != tea.MouseActionRelease {
+			g.InspectAt(msg.X, msg.Y-runGridTop)
+		}
 	}
 	return p, nil
 }
+
+// runGridTop is the screen row where a run's grid of charts starts: below
+// the app's header and the page's tabs.
+const runGridTop = 2
 
 func (p *runView) key(msg tea.KeyMsg) tea.Cmd {
 	k := p.keys

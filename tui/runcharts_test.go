@@ -124,3 +124,15 @@ func TestChartsTabKeys(t *testing.T) {
 		t.Errorf("l without the inspector goes to the next tab:\n%s", v)
 	}
 }
+
+// With the mouse, a click on a chart shows the inspector where it is.
+func TestChartsTabClick(t *testing.T) {
+	a, _ := manyMetrics(t)
+	press(t, a, toRun...)
+	press(t, a, "l")
+	// Row 10 of the screen, column 30: in the first chart's plot.
+	a.Update(tea.MouseMsg{X: 30, Y: 10, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
+	if v := a.View(); !strings.Contains(v, "cursor step") || !strings.Contains(v, "m000 @") {
+		t.Errorf("a click:\n%s", v)
+	}
+}

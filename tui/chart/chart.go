@@ -95,6 +95,10 @@ type Chart struct {
 	// by series (tests).
 	segments [][]Point
 	bySeries [][][]Point
+	// plotAxes is where the last drawing put its plot (ok false: none), to
+	// read the X under a column (XAt).
+	plotAxes   axes
+	plotAxesOK bool
 }
 
 // seriesData is one series' data and what is plotted of it.
@@ -587,7 +591,7 @@ func (c *Chart) plotted() []trace {
 
 func (c *Chart) render() string {
 	c.renders++
-	c.drawn, c.segments, c.bySeries = 0, nil, nil
+	c.drawn, c.segments, c.bySeries, c.plotAxesOK = 0, nil, nil, false
 	if c.w <= 0 || c.h <= 0 {
 		return ""
 	}
@@ -706,6 +710,7 @@ func (c *Chart) plot(traces []trace, bw, bh int) string {
 	lc.DrawXYAxisAndLabel()
 	origin := canvas.Point{X: lc.Origin().X + 1}
 	ax := axes{x0: origin.X, gw: gw, gh: gh, xlo: xlo, xhi: xhi, lo: lo, hi: hi}
+	c.plotAxes, c.plotAxesOK = ax, true
 	for _, t := range yTicks {
 		if row, ok := ax.row(t.v); ok {
 			lc.Canvas.SetString(canvas.Point{X: c.labelW - len(t.text), Y: row}, t.text)
@@ -786,6 +791,19 @@ func (c *Chart) xRange(traces []trace) (xlo, xhi float64) {
 type axes struct {
 	x0, gw, gh       int
 	xlo, xhi, lo, hi float64
+}
+
+// XAt is the X under column col of the chart (from its left edge) as last
+// drawn: ok false outside the plot, or before a drawing with points.
+func (c *Chart) XAt(col int) (float64, bool) {
+	c.View()
+	a := c.plotAxes
+	if !c.plotAxesOK || col < a.x0 || col >= a.x0+a.gw {
+		return 0, false
+	}
+	// The middle of the column's two dots.
+	dot := float64(2*(col-a.x0)) + 0.5
+	return a.xlo + dot*(a.xhi-a.xlo)/float64(2*a.gw-1), true
 }
 
 // row is the canvas row of the dot of Y value v (plot space).

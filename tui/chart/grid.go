@@ -48,6 +48,10 @@ type Grid struct {
 	cursor  float64
 	mark    *float64
 	zoom    *[2]float64
+	// The last page drawn: the charts' drawings it was joined from, and
+	// the result, kept while they are the same.
+	drawnFrom []string
+	drawn     string
 }
 
 // MaxCells is the most columns, and rows, a grid has.
@@ -339,6 +343,28 @@ func (g *Grid) updateKeys() {
 // h/l.
 func (g *Grid) Inspecting() bool { return g.inspect }
 
+// InspectAt shows the inspector at the X under a cell of the grid (x, y
+// from its top left: a click or a drag of the mouse): ok false when the
+// cell is not over a chart's plot.
+func (g *Grid) InspectAt(x, y int) bool {
+	cols, rows := g.cells()
+	w, h := g.ChartSize()
+	col, row := x/(w+gap), y/h
+	vis := g.Visible()
+	i := row*cols + col
+	if x < 0 || y < 0 || col >= cols || row >= rows || i >= len(vis) || g.charts[vis[i]] == nil {
+		return false
+	}
+	at, ok := g.charts[vis[i]].XAt(x - col*(w+gap))
+	if !ok {
+		return false
+	}
+	g.inspect, g.cursor = true, at
+	g.applyAll()
+	g.updateKeys()
+	return true
+}
+
 // Handles reports whether a key is one the grid takes now, so that a page
 // whose own keys share it (the run page's h/l between tabs, r to register)
 // lets the grid have it first.
@@ -522,7 +548,8 @@ func (g *Grid) xText(v float64) string {
 }
 
 // View draws the page: the charts in rows, a gap between neighbours, then
-// the status line. Each chart keeps its drawing until it changes.
+// the status line. Each chart keeps its drawing until it changes, and the
+// page its joining of them.
 func (g *Grid) View() string {
 	status := g.styles.Muted.Render(format.Fit(g.Status(), g.w))
 	vis := g.Visible()
@@ -533,8 +560,21 @@ func (g *Grid) View() string {
 		}
 		return g.styles.Muted.Render(msg) + "\n" + status
 	}
-	cols, rows := g.cells()
 	w, h := g.ChartSize()
+	parts := make([]string, 0, len(vis)+1)
+	for _, n := range vis {
+		if c := g.charts[n]; c != nil {
+			parts = append(parts, c.View())
+		} else {
+			parts = append(parts, lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, g.styles.Muted.Render("loading "+format.Fit(n, w-10)+"…")))
+		}
+	}
+	parts = append(parts, status)
+	// Strings of the same drawing share their bytes: comparing them is cheap.
+	if slices.Equal(parts, g.drawnFrom) {
+		return g.drawn
+	}
+	cols, rows := g.cells()
 	blank := strings.Repeat(" ", gap)
 	var b strings.Builder
 	for r := range rows {
@@ -547,15 +587,11 @@ func (g *Grid) View() string {
 			if c > 0 {
 				line = append(line, blank)
 			}
-			ch := g.charts[vis[i]]
-			if ch == nil {
-				line = append(line, lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, g.styles.Muted.Render("loading "+format.Fit(vis[i], w-10)+"…")))
-				continue
-			}
-			line = append(line, ch.View())
+			line = append(line, parts[i])
 		}
 		b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, line...))
 		b.WriteByte('\n')
 	}
-	return b.String() + status
+	g.drawnFrom, g.drawn = parts, b.String()+status
+	return g.drawn
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -514,4 +515,49 @@ func TestTimeTicks(t *testing.T) {
 			t.Errorf("%v–%v/%d: %v, want %v", tc.lo, tc.hi, tc.n, got, tc.want)
 		}
 	}
+}
+
+// A click on a chart's plot shows the inspector at the X under it, on
+// every chart; a click on the labels or the gap does not.
+func TestGridInspectAt(t *testing.T) {
+	g := newTestGrid(t, 120, 40, 4)
+	w, _ := g.ChartSize()
+	c := g.Chart(g.Visible()[0])
+	c.View()
+	a := c.plotAxes
+	if g.InspectAt(a.x0-1, 5) || g.InspectAt(w, 5) || g.Inspecting() {
+		t.Fatal("a click off the plots inspects")
+	}
+	// The last column of the second chart's plot: the last step.
+	if !g.InspectAt(w+gap+a.x0+a.gw-1, 25) || !g.Inspecting() {
+		t.Fatal("a click on a plot does not inspect")
+	}
+	if math.Abs(g.cursor-1000) > 1000.0/float64(a.gw) {
+		t.Errorf("the right end of the plot is step %v", g.cursor)
+	}
+	if !g.InspectAt(a.x0, 3) || g.cursor > 1000.0/float64(a.gw) {
+		t.Errorf("the left end of the plot is step %v", g.cursor)
+	}
+	if !strings.Contains(g.View(), "loss/00 @") {
+		t.Errorf("the titles do not say the values:\n%s", g.View())
+	}
+}
+
+// View joins the charts again only when one of them, or the status, has
+// changed.
+func TestGridViewIsCached(t *testing.T) {
+	g := newTestGrid(t, 120, 40, 4)
+	first := g.View()
+	if again := g.View(); unsafeSameString(first, again) == false {
+		t.Error("the page was joined again without a change")
+	}
+	g.SetPoints("loss/00", chartLine(10, func(i int) float64 { return float64(i) }))
+	if v := g.View(); v == first {
+		t.Error("new points leave the page as it was")
+	}
+}
+
+// unsafeSameString reports whether two strings share their bytes.
+func unsafeSameString(a, b string) bool {
+	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b))
 }
