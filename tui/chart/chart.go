@@ -127,9 +127,13 @@ func New(title string, s styles.Styles, k KeyMap) *Chart {
 	return c
 }
 
-// Update takes the chart's keys: they toggle its options.
+// Update takes the chart's keys: they set its options. A chart of several
+// series has no heat strip: L goes linear, log and back.
 func (c *Chart) Update(msg tea.Msg) (*Chart, tea.Cmd) {
 	if o, ok := c.keys.Toggle(c.Options(), msg); ok {
+		if c.multi && o.Heat {
+			o.Heat = false
+		}
 		c.SetOptions(o)
 	}
 	return c, nil

@@ -859,4 +859,18 @@ func TestChartKeys(t *testing.T) {
 	if _, ok := DefaultKeyMap().Toggle(Options{}, tea.KeyMsg{Type: tea.KeyEnter}); ok {
 		t.Error("enter toggles an option")
 	}
+	// L goes on to a heat strip on a chart of one series; one of several
+	// goes back to linear.
+	c.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("L")})
+	if o := c.Options(); !o.Heat || o.LogY || !strings.ContainsRune(c.View(), '█') {
+		t.Errorf("L from log: %+v\n%s", o, c.View())
+	}
+	m := New("loss", chartTestStyles(t), DefaultKeyMap())
+	m.SetSeries([]Series{{Name: "a", Points: chartLine(10, func(i int) float64 { return float64(i) })}})
+	for range 2 {
+		m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("L")})
+	}
+	if o := m.Options(); o.Heat || o.LogY {
+		t.Errorf("L twice on a chart of several: %+v", o)
+	}
 }

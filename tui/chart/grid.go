@@ -482,11 +482,11 @@ func (g *Grid) FullHelp() [][]key.Binding {
 	k := g.keys
 	var out [][]key.Binding
 	for _, row := range [][]key.Binding{
-		{k.NextPage, k.PrevPage, k.Columns, k.Rows},
-		{k.Filter, k.ApplyFilter, k.ClearFilter},
-		{k.Inspect, k.CursorLeft, k.CursorRight, k.CursorFarLeft, k.CursorFarRight},
-		{k.Zoom, k.ResetZoom},
-		{k.Smooth, k.Rougher, k.Smoother}, {k.LogScale},
+		{k.NextPage, k.PrevPage}, {k.Columns, k.Rows},
+		{k.Filter}, {k.ApplyFilter}, {k.ClearFilter},
+		{k.Inspect}, {k.CursorLeft, k.CursorRight}, {k.CursorFarLeft, k.CursorFarRight},
+		{k.Zoom}, {k.ResetZoom},
+		{k.Smooth}, {k.Rougher, k.Smoother}, {k.LogScale},
 	} {
 		if on := enabled(row...); len(on) > 0 {
 			out = append(out, on)
