@@ -17,8 +17,12 @@ import (
 // charts, a filter, an inspector and a zoom; the engine is asked only for
 // the views of the metrics of the page shown.
 
+// maxViewPoints caps the points of a view read for a zoom.
+const maxViewPoints = 1 << 16
+
 // loadCharts gives the grid the run's metrics and asks for a view of each
-// one of the page shown, two points a column.
+// one of the page shown, two points a column (times the zoom's
+// magnification, so that a zoom shows detail the whole range hid).
 func (p *runView) loadCharts(r api.Run) tea.Cmd {
 	names := make([]string, 0, len(r.Metrics))
 	for name := range r.Metrics {
@@ -27,7 +31,7 @@ func (p *runView) loadCharts(r api.Run) tea.Cmd {
 	slices.Sort(names)
 	p.grid.SetNames(names)
 	var cmds []tea.Cmd
-	points := max(2*p.chartWidth(), 10)
+	points := min(max(int(2*float64(p.chartWidth())*p.grid.Detail()), 10), maxViewPoints)
 	for _, name := range p.grid.Visible() {
 		cmds = append(cmds, func() tea.Msg {
 			b, err := p.eng.MetricView(p.ctx, p.id, name, points)
@@ -53,9 +57,9 @@ func (p *runView) chartsKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	before := slices.Clone(p.grid.Visible())
-	width := p.chartWidth()
+	width, detail := p.chartWidth(), p.grid.Detail()
 	p.grid.Update(msg)
-	if slices.Equal(before, p.grid.Visible()) && width == p.chartWidth() {
+	if slices.Equal(before, p.grid.Visible()) && width == p.chartWidth() && detail == p.grid.Detail() {
 		return nil
 	}
 	if r, ok := p.st.run(p.id); ok {

@@ -136,3 +136,45 @@ func TestChartsTabClick(t *testing.T) {
 		t.Errorf("a click:\n%s", v)
 	}
 }
+
+// A zoom reads the page's views in as much more detail as it magnifies.
+func TestChartsTabZoomReadsDetail(t *testing.T) {
+	f := fixture()
+	e := &pointsEngine{fakeEngine: f}
+	a := newTestApp(e)
+	a.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	for _, cmd := range []tea.Cmd{a.loadActive(), a.loadRuns(), a.loadGPUs(), loadModels} {
+		runCmd(t, a, cmd)
+	}
+	press(t, a, toRun...)
+	press(t, a, "l")
+	whole := e.last()
+	press(t, a, "z") // the middle half
+	if got := e.last(); got < 2*whole*9/10 {
+		t.Errorf("a zoom of ×2 asked for %d points, %d before", got, whole)
+	}
+	press(t, a, "0")
+	if got := e.last(); got != whole {
+		t.Errorf("0 asked for %d points, %d before the zoom", got, whole)
+	}
+}
+
+// pointsEngine notes the points the last view was asked in.
+type pointsEngine struct {
+	*fakeEngine
+	mu     sync.Mutex
+	points int
+}
+
+func (e *pointsEngine) MetricView(ctx context.Context, ref, name string, points int) ([]api.Bucket, error) {
+	e.mu.Lock()
+	e.points = points
+	e.mu.Unlock()
+	return e.fakeEngine.MetricView(ctx, ref, name, points)
+}
+
+func (e *pointsEngine) last() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.points
+}

@@ -262,6 +262,28 @@ func (g *Grid) xRange() (lo, hi float64, ok bool) {
 	return lo, hi, ok && hi > lo
 }
 
+// Detail is how many times the zoom magnifies the page's X range: 1
+// without a zoom. A page reading its points from a summary of the whole
+// range (two points a column) asks for Detail times more, so that a zoom
+// shows as much detail as the whole range did.
+func (g *Grid) Detail() float64 {
+	if g.zoom == nil {
+		return 1
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, n := range g.Visible() {
+		if c := g.charts[n]; c != nil {
+			if l, h, ok := c.XRange(); ok {
+				lo, hi = min(lo, l), max(hi, h)
+			}
+		}
+	}
+	if !(hi > lo) {
+		return 1
+	}
+	return max(1, (hi-lo)/(g.zoom[1]-g.zoom[0]))
+}
+
 // Update takes the grid's keys; the page keeps its points up to date
 // (after a key, Visible may name other metrics).
 func (g *Grid) Update(msg tea.Msg) (*Grid, tea.Cmd) {
