@@ -9,6 +9,10 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/muesli/termenv"
 
 	"lathe/engine/api"
 )
@@ -177,4 +181,37 @@ func (e *pointsEngine) last() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.points
+}
+
+// The charts tab of 200 metrics on its second page, inspected, at the
+// app's two sizes, with and without colour: golden files.
+func TestChartsTabGolden(t *testing.T) {
+	for _, colour := range []bool{false, true} {
+		for _, size := range []struct{ w, h int }{{120, 40}, {80, 24}} {
+			name := itoa(size.w) + "x" + itoa(size.h)
+			if colour {
+				name += "-colour"
+			}
+			t.Run(name, func(t *testing.T) {
+				if colour {
+					lipgloss.SetColorProfile(termenv.TrueColor)
+					defer lipgloss.SetColorProfile(termenv.Ascii)
+				}
+				a, _ := manyMetrics(t)
+				a.Update(tea.WindowSizeMsg{Width: size.w, Height: size.h})
+				press(t, a, toRun...)
+				press(t, a, "l", "n", "i", "l", "l", "]")
+				v := a.View()
+				for _, want := range []string{"[charts]", "m004 @", "page 2/50 · 200 metrics · cursor step", "EMA 0.3"} {
+					if !strings.Contains(ansi.Strip(v), want) {
+						t.Errorf("no %q in\n%s", want, v)
+					}
+				}
+				if lines := strings.Split(v, "\n"); len(lines) != size.h {
+					t.Errorf("%d lines on a %d-line terminal", len(lines), size.h)
+				}
+				golden.RequireEqual(t, []byte(v))
+			})
+		}
+	}
 }

@@ -495,7 +495,7 @@ func (g *Grid) zoomKey() {
 func (g *Grid) ShortHelp() []key.Binding {
 	k := g.keys
 	if g.inspect {
-		return enabled(k.Inspect, k.CursorLeft, k.CursorRight, k.Zoom, k.ResetZoom)
+		return enabled(k.Inspect, k.CursorLeft, k.CursorRight, k.ResetZoom)
 	}
 	return enabled(k.ApplyFilter, k.ClearFilter, k.NextPage, k.Filter, k.Inspect, k.Smooth, k.LogScale)
 }

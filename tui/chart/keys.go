@@ -47,7 +47,7 @@ func DefaultKeyMap() KeyMap {
 		CursorRight:    key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "cursor right")),
 		CursorFarLeft:  key.NewBinding(key.WithKeys("shift+left", "<"), key.WithHelp("<", "cursor ×10 left")),
 		CursorFarRight: key.NewBinding(key.WithKeys("shift+right", ">"), key.WithHelp(">", "cursor ×10 right")),
-		Zoom:           key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "zoom in; inspecting: z at start, z at end")),
+		Zoom:           key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "zoom to the middle; inspecting: z at its start, z at its end")),
 		ResetZoom:      key.NewBinding(key.WithKeys("0"), key.WithHelp("0", "reset zoom")),
 	}
 }
