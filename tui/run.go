@@ -230,7 +230,11 @@ func (p *runView) Update(msg tea.Msg) (page, tea.Cmd) {
 		}
 	case tickMsg:
 		// A running run's charts and output move: read them again, but not
-		// the output the user has scrolled up in.
+		// the output the user has scrolled up in. A page of charts grown
+		// with the terminal reads the views it lacks.
+		if p.chartsMissing() {
+			return p, p.load()
+		}
 		if r, ok := p.st.run(p.id); ok && r.Status == api.Running && (p.tab != logsTab || p.logs.Following()) {
 			if p.tab == systemTab {
 				p.refreshSystem()

@@ -68,6 +68,20 @@ func (p *runView) chartsKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+// chartsMissing reports that the charts tab shows metrics whose views were
+// never read (the page grew with the terminal).
+func (p *runView) chartsMissing() bool {
+	if p.tab != chartsTab {
+		return false
+	}
+	for _, n := range p.grid.Visible() {
+		if _, ok := p.views[n]; !ok {
+			return true
+		}
+	}
+	return false
+}
+
 // chartWidth is the width of a chart of the page shown.
 func (p *runView) chartWidth() int {
 	w, _ := p.grid.ChartSize()

@@ -42,13 +42,17 @@ func (e *viewsEngine) takeAsked() []string {
 }
 
 // manyMetrics is the fixture with resnet-baseline logging 200 metrics,
-// m000 to m199.
-func manyMetrics(t *testing.T) (*App, *viewsEngine) {
+// m000 to m199, and changed as tune says.
+func manyMetrics(t *testing.T, tune ...func(*api.Run)) (*App, *viewsEngine) {
 	f := fixture()
 	i := slices.IndexFunc(f.runs, func(r api.Run) bool { return r.Name == "resnet-baseline" })
+
 	f.runs[i].Metrics = map[string]api.MetricSummary{}
 	for k := range 200 {
 		f.runs[i].Metrics[fmt.Sprintf("m%03d", k)] = api.MetricSummary{Last: 1, Count: 10, LastStep: 10}
+	}
+	for _, change := range tune {
+		change(&f.runs[i])
 	}
 	e := &viewsEngine{fakeEngine: f}
 	a := newTestApp(e)
@@ -213,5 +217,28 @@ func TestChartsTabGolden(t *testing.T) {
 				golden.RequireEqual(t, []byte(v))
 			})
 		}
+	}
+}
+
+// A terminal grown taller shows more rows of charts: the next tick reads
+// the views they lack, even of a run that has ended.
+func TestChartsTabGrowsWithTheTerminal(t *testing.T) {
+	a, e := manyMetrics(t, func(r *api.Run) { r.Status = api.Succeeded })
+	a.Update(tea.WindowSizeMsg{Width: 120, Height: 24})
+	press(t, a, toRun...)
+	press(t, a, "l", "r", "r") // four rows asked, three fit in 24 lines
+	e.takeAsked()
+	a.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	if v := a.View(); !strings.Contains(v, "loading m006") {
+		t.Fatalf("the grown page:\n%s", v)
+	}
+	// The page's part of a tick (the app's re-arms the tick).
+	_, cmd := a.pages[a.active].Update(tickMsg(clock))
+	runCmd(t, a, cmd)
+	if got := e.takeAsked(); !slices.Contains(got, "m006") || !slices.Contains(got, "m007") {
+		t.Errorf("the tick read %v", got)
+	}
+	if v := a.View(); strings.Contains(v, "loading") {
+		t.Errorf("still loading:\n%s", v)
 	}
 }

@@ -87,7 +87,7 @@ func (g *Grid) SetLayout(cols, rows int) {
 // SetNames gives the metrics, in the order the grid shows them; charts of
 // metrics gone are dropped.
 func (g *Grid) SetNames(names []string) {
-	if slicesEqual(names, g.names) {
+	if slices.Equal(names, g.names) {
 		return
 	}
 	g.names = append(g.names[:0:0], names...)
@@ -101,18 +101,6 @@ func (g *Grid) SetNames(names []string) {
 		}
 	}
 	g.applyFilter()
-}
-
-func slicesEqual(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // applyFilter keeps the metrics whose name holds the filter (ignoring
