@@ -38,8 +38,10 @@ type Series struct {
 // a title line, then the plot. It draws one series (SetPoints), or several
 // in the same plot with shared axes (SetSeries), each in its own colour.
 //
-// How it uses ntcharts: a linechart.Model draws the axes and their labels;
-// each line is drawn by the chart into an ntcharts braille grid
+// How it uses ntcharts: a linechart.Model draws the axes; the labels are
+// the chart's own, on round values where they fall (linechart labels
+// evenly spaced rows and columns with whatever value lands there); each
+// line is drawn by the chart into an ntcharts braille grid
 // (graph.BrailleGrid), segment by segment, and laid onto the linechart's
 // canvas with graph.DrawBraillePatterns. ntcharts' own series drawing
 // (timeserieslinechart/streamlinechart data sets, DrawBrailleLine) joins
