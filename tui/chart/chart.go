@@ -1057,8 +1057,8 @@ func canvasView(cv *canvas.Model, line, muted lipgloss.Style) string {
 	return canvasPaint(cv, []lipgloss.Style{line}, nil, 0, 0, muted)
 }
 
-// canvasPaint renders a chart's canvas as canvasView does, with
-// the lines of several series: the braille cell at (x, y) of the canvas is
+// canvasPaint renders a chart's canvas as canvasView does (a heat strip's
+// cells are the line's), with the lines of several series: the braille cell at (x, y) of the canvas is
 // in lines[owner[y*w+x-x0]] (the plot area starts at column x0 and is w
 // cells wide; a nil owner, or -1 in it: lines[0]).
 func canvasPaint(cv *canvas.Model, lines []lipgloss.Style, owner []int, x0, w int, muted lipgloss.Style) string {
@@ -1094,7 +1094,7 @@ func canvasPaint(cv *canvas.Model, lines []lipgloss.Style, owner []int, x0, w in
 				b.WriteByte(' ')
 				continue
 			}
-			isLine := runes.IsBraillePattern(r)
+			isLine := runes.IsBraillePattern(r) || slices.Contains(heatRunes, r)
 			who := 0
 			if isLine && owner != nil {
 				if i := y*w + x - x0; x >= x0 && x-x0 < w && i < len(owner) && owner[i] > 0 {

@@ -561,3 +561,32 @@ func TestGridViewIsCached(t *testing.T) {
 func unsafeSameString(a, b string) bool {
 	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b))
 }
+
+// A heat strip is drawn in the chart's colour, not the axes'.
+func TestChartHeatInColour(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.TrueColor)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	c := New("util", chartTestStyles(t), DefaultKeyMap())
+	c.SetSize(40, 8)
+	c.SetYRange(0, 100)
+	c.SetPoints(chartLine(40, func(i int) float64 { return float64(i) * 2.5 }))
+	c.SetOptions(Options{Heat: true})
+	lineOn, _ := styleCodes(c.lineStyle())
+	mutedOn, _ := styleCodes(c.styles.Muted)
+	cells := chartCellColours(c.View())
+	plain := strings.Split(ansi.Strip(c.View()), "\n")
+	var heat int
+	for y, row := range cells {
+		for x, code := range row {
+			if r := []rune(plain[y])[x]; slices.Contains(heatRunes, r) {
+				heat++
+				if code != lineOn || code == mutedOn {
+					t.Fatalf("(%d,%d) %q in %q, want the line's %q", x, y, r, code, lineOn)
+				}
+			}
+		}
+	}
+	if heat == 0 {
+		t.Errorf("no heat strip:\n%s", c.View())
+	}
+}
