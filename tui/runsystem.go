@@ -34,11 +34,12 @@ func (p *runView) loadSystem(r api.Run) tea.Cmd {
 	}
 }
 
-// systemView is the grid of the charts of the run's GPUs.
+// systemView is the grid of the charts of the run's GPUs (and of what
+// else joins them, see refreshSystem).
 func (p *runView) systemView(r api.Run) string {
 	s := p.styles
 	switch {
-	case len(r.Devices) == 0:
+	case len(r.Devices) == 0 && len(p.system.Visible()) == 0:
 		return s.Muted.Render("this run uses no GPU")
 	case p.systemErr != "":
 		return s.Error.Render(format.Fit(p.systemErr, p.width))
@@ -64,6 +65,9 @@ func (p *runView) refreshSystem() {
 	if !ok || p.systemHist == nil || r.Started == nil {
 		return
 	}
+	// The grid's charts: each GPU's two; charts of the run's processes
+	// (CPU %, memory) would join these names, so a run without a GPU has
+	// a system tab too.
 	names := make([]string, 0, 2*len(r.Devices))
 	for _, d := range r.Devices {
 		u, m := gpuCharts(d)
