@@ -34,7 +34,9 @@ func newGPUList(st *state, s styles.Styles, k KeyMap) *gpuList {
 	for i, t := range []string{"utilisation %", "memory GiB", "power W", "temperature °C"} {
 		p.charts[i] = chart.New(t, s, k.Chart)
 		p.charts[i].SetXLabels(agoLabel)
+		p.charts[i].SetXName(chart.XTime)
 	}
+	p.charts[0].SetYRange(0, 100) // utilisation reads true on 0–100%
 	return p
 }
 
@@ -198,6 +200,7 @@ func (p *gpuList) chartsView(g api.GPUStatus, height int) string {
 		for i, c := range p.charts {
 			c.SetPoints(vals[i])
 		}
+		p.charts[1].SetYRange(0, float64(g.MemoryTotal)/(1<<30)) // memory on 0–total
 	}
 	w := (p.width - 1) / 2
 	for _, c := range p.charts {

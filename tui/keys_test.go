@@ -141,6 +141,11 @@ func helpContexts() []helpContext {
 			shows: "paused at 0% of 4.0 KiB · G to follow · /loss: match at"},
 		{name: "run logs, scrolled sideways", keys: with(toRun, "l", "l", ">"), shows: "following · 4.0 KiB · →"},
 		{name: "run system", keys: with(toRun, "h"), shows: "GPU 1 memory GiB"},
+		// The charts' grid: one chart a page and smoothed, a filter typed,
+		// the inspector zoomed.
+		{name: "run charts, one a page", keys: with(toRun, "l", "s", "c", "c", "c", "r", "r", "r"), shows: "page 1/2 · 2 metrics · 1×1 grid"},
+		{name: "run charts, a filter typed", keys: with(toRun, "l", "/", "a"), shows: "filter: /a█"},
+		{name: "run charts, inspected and zoomed", keys: with(toRun, "l", "i", "z", "l", "l", "l", "z", "h"), shows: "(0 resets)"},
 		{name: "compare summary", keys: with(toCompare, "j"), shows: "lines 2–"},
 		{name: "compare curves", keys: with(toCompare, "l"), shows: "A ━━ resnet-baseline 0.0625"},
 		{name: "gpus", keys: []string{"3", "j"}, shows: "GPU 1  0000:02:00.0"},

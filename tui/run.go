@@ -39,16 +39,16 @@ type runView struct {
 	id            string
 	width, height int
 	tab           runTab
-	charts        map[string]*chart.Chart
+	// grid is the charts tab: the run's metrics, a page of them at a time.
+	grid *chart.Grid
 	// views are the metrics' last views, to draw again by step or by time.
-	views     map[string][]api.Bucket
-	logs      *logview.Model
-	chartOpts chart.Options
-	byTime    bool
+	views  map[string][]api.Bucket
+	logs   *logview.Model
+	byTime bool
 	// system is the run's GPUs over its life: a chart of utilisation and
 	// one of memory per device, from the engine's history, extended by the
-	// app's own readings while the run goes on.
-	system     []*chart.Chart
+	// app's own readings while the run goes on; a grid like the charts tab.
+	system     *chart.Grid
 	systemHist map[int][]api.GPUPoint
 	systemErr  string
 	// detail is the run as the engine gives one run, with what listings
@@ -92,8 +92,11 @@ type (
 )
 
 func newRunView(ctx context.Context, eng Engine, st *state, s styles.Styles, k KeyMap, id string) *runView {
-	return &runView{st: st, styles: s, keys: k, eng: eng, ctx: ctx, id: id, charts: map[string]*chart.Chart{},
-		views: map[string][]api.Bucket{}, logs: logview.New(ctx, id, runOutput{eng, id}, s, k.LogView)}
+	p := &runView{st: st, styles: s, keys: k, eng: eng, ctx: ctx, id: id, grid: chart.NewGrid(s, k.Chart),
+		system: chart.NewGrid(s, k.Chart), views: map[string][]api.Bucket{}, logs: logview.New(ctx, id, runOutput{eng, id}, s, k.LogView)}
+	p.setXAxis()
+	p.system.SetXAxis(chart.XTime, durationLabel)
+	return p
 }
 
 // Init reads the run's detail.
@@ -139,25 +142,42 @@ func (p *runView) Title() string {
 
 func (p *runView) SetSize(w, h int) {
 	p.width, p.height = w, h
-	for _, c := range p.charts {
-		c.SetSize(p.chartWidth(), p.chartHeight())
-	}
-	for _, c := range p.system {
-		c.SetSize(p.chartWidth(), p.systemChartHeight(len(p.system)/2))
-	}
+	p.grid.SetSize(w, max(h-1, 1))
+	p.system.SetSize(w, max(h-1, 1))
 	p.logs.SetSize(w, max(h-1, 1))
 }
 
 // Capturing reports that the page takes every key (a search being typed).
-func (p *runView) Capturing() bool { return p.tab == logsTab && p.logs.Capturing() }
+func (p *runView) Capturing() bool {
+	return p.tab == logsTab && p.logs.Capturing() || p.chartGrid() != nil && p.chartGrid().Capturing()
+}
+
+// chartGrid is the grid of the tab shown, nil on a tab without.
+func (p *runView) chartGrid() *chart.Grid {
+	switch p.tab {
+	case chartsTab:
+		return p.grid
+	case systemTab:
+		return p.system
+	}
+	return nil
+}
 
 func (p *runView) ShortHelp() []key.Binding {
 	k := p.keys
 	switch {
+	case p.chartGrid() != nil && p.chartGrid().Capturing():
+		return p.chartGrid().ShortHelp()
 	case p.Capturing():
 		return p.logs.ShortHelp()
+	case p.tab == chartsTab && p.grid.Inspecting():
+		return append(p.grid.ShortHelp(), k.TimeX)
 	case p.tab == chartsTab:
-		return append(append([]key.Binding{k.NextTab}, k.Chart.ShortHelp()...), k.TimeX)
+		return append(append([]key.Binding{k.NextTab}, p.grid.ShortHelp()...), k.TimeX)
+	case p.tab == systemTab && p.system.Inspecting():
+		return p.system.ShortHelp()
+	case p.tab == systemTab:
+		return append([]key.Binding{k.NextTab}, p.system.ShortHelp()...)
 	case p.tab == logsTab:
 		return append([]key.Binding{k.NextTab}, p.logs.ShortHelp()...)
 	}
@@ -166,13 +186,25 @@ func (p *runView) ShortHelp() []key.Binding {
 
 func (p *runView) FullHelp() [][]key.Binding {
 	k := p.keys
+	if g := p.chartGrid(); g != nil && g.Capturing() {
+		return g.FullHelp()
+	}
 	if p.Capturing() {
 		return p.logs.FullHelp()
 	}
 	rows := [][]key.Binding{{k.NextTab, k.PrevTab}, {k.Register}}
+	// On a grid's tab its keys come first: r sets its rows, and while it
+	// inspects, ←/→ and h/l move its cursor.
+	if g := p.chartGrid(); g != nil {
+		rows = [][]key.Binding{{k.NextTab, k.PrevTab}}
+		if g.Inspecting() {
+			rows = nil
+		}
+		rows = append(rows, g.FullHelp()...)
+	}
 	switch p.tab {
 	case chartsTab:
-		rows = append(append(rows, k.Chart.FullHelp()...), []key.Binding{k.TimeX})
+		rows = append(rows, []key.Binding{k.TimeX})
 	case logsTab:
 		rows = append(rows, p.logs.FullHelp()...)
 	}
@@ -199,7 +231,11 @@ func (p *runView) Update(msg tea.Msg) (page, tea.Cmd) {
 		}
 	case tickMsg:
 		// A running run's charts and output move: read them again, but not
-		// the output the user has scrolled up in.
+		// the output the user has scrolled up in. A page of charts grown
+		// with the terminal reads the views it lacks.
+		if p.chartsMissing() {
+			return p, p.load()
+		}
 		if r, ok := p.st.run(p.id); ok && r.Status == api.Running && (p.tab != logsTab || p.logs.Following()) {
 			if p.tab == systemTab {
 				p.refreshSystem()
@@ -228,12 +264,31 @@ func (p *runView) Update(msg tea.Msg) (page, tea.Cmd) {
 		}
 	case tea.KeyMsg:
 		return p, p.key(msg)
+	case tea.MouseMsg:
+		// With --mouse, a click or a drag on a chart shows the inspector
+		// there; the grid starts below the app's header and the tabs.
+		if g := p.chartGrid(); g != nil && msg.Button == tea.MouseButtonLeft && msg.Action != tea.MouseActionRelease {
+			g.InspectAt(msg.X, msg.Y-runGridTop)
+		}
 	}
 	return p, nil
 }
 
+// runGridTop is the screen row where a run's grid of charts starts: below
+// the app's header and the page's tabs.
+const runGridTop = 2
+
 func (p *runView) key(msg tea.KeyMsg) tea.Cmd {
 	k := p.keys
+	// A grid's keys come first on its tab: while inspecting, h/l move its
+	// cursor rather than the tab, and r sets its rows.
+	switch g := p.chartGrid(); {
+	case p.tab == chartsTab && g.Handles(msg):
+		return p.chartsKey(msg)
+	case p.tab == systemTab && g.Handles(msg):
+		g.Update(msg)
+		return nil
+	}
 	if p.Capturing() {
 		_, cmd := p.logs.Update(msg)
 		return cmd

@@ -7,18 +7,32 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"lathe/engine/api"
 	"lathe/tui/chart"
 	"lathe/tui/format"
 )
 
-// loadCharts asks for a view of each metric of the run, two points a column.
+// The charts tab is a grid of the run's metrics (chart.Grid): pages of
+// charts, a filter, an inspector and a zoom; the engine is asked only for
+// the views of the metrics of the page shown.
+
+// maxViewPoints caps the points of a view read for a zoom.
+const maxViewPoints = 1 << 16
+
+// loadCharts gives the grid the run's metrics and asks for a view of each
+// one of the page shown, two points a column (times the zoom's
+// magnification, so that a zoom shows detail the whole range hid).
 func (p *runView) loadCharts(r api.Run) tea.Cmd {
-	var cmds []tea.Cmd
-	points := max(2*p.chartWidth(), 10)
+	names := make([]string, 0, len(r.Metrics))
 	for name := range r.Metrics {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	p.grid.SetNames(names)
+	var cmds []tea.Cmd
+	points := min(max(int(2*float64(p.chartWidth())*p.grid.Detail()), 10), maxViewPoints)
+	for _, name := range p.grid.Visible() {
 		cmds = append(cmds, func() tea.Msg {
 			b, err := p.eng.MetricView(p.ctx, p.id, name, points)
 			if err != nil {
@@ -30,52 +44,66 @@ func (p *runView) loadCharts(r api.Run) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// chartsKey handles a key of the charts tab.
+// chartsKey handles a key of the charts tab: t switches the X axis, the
+// grid takes the others; when they show other metrics, their views are
+// read.
 func (p *runView) chartsKey(msg tea.KeyMsg) tea.Cmd {
-	k := p.keys
-	switch {
-	case key.Matches(msg, k.TimeX):
+	if !p.grid.Capturing() && key.Matches(msg, p.keys.TimeX) {
 		p.byTime = !p.byTime
+		p.setXAxis()
 		for name := range p.views {
 			p.drawMetric(name)
 		}
-	default:
-		// The chart keys set the options of every chart.
-		if o, ok := k.Chart.Toggle(p.chartOpts, msg); ok {
-			p.chartOpts = o
-			for _, c := range p.charts {
-				c.SetOptions(o)
-			}
-		}
+		return nil
+	}
+	before := slices.Clone(p.grid.Visible())
+	width, detail := p.chartWidth(), p.grid.Detail()
+	p.grid.Update(msg)
+	if slices.Equal(before, p.grid.Visible()) && width == p.chartWidth() && detail == p.grid.Detail() {
+		return nil
+	}
+	if r, ok := p.st.run(p.id); ok {
+		return p.loadCharts(r)
 	}
 	return nil
 }
 
-func (p *runView) chartWidth() int { return max(20, p.width/2-1) }
+// chartsMissing reports that the charts tab shows metrics whose views were
+// never read (the page grew with the terminal).
+func (p *runView) chartsMissing() bool {
+	if p.tab != chartsTab {
+		return false
+	}
+	for _, n := range p.grid.Visible() {
+		if _, ok := p.views[n]; !ok {
+			return true
+		}
+	}
+	return false
+}
 
-// chartHeight shares the height between the rows of the grid (two charts
-// a row); with many metrics, the frame shows the first rows.
-func (p *runView) chartHeight() int {
-	r, _ := p.st.run(p.id)
-	rows := max(1, (len(r.Metrics)+1)/2)
-	return max(8, (p.height-1)/min(rows, 2))
+// chartWidth is the width of a chart of the page shown.
+func (p *runView) chartWidth() int {
+	w, _ := p.grid.ChartSize()
+	return w
+}
+
+// setXAxis names the charts' X axis, step or time.
+func (p *runView) setXAxis() {
+	if p.byTime {
+		p.grid.SetXAxis(chart.XTime, durationLabel)
+	} else {
+		p.grid.SetXAxis(chart.XStep, stepLabel)
+	}
 }
 
 // drawMetric gives a metric's chart its last view, by step or by time.
 func (p *runView) drawMetric(name string) {
-	c := p.charts[name]
-	if c == nil {
-		c = chart.New(name, p.styles, p.keys.Chart)
-		c.SetSize(p.chartWidth(), p.chartHeight())
-		p.charts[name] = c
-	}
 	var origin float64
 	if r, ok := p.st.run(p.id); ok && r.Started != nil {
 		origin = float64(r.Started.UnixMicro()) / 1e6
 	}
-	c.SetPoints(bucketPoints(p.views[name], p.byTime, origin))
-	c.SetXLabels(xLabels(p.byTime))
-	c.SetOptions(p.chartOpts)
+	p.grid.SetPoints(name, bucketPoints(p.views[name], p.byTime, origin))
 }
 
 // bucketPoints are a metric's view as a chart's points: X by step, or by
@@ -111,27 +139,10 @@ func xLabels(byTime bool) func(float64) string {
 	return stepLabel
 }
 
-// chartsView lays the charts out two by two, by metric name.
+// chartsView is the grid of the run's metrics.
 func (p *runView) chartsView(r api.Run) string {
-	names := make([]string, 0, len(p.charts))
-	for n := range p.charts {
-		names = append(names, n)
+	if len(r.Metrics) == 0 {
+		return p.styles.Muted.Render("no metrics logged yet")
 	}
-	slices.Sort(names)
-	if len(names) == 0 {
-		if len(r.Metrics) == 0 {
-			return p.styles.Muted.Render("no metrics logged yet")
-		}
-		return p.styles.Muted.Render("loading…")
-	}
-	var rows []string
-	for i := 0; i < len(names); i += 2 {
-		left := p.charts[names[i]].View()
-		right := ""
-		if i+1 < len(names) {
-			right = p.charts[names[i+1]].View()
-		}
-		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, left, " ", right))
-	}
-	return lipgloss.JoinVertical(lipgloss.Left, rows...)
+	return p.grid.View()
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"lathe/engine/api"
 	"lathe/tui/chart"
@@ -35,49 +34,47 @@ func (p *runView) loadSystem(r api.Run) tea.Cmd {
 	}
 }
 
-// systemView lays out the charts of the run's GPUs.
+// systemView is the grid of the charts of the run's GPUs (and of what
+// else joins them, see refreshSystem).
 func (p *runView) systemView(r api.Run) string {
 	s := p.styles
 	switch {
-	case len(r.Devices) == 0:
+	case len(r.Devices) == 0 && len(p.system.Visible()) == 0:
 		return s.Muted.Render("this run uses no GPU")
 	case p.systemErr != "":
 		return s.Error.Render(format.Fit(p.systemErr, p.width))
-	case len(p.system) == 0:
+	case p.systemHist == nil:
 		return s.Muted.Render("loading…")
 	}
-	rows := make([]string, 0, len(p.system)/2)
-	for i := 0; i+1 < len(p.system); i += 2 {
-		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, p.system[i].View(), " ", p.system[i+1].View()))
-	}
-	return lipgloss.JoinVertical(lipgloss.Left, rows...)
+	return p.system.View()
 }
 
-// systemChartHeight shares the height between the devices; with many, the
-// frame shows the first ones.
-func (p *runView) systemChartHeight(devices int) int { return max(6, (p.height-1)/max(devices, 1)) }
+// gpuCharts are the names of the charts of a device: its utilisation and
+// its memory.
+func gpuCharts(device int) (util, mem string) {
+	return fmt.Sprintf("GPU %d utilisation %%", device), fmt.Sprintf("GPU %d memory GiB", device)
+}
 
 // refreshSystem charts the run's GPUs over its life, utilisation and memory
 // of each device by time since the start: the engine's history, and while
-// the run goes on, the app's readings where the history stops.
+// the run goes on, the app's readings where the history stops. Utilisation
+// is drawn on 0–100% and memory on 0–the device's total, so that a flat
+// line reads flat.
 func (p *runView) refreshSystem() {
 	r, ok := p.st.run(p.id)
 	if !ok || p.systemHist == nil || r.Started == nil {
 		return
 	}
-	n := len(r.Devices)
-	if len(p.system) != 2*n {
-		p.system = make([]*chart.Chart, 2*n)
-		for i, d := range r.Devices {
-			p.system[2*i] = chart.New(fmt.Sprintf("GPU %d utilisation %%", d), p.styles, p.keys.Chart)
-			p.system[2*i+1] = chart.New(fmt.Sprintf("GPU %d memory GiB", d), p.styles, p.keys.Chart)
-		}
-		for _, c := range p.system {
-			c.SetXLabels(durationLabel)
-			c.SetSize(p.chartWidth(), p.systemChartHeight(n))
-		}
+	// The grid's charts: each GPU's two; charts of the run's processes
+	// (CPU %, memory) would join these names, so a run without a GPU has
+	// a system tab too.
+	names := make([]string, 0, 2*len(r.Devices))
+	for _, d := range r.Devices {
+		u, m := gpuCharts(d)
+		names = append(names, u, m)
 	}
-	for i, d := range r.Devices {
+	p.system.SetNames(names)
+	for _, d := range r.Devices {
 		pts := p.systemHist[d]
 		if live := p.st.gpuHist[d]; r.Ended == nil && len(live) > 0 {
 			var last time.Time
@@ -99,7 +96,22 @@ func (p *runView) refreshSystem() {
 			util = append(util, chart.Point{X: x, Y: float64(g.Util)})
 			mem = append(mem, chart.Point{X: x, Y: float64(g.MemoryUsed) / (1 << 30)})
 		}
-		p.system[2*i].SetPoints(util)
-		p.system[2*i+1].SetPoints(mem)
+		un, mn := gpuCharts(d)
+		uc, mc := p.system.Chart(un), p.system.Chart(mn)
+		uc.SetYRange(0, 100)
+		mc.SetYRange(0, p.gpuMemoryGiB(d))
+		uc.SetPoints(util)
+		mc.SetPoints(mem)
 	}
+}
+
+// gpuMemoryGiB is a device's memory in GiB as the app last read it, 0 when
+// unknown (the chart then spans the values).
+func (p *runView) gpuMemoryGiB(device int) float64 {
+	for _, g := range p.st.gpus.GPUs {
+		if g.Index == device {
+			return float64(g.MemoryTotal) / (1 << 30)
+		}
+	}
+	return 0
 }

@@ -38,8 +38,10 @@ type Series struct {
 // a title line, then the plot. It draws one series (SetPoints), or several
 // in the same plot with shared axes (SetSeries), each in its own colour.
 //
-// How it uses ntcharts: a linechart.Model draws the axes and their labels;
-// each line is drawn by the chart into an ntcharts braille grid
+// How it uses ntcharts: a linechart.Model draws the axes; the labels are
+// the chart's own, on round values where they fall (linechart labels
+// evenly spaced rows and columns with whatever value lands there); each
+// line is drawn by the chart into an ntcharts braille grid
 // (graph.BrailleGrid), segment by segment, and laid onto the linechart's
 // canvas with graph.DrawBraillePatterns. ntcharts' own series drawing
 // (timeserieslinechart/streamlinechart data sets, DrawBrailleLine) joins
@@ -70,8 +72,19 @@ type Chart struct {
 
 	alpha float64 // EMA smoothing, 0 = off
 	logY  bool
-	// xLabel writes an X axis label; nil: the number.
+	heat  bool // a heat strip of the values rather than a line (one series)
+	// xLabel writes an X axis label; nil: the number. xName names the X
+	// axis (step, time), at the end of its labels.
 	xLabel func(float64) string
+	xName  string
+	// fixed is a Y range the plot always shows (0–100 for a percentage),
+	// widened only by values outside it; nil: the values' range.
+	fixed *[2]float64
+	// zoom is the X range drawn; nil: all the data.
+	zoom *[2]float64
+	// cursor is the inspector's X, drawn as a vertical line with the values
+	// there in the title; nil: no inspector.
+	cursor *float64
 
 	// The drawing (valid while viewOK).
 	viewOK  bool
@@ -84,6 +97,10 @@ type Chart struct {
 	// by series (tests).
 	segments [][]Point
 	bySeries [][][]Point
+	// plotAxes is where the last drawing put its plot (ok false: none), to
+	// read the X under a column (XAt).
+	plotAxes   axes
+	plotAxesOK bool
 }
 
 // seriesData is one series' data and what is plotted of it.
@@ -107,33 +124,151 @@ type trace struct {
 
 // New returns a chart of the metric title; give it a size and points.
 func New(title string, s styles.Styles, k KeyMap) *Chart {
-	return &Chart{title: title, styles: s, keys: k, labelW: 4}
+	c := &Chart{title: title, styles: s, keys: k, labelW: 4}
+	c.updateKeys()
+	return c
 }
 
-// Update takes the chart's keys: they toggle its options.
+// Update takes the chart's keys: they set its options. A chart of several
+// series has no heat strip: L goes linear, log and back.
 func (c *Chart) Update(msg tea.Msg) (*Chart, tea.Cmd) {
 	if o, ok := c.keys.Toggle(c.Options(), msg); ok {
+		if c.multi && o.Heat {
+			o.Heat = false
+		}
 		c.SetOptions(o)
 	}
 	return c, nil
 }
 
-// ShortHelp and FullHelp are the chart's keys (help.KeyMap).
-func (c *Chart) ShortHelp() []key.Binding  { return c.keys.ShortHelp() }
-func (c *Chart) FullHelp() [][]key.Binding { return c.keys.FullHelp() }
+// ShortHelp and FullHelp are the chart's keys (help.KeyMap): those that
+// work now (smoothing's steps short of their ends).
+func (c *Chart) ShortHelp() []key.Binding { return enabled(c.keys.ShortHelp()...) }
+func (c *Chart) FullHelp() [][]key.Binding {
+	k := c.keys
+	return [][]key.Binding{enabled(k.Smooth, k.Rougher, k.Smoother), {k.LogScale}}
+}
 
-// Options says how the chart draws: smoothed, on a log scale.
-func (c *Chart) Options() Options { return Options{Smooth: c.alpha > 0, LogY: c.logY} }
+// updateKeys enables smoothing's steps short of their ends.
+func (c *Chart) updateKeys() {
+	c.keys.Smoother.SetEnabled(c.alpha < smoothingSteps[len(smoothingSteps)-1])
+	c.keys.Rougher.SetEnabled(c.alpha > 0)
+}
 
-// SetOptions draws the chart as o says: smoothed with Smoothing, or not;
-// on a log scale or not.
+// Options says how the chart draws: smoothed, on a log scale, as a heat
+// strip.
+func (c *Chart) Options() Options {
+	return Options{Smooth: c.alpha > 0, Alpha: c.alpha, LogY: c.logY, Heat: c.heat}
+}
+
+// SetOptions draws the chart as o says: smoothed with its weight, or not;
+// on a log scale or not; as a heat strip (a chart of one series) or not.
 func (c *Chart) SetOptions(o Options) {
-	alpha := 0.0
-	if o.Smooth {
-		alpha = Smoothing
+	c.SetSmoothing(o.weight())
+	c.SetLogY(o.LogY && !o.Heat)
+	if o.Heat != c.heat {
+		c.heat, c.viewOK = o.Heat, false
 	}
-	c.SetSmoothing(alpha)
-	c.SetLogY(o.LogY)
+}
+
+// SetYRange makes the plot show lo–hi whatever the values (widened only by
+// values outside it), so that a flat line reads flat: utilisation on
+// 0–100%, memory on 0–total. hi ≤ lo goes back to the values' range.
+func (c *Chart) SetYRange(lo, hi float64) {
+	var r *[2]float64
+	if hi > lo {
+		r = &[2]float64{lo, hi}
+	}
+	if !sameRange(r, c.fixed) {
+		c.fixed, c.viewOK = r, false
+	}
+}
+
+// SetXRange draws only the points with X in lo–hi (a zoom); hi ≤ lo, or
+// NaN, draws all the data.
+func (c *Chart) SetXRange(lo, hi float64) {
+	var r *[2]float64
+	if hi > lo {
+		r = &[2]float64{lo, hi}
+	}
+	if !sameRange(r, c.zoom) {
+		c.zoom, c.viewOK = r, false
+	}
+}
+
+func sameRange(a, b *[2]float64) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+}
+
+// SetCursor shows the inspector at X x (a vertical line, the values there
+// in the title), or hides it when on is false.
+func (c *Chart) SetCursor(x float64, on bool) {
+	switch {
+	case !on && c.cursor != nil:
+		c.cursor, c.viewOK = nil, false
+	case on && (c.cursor == nil || *c.cursor != x):
+		c.cursor, c.viewOK = &x, false
+	}
+}
+
+// The names of the X axes a chart knows: on XTime, X is seconds and is
+// labelled at round durations.
+const (
+	XStep = "step"
+	XTime = "time"
+)
+
+// SetXName names the X axis (XStep, XTime or another); it is written at
+// the end of the X labels.
+func (c *Chart) SetXName(name string) {
+	if name != c.xName {
+		c.xName, c.viewOK = name, false
+	}
+}
+
+// XRange is the X range of the data of every series (ok false without
+// points).
+func (c *Chart) XRange() (lo, hi float64, ok bool) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, t := range c.plotted() {
+		t.data.prepare(c.alpha)
+		t.data.cleanRaw(c.alpha)
+		if s := t.data.series; len(s) > 0 {
+			lo, hi, ok = min(lo, s[0].X), max(hi, s[len(s)-1].X), true
+		}
+	}
+	return lo, hi, ok
+}
+
+// ValueAt is the value of the i-th series (0 for a chart of one) drawn
+// nearest X x, smoothed as drawn: NaN when the series has no point, or x
+// is outside its X range.
+func (c *Chart) ValueAt(i int, x float64) float64 {
+	ts := c.plotted()
+	if i < 0 || i >= len(ts) {
+		return math.NaN()
+	}
+	d := ts[i].data
+	d.prepare(c.alpha)
+	d.cleanRaw(c.alpha)
+	return valueNear(d.series, x)
+}
+
+// valueNear is the Y of the point of pts (in X order) nearest x, NaN when
+// x is outside their X range.
+func valueNear(pts []Point, x float64) float64 {
+	n := len(pts)
+	if n == 0 || x < pts[0].X || x > pts[n-1].X {
+		return math.NaN()
+	}
+	j, _ := slices.BinarySearchFunc(pts, x, func(p Point, x float64) int { return cmp.Compare(p.X, x) })
+	switch {
+	case j >= n:
+		j = n - 1
+	case j > 0 && x-pts[j-1].X < pts[j].X-x:
+		j--
+	}
+	return pts[j].Y
 }
 
 // Renders counts the times the drawing was computed: View draws again only
@@ -166,7 +301,8 @@ func (c *Chart) SetPoints(pts []Point) {
 
 // SetSeries makes the chart one of several series, drawn in order in the
 // same plot, each in its style (a later one over an earlier one where they
-// meet), and replaces their data; points are taken as SetPoints takes them.
+// meet; a series without a colour gets SeriesStyle's), and replaces their
+// data; points are taken as SetPoints takes them.
 // A series whose name, style and points are the same as before keeps what
 // was computed of it.
 func (c *Chart) SetSeries(series []Series) {
@@ -179,8 +315,12 @@ func (c *Chart) SetSeries(series []Series) {
 	}
 	for i, s := range series {
 		t := &c.traces[i]
-		if t.name != s.Name || !sameLook(t.style, s.Style) {
-			t.name, t.style, c.viewOK = s.Name, s.Style, false
+		st := s.Style
+		if _, unset := st.GetForeground().(lipgloss.NoColor); unset {
+			st = SeriesStyle(c.styles, i)
+		}
+		if t.name != s.Name || !sameLook(t.style, st) {
+			t.name, t.style, c.viewOK = s.Name, st, false
 		}
 		if t.data.set(s.Points) {
 			c.viewOK = false
@@ -231,6 +371,7 @@ func (c *Chart) SetSmoothing(alpha float64) {
 		return
 	}
 	c.alpha = alpha
+	c.updateKeys()
 	c.seriesOK, c.viewOK = false, false
 	for _, t := range c.traces {
 		t.data.seriesOK = false
@@ -386,9 +527,25 @@ func (c *Chart) lineStyle() lipgloss.Style {
 
 // titleLine is the metric's name, its last finite value (of a single
 // series: the legend of several says each one's) and the flags.
+// With the inspector, the values are those at its cursor, each series'
+// after its legend mark.
 func (c *Chart) titleLine() string {
 	s := c.styles.Title.Render(c.title)
-	if !c.multi {
+	switch {
+	case c.cursor != nil:
+		s += " " + c.styles.Muted.Render("@"+c.xText(*c.cursor))
+		for i, t := range c.plotted() {
+			v := c.ValueAt(i, *c.cursor)
+			text := "–"
+			if v-v == 0 {
+				text = format.Short(v, 4)
+			}
+			if c.multi {
+				text = t.style.Render(LegendMark(c.styles, i)) + " " + text
+			}
+			s += " " + c.styles.Text.Render(text)
+		}
+	case !c.multi:
 		if v := c.lastValue(c.alpha); v-v == 0 {
 			s += " " + c.styles.Text.Render(format.Short(v, 4))
 		}
@@ -397,14 +554,32 @@ func (c *Chart) titleLine() string {
 	if c.alpha > 0 {
 		flags = append(flags, "EMA "+strconv.FormatFloat(c.alpha, 'g', 3, 64))
 	}
-	if c.logY {
+	switch {
+	case c.heatStrip():
+		flags = append(flags, "heat")
+	case c.logY:
 		flags = append(flags, "log")
+	}
+	if c.zoom != nil {
+		flags = append(flags, "zoom "+c.xText(c.zoom[0])+"–"+c.xText(c.zoom[1]))
 	}
 	if len(flags) > 0 {
 		s += " " + c.styles.Muted.Render(strings.Join(flags, " "))
 	}
 	return format.Pad(s, c.w)
 }
+
+// xText writes an X value as the axis does.
+func (c *Chart) xText(v float64) string {
+	if c.xLabel != nil {
+		return c.xLabel(v)
+	}
+	return format.Short(v, 4)
+}
+
+// heatStrip says the chart draws a heat strip: asked for, and of one
+// series (several would hide each other).
+func (c *Chart) heatStrip() bool { return c.heat && !c.multi }
 
 // placeholder centres a muted message in w×h cells.
 func (c *Chart) placeholder(msg string, w, h int) string {
@@ -422,7 +597,7 @@ func (c *Chart) plotted() []trace {
 
 func (c *Chart) render() string {
 	c.renders++
-	c.drawn, c.segments, c.bySeries = 0, nil, nil
+	c.drawn, c.segments, c.bySeries, c.plotAxesOK = 0, nil, nil, false
 	if c.w <= 0 || c.h <= 0 {
 		return ""
 	}
@@ -462,7 +637,7 @@ func (c *Chart) plot(traces []trace, bw, bh int) string {
 	reduce := func(columns int) (lo, hi float64, ok bool) {
 		lo, hi = math.Inf(1), math.Inf(-1)
 		for i, t := range traces {
-			p, l, h, o := t.data.downsampled(columns, c.logY, c.alpha)
+			p, l, h, o := c.reduced(t.data, columns)
 			pts[i] = p
 			if o {
 				ok, lo, hi = true, min(lo, l), max(hi, h)
@@ -477,6 +652,9 @@ func (c *Chart) plot(traces []trace, bw, bh int) string {
 	case !ok:
 		return c.placeholder("no finite values yet", bw, bh)
 	}
+	if f := c.fixed; f != nil && !c.logY {
+		lo, hi = min(lo, f[0]), max(hi, f[1])
+	}
 
 	// Plot-space ranges: log10 on a log scale; a flat range is widened.
 	if c.logY {
@@ -489,52 +667,32 @@ func (c *Chart) plot(traces []trace, bw, bh int) string {
 		}
 		lo, hi = lo-d, hi+d
 	}
-	// The X range of all series (each is in X order now).
-	xlo, xhi := math.Inf(1), math.Inf(-1)
-	for _, t := range traces {
-		if s := t.data.series; len(s) > 0 {
-			xlo, xhi = min(xlo, s[0].X), max(xhi, s[len(s)-1].X)
-		}
-	}
-	if xhi == xlo {
-		xlo, xhi = xlo-1, xhi+1
-	}
+	xlo, xhi := c.xRange(traces)
 
-	// linechart labels the row i above the X axis with minY+i*(maxY-minY)/gh,
-	// but the braille dot d above the bottom of the plot sits 0.625+d/4 rows
-	// above the axis: give linechart the range that makes its labels true
-	// for the dots, and leave out the label on the axis row itself (it would
-	// be below the lowest value).
-	yr := (hi - lo) * float64(4*gh) / float64(4*gh-1)
-	ymin := lo - 0.625*yr/float64(gh)
-	yfmt := func(i int, v float64) string {
-		if i == 0 {
-			return ""
-		}
-		if c.logY {
-			return format.Short(math.Pow(10, v), 3)
-		}
-		return format.Short(snapZero(v, yr), 3)
+	// The labels are the chart's own, on round values (see ticks), written
+	// where those values fall: linechart only draws the axes, with room on
+	// the left for the widest Y label.
+	yTicks := c.yTicks(lo, hi, gh)
+	c.labelW = 1
+	for _, t := range yTicks {
+		c.labelW = max(c.labelW, len(t.text))
 	}
-	xfmt := func(_ int, v float64) string {
-		if c.xLabel != nil {
-			return c.xLabel(snapZero(v, xhi-xlo))
-		}
-		return format.Short(snapZero(v, xhi-xlo), 3)
-	}
-	xStep := max(len(xfmt(0, xlo)), len(xfmt(0, xhi)), len(xfmt(0, (xlo+xhi)/2))) + 3
-	yStep := max(1, gh/4)
+	blank := strings.Repeat(" ", c.labelW)
 	muted := c.styles.Muted
-	lc := linechart.New(bw, bh, xlo, xhi, ymin, ymin+yr,
-		linechart.WithXYSteps(xStep, yStep),
+	lc := linechart.New(bw, bh, xlo, xhi, lo, hi,
+		linechart.WithXYSteps(1, gh),
 		linechart.WithStyles(muted, muted, traces[0].style),
-		linechart.WithXLabelFormatter(xfmt),
-		linechart.WithYLabelFormatter(yfmt))
+		linechart.WithXLabelFormatter(func(int, float64) string { return "" }),
+		linechart.WithYLabelFormatter(func(i int, _ float64) string {
+			if i == 0 {
+				return blank
+			}
+			return ""
+		}))
 	gw := lc.GraphWidth()
 	if gw < 2 {
 		return c.placeholder("", bw, bh)
 	}
-	c.labelW = lc.Origin().X
 	if gw != columns {
 		reduce(gw)
 	}
@@ -557,9 +715,129 @@ func (c *Chart) plot(traces []trace, bw, bh int) string {
 
 	lc.DrawXYAxisAndLabel()
 	origin := canvas.Point{X: lc.Origin().X + 1}
+	ax := axes{x0: origin.X, gw: gw, gh: gh, xlo: xlo, xhi: xhi, lo: lo, hi: hi}
+	c.plotAxes, c.plotAxesOK = ax, true
+	for _, t := range yTicks {
+		if row, ok := ax.row(t.v); ok {
+			lc.Canvas.SetString(canvas.Point{X: c.labelW - len(t.text), Y: row}, t.text)
+		}
+	}
+	c.xAxisLabels(&lc.Canvas, ax, bw)
+	var owner []int
+	if c.heatStrip() {
+		c.drawHeat(&lc.Canvas, ax, pts[0], lo, hi)
+	} else {
+		owner = c.drawLines(&lc.Canvas, ax, traces)
+	}
+	if c.cursor != nil {
+		if col, ok := ax.col(*c.cursor); ok {
+			for y := range gh {
+				if r := lc.Canvas.Cell(canvas.Point{X: col, Y: y}).Rune; r == 0 || r == runes.BrailleBlockOffset {
+					lc.Canvas.SetRune(canvas.Point{X: col, Y: y}, cursorRune)
+				}
+			}
+			lc.Canvas.SetRune(canvas.Point{X: col, Y: gh}, '┴')
+		}
+	}
 	styles := make([]lipgloss.Style, len(traces))
-	// owner is, for each cell of the plot area, the last series drawn there
-	// (-1: none); a single series needs none.
+	for i, t := range traces {
+		styles[i] = t.style
+	}
+	return canvasPaint(&lc.Canvas, styles, owner, origin.X, gw, muted)
+}
+
+// cursorRune draws the inspector's line where no series is.
+const cursorRune = '┊'
+
+// reduced is a series downsampled to columns, within the zoom when there
+// is one (see seriesData.downsampled).
+func (c *Chart) reduced(d *seriesData, columns int) (pts []Point, lo, hi float64, ok bool) {
+	if c.zoom == nil {
+		return d.downsampled(columns, c.logY, c.alpha)
+	}
+	d.prepare(c.alpha)
+	d.cleanRaw(c.alpha)
+	in := window(d.series, c.zoom[0], c.zoom[1])
+	w := seriesData{raw: in, clean: true, seriesOK: true, series: in}
+	return w.downsampled(columns, c.logY, 0)
+}
+
+// window is the points of pts (in X order) with X in lo–hi.
+func window(pts []Point, lo, hi float64) []Point {
+	i, _ := slices.BinarySearchFunc(pts, lo, func(p Point, x float64) int { return cmp.Compare(p.X, x) })
+	j, _ := slices.BinarySearchFunc(pts, hi, func(p Point, x float64) int {
+		if p.X <= x {
+			return -1
+		}
+		return 1
+	})
+	return pts[i:j]
+}
+
+// xRange is the X range drawn: the zoom's, or that of every series (each
+// is in X order now), widened when it is one value.
+func (c *Chart) xRange(traces []trace) (xlo, xhi float64) {
+	if z := c.zoom; z != nil {
+		return z[0], z[1]
+	}
+	xlo, xhi = math.Inf(1), math.Inf(-1)
+	for _, t := range traces {
+		if s := t.data.series; len(s) > 0 {
+			xlo, xhi = min(xlo, s[0].X), max(xhi, s[len(s)-1].X)
+		}
+	}
+	if xhi == xlo {
+		xlo, xhi = xlo-1, xhi+1
+	}
+	return xlo, xhi
+}
+
+// axes maps plot-space values to the canvas's cells as the braille grid
+// draws them: the plot area is gw×gh cells from column x0, row 0.
+type axes struct {
+	x0, gw, gh       int
+	xlo, xhi, lo, hi float64
+}
+
+// XAt is the X under column col of the chart (from its left edge) as last
+// drawn: ok false outside the plot, or before a drawing with points.
+func (c *Chart) XAt(col int) (float64, bool) {
+	c.View()
+	a := c.plotAxes
+	if !c.plotAxesOK || col < a.x0 || col >= a.x0+a.gw {
+		return 0, false
+	}
+	// The middle of the column's two dots.
+	dot := float64(2*(col-a.x0)) + 0.5
+	return a.xlo + dot*(a.xhi-a.xlo)/float64(2*a.gw-1), true
+}
+
+// row is the canvas row of the dot of Y value v (plot space).
+func (a axes) row(v float64) (int, bool) {
+	dots := 4 * a.gh
+	d := math.Round((v - a.lo) * float64(dots-1) / (a.hi - a.lo))
+	if d < 0 || d > float64(dots-1) {
+		return 0, false
+	}
+	return a.gh - 1 - int(d)/4, true
+}
+
+// col is the canvas column of the dot of X value v.
+func (a axes) col(v float64) (int, bool) {
+	dots := 2 * a.gw
+	d := math.Round((v - a.xlo) * float64(dots-1) / (a.xhi - a.xlo))
+	if d < 0 || d > float64(dots-1) {
+		return 0, false
+	}
+	return a.x0 + int(d)/2, true
+}
+
+// drawLines draws each series' segments in braille, or, when colours
+// cannot tell several series apart, the second and later ones with their
+// own marks (see LegendMark); it gives the owner of each cell of the plot
+// area, the last series drawn there (-1: none; nil for a single series).
+func (c *Chart) drawLines(cv *canvas.Model, ax axes, traces []trace) []int {
+	gw, gh := ax.gw, ax.gh
 	var owner []int
 	if len(traces) > 1 {
 		owner = make([]int, gw*gh)
@@ -567,9 +845,10 @@ func (c *Chart) plot(traces []trace, bw, bh int) string {
 			owner[i] = -1
 		}
 	}
+	marked := len(traces) > 1 && Marked(c.styles)
+	origin := canvas.Point{X: ax.x0}
 	for i, segs := range c.bySeries {
-		styles[i] = traces[i].style
-		grid := graph.NewBrailleGrid(gw, gh, xlo, xhi, lo, hi)
+		grid := graph.NewBrailleGrid(gw, gh, ax.xlo, ax.xhi, ax.lo, ax.hi)
 		for _, seg := range segs {
 			a := grid.GridPoint(canvas.Float64Point{X: seg[0].X, Y: seg[0].Y})
 			grid.Set(a)
@@ -582,18 +861,192 @@ func (c *Chart) plot(traces []trace, bw, bh int) string {
 			}
 		}
 		patterns := grid.BraillePatterns()
-		graph.DrawBraillePatterns(&lc.Canvas, origin, patterns, traces[i].style)
-		if owner != nil {
-			for y, row := range patterns {
-				for x, r := range row {
-					if r != runes.BrailleBlockOffset && y < gh && x < gw {
-						owner[y*gw+x] = i
-					}
+		mark := seriesMark(i)
+		if !marked || mark == 0 {
+			graph.DrawBraillePatterns(cv, origin, patterns, traces[i].style)
+		}
+		for y, row := range patterns {
+			for x, r := range row {
+				if r == runes.BrailleBlockOffset || y >= gh || x >= gw {
+					continue
+				}
+				if marked && mark != 0 {
+					cv.SetRune(canvas.Point{X: ax.x0 + x, Y: y}, mark)
+				}
+				if owner != nil {
+					owner[y*gw+x] = i
 				}
 			}
 		}
 	}
-	return canvasPaint(&lc.Canvas, styles, owner, origin.X, gw, muted)
+	return owner
+}
+
+// heatRunes shade a heat strip's cells from the least value to the
+// greatest, so that it reads without colour too.
+var heatRunes = []rune{'·', '░', '▒', '▓', '█'}
+
+// drawHeat draws a heat strip: each column of the plot filled with the
+// shade of the greatest value that falls in it, on lo–hi.
+func (c *Chart) drawHeat(cv *canvas.Model, ax axes, pts []Point, lo, hi float64) {
+	level := make([]int, ax.gw)
+	for i := range level {
+		level[i] = -1
+	}
+	for _, p := range pts {
+		x, ok := ax.col(p.X)
+		if !ok || p.Y-p.Y != 0 {
+			continue
+		}
+		f := (p.Y - lo) / (hi - lo)
+		l := min(max(int(f*float64(len(heatRunes))), 0), len(heatRunes)-1)
+		level[x-ax.x0] = max(level[x-ax.x0], l)
+	}
+	for x, l := range level {
+		if l < 0 {
+			continue
+		}
+		for y := range ax.gh {
+			cv.SetRune(canvas.Point{X: ax.x0 + x, Y: y}, heatRunes[l])
+		}
+	}
+}
+
+// tick is a label of an axis: its value (plot space) and text.
+type tick struct {
+	v    float64
+	text string
+}
+
+// yTicks are the Y axis' labels, one every two rows or so: round values
+// (see niceTicks), powers of ten on a log scale when there are two.
+func (c *Chart) yTicks(lo, hi float64, gh int) []tick {
+	n := max(2, gh/2)
+	if c.logY {
+		var out []tick
+		for e := math.Ceil(lo); e <= hi; e++ {
+			out = append(out, tick{e, format.Short(math.Pow(10, e), 3)})
+		}
+		if len(out) >= 2 {
+			return thin(out, n)
+		}
+		out = out[:0]
+		for _, v := range niceTicks(math.Pow(10, lo), math.Pow(10, hi), n) {
+			if v > 0 {
+				out = append(out, tick{math.Log10(v), format.Short(v, 3)})
+			}
+		}
+		return out
+	}
+	vs := niceTicks(lo, hi, n)
+	out := make([]tick, len(vs))
+	for i, v := range vs {
+		out[i] = tick{v, format.Short(v, 3)}
+	}
+	return out
+}
+
+// thin keeps at most n of ticks, evenly.
+func thin(ts []tick, n int) []tick {
+	if len(ts) <= n {
+		return ts
+	}
+	every := (len(ts) + n - 1) / n
+	var out []tick
+	for i := 0; i < len(ts); i += every {
+		out = append(out, ts[i])
+	}
+	return out
+}
+
+// xAxisLabels writes the X axis' labels under it, on round values where
+// they fall, and the axis' name at its end; labels keep a blank between
+// them and never run past the chart.
+func (c *Chart) xAxisLabels(cv *canvas.Model, ax axes, bw int) {
+	row := ax.gh + 1
+	end := bw // the labels end before the name
+	if c.xName != "" && len(c.xName)+2 < ax.gw {
+		end = bw - len(c.xName)
+		cv.SetString(canvas.Point{X: end, Y: row}, c.xName)
+		end--
+	}
+	text := func(v float64) string {
+		v = snapZero(v, ax.xhi-ax.xlo)
+		if c.xLabel != nil {
+			return c.xLabel(v)
+		}
+		return format.Short(v, 3)
+	}
+	wide := max(len(text(ax.xlo)), len(text(ax.xhi)), len(text((ax.xlo+ax.xhi)/2)))
+	free := ax.x0 - 1 // the first column a label may take
+	ticks := niceTicks
+	if c.xName == XTime {
+		ticks = timeTicks
+	}
+	for _, v := range ticks(ax.xlo, ax.xhi, max(1, ax.gw/(wide+3))) {
+		col, ok := ax.col(v)
+		if !ok {
+			continue
+		}
+		s := text(v)
+		at := max(col-len(s)/2, free)
+		if at+ansi.StringWidth(s) > end {
+			continue
+		}
+		cv.SetString(canvas.Point{X: at, Y: row}, s)
+		free = at + ansi.StringWidth(s) + 1
+	}
+}
+
+// timeSteps are the round durations (seconds) a time axis is labelled at.
+var timeSteps = []float64{1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 3 * 3600, 6 * 3600, 12 * 3600, 86400}
+
+// timeTicks are like niceTicks for an axis of seconds: round durations
+// (15s, 5m, 1h…) apart, days beyond.
+func timeTicks(lo, hi float64, n int) []float64 {
+	if !(hi > lo) || n < 1 {
+		return nil
+	}
+	raw := (hi - lo) / float64(n)
+	i := slices.IndexFunc(timeSteps, func(s float64) bool { return s >= raw })
+	if raw < 1 {
+		return niceTicks(lo, hi, n)
+	}
+	if i < 0 || i == len(timeSteps)-1 { // days: 1, 2, 5, 10… of them
+		d := niceTicks(lo/86400, hi/86400, n)
+		for k := range d {
+			d[k] *= 86400
+		}
+		return d
+	}
+	step := timeSteps[i]
+	var out []float64
+	for k := math.Ceil(lo/step - 1e-9); k*step <= hi+step*1e-9; k++ {
+		out = append(out, k*step)
+	}
+	return out
+}
+
+// niceTicks are round values (1, 2 or 5 × 10ⁿ apart) in lo–hi, at most
+// about n of them.
+func niceTicks(lo, hi float64, n int) []float64 {
+	if !(hi > lo) || n < 1 {
+		return nil
+	}
+	raw := (hi - lo) / float64(n)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * mag
+	for _, m := range []float64{1, 2, 5} {
+		if m*mag >= raw {
+			step = m * mag
+			break
+		}
+	}
+	var out []float64
+	for k := math.Ceil(lo/step - 1e-9); k*step <= hi+step*1e-9; k++ {
+		out = append(out, snapZero(k*step, hi-lo))
+	}
+	return out
 }
 
 // canvasView renders a chart's canvas like its View, but styles runs of
@@ -604,8 +1057,8 @@ func canvasView(cv *canvas.Model, line, muted lipgloss.Style) string {
 	return canvasPaint(cv, []lipgloss.Style{line}, nil, 0, 0, muted)
 }
 
-// canvasPaint renders a chart's canvas as canvasView does, with
-// the lines of several series: the braille cell at (x, y) of the canvas is
+// canvasPaint renders a chart's canvas as canvasView does (a heat strip's
+// cells are the line's), with the lines of several series: the braille cell at (x, y) of the canvas is
 // in lines[owner[y*w+x-x0]] (the plot area starts at column x0 and is w
 // cells wide; a nil owner, or -1 in it: lines[0]).
 func canvasPaint(cv *canvas.Model, lines []lipgloss.Style, owner []int, x0, w int, muted lipgloss.Style) string {
@@ -641,7 +1094,7 @@ func canvasPaint(cv *canvas.Model, lines []lipgloss.Style, owner []int, x0, w in
 				b.WriteByte(' ')
 				continue
 			}
-			isLine := runes.IsBraillePattern(r)
+			isLine := runes.IsBraillePattern(r) || slices.Contains(heatRunes, r)
 			who := 0
 			if isLine && owner != nil {
 				if i := y*w + x - x0; x >= x0 && x-x0 < w && i < len(owner) && owner[i] > 0 {
