@@ -126,9 +126,9 @@ func New(eng Engine, opts Options) *App {
 		},
 	}
 	a.pages = map[pageID]page{
-		dashboardPage: newDashboard(st, opts.Styles, opts.Keys),
+		dashboardPage: newDashboard(st, opts.Styles, opts.Keys, act.kill),
 		runsPage:      newRunList(st, opts.Styles, opts.Keys, act, opts.Columns),
-		gpusPage:      newGPUList(st, opts.Styles, opts.Keys),
+		gpusPage:      newGPUList(st, opts.Styles, opts.Keys, act.kill),
 		modelsPage:    newModelList(ctx, eng, st, opts.Styles, opts.Keys),
 	}
 	a.updateKeys()
@@ -309,6 +309,11 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 			return tea.Sequence(cmds...)
 		}
 		return a.key(msg)
+	case pageNoteMsg:
+		return a.updatePage(msg.page, msg)
+	case openGPUMsg:
+		a.show(gpusPage)
+		return a.updatePage(gpusPage, msg)
 	case removedMsg:
 		a.st.remove(runIDs(msg.res.Runs))
 		return a.updatePage(runsPage, msg)

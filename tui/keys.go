@@ -26,6 +26,8 @@ type KeyMap struct {
 	Open, Filter, Sort, Reverse, Compare, Remove, Kill, Rerun, EditRerun, Logs, Clear key.Binding
 	// A filter being typed.
 	ApplyFilter, CancelFilter key.Binding
+	// The dashboard: put an attention item away.
+	Dismiss key.Binding
 	// A run, a comparison.
 	NextTab, PrevTab, TimeX key.Binding
 	// A run.
@@ -79,6 +81,7 @@ func DefaultKeyMap() KeyMap {
 		Kill:         key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "kill")),
 		Rerun:        key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "re-run")),
 		EditRerun:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit and re-run")),
+		Dismiss:      key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "dismiss")),
 		Logs:         key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "logs")),
 		Clear:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear the marks, then the filter")),
 		ApplyFilter:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "filter")),

@@ -292,6 +292,17 @@ func (p *runView) View() string {
 	return head + p.overview(r)
 }
 
+// progressStep is how far a run has gone toward its total: its furthest
+// step, which is the total once the run succeeded or reached the last
+// step (steps count from 0, so the last is total-1).
+func progressStep(r api.Run) int64 {
+	step := lastStep(r)
+	if r.Status == api.Succeeded || step == r.Total-1 {
+		return r.Total
+	}
+	return max(step, 0)
+}
+
 // tabsLine names a page's tabs, the active one in brackets.
 func tabsLine(s styles.Styles, names []string, active int) string {
 	tabs := make([]string, len(names))
@@ -323,9 +334,13 @@ func (p *runView) overview(r api.Run) string {
 	b.WriteString(row("status", status))
 	b.WriteString(row("command", format.Command(r.Command)))
 	b.WriteString(row("elapsed", format.Elapsed(r.Started, r.Ended, now)))
+	if r.InvalidLines > 0 {
+		// A job whose lines are all refused looks stuck: say why.
+		b.WriteString(row("metrics", s.Warn.Render(invalidText(r))))
+	}
 	if r.Total > 0 {
-		step := lastStep(r)
-		b.WriteString(row("progress", fmt.Sprintf("%s %d/%d %s", format.Bar(float64(step)/float64(r.Total), 20), max(step, 0), r.Total, eta(r, now))))
+		step := progressStep(r)
+		b.WriteString(row("progress", fmt.Sprintf("%s %d/%d %s", format.Bar(float64(step)/float64(r.Total), 20), step, r.Total, eta(r, now))))
 	}
 	if len(r.Devices) > 0 {
 		b.WriteString(row("gpus", format.Devices(r.Devices)))
