@@ -29,9 +29,9 @@ type dashboard struct {
 	width, height int
 	kill          func(id string) error
 
-	// sel is the key of the row under the cursor (a dashRow's key), kept
-	// across changes of the rows; at is its index when last seen, where
-	// the cursor stays when its row goes.
+	// sel is the key of the row the user put the cursor on (a dashRow's
+	// key), followed across changes of the rows; at is its index when last
+	// seen, where the cursor stays when its row goes.
 	sel string
 	at  int
 	// dismissed are the attention items the user put away, by key.
@@ -102,17 +102,17 @@ func (d *dashboard) rows() []dashRow {
 }
 
 // cursor is the index of the selected row in rows (-1 when there are
-// none), and takes it as the selection.
+// none): the row the user chose, where it is now, else the place it was
+// at (the first row before any choice).
 func (d *dashboard) cursor(rows []dashRow) int {
 	if len(rows) == 0 {
 		return -1
 	}
-	i := slices.IndexFunc(rows, func(r dashRow) bool { return r.key == d.sel })
-	if i < 0 {
-		i = min(d.at, len(rows)-1)
+	if i := slices.IndexFunc(rows, func(r dashRow) bool { return r.key == d.sel }); i >= 0 {
+		d.at = i
+		return i
 	}
-	d.sel, d.at = rows[i].key, i
-	return i
+	return min(d.at, len(rows)-1)
 }
 
 func (d *dashboard) Update(msg tea.Msg) (page, tea.Cmd) {
@@ -130,6 +130,9 @@ func (d *dashboard) Update(msg tea.Msg) (page, tea.Cmd) {
 func (d *dashboard) key(k tea.KeyMsg) tea.Cmd {
 	rows := d.rows()
 	i := d.cursor(rows)
+	if i >= 0 {
+		d.sel = rows[i].key // acted on: the cursor follows this row now
+	}
 	keys := d.keys
 	switch {
 	case key.Matches(k, keys.Table.Down) && i+1 < len(rows):

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The demo in a real terminal: its first frame comes at once, while its
+// engine starts; then, from the dashboard, a running job is selected,
+// enter opens it and x kills it after a question; the footer says q stops
+// the demo's jobs.
+func TestDemoFirstFrameAndDashboardActions(t *testing.T) {
+	h := newHome(t)
+	data := filepath.Join(h.dir, "xdg")
+	demoHome := filepath.Join(data, "lathe-demo")
+	demo := &home{t: t, dir: demoHome, env: append(os.Environ(), "LATHE_HOME="+demoHome, "XDG_CONFIG_HOME="+filepath.Join(h.dir, "config"))}
+	t.Cleanup(demo.cleanup)
+	start := time.Now()
+	tm := newTmux(t, 120, 40, []string{"XDG_DATA_HOME=" + data, "XDG_CONFIG_HOME=" + filepath.Join(h.dir, "config")},
+		lathePath+" demo; echo demo-exited-$?; sleep 30")
+	tm.waitFor("lathe › Dashboard")
+	first := time.Since(start)
+	t.Logf("the demo's first frame after %v", first.Round(time.Millisecond))
+	// Before, the screen stayed blank for the seconds the engine took to
+	// start and the model's runs to end; tmux itself takes a little.
+	if first > time.Second {
+		t.Errorf("the demo's first frame took %v", first)
+	}
+	screen := tm.waitFor("Jobs:", "●", "q quit (stops the demo's jobs)")
+	name := selectedJob(t, screen)
+	tm.keys("Enter")
+	tm.waitFor("lathe › Runs › "+name, "[overview]")
+	tm.keys("1")
+	tm.waitFor("lathe › Dashboard", "›● "+name)
+	tm.keys("x")
+	tm.waitFor("kill " + name + "? y/n")
+	tm.keys("y")
+	tm.waitFor("killing " + name)
+	tm.keys("q")
+	tm.waitFor("demo-exited-0")
+	if pid := demo.enginePID(); pid != 0 && processExists(pid) {
+		t.Errorf("q in the demo left its engine (pid %d) running", pid)
+	}
+}
+
+// selectedJob is the name of the job under the dashboard's cursor.
+func selectedJob(t *testing.T, screen string) string {
+	t.Helper()
+	for _, l := range strings.Split(screen, "\n") {
+		if rest, ok := strings.CutPrefix(l, "›● "); ok {
+			if f := strings.Fields(rest); len(f) > 0 {
+				return f[0]
+			}
+		}
+	}
+	t.Fatalf("no running job under the cursor:\n%s", screen)
+	return ""
+}
