@@ -672,11 +672,13 @@ func (a *App) pageKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 // updateKeys enables the frame's keys that work here: back over another
-// page, a new job from a top page, each page's number away from it.
+// page, a new job and the next page from a top page (over one, the pages
+// take n and tab), each page's number away from it.
 func (a *App) updateKeys() {
 	detail := a.active != a.active.base()
 	a.keys.Back.SetEnabled(detail)
 	a.keys.Submit.SetEnabled(!detail)
+	a.keys.NextPage.SetEnabled(!detail)
 	a.keys.Dashboard.SetEnabled(a.active != dashboardPage)
 	a.keys.Runs.SetEnabled(a.active != runsPage)
 	a.keys.GPUs.SetEnabled(a.active != gpusPage)

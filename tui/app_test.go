@@ -551,13 +551,15 @@ func TestPages(t *testing.T) {
 		send  []any
 		wants []string
 	}{
-		{"dashboard", nil, []string{"lathe › Dashboard", "GPUs", "resnet-baseline", "waiting for 2 GPUs, 1 free", "Attention",
+		// The whole list in (the runs page shows an ended run), not only
+		// the active runs, which come first.
+		{"dashboard", []any{keys("2"), "bert-finetune", keys("1"), "lathe › Dashboard"}, []string{"lathe › Dashboard", "GPUs", "resnet-baseline", "waiting for 2 GPUs, 1 free", "Attention",
 			"bert-diverged failed", "q quit", "1200/3000"}},
 		// Help shows the keys of the page under it, and the frame's.
 		{"help", []any{keys("?")}, []string{"Everywhere", "quit (jobs keep running)", "2/3", "runs/GPUs", "n        new job"}},
 		{"help-runs", []any{keys("2"), keys("?")}, []string{"Everywhere", "1/3", "Runs", "ctrl+d/u", "mark all", "o/O"}},
 		{"help-logs", append(slices.Clone(openRun), keys("l"), keys("l"), "epoch 3 loss=0.9", keys("?")),
-			[]string{"esc      back", "resnet-baseline", "→/←", "next/previous tab", "/        search"}},
+			[]string{"esc      back", "resnet-baseline", "tab/⇧tab", "next/previous tab", "/        search"}},
 		{"runs", []any{keys("2")}, []string{"lathe › Runs", "bert-finetune", "NAME", "STATUS", "5 runs"}},
 		// The run's detail in: its environment.
 		{"run", []any{keys("2"), keys("j"), keys("j"), enter, "Python 3.13.5"}, []string{"lathe › Runs › resnet-baseline", "[overview]", "lr=0.1", "loss",

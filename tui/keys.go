@@ -16,7 +16,8 @@ import (
 // they go, and help lists those enabled.
 type KeyMap struct {
 	// Everywhere, or nearly: Back only over another page or in help,
-	// Submit only on the top pages, each page's number away from it.
+	// Submit and NextPage only on the top pages (tab goes through a run's
+	// or a comparison's tabs), each page's number away from it.
 	Quit, Help, Back, NextPage, Dashboard, Runs, GPUs, Models, GoTo, Submit key.Binding
 	// Interrupt quits whatever is open, a form or a prompt too.
 	Interrupt key.Binding
@@ -86,8 +87,8 @@ func DefaultKeyMap() KeyMap {
 		Clear:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear the marks, then the filter")),
 		ApplyFilter:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "filter")),
 		CancelFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "show all runs")),
-		NextTab:      key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next tab")),
-		PrevTab:      key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "previous tab")),
+		NextTab:      key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab/l", "next tab")),
+		PrevTab:      key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("⇧tab/h", "previous tab")),
 		TimeX:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "x by step/time")),
 		Register:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "register a model")),
 		Promote:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "ask to promote")),

@@ -148,6 +148,7 @@ func helpContexts() []helpContext {
 		{name: "dashboard, an attention item", keys: []string{"j", "j", "j", "j"}, shows: "›✗ bert-diverged failed"},
 		{name: "help", keys: []string{"?"}, shows: "Everywhere"},
 		{name: "palette", keys: []string{":", "down"}, shows: "› go to Runs"},
+		{name: "palette, a query typed", keys: []string{":", "r", "u", "n", " ", "l"}, shows: ":run l█"},
 		{name: "form", keys: []string{"n"}, shows: "Start a job"},
 		{name: "question", keys: []string{"2", "j", "j", "x"}, shows: "kill resnet-baseline? y/n"},
 		{name: "notice", keys: []string{"2", "j", "j", "R", "y"}, shows: "Re-run: what differs from the first run"},
