@@ -402,7 +402,7 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 	case actedMsg, filteredMsg, compareMarkedMsg:
 		// The runs table's, whichever page shows.
 		return a.updatePage(runsPage, msg)
-	case runDetailMsg, runChangedMsg, runNoteMsg:
+	case runDetailMsg, runChangedMsg, runNoteMsg, runTailMsg:
 		return a.updatePage(runPage, msg)
 	case modelChangedMsg:
 		return tea.Batch(a.requestsFetch.start(a.loadRequests()), a.updatePage(modelsPage, msg), a.updatePage(modelPage, msg),

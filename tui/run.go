@@ -1,13 +1,17 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"lathe/engine/api"
 	"lathe/tui/chart"
@@ -56,6 +60,11 @@ type runView struct {
 	// run changes.
 	detail      *api.Run
 	detailFetch fetch
+	// tail is the last lines of a failed run's output, read once when the
+	// page opens on it or the run fails; tailRead says they were asked for.
+	tail     []string
+	tailErr  string
+	tailRead bool
 	// note is the outcome of the last action (a registration), after the
 	// tabs; noteErr says it is an error.
 	note    string
@@ -81,6 +90,12 @@ type (
 	}
 	// runChangedMsg says the engine sent a run's new state.
 	runChangedMsg struct{ run string }
+	// runTailMsg is the last lines of a run's output.
+	runTailMsg struct {
+		run   string
+		lines []string
+		err   error
+	}
 	// runNoteMsg is what an action on a run did, for its page.
 	runNoteMsg struct {
 		run, note string
@@ -96,8 +111,45 @@ func newRunView(ctx context.Context, eng Engine, st *state, s styles.Styles, k K
 		views: map[string][]api.Bucket{}, logs: logview.New(id, s, k.LogView)}
 }
 
-// Init reads the run's detail.
-func (p *runView) Init() tea.Cmd { return p.detailFetch.start(p.loadDetail()) }
+// Init reads the run's detail, and a failed run's last lines of output.
+func (p *runView) Init() tea.Cmd { return tea.Batch(p.detailFetch.start(p.loadDetail()), p.loadTail()) }
+
+// tailLines is how many of a failed run's last lines of output the
+// overview shows, as `lathe show` does; tailBytes is how far back they are
+// looked for.
+const (
+	tailLines = 10
+	tailBytes = 8 << 10
+)
+
+// loadTail reads the last lines of the run's output once it has failed
+// (or was lost), once.
+func (p *runView) loadTail() tea.Cmd {
+	r, ok := p.st.run(p.id)
+	if !ok || p.tailRead || (r.Status != api.Failed && r.Status != api.Lost) {
+		return nil
+	}
+	p.tailRead = true
+	eng, ctx, id := p.eng, p.ctx, p.id
+	return func() tea.Msg {
+		var b bytes.Buffer
+		err := eng.Logs(ctx, id, api.LogOptions{Tail: tailBytes}, &b)
+		return runTailMsg{run: id, lines: lastLines(b.String(), tailLines, b.Len() >= tailBytes), err: err}
+	}
+}
+
+// lastLines is the last n lines of text; cut says its first line may be
+// the end of a longer one, which is left out.
+func lastLines(text string, n int, cut bool) []string {
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	if cut && len(lines) > 1 {
+		lines = lines[1:]
+	}
+	if len(lines) == 1 && lines[0] == "" {
+		return nil
+	}
+	return lines[max(0, len(lines)-n):]
+}
 
 func (p *runView) loadDetail() tea.Cmd {
 	id := p.id
@@ -214,7 +266,14 @@ func (p *runView) Update(msg tea.Msg) (page, tea.Cmd) {
 		}
 	case runChangedMsg:
 		if msg.run == p.id {
-			return p, p.detailFetch.start(p.loadDetail())
+			return p, tea.Batch(p.detailFetch.start(p.loadDetail()), p.loadTail())
+		}
+	case runTailMsg:
+		if msg.run == p.id {
+			p.tail = msg.lines
+			if msg.err != nil {
+				p.tailErr = "the output cannot be read: " + msg.err.Error()
+			}
 		}
 	case runNoteMsg:
 		if msg.run == p.id {
@@ -292,6 +351,38 @@ func (p *runView) View() string {
 	return head + p.overview(r)
 }
 
+// tailView is a failed run's last lines of output, under a title.
+func (p *runView) tailView() string {
+	s := p.styles
+	if p.tailErr != "" {
+		return "\n" + s.Error.Render(format.Fit(p.tailErr, p.width)) + "\n"
+	}
+	if len(p.tail) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n" + s.Title.Render(fmt.Sprintf("Last %d lines of output", len(p.tail))) + "\n")
+	for _, l := range p.tail {
+		b.WriteString(s.Muted.Render(format.Fit("  "+safeLine(l), p.width)) + "\n")
+	}
+	return b.String()
+}
+
+// safeLine is a line of a job's output made safe to draw: a bar redrawn
+// with '\r' keeps its last state, escape sequences go, other control
+// characters become spaces.
+func safeLine(l string) string {
+	if i := strings.LastIndexByte(strings.TrimRight(l, "\r"), '\r'); i >= 0 {
+		l = l[i+1:]
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, ansi.Strip(l))
+}
+
 // progressStep is how far a run has gone toward its total: its furthest
 // step, which is the total once the run succeeded or reached the last
 // step (steps count from 0, so the last is total-1).
@@ -333,7 +424,19 @@ func (p *runView) overview(r api.Run) string {
 	b.WriteString(row("experiment", r.Experiment))
 	b.WriteString(row("status", status))
 	b.WriteString(row("command", format.Command(r.Command)))
+	if r.Cwd != "" {
+		b.WriteString(row("cwd", r.Cwd))
+	}
 	b.WriteString(row("elapsed", format.Elapsed(r.Started, r.Ended, now)))
+	at := func(t time.Time) string { return t.Local().Format(time.DateTime) } // as `lathe show` writes it
+	if r.Started == nil {
+		b.WriteString(row("created", at(r.Created)))
+	} else {
+		b.WriteString(row("started", at(*r.Started)))
+	}
+	if r.Ended != nil {
+		b.WriteString(row("ended", at(*r.Ended)))
+	}
 	if r.InvalidLines > 0 {
 		// A job whose lines are all refused looks stuck: say why.
 		b.WriteString(row("metrics", s.Warn.Render(invalidText(r))))
@@ -375,6 +478,14 @@ func (p *runView) overview(r api.Run) string {
 			b.WriteString(row("", s.Error.Render("not captured: "+strings.Join(env.Errors, "; "))))
 		}
 	}
+	artifacts := r.Artifacts
+	if p.detail != nil && len(p.detail.Artifacts) > len(artifacts) {
+		artifacts = p.detail.Artifacts
+	}
+	for i, a := range artifacts {
+		b.WriteString(row(map[bool]string{true: "artifacts"}[i == 0], a.Name+"  "+a.Path))
+	}
+	b.WriteString(p.tailView())
 	if len(r.Metrics) > 0 {
 		names := make([]string, 0, len(r.Metrics))
 		for n := range r.Metrics {

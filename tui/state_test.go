@@ -61,3 +61,48 @@ func TestOverviewMinMaxWhileRunning(t *testing.T) {
 		t.Errorf("acc row %v, want %v", line, want)
 	}
 }
+
+// Steps count from 0: a run at its last step (total-1), or one that
+// succeeded, is done; one on its way shows its furthest step.
+func TestProgressStep(t *testing.T) {
+	run := func(st api.Status, step int64) api.Run {
+		r := api.Run{Status: st, Total: 400, Metrics: map[string]api.MetricSummary{}}
+		if step >= 0 {
+			r.Metrics["loss"] = api.MetricSummary{LastStep: step, Count: step + 1}
+		}
+		return r
+	}
+	for _, c := range []struct {
+		r    api.Run
+		want int64
+	}{
+		{run(api.Running, 399), 400},
+		{run(api.Succeeded, 399), 400},
+		{run(api.Succeeded, 390), 400}, // the last steps were not logged
+		{run(api.Running, 200), 200},
+		{run(api.Failed, 200), 200},
+		{run(api.Running, -1), 0}, // nothing logged yet
+	} {
+		if got := progressStep(c.r); got != c.want {
+			t.Errorf("%s at step %d: %d/400, want %d", c.r.Status, lastStep(c.r), got, c.want)
+		}
+	}
+}
+
+// The last lines of a failed run's output: a line the tail cut in two is
+// left out; a bar's earlier states, escapes and control characters go.
+func TestLastLines(t *testing.T) {
+	text := "ss 1\nline 2\nline 3\n"
+	if got := lastLines(text, 10, true); strings.Join(got, "|") != "line 2|line 3" {
+		t.Errorf("cut: %q", got)
+	}
+	if got := lastLines(text, 1, false); strings.Join(got, "|") != "line 3" {
+		t.Errorf("last 1: %q", got)
+	}
+	if got := lastLines("", 10, false); got != nil {
+		t.Errorf("no output: %q", got)
+	}
+	if got := safeLine("10%\r50%\r\x1b[31mdone\x1b[0m\x07"); got != "done " {
+		t.Errorf("safe line: %q", got)
+	}
+}
