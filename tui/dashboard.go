@@ -331,7 +331,32 @@ func heatStrip(vals []float64) string {
 	return string(out)
 }
 
-func (d *dashboard) gpus() string {
+// host is the machine's CPU, memory and disk at the last reading, a line
+// under the GPUs; "" when the engine does not read them.
+func (d *dashboard) host() string {
+	h := d.st.gpus.Host
+	if h == nil {
+		return ""
+	}
+	s := d.styles
+	frac := func(used, total uint64) float64 {
+		if total == 0 {
+			return math.NaN()
+		}
+		return float64(used) / float64(total)
+	}
+	barW := max(6, (d.width-72)/3)
+	line := fmt.Sprintf(" host  cpu %s %3.0f%% of %d  mem %s %s/%sG  disk %s %s/%sG",
+		s.Running.Render(format.Bar(h.CPUPercent/100, barW)), h.CPUPercent, h.Cores,
+		s.Accent.Render(format.Bar(frac(h.MemUsed, h.MemTotal), barW)), format.GiBs(h.MemUsed), format.GiBs(h.MemTotal),
+		s.Accent.Render(format.Bar(frac(h.DiskUsed, h.DiskTotal), barW)), format.GiBs(h.DiskUsed), format.GiBs(h.DiskTotal))
+	return format.Fit(line, d.width) + "\n"
+}
+
+// gpus is the GPUs a line each, and the host's load under them.
+func (d *dashboard) gpus() string { return d.gpuRows() + d.host() }
+
+func (d *dashboard) gpuRows() string {
 	s := d.styles
 	rep := d.st.gpus
 	var b strings.Builder

@@ -116,3 +116,27 @@ func TestGPUsActOnRuns(t *testing.T) {
 		t.Errorf("enter or x on an idle device: page %d, overlay %d", a.active, a.overlay)
 	}
 }
+
+// With the host's load in the report, the dashboard shows its CPU,
+// memory and disk under the GPUs; a run's process tree's CPU and memory
+// show beside its job and on its GPUs. Without them, nothing is said.
+func TestHostAndProcesses(t *testing.T) {
+	f := helpFixture()
+	f.gpus.Host = &api.HostStats{CPUPercent: 42, Cores: 16, MemUsed: 12 << 30, MemTotal: 64 << 30, DiskUsed: 120 << 30, DiskTotal: 500 << 30}
+	f.gpus.Procs = map[string]api.ProcStats{"a1b2c3d4e5f6": {CPUPercent: 250, RSS: 3 << 30, Procs: 5}}
+	a := syncApp(t, f)
+	v := view(a)
+	for _, want := range []string{"host  cpu", " 42% of 16", "12.0/64.0G", "120.0/500.0G", "cpu 250% rss 3.0 GiB"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the dashboard lacks %q:\n%s", want, v)
+		}
+	}
+	press(t, a, "3")
+	if v := view(a); !strings.Contains(v, "resnet-baseline  cpu 250% rss 3.0 GiB") {
+		t.Errorf("the GPUs page lacks the run's use:\n%s", v)
+	}
+	plain := view(syncApp(t, helpFixture()))
+	if strings.Contains(plain, "host") || strings.Contains(plain, "rss") {
+		t.Errorf("a report without the host's load:\n%s", plain)
+	}
+}
