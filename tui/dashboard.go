@@ -246,8 +246,14 @@ func (d *dashboard) View() string {
 	if i := d.cursor(rows); i >= 0 {
 		cur = rows[i].key
 	}
+	var items []attentionItem
+	for _, r := range rows {
+		if r.item != nil {
+			items = append(items, *r.item)
+		}
+	}
 	parts := []string{d.gpus(), d.jobs(cur)}
-	if att := d.attention(cur); att != "" {
+	if att := d.attention(items, cur); att != "" {
 		parts = append(parts, att)
 	}
 	if d.note != "" {
@@ -549,10 +555,9 @@ func invalidText(r api.Run) string {
 // attentionShown is how many items the attention box shows at once.
 const attentionShown = 5
 
-// attention draws the attention box: up to attentionShown items, from
+// attention draws the attention box's items: up to attentionShown, from
 // where the one under the cursor shows, and how many more there are.
-func (d *dashboard) attention(cur string) string {
-	items := d.attentionItems()
+func (d *dashboard) attention(items []attentionItem, cur string) string {
 	if len(items) == 0 {
 		return ""
 	}
