@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -414,8 +415,9 @@ func (d *dashboard) gpuRows() string {
 	return b.String()
 }
 
-// activeRuns are the running and the queued runs, as the engine lists
-// them.
+// activeRuns are the running runs, the longest running first, and the
+// queued ones, the longest waiting first: a run that starts goes under
+// the others, so the rows do not move under the cursor.
 func (d *dashboard) activeRuns() (running, queued []api.Run) {
 	for _, r := range d.st.runs {
 		switch r.Status {
@@ -425,6 +427,15 @@ func (d *dashboard) activeRuns() (running, queued []api.Run) {
 			queued = append(queued, r)
 		}
 	}
+	since := func(r api.Run) time.Time {
+		if r.Started != nil {
+			return *r.Started
+		}
+		return r.Created
+	}
+	oldest := func(a, b api.Run) int { return cmp.Or(since(a).Compare(since(b)), cmp.Compare(a.ID, b.ID)) }
+	slices.SortFunc(running, oldest)
+	slices.SortFunc(queued, oldest)
 	return running, queued
 }
 

@@ -13,16 +13,22 @@ import (
 // view is the app's view without its styles.
 func view(a *App) string { return ansi.Strip(a.View()) }
 
-// The dashboard's jobs are rows: the cursor starts on the first, j moves
-// it, enter opens the run, x kills it after the runs table's question.
+// The dashboard's jobs are rows, the longest running first: the cursor
+// starts on the first, j and k move it, enter opens the run, x kills it
+// after the runs table's question.
 func TestDashboardActsOnJobs(t *testing.T) {
 	f := helpFixture()
 	a := syncApp(t, f)
-	if v := view(a); !strings.Contains(v, "›● vit-small") {
+	// The longest running first.
+	if v := view(a); !strings.Contains(v, "›● resnet-baseline") || strings.Index(v, "resnet-baseline  ") > strings.Index(v, "vit-small  ") {
 		t.Fatalf("no cursor on the first job:\n%s", v)
 	}
 	press(t, a, "j", "enter")
-	if v := view(a); !strings.Contains(v, "lathe › Runs › resnet-baseline") || a.active != runPage {
+	if v := view(a); !strings.Contains(v, "lathe › Runs › vit-small") || a.active != runPage {
+		t.Fatalf("enter on vit-small:\n%s", v)
+	}
+	press(t, a, "1", "k", "enter")
+	if v := view(a); !strings.Contains(v, "lathe › Runs › resnet-baseline") {
 		t.Fatalf("enter on resnet-baseline:\n%s", v)
 	}
 	press(t, a, "1", "x") // the cursor stayed on resnet-baseline
