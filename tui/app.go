@@ -57,7 +57,34 @@ type Options struct {
 	// Columns are the params and metrics the runs table shows (params.NAME,
 	// metrics.NAME or a bare name); empty: the ones most runs have.
 	Columns []string
+	// Demo says q ends a demo, whose jobs and engine stop with the app:
+	// the footer and the help say so rather than that jobs keep running.
+	Demo bool
+	// Startup, when set, is how the engine comes up after the app has
+	// opened (the demo's, which takes seconds): the app shows each step's
+	// progress until a Startup carries the engine, then loads from it.
+	// New is given a nil engine then.
+	Startup <-chan Startup
 }
+
+// Startup is a step of an engine's start: what it is doing, the engine
+// once it is up, or why it failed.
+type Startup struct {
+	Progress string
+	Engine   Engine
+	Err      error
+}
+
+// startupMsg is a step of the engine's start; startupDoneMsg says there
+// are no more.
+type (
+	startupMsg     Startup
+	startupDoneMsg struct{}
+)
+
+// lateEngine is the engine of an app opened before it was up: the pages
+// are built on it, and it is set once, before anything asks it anything.
+type lateEngine struct{ Engine }
 
 // App is the root model: it keeps the frame, routes to the pages and
 // holds what is open over them (one overlay at a time).
@@ -98,6 +125,11 @@ type App struct {
 
 	banner string
 	events <-chan api.Event
+
+	// late is the engine still coming up (Options.Startup), nil
+	// otherwise; starting is what it is doing until it is up.
+	late     *lateEngine
+	starting string
 }
 
 // New builds the app on an engine.
@@ -107,7 +139,18 @@ func New(eng Engine, opts Options) *App {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	st := newState(opts.Now)
-	a := &App{eng: eng, ctx: ctx, cancel: cancel, st: st, styles: opts.Styles, keys: opts.Keys, opts: opts}
+	var late *lateEngine
+	if opts.Startup != nil {
+		late = &lateEngine{}
+		eng = late
+	}
+	if opts.Demo {
+		opts.Keys.Quit.SetHelp(opts.Keys.Quit.Help().Key, "quit (stops the demo's jobs)")
+	}
+	a := &App{eng: eng, ctx: ctx, cancel: cancel, st: st, styles: opts.Styles, keys: opts.Keys, opts: opts, late: late}
+	if late != nil {
+		a.starting = "starting the engine…"
+	}
 	act := runActions{
 		kill: func(id string) error { _, err := eng.Kill(ctx, id, false); return err },
 		edit: func(r api.Run) tea.Cmd {
@@ -126,9 +169,9 @@ func New(eng Engine, opts Options) *App {
 		},
 	}
 	a.pages = map[pageID]page{
-		dashboardPage: newDashboard(st, opts.Styles, opts.Keys),
+		dashboardPage: newDashboard(st, opts.Styles, opts.Keys, act.kill),
 		runsPage:      newRunList(st, opts.Styles, opts.Keys, act, opts.Columns),
-		gpusPage:      newGPUList(st, opts.Styles, opts.Keys),
+		gpusPage:      newGPUList(st, opts.Styles, opts.Keys, act.kill),
 		modelsPage:    newModelList(ctx, eng, st, opts.Styles, opts.Keys),
 	}
 	a.updateKeys()
@@ -145,9 +188,48 @@ func (a *App) fill(req api.SubmitRequest) api.SubmitRequest {
 	return req
 }
 
-// Init loads what the pages show and subscribes to the engine's events.
+// Init loads what the pages show and subscribes to the engine's events;
+// an engine still coming up is waited for first.
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(a.loadActive(), a.loadRuns(), a.loadGPUs(), loadModels, a.subscribe(), tick())
+	if a.starting != "" {
+		return tea.Batch(nextStartup(a.opts.Startup), tick())
+	}
+	return tea.Batch(a.load(), tick())
+}
+
+func (a *App) load() tea.Cmd {
+	return tea.Batch(a.loadActive(), a.loadRuns(), a.loadGPUs(), loadModels, a.subscribe())
+}
+
+// nextStartup reads the next step of the engine's start.
+func nextStartup(ch <-chan Startup) tea.Cmd {
+	return func() tea.Msg {
+		s, ok := <-ch
+		if !ok {
+			return startupDoneMsg{}
+		}
+		return startupMsg(s)
+	}
+}
+
+// started takes a step of the engine's start: its progress, or the
+// engine, from which the app then loads, or why it failed (the app stays
+// for the user to read it and quit).
+func (a *App) started(msg startupMsg) tea.Cmd {
+	next := nextStartup(a.opts.Startup)
+	switch {
+	case msg.Err != nil:
+		a.banner = msg.Err.Error()
+		if a.starting != "" {
+			a.starting = "the engine did not start: " + msg.Err.Error()
+		}
+	case msg.Engine != nil && a.starting != "":
+		a.late.Engine, a.starting = msg.Engine, ""
+		return tea.Batch(next, a.load())
+	case msg.Progress != "" && a.starting != "":
+		a.starting = msg.Progress
+	}
+	return next
 }
 
 // loadModels has the registry's pages read what they show again.
@@ -309,13 +391,18 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 			return tea.Sequence(cmds...)
 		}
 		return a.key(msg)
+	case pageNoteMsg:
+		return a.updatePage(msg.page, msg)
+	case openGPUMsg:
+		a.show(gpusPage)
+		return a.updatePage(gpusPage, msg)
 	case removedMsg:
 		a.st.remove(runIDs(msg.res.Runs))
 		return a.updatePage(runsPage, msg)
 	case actedMsg, filteredMsg, compareMarkedMsg:
 		// The runs table's, whichever page shows.
 		return a.updatePage(runsPage, msg)
-	case runDetailMsg, runChangedMsg, runNoteMsg:
+	case runDetailMsg, runChangedMsg, runNoteMsg, runTailMsg:
 		return a.updatePage(runPage, msg)
 	case modelChangedMsg:
 		return tea.Batch(a.requestsFetch.start(a.loadRequests()), a.updatePage(modelsPage, msg), a.updatePage(modelPage, msg),
@@ -443,6 +530,9 @@ func (a *App) updateEngine(msg tea.Msg) (tea.Cmd, bool) {
 	case gpusMsg:
 		a.st.gpuHist = msg.hist
 		a.st.addGPUReport(msg.rep)
+	case startupMsg:
+		return a.started(msg), true
+	case startupDoneMsg:
 	case streamMsg:
 		a.events = msg
 		a.banner = ""
@@ -498,6 +588,14 @@ func (a *App) key(msg tea.KeyMsg) tea.Cmd {
 	if key.Matches(msg, a.keys.Interrupt) {
 		a.cancel()
 		return tea.Quit
+	}
+	if a.starting != "" {
+		// Nothing can be asked of an engine not up yet: q alone works.
+		if key.Matches(msg, a.keys.Quit) {
+			a.cancel()
+			return tea.Quit
+		}
+		return nil
 	}
 	var cmd tea.Cmd
 	switch a.overlay {
@@ -574,11 +672,13 @@ func (a *App) pageKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 // updateKeys enables the frame's keys that work here: back over another
-// page, a new job from a top page, each page's number away from it.
+// page, a new job and the next page from a top page (over one, the pages
+// take n and tab), each page's number away from it.
 func (a *App) updateKeys() {
 	detail := a.active != a.active.base()
 	a.keys.Back.SetEnabled(detail)
 	a.keys.Submit.SetEnabled(!detail)
+	a.keys.NextPage.SetEnabled(!detail)
 	a.keys.Dashboard.SetEnabled(a.active != dashboardPage)
 	a.keys.Runs.SetEnabled(a.active != runsPage)
 	a.keys.GPUs.SetEnabled(a.active != gpusPage)
@@ -607,15 +707,17 @@ func (a *App) View() string {
 	}
 	crumbs = append([]string{"lathe"}, crumbs...)
 	var body string
-	switch a.overlay {
-	case paletteOverlay:
+	switch {
+	case a.starting != "":
+		body = a.styles.Muted.Render(format.Fit(a.starting, a.width))
+	case a.overlay == paletteOverlay:
 		body = a.palette.View()
-	case formOverlay:
+	case a.overlay == formOverlay:
 		body = a.form.View()
 		crumbs = []string{"lathe", a.formTitle}
-	case noticeOverlay:
+	case a.overlay == noticeOverlay:
 		body = a.noticeView()
-	case questionOverlay:
+	case a.overlay == questionOverlay:
 		// The question takes the page's last line, where it says how things
 		// stand.
 		body = strings.TrimSuffix(a.pages[a.active].View(), "\n")
@@ -625,7 +727,7 @@ func (a *App) View() string {
 			body = ""
 		}
 		body += a.styles.Warn.Render(format.Fit(a.question.text+" y/n", a.width))
-	case helpOverlay:
+	case a.overlay == helpOverlay:
 		body = a.helpView()
 	default:
 		body = a.pages[a.active].View()

@@ -34,6 +34,7 @@ func TestMain(m *testing.M) {
 		os.Exit(local.RunShim(os.Args[2]))
 	}
 	lipgloss.SetColorProfile(termenv.Ascii)
+	time.Local = time.UTC // the goldens' times, wherever they are made
 	os.Exit(m.Run())
 }
 
@@ -526,10 +527,12 @@ func fixture() *fakeEngine {
 	c.GPUs, c.Waiting = 2, "waiting for 2 GPUs, 1 free"
 	d := run("abcdefabcdef", "bert-diverged", "nlp", api.Failed, at(20*time.Minute))
 	d.Ended, d.Reason, d.ExitCode = at(19*time.Minute), "exit code 1", ptr(1)
+	d.Cwd, d.Git = "/work/exp", &api.Git{Commit: "9b8c7d6e5f4a3b2c1d0e", Dirty: false}
 	d.Metrics["loss"] = metric(9.5, 60)
 	e := run("999999999999", "bert-finetune", "nlp", api.Succeeded, at(50*time.Minute))
 	e.Ended = at(40 * time.Minute)
 	e.Metrics["loss"] = metric(0.17, 300)
+	e.Artifacts = []api.Artifact{{Name: "checkpoint", Path: "/work/exp/ckpt.pt"}}
 
 	gpuStatus := func(i int, util uint32, mem uint64, leased, name string) api.GPUStatus {
 		return api.GPUStatus{
@@ -611,18 +614,26 @@ func TestPages(t *testing.T) {
 		send  []any
 		wants []string
 	}{
-		{"dashboard", nil, []string{"lathe › Dashboard", "GPUs", "resnet-baseline", "waiting for 2 GPUs, 1 free", "Attention",
+		// The whole list in (the runs page shows an ended run), not only
+		// the active runs, which come first.
+		{"dashboard", []any{keys("2"), "bert-finetune", keys("1"), "lathe › Dashboard"}, []string{"lathe › Dashboard", "GPUs", "resnet-baseline", "waiting for 2 GPUs, 1 free", "Attention",
 			"bert-diverged failed", "q quit", "1200/3000"}},
 		// Help shows the keys of the page under it, and the frame's.
 		{"help", []any{keys("?")}, []string{"Everywhere", "quit (jobs keep running)", "2/3", "runs/GPUs", "n        new job"}},
 		{"help-runs", []any{keys("2"), keys("?")}, []string{"Everywhere", "1/3", "Runs", "ctrl+d/u", "mark all", "o/O"}},
 		{"help-logs", append(slices.Clone(openRun), keys("l"), keys("l"), "epoch 3 loss=0.9", keys("?")),
-			[]string{"esc      back", "resnet-baseline", "→/←", "next/previous tab", "/        search"}},
+			[]string{"esc      back", "resnet-baseline", "tab/⇧tab", "next/previous tab", "/        search"}},
 		{"runs", []any{keys("2")}, []string{"lathe › Runs", "bert-finetune", "NAME", "STATUS", "5 runs"}},
 		// The run's detail in: its environment.
 		{"run", []any{keys("2"), keys("j"), keys("j"), enter, "Python 3.13.5"}, []string{"lathe › Runs › resnet-baseline", "[overview]", "lr=0.1", "loss",
 			"1200/3000", "esc back", "digits-train (train)  data/train.csv  337.0 KiB  sha256 5d41402abc4b", "3f2a9c1d7e on main, dirty (patch 1.5 KiB)",
 			"digest pending", "cannot be read: open /mnt/labels"}},
+		// A failed run: where it ran, when, and its last lines; an ended
+		// one's artifacts.
+		{"run-failed", []any{keys("2"), keys("jjj"), enter, "Last 3 lines of output"}, []string{"lathe › Runs › bert-diverged",
+			"failed — exit code 1", "/work/exp", "2026-11-23 11:41:00", "9b8c7d6e5f", "epoch 3 loss=0.9"}},
+		{"run-succeeded", []any{keys("2"), keys("jjjj"), enter, "Runs › bert-finetune"}, []string{"checkpoint  /work/exp/ckpt.pt",
+			"2026-11-23 11:20:00"}},
 		{"charts", append(slices.Clone(openRun), keys("l"), "acc 0.0625"), []string{"[charts]", "loss 0.0625", "acc 0.0625"}},
 		{"logs", append(slices.Clone(openRun), keys("l"), keys("l"), "epoch 3 loss=0.9"), []string{"[logs]", "epoch 1 loss=2.1", "following"}},
 		{"system", append(slices.Clone(openRun), keys("h"), "GPU 1 memory"), []string{"[system]", "GPU 0 utilisation %", "GPU 1 memory GiB"}},

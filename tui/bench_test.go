@@ -52,7 +52,7 @@ func BenchmarkDashboardView(b *testing.B) {
 				Util: api.Float(k % 100), MemoryUsed: 40 << 30, PowerW: 300, TempC: 60})
 		}
 	}
-	d := newDashboard(st, styles.New(p), DefaultKeyMap())
+	d := newDashboard(st, styles.New(p), DefaultKeyMap(), nil)
 	d.SetSize(160, 60)
 	start := time.Now()
 	for b.Loop() {

@@ -1,13 +1,16 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"lathe/engine/api"
 	"lathe/tui/format"
@@ -15,16 +18,59 @@ import (
 )
 
 // dashboard is the first page: the GPUs, the jobs, and what needs looking
-// at (v opens the oldest promotion waiting for the user's review, d the
-// drift of the first model whose drift alerts).
+// at. Its rows (the jobs, then the attention box's items) take a cursor:
+// enter opens the run or what the item names, x kills the run (after the
+// runs table's question), D dismisses an item; v opens the oldest
+// promotion waiting for the user's review, d the drift of the first model
+// whose drift alerts.
 type dashboard struct {
 	st            *state
 	styles        styles.Styles
 	keys          KeyMap
 	width, height int
+	kill          func(id string) error
+
+	// sel is the key of the row the user put the cursor on (a dashRow's
+	// key), followed across changes of the rows; at is its index when last
+	// seen, where the cursor stays when its row goes.
+	sel string
+	at  int
+	// dismissed are the attention items the user put away, by key.
+	dismissed map[string]bool
+	// note is what the last action did.
+	note string
 
 	drawn gpuDrawings
 }
+
+// dashRow is a row the cursor goes over: a job, or an item of the
+// attention box.
+type dashRow struct {
+	key string
+	run string // the run it is or names, if any
+	// item is the attention item; nil for a job.
+	item *attentionItem
+}
+
+// attentionItem is something the user should look at, and what enter
+// opens of it.
+type attentionItem struct {
+	key        string // what it is about, for dismissing: "failed:<run id>"
+	mark, text string
+	run        string  // the run it names, if any
+	open       tea.Cmd // what enter does
+}
+
+// Messages of the dashboard's and the GPUs page's actions.
+type (
+	// pageNoteMsg is what an action did, for the page that acted.
+	pageNoteMsg struct {
+		page pageID
+		note string
+	}
+	// openGPUMsg shows a device on the GPUs page.
+	openGPUMsg struct{ index int }
+)
 
 // gpuDrawings are each GPU's sparkline and heat strip, drawn from the GPU
 // history again only when a new report came (or the width changed), not
@@ -34,38 +80,148 @@ type gpuDrawings struct {
 	trends, heat   map[int]string // by device index
 }
 
-func newDashboard(st *state, s styles.Styles, k KeyMap) *dashboard {
-	return &dashboard{st: st, styles: s, keys: k}
+func newDashboard(st *state, s styles.Styles, k KeyMap, kill func(id string) error) *dashboard {
+	return &dashboard{st: st, styles: s, keys: k, kill: kill, dismissed: map[string]bool{}}
 }
 
 func (d *dashboard) Title() string    { return "Dashboard" }
 func (d *dashboard) SetSize(w, h int) { d.width, d.height = w, h }
 func (d *dashboard) Capturing() bool  { return false }
 
-// Update takes v, which opens the oldest request waiting for the user,
-// and d, which opens the drift of the first model whose drift alerts.
-func (d *dashboard) Update(msg tea.Msg) (page, tea.Cmd) {
-	k, ok := msg.(tea.KeyMsg)
-	switch {
-	case !ok:
-	case key.Matches(k, d.keys.Review) && len(d.st.mine) > 0:
-		r := d.st.mine[0]
-		return d, func() tea.Msg { return openReviewMsg{model: r.Model, id: r.ID} }
-	case key.Matches(k, d.keys.Drift):
-		if alerts := d.st.driftAlerts(); len(alerts) > 0 {
-			name := alerts[0].Name
-			return d, func() tea.Msg { return openDriftMsg{model: name} }
-		}
+// rows are the jobs, running then queued, then the attention items the
+// user has not dismissed.
+func (d *dashboard) rows() []dashRow {
+	running, queued := d.activeRuns()
+	var rows []dashRow
+	for _, r := range append(running, queued...) {
+		rows = append(rows, dashRow{key: "run:" + r.ID, run: r.ID})
 	}
-	return d, nil
+	for _, it := range d.attentionItems() {
+		rows = append(rows, dashRow{key: it.key, run: it.run, item: &it})
+	}
+	return rows
 }
 
-// The dashboard's keys, v and d, work while a request waits for the user
-// and while a model's drift alerts; the frame's go from it.
-func (d *dashboard) ShortHelp() []key.Binding { return d.attentionKeys() }
+// cursor is the index of the selected row in rows (-1 when there are
+// none): the row the user chose, where it is now, else the place it was
+// at (the first row before any choice).
+func (d *dashboard) cursor(rows []dashRow) int {
+	if len(rows) == 0 {
+		return -1
+	}
+	if i := slices.IndexFunc(rows, func(r dashRow) bool { return r.key == d.sel }); i >= 0 {
+		d.at = i
+		return i
+	}
+	return min(d.at, len(rows)-1)
+}
+
+func (d *dashboard) Update(msg tea.Msg) (page, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case pageNoteMsg:
+		d.note = msg.note
+	case tea.KeyMsg:
+		cmd = d.key(msg)
+	}
+	d.updateKeys()
+	return d, cmd
+}
+
+func (d *dashboard) key(k tea.KeyMsg) tea.Cmd {
+	rows := d.rows()
+	i := d.cursor(rows)
+	if i >= 0 {
+		d.sel = rows[i].key // acted on: the cursor follows this row now
+	}
+	keys := d.keys
+	switch {
+	case key.Matches(k, keys.Table.Down) && i+1 < len(rows):
+		d.sel, d.at = rows[i+1].key, i+1
+	case key.Matches(k, keys.Table.Up) && i > 0:
+		d.sel, d.at = rows[i-1].key, i-1
+	case key.Matches(k, keys.Review) && len(d.st.mine) > 0:
+		return openReviewCmd(d.st.mine[0])
+	case key.Matches(k, keys.Drift):
+		if alerts := d.st.driftAlerts(); len(alerts) > 0 {
+			name := alerts[0].Name
+			return func() tea.Msg { return openDriftMsg{model: name} }
+		}
+	case i < 0:
+	case key.Matches(k, keys.Open):
+		return rows[i].open()
+	case key.Matches(k, keys.Kill):
+		return askKillRun(d.st, dashboardPage, rows[i].run, d.kill)
+	case key.Matches(k, keys.Dismiss) && rows[i].item != nil:
+		d.dismissed[rows[i].key] = true
+		d.note = "dismissed: " + ansi.Strip(rows[i].item.text)
+	}
+	return nil
+}
+
+// open is what enter does on a row: a job opens its run, an item what it
+// names.
+func (r dashRow) open() tea.Cmd {
+	if r.item != nil {
+		return r.item.open
+	}
+	return openRunCmd(r.run)
+}
+
+func openRunCmd(id string) tea.Cmd { return func() tea.Msg { return openRunMsg{id: id} } }
+
+func openReviewCmd(r api.Request) tea.Cmd {
+	return func() tea.Msg { return openReviewMsg{model: r.Model, id: r.ID} }
+}
+
+// askKillRun asks, as the runs table does, before killing a run that
+// still runs; the answer is a note for the page that asked.
+func askKillRun(st *state, from pageID, id string, kill func(string) error) tea.Cmd {
+	r, ok := st.run(id)
+	if !ok || !runLive(r) {
+		return nil
+	}
+	return ask(from, "kill "+r.Name+"?", func() tea.Msg {
+		if err := kill(r.ID); err != nil {
+			return pageNoteMsg{page: from, note: err.Error()}
+		}
+		return pageNoteMsg{page: from, note: "killing " + r.Name}
+	})
+}
+
+// runLive reports whether a run can still be killed.
+func runLive(r api.Run) bool { return r.Status == api.Running || r.Status == api.Queued }
+
+// updateKeys enables the keys that act on the row under the cursor.
+func (d *dashboard) updateKeys() {
+	rows := d.rows()
+	i := d.cursor(rows)
+	k := &d.keys
+	k.Table.Down.SetEnabled(i+1 < len(rows))
+	k.Table.Up.SetEnabled(i > 0)
+	k.Open.SetEnabled(i >= 0 && rows[i].open() != nil)
+	live := false
+	if i >= 0 {
+		r, ok := d.st.run(rows[i].run)
+		live = ok && runLive(r)
+	}
+	k.Kill.SetEnabled(live)
+	k.Dismiss.SetEnabled(i >= 0 && rows[i].item != nil)
+}
+
+// The dashboard's keys: those that act on the row under the cursor, and
+// v and d while a request waits for the user and while a model's drift
+// alerts; the frame's go from it.
+func (d *dashboard) ShortHelp() []key.Binding {
+	d.updateKeys()
+	k := d.keys
+	return append(enabled(k.Open, k.Kill, k.Dismiss), d.attentionKeys()...)
+}
 
 func (d *dashboard) FullHelp() [][]key.Binding {
-	var rows [][]key.Binding
+	d.updateKeys()
+	k := d.keys
+	rows := enabledRows([]key.Binding{k.Table.Down, k.Table.Up}, []key.Binding{k.Open}, []key.Binding{k.Kill}, []key.Binding{k.Dismiss})
 	for _, b := range d.attentionKeys() {
 		rows = append(rows, []key.Binding{b})
 	}
@@ -83,12 +239,26 @@ func (d *dashboard) attentionKeys() []key.Binding {
 	return out
 }
 
-// View lays out the GPUs, the jobs and the attention box, and the heat
-// strip of utilisation when there is room for it.
+// View lays out the GPUs, the jobs and the attention box, the heat strip
+// of utilisation when there is room for it, and the last action's note.
 func (d *dashboard) View() string {
-	parts := []string{d.gpus(), d.jobs()}
-	if att := d.attention(); att != "" {
+	rows := d.rows()
+	cur := ""
+	if i := d.cursor(rows); i >= 0 {
+		cur = rows[i].key
+	}
+	var items []attentionItem
+	for _, r := range rows {
+		if r.item != nil {
+			items = append(items, *r.item)
+		}
+	}
+	parts := []string{d.gpus(), d.jobs(cur)}
+	if att := d.attention(items, cur); att != "" {
 		parts = append(parts, att)
+	}
+	if d.note != "" {
+		parts = append(parts, d.styles.Muted.Render(format.Fit(d.note, d.width)))
 	}
 	used := 0
 	for _, p := range parts {
@@ -102,6 +272,15 @@ func (d *dashboard) View() string {
 		parts[i] = strings.TrimRight(p, "\n")
 	}
 	return strings.Join(parts, "\n\n")
+}
+
+// selectable draws a row the cursor goes over: a mark before it, and the
+// whole line reversed while selected.
+func (d *dashboard) selectable(line string, selected bool) string {
+	if !selected {
+		return format.Fit(" "+line, d.width)
+	}
+	return d.styles.Selected.Render(format.Pad(format.Fit("›"+line, d.width), d.width))
 }
 
 // heatWindow is how far back the heat strip reaches.
@@ -159,7 +338,32 @@ func heatStrip(vals []float64) string {
 	return string(out)
 }
 
-func (d *dashboard) gpus() string {
+// host is the machine's CPU, memory and disk at the last reading, a line
+// under the GPUs; "" when the engine does not read them.
+func (d *dashboard) host() string {
+	h := d.st.gpus.Host
+	if h == nil {
+		return ""
+	}
+	s := d.styles
+	frac := func(used, total uint64) float64 {
+		if total == 0 {
+			return math.NaN()
+		}
+		return float64(used) / float64(total)
+	}
+	barW := max(6, (d.width-72)/3)
+	line := fmt.Sprintf(" host  cpu %s %3.0f%% of %d  mem %s %s/%sG  disk %s %s/%sG",
+		s.Running.Render(format.Bar(h.CPUPercent/100, barW)), h.CPUPercent, h.Cores,
+		s.Accent.Render(format.Bar(frac(h.MemUsed, h.MemTotal), barW)), format.GiBs(h.MemUsed), format.GiBs(h.MemTotal),
+		s.Accent.Render(format.Bar(frac(h.DiskUsed, h.DiskTotal), barW)), format.GiBs(h.DiskUsed), format.GiBs(h.DiskTotal))
+	return format.Fit(line, d.width) + "\n"
+}
+
+// gpus is the GPUs a line each, and the host's load under them.
+func (d *dashboard) gpus() string { return d.gpuRows() + d.host() }
+
+func (d *dashboard) gpuRows() string {
 	s := d.styles
 	rep := d.st.gpus
 	var b strings.Builder
@@ -211,10 +415,10 @@ func (d *dashboard) gpus() string {
 	return b.String()
 }
 
-func (d *dashboard) jobs() string {
-	s := d.styles
-	now := d.st.now()
-	var running, queued []api.Run
+// activeRuns are the running runs, the longest running first, and the
+// queued ones, the longest waiting first: a run that starts goes under
+// the others, so the rows do not move under the cursor.
+func (d *dashboard) activeRuns() (running, queued []api.Run) {
 	for _, r := range d.st.runs {
 		switch r.Status {
 		case api.Running:
@@ -223,6 +427,22 @@ func (d *dashboard) jobs() string {
 			queued = append(queued, r)
 		}
 	}
+	since := func(r api.Run) time.Time {
+		if r.Started != nil {
+			return *r.Started
+		}
+		return r.Created
+	}
+	oldest := func(a, b api.Run) int { return cmp.Or(since(a).Compare(since(b)), cmp.Compare(a.ID, b.ID)) }
+	slices.SortFunc(running, oldest)
+	slices.SortFunc(queued, oldest)
+	return running, queued
+}
+
+func (d *dashboard) jobs(cur string) string {
+	s := d.styles
+	now := d.st.now()
+	running, queued := d.activeRuns()
 	var b strings.Builder
 	b.WriteString(s.Title.Render(fmt.Sprintf("Jobs: %d running, %d queued", len(running), len(queued))) + "\n")
 	nameW, sparkW := 18, 20
@@ -230,20 +450,23 @@ func (d *dashboard) jobs() string {
 		sparkW = 10
 	}
 	for _, r := range running {
-		line := fmt.Sprintf(" %s %-*s %7s  %s", s.Running.Render("●"), nameW, format.Fit(r.Name, nameW), format.Elapsed(r.Started, r.Ended, now),
+		line := fmt.Sprintf("%s %-*s %7s  %s", s.Running.Render("●"), nameW, format.Fit(r.Name, nameW), format.Elapsed(r.Started, r.Ended, now),
 			format.Sparkline(d.st.trend[r.ID], sparkW, math.NaN(), math.NaN()))
 		if m := mainMetric(r); m != "" {
 			line += fmt.Sprintf(" %s %s", m, format.Number(float64(r.Metrics[m].Last), 4))
 		}
 		if r.Total > 0 {
-			step := lastStep(r)
-			line += fmt.Sprintf(" %s %d/%d %s", format.Bar(float64(step)/float64(r.Total), 8), max(step, 0), r.Total, eta(r, now))
+			step := progressStep(r)
+			line += fmt.Sprintf(" %s %d/%d %s", format.Bar(float64(step)/float64(r.Total), 8), step, r.Total, eta(r, now))
 		}
-		b.WriteString(format.Fit(line, d.width) + "\n")
+		if u := d.procText(r.ID); u != "" {
+			line += "  " + u
+		}
+		b.WriteString(d.selectable(line, cur == "run:"+r.ID) + "\n")
 	}
 	for _, r := range queued {
-		line := fmt.Sprintf(" %s %-*s %s", s.Warn.Render("○"), nameW, format.Fit(r.Name, nameW), s.Muted.Render(r.Waiting))
-		b.WriteString(format.Fit(line, d.width) + "\n")
+		line := fmt.Sprintf("%s %-*s %s", s.Warn.Render("○"), nameW, format.Fit(r.Name, nameW), s.Muted.Render(r.Waiting))
+		b.WriteString(d.selectable(line, cur == "run:"+r.ID) + "\n")
 	}
 	if len(running)+len(queued) == 0 {
 		b.WriteString(s.Muted.Render("  nothing runs: start a job with `lathe run -- python3 train.py`") + "\n")
@@ -251,20 +474,26 @@ func (d *dashboard) jobs() string {
 	return b.String()
 }
 
-// attention lists what a user should look at: the promotions waiting for
-// their review, the models whose drift alerts, failed jobs of the last
-// day, jobs waiting long, GPUs hot or lost.
-func (d *dashboard) attention() string {
+// attentionItems are what a user should look at: the promotions waiting
+// for their review, the models whose drift alerts, failed jobs of the
+// last day, jobs waiting long, metric lines a job wrote that could not be
+// read, GPUs hot or lost; less what the user dismissed.
+func (d *dashboard) attentionItems() []attentionItem {
 	s := d.styles
 	now := d.st.now()
-	var items []string
+	var items []attentionItem
+	add := func(it attentionItem) {
+		if !d.dismissed[it.key] {
+			items = append(items, it)
+		}
+	}
 	if n := len(d.st.mine); n > 0 {
 		r := d.st.mine[0]
 		text := fmt.Sprintf("1 promotion waits for your review: v opens %s v%d (request #%d)", r.Model, r.Version, r.ID)
 		if n > 1 {
 			text = fmt.Sprintf("%d promotions wait for your review: v opens the oldest, %s v%d (request #%d)", n, r.Model, r.Version, r.ID)
 		}
-		items = append(items, s.Warn.Render("» ")+text)
+		add(attentionItem{key: fmt.Sprintf("review:%d", r.ID), mark: s.Warn.Render("» "), text: text, open: openReviewCmd(r)})
 	}
 	for i, m := range d.st.driftAlerts() {
 		text := m.Name + ": drift alert"
@@ -278,32 +507,85 @@ func (d *dashboard) attention() string {
 		if i == 0 {
 			text += ": d opens its drift"
 		}
-		items = append(items, s.Error.Render("▲ ")+text)
+		name := m.Name
+		add(attentionItem{key: "drift:" + name, mark: s.Error.Render("▲ "), text: text,
+			open: func() tea.Msg { return openDriftMsg{model: name} }})
 	}
 	for _, r := range d.st.runs {
-		if (r.Status == api.Failed || r.Status == api.Lost) && r.Ended != nil && now.Sub(*r.Ended) < 24*time.Hour {
-			items = append(items, s.Error.Render("✗ ")+fmt.Sprintf("%s %s: %s", r.Name, r.Status, r.Reason))
+		recent := r.Ended != nil && now.Sub(*r.Ended) < 24*time.Hour
+		if (r.Status == api.Failed || r.Status == api.Lost) && recent {
+			add(attentionItem{key: "failed:" + r.ID, mark: s.Error.Render("✗ "), run: r.ID, open: openRunCmd(r.ID),
+				text: fmt.Sprintf("%s %s: %s", r.Name, r.Status, r.Reason)})
 		}
 		if r.Status == api.Queued && now.Sub(r.Created) > 10*time.Minute {
-			items = append(items, s.Warn.Render("… ")+fmt.Sprintf("%s has waited %s: %s", r.Name, format.Duration(now.Sub(r.Created)), r.Waiting))
+			add(attentionItem{key: "waiting:" + r.ID, mark: s.Warn.Render("… "), run: r.ID, open: openRunCmd(r.ID),
+				text: fmt.Sprintf("%s has waited %s: %s", r.Name, format.Duration(now.Sub(r.Created)), r.Waiting)})
+		}
+		if r.InvalidLines > 0 && (runLive(r) || recent) {
+			add(attentionItem{key: "invalid:" + r.ID, mark: s.Warn.Render("! "), run: r.ID, open: openRunCmd(r.ID),
+				text: r.Name + ": " + invalidText(r)})
 		}
 	}
 	for _, g := range d.st.gpus.GPUs {
+		idx := g.Index
+		open := func() tea.Msg { return openGPUMsg{index: idx} }
 		switch {
 		case g.Sample != nil && g.Sample.Lost:
-			items = append(items, s.Error.Render("✗ ")+fmt.Sprintf("GPU %d is lost", g.Index))
+			add(attentionItem{key: fmt.Sprintf("lost:%d", idx), mark: s.Error.Render("✗ "), open: open,
+				text: fmt.Sprintf("GPU %d is lost", idx)})
 		case g.Sample != nil && g.Sample.TemperatureC != nil && *g.Sample.TemperatureC >= 85:
-			items = append(items, s.Warn.Render("! ")+fmt.Sprintf("GPU %d is hot: %d°C", g.Index, *g.Sample.TemperatureC))
+			add(attentionItem{key: fmt.Sprintf("hot:%d", idx), mark: s.Warn.Render("! "), open: open,
+				text: fmt.Sprintf("GPU %d is hot: %d°C", idx, *g.Sample.TemperatureC)})
 		}
 	}
+	return items
+}
+
+// procText is what a run's process tree uses, from the last report: CPU
+// as top writes it (of one core) and resident memory; "" when the report
+// has none.
+func (d *dashboard) procText(id string) string {
+	return procText(d.st.gpus, id)
+}
+
+func procText(rep api.GPUReport, id string) string {
+	u, ok := rep.Procs[id]
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("cpu %.0f%% rss %s", u.CPUPercent, format.Bytes(u.RSS))
+}
+
+// invalidText says how many of a run's metric lines could not be read,
+// and the first.
+func invalidText(r api.Run) string {
+	lines := plural(int(r.InvalidLines), "metric line", "metric lines")
+	return fmt.Sprintf("%d %s could not be read; the first: %s", r.InvalidLines, lines, r.FirstInvalid)
+}
+
+// attentionShown is how many items the attention box shows at once.
+const attentionShown = 5
+
+// attention draws the attention box's items: up to attentionShown, from
+// where the one under the cursor shows, and how many more there are.
+func (d *dashboard) attention(items []attentionItem, cur string) string {
 	if len(items) == 0 {
 		return ""
 	}
-	if len(items) > 5 {
-		items = append(items[:5], fmt.Sprintf("… and %d more", len(items)-5))
+	first := 0
+	if i := slices.IndexFunc(items, func(it attentionItem) bool { return it.key == cur }); i >= attentionShown {
+		first = i - attentionShown + 1
 	}
-	for i, it := range items {
-		items[i] = format.Fit(it, d.width-4)
+	var b strings.Builder
+	b.WriteString(d.styles.Title.Render("Attention"))
+	if first > 0 {
+		b.WriteString(d.styles.Muted.Render(fmt.Sprintf("  … %d above", first)))
 	}
-	return s.Title.Render("Attention") + "\n " + strings.Join(items, "\n ")
+	for _, it := range items[first:min(len(items), first+attentionShown)] {
+		b.WriteString("\n" + d.selectable(it.mark+it.text, it.key == cur))
+	}
+	if more := len(items) - first - attentionShown; more > 0 {
+		b.WriteString("\n" + fmt.Sprintf(" … and %d more", more))
+	}
+	return b.String()
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,20 +18,25 @@ import (
 
 // gpuList lists the GPUs; the one under the cursor is shown in detail:
 // its readings, its processes mapped to runs, and its last hour in charts.
+// enter opens the device's run, x kills it (after the runs table's
+// question).
 type gpuList struct {
 	st            *state
 	styles        styles.Styles
 	keys          KeyMap
 	width, height int
 	cursor        int
+	kill          func(id string) error
+	// note is what the last action did.
+	note string
 	// charts of the selected device: utilisation, memory, power, temperature.
 	charts  [4]*chart.Chart
 	shownAt int       // the device the charts show, -1 before any
 	drawnAt time.Time // its last reading then
 }
 
-func newGPUList(st *state, s styles.Styles, k KeyMap) *gpuList {
-	p := &gpuList{st: st, styles: s, keys: k, shownAt: -1}
+func newGPUList(st *state, s styles.Styles, k KeyMap, kill func(id string) error) *gpuList {
+	p := &gpuList{st: st, styles: s, keys: k, shownAt: -1, kill: kill}
 	for i, t := range []string{"utilisation %", "memory GiB", "power W", "temperature °C"} {
 		p.charts[i] = chart.New(t, s, k.Chart)
 		p.charts[i].SetXLabels(agoLabel)
@@ -52,28 +58,82 @@ func (p *gpuList) Title() string    { return "GPUs" }
 func (p *gpuList) SetSize(w, h int) { p.width, p.height = w, h }
 func (p *gpuList) Capturing() bool  { return false }
 
-func (p *gpuList) ShortHelp() []key.Binding { return []key.Binding{p.keys.Table.Down, p.keys.Table.Up} }
+func (p *gpuList) ShortHelp() []key.Binding {
+	p.updateKeys()
+	k := p.keys
+	return enabled(k.Table.Down, k.Table.Up, k.Open, k.Kill)
+}
+
 func (p *gpuList) FullHelp() [][]key.Binding {
-	k := p.keys.Table
-	return [][]key.Binding{{k.Down, k.Up}, {k.Top, k.Bottom}}
+	p.updateKeys()
+	k := p.keys
+	return enabledRows([]key.Binding{k.Table.Down, k.Table.Up}, []key.Binding{k.Table.Top, k.Table.Bottom}, []key.Binding{k.Open}, []key.Binding{k.Kill})
+}
+
+// updateKeys enables the motions that move, enter and x while the device under the cursor has a
+// run, and x while that run still runs.
+func (p *gpuList) updateKeys() {
+	t := &p.keys.Table
+	last := len(p.st.gpus.GPUs) - 1
+	t.Down.SetEnabled(p.cursor < last)
+	t.Bottom.SetEnabled(p.cursor < last)
+	t.Up.SetEnabled(p.cursor > 0)
+	t.Top.SetEnabled(p.cursor > 0)
+	r, ok := p.st.run(p.selectedRun())
+	p.keys.Open.SetEnabled(ok)
+	p.keys.Kill.SetEnabled(ok && runLive(r))
+}
+
+// selectedRun is the run on the device under the cursor: the one a
+// process on it belongs to, else the one it is leased to; "" for none.
+func (p *gpuList) selectedRun() string {
+	gs := p.st.gpus.GPUs
+	if p.cursor >= len(gs) {
+		return ""
+	}
+	g := gs[p.cursor]
+	for _, pr := range g.Processes {
+		if pr.RunID != "" {
+			return pr.RunID
+		}
+	}
+	return g.LeasedBy
 }
 
 func (p *gpuList) Update(msg tea.Msg) (page, tea.Cmd) {
-	if k, ok := msg.(tea.KeyMsg); ok {
-		keys := p.keys.Table
-		switch {
-		case key.Matches(k, keys.Down):
-			p.cursor++
-		case key.Matches(k, keys.Up):
-			p.cursor--
-		case key.Matches(k, keys.Top):
-			p.cursor = 0
-		case key.Matches(k, keys.Bottom):
-			p.cursor = len(p.st.gpus.GPUs) - 1
+	switch msg := msg.(type) {
+	case pageNoteMsg:
+		p.note = msg.note
+	case openGPUMsg:
+		if i := slices.IndexFunc(p.st.gpus.GPUs, func(g api.GPUStatus) bool { return g.Index == msg.index }); i >= 0 {
+			p.cursor = i
 		}
-		p.cursor = min(max(p.cursor, 0), max(len(p.st.gpus.GPUs)-1, 0))
+	case tea.KeyMsg:
+		return p, p.key(msg)
 	}
 	return p, nil
+}
+
+func (p *gpuList) key(k tea.KeyMsg) tea.Cmd {
+	keys := p.keys.Table
+	switch {
+	case key.Matches(k, keys.Down):
+		p.cursor++
+	case key.Matches(k, keys.Up):
+		p.cursor--
+	case key.Matches(k, keys.Top):
+		p.cursor = 0
+	case key.Matches(k, keys.Bottom):
+		p.cursor = len(p.st.gpus.GPUs) - 1
+	case key.Matches(k, p.keys.Open):
+		if id := p.selectedRun(); id != "" {
+			return openRunCmd(id)
+		}
+	case key.Matches(k, p.keys.Kill):
+		return askKillRun(p.st, gpusPage, p.selectedRun(), p.kill)
+	}
+	p.cursor = min(max(p.cursor, 0), max(len(p.st.gpus.GPUs)-1, 0))
+	return nil
 }
 
 func (p *gpuList) View() string {
@@ -113,6 +173,8 @@ func (p *gpuList) View() string {
 		run := g.LeasedByName
 		if run == "" {
 			run = "-"
+		} else if u := procText(rep, g.LeasedBy); u != "" {
+			run += "  " + u
 		}
 		mark := " "
 		if i == p.cursor {
@@ -126,6 +188,9 @@ func (p *gpuList) View() string {
 	}
 	g := rep.GPUs[p.cursor]
 	b.WriteString(p.detail(g))
+	if p.note != "" {
+		b.WriteString(s.Muted.Render(format.Fit(p.note, p.width)) + "\n")
+	}
 	used := strings.Count(b.String(), "\n")
 	if charts := p.chartsView(g, p.height-used-1); charts != "" {
 		b.WriteString("\n" + charts)

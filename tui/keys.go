@@ -16,7 +16,8 @@ import (
 // they go, and help lists those enabled.
 type KeyMap struct {
 	// Everywhere, or nearly: Back only over another page or in help,
-	// Submit only on the top pages, each page's number away from it.
+	// Submit and NextPage only on the top pages (tab goes through a run's
+	// or a comparison's tabs), each page's number away from it.
 	Quit, Help, Back, NextPage, Dashboard, Runs, GPUs, Models, GoTo, Submit key.Binding
 	// Interrupt quits whatever is open, a form or a prompt too.
 	Interrupt key.Binding
@@ -26,6 +27,8 @@ type KeyMap struct {
 	Open, Filter, Sort, Reverse, Compare, Remove, Kill, Rerun, EditRerun, Logs, Clear key.Binding
 	// A filter being typed.
 	ApplyFilter, CancelFilter key.Binding
+	// The dashboard: put an attention item away.
+	Dismiss key.Binding
 	// A run, a comparison.
 	NextTab, PrevTab, TimeX key.Binding
 	// A run.
@@ -79,12 +82,13 @@ func DefaultKeyMap() KeyMap {
 		Kill:         key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "kill")),
 		Rerun:        key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "re-run")),
 		EditRerun:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit and re-run")),
+		Dismiss:      key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "dismiss")),
 		Logs:         key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "logs")),
 		Clear:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear the marks, then the filter")),
 		ApplyFilter:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "filter")),
 		CancelFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "show all runs")),
-		NextTab:      key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next tab")),
-		PrevTab:      key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "previous tab")),
+		NextTab:      key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab/l", "next tab")),
+		PrevTab:      key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("⇧tab/h", "previous tab")),
 		TimeX:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "x by step/time")),
 		Register:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "register a model")),
 		Promote:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "ask to promote")),

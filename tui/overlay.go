@@ -384,6 +384,9 @@ type helpGroup struct {
 // page). The footer asks at every frame, so only the help builds groups.
 func (a *App) keyHelp(full bool) (short []key.Binding, groups []helpGroup) {
 	k := a.keys
+	if a.starting != "" {
+		return []key.Binding{k.Quit}, []helpGroup{{"Starting", [][]key.Binding{{k.Quit}}}}
+	}
 	switch a.overlay {
 	case paletteOverlay:
 		return a.palette.ShortHelp(), []helpGroup{{"Go to", a.palette.FullHelp()}}
@@ -459,7 +462,11 @@ func (a *App) helpView() string {
 	}
 	var b strings.Builder
 	b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, col(groups[:1]), "    ", col(groups[1:])) + "\n")
-	b.WriteString(a.styles.Muted.Render("q leaves the app; jobs and the engine keep running."))
+	quit := "q leaves the app; jobs and the engine keep running."
+	if a.opts.Demo {
+		quit = "q ends the demo: its jobs, those started here too, and its engine stop."
+	}
+	b.WriteString(a.styles.Muted.Render(quit))
 	return b.String()
 }
 

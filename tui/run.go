@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -56,6 +57,11 @@ type runView struct {
 	// run changes.
 	detail      *api.Run
 	detailFetch fetch
+	// tail is the last lines of a failed run's output, read once when the
+	// page opens on it or the run fails; tailRead says they were asked for.
+	tail     []string
+	tailErr  string
+	tailRead bool
 	// note is the outcome of the last action (a registration), after the
 	// tabs; noteErr says it is an error.
 	note    string
@@ -81,6 +87,12 @@ type (
 	}
 	// runChangedMsg says the engine sent a run's new state.
 	runChangedMsg struct{ run string }
+	// runTailMsg is the last lines of a run's output.
+	runTailMsg struct {
+		run   string
+		lines []string
+		err   error
+	}
 	// runNoteMsg is what an action on a run did, for its page.
 	runNoteMsg struct {
 		run, note string
@@ -99,8 +111,31 @@ func newRunView(ctx context.Context, eng Engine, st *state, s styles.Styles, k K
 	return p
 }
 
-// Init reads the run's detail.
-func (p *runView) Init() tea.Cmd { return p.detailFetch.start(p.loadDetail()) }
+// Init reads the run's detail, and a failed run's last lines of output.
+func (p *runView) Init() tea.Cmd { return tea.Batch(p.detailFetch.start(p.loadDetail()), p.loadTail()) }
+
+// tailLines is how many of a failed run's last lines of output the
+// overview shows, as `lathe show` does.
+const tailLines = 10
+
+// loadTail reads the last lines of the run's output once it has failed
+// (or was lost), once.
+func (p *runView) loadTail() tea.Cmd {
+	r, ok := p.st.run(p.id)
+	if !ok || p.tailRead || (r.Status != api.Failed && r.Status != api.Lost) {
+		return nil
+	}
+	p.tailRead = true
+	eng, ctx, id := p.eng, p.ctx, p.id
+	return func() tea.Msg {
+		ls, err := eng.LogLines(ctx, id, api.LogLinesRequest{From: -1, Back: true, Count: tailLines})
+		lines := make([]string, len(ls.Lines))
+		for i, l := range ls.Lines {
+			lines[i] = logview.Clean(l.Text)
+		}
+		return runTailMsg{run: id, lines: lines, err: err}
+	}
+}
 
 func (p *runView) loadDetail() tea.Cmd {
 	id := p.id
@@ -251,12 +286,19 @@ func (p *runView) Update(msg tea.Msg) (page, tea.Cmd) {
 		}
 	case runChangedMsg:
 		if msg.run == p.id {
-			cmd := p.detailFetch.start(p.loadDetail())
+			cmd := tea.Batch(p.detailFetch.start(p.loadDetail()), p.loadTail())
 			if p.tab == logsTab {
 				// Its last output, or why it has none, once it has ended.
 				cmd = tea.Batch(cmd, p.loadLogs())
 			}
 			return p, cmd
+		}
+	case runTailMsg:
+		if msg.run == p.id {
+			p.tail = msg.lines
+			if msg.err != nil {
+				p.tailErr = "the output cannot be read: " + msg.err.Error()
+			}
 		}
 	case runNoteMsg:
 		if msg.run == p.id {
@@ -354,6 +396,34 @@ func (p *runView) View() string {
 	return head + p.overview(r)
 }
 
+// tailView is a failed run's last lines of output, under a title.
+func (p *runView) tailView() string {
+	s := p.styles
+	if p.tailErr != "" {
+		return "\n" + s.Error.Render(format.Fit(p.tailErr, p.width)) + "\n"
+	}
+	if len(p.tail) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n" + s.Title.Render(fmt.Sprintf("Last %d lines of output", len(p.tail))) + "\n")
+	for _, l := range p.tail {
+		b.WriteString(s.Muted.Render(format.Fit("  "+l, p.width)) + "\n")
+	}
+	return b.String()
+}
+
+// progressStep is how far a run has gone toward its total: its furthest
+// step, which is the total once the run succeeded or reached the last
+// step (steps count from 0, so the last is total-1).
+func progressStep(r api.Run) int64 {
+	step := lastStep(r)
+	if r.Status == api.Succeeded || step == r.Total-1 {
+		return r.Total
+	}
+	return max(step, 0)
+}
+
 // tabsLine names a page's tabs, the active one in brackets.
 func tabsLine(s styles.Styles, names []string, active int) string {
 	tabs := make([]string, len(names))
@@ -384,10 +454,26 @@ func (p *runView) overview(r api.Run) string {
 	b.WriteString(row("experiment", r.Experiment))
 	b.WriteString(row("status", status))
 	b.WriteString(row("command", format.Command(r.Command)))
+	if r.Cwd != "" {
+		b.WriteString(row("cwd", r.Cwd))
+	}
 	b.WriteString(row("elapsed", format.Elapsed(r.Started, r.Ended, now)))
+	at := func(t time.Time) string { return t.Local().Format(time.DateTime) } // as `lathe show` writes it
+	if r.Started == nil {
+		b.WriteString(row("created", at(r.Created)))
+	} else {
+		b.WriteString(row("started", at(*r.Started)))
+	}
+	if r.Ended != nil {
+		b.WriteString(row("ended", at(*r.Ended)))
+	}
+	if r.InvalidLines > 0 {
+		// A job whose lines are all refused looks stuck: say why.
+		b.WriteString(row("metrics", s.Warn.Render(invalidText(r))))
+	}
 	if r.Total > 0 {
-		step := lastStep(r)
-		b.WriteString(row("progress", fmt.Sprintf("%s %d/%d %s", format.Bar(float64(step)/float64(r.Total), 20), max(step, 0), r.Total, eta(r, now))))
+		step := progressStep(r)
+		b.WriteString(row("progress", fmt.Sprintf("%s %d/%d %s", format.Bar(float64(step)/float64(r.Total), 20), step, r.Total, eta(r, now))))
 	}
 	if len(r.Devices) > 0 {
 		b.WriteString(row("gpus", format.Devices(r.Devices)))
@@ -422,6 +508,14 @@ func (p *runView) overview(r api.Run) string {
 			b.WriteString(row("", s.Error.Render("not captured: "+strings.Join(env.Errors, "; "))))
 		}
 	}
+	artifacts := r.Artifacts
+	if p.detail != nil && len(p.detail.Artifacts) > len(artifacts) {
+		artifacts = p.detail.Artifacts
+	}
+	for i, a := range artifacts {
+		b.WriteString(row(map[bool]string{true: "artifacts"}[i == 0], a.Name+"  "+a.Path))
+	}
+	b.WriteString(p.tailView())
 	if len(r.Metrics) > 0 {
 		names := make([]string, 0, len(r.Metrics))
 		for n := range r.Metrics {

@@ -17,6 +17,7 @@ import (
 	"lathe/engine/api"
 	"lathe/engine/filter"
 	"lathe/tui/format"
+	"lathe/tui/palette"
 	"lathe/tui/styles"
 	"lathe/tui/table"
 )
@@ -107,8 +108,11 @@ func (p *runList) ShortHelp() []key.Binding {
 
 func (p *runList) FullHelp() [][]key.Binding {
 	k := p.keys
-	if p.typing {
+	if p.typing && p.typed == "" {
 		return [][]key.Binding{{k.ApplyFilter}, {k.CancelFilter}}
+	}
+	if p.typing {
+		return [][]key.Binding{{k.ApplyFilter}, {k.CancelFilter}, {k.Palette.ClearLine}, {k.Palette.DeleteWord}}
 	}
 	return append(p.table.FullHelp(), enabledRows([]key.Binding{k.Open}, []key.Binding{k.Logs}, []key.Binding{k.Sort, k.Reverse},
 		[]key.Binding{k.Filter}, []key.Binding{k.Clear}, []key.Binding{k.Compare}, []key.Binding{k.Remove},
@@ -554,14 +558,13 @@ func (p *runList) typeFilter(k tea.KeyMsg) tea.Cmd {
 		p.typed, p.typedErr = "", nil
 		p.clearFilter()
 		return nil
-	case k.Type == tea.KeyBackspace:
-		if r := []rune(p.typed); len(r) > 0 {
-			p.typed = string(r[:len(r)-1])
-		}
-	case k.Type == tea.KeyRunes, k.Type == tea.KeySpace:
-		p.typed += string(k.Runes)
 	default:
-		return nil
+		// Typing, with a shell's ctrl+u and ctrl+w.
+		typed, ok := palette.Edit(p.keys.Palette, p.typed, k)
+		if !ok {
+			return nil
+		}
+		p.typed = typed
 	}
 	p.parseTyped()
 	return nil

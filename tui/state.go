@@ -100,8 +100,9 @@ func (s *state) addPoints(id string, points map[string][]api.Point) {
 			continue
 		}
 		m := r.Metrics[name]
-		last := pts[len(pts)-1]
-		m.Last, m.LastStep, m.Count = last.Value, last.Step, m.Count+int64(len(pts))
+		for _, p := range pts {
+			m = addPoint(m, p)
+		}
 		r.Metrics[name] = m
 	}
 	s.upsert(r)
@@ -120,6 +121,28 @@ func (s *state) addPoints(id string, points map[string][]api.Point) {
 		t = t[len(t)-trendLen:]
 	}
 	s.trend[id] = t
+}
+
+// addPoint moves a metric's summary by one point as the engine's store
+// does: min and max are over the values that are not NaN (NaN while all
+// are), and a metric's first point starts them.
+func addPoint(m api.MetricSummary, p api.Point) api.MetricSummary {
+	if m.Count == 0 {
+		m.Min, m.Max = api.Float(math.NaN()), api.Float(math.NaN())
+	}
+	m.Count++
+	m.Last, m.LastStep = p.Value, p.Step
+	v := float64(p.Value)
+	if math.IsNaN(v) {
+		return m
+	}
+	if math.IsNaN(float64(m.Min)) || v < float64(m.Min) {
+		m.Min = p.Value
+	}
+	if math.IsNaN(float64(m.Max)) || v > float64(m.Max) {
+		m.Max = p.Value
+	}
+	return m
 }
 
 // setRequests takes the promotion requests the engine listed.

@@ -7,7 +7,6 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"lathe/engine/client"
 	"lathe/themes"
 	"lathe/tui"
 	"lathe/tui/styles"
@@ -20,11 +19,13 @@ func runApp(ctx context.Context, theme string, mouse bool) error {
 	if err != nil {
 		return err
 	}
-	return openApp(ctx, c, theme, mouse)
+	return openApp(ctx, c, theme, mouse, nil)
 }
 
-// openApp runs the app on a client until the user quits.
-func openApp(ctx context.Context, c *client.Client, theme string, mouse bool) error {
+// openApp runs the app on an engine until the user quits; tune, when set,
+// changes the app's options (the demo's: an engine that comes up after
+// the app opened, a q that stops the demo).
+func openApp(ctx context.Context, eng tui.Engine, theme string, mouse bool, tune func(*tui.Options)) error {
 	e, err := loadEnv()
 	if err != nil {
 		return err
@@ -40,16 +41,20 @@ func openApp(ctx context.Context, c *client.Client, theme string, mouse bool) er
 	if err != nil {
 		return fmt.Errorf("the current directory: %w", err)
 	}
-	app := tui.New(c, tui.Options{Styles: styles.New(palette), Keys: tui.DefaultKeyMap(),
-		Cwd: cwd, Env: os.Environ(), Columns: e.cfg.App.Columns})
+	opts := tui.Options{Styles: styles.New(palette), Keys: tui.DefaultKeyMap(),
+		Cwd: cwd, Env: os.Environ(), Columns: e.cfg.App.Columns}
+	if tune != nil {
+		tune(&opts)
+	}
+	app := tui.New(eng, opts)
 	// 30 frames a second at most: a key shows within 33 ms, and the
 	// renderer's ticker, most of what an idle app costs, wakes half as
 	// often as at Bubble Tea's default 60.
-	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(30)}
+	prog := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(30)}
 	if mouse {
-		opts = append(opts, tea.WithMouseCellMotion())
+		prog = append(prog, tea.WithMouseCellMotion())
 	}
-	_, err = tea.NewProgram(app, opts...).Run()
+	_, err = tea.NewProgram(app, prog...).Run()
 	if ctx.Err() != nil {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +19,7 @@ import (
 
 	"lathe/engine/api"
 	"lathe/engine/client"
+	"lathe/tui"
 	"lathe/tui/format"
 )
 
@@ -300,36 +303,26 @@ commands.`,
 			if err != nil {
 				return err
 			}
-			if err := resetDemo(ctx, p, exe); err != nil {
-				return err
-			}
 			// The demo's engine has four simulated GPUs whose load follows
 			// the jobs placed on them.
 			os.Setenv("LATHE_GPUS", "fake:4")
-			c, err := client.Connect(ctx, p, exe, true)
-			if err != nil {
-				return err
-			}
 			cwd, _ := os.Getwd()
-			for _, d := range demoRuns(exe) {
-				_, err := c.Submit(ctx, api.SubmitRequest{
-					Name: d.name, Experiment: d.exp, After: d.after, Parse: d.parse, GPUs: d.gpus,
-					Params: d.params, Command: d.command, Cwd: cwd, Env: os.Environ(),
-				})
-				if err != nil {
-					return fmt.Errorf("demo run %s: %w", d.name, err)
-				}
+			// On a terminal the demo is the app, open at once while the
+			// engine starts and the scene is set; elsewhere (a pipe, a
+			// test, --duration) a table that follows the jobs.
+			if duration == 0 && term.IsTerminal(int(os.Stdout.Fd())) && term.IsTerminal(int(os.Stdin.Fd())) {
+				return demoApp(ctx, p, exe, cwd, keep, theme, mouse, w)
+			}
+			var c *client.Client
+			seed := demoSeed{p: p, exe: exe, cwd: cwd, progress: func(tui.Startup) {}, up: func(cc *client.Client) { c = cc }}
+			if err := seed.engine(ctx); err != nil {
+				return err
 			}
 			if !keep || duration > 0 {
 				defer stopDemo(p, exe, keep, w)
 			}
-			if err := demoModel(ctx, c, p, cwd); err != nil {
+			if err := seed.scene(ctx, c); err != nil {
 				return err
-			}
-			// On a terminal the demo is the app; elsewhere (a pipe, a
-			// test, --duration) a table that follows the jobs.
-			if duration == 0 && term.IsTerminal(int(os.Stdout.Fd())) && term.IsTerminal(int(os.Stdin.Fd())) {
-				return openApp(ctx, c, theme, mouse)
 			}
 			fmt.Fprintf(w, "lathe demo: %d jobs in %s (the demo's own data, not yours)\n\n", len(demoRuns(exe)), p.Home)
 			fmt.Fprintf(w, "Explore it from another terminal:\n"+
@@ -359,6 +352,99 @@ commands.`,
 	cmd.Flags().StringVar(&theme, "theme", "", "colours of the app: dark, light, high-contrast or no-colour")
 	cmd.Flags().BoolVar(&mouse, "mouse", false, "let the app take the mouse")
 	return cmd
+}
+
+// demoSeed sets the demo's scene up: a fresh data directory, an engine,
+// the jobs, then the model with its versions, promotions and drift. It
+// says how far it is (progress) and hands the engine over once the jobs
+// are in (up).
+type demoSeed struct {
+	p        api.Paths
+	exe, cwd string
+	progress func(tui.Startup)
+	up       func(*client.Client)
+}
+
+// engine starts the demo's engine afresh and submits its jobs.
+func (d demoSeed) engine(ctx context.Context) error {
+	if err := resetDemo(ctx, d.p, d.exe); err != nil {
+		return err
+	}
+	const starting = "starting the demo's engine…"
+	d.progress(tui.Startup{Progress: starting})
+	c, err := client.Connect(ctx, d.p, d.exe, true)
+	if err != nil {
+		return err
+	}
+	d.up(c)
+	runs := demoRuns(d.exe)
+	for i, r := range runs {
+		_, err := c.Submit(ctx, api.SubmitRequest{
+			Name: r.name, Experiment: r.exp, After: r.after, Parse: r.parse, GPUs: r.gpus,
+			Params: r.params, Command: r.command, Cwd: d.cwd, Env: os.Environ(),
+		})
+		if err != nil {
+			return fmt.Errorf("demo run %s: %w", r.name, err)
+		}
+		d.progress(tui.Startup{Progress: fmt.Sprintf("%s (seeding runs %d/%d)", starting, i+1, len(runs))})
+	}
+	return nil
+}
+
+// scene registers the demo's model once its engine is up.
+func (d demoSeed) scene(ctx context.Context, c *client.Client) error {
+	return demoModel(ctx, c, d.p, d.cwd)
+}
+
+// demoApp opens the app at once and starts the demo behind it: the app
+// shows the engine's start until the jobs are in, then the jobs while the
+// model's versions come. When the app ends, so does the demo (but with
+// keep), jobs started from the app included.
+func demoApp(ctx context.Context, p api.Paths, exe, cwd string, keep bool, theme string, mouse bool, w io.Writer) error {
+	steps := make(chan tui.Startup)
+	seedCtx, cancel := context.WithCancel(ctx)
+	var (
+		mu      sync.Mutex
+		started bool  // an engine was started: it is the demo's to stop
+		seedErr error // why the scene could not be set, shown in the app too
+	)
+	send := func(s tui.Startup) {
+		select {
+		case steps <- s:
+		case <-seedCtx.Done():
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(steps)
+		var c *client.Client
+		seed := demoSeed{p: p, exe: exe, cwd: cwd, progress: send, up: func(cc *client.Client) {
+			mu.Lock()
+			started, c = true, cc
+			mu.Unlock()
+		}}
+		err := seed.engine(seedCtx)
+		if err == nil {
+			send(tui.Startup{Engine: c})
+			err = seed.scene(seedCtx, c)
+		}
+		if err != nil && seedCtx.Err() == nil {
+			mu.Lock()
+			seedErr = err
+			mu.Unlock()
+			send(tui.Startup{Err: fmt.Errorf("the demo: %w", err)})
+		}
+	}()
+	err := openApp(ctx, nil, theme, mouse, func(o *tui.Options) { o.Startup, o.Demo = steps, !keep })
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if started && !keep {
+		stopDemo(p, exe, keep, w)
+	}
+	return cmp.Or(err, seedErr)
 }
 
 // followDemo shows the jobs as they go until ctx ends or duration passes.

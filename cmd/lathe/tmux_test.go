@@ -111,7 +111,7 @@ func TestDemoInATerminal(t *testing.T) {
 		lathePath+" demo; echo demo-exited-$?; sleep 30")
 	tm.waitFor("lathe › Dashboard", "GPUs", "Fake A100", "resnet-baseline", "waiting for")
 	tm.keys("?")
-	tm.waitFor("quit (jobs keep running)")
+	tm.waitFor("q ends the demo")
 	tm.keys("Escape")
 	// The runs table, opened from the command palette.
 	tm.keys(":")

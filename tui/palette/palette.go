@@ -45,6 +45,7 @@ type ClosedMsg struct{}
 func New[T any](items []Item[T], s styles.Styles, k KeyMap) *Model[T] {
 	p := &Model[T]{styles: s, keys: k, items: items}
 	p.filter()
+	p.updateKeys()
 	return p
 }
 
@@ -84,16 +85,24 @@ func (p *Model[T]) Update(msg tea.Msg) (*Model[T], tea.Cmd) {
 		p.cursor = max(p.cursor-1, 0)
 	case key.Matches(k, p.keys.Down):
 		p.cursor = min(p.cursor+1, max(len(p.shown)-1, 0))
-	case k.Type == tea.KeyBackspace:
-		if r := []rune(p.query); len(r) > 0 {
-			p.query = string(r[:len(r)-1])
+	default:
+		if q, ok := Edit(p.keys, p.query, k); ok && q != p.query {
+			p.query = q
 			p.filter()
 		}
-	case k.Type == tea.KeyRunes, k.Type == tea.KeySpace:
-		p.query += string(k.Runes)
-		p.filter()
 	}
+	p.updateKeys()
 	return p, nil
+}
+
+// updateKeys enables the motions that move, enter while something
+// matches, and ctrl+u and ctrl+w while there is a query to edit.
+func (p *Model[T]) updateKeys() {
+	p.keys.Down.SetEnabled(p.cursor+1 < len(p.shown))
+	p.keys.Up.SetEnabled(p.cursor > 0)
+	p.keys.Choose.SetEnabled(len(p.shown) > 0)
+	p.keys.ClearLine.SetEnabled(p.query != "")
+	p.keys.DeleteWord.SetEnabled(p.query != "")
 }
 
 // SetSize sets the area the prompt and the matches take.
@@ -101,9 +110,26 @@ func (p *Model[T]) SetSize(w, h int) { p.width, p.height = w, h }
 
 // ShortHelp and FullHelp are the palette's keys (help.KeyMap); every
 // other key types.
-func (p *Model[T]) ShortHelp() []key.Binding { return []key.Binding{p.keys.Choose, p.keys.Close} }
+func (p *Model[T]) ShortHelp() []key.Binding { return on(p.keys.Choose, p.keys.Close) }
 func (p *Model[T]) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{p.keys.Down, p.keys.Up}, {p.keys.Choose}, {p.keys.Close}}
+	var rows [][]key.Binding
+	for _, r := range [][]key.Binding{{p.keys.Down, p.keys.Up}, {p.keys.Choose}, {p.keys.Close}, {p.keys.ClearLine}, {p.keys.DeleteWord}} {
+		if r = on(r...); len(r) > 0 {
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// on keeps the enabled bindings.
+func on(bs ...key.Binding) []key.Binding {
+	var out []key.Binding
+	for _, b := range bs {
+		if b.Enabled() {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // View draws the prompt and up to height-2 matches.
