@@ -79,8 +79,22 @@ type fakeEngine struct {
 	drift map[string]api.ModelDrift
 }
 
-// ProcHistory has no readings: the app's tests do not chart processes yet.
-func (f *fakeEngine) ProcHistory(context.Context, string) ([]api.ProcPoint, error) { return nil, nil }
+// ProcHistory gives a started run's process tree a reading a second over
+// its first ten minutes: two and a half cores busy, 3 GiB resident.
+func (f *fakeEngine) ProcHistory(_ context.Context, ref string) ([]api.ProcPoint, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i := slices.IndexFunc(f.runs, func(r api.Run) bool { return r.ID == ref })
+	if i < 0 || f.runs[i].Started == nil {
+		return nil, nil
+	}
+	pts := make([]api.ProcPoint, 600)
+	for k := range pts {
+		pts[k] = api.ProcPoint{Time: f.runs[i].Started.Add(time.Duration(k) * time.Second),
+			ProcStats: api.ProcStats{CPUPercent: 250, RSS: 3 << 30, Procs: 3}}
+	}
+	return pts, nil
+}
 
 // GPUHistory gives an hour of readings a second: a device busy for the
 // last 20 minutes, idle before.

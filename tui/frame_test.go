@@ -27,7 +27,7 @@ func TestTabOnTabbedPages(t *testing.T) {
 	if v := view(a); a.active != runPage || !strings.Contains(v, "[system]") {
 		t.Fatalf("shift+tab twice from the charts:\n%s", v)
 	}
-	if strings.Contains(view(a), "next page") {
+	if strings.Contains(view(a), "tab next page") {
 		t.Errorf("a run's page names tab as the next page")
 	}
 	a = syncApp(t, helpFixture())

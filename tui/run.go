@@ -52,6 +52,10 @@ type runView struct {
 	system     *chart.Grid
 	systemHist map[int][]api.GPUPoint
 	systemErr  string
+	// procs are the readings of the run's process tree (CPU, memory),
+	// read again while it runs; procsErr says why they cannot be.
+	procs    []api.ProcPoint
+	procsErr string
 	// detail is the run as the engine gives one run, with what listings
 	// leave out (its environment): read when the page opens and when the
 	// run changes.
@@ -76,9 +80,14 @@ type (
 		buckets     []api.Bucket
 	}
 	systemDataMsg struct {
-		run  string
-		hist map[int][]api.GPUPoint
-		err  error
+		run string
+		// hist is set when the GPUs' history was read (once a page).
+		hist  map[int][]api.GPUPoint
+		procs []api.ProcPoint
+		err   error
+		// procsErr is the process readings' own failure: the GPU charts
+		// still show.
+		procsErr error
 	}
 	runDetailMsg struct {
 		run    string
@@ -108,6 +117,7 @@ func newRunView(ctx context.Context, eng Engine, st *state, s styles.Styles, k K
 		system: chart.NewGrid(s, k.Chart), views: map[string][]api.Bucket{}, logs: logview.New(ctx, id, runOutput{eng, id}, s, k.LogView)}
 	p.setXAxis()
 	p.system.SetXAxis(chart.XTime, durationLabel)
+	p.system.SetNoun("chart")
 	return p
 }
 
@@ -258,9 +268,15 @@ func (p *runView) Update(msg tea.Msg) (page, tea.Cmd) {
 		return p, cmd
 	case systemDataMsg:
 		if msg.run == p.id {
-			p.systemHist = msg.hist
+			if msg.hist != nil {
+				p.systemHist = msg.hist
+			}
+			p.procs, p.procsErr = msg.procs, ""
 			if msg.err != nil {
 				p.systemErr = "the GPU history cannot be read: " + msg.err.Error()
+			}
+			if msg.procsErr != nil {
+				p.procsErr = "the run's CPU and memory cannot be read: " + msg.procsErr.Error()
 			}
 			p.refreshSystem()
 		}

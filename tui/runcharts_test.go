@@ -242,3 +242,20 @@ func TestChartsTabGrowsWithTheTerminal(t *testing.T) {
 		t.Errorf("still loading:\n%s", v)
 	}
 }
+
+// A run without a GPU charts its process tree's CPU and memory on its
+// system tab, on 0–100% (widened to the cores it used) and from 0.
+func TestSystemTabCPUOnly(t *testing.T) {
+	a, _ := manyMetrics(t, func(r *api.Run) { r.Devices = nil })
+	press(t, a, toRun...)
+	press(t, a, "h")
+	v := ansi.Strip(a.View())
+	for _, want := range []string{procCPUChart, procMemChart, "250", "3"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the system tab lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "GPU 0") {
+		t.Errorf("a run without a GPU charts one:\n%s", v)
+	}
+}

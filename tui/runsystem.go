@@ -12,25 +12,34 @@ import (
 	"lathe/tui/format"
 )
 
-// loadSystem reads the history of the run's GPUs, once.
+// loadSystem reads the history of the run's GPUs, once, and the readings
+// of its process tree, again while it runs.
 func (p *runView) loadSystem(r api.Run) tea.Cmd {
-	if p.systemHist != nil || r.Started == nil {
+	gpus := p.systemHist == nil
+	if r.Started == nil || (!gpus && r.Status.Ended() && p.procs != nil) {
 		return nil
 	}
 	var until time.Time
 	if r.Ended != nil {
 		until = *r.Ended
 	}
+	eng, ctx, id := p.eng, p.ctx, p.id
 	return func() tea.Msg {
-		hist := map[int][]api.GPUPoint{}
-		for _, d := range r.Devices {
-			h, err := p.eng.GPUHistory(p.ctx, d, *r.Started, until)
-			if err != nil {
-				return systemDataMsg{run: p.id, err: err}
-			}
-			hist[d] = h
+		msg := systemDataMsg{run: id}
+		msg.procs, msg.procsErr = eng.ProcHistory(ctx, id)
+		if !gpus {
+			return msg
 		}
-		return systemDataMsg{run: p.id, hist: hist}
+		msg.hist = map[int][]api.GPUPoint{}
+		for _, d := range r.Devices {
+			h, err := eng.GPUHistory(ctx, d, *r.Started, until)
+			if err != nil {
+				msg.err = err
+				break
+			}
+			msg.hist[d] = h
+		}
+		return msg
 	}
 }
 
@@ -39,14 +48,20 @@ func (p *runView) loadSystem(r api.Run) tea.Cmd {
 func (p *runView) systemView(r api.Run) string {
 	s := p.styles
 	switch {
-	case len(r.Devices) == 0 && len(p.system.Visible()) == 0:
-		return s.Muted.Render("this run uses no GPU")
+	case r.Started == nil:
+		return s.Muted.Render("this run has not started")
 	case p.systemErr != "":
 		return s.Error.Render(format.Fit(p.systemErr, p.width))
 	case p.systemHist == nil:
 		return s.Muted.Render("loading…")
+	case len(p.system.Visible()) == 0:
+		return s.Muted.Render("no readings of this run's processes or GPUs")
 	}
-	return p.system.View()
+	v := p.system.View()
+	if p.procsErr != "" {
+		v = s.Error.Render(format.Fit(p.procsErr, p.width)) + "\n" + v
+	}
+	return v
 }
 
 // gpuCharts are the names of the charts of a device: its utilisation and
@@ -65,15 +80,20 @@ func (p *runView) refreshSystem() {
 	if !ok || p.systemHist == nil || r.Started == nil {
 		return
 	}
-	// The grid's charts: each GPU's two; charts of the run's processes
-	// (CPU %, memory) would join these names, so a run without a GPU has
-	// a system tab too.
-	names := make([]string, 0, 2*len(r.Devices))
+	// The grid's charts: each GPU's two, then the process tree's two (a
+	// CPU-only run has those alone).
+	names := make([]string, 0, 2+2*len(r.Devices))
 	for _, d := range r.Devices {
 		u, m := gpuCharts(d)
 		names = append(names, u, m)
 	}
+	if len(p.procs) > 0 {
+		names = append(names, procCPUChart, procMemChart)
+	}
 	p.system.SetNames(names)
+	if len(p.procs) > 0 {
+		p.chartProcs(*r.Started)
+	}
 	for _, d := range r.Devices {
 		pts := p.systemHist[d]
 		if live := p.st.gpuHist[d]; r.Ended == nil && len(live) > 0 {
@@ -114,4 +134,29 @@ func (p *runView) gpuMemoryGiB(device int) float64 {
 		}
 	}
 	return 0
+}
+
+// The charts of the run's process tree.
+const (
+	procCPUChart = "CPU % (cores × 100)"
+	procMemChart = "resident memory GiB"
+)
+
+// chartProcs draws the process tree's readings by time since the start:
+// CPU from 0 to at least one core, memory from 0, so that a flat line
+// reads flat.
+func (p *runView) chartProcs(started time.Time) {
+	cpu, mem := make([]chart.Point, len(p.procs)), make([]chart.Point, len(p.procs))
+	var peak float64
+	for i, pt := range p.procs {
+		x := pt.Time.Sub(started).Seconds()
+		cpu[i] = chart.Point{X: x, Y: pt.CPUPercent}
+		mem[i] = chart.Point{X: x, Y: float64(pt.RSS) / (1 << 30)}
+		peak = max(peak, mem[i].Y)
+	}
+	cc, mc := p.system.Chart(procCPUChart), p.system.Chart(procMemChart)
+	cc.SetYRange(0, 100)
+	mc.SetYRange(0, peak)
+	cc.SetPoints(cpu)
+	mc.SetPoints(mem)
 }

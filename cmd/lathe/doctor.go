@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lathe/engine/config"
+	"lathe/tui/format"
 )
 
 // check is one line of `lathe doctor`.
@@ -48,7 +49,7 @@ func newDoctorCmd() *cobra.Command {
 				tw.Flush()
 			}
 			if failed > 0 {
-				return fmt.Errorf("%s failed", plural(failed, "check"))
+				return fmt.Errorf("%s failed", format.Plural(failed, "check"))
 			}
 			return nil
 		},

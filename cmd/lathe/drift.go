@@ -20,6 +20,7 @@ import (
 	"lathe/engine/drift"
 	"lathe/engine/drift/table"
 	"lathe/engine/registry"
+	"lathe/tui/format"
 )
 
 func newDriftCmd() *cobra.Command {
@@ -193,7 +194,7 @@ drifted (for a pipeline's check).`,
 // drifted most first.
 func printDriftReport(w io.Writer, r api.DriftReport, refName, curName string) {
 	if refName != "" {
-		fmt.Fprintf(w, "%s (%s) against %s (%s)\n", curName, plural(r.RowsCur, "row"), refName, plural(r.RowsRef, "row"))
+		fmt.Fprintf(w, "%s (%s) against %s (%s)\n", curName, format.Plural(r.RowsCur, "row"), refName, format.Plural(r.RowsRef, "row"))
 	}
 	tw := newTable(w)
 	fmt.Fprintln(tw, "COLUMN\tTYPE\tSTATUS\tPSI\tPSI p\tKS\tKS p\tW1 NORM\tJS\tχ² p\tN REF\tN CUR\tMISSING")
@@ -222,7 +223,7 @@ func printDriftReport(w io.Writer, r api.DriftReport, refName, curName string) {
 		fmt.Fprintf(w, "not in the reference (not compared): %s\n", strings.Join(r.Ignored, ", "))
 	}
 	if q := r.Quality; q != nil {
-		fmt.Fprintf(w, "quality: %s %s on %s\n", q.Metric, strconv.FormatFloat(float64(q.Value), 'g', 4, 64), plural(q.Rows, "labelled row"))
+		fmt.Fprintf(w, "quality: %s %s on %s\n", q.Metric, strconv.FormatFloat(float64(q.Value), 'g', 4, 64), format.Plural(q.Rows, "labelled row"))
 	}
 	if s := r.Shadow; s != nil {
 		fmt.Fprintln(w, shadowLine(*s))
@@ -311,7 +312,7 @@ func dataFlags(data, types string) (path string, typ map[string]string, err erro
 }
 
 func newDriftReferenceCmd() *cobra.Command {
-	var data, types, format string
+	var data, types, dataFormat string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "reference NAME[@VERSION] --data FILE",
@@ -332,11 +333,11 @@ on its own.`,
 				return err
 			}
 			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.DriftReference, error) {
-				return c.SetDriftReference(ctx, api.DriftReferenceRequest{Ref: args[0], Data: path, Format: format, Types: typ})
+				return c.SetDriftReference(ctx, api.DriftReferenceRequest{Ref: args[0], Data: path, Format: dataFormat, Types: typ})
 			}, func(w io.Writer, r api.DriftReference) error {
-				fmt.Fprintf(w, "%s v%d: reference of %s, %s (%s)\n", r.Model, r.Version, plural(r.Rows, "row"), plural(len(r.Features), "column"), featureKinds(r.Features))
+				fmt.Fprintf(w, "%s v%d: reference of %s, %s (%s)\n", r.Model, r.Version, format.Plural(r.Rows, "row"), format.Plural(len(r.Features), "column"), featureKinds(r.Features))
 				if r.Bad > 0 {
-					fmt.Fprintf(w, "%s skipped\n", plural(r.Bad, "bad row"))
+					fmt.Fprintf(w, "%s skipped\n", format.Plural(r.Bad, "bad row"))
 				}
 				return nil
 			})
@@ -344,7 +345,7 @@ on its own.`,
 	}
 	cmd.Flags().StringVar(&data, "data", "", "the data file (CSV, JSON lines or Parquet)")
 	cmd.Flags().StringVar(&types, "types", "", "column types where inference is wrong: NAME=numeric|categorical, comma-separated")
-	cmd.Flags().StringVar(&format, "format", "", "csv, jsonl or parquet (default: from the file name, else its content)")
+	cmd.Flags().StringVar(&dataFormat, "format", "", "csv, jsonl or parquet (default: from the file name, else its content)")
 	jsonFlag(cmd, &asJSON, "")
 	return cmd
 }
@@ -388,7 +389,7 @@ func parseTime(s string) (time.Time, error) {
 }
 
 func newDriftIngestCmd() *cobra.Command {
-	var data, types, format, when string
+	var data, types, dataFormat, when string
 	var challenger int
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -426,11 +427,11 @@ most once per cool-down.`,
 				return fmt.Errorf("--challenger %d: name a version (1, 2, …)", challenger)
 			}
 			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.DriftIngestResult, error) {
-				return c.IngestDrift(ctx, api.DriftIngestRequest{Ref: args[0], Data: path, Format: format, Types: typ, Time: t, Challenger: challenger})
+				return c.IngestDrift(ctx, api.DriftIngestRequest{Ref: args[0], Data: path, Format: dataFormat, Types: typ, Time: t, Challenger: challenger})
 			}, func(w io.Writer, r api.DriftIngestResult) error {
 				win := r.Window
 				fmt.Fprintf(w, "%s window #%d (%s, %s, %s) against v%d's reference: %s\n", win.Model, win.Seq,
-					win.Start.Local().Format("2006-01-02 15:04"), batchCount(win.Batches), plural(win.RowsCur, "row"), win.Version, strings.ToUpper(win.DatasetStatus))
+					win.Start.Local().Format("2006-01-02 15:04"), batchCount(win.Batches), format.Plural(win.RowsCur, "row"), win.Version, strings.ToUpper(win.DatasetStatus))
 				printDriftReport(w, win.DriftReport, "", "")
 				if r.Alerted {
 					fmt.Fprintln(w, "ALERT: the window turned to alert")
@@ -448,7 +449,7 @@ most once per cool-down.`,
 	f := cmd.Flags()
 	f.StringVar(&data, "data", "", "the batch (CSV, JSON lines or Parquet)")
 	f.StringVar(&types, "types", "", "column types where inference is wrong: NAME=numeric|categorical, comma-separated")
-	f.StringVar(&format, "format", "", "csv, jsonl or parquet (default: from the file name, else its content)")
+	f.StringVar(&dataFormat, "format", "", "csv, jsonl or parquet (default: from the file name, else its content)")
 	f.StringVar(&when, "time", "", "when the batch's data is from (default: now), which places it in a window")
 	f.IntVar(&challenger, "challenger", 0, "the version whose predictions the challenger column holds (shadow evaluation)")
 	jsonFlag(cmd, &asJSON, "")
@@ -494,7 +495,7 @@ window's every statistic with its p-value.`,
 				return c.Drift(ctx, api.DriftQuery{Model: args[0], Windows: windows, Window: window})
 			}, func(w io.Writer, d api.ModelDrift) error {
 				if len(d.Damaged) > 0 {
-					fmt.Fprintf(cmd.ErrOrStderr(), "lathe: %s of %s cannot be read (the store is damaged: lathe store check)\n", plural(len(d.Damaged), "window"), d.Model)
+					fmt.Fprintf(cmd.ErrOrStderr(), "lathe: %s of %s cannot be read (the store is damaged: lathe store check)\n", format.Plural(len(d.Damaged), "window"), d.Model)
 				}
 				if window == 0 {
 					printModelDrift(w, d, terminalWidth())
@@ -548,7 +549,7 @@ func printModelDrift(w io.Writer, d api.ModelDrift, width int) {
 		if r.Dataset != "" {
 			from = "data set " + r.Dataset + " (" + r.Source + ")"
 		}
-		fmt.Fprintf(w, "reference v%d: %s from %s\n", r.Version, plural(r.Rows, "row"), from)
+		fmt.Fprintf(w, "reference v%d: %s from %s\n", r.Version, format.Plural(r.Rows, "row"), from)
 	}
 	if len(d.Windows) == 0 {
 		fmt.Fprintf(w, "no batches yet: lathe drift ingest %s --data BATCH_FILE\n", d.Model)

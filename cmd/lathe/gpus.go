@@ -79,7 +79,7 @@ func printHost(w io.Writer, h *api.HostStats) {
 		return
 	}
 	fmt.Fprintf(w, "host: CPU %.0f%% of %s, memory %s / %s, disk %s / %s (the data directory's)\n",
-		h.CPUPercent, plural(h.Cores, "core"), format.GiBs(h.MemUsed), gib(h.MemTotal), format.GiBs(h.DiskUsed), gib(h.DiskTotal))
+		h.CPUPercent, format.Plural(h.Cores, "core"), format.GiBs(h.MemUsed), gib(h.MemTotal), format.GiBs(h.DiskUsed), gib(h.DiskTotal))
 }
 
 // gpuJobs names who uses a GPU: lathe runs by name, others by pid.
@@ -101,7 +101,7 @@ func gpuJobs(g api.GPUStatus) string {
 		}
 	}
 	if others > 0 {
-		parts = append(parts, plural(others, "other process"))
+		parts = append(parts, format.Plural(others, "other process"))
 	}
 	if len(parts) == 0 {
 		return "-"

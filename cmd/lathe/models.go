@@ -92,7 +92,7 @@ func artifactArg(ctx context.Context, c *client.Client, run, arg string) (string
 
 func artifactSize(a api.ArtifactRef) string {
 	if a.Kind == "dir" {
-		return fmt.Sprintf("folder of %s, %s", plural(a.Files, "file"), gib(uint64(a.Size)))
+		return fmt.Sprintf("folder of %s, %s", format.Plural(a.Files, "file"), gib(uint64(a.Size)))
 	}
 	return gib(uint64(a.Size))
 }
@@ -183,7 +183,7 @@ func showModel(w io.Writer, m api.Model, now time.Time) {
 	}
 	fmt.Fprintf(w, "aliases   %s\n", aliasText(m.Aliases))
 	if removed := m.LastVersion - len(m.Versions); removed > 0 {
-		fmt.Fprintf(w, "removed   %s; their numbers stay taken\n", plural(removed, "version"))
+		fmt.Fprintf(w, "removed   %s; their numbers stay taken\n", format.Plural(removed, "version"))
 	}
 	fmt.Fprintln(w)
 	if len(m.Versions) == 0 {
@@ -445,7 +445,7 @@ func lineageRun(w io.Writer, indent string, r api.Run) {
 			parts = append(parts, "Python "+e.Python.Version)
 		}
 		if len(e.Packages) > 0 {
-			parts = append(parts, fmt.Sprintf("%s (%s)", plural(len(e.Packages), "package"), e.PackagesFrom))
+			parts = append(parts, fmt.Sprintf("%s (%s)", format.Plural(len(e.Packages), "package"), e.PackagesFrom))
 		}
 		if e.CUDA != nil && e.CUDA.Driver != "" {
 			parts = append(parts, "NVIDIA driver "+e.CUDA.Driver)
@@ -546,7 +546,7 @@ func completeModels(cmd *cobra.Command, args []string, toComplete string) ([]str
 	var out []string
 	for _, m := range models {
 		if strings.HasPrefix(m.Name, toComplete) {
-			out = append(out, m.Name+"\t"+plural(m.Versions, "version"))
+			out = append(out, m.Name+"\t"+format.Plural(m.Versions, "version"))
 		}
 		if !strings.HasPrefix(toComplete, m.Name+"@") {
 			continue

@@ -16,6 +16,7 @@ import (
 	"lathe/engine/api"
 	"lathe/engine/client"
 	"lathe/engine/registry"
+	"lathe/tui/format"
 )
 
 func newPolicyCmd() *cobra.Command {
@@ -362,7 +363,7 @@ so 'lathe audit verify' finds an entry altered, removed, or cut from the end.`,
 			if !rep.OK {
 				return fmt.Errorf("the audit log was altered: entry %d: %s", rep.FirstBad, rep.Problem)
 			}
-			fmt.Fprintf(w, "the audit log is intact: %s, head %s\n", plural(rep.Entries, "entry"), rep.Head)
+			fmt.Fprintf(w, "the audit log is intact: %s, head %s\n", format.Plural(rep.Entries, "entry"), rep.Head)
 			if rep.Note != "" {
 				fmt.Fprintln(w, rep.Note)
 			}

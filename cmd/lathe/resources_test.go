@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"lathe/engine/api"
+	"lathe/tui/format"
 )
 
 func TestPsAndShowResources(t *testing.T) {
@@ -39,8 +40,8 @@ func TestPlural(t *testing.T) {
 		thing, out string
 	}{{1, "job", "1 job"}, {2, "job", "2 jobs"}, {0, "run", "0 runs"}, {3, "process", "3 processes"}, {1, "process", "1 process"},
 		{2, "audit entry", "2 audit entries"}, {4, "artifact copy", "4 artifact copies"}, {2, "day", "2 days"}} {
-		if got := plural(c.n, c.thing); got != c.out {
-			t.Errorf("plural(%d, %q) = %q, want %q", c.n, c.thing, got, c.out)
+		if got := format.Plural(c.n, c.thing); got != c.out {
+			t.Errorf("format.Plural(%d, %q) = %q, want %q", c.n, c.thing, got, c.out)
 		}
 	}
 }

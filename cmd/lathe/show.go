@@ -92,7 +92,7 @@ func showRun(w io.Writer, r api.Run, now time.Time) {
 	if p := r.Proc; p != nil {
 		use := fmt.Sprintf("peak memory %s, mean CPU %.0f%% of a core", gib(p.PeakRSS), p.MeanCPUPercent)
 		if n := r.ProcNow; n != nil {
-			use += fmt.Sprintf("; now %.0f%%, %s in %s", n.CPUPercent, gib(n.RSS), plural(n.Procs, "process"))
+			use += fmt.Sprintf("; now %.0f%%, %s in %s", n.CPUPercent, gib(n.RSS), format.Plural(n.Procs, "process"))
 		}
 		row("cpu use", use)
 	}
@@ -138,7 +138,7 @@ func showRun(w io.Writer, r api.Run, now time.Time) {
 	showEnvironment(w, r.Environment)
 	if r.InvalidLines > 0 {
 		fmt.Fprintln(w)
-		row("invalid", fmt.Sprintf("%s could not be read; the first: %s", plural(int(r.InvalidLines), "line"), r.FirstInvalid))
+		row("invalid", fmt.Sprintf("%s could not be read; the first: %s", format.Plural(int(r.InvalidLines), "line"), r.FirstInvalid))
 	}
 }
 
@@ -155,7 +155,7 @@ func showDatasets(w io.Writer, ds []api.Dataset) {
 		case d.SHA256 != "":
 			size = gib(uint64(d.Size))
 			if d.Kind == "dir" {
-				size += " in " + plural(d.Files, "file")
+				size += " in " + format.Plural(d.Files, "file")
 			}
 			digest = d.SHA256[:min(12, len(d.SHA256))]
 			if d.Partial {

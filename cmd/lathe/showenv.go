@@ -28,7 +28,7 @@ func showEnvironment(w io.Writer, e *api.Environment) {
 		if len(e.Packages) == 0 {
 			py += "no packages listed"
 		} else {
-			py += fmt.Sprintf("%s from %s", plural(len(e.Packages), "package"), e.PackagesFrom)
+			py += fmt.Sprintf("%s from %s", format.Plural(len(e.Packages), "package"), e.PackagesFrom)
 		}
 		row("python", py)
 	}
@@ -69,7 +69,7 @@ func showEnvironment(w io.Writer, e *api.Environment) {
 			s += ", clean"
 		}
 		if n := len(g.Untracked); n > 0 {
-			s += ", " + plural(n, "untracked file")
+			s += ", " + format.Plural(n, "untracked file")
 		}
 		row("git", s)
 	} else {
@@ -78,21 +78,4 @@ func showEnvironment(w io.Writer, e *api.Environment) {
 	for _, msg := range e.Errors {
 		row("error", msg)
 	}
-}
-
-// plural writes a count of things: "1 package", "53 packages", "2
-// processes", "3 entries".
-func plural(n int, thing string) string {
-	if n == 1 {
-		return "1 " + thing
-	}
-	if stem, ok := strings.CutSuffix(thing, "y"); ok && stem != "" && !strings.ContainsRune("aeiou", rune(stem[len(stem)-1])) {
-		return fmt.Sprintf("%d %sies", n, stem)
-	}
-	for _, end := range []string{"s", "x", "ch", "sh"} {
-		if strings.HasSuffix(thing, end) {
-			return fmt.Sprintf("%d %ses", n, thing)
-		}
-	}
-	return fmt.Sprintf("%d %ss", n, thing)
 }

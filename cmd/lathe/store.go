@@ -13,6 +13,7 @@ import (
 
 	"lathe/engine/api"
 	"lathe/engine/client"
+	"lathe/tui/format"
 )
 
 func newStoreCmd() *cobra.Command {
@@ -45,9 +46,9 @@ their runs, running jobs' offsets are within their files). Exits 1 on damage.`,
 				return rep, err
 			}, func(w io.Writer, rep api.CheckReport) error {
 				fmt.Fprintf(w, "checked %s, %d series, %s, %s, %s, %s and %s in %s\n",
-					plural(rep.Runs, "run"), rep.Series, plural(rep.Chunks, "chunk"), plural(int(rep.Points), "point"),
-					plural(rep.Versions, "model version"), plural(rep.Artifacts, "artifact copy"),
-					plural(rep.AuditEntries, "audit entry"), time.Since(start).Round(time.Millisecond))
+					format.Plural(rep.Runs, "run"), rep.Series, format.Plural(rep.Chunks, "chunk"), format.Plural(int(rep.Points), "point"),
+					format.Plural(rep.Versions, "model version"), format.Plural(rep.Artifacts, "artifact copy"),
+					format.Plural(rep.AuditEntries, "audit entry"), time.Since(start).Round(time.Millisecond))
 				for _, p := range rep.Problems {
 					fmt.Fprintln(w, "  problem:", p)
 				}
@@ -57,7 +58,7 @@ their runs, running jobs' offsets are within their files). Exits 1 on damage.`,
 				return nil
 			})
 			if err == nil && problems > 0 {
-				return fmt.Errorf("the store has %s; a backup or `lathe store compact` may help", plural(problems, "problem"))
+				return fmt.Errorf("the store has %s; a backup or `lathe store compact` may help", format.Plural(problems, "problem"))
 			}
 			return err
 		},

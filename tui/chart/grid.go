@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -29,6 +30,7 @@ type Grid struct {
 	styles styles.Styles
 	keys   KeyMap
 	w, h   int
+	what   string // the noun of the status line (SetNoun)
 
 	// cols and rows are the layout asked for (c, r); a page shows cols×rows
 	// metrics, fewer charts taking the room when there are fewer.
@@ -522,9 +524,9 @@ func (g *Grid) Status() string {
 	parts := []string{fmt.Sprintf("page %d/%d", g.page+1, g.Pages())}
 	switch {
 	case g.filter != "" || g.typing:
-		parts = append(parts, fmt.Sprintf("%d of %d metrics", len(g.shown), len(g.names)))
+		parts = append(parts, fmt.Sprintf("%d of %s", len(g.shown), format.Plural(len(g.names), g.noun())))
 	default:
-		parts = append(parts, fmt.Sprintf("%d metrics", len(g.names)))
+		parts = append(parts, format.Plural(len(g.names), g.noun()))
 	}
 	if g.filter != "" || g.typing {
 		f := "filter: " + g.filter
@@ -605,3 +607,9 @@ func (g *Grid) View() string {
 	g.drawnFrom, g.drawn = parts, b.String()+status
 	return g.drawn
 }
+
+// SetNoun names what the grid charts in its status ("metric", the
+// default; "chart" for a run's system readings).
+func (g *Grid) SetNoun(noun string) { g.what = noun }
+
+func (g *Grid) noun() string { return cmp.Or(g.what, "metric") }

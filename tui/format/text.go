@@ -1,6 +1,7 @@
 package format
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"unicode"
@@ -105,4 +106,21 @@ func printable(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// Plural writes a count of things: "1 package", "53 packages", "2
+// processes", "3 entries".
+func Plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	if stem, ok := strings.CutSuffix(thing, "y"); ok && stem != "" && !strings.ContainsRune("aeiou", rune(stem[len(stem)-1])) {
+		return fmt.Sprintf("%d %sies", n, stem)
+	}
+	for _, end := range []string{"s", "x", "ch", "sh"} {
+		if strings.HasSuffix(thing, end) {
+			return fmt.Sprintf("%d %ses", n, thing)
+		}
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
