@@ -8,7 +8,7 @@ import (
 
 // Version is the version of the socket API. A client and an engine that
 // disagree refuse to talk and say so.
-const Version = 3
+const Version = 4
 
 // HeaderVersion carries Version on every request and reply.
 const HeaderVersion = "Lathe-API"
