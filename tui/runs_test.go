@@ -163,3 +163,17 @@ func TestRemovedRunEvent(t *testing.T) {
 		t.Errorf("a removed run stays:\n%s", v)
 	}
 }
+
+// A run that starts while the cursor is on another does not move the
+// cursor onto a neighbour: x asks to kill the run the cursor was put on.
+func TestCursorFollowsRunOnNewRun(t *testing.T) {
+	f := fixture()
+	started := f.runs[2] // resnet-baseline, third
+	started.ID, started.Name = "777777777777", "fresh-run"
+	view := drive(t, f, 120, 40, "Jobs:", keys("2"), "5 runs", keys("jj"),
+		func() { f.events <- api.Event{Type: api.EventRun, Run: &started} }, "6 runs",
+		keys("x"), "kill ")
+	if !strings.Contains(view, "kill resnet-baseline?") {
+		t.Errorf("x after a new run:\n%s", view)
+	}
+}
