@@ -416,6 +416,41 @@ type compareCell struct {
 	text  string
 	best  bool // the best run's value: ★ and bold
 	muted bool // a missing or shared value
+	// nums, when set, are the cell's numbers (text is them as they read
+	// with room): the table writes them again at the column's width, each
+	// with the digits that fit, never cut with ….
+	nums []float64
+}
+
+// numbersCell is a cell of numbers side by side, the first starred when
+// best.
+func numbersCell(best bool, nums ...float64) compareCell {
+	c := compareCell{best: best, nums: nums}
+	c.text = c.fit(len(nums) * (compareNumW + 1))
+	return c
+}
+
+// fit writes a cell's numbers in w cells: each in an equal share, right
+// aligned, the ★ taking a cell of the first's.
+func (c compareCell) fit(w int) string {
+	if c.nums == nil {
+		return c.text
+	}
+	n := len(c.nums)
+	share := max(1, (w-(n-1))/n)
+	parts := make([]string, n)
+	for i, v := range c.nums {
+		room := share
+		if i == 0 && c.best {
+			room--
+		}
+		text := format.NumberFit(v, room)
+		if i == 0 && c.best {
+			text = "★" + text
+		}
+		parts[i] = table.Align(text, share, true)
+	}
+	return strings.TrimLeft(strings.Join(parts, " "), " ")
 }
 
 // missing is the cell of a run without the value.
@@ -470,7 +505,7 @@ func (p *compareView) table(labels []string, cells [][]compareCell, right bool, 
 		line := " " + format.Pad(format.Fit(l, labelW), labelW)
 		for j := range shown {
 			c := cells[i][j]
-			text := align(c.text, colW)
+			text := align(c.fit(colW), colW)
 			switch {
 			case c.best:
 				text = s.Text.Bold(true).Render(text)
@@ -580,15 +615,10 @@ func (p *compareView) metricsSection() []string {
 			}
 			// Never a star on NaN, whatever the engine says.
 			best := mc.Direction != "" && mc.Best == r.ID && !math.IsNaN(float64(st.Last))
-			last := format.Number(float64(st.Last), 4)
-			if best {
-				last = "★" + last
-			}
-			c := compareCell{text: last, best: best}
+			cells[i][j] = numbersCell(best, float64(st.Last))
 			if detail {
-				c.text = fmt.Sprintf("%*s %*s %*s", compareNumW, last, compareNumW, format.Number(float64(st.Min), 4), compareNumW, format.Number(float64(st.Max), 4))
+				cells[i][j] = numbersCell(best, float64(st.Last), float64(st.Min), float64(st.Max))
 			}
-			cells[i][j] = c
 		}
 	}
 	return append([]string{s.Title.Render("Metrics") + "  " + s.Muted.Render(explain)}, p.table(labels, cells, true, sub)...)

@@ -210,10 +210,11 @@ func paramColumn(name string) column {
 }
 
 func metricColumn(name string) column {
-	return newColumn(name, max(len(name), 7), true,
+	width := max(len(name), 7)
+	return newColumn(name, width, true,
 		func(r api.Run) string {
 			if m, ok := r.Metrics[name]; ok {
-				return format.Number(float64(m.Last), 4)
+				return format.NumberFit(float64(m.Last), width)
 			}
 			return ""
 		},
