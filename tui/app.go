@@ -276,6 +276,11 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		cp.SetSize(a.width, a.bodyHeight())
 		a.open(comparePage, cp)
 		return cp.Init()
+	case openScatterMsg:
+		sp := newScatterView(a.styles, a.keys, msg.runs, msg.from)
+		sp.SetSize(a.width, a.bodyHeight())
+		a.open(scatterPage, sp)
+		return nil
 	case openModelMsg:
 		mp := newModelView(a.ctx, a.eng, a.st, a.styles, a.keys, msg.name)
 		mp.SetSize(a.width, a.bodyHeight())

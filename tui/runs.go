@@ -102,7 +102,7 @@ func (p *runList) ShortHelp() []key.Binding {
 	if p.typing {
 		return []key.Binding{k.ApplyFilter, k.CancelFilter}
 	}
-	return []key.Binding{k.Open, k.Table.Mark, k.Compare, k.Filter, k.Sort, k.Remove, k.Kill, k.Rerun, k.EditRerun, k.Logs}
+	return []key.Binding{k.Open, k.Table.Mark, k.Compare, k.Filter, k.Sort, k.Remove, k.Kill, k.Rerun, k.EditRerun, k.Logs, k.Scatter}
 }
 
 func (p *runList) FullHelp() [][]key.Binding {
@@ -111,7 +111,7 @@ func (p *runList) FullHelp() [][]key.Binding {
 		return [][]key.Binding{{k.ApplyFilter}, {k.CancelFilter}}
 	}
 	return append(p.table.FullHelp(), enabledRows([]key.Binding{k.Open}, []key.Binding{k.Logs}, []key.Binding{k.Sort, k.Reverse},
-		[]key.Binding{k.Filter}, []key.Binding{k.Clear}, []key.Binding{k.Compare}, []key.Binding{k.Remove},
+		[]key.Binding{k.Filter}, []key.Binding{k.Clear}, []key.Binding{k.Compare}, []key.Binding{k.Scatter}, []key.Binding{k.Remove},
 		[]key.Binding{k.Kill}, []key.Binding{k.Rerun}, []key.Binding{k.EditRerun})...)
 }
 
@@ -119,7 +119,7 @@ func (p *runList) FullHelp() [][]key.Binding {
 // only those that end it; esc when there are marks or a filter to clear.
 func (p *runList) updateKeys() {
 	k := &p.keys
-	for _, b := range []*key.Binding{&k.Open, &k.Logs, &k.Sort, &k.Reverse, &k.Filter, &k.Compare, &k.Remove, &k.Kill, &k.Rerun, &k.EditRerun} {
+	for _, b := range []*key.Binding{&k.Open, &k.Logs, &k.Sort, &k.Reverse, &k.Filter, &k.Compare, &k.Scatter, &k.Remove, &k.Kill, &k.Rerun, &k.EditRerun} {
 		b.SetEnabled(!p.typing)
 	}
 	k.Clear.SetEnabled(!p.typing && (p.table.MarkCount() > 0 || p.filter != "" || p.applied != ""))
@@ -508,6 +508,8 @@ func (p *runList) key(k tea.KeyMsg) tea.Cmd {
 		p.desc = !p.desc
 	case key.Matches(k, keys.Compare):
 		return p.compare()
+	case key.Matches(k, keys.Scatter):
+		return p.scatter()
 	case key.Matches(k, keys.Remove):
 		return p.askRemove()
 	case key.Matches(k, keys.Kill):
