@@ -118,8 +118,9 @@ func New(eng Engine, opts Options) *App {
 		rerun: func(id string) (api.RerunResult, error) {
 			return eng.Rerun(ctx, api.RerunRequest{Run: id, Env: opts.Env})
 		},
-		query: func(expr string) ([]api.Run, error) {
-			return eng.Runs(ctx, api.RunQuery{Filter: expr, Limit: runsLimit})
+		ctx: ctx,
+		query: func(ctx context.Context, expr string, limit int) ([]api.Run, error) {
+			return eng.Runs(ctx, api.RunQuery{Filter: expr, Limit: limit})
 		},
 		remove: func(ids []string) (api.RemoveResult, error) {
 			return eng.Remove(ctx, api.RemoveRequest{Refs: ids})

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -37,12 +38,22 @@ type runList struct {
 	// engine answers for filter.
 	filter, applied string
 	filtered        []api.Run
-	filterVersion   int // counts the changes of filtered, for the cache
+	// partial says the filter was asked for as it was typed: the engine
+	// gave typedLimit runs at most (a screenful and more), which is fast
+	// over a store of 100 000; enter asks for them all (runsLimit).
+	partial, appliedPartial bool
+	filterVersion           int // counts the changes of filtered, for the cache
 	// typed is the expression being typed (while typing), parsed at every
-	// key: typedErr is where it does not parse.
-	typing   bool
-	typed    string
-	typedErr *filter.Error
+	// key: typedErr is where it does not parse. Each key that leaves it
+	// parsing asks the engine for its runs at once (query counts the
+	// questions; the answer to an older one is dropped, and its request
+	// cancelled): the table follows the typing, and an expression that does
+	// not parse keeps the last good one's runs.
+	typing      bool
+	typed       string
+	typedErr    *filter.Error
+	query       int
+	cancelQuery context.CancelFunc
 	// sortBy is the column the table is sorted by (its title), "" for the
 	// engine's order (newest first).
 	sortBy string
@@ -70,8 +81,10 @@ type runActions struct {
 	// filled from it, to change it first.
 	rerun func(id string) (api.RerunResult, error)
 	edit  func(r api.Run) tea.Cmd
-	// query lists the runs a filter expression keeps.
-	query  func(expr string) ([]api.Run, error)
+	// query lists the newest runs a filter expression keeps, limit at most;
+	// ctx is the parent of its requests.
+	ctx    context.Context
+	query  func(ctx context.Context, expr string, limit int) ([]api.Run, error)
 	remove func(ids []string) (api.RemoveResult, error)
 }
 
@@ -424,9 +437,11 @@ type (
 	actedMsg struct{ note string }
 	// filteredMsg is the runs a filter expression keeps.
 	filteredMsg struct {
-		expr string
-		runs []api.Run
-		err  error
+		query   int // which of the runs table's questions it answers
+		expr    string
+		partial bool // typedLimit runs at most
+		runs    []api.Run
+		err     error
 	}
 	// removedMsg is what the engine did with runs asked to be removed; the
 	// app takes the removed ones out of its state.
@@ -541,21 +556,11 @@ func (p *runList) typeFilter(k tea.KeyMsg) tea.Cmd {
 			return nil // the error shows under the expression
 		}
 		p.stopTyping()
-		expr := strings.TrimSpace(p.typed)
-		if expr == "" {
-			p.clearFilter()
-			return nil
-		}
-		p.filter = expr
-		query := p.act.query
-		return func() tea.Msg {
-			runs, err := query(expr)
-			return filteredMsg{expr: expr, runs: runs, err: err}
-		}
+		return p.askFilter(strings.TrimSpace(p.typed), false)
 	case key.Matches(k, p.keys.CancelFilter):
 		p.stopTyping()
 		p.typed, p.typedErr = "", nil
-		p.clearFilter()
+		p.askFilter("", false)
 		return nil
 	case k.Type == tea.KeyBackspace:
 		if r := []rune(p.typed); len(r) > 0 {
@@ -567,7 +572,49 @@ func (p *runList) typeFilter(k tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	p.parseTyped()
-	return nil
+	if p.typedErr != nil {
+		return nil // the last good expression's runs stay
+	}
+	return p.askFilter(strings.TrimSpace(p.typed), true)
+}
+
+// typedLimit is how many runs a filter being typed asks for: more than a
+// screen shows, few enough for the engine to answer between two keys.
+const typedLimit = 200
+
+// askFilter asks the engine for the runs expr keeps ("": all runs), in
+// place of any question still unanswered: typedLimit of them when
+// partial, else runsLimit.
+func (p *runList) askFilter(expr string, partial bool) tea.Cmd {
+	if expr == p.filter && (partial || !p.partial) {
+		return nil // asked already, or shown
+	}
+	if p.cancelQuery != nil {
+		p.cancelQuery()
+		p.cancelQuery = nil
+	}
+	p.query++
+	if expr == "" {
+		p.clearFilter()
+		return nil
+	}
+	p.filter, p.partial = expr, partial
+	limit := runsLimit
+	if partial {
+		limit = typedLimit
+	}
+	parent := p.act.ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
+	p.cancelQuery = cancel
+	n, query := p.query, p.act.query
+	return func() tea.Msg {
+		defer cancel()
+		runs, err := query(ctx, expr, limit)
+		return filteredMsg{query: n, expr: expr, partial: partial, runs: runs, err: err}
+	}
 }
 
 func (p *runList) stopTyping() {
@@ -595,6 +642,7 @@ func (p *runList) clearFilter() {
 		return
 	}
 	p.filter, p.applied, p.filtered = "", "", nil
+	p.partial, p.appliedPartial = false, false
 	p.filterVersion++
 	p.table.Top()
 }
@@ -602,15 +650,16 @@ func (p *runList) clearFilter() {
 // setFiltered takes the runs the engine gave for a filter, unless another
 // was asked for since.
 func (p *runList) setFiltered(msg filteredMsg) {
-	if msg.expr != p.filter {
-		return
+	if msg.query != p.query || msg.expr != p.filter {
+		return // an older question's: a newer one was asked since
 	}
+	p.cancelQuery = nil
 	if msg.err != nil {
 		p.note = "the filter failed: " + msg.err.Error()
-		p.filter = p.applied
+		p.filter, p.partial = p.applied, p.appliedPartial
 		return
 	}
-	p.applied, p.filtered = msg.expr, msg.runs
+	p.applied, p.filtered, p.appliedPartial = msg.expr, msg.runs, msg.partial
 	p.filterVersion++
 	p.table.Top()
 }
@@ -796,7 +845,10 @@ func (p *runList) statusLine(shown int) string {
 		if shown == 1 {
 			count = "1 run matches"
 		}
-		if shown >= runsLimit {
+		switch {
+		case p.appliedPartial && shown >= typedLimit:
+			count = fmt.Sprintf("%d+ runs match (enter lists up to %d)", shown, runsLimit)
+		case shown >= runsLimit:
 			count += " (the newest; `lathe runs` lists them all)"
 		}
 	default:

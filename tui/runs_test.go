@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -44,25 +45,31 @@ func TestFilterErrorInline(t *testing.T) {
 	if got, want := strings.Index(caret, "^"), 1+ansi.StringWidth(bad[:fe.Pos]); got != want || !strings.Contains(caret, fe.Msg) {
 		t.Errorf("caret at %d, want %d (under %q): %q", got, want, bad[fe.Pos:], caret)
 	}
-	if strings.Contains(typing, "5 runs") {
+	if strings.Contains(typing, "runs match") {
 		t.Errorf("the count shows with the error:\n%s", typing)
 	}
-	for _, name := range []string{"NAME", "llama-sweep", "bert-finetune"} {
-		if !strings.Contains(typing, name) {
-			t.Errorf("the table went while typing: no %s\n%s", name, typing)
+
+	// The filter applies as it is typed; an expression that does not parse
+	// keeps the last good one's runs.
+	kept := drive(t, e, 120, 40, "Jobs:", keys("2"), keys("/"), keys("experiment = vision"), "2 runs match", keys(" and ("), "^")
+	for _, name := range []string{"NAME", "vit-small", "resnet-baseline"} {
+		if !strings.Contains(kept, name) || strings.Contains(kept, "bert-finetune") {
+			t.Errorf("the last good filter's table went while typing: no %s\n%s", name, kept)
 		}
 	}
 
 	fixed := drive(t, e, 120, 40, "Jobs:", keys("2"), keys("/"), keys(bad), "is not a status",
-		backspace, backspace, backspace, keys("ning"), "5 runs")
+		backspace, backspace, backspace, keys("ning"), "0 runs match")
 	if strings.Contains(fixed, "^") || strings.Contains(fixed, "is not a status") || !strings.Contains(fixed, "/status = running█") {
 		t.Errorf("valid again:\n%s", fixed)
 	}
 
-	applied := drive(t, e, 120, 40, "Jobs:", keys("2"), keys("/"), keys("experiment = vision"), enter, "2 runs match")
+	applied := drive(t, e, 120, 40, "Jobs:", keys("2"), keys("/"), keys("experiment = vision"), enter, "/experiment = vision  2 runs match")
+	// As typed, a screenful and more; on enter, all of them.
 	queries, _, _, _ := e.asked()
-	if q := queries[len(queries)-1]; q.Filter != "experiment = vision" || q.Limit != runsLimit {
-		t.Errorf("the engine was asked %+v", q)
+	if !slices.ContainsFunc(queries, func(q api.RunQuery) bool { return q.Filter == "experiment = vision" && q.Limit == runsLimit }) ||
+		!slices.ContainsFunc(queries, func(q api.RunQuery) bool { return q.Filter == "experiment = vision" && q.Limit == typedLimit }) {
+		t.Errorf("the engine was asked %+v", queries)
 	}
 	if !strings.Contains(applied, "/experiment = vision  2 runs match") || strings.Contains(applied, "bert-finetune") ||
 		!strings.Contains(applied, "vit-small") || !strings.Contains(applied, "resnet-baseline") {
@@ -175,5 +182,40 @@ func TestCursorFollowsRunOnNewRun(t *testing.T) {
 		keys("x"), "kill ")
 	if !strings.Contains(view, "kill resnet-baseline?") {
 		t.Errorf("x after a new run:\n%s", view)
+	}
+}
+
+// Each key of a filter asks the engine at once, cancelling the question
+// before; an older answer that comes after a newer one is dropped.
+func TestFilterAsTypedDropsStale(t *testing.T) {
+	var asked []context.Context
+	p := newRunList(newState(func() time.Time { return clock }), newTestApp(fixture()).styles, DefaultKeyMap(), runActions{
+		query: func(ctx context.Context, expr string, limit int) ([]api.Run, error) {
+			asked = append(asked, ctx)
+			if limit != typedLimit {
+				t.Errorf("a filter being typed asks for %d runs", limit)
+			}
+			return []api.Run{{ID: expr, Name: expr}}, nil
+		}}, nil)
+	p.st.setRuns(fixture().runs)
+	p.SetSize(120, 30)
+	p.Update(keys("/"))
+	_, first := p.Update(keys("b"))
+	_, second := p.Update(keys("e"))
+	if first == nil || second == nil {
+		t.Fatal("a key of a filter that parses asks nothing")
+	}
+	newer, older := second(), first()
+	if asked[0].Err() == nil {
+		t.Error("the older question is not cancelled")
+	}
+	p.Update(newer)
+	p.Update(older)
+	if rows, _ := p.rows(); len(rows) != 1 || rows[0].Name != "be" || p.applied != "be" {
+		t.Errorf("after the older answer: %v, applied %q", runIDs(rows), p.applied)
+	}
+	// A key that breaks it keeps the runs shown, and asks nothing.
+	if _, cmd := p.Update(keys("(")); cmd != nil || p.applied != "be" {
+		t.Errorf("an expression that does not parse: asked %v, applied %q", cmd != nil, p.applied)
 	}
 }
