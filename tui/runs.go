@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"lathe/engine/api"
 	"lathe/engine/filter"
@@ -238,10 +239,19 @@ func metricColumn(name string) column {
 		})
 }
 
-// extraNames picks the params and metrics to show as columns: the
-// configured ones (a name is looked up among params, then metrics), else
-// the three params and three metrics most runs have.
-func extraNames(runs []api.Run, configured []string) (params, metrics []string) {
+// extraName is a param or a metric shown as a column.
+type extraName struct {
+	name   string
+	metric bool
+}
+
+// extraNames ranks the params and metrics to show as columns: the
+// configured ones in their order (a name is looked up among params, then
+// metrics), else all of them, those most runs have first, a metric before
+// a param as many runs have (a metric reads a run; a param one run has
+// tells little), then by name. The layout takes as many as the width
+// holds.
+func extraNames(runs []api.Run, configured []string) []extraName {
 	pc, mc := map[string]int{}, map[string]int{}
 	for _, r := range runs {
 		for k := range r.Params {
@@ -251,57 +261,88 @@ func extraNames(runs []api.Run, configured []string) (params, metrics []string) 
 			mc[k]++
 		}
 	}
+	var out []extraName
 	if len(configured) > 0 {
 		for _, n := range configured {
 			if name, ok := strings.CutPrefix(n, "params."); ok {
-				params = append(params, name)
+				out = append(out, extraName{name: name})
 			} else if name, ok := strings.CutPrefix(n, "metrics."); ok {
-				metrics = append(metrics, name)
-			} else if mc[n] > 0 && pc[n] == 0 {
-				metrics = append(metrics, n)
+				out = append(out, extraName{name: name, metric: true})
 			} else {
-				params = append(params, n)
+				out = append(out, extraName{name: n, metric: mc[n] > 0 && pc[n] == 0})
 			}
 		}
-		return params, metrics
+		return out
 	}
-	top := func(counts map[string]int, n int) []string {
-		names := make([]string, 0, len(counts))
-		for k := range counts {
-			names = append(names, k)
+	count := func(e extraName) int {
+		if e.metric {
+			return mc[e.name]
 		}
-		slices.SortFunc(names, func(a, b string) int { return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(a, b)) })
-		return names[:min(n, len(names))]
+		return pc[e.name]
 	}
-	return top(pc, 3), top(mc, 3)
+	for k := range pc {
+		out = append(out, extraName{name: k})
+	}
+	for k := range mc {
+		out = append(out, extraName{name: k, metric: true})
+	}
+	slices.SortFunc(out, func(a, b extraName) int {
+		return cmp.Or(cmp.Compare(count(b), count(a)), -cmp.Compare(boolInt(a.metric), boolInt(b.metric)), cmp.Compare(a.name, b.name))
+	})
+	return out
+}
+
+// nameWidth is the width of the name column: the longest name, so that
+// runs of a sweep, whose names differ at the end, are told apart; at
+// least 20, at most a third of the width.
+func nameWidth(runs []api.Run, width int) int {
+	w := 20
+	for _, r := range runs {
+		w = max(w, ansi.StringWidth(r.Name))
+	}
+	return min(w, max(20, width/3))
 }
 
 // layout chooses the columns that fit the width, by priority: name,
 // status, duration and id, the first metric, the other base columns, then
-// the params and the other metrics. They show in table order: the base
-// columns, the params, the metrics.
+// the params and metrics as ranked (extraNames). They show in table
+// order: the base columns, the params, the metrics.
 func (p *runList) layout(runs []api.Run) []column {
 	base := baseColumns(p.styles, p.st.now)
-	params, metrics := extraNames(runs, p.configured)
-	extra := make([]column, 0, len(params)+len(metrics))
-	for _, name := range params {
-		extra = append(extra, paramColumn(name))
+	nameW := nameWidth(runs, p.width)
+	base[0].Width = nameW
+	base[0].Cell = func(r api.Run) string { return format.FitMiddle(r.Name, nameW) }
+	ranked := extraNames(runs, p.configured)
+	params := map[string]bool{}
+	for _, e := range ranked {
+		if !e.metric {
+			params[e.name] = true
+		}
 	}
-	for _, name := range metrics {
-		c := metricColumn(name)
-		if slices.Contains(params, name) {
-			c.Title = "m." + name
+	extra := make([]column, 0, len(ranked))
+	firstMetric := -1
+	for i, e := range ranked {
+		if !e.metric {
+			extra = append(extra, paramColumn(e.name))
+			continue
+		}
+		c := metricColumn(e.name)
+		if params[e.name] {
+			c.Title = "m." + e.name
 			c.Width = max(c.Width, len(c.Title))
+		}
+		if firstMetric < 0 {
+			firstMetric = i
 		}
 		extra = append(extra, c)
 	}
 	byPriority := slices.Clone(base[:4])
-	if len(metrics) > 0 {
-		byPriority = append(byPriority, extra[len(params)])
+	if firstMetric >= 0 {
+		byPriority = append(byPriority, extra[firstMetric])
 	}
 	byPriority = append(byPriority, base[4:]...)
 	for i, c := range extra {
-		if len(metrics) == 0 || i != len(params) {
+		if i != firstMetric {
 			byPriority = append(byPriority, c)
 		}
 	}
@@ -313,11 +354,19 @@ func (p *runList) layout(runs []api.Run) []column {
 			room -= c.Width + 1
 		}
 	}
+	// The params first, then the metrics, each in rank order.
+	place := map[string]int{}
+	for i, c := range extra {
+		place[c.Title] = len(tableOrder) + i
+		if ranked[i].metric {
+			place[c.Title] += len(extra)
+		}
+	}
 	order := func(c column) int {
 		if i := slices.Index(tableOrder, c.Title); i >= 0 {
 			return i
 		}
-		return len(tableOrder) + slices.IndexFunc(extra, func(e column) bool { return e.Title == c.Title })
+		return place[c.Title]
 	}
 	slices.SortStableFunc(chosen, func(a, b column) int { return cmp.Compare(order(a), order(b)) })
 	return chosen

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -217,5 +218,69 @@ func TestFilterAsTypedDropsStale(t *testing.T) {
 	// A key that breaks it keeps the runs shown, and asks nothing.
 	if _, cmd := p.Update(keys("(")); cmd != nil || p.applied != "be" {
 		t.Errorf("an expression that does not parse: asked %v, applied %q", cmd != nil, p.applied)
+	}
+}
+
+// runsEngine is the fixture's engine with other runs.
+func runsEngine(runs []api.Run) *fakeEngine {
+	f := fixture()
+	f.runs = runs
+	return f
+}
+
+// The name column widens to the longest name, so that runs of a sweep
+// whose names differ at the end are told apart; cut, a name keeps its end.
+func TestNameColumnWidens(t *testing.T) {
+	var runs []api.Run
+	for _, seed := range []string{"seed1", "seed2"} {
+		r := fixture().runs[4]
+		r.ID, r.Name = "1111111111"+seed[4:]+"0", "resnet50-imagenet-lr0.1-bs256-"+seed
+		runs = append(runs, r)
+	}
+	wide := drive(t, runsEngine(runs), 120, 40, "Jobs:", keys("2"), "2 runs")
+	for _, r := range runs {
+		if !strings.Contains(wide, r.Name) {
+			t.Errorf("120 columns: no %s\n%s", r.Name, wide)
+		}
+	}
+	narrow := drive(t, runsEngine(runs), 80, 24, "Jobs:", keys("2"), "2 runs")
+	for _, end := range []string{"…-bs256-seed1", "…-bs256-seed2"} {
+		if !strings.Contains(narrow, end) {
+			t.Errorf("80 columns: no %s\n%s", end, narrow)
+		}
+	}
+}
+
+// Without configured columns, the metrics most runs have come before the
+// params one run has, and the columns take the width there is.
+func TestAutoColumnsPreferCommonMetrics(t *testing.T) {
+	var runs []api.Run
+	for i := range 4 {
+		r := fixture().runs[4]
+		r.ID, r.Name = fmt.Sprintf("%012d", i), fmt.Sprintf("run-%d", i)
+		r.Metrics = map[string]api.MetricSummary{}
+		for _, m := range []string{"loss", "val_loss", "acc", "val_acc"} {
+			r.Metrics[m] = api.MetricSummary{Last: api.Float(0.5), Count: 1}
+		}
+		if i == 0 {
+			r.Params = map[string]string{"alpha": "1", "beta": "2", "gamma": "3"}
+		}
+		runs = append(runs, r)
+	}
+	head := func(view string) string { return strings.Split(view, "\n")[1] }
+	view := head(drive(t, runsEngine(runs), 120, 40, "Jobs:", keys("2"), "4 runs"))
+	for _, m := range []string{"loss", "val_loss", "acc", "val_acc"} {
+		if !strings.Contains(view, " "+m) {
+			t.Errorf("120 columns: no %s column: %q", m, view)
+		}
+	}
+	if strings.Contains(view, "gamma") {
+		t.Errorf("a param one run has before the metrics: %q", view)
+	}
+	wide := head(drive(t, runsEngine(runs), 200, 40, "Jobs:", keys("2"), "4 runs"))
+	for _, name := range []string{"alpha", "beta", "gamma", "val_acc"} {
+		if !strings.Contains(wide, name) {
+			t.Errorf("200 columns: no %s column: %q", name, wide)
+		}
 	}
 }

@@ -202,3 +202,18 @@ func TestNumberFit(t *testing.T) {
 		}
 	}
 }
+
+// FitMiddle keeps the start and the end of what it cuts.
+func TestFitMiddle(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		w    int
+		want string
+	}{
+		{"short", 10, "short"}, {"resnet50-imagenet-lr0.1-seed1", 15, "resnet5…1-seed1"}, {"abcdefghij", 5, "ab…ij"}, {"abcdef", 3, "ab…"},
+	} {
+		if got := FitMiddle(c.s, c.w); got != c.want {
+			t.Errorf("FitMiddle(%q, %d) = %q, want %q", c.s, c.w, got, c.want)
+		}
+	}
+}
