@@ -57,6 +57,11 @@ type Options struct {
 	// Columns are the params and metrics the runs table shows (params.NAME,
 	// metrics.NAME or a bare name); empty: the ones most runs have.
 	Columns []string
+	// Layout is the runs table's columns and sort as the user chose them
+	// in the app last time (its Columns, when set, over Columns);
+	// SaveLayout keeps the next choice (nil: not kept).
+	Layout     RunsLayout
+	SaveLayout func(RunsLayout) error
 }
 
 // App is the root model: it keeps the frame, routes to the pages and
@@ -128,7 +133,7 @@ func New(eng Engine, opts Options) *App {
 	}
 	a.pages = map[pageID]page{
 		dashboardPage: newDashboard(st, opts.Styles, opts.Keys),
-		runsPage:      newRunList(st, opts.Styles, opts.Keys, act, opts.Columns),
+		runsPage:      newRunList(st, opts.Styles, opts.Keys, act, opts.Columns).withLayout(opts.Layout, opts.SaveLayout),
 		gpusPage:      newGPUList(st, opts.Styles, opts.Keys),
 		modelsPage:    newModelList(ctx, eng, st, opts.Styles, opts.Keys),
 	}

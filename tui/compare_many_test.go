@@ -42,6 +42,13 @@ func driveWith(t *testing.T, theme string, e Engine, w, h int, send ...any) stri
 		t.Fatal(err)
 	}
 	app := New(e, Options{Styles: styles.New(p), Keys: DefaultKeyMap(), Now: func() time.Time { return clock }, Cwd: "/work/exp"})
+	return driveApp(t, app, w, h, send...)
+}
+
+// driveApp drives an app at a size: a string among the messages is waited
+// for in the output; it returns the last view.
+func driveApp(t *testing.T, app *App, w, h int, send ...any) string {
+	t.Helper()
 	tm := teatest.NewTestModel(t, app, teatest.WithInitialTermSize(w, h))
 	for _, m := range send {
 		switch m := m.(type) {

@@ -43,6 +43,8 @@ type KeyMap struct {
 	// The scatter of runs: the runs table opens it; on it, the axes'
 	// fields, parallel coordinates, the cursor's moves between points.
 	Scatter, NextX, PrevX, NextY, PrevY, Parallel, PointLeft, PointRight key.Binding
+	// The runs table's column chooser: C opens it.
+	Columns, ToggleColumn, SortByColumn, DoneColumns key.Binding
 	// A model's drift: the models, a model and the dashboard open it; on
 	// it, a window older or newer.
 	Drift, OlderWindow, NewerWindow key.Binding
@@ -110,6 +112,10 @@ func DefaultKeyMap() KeyMap {
 		Parallel:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "scatter/parallel coordinates")),
 		PointLeft:    key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("←/h", "point left")),
 		PointRight:   key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("→/l", "point right")),
+		Columns:      key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "columns and sort")),
+		ToggleColumn: key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "show/hide column")),
+		SortByColumn: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "sort by it")),
+		DoneColumns:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "done")),
 		Drift:        key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "drift")),
 		OlderWindow:  key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("←/h", "older window")),
 		NewerWindow:  key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("→/l", "newer window")),

@@ -142,6 +142,7 @@ func helpContexts() []helpContext {
 		{name: "run system", keys: with(toRun, "h"), shows: "GPU 1 memory GiB"},
 		{name: "compare summary", keys: with(toCompare, "j"), shows: "lines 2–"},
 		{name: "compare curves", keys: with(toCompare, "l"), shows: "A ━━ resnet-baseline 0.0625"},
+		{name: "runs, column chooser", keys: []string{"2", "C", "j"}, shows: "› [x] NAME"},
 		{name: "scatter", keys: []string{"2", "S"}, shows: "against"},
 		{name: "scatter, parallel coordinates", keys: []string{"2", "S", "v"}, shows: "parallel coordinates"},
 		{name: "gpus", keys: []string{"3", "j"}, shows: "GPU 1  0000:02:00.0"},

@@ -63,6 +63,10 @@ type runList struct {
 	// them, the ones most runs have.
 	configured []string
 	note       string // the outcome of the last action
+	// chooser picks the columns and the one sorted by; saveLayout keeps
+	// the choice for the next start (nil: not kept).
+	chooser    chooser
+	saveLayout func(RunsLayout) error
 
 	// The table as last derived from the state (see rows).
 	cache struct {
@@ -96,6 +100,16 @@ func newRunList(st *state, s styles.Styles, k KeyMap, act runActions, columns []
 	return p
 }
 
+// withLayout takes the layout the user chose in an earlier session, over
+// the configured columns, and how to save the next one.
+func (p *runList) withLayout(l RunsLayout, save func(RunsLayout) error) *runList {
+	if l.Columns != nil {
+		p.configured = l.Columns
+	}
+	p.sortBy, p.desc, p.saveLayout = l.Sort, l.Desc, save
+	return p
+}
+
 func (p *runList) Title() string { return "Runs" }
 
 func (p *runList) SetSize(w, h int) {
@@ -108,13 +122,17 @@ func (p *runList) SetSize(w, h int) {
 // count).
 func (p *runList) sizeTable() { p.table.SetSize(p.width, p.height-1-boolInt(p.typing)) }
 
-// Capturing reports that the page takes every key (a filter being typed).
-func (p *runList) Capturing() bool { return p.typing }
+// Capturing reports that the page takes every key (a filter being typed,
+// the column chooser).
+func (p *runList) Capturing() bool { return p.typing || p.chooser.open }
 
 func (p *runList) ShortHelp() []key.Binding {
 	k := p.keys
 	if p.typing {
 		return []key.Binding{k.ApplyFilter, k.CancelFilter}
+	}
+	if p.chooser.open {
+		return []key.Binding{k.ToggleColumn, k.SortByColumn, k.DoneColumns}
 	}
 	return []key.Binding{k.Open, k.Table.Mark, k.Compare, k.Filter, k.Sort, k.Remove, k.Kill, k.Rerun, k.EditRerun, k.Logs, k.Scatter}
 }
@@ -124,7 +142,10 @@ func (p *runList) FullHelp() [][]key.Binding {
 	if p.typing {
 		return [][]key.Binding{{k.ApplyFilter}, {k.CancelFilter}}
 	}
-	return append(p.table.FullHelp(), enabledRows([]key.Binding{k.Open}, []key.Binding{k.Logs}, []key.Binding{k.Sort, k.Reverse},
+	if p.chooser.open {
+		return [][]key.Binding{{k.Table.Down, k.Table.Up}, {k.ToggleColumn}, {k.SortByColumn}, {k.DoneColumns}}
+	}
+	return append(p.table.FullHelp(), enabledRows([]key.Binding{k.Open}, []key.Binding{k.Logs}, []key.Binding{k.Sort, k.Reverse}, []key.Binding{k.Columns},
 		[]key.Binding{k.Filter}, []key.Binding{k.Clear}, []key.Binding{k.Compare}, []key.Binding{k.Scatter}, []key.Binding{k.Remove},
 		[]key.Binding{k.Kill}, []key.Binding{k.Rerun}, []key.Binding{k.EditRerun})...)
 }
@@ -133,10 +154,14 @@ func (p *runList) FullHelp() [][]key.Binding {
 // only those that end it; esc when there are marks or a filter to clear.
 func (p *runList) updateKeys() {
 	k := &p.keys
-	for _, b := range []*key.Binding{&k.Open, &k.Logs, &k.Sort, &k.Reverse, &k.Filter, &k.Compare, &k.Scatter, &k.Remove, &k.Kill, &k.Rerun, &k.EditRerun} {
-		b.SetEnabled(!p.typing)
+	busy := p.typing || p.chooser.open
+	for _, b := range []*key.Binding{&k.Open, &k.Logs, &k.Sort, &k.Reverse, &k.Filter, &k.Compare, &k.Scatter, &k.Remove, &k.Kill, &k.Rerun, &k.EditRerun, &k.Columns} {
+		b.SetEnabled(!busy)
 	}
-	k.Clear.SetEnabled(!p.typing && (p.table.MarkCount() > 0 || p.filter != "" || p.applied != ""))
+	for _, b := range []*key.Binding{&k.ToggleColumn, &k.SortByColumn, &k.DoneColumns} {
+		b.SetEnabled(p.chooser.open)
+	}
+	k.Clear.SetEnabled(!busy && (p.table.MarkCount() > 0 || p.filter != "" || p.applied != ""))
 	k.ApplyFilter.SetEnabled(p.typing)
 	k.CancelFilter.SetEnabled(p.typing)
 }
@@ -262,7 +287,7 @@ func extraNames(runs []api.Run, configured []string) []extraName {
 		}
 	}
 	var out []extraName
-	if len(configured) > 0 {
+	if configured != nil { // the user's choice, none included
 		for _, n := range configured {
 			if name, ok := strings.CutPrefix(n, "params."); ok {
 				out = append(out, extraName{name: name})
@@ -548,6 +573,9 @@ func (p *runList) key(k tea.KeyMsg) tea.Cmd {
 	if p.typing {
 		return p.typeFilter(k)
 	}
+	if p.chooser.open {
+		return p.chooserKey(k)
+	}
 	_, cols := p.rows()
 	keys := p.keys
 	switch {
@@ -574,6 +602,8 @@ func (p *runList) key(k tea.KeyMsg) tea.Cmd {
 		return p.compare()
 	case key.Matches(k, keys.Scatter):
 		return p.scatter()
+	case key.Matches(k, keys.Columns):
+		p.openChooser()
 	case key.Matches(k, keys.Remove):
 		return p.askRemove()
 	case key.Matches(k, keys.Kill):
@@ -875,6 +905,9 @@ func (p *runList) View() string {
 		return s.Muted.Render("no runs yet: press n to start one, or run `lathe run -- COMMAND`")
 	}
 	rows, _ := p.rows()
+	if p.chooser.open {
+		return p.chooserView(p.height-1) + "\n" + p.statusLine(len(rows))
+	}
 	return p.table.View() + "\n" + p.statusLine(len(rows))
 }
 

@@ -40,8 +40,10 @@ func openApp(ctx context.Context, c *client.Client, theme string, mouse bool) er
 	if err != nil {
 		return fmt.Errorf("the current directory: %w", err)
 	}
+	layout := layoutPath()
 	app := tui.New(c, tui.Options{Styles: styles.New(palette), Keys: tui.DefaultKeyMap(),
-		Cwd: cwd, Env: os.Environ(), Columns: e.cfg.App.Columns})
+		Cwd: cwd, Env: os.Environ(), Columns: e.cfg.App.Columns,
+		Layout: loadLayout(layout), SaveLayout: func(l tui.RunsLayout) error { return saveLayout(layout, l) }})
 	// 30 frames a second at most: a key shows within 33 ms, and the
 	// renderer's ticker, most of what an idle app costs, wakes half as
 	// often as at Bubble Tea's default 60.
