@@ -572,6 +572,7 @@ func TestPages(t *testing.T) {
 		{"compare-summary", slices.Clone(openCompare), []string{"lathe › Runs › Compare (3 runs)", "[summary]", "A ━━ resnet-baseline",
 			"C ━━ bert-finetune", "lr", "★0.17", "GPU-hours", "d all params"}},
 		// The legend when the three curves are in: at 80 columns, the names cut.
+		{"runs-columns", []any{keys("2"), keys("C"), "Columns: space"}, []string{"[x] NAME", "base", "metric", "param"}},
 		{"scatter", []any{keys("2"), keys("S"), "against"}, []string{"Runs › Scatter (5 runs)", "◆ ", "enter opens it"}},
 		{"scatter-parallel", []any{keys("2"), keys("S"), "against", keys("v"), "parallel"}, []string{"parallel coordinates", "◆"}},
 		{"compare-curves", append(slices.Clone(openCompare), keys("l"), bySize{

@@ -148,7 +148,7 @@ func (p *runList) toggleColumn() {
 	c := &p.chooser
 	e := c.entries[c.at].extra
 	if e == nil {
-		p.note = c.entries[c.at].title + " always shows"
+		p.note = c.entries[c.at].title + " always shows, when the width allows"
 		return
 	}
 	_, cols := p.rows()
@@ -169,13 +169,14 @@ func (p *runList) toggleColumn() {
 }
 
 // chooserView draws the chooser in the table's place: each column, [x]
-// when it shows, the sorted one marked ▲ or ▼.
+// when it shows ([-]: a base column the width leaves out), the sorted
+// one marked ▲ or ▼.
 func (p *runList) chooserView(h int) string {
 	s := p.styles
 	c := &p.chooser
 	_, cols := p.rows()
 	shown := p.shownExtras(cols)
-	lines := []string{s.Title.Render(format.Fit("Columns: space shows or hides a param or a metric, enter sorts by it (again: the other way), esc closes", p.width))}
+	lines := []string{s.Title.Render(format.Fit("Columns: space shows/hides a param or metric, enter sorts (again: reverses)", p.width))}
 	room := max(h-1, 1)
 	top := min(max(c.at-room/2, 0), max(len(c.entries)-room, 0))
 	for i := top; i < min(len(c.entries), top+room); i++ {
@@ -191,7 +192,10 @@ func (p *runList) chooserView(h int) string {
 			}
 			title = p.columnTitle(*e.extra)
 		} else {
-			kind = "always"
+			kind = "base" // always, when it fits
+			if !slices.ContainsFunc(cols, func(col column) bool { return col.Title == e.title }) {
+				box = "[-]"
+			}
 		}
 		line := fmt.Sprintf("%s %s %-24s %-6s", map[bool]string{true: "›", false: " "}[i == c.at], box, format.Fit(e.title, 24), kind)
 		if title == p.sortBy && (e.extra == nil || box == "[x]") {
