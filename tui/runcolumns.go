@@ -31,6 +31,9 @@ type chooser struct {
 	at      int
 	changed bool
 	entries []chooserEntry
+	// shown is the extra columns the table shows, found again at each
+	// change, not at each frame (it ranks every run's names).
+	shown []extraName
 }
 
 // chooserEntry is a column in the chooser.
@@ -58,6 +61,7 @@ func (p *runList) openChooser() {
 		c.entries = append(c.entries, chooserEntry{title: title})
 	}
 	shown := p.shownExtras(cols)
+	c.shown = shown
 	ranked := extraNames(p.st.runs, nil)
 	for _, e := range append(shown, ranked...) {
 		if slices.ContainsFunc(c.entries, func(x chooserEntry) bool { return x.extra != nil && *x.extra == e }) {
@@ -166,6 +170,8 @@ func (p *runList) toggleColumn() {
 	}
 	p.configured, c.changed = refs, true
 	p.cache.rows = nil // laid out again
+	_, cols = p.rows()
+	c.shown = p.shownExtras(cols)
 }
 
 // chooserView draws the chooser in the table's place: each column, [x]
@@ -175,7 +181,7 @@ func (p *runList) chooserView(h int) string {
 	s := p.styles
 	c := &p.chooser
 	_, cols := p.rows()
-	shown := p.shownExtras(cols)
+	shown := c.shown
 	lines := []string{s.Title.Render(format.Fit("Columns: space shows/hides a param or metric, enter sorts (again: reverses)", p.width))}
 	room := max(h-1, 1)
 	top := min(max(c.at-room/2, 0), max(len(c.entries)-room, 0))
