@@ -49,11 +49,18 @@ type sweepField struct {
 	// cats are the values of a param that is not all numbers, sorted: its
 	// axis has a position for each.
 	cats []string
+	// clash says a param and a metric share the name.
+	clash bool
 }
 
 // label names the field on an axis: a metric that is also a param's name
-// is m.NAME.
-func (f sweepField) label() string { return f.name }
+// is m.NAME, as in the runs table.
+func (f sweepField) label() string {
+	if f.metric && f.clash {
+		return "m." + f.name
+	}
+	return f.name
+}
 
 // value is a run's value of the field: a metric's last value, a param's
 // number, or its position among cats.
@@ -130,7 +137,8 @@ func sweepFields(runs []api.Run) []sweepField {
 			}
 		}
 	}) {
-		out = append(out, sweepField{name: name, metric: true})
+		_, clash := params[name]
+		out = append(out, sweepField{name: name, metric: true, clash: clash})
 	}
 	return out
 }

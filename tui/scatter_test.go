@@ -117,3 +117,19 @@ func TestScatterMove(t *testing.T) {
 		t.Errorf("note %q", sv.note)
 	}
 }
+
+// A metric named as a param is m.NAME on its axis, as in the runs table.
+func TestScatterFieldClash(t *testing.T) {
+	seeds := sweepSeeds(3)
+	for i := range seeds {
+		seeds[i].run.Params["loss"] = "l1"
+	}
+	sv := scatterOf(t, seeds, 80, 24)
+	var labels []string
+	for _, f := range sv.fields {
+		labels = append(labels, f.label())
+	}
+	if !slices.Contains(labels, "loss") || !slices.Contains(labels, "m.loss") {
+		t.Errorf("the fields: %q", labels)
+	}
+}
