@@ -65,6 +65,11 @@ type Options struct {
 	// progress until a Startup carries the engine, then loads from it.
 	// New is given a nil engine then.
 	Startup <-chan Startup
+	// Layout is the runs table's columns and sort as the user chose them
+	// in the app last time (its Columns, when set, over Columns);
+	// SaveLayout keeps the next choice (nil: not kept).
+	Layout     RunsLayout
+	SaveLayout func(RunsLayout) error
 }
 
 // Startup is a step of an engine's start: what it is doing, the engine
@@ -161,8 +166,9 @@ func New(eng Engine, opts Options) *App {
 		rerun: func(id string) (api.RerunResult, error) {
 			return eng.Rerun(ctx, api.RerunRequest{Run: id, Env: opts.Env})
 		},
-		query: func(expr string) ([]api.Run, error) {
-			return eng.Runs(ctx, api.RunQuery{Filter: expr, Limit: runsLimit})
+		ctx: ctx,
+		query: func(ctx context.Context, expr string, limit int) ([]api.Run, error) {
+			return eng.Runs(ctx, api.RunQuery{Filter: expr, Limit: limit})
 		},
 		remove: func(ids []string) (api.RemoveResult, error) {
 			return eng.Remove(ctx, api.RemoveRequest{Refs: ids})
@@ -170,7 +176,7 @@ func New(eng Engine, opts Options) *App {
 	}
 	a.pages = map[pageID]page{
 		dashboardPage: newDashboard(st, opts.Styles, opts.Keys, act.kill),
-		runsPage:      newRunList(st, opts.Styles, opts.Keys, act, opts.Columns),
+		runsPage:      newRunList(st, opts.Styles, opts.Keys, act, opts.Columns).withLayout(opts.Layout, opts.SaveLayout),
 		gpusPage:      newGPUList(st, opts.Styles, opts.Keys, act.kill),
 		modelsPage:    newModelList(ctx, eng, st, opts.Styles, opts.Keys),
 	}
@@ -358,6 +364,11 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		cp.SetSize(a.width, a.bodyHeight())
 		a.open(comparePage, cp)
 		return cp.Init()
+	case openScatterMsg:
+		sp := newScatterView(a.styles, a.keys, msg.runs, msg.from)
+		sp.SetSize(a.width, a.bodyHeight())
+		a.open(scatterPage, sp)
+		return nil
 	case openModelMsg:
 		mp := newModelView(a.ctx, a.eng, a.st, a.styles, a.keys, msg.name)
 		mp.SetSize(a.width, a.bodyHeight())

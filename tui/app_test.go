@@ -655,11 +655,14 @@ func TestPages(t *testing.T) {
 		{"submit", []any{keys("n"), "Start a job"}, []string{"lathe › New job", "command", "experiment", "esc cancel"}},
 		{"palette", []any{keys(":"), keys("vit")}, []string{":vit", "› vit-small · run 0123456789ab, running", "vit-small · logs"}},
 		{"compare-summary", slices.Clone(openCompare), []string{"lathe › Runs › Compare (3 runs)", "[summary]", "A ━━ resnet-baseline",
-			"C ━━ bert-finetune", "lr", "★0.17", "GPU-hours", "d all params"}},
+			"C oo bert-finetune", "lr", "★0.17", "GPU-hours", "d all params"}},
 		// The legend when the three curves are in: at 80 columns, the names cut.
+		{"runs-columns", []any{keys("2"), keys("C"), "Columns: space"}, []string{"[x] NAME", "base", "metric", "param"}},
+		{"scatter", []any{keys("2"), keys("S"), "against"}, []string{"Runs › Scatter (5 runs)", "◆ ", "enter opens it"}},
+		{"scatter-parallel", []any{keys("2"), keys("S"), "against", keys("v"), "parallel"}, []string{"parallel coordinates", "◆"}},
 		{"compare-curves", append(slices.Clone(openCompare), keys("l"), bySize{
-			120: "A ━━ resnet-baseline 0.0625   B ━━ bert-diverged 0.1125   C ━━ bert-finetune 0.0375",
-			80:  "A ━━ resnet-bas… 0.0625   B ━━ bert-diver… 0.1125   C ━━ bert-finet… 0.0375"}),
+			120: "A ━━ resnet-baseline 0.0625   B xx bert-diverged 0.1125   C oo bert-finetune 0.0375",
+			80:  "C oo bert-finetune 0.0375"}),
 			[]string{"[curves]", "loss (2/2)", "m next metric"}},
 	}
 	for _, pg := range pages {

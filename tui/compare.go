@@ -70,6 +70,14 @@ type compareView struct {
 	chart   *chart.Chart
 	legend  string
 	byTime  bool
+
+	// The runs the user hid (by id) leave the summary's columns and the
+	// chart, and what differs is what differs between those shown; the
+	// pinned one is drawn last, over the others. at is the run the
+	// legend's cursor is on (an index of runs).
+	hidden map[string]bool
+	pinned string
+	at     int
 }
 
 // Messages of the comparison's own I/O.
@@ -91,7 +99,7 @@ type (
 
 func newCompareView(ctx context.Context, eng Engine, st *state, s styles.Styles, k KeyMap, ids []string) *compareView {
 	return &compareView{st: st, styles: s, keys: k, eng: eng, ctx: ctx, ids: ids, sig: strings.Join(ids, ","),
-		curves: map[string][]api.Bucket{}, chart: chart.New("", s, k.Chart)}
+		curves: map[string][]api.Bucket{}, chart: chart.New("", s, k.Chart), hidden: map[string]bool{}}
 }
 
 // Init asks the engine for the comparison.
@@ -143,8 +151,17 @@ func (p *compareView) Title() string { return fmt.Sprintf("Compare (%d runs)", l
 func (p *compareView) SetSize(w, h int) {
 	p.width, p.height = w, h
 	p.linesOK = false
-	p.chart.SetSize(w, max(h-2, 1)) // below the tabs and the legend
-	p.legend = p.renderLegend()
+	p.renderLegend()
+}
+
+// legendRoom is the most lines the legend takes: a third of the page, so
+// that the chart keeps the rest.
+func (p *compareView) legendRoom() int { return max(1, (p.height-1)/3) }
+
+// sizeChart gives the chart the page below the tabs and the legend.
+func (p *compareView) sizeChart() {
+	lines := max(1, strings.Count(p.legend, "\n")+1)
+	p.chart.SetSize(p.width, max(p.height-1-lines, 1))
 }
 
 func (p *compareView) Capturing() bool { return false }
@@ -152,7 +169,7 @@ func (p *compareView) Capturing() bool { return false }
 func (p *compareView) ShortHelp() []key.Binding {
 	k := p.keys
 	if p.tab == curvesTab {
-		return append([]key.Binding{k.NextTab, k.NextMetric, k.PrevMetric, k.TimeX}, p.chart.ShortHelp()...)
+		return append([]key.Binding{k.NextTab, k.NextMetric, k.PrevMetric, k.ToggleRun, k.PinRun, k.TimeX}, p.chart.ShortHelp()...)
 	}
 	return []key.Binding{k.NextTab, p.showAllKey(), k.Table.Down, k.Table.Up}
 }
@@ -160,9 +177,16 @@ func (p *compareView) ShortHelp() []key.Binding {
 func (p *compareView) FullHelp() [][]key.Binding {
 	k := p.keys
 	if p.tab == curvesTab {
-		return append([][]key.Binding{{k.NextTab, k.PrevTab}, {k.NextMetric, k.PrevMetric}, {k.TimeX}}, p.chart.FullHelp()...)
+		return append([][]key.Binding{{k.NextTab, k.PrevTab}, {k.NextMetric, k.PrevMetric}, {p.legendKey(k.Table.Down), p.legendKey(k.Table.Up)},
+			{k.ToggleRun}, {k.PinRun}, {k.TimeX}}, p.chart.FullHelp()...)
 	}
 	return append([][]key.Binding{{k.NextTab, k.PrevTab}, {p.showAllKey()}}, scrollKeys(k.Table)...)
+}
+
+// legendKey is a motion of the table, which moves the legend's cursor.
+func (p *compareView) legendKey(b key.Binding) key.Binding {
+	b.SetHelp(b.Help().Key, b.Help().Desc+" the legend")
+	return b
 }
 
 // showAllKey is d, which shows all params or those that differ.
@@ -222,6 +246,22 @@ func (p *compareView) keyPress(msg tea.KeyMsg) tea.Cmd {
 		}
 		p.scroll.key(t, msg, len(p.summaryLines()), p.summaryRoom())
 	case len(p.metrics) == 0:
+	case key.Matches(msg, t.Down), key.Matches(msg, t.Up):
+		d := 1
+		if key.Matches(msg, t.Up) {
+			d = len(p.runs) - 1
+		}
+		p.at = (p.at + d) % max(len(p.runs), 1)
+		p.renderLegend()
+	case key.Matches(msg, k.ToggleRun):
+		p.toggleRun()
+	case key.Matches(msg, k.PinRun):
+		if id := p.runs[p.at].ID; p.pinned != id {
+			p.pinned = id
+		} else {
+			p.pinned = ""
+		}
+		p.drawCurves()
 	case key.Matches(msg, k.NextMetric), key.Matches(msg, k.PrevMetric):
 		d := 1
 		if key.Matches(msg, k.PrevMetric) {
@@ -237,6 +277,43 @@ func (p *compareView) keyPress(msg tea.KeyMsg) tea.Cmd {
 		p.chart.Update(msg)
 	}
 	return nil
+}
+
+// toggleRun hides the run under the legend's cursor, or shows it again;
+// the last one shown stays.
+func (p *compareView) toggleRun() {
+	id := p.runs[p.at].ID
+	if !p.hidden[id] && len(p.shown()) == 1 {
+		return
+	}
+	if p.hidden[id] {
+		delete(p.hidden, id)
+	} else {
+		p.hidden[id] = true
+	}
+	p.linesOK = false
+	p.drawCurves()
+}
+
+// shown is the indices of the runs shown, in order.
+func (p *compareView) shown() []int {
+	out := make([]int, 0, len(p.runs))
+	for i, r := range p.runs {
+		if !p.hidden[r.ID] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// drawOrder is the order the runs' curves are drawn in: the runs shown,
+// the pinned one last, so that it is on top where curves cross.
+func (p *compareView) drawOrder() []int {
+	order := p.shown()
+	if i := slices.IndexFunc(order, func(i int) bool { return p.runs[i].ID == p.pinned }); i >= 0 {
+		order = append(append(order[:i:i], order[i+1:]...), order[i])
+	}
+	return order
 }
 
 // setComparison takes the engine's comparison; on the curves tab, a new
@@ -259,8 +336,9 @@ func (p *compareView) setComparison(msg comparisonMsg) tea.Cmd {
 		}
 	}
 	slices.Sort(p.metrics)
+	p.at = min(p.at, max(len(p.runs)-1, 0))
 	if slices.Contains(p.metrics, p.metric) {
-		p.legend = p.renderLegend()
+		p.renderLegend()
 		return nil
 	}
 	p.setMetric(preferredMetric(p.metrics))
@@ -305,12 +383,16 @@ func (p *compareView) setMetric(name string) {
 	p.drawCurves()
 }
 
-// drawCurves gives the chart the metric's view in each run, run i in the
-// series colour i, and the legend above it.
+// drawCurves gives the chart the metric's view in each run shown, run i
+// in its colour (runStyle), the pinned one last, and the legend above it.
 func (p *compareView) drawCurves() {
-	series := make([]chart.Series, len(p.runs))
-	for i, r := range p.runs {
-		series[i] = chart.Series{Name: runLetter(i), Style: p.styles.Series(i)}
+	order := p.drawOrder()
+	series := make([]chart.Series, len(order))
+	for j, i := range order {
+		r := p.runs[i]
+		// A run's colour and mark follow the run, not its place in this
+		// slice, which pinning and hiding change.
+		series[j] = chart.Series{Name: runLetter(i), Style: p.runStyle(i), Nth: i + 1}
 		if b, ok := p.curves[r.ID]; ok {
 			var origin float64
 			if cur, ok := p.st.run(r.ID); ok {
@@ -319,7 +401,7 @@ func (p *compareView) drawCurves() {
 			if r.Started != nil {
 				origin = float64(r.Started.UnixMicro()) / 1e6
 			}
-			series[i].Points = bucketPoints(b, p.byTime, origin)
+			series[j].Points = bucketPoints(b, p.byTime, origin)
 		}
 	}
 	title := p.metric
@@ -332,7 +414,7 @@ func (p *compareView) drawCurves() {
 	p.chart.SetTitle(title)
 	p.chart.SetSeries(series)
 	p.chart.SetXLabels(xLabels(p.byTime))
-	p.legend = p.renderLegend()
+	p.renderLegend()
 }
 
 // runLetter names the i-th run of a comparison: A…Z, then AA, AB…
@@ -344,7 +426,14 @@ func runLetter(i int) string {
 }
 
 // letterStyle is run i's letter: its colour, bold.
-func (p *compareView) letterStyle(i int) lipgloss.Style { return p.styles.Series(i).Bold(true) }
+func (p *compareView) letterStyle(i int) lipgloss.Style { return p.runStyle(i).Bold(true) }
+
+// runStyle is run i's colour, the chart's for its i-th series.
+func (p *compareView) runStyle(i int) lipgloss.Style { return chart.SeriesStyle(p.styles, i) }
+
+// runMark is what the legend shows of run i, two cells: a line in its
+// colour, or without colour the run's own mark, as the chart draws it.
+func (p *compareView) runMark(i int) string { return chart.LegendMark(p.styles, i) }
 
 func (p *compareView) View() string {
 	s := p.styles
@@ -398,7 +487,11 @@ func (p *compareView) renderSummary() []string {
 		if cur, ok := p.st.run(r.ID); ok {
 			r = cur
 		}
-		add(" " + p.letterStyle(i).Render(runLetter(i)+" ━━") + " " + format.Pad(format.Fit(r.Name, nameW), nameW) + "  " +
+		if p.hidden[r.ID] {
+			add(" " + s.Muted.Render(runLetter(i)+" "+p.runMark(i)+" "+format.Pad(format.Fit(r.Name, nameW), nameW)+"  hidden (space on the curves shows it)"))
+			continue
+		}
+		add(" " + p.letterStyle(i).Render(runLetter(i)+" "+p.runMark(i)) + " " + format.Pad(format.Fit(r.Name, nameW), nameW) + "  " +
 			s.Muted.Render(r.ID[:min(8, len(r.ID))]) + "  " + s.Status(r.Status).Render(format.Pad(string(r.Status), 9)) + " " +
 			format.Pad(format.Elapsed(r.Started, r.Ended, now), 7) + " " + s.Muted.Render(r.Experiment))
 	}
@@ -416,27 +509,64 @@ type compareCell struct {
 	text  string
 	best  bool // the best run's value: ★ and bold
 	muted bool // a missing or shared value
+	// nums, when set, are the cell's numbers (text is them as they read
+	// with room): the table writes them again at the column's width, each
+	// with the digits that fit, never cut with ….
+	nums []float64
+}
+
+// numbersCell is a cell of numbers side by side, the first starred when
+// best.
+func numbersCell(best bool, nums ...float64) compareCell {
+	c := compareCell{best: best, nums: nums}
+	c.text = c.fit(len(nums) * (compareNumW + 1))
+	return c
+}
+
+// fit writes a cell's numbers in w cells: each in an equal share, right
+// aligned, the ★ taking a cell of the first's.
+func (c compareCell) fit(w int) string {
+	if c.nums == nil {
+		return c.text
+	}
+	n := len(c.nums)
+	share := max(1, (w-(n-1))/n)
+	parts := make([]string, n)
+	for i, v := range c.nums {
+		room := share
+		if i == 0 && c.best {
+			room--
+		}
+		text := format.NumberFit(v, room)
+		if i == 0 && c.best {
+			text = "★" + text
+		}
+		parts[i] = table.Align(text, share, true)
+	}
+	return strings.TrimLeft(strings.Join(parts, " "), " ")
 }
 
 // missing is the cell of a run without the value.
 var missing = compareCell{text: "—", muted: true}
 
-// table lays out rows of a label and a cell a run, a column a run headed by
-// its letter (and sub under it, when set), to fit the page's width: long
-// labels and cells are cut with …, and runs that do not fit even so are
-// left out, which a last line says.
+// table lays out rows of a label and a cell a run, a column a run shown
+// headed by its letter (and sub under it, when set), to fit the page's
+// width: long labels and text are cut with … (numbers are written with
+// fewer digits), and runs that do not fit even so are left out, which a
+// last line says.
 func (p *compareView) table(labels []string, cells [][]compareCell, right bool, sub string) []string {
 	s := p.styles
-	n := len(p.runs)
+	cols := p.shown()
+	n := len(cols)
 	labelW, colW := 6, max(1, ansi.StringWidth(sub))
 	for i, l := range labels {
 		labelW = max(labelW, ansi.StringWidth(l))
-		for _, c := range cells[i] {
-			colW = max(colW, ansi.StringWidth(c.text))
+		for _, j := range cols {
+			colW = max(colW, ansi.StringWidth(cells[i][j].text))
 		}
 	}
-	for i := range n {
-		colW = max(colW, len(runLetter(i)))
+	for _, j := range cols {
+		colW = max(colW, len(runLetter(j)))
 	}
 	avail := p.width - 1
 	fits := func(k int) bool { return labelW+k*(colW+2) <= avail }
@@ -453,7 +583,7 @@ func (p *compareView) table(labels []string, cells [][]compareCell, right bool, 
 	align := func(text string, w int) string { return table.Align(text, w, right) }
 	head := " " + strings.Repeat(" ", labelW)
 	subHead := head
-	for i := range shown {
+	for _, i := range cols[:shown] {
 		letter := align(runLetter(i), colW)
 		if sub != "" { // over the sub-columns, in the middle
 			pad := (colW - len(runLetter(i))) / 2
@@ -468,9 +598,9 @@ func (p *compareView) table(labels []string, cells [][]compareCell, right bool, 
 	}
 	for i, l := range labels {
 		line := " " + format.Pad(format.Fit(l, labelW), labelW)
-		for j := range shown {
+		for _, j := range cols[:shown] {
 			c := cells[i][j]
-			text := align(c.text, colW)
+			text := align(c.fit(colW), colW)
 			switch {
 			case c.best:
 				text = s.Text.Bold(true).Render(text)
@@ -482,7 +612,8 @@ func (p *compareView) table(labels []string, cells [][]compareCell, right bool, 
 		out = append(out, line)
 	}
 	if shown < n {
-		out = append(out, s.Muted.Render(fmt.Sprintf(" %s–%s do not fit: widen the terminal", runLetter(shown), runLetter(n-1))))
+		out = append(out, s.Muted.Render(fmt.Sprintf(" %s–%s do not fit: widen the terminal, or hide runs (curves, space)",
+			runLetter(cols[shown]), runLetter(cols[n-1]))))
 	}
 	return out
 }
@@ -490,9 +621,7 @@ func (p *compareView) table(labels []string, cells [][]compareCell, right bool, 
 // paramsSection is the params that differ (or all of them), a row each.
 func (p *compareView) paramsSection() []string {
 	s := p.styles
-	pc := p.cmp.Params
-	differ := slices.Sorted(maps.Keys(pc.Differ))
-	same := slices.Sorted(maps.Keys(pc.Same))
+	differ, same := p.splitParams()
 	params := func(n int) string {
 		if n == 1 {
 			return "1 param is"
@@ -519,7 +648,7 @@ func (p *compareView) paramsSection() []string {
 		row := make([]compareCell, len(p.runs))
 		for j, r := range p.runs {
 			row[j] = missing
-			if v := pc.Differ[name][r.ID]; v != nil {
+			if v := p.param(name, r.ID); v != nil {
 				row[j] = compareCell{text: *v}
 			}
 		}
@@ -528,8 +657,11 @@ func (p *compareView) paramsSection() []string {
 	if p.showAll {
 		for _, name := range same {
 			row := make([]compareCell, len(p.runs))
-			for j := range row {
-				row[j] = compareCell{text: pc.Same[name], muted: true}
+			for j, r := range p.runs {
+				row[j] = missing
+				if v := p.param(name, r.ID); v != nil {
+					row[j] = compareCell{text: *v, muted: true}
+				}
 			}
 			labels, cells = append(labels, name), append(cells, row)
 		}
@@ -538,6 +670,54 @@ func (p *compareView) paramsSection() []string {
 		return out
 	}
 	return append(out, p.table(labels, cells, false, "")...)
+}
+
+// param is a run's value of a param, nil when it has none.
+func (p *compareView) param(name, id string) *string {
+	pc := p.cmp.Params
+	if v, ok := pc.Same[name]; ok {
+		return &v
+	}
+	return pc.Differ[name][id]
+}
+
+// splitParams sorts the params into those that differ between the runs
+// shown (a run without one differs from a run with it) and those they
+// share: a param that differs only in a hidden run is the same.
+func (p *compareView) splitParams() (differ, same []string) {
+	pc := p.cmp.Params
+	names := slices.Sorted(func(yield func(string) bool) {
+		for n := range pc.Differ {
+			if !yield(n) {
+				return
+			}
+		}
+		for n := range pc.Same {
+			if !yield(n) {
+				return
+			}
+		}
+	})
+	shown := p.shown()
+	for _, name := range slices.Compact(names) {
+		var first *string
+		differs := false
+		for k, i := range shown {
+			v := p.param(name, p.runs[i].ID)
+			if k == 0 {
+				first = v
+			} else if (v == nil) != (first == nil) || v != nil && *v != *first {
+				differs = true
+			}
+		}
+		switch {
+		case differs:
+			differ = append(differ, name)
+		case first != nil: // else only hidden runs have it
+			same = append(same, name)
+		}
+	}
+	return differ, same
 }
 
 // compareNumW is the width of a number in the metrics table.
@@ -580,15 +760,10 @@ func (p *compareView) metricsSection() []string {
 			}
 			// Never a star on NaN, whatever the engine says.
 			best := mc.Direction != "" && mc.Best == r.ID && !math.IsNaN(float64(st.Last))
-			last := format.Number(float64(st.Last), 4)
-			if best {
-				last = "★" + last
-			}
-			c := compareCell{text: last, best: best}
+			cells[i][j] = numbersCell(best, float64(st.Last))
 			if detail {
-				c.text = fmt.Sprintf("%*s %*s %*s", compareNumW, last, compareNumW, format.Number(float64(st.Min), 4), compareNumW, format.Number(float64(st.Max), 4))
+				cells[i][j] = numbersCell(best, float64(st.Last), float64(st.Min), float64(st.Max))
 			}
-			cells[i][j] = c
 		}
 	}
 	return append([]string{s.Title.Render("Metrics") + "  " + s.Muted.Render(explain)}, p.table(labels, cells, true, sub)...)
@@ -634,39 +809,83 @@ func (p *compareView) usageSection() []string {
 	return append(out, p.table(labels, cells, true, "")...)
 }
 
-// renderLegend is the line above the curves: each run's letter and name in
-// its colour, and the last value of its curve ("…" while it is read, "—"
-// in a run without the metric). Names are cut to fit the width.
-func (p *compareView) renderLegend() string {
+// renderLegend draws the legend above the curves and gives the chart the
+// rest: every run, wrapped onto lines, each its letter, its mark and name
+// in its colour, and the last value of its curve ("…" while it is read,
+// "—" in a run without the metric, "off" when hidden); › is the legend's
+// cursor, ▲ the pinned run. Names are cut so that the legend takes a third
+// of the page at most.
+func (p *compareView) renderLegend() {
+	defer p.sizeChart()
+	p.legend = ""
 	if p.cmp == nil || len(p.runs) == 0 {
-		return ""
+		return
 	}
 	s := p.styles
 	mc := p.cmp.Metrics[p.metric]
 	values := make([]string, len(p.runs))
-	fixed, names := 0, 0
+	longest := 3
 	for i, r := range p.runs {
 		values[i] = "—"
-		if mc.ByRun[r.ID] != nil {
+		switch {
+		case p.hidden[r.ID]:
+			values[i] = "off"
+		case mc.ByRun[r.ID] != nil:
 			values[i] = "…"
 			if b := p.curves[r.ID]; len(b) > 0 {
-				values[i] = format.Number(float64(b[len(b)-1].Last), 4)
+				values[i] = format.NumberFit(float64(b[len(b)-1].Last), 9)
 			}
 		}
-		fixed += len(runLetter(i)) + 4 + 1 + ansi.StringWidth(values[i]) + 3 // "A ━━ name value   "
-		names += ansi.StringWidth(r.Name)
+		longest = max(longest, ansi.StringWidth(r.Name))
 	}
-	nameW := math.MaxInt
-	if fixed+names > p.width {
-		nameW = max(3, (p.width-fixed)/len(p.runs))
-	}
-	parts := make([]string, len(p.runs))
-	for i, r := range p.runs {
+	entry := func(i, nameW int) string {
+		r := p.runs[i]
+		cur := " "
+		if i == p.at && p.tab == curvesTab {
+			cur = "›"
+		}
+		text := runLetter(i) + " " + p.runMark(i) + " " + format.Fit(r.Name, nameW)
+		if p.hidden[r.ID] {
+			return cur + s.Muted.Render(text+" "+values[i])
+		}
 		value := s.Text.Render(values[i])
 		if values[i] == "—" || values[i] == "…" {
 			value = s.Muted.Render(values[i])
 		}
-		parts[i] = p.letterStyle(i).Render(runLetter(i)+" ━━ "+format.Fit(r.Name, nameW)) + " " + value
+		if r.ID == p.pinned {
+			value += " ▲"
+		}
+		return cur + p.letterStyle(i).Render(text) + " " + value
 	}
-	return format.Fit(strings.Join(parts, "   "), p.width)
+	var lines []string
+	for nameW := longest; ; nameW-- {
+		lines = wrapEntries(len(p.runs), p.width, func(i int) string { return entry(i, nameW) })
+		if len(lines) <= p.legendRoom() || nameW <= 3 {
+			break
+		}
+	}
+	p.legend = strings.Join(lines, "\n")
+}
+
+// wrapEntries lays n entries onto lines of w cells, two blanks apart, as
+// many on a line as fit; an entry wider than a line is cut.
+func wrapEntries(n, w int, entry func(i int) string) []string {
+	var lines []string
+	line, lineW := "", 0
+	for i := range n {
+		e := entry(i)
+		ew := ansi.StringWidth(e)
+		if lineW > 0 && lineW+2+ew > w {
+			lines, line, lineW = append(lines, line), "", 0
+		}
+		if lineW > 0 {
+			line, lineW = line+"  ", lineW+2
+		}
+		line, lineW = line+e, lineW+ew
+	}
+	lines = append(lines, line)
+	for i, l := range lines {
+		lines[i] = format.Fit(l, w)
+	}
+	return lines
 }

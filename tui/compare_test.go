@@ -78,7 +78,7 @@ func TestCompareMetricOneRunLacks(t *testing.T) {
 		t.Errorf("acc: %q\n%s", got, view)
 	}
 	curves := compareMarked(t, e, 120, 40, keys("l"), "bert-finetune 0.17", keys("m"),
-		"A ━━ resnet-baseline 0.81   B ━━ bert-diverged —   C ━━ bert-finetune —")
+		"A ━━ resnet-baseline 0.81   B "+legendMark(1)+" bert-diverged —   C "+legendMark(2)+" bert-finetune —")
 	if !strings.Contains(curves, "acc (1/2)") {
 		t.Errorf("m goes to acc:\n%s", curves)
 	}
@@ -207,5 +207,47 @@ func TestCompareLiveAndStale(t *testing.T) {
 	done := newTestCompareView(t, e, runs, "abcdefabcdef", "999999999999")
 	if _, cmd := done.Update(tickMsg(clock)); cmd != nil {
 		t.Errorf("a tick on ended runs reads again")
+	}
+}
+
+// Numbers are never cut with …: the runs table and the comparison write
+// the digits that fit, in exponent form when that keeps more.
+func TestNumbersNeverCut(t *testing.T) {
+	e := realEngine(t, seedFixture(func(s map[string]*seed) {
+		s["resnet-baseline"].points["loss"] = []float64{2.5, 1.913e-5}
+		s["bert-diverged"].points["loss"] = []float64{2.5, 0.0073456}
+		s["bert-finetune"].points["loss"] = []float64{2.5, 123456.7}
+	}))
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		view := compareMarked(t, e, size[0], size[1])
+		loss := fields(view, "loss")
+		row := strings.Join(loss, " ")
+		if len(loss) < 5 || strings.Contains(row, "…") || !strings.Contains(row, "★1.9") || !strings.Contains(row, "e-5") ||
+			!strings.Contains(row, " 0.007") || !strings.Contains(row, " 1.2e5") && !strings.Contains(row, " 123457") {
+			t.Errorf("%dx%d compare: loss %q\n%s", size[0], size[1], loss, view)
+		}
+		runs := drive(t, e, size[0], size[1], "Jobs:", keys("2"), "5 runs")
+		for _, want := range []string{"1.91e-5", "0.00735", "123457"} {
+			if !strings.Contains(runs, want) {
+				t.Errorf("%dx%d runs table: no %s\n%s", size[0], size[1], want, runs)
+			}
+		}
+	}
+}
+
+// A column narrowed to share the width keeps its numbers whole.
+func TestCompareCellFit(t *testing.T) {
+	for _, c := range []struct {
+		cell compareCell
+		w    int
+		want string
+	}{
+		{numbersCell(true, 1.913e-5), 6, "★2e-5"},
+		{numbersCell(true, 1.913e-5), 8, "★1.91e-5"},
+		{numbersCell(false, 0.0073456, 0.001, 2.5), 20, "0.0073  0.001    2.5"},
+	} {
+		if got := c.cell.fit(c.w); got != c.want || ansi.StringWidth(got) > c.w {
+			t.Errorf("fit(%d) = %q, want %q", c.w, got, c.want)
+		}
 	}
 }

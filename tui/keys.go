@@ -40,6 +40,14 @@ type KeyMap struct {
 	Approve, Reject, Review key.Binding
 	// A comparison.
 	ShowAll, NextMetric, PrevMetric key.Binding
+	// A comparison's curves: the run under the legend's cursor shown or
+	// hidden, pinned on top.
+	ToggleRun, PinRun key.Binding
+	// The scatter of runs: the runs table opens it; on it, the axes'
+	// fields, parallel coordinates, the cursor's moves between points.
+	Scatter, NextX, PrevX, NextY, PrevY, Parallel, PointLeft, PointRight key.Binding
+	// The runs table's column chooser: C opens it.
+	Columns, ToggleColumn, SortByColumn, DoneColumns key.Binding
 	// A model's drift: the models, a model and the dashboard open it; on
 	// it, a window older or newer.
 	Drift, OlderWindow, NewerWindow key.Binding
@@ -98,6 +106,20 @@ func DefaultKeyMap() KeyMap {
 		ShowAll:      key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "all params")),
 		NextMetric:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "next metric")),
 		PrevMetric:   key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "previous metric")),
+		ToggleRun:    key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "show/hide run")),
+		PinRun:       key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pin run on top")),
+		Scatter:      key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "scatter")),
+		NextX:        key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "next X field")),
+		PrevX:        key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "previous X field")),
+		NextY:        key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "next Y field")),
+		PrevY:        key.NewBinding(key.WithKeys("Y"), key.WithHelp("Y", "previous Y field")),
+		Parallel:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "scatter/parallel coordinates")),
+		PointLeft:    key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("←/h", "point left")),
+		PointRight:   key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("→/l", "point right")),
+		Columns:      key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "columns and sort")),
+		ToggleColumn: key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "show/hide column")),
+		SortByColumn: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "sort by it")),
+		DoneColumns:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "done")),
 		Drift:        key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "drift")),
 		OlderWindow:  key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("←/h", "older window")),
 		NewerWindow:  key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("→/l", "newer window")),

@@ -36,6 +36,7 @@ const (
 	versionPage // a version's lineage, open over its model's page
 	reviewPage  // a promotion request under review, open over its model's page
 	driftPage   // a model's drift, open over its model's page
+	scatterPage // a scatter of runs, open over the runs page
 )
 
 // topPages are the pages tab goes through, in order, and the palette
@@ -46,7 +47,7 @@ var topPages = []pageID{dashboardPage, runsPage, gpusPage, modelsPage}
 // page itself for a top page.
 func (id pageID) parent() pageID {
 	switch id {
-	case runPage, comparePage:
+	case runPage, comparePage, scatterPage:
 		return runsPage
 	case modelPage:
 		return modelsPage

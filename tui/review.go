@@ -521,7 +521,7 @@ func (p *reviewView) drawCurves() {
 	vs := p.versions()
 	series := make([]chart.Series, len(vs))
 	for i, v := range vs {
-		series[i] = chart.Series{Name: p.label(v), Style: p.styles.Series(i), Points: bucketPoints(p.curves[v.Run], false, 0)}
+		series[i] = chart.Series{Name: p.label(v), Style: chart.SeriesStyle(p.styles, i), Points: bucketPoints(p.curves[v.Run], false, 0)}
 	}
 	title := p.metric
 	if i := slices.Index(p.metrics, p.metric); len(p.metrics) > 1 {
@@ -970,7 +970,7 @@ func (p *reviewView) curveLines() []string {
 				val = "…"
 			}
 		}
-		parts = append(parts, p.styles.Series(i).Bold(true).Render("━━ "+p.label(v))+" "+val)
+		parts = append(parts, chart.SeriesStyle(p.styles, i).Bold(true).Render(chart.LegendMark(p.styles, i)+" "+p.label(v))+" "+val)
 	}
 	out := []string{title + "  " + strings.Join(parts, "   ")}
 	return append(out, strings.Split(p.chart.View(), "\n")...)

@@ -172,11 +172,11 @@ func TestReviewPages(t *testing.T) {
 		{"models", []any{keys("4"), "2 models"}, []string{"REQUESTS", "[champion v1]", "1 open", "val_acc ↑ 0.93"}},
 		{"model", []any{keys("4"), "2 models", enter, "Promotion requests"}, []string{"1 open of 2", "#3", "blocked", "✗1",
 			"#1", "promoted", "1 of 1"}},
-		{"blocked", append(slices.Clone(toBlocked), bySize{120: "━━ champion v1 0.9", 80: "blocked: 1 gate failed"}), []string{
+		{"blocked", append(slices.Clone(toBlocked), bySize{120: legendMark(1) + " champion v1 0.9", 80: "blocked: 1 gate failed"}), []string{
 			"lathe › Models › digits › Review v2 (#3)", "digits v2  blocked · request #3, against the champion v1",
 			"opened 5m00s ago by ada: “wider: better overall”", "approvals 0 of 1 · drift: not measured",
 			"val_acc ↑", "↑ +0.03", "↓ −0.03", "✗ slice", "acc[class=1] 0.8 against the champion's 0.88", "a approve"}},
-		{"pending", append(slices.Clone(toPending), bySize{120: "━━ champion v1 0.9", 80: "pending: the gates pass"}), []string{
+		{"pending", append(slices.Clone(toPending), bySize{120: legendMark(1) + " champion v1 0.9", 80: "pending: the gates pass"}), []string{
 			"mnist v2  pending · request #4", "1 more approval makes v2 the champion", "↑ +0.04", "acc on 3 slices"}},
 	}
 	for _, pg := range pages {

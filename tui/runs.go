@@ -2,6 +2,7 @@ package tui
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -13,6 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"lathe/engine/api"
 	"lathe/engine/filter"
@@ -38,12 +40,22 @@ type runList struct {
 	// engine answers for filter.
 	filter, applied string
 	filtered        []api.Run
-	filterVersion   int // counts the changes of filtered, for the cache
+	// partial says the filter was asked for as it was typed: the engine
+	// gave typedLimit runs at most (a screenful and more), which is fast
+	// over a store of 100 000; enter asks for them all (runsLimit).
+	partial, appliedPartial bool
+	filterVersion           int // counts the changes of filtered, for the cache
 	// typed is the expression being typed (while typing), parsed at every
-	// key: typedErr is where it does not parse.
-	typing   bool
-	typed    string
-	typedErr *filter.Error
+	// key: typedErr is where it does not parse. Each key that leaves it
+	// parsing asks the engine for its runs at once (query counts the
+	// questions; the answer to an older one is dropped, and its request
+	// cancelled): the table follows the typing, and an expression that does
+	// not parse keeps the last good one's runs.
+	typing      bool
+	typed       string
+	typedErr    *filter.Error
+	query       int
+	cancelQuery context.CancelFunc
 	// sortBy is the column the table is sorted by (its title), "" for the
 	// engine's order (newest first).
 	sortBy string
@@ -52,6 +64,10 @@ type runList struct {
 	// them, the ones most runs have.
 	configured []string
 	note       string // the outcome of the last action
+	// chooser picks the columns and the one sorted by; saveLayout keeps
+	// the choice for the next start (nil: not kept).
+	chooser    chooser
+	saveLayout func(RunsLayout) error
 
 	// The table as last derived from the state (see rows).
 	cache struct {
@@ -71,8 +87,10 @@ type runActions struct {
 	// filled from it, to change it first.
 	rerun func(id string) (api.RerunResult, error)
 	edit  func(r api.Run) tea.Cmd
-	// query lists the runs a filter expression keeps.
-	query  func(expr string) ([]api.Run, error)
+	// query lists the newest runs a filter expression keeps, limit at most;
+	// ctx is the parent of its requests.
+	ctx    context.Context
+	query  func(ctx context.Context, expr string, limit int) ([]api.Run, error)
 	remove func(ids []string) (api.RemoveResult, error)
 }
 
@@ -80,6 +98,16 @@ func newRunList(st *state, s styles.Styles, k KeyMap, act runActions, columns []
 	p := &runList{st: st, styles: s, keys: k, act: act, configured: columns,
 		table: table.New(func(r api.Run) string { return r.ID }, s, k.Table)}
 	p.updateKeys()
+	return p
+}
+
+// withLayout takes the layout the user chose in an earlier session, over
+// the configured columns, and how to save the next one.
+func (p *runList) withLayout(l RunsLayout, save func(RunsLayout) error) *runList {
+	if l.Columns != nil {
+		p.configured = l.Columns
+	}
+	p.sortBy, p.desc, p.saveLayout = l.Sort, l.Desc, save
 	return p
 }
 
@@ -95,15 +123,19 @@ func (p *runList) SetSize(w, h int) {
 // count).
 func (p *runList) sizeTable() { p.table.SetSize(p.width, p.height-1-boolInt(p.typing)) }
 
-// Capturing reports that the page takes every key (a filter being typed).
-func (p *runList) Capturing() bool { return p.typing }
+// Capturing reports that the page takes every key (a filter being typed,
+// the column chooser).
+func (p *runList) Capturing() bool { return p.typing || p.chooser.open }
 
 func (p *runList) ShortHelp() []key.Binding {
 	k := p.keys
 	if p.typing {
 		return []key.Binding{k.ApplyFilter, k.CancelFilter}
 	}
-	return []key.Binding{k.Open, k.Table.Mark, k.Compare, k.Filter, k.Sort, k.Remove, k.Kill, k.Rerun, k.EditRerun, k.Logs}
+	if p.chooser.open {
+		return []key.Binding{k.ToggleColumn, k.SortByColumn, k.DoneColumns}
+	}
+	return []key.Binding{k.Open, k.Table.Mark, k.Compare, k.Filter, k.Sort, k.Remove, k.Kill, k.Rerun, k.EditRerun, k.Logs, k.Scatter}
 }
 
 func (p *runList) FullHelp() [][]key.Binding {
@@ -114,8 +146,11 @@ func (p *runList) FullHelp() [][]key.Binding {
 	if p.typing {
 		return [][]key.Binding{{k.ApplyFilter}, {k.CancelFilter}, {k.Palette.ClearLine}, {k.Palette.DeleteWord}}
 	}
-	return append(p.table.FullHelp(), enabledRows([]key.Binding{k.Open}, []key.Binding{k.Logs}, []key.Binding{k.Sort, k.Reverse},
-		[]key.Binding{k.Filter}, []key.Binding{k.Clear}, []key.Binding{k.Compare}, []key.Binding{k.Remove},
+	if p.chooser.open {
+		return [][]key.Binding{{k.Table.Down, k.Table.Up}, {k.ToggleColumn}, {k.SortByColumn}, {k.DoneColumns}}
+	}
+	return append(p.table.FullHelp(), enabledRows([]key.Binding{k.Open}, []key.Binding{k.Logs}, []key.Binding{k.Sort, k.Reverse}, []key.Binding{k.Columns},
+		[]key.Binding{k.Filter}, []key.Binding{k.Clear}, []key.Binding{k.Compare}, []key.Binding{k.Scatter}, []key.Binding{k.Remove},
 		[]key.Binding{k.Kill}, []key.Binding{k.Rerun}, []key.Binding{k.EditRerun})...)
 }
 
@@ -123,10 +158,14 @@ func (p *runList) FullHelp() [][]key.Binding {
 // only those that end it; esc when there are marks or a filter to clear.
 func (p *runList) updateKeys() {
 	k := &p.keys
-	for _, b := range []*key.Binding{&k.Open, &k.Logs, &k.Sort, &k.Reverse, &k.Filter, &k.Compare, &k.Remove, &k.Kill, &k.Rerun, &k.EditRerun} {
-		b.SetEnabled(!p.typing)
+	busy := p.typing || p.chooser.open
+	for _, b := range []*key.Binding{&k.Open, &k.Logs, &k.Sort, &k.Reverse, &k.Filter, &k.Compare, &k.Scatter, &k.Remove, &k.Kill, &k.Rerun, &k.EditRerun, &k.Columns} {
+		b.SetEnabled(!busy)
 	}
-	k.Clear.SetEnabled(!p.typing && (p.table.MarkCount() > 0 || p.filter != "" || p.applied != ""))
+	for _, b := range []*key.Binding{&k.ToggleColumn, &k.SortByColumn, &k.DoneColumns} {
+		b.SetEnabled(p.chooser.open)
+	}
+	k.Clear.SetEnabled(!busy && (p.table.MarkCount() > 0 || p.filter != "" || p.applied != ""))
 	k.ApplyFilter.SetEnabled(p.typing)
 	k.CancelFilter.SetEnabled(p.typing)
 }
@@ -214,10 +253,11 @@ func paramColumn(name string) column {
 }
 
 func metricColumn(name string) column {
-	return newColumn(name, max(len(name), 7), true,
+	width := max(len(name), 7)
+	return newColumn(name, width, true,
 		func(r api.Run) string {
 			if m, ok := r.Metrics[name]; ok {
-				return format.Number(float64(m.Last), 4)
+				return format.NumberFit(float64(m.Last), width)
 			}
 			return ""
 		},
@@ -228,10 +268,19 @@ func metricColumn(name string) column {
 		})
 }
 
-// extraNames picks the params and metrics to show as columns: the
-// configured ones (a name is looked up among params, then metrics), else
-// the three params and three metrics most runs have.
-func extraNames(runs []api.Run, configured []string) (params, metrics []string) {
+// extraName is a param or a metric shown as a column.
+type extraName struct {
+	name   string
+	metric bool
+}
+
+// extraNames ranks the params and metrics to show as columns: the
+// configured ones in their order (a name is looked up among params, then
+// metrics), else all of them, those most runs have first, a metric before
+// a param as many runs have (a metric reads a run; a param one run has
+// tells little), then by name. The layout takes as many as the width
+// holds.
+func extraNames(runs []api.Run, configured []string) []extraName {
 	pc, mc := map[string]int{}, map[string]int{}
 	for _, r := range runs {
 		for k := range r.Params {
@@ -241,57 +290,88 @@ func extraNames(runs []api.Run, configured []string) (params, metrics []string) 
 			mc[k]++
 		}
 	}
-	if len(configured) > 0 {
+	var out []extraName
+	if configured != nil { // the user's choice, none included
 		for _, n := range configured {
 			if name, ok := strings.CutPrefix(n, "params."); ok {
-				params = append(params, name)
+				out = append(out, extraName{name: name})
 			} else if name, ok := strings.CutPrefix(n, "metrics."); ok {
-				metrics = append(metrics, name)
-			} else if mc[n] > 0 && pc[n] == 0 {
-				metrics = append(metrics, n)
+				out = append(out, extraName{name: name, metric: true})
 			} else {
-				params = append(params, n)
+				out = append(out, extraName{name: n, metric: mc[n] > 0 && pc[n] == 0})
 			}
 		}
-		return params, metrics
+		return out
 	}
-	top := func(counts map[string]int, n int) []string {
-		names := make([]string, 0, len(counts))
-		for k := range counts {
-			names = append(names, k)
+	count := func(e extraName) int {
+		if e.metric {
+			return mc[e.name]
 		}
-		slices.SortFunc(names, func(a, b string) int { return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(a, b)) })
-		return names[:min(n, len(names))]
+		return pc[e.name]
 	}
-	return top(pc, 3), top(mc, 3)
+	for k := range pc {
+		out = append(out, extraName{name: k})
+	}
+	for k := range mc {
+		out = append(out, extraName{name: k, metric: true})
+	}
+	slices.SortFunc(out, func(a, b extraName) int {
+		return cmp.Or(cmp.Compare(count(b), count(a)), -cmp.Compare(boolInt(a.metric), boolInt(b.metric)), cmp.Compare(a.name, b.name))
+	})
+	return out
+}
+
+// nameWidth is the width of the name column: the longest name, so that
+// runs of a sweep, whose names differ at the end, are told apart; at
+// least 20, at most a third of the width.
+func nameWidth(runs []api.Run, width int) int {
+	w := 20
+	for _, r := range runs {
+		w = max(w, ansi.StringWidth(r.Name))
+	}
+	return min(w, max(20, width/3))
 }
 
 // layout chooses the columns that fit the width, by priority: name,
 // status, duration and id, the first metric, the other base columns, then
-// the params and the other metrics. They show in table order: the base
-// columns, the params, the metrics.
+// the params and metrics as ranked (extraNames). They show in table
+// order: the base columns, the params, the metrics.
 func (p *runList) layout(runs []api.Run) []column {
 	base := baseColumns(p.styles, p.st.now)
-	params, metrics := extraNames(runs, p.configured)
-	extra := make([]column, 0, len(params)+len(metrics))
-	for _, name := range params {
-		extra = append(extra, paramColumn(name))
+	nameW := nameWidth(runs, p.width)
+	base[0].Width = nameW
+	base[0].Cell = func(r api.Run) string { return format.FitMiddle(r.Name, nameW) }
+	ranked := extraNames(runs, p.configured)
+	params := map[string]bool{}
+	for _, e := range ranked {
+		if !e.metric {
+			params[e.name] = true
+		}
 	}
-	for _, name := range metrics {
-		c := metricColumn(name)
-		if slices.Contains(params, name) {
-			c.Title = "m." + name
+	extra := make([]column, 0, len(ranked))
+	firstMetric := -1
+	for i, e := range ranked {
+		if !e.metric {
+			extra = append(extra, paramColumn(e.name))
+			continue
+		}
+		c := metricColumn(e.name)
+		if params[e.name] {
+			c.Title = "m." + e.name
 			c.Width = max(c.Width, len(c.Title))
+		}
+		if firstMetric < 0 {
+			firstMetric = i
 		}
 		extra = append(extra, c)
 	}
 	byPriority := slices.Clone(base[:4])
-	if len(metrics) > 0 {
-		byPriority = append(byPriority, extra[len(params)])
+	if firstMetric >= 0 {
+		byPriority = append(byPriority, extra[firstMetric])
 	}
 	byPriority = append(byPriority, base[4:]...)
 	for i, c := range extra {
-		if len(metrics) == 0 || i != len(params) {
+		if i != firstMetric {
 			byPriority = append(byPriority, c)
 		}
 	}
@@ -303,11 +383,19 @@ func (p *runList) layout(runs []api.Run) []column {
 			room -= c.Width + 1
 		}
 	}
+	// The params first, then the metrics, each in rank order.
+	place := map[string]int{}
+	for i, c := range extra {
+		place[c.Title] = len(tableOrder) + i
+		if ranked[i].metric {
+			place[c.Title] += len(extra)
+		}
+	}
 	order := func(c column) int {
 		if i := slices.Index(tableOrder, c.Title); i >= 0 {
 			return i
 		}
-		return len(tableOrder) + slices.IndexFunc(extra, func(e column) bool { return e.Title == c.Title })
+		return place[c.Title]
 	}
 	slices.SortStableFunc(chosen, func(a, b column) int { return cmp.Compare(order(a), order(b)) })
 	return chosen
@@ -427,9 +515,11 @@ type (
 	actedMsg struct{ note string }
 	// filteredMsg is the runs a filter expression keeps.
 	filteredMsg struct {
-		expr string
-		runs []api.Run
-		err  error
+		query   int // which of the runs table's questions it answers
+		expr    string
+		partial bool // typedLimit runs at most
+		runs    []api.Run
+		err     error
 	}
 	// removedMsg is what the engine did with runs asked to be removed; the
 	// app takes the removed ones out of its state.
@@ -487,6 +577,9 @@ func (p *runList) key(k tea.KeyMsg) tea.Cmd {
 	if p.typing {
 		return p.typeFilter(k)
 	}
+	if p.chooser.open {
+		return p.chooserKey(k)
+	}
 	_, cols := p.rows()
 	keys := p.keys
 	switch {
@@ -511,6 +604,10 @@ func (p *runList) key(k tea.KeyMsg) tea.Cmd {
 		p.desc = !p.desc
 	case key.Matches(k, keys.Compare):
 		return p.compare()
+	case key.Matches(k, keys.Scatter):
+		return p.scatter()
+	case key.Matches(k, keys.Columns):
+		p.openChooser()
 	case key.Matches(k, keys.Remove):
 		return p.askRemove()
 	case key.Matches(k, keys.Kill):
@@ -542,21 +639,11 @@ func (p *runList) typeFilter(k tea.KeyMsg) tea.Cmd {
 			return nil // the error shows under the expression
 		}
 		p.stopTyping()
-		expr := strings.TrimSpace(p.typed)
-		if expr == "" {
-			p.clearFilter()
-			return nil
-		}
-		p.filter = expr
-		query := p.act.query
-		return func() tea.Msg {
-			runs, err := query(expr)
-			return filteredMsg{expr: expr, runs: runs, err: err}
-		}
+		return p.askFilter(strings.TrimSpace(p.typed), false)
 	case key.Matches(k, p.keys.CancelFilter):
 		p.stopTyping()
 		p.typed, p.typedErr = "", nil
-		p.clearFilter()
+		p.askFilter("", false)
 		return nil
 	default:
 		// Typing, with a shell's ctrl+u and ctrl+w.
@@ -567,7 +654,49 @@ func (p *runList) typeFilter(k tea.KeyMsg) tea.Cmd {
 		p.typed = typed
 	}
 	p.parseTyped()
-	return nil
+	if p.typedErr != nil {
+		return nil // the last good expression's runs stay
+	}
+	return p.askFilter(strings.TrimSpace(p.typed), true)
+}
+
+// typedLimit is how many runs a filter being typed asks for: more than a
+// screen shows, few enough for the engine to answer between two keys.
+const typedLimit = 200
+
+// askFilter asks the engine for the runs expr keeps ("": all runs), in
+// place of any question still unanswered: typedLimit of them when
+// partial, else runsLimit.
+func (p *runList) askFilter(expr string, partial bool) tea.Cmd {
+	if expr == p.filter && (partial || !p.partial) {
+		return nil // asked already, or shown
+	}
+	if p.cancelQuery != nil {
+		p.cancelQuery()
+		p.cancelQuery = nil
+	}
+	p.query++
+	if expr == "" {
+		p.clearFilter()
+		return nil
+	}
+	p.filter, p.partial = expr, partial
+	limit := runsLimit
+	if partial {
+		limit = typedLimit
+	}
+	parent := p.act.ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
+	p.cancelQuery = cancel
+	n, query := p.query, p.act.query
+	return func() tea.Msg {
+		defer cancel()
+		runs, err := query(ctx, expr, limit)
+		return filteredMsg{query: n, expr: expr, partial: partial, runs: runs, err: err}
+	}
 }
 
 func (p *runList) stopTyping() {
@@ -595,6 +724,7 @@ func (p *runList) clearFilter() {
 		return
 	}
 	p.filter, p.applied, p.filtered = "", "", nil
+	p.partial, p.appliedPartial = false, false
 	p.filterVersion++
 	p.table.Top()
 }
@@ -602,15 +732,16 @@ func (p *runList) clearFilter() {
 // setFiltered takes the runs the engine gave for a filter, unless another
 // was asked for since.
 func (p *runList) setFiltered(msg filteredMsg) {
-	if msg.expr != p.filter {
-		return
+	if msg.query != p.query || msg.expr != p.filter {
+		return // an older question's: a newer one was asked since
 	}
+	p.cancelQuery = nil
 	if msg.err != nil {
 		p.note = "the filter failed: " + msg.err.Error()
-		p.filter = p.applied
+		p.filter, p.partial = p.applied, p.appliedPartial
 		return
 	}
-	p.applied, p.filtered = msg.expr, msg.runs
+	p.applied, p.filtered, p.appliedPartial = msg.expr, msg.runs, msg.partial
 	p.filterVersion++
 	p.table.Top()
 }
@@ -777,6 +908,9 @@ func (p *runList) View() string {
 		return s.Muted.Render("no runs yet: press n to start one, or run `lathe run -- COMMAND`")
 	}
 	rows, _ := p.rows()
+	if p.chooser.open {
+		return p.chooserView(p.height-1) + "\n" + p.statusLine(len(rows))
+	}
 	return p.table.View() + "\n" + p.statusLine(len(rows))
 }
 
@@ -796,7 +930,10 @@ func (p *runList) statusLine(shown int) string {
 		if shown == 1 {
 			count = "1 run matches"
 		}
-		if shown >= runsLimit {
+		switch {
+		case p.appliedPartial && shown >= typedLimit:
+			count = fmt.Sprintf("%d+ runs match (enter lists up to %d)", shown, runsLimit)
+		case shown >= runsLimit:
 			count += " (the newest; `lathe runs` lists them all)"
 		}
 	default:

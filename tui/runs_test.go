@@ -2,7 +2,9 @@ package tui
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -44,25 +46,31 @@ func TestFilterErrorInline(t *testing.T) {
 	if got, want := strings.Index(caret, "^"), 1+ansi.StringWidth(bad[:fe.Pos]); got != want || !strings.Contains(caret, fe.Msg) {
 		t.Errorf("caret at %d, want %d (under %q): %q", got, want, bad[fe.Pos:], caret)
 	}
-	if strings.Contains(typing, "5 runs") {
+	if strings.Contains(typing, "runs match") {
 		t.Errorf("the count shows with the error:\n%s", typing)
 	}
-	for _, name := range []string{"NAME", "llama-sweep", "bert-finetune"} {
-		if !strings.Contains(typing, name) {
-			t.Errorf("the table went while typing: no %s\n%s", name, typing)
+
+	// The filter applies as it is typed; an expression that does not parse
+	// keeps the last good one's runs.
+	kept := drive(t, e, 120, 40, "Jobs:", keys("2"), keys("/"), keys("experiment = vision"), "2 runs match", keys(" and ("), "^")
+	for _, name := range []string{"NAME", "vit-small", "resnet-baseline"} {
+		if !strings.Contains(kept, name) || strings.Contains(kept, "bert-finetune") {
+			t.Errorf("the last good filter's table went while typing: no %s\n%s", name, kept)
 		}
 	}
 
 	fixed := drive(t, e, 120, 40, "Jobs:", keys("2"), keys("/"), keys(bad), "is not a status",
-		backspace, backspace, backspace, keys("ning"), "5 runs")
+		backspace, backspace, backspace, keys("ning"), "0 runs match")
 	if strings.Contains(fixed, "^") || strings.Contains(fixed, "is not a status") || !strings.Contains(fixed, "/status = running█") {
 		t.Errorf("valid again:\n%s", fixed)
 	}
 
-	applied := drive(t, e, 120, 40, "Jobs:", keys("2"), keys("/"), keys("experiment = vision"), enter, "2 runs match")
+	applied := drive(t, e, 120, 40, "Jobs:", keys("2"), keys("/"), keys("experiment = vision"), enter, "/experiment = vision  2 runs match")
+	// As typed, a screenful and more; on enter, all of them.
 	queries, _, _, _ := e.asked()
-	if q := queries[len(queries)-1]; q.Filter != "experiment = vision" || q.Limit != runsLimit {
-		t.Errorf("the engine was asked %+v", q)
+	if !slices.ContainsFunc(queries, func(q api.RunQuery) bool { return q.Filter == "experiment = vision" && q.Limit == runsLimit }) ||
+		!slices.ContainsFunc(queries, func(q api.RunQuery) bool { return q.Filter == "experiment = vision" && q.Limit == typedLimit }) {
+		t.Errorf("the engine was asked %+v", queries)
 	}
 	if !strings.Contains(applied, "/experiment = vision  2 runs match") || strings.Contains(applied, "bert-finetune") ||
 		!strings.Contains(applied, "vit-small") || !strings.Contains(applied, "resnet-baseline") {
@@ -161,5 +169,118 @@ func TestRemovedRunEvent(t *testing.T) {
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	if v := tm.FinalModel(t).View(); strings.Contains(v, "bert-finetune") {
 		t.Errorf("a removed run stays:\n%s", v)
+	}
+}
+
+// A run that starts while the cursor is on another does not move the
+// cursor onto a neighbour: x asks to kill the run the cursor was put on.
+func TestCursorFollowsRunOnNewRun(t *testing.T) {
+	f := fixture()
+	started := f.runs[2] // resnet-baseline, third
+	started.ID, started.Name = "777777777777", "fresh-run"
+	view := drive(t, f, 120, 40, "Jobs:", keys("2"), "5 runs", keys("jj"),
+		func() { f.events <- api.Event{Type: api.EventRun, Run: &started} }, "6 runs",
+		keys("x"), "kill ")
+	if !strings.Contains(view, "kill resnet-baseline?") {
+		t.Errorf("x after a new run:\n%s", view)
+	}
+}
+
+// Each key of a filter asks the engine at once, cancelling the question
+// before; an older answer that comes after a newer one is dropped.
+func TestFilterAsTypedDropsStale(t *testing.T) {
+	var asked []context.Context
+	p := newRunList(newState(func() time.Time { return clock }), newTestApp(fixture()).styles, DefaultKeyMap(), runActions{
+		query: func(ctx context.Context, expr string, limit int) ([]api.Run, error) {
+			asked = append(asked, ctx)
+			if limit != typedLimit {
+				t.Errorf("a filter being typed asks for %d runs", limit)
+			}
+			return []api.Run{{ID: expr, Name: expr}}, nil
+		}}, nil)
+	p.st.setRuns(fixture().runs)
+	p.SetSize(120, 30)
+	p.Update(keys("/"))
+	_, first := p.Update(keys("b"))
+	_, second := p.Update(keys("e"))
+	if first == nil || second == nil {
+		t.Fatal("a key of a filter that parses asks nothing")
+	}
+	newer, older := second(), first()
+	if asked[0].Err() == nil {
+		t.Error("the older question is not cancelled")
+	}
+	p.Update(newer)
+	p.Update(older)
+	if rows, _ := p.rows(); len(rows) != 1 || rows[0].Name != "be" || p.applied != "be" {
+		t.Errorf("after the older answer: %v, applied %q", runIDs(rows), p.applied)
+	}
+	// A key that breaks it keeps the runs shown, and asks nothing.
+	if _, cmd := p.Update(keys("(")); cmd != nil || p.applied != "be" {
+		t.Errorf("an expression that does not parse: asked %v, applied %q", cmd != nil, p.applied)
+	}
+}
+
+// runsEngine is the fixture's engine with other runs.
+func runsEngine(runs []api.Run) *fakeEngine {
+	f := fixture()
+	f.runs = runs
+	return f
+}
+
+// The name column widens to the longest name, so that runs of a sweep
+// whose names differ at the end are told apart; cut, a name keeps its end.
+func TestNameColumnWidens(t *testing.T) {
+	var runs []api.Run
+	for _, seed := range []string{"seed1", "seed2"} {
+		r := fixture().runs[4]
+		r.ID, r.Name = "1111111111"+seed[4:]+"0", "resnet50-imagenet-lr0.1-bs256-"+seed
+		runs = append(runs, r)
+	}
+	wide := drive(t, runsEngine(runs), 120, 40, "Jobs:", keys("2"), "2 runs")
+	for _, r := range runs {
+		if !strings.Contains(wide, r.Name) {
+			t.Errorf("120 columns: no %s\n%s", r.Name, wide)
+		}
+	}
+	narrow := drive(t, runsEngine(runs), 80, 24, "Jobs:", keys("2"), "2 runs")
+	for _, end := range []string{"…-bs256-seed1", "…-bs256-seed2"} {
+		if !strings.Contains(narrow, end) {
+			t.Errorf("80 columns: no %s\n%s", end, narrow)
+		}
+	}
+}
+
+// Without configured columns, the metrics most runs have come before the
+// params one run has, and the columns take the width there is.
+func TestAutoColumnsPreferCommonMetrics(t *testing.T) {
+	var runs []api.Run
+	for i := range 4 {
+		r := fixture().runs[4]
+		r.ID, r.Name = fmt.Sprintf("%012d", i), fmt.Sprintf("run-%d", i)
+		r.Metrics = map[string]api.MetricSummary{}
+		for _, m := range []string{"loss", "val_loss", "acc", "val_acc"} {
+			r.Metrics[m] = api.MetricSummary{Last: api.Float(0.5), Count: 1}
+		}
+		if i == 0 {
+			r.Params = map[string]string{"alpha": "1", "beta": "2", "gamma": "3"}
+		}
+		runs = append(runs, r)
+	}
+	head := func(view string) string { return strings.Split(view, "\n")[1] }
+	view := head(drive(t, runsEngine(runs), 120, 40, "Jobs:", keys("2"), "4 runs"))
+	for _, m := range []string{"loss", "val_loss", "acc", "val_acc"} {
+		if !strings.Contains(view, " "+m) {
+			t.Errorf("120 columns: no %s column: %q", m, view)
+		}
+	}
+	if strings.Contains(view, "gamma") {
+		t.Errorf("a param one run has before the metrics: %q", view)
+	}
+	wide := head(drive(t, runsEngine(runs), 200, 40, "Jobs:", keys("2"), "4 runs"))
+	for _, name := range []string{"alpha", "beta", "gamma", "val_acc"} {
+		if !strings.Contains(wide, name) {
+			t.Errorf("200 columns: no %s column: %q", name, wide)
+		}
 	}
 }

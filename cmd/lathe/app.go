@@ -41,8 +41,10 @@ func openApp(ctx context.Context, eng tui.Engine, theme string, mouse bool, tune
 	if err != nil {
 		return fmt.Errorf("the current directory: %w", err)
 	}
+	layout := layoutPath()
 	opts := tui.Options{Styles: styles.New(palette), Keys: tui.DefaultKeyMap(),
-		Cwd: cwd, Env: os.Environ(), Columns: e.cfg.App.Columns}
+		Cwd: cwd, Env: os.Environ(), Columns: e.cfg.App.Columns,
+		Layout: loadLayout(layout), SaveLayout: func(l tui.RunsLayout) error { return saveLayout(layout, l) }}
 	if tune != nil {
 		tune(&opts)
 	}

@@ -32,6 +32,11 @@ type Series struct {
 	Name   string
 	Points []Point
 	Style  lipgloss.Style
+	// Nth is which series it is among all that could be drawn, from 1, for
+	// its colour (when Style has none) and its mark without colour; 0: its
+	// place in the slice. A comparison sets it so that a run keeps its
+	// colour and mark when others are hidden or it is pinned on top.
+	Nth int
 }
 
 // Chart draws one metric as a line chart with axes, in a box of w×h cells:
@@ -119,6 +124,7 @@ type seriesData struct {
 type trace struct {
 	name  string
 	style lipgloss.Style
+	nth   int // its series' number from 0 (Series.Nth-1, or its place)
 	data  *seriesData
 }
 
@@ -315,12 +321,16 @@ func (c *Chart) SetSeries(series []Series) {
 	}
 	for i, s := range series {
 		t := &c.traces[i]
+		nth := i
+		if s.Nth > 0 {
+			nth = s.Nth - 1
+		}
 		st := s.Style
 		if _, unset := st.GetForeground().(lipgloss.NoColor); unset {
-			st = SeriesStyle(c.styles, i)
+			st = SeriesStyle(c.styles, nth)
 		}
-		if t.name != s.Name || !sameLook(t.style, st) {
-			t.name, t.style, c.viewOK = s.Name, st, false
+		if t.name != s.Name || t.nth != nth || !sameLook(t.style, st) {
+			t.name, t.nth, t.style, c.viewOK = s.Name, nth, st, false
 		}
 		if t.data.set(s.Points) {
 			c.viewOK = false
@@ -861,7 +871,7 @@ func (c *Chart) drawLines(cv *canvas.Model, ax axes, traces []trace) []int {
 			}
 		}
 		patterns := grid.BraillePatterns()
-		mark := seriesMark(i)
+		mark := seriesMark(traces[i].nth)
 		if !marked || mark == 0 {
 			graph.DrawBraillePatterns(cv, origin, patterns, traces[i].style)
 		}
@@ -980,8 +990,11 @@ func (c *Chart) xAxisLabels(cv *canvas.Model, ax axes, bw int) {
 	wide := max(len(text(ax.xlo)), len(text(ax.xhi)), len(text((ax.xlo+ax.xhi)/2)))
 	free := ax.x0 - 1 // the first column a label may take
 	ticks := niceTicks
-	if c.xName == XTime {
+	switch c.xName {
+	case XTime:
 		ticks = timeTicks
+	case XStep:
+		ticks = stepTicks
 	}
 	for _, v := range ticks(ax.xlo, ax.xhi, max(1, ax.gw/(wide+3))) {
 		col, ok := ax.col(v)
@@ -1025,6 +1038,19 @@ func timeTicks(lo, hi float64, n int) []float64 {
 		out = append(out, k*step)
 	}
 	return out
+}
+
+// stepTicks are like niceTicks for an axis of steps, which are whole: at
+// least one step apart, so that a short run is not labelled 1 1 1 2 2.
+func stepTicks(lo, hi float64, n int) []float64 {
+	if hi-lo < 1 {
+		var out []float64
+		for k := math.Ceil(lo); k <= hi; k++ {
+			out = append(out, k)
+		}
+		return out
+	}
+	return niceTicks(lo, hi, min(n, int(hi-lo)))
 }
 
 // niceTicks are round values (1, 2 or 5 × 10ⁿ apart) in lo–hi, at most

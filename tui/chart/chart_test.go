@@ -874,3 +874,22 @@ func TestChartKeys(t *testing.T) {
 		t.Errorf("L twice on a chart of several: %+v", o)
 	}
 }
+
+// An axis of steps is labelled on whole steps only: a run of two steps
+// is not labelled 1 1 1 2 2.
+func TestStepTicks(t *testing.T) {
+	for _, c := range []struct {
+		lo, hi float64
+		n      int
+		want   []float64
+	}{
+		{1, 2, 10, []float64{1, 2}},
+		{0, 3, 10, []float64{0, 1, 2, 3}},
+		{1.2, 1.8, 5, nil},
+		{0, 1000, 5, []float64{0, 200, 400, 600, 800, 1000}},
+	} {
+		if got := stepTicks(c.lo, c.hi, c.n); !slices.Equal(got, c.want) {
+			t.Errorf("stepTicks(%v, %v, %d) = %v, want %v", c.lo, c.hi, c.n, got, c.want)
+		}
+	}
+}

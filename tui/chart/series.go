@@ -61,7 +61,8 @@ func Marked(s styles.Styles) bool {
 
 // seriesMarks mark the points of the second and later series when there
 // is no colour (ASCII, one cell wide everywhere); the first is a line.
-var seriesMarks = []rune{'x', 'o', '+', '*', '#', '%', '@', '='}
+// None repeats before 26 series (a comparison's A to Z).
+var seriesMarks = []rune("xo+*#%@=&$~^?!<>vsdwzkn:;|")
 
 // seriesMark is the mark of the i-th series, 0 for the first (a line).
 func seriesMark(i int) rune {

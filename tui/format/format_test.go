@@ -178,3 +178,42 @@ func TestSparklineAndBar(t *testing.T) {
 		t.Errorf("Pad/Fit/Box = %q", got)
 	}
 }
+
+// NumberFit never cuts: the most digits that fit, plain or in compact
+// exponent form, and the shortest spelling when nothing fits.
+func TestNumberFit(t *testing.T) {
+	for _, c := range []struct {
+		v     float64
+		width int
+		want  string
+	}{
+		{0.0073456, 9, "0.007346"}, {0.0073456, 7, "0.00735"}, {0.0073456, 6, "0.0073"}, {0.0073456, 5, "0.007"}, {0.0073456, 4, "7e-3"},
+		{1.913e-5, 9, "1.913e-5"}, {1.913e-5, 6, "1.9e-5"}, {1.913e-5, 3, "2e-5"},
+		{0.42, 7, "0.42"}, {3, 7, "3"}, {-0.123456, 7, "-0.1235"}, {-0.123456, 5, "-0.12"},
+		{123456, 7, "123456"}, {123456, 5, "1.2e5"}, {12345.6, 7, "12346"}, {1.5e6, 9, "1500000"}, {3.2e20, 9, "3.2e20"},
+		{0, 1, "0"}, {math.NaN(), 2, "NaN"}, {math.Inf(-1), 9, "-Inf"},
+	} {
+		got := NumberFit(c.v, c.width)
+		if got != c.want {
+			t.Errorf("NumberFit(%v, %d) = %q, want %q", c.v, c.width, got, c.want)
+		}
+		if strings.Contains(got, "…") {
+			t.Errorf("NumberFit(%v, %d) cut: %q", c.v, c.width, got)
+		}
+	}
+}
+
+// FitMiddle keeps the start and the end of what it cuts.
+func TestFitMiddle(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		w    int
+		want string
+	}{
+		{"short", 10, "short"}, {"resnet50-imagenet-lr0.1-seed1", 15, "resnet5…1-seed1"}, {"abcdefghij", 5, "ab…ij"}, {"abcdef", 3, "ab…"},
+	} {
+		if got := FitMiddle(c.s, c.w); got != c.want {
+			t.Errorf("FitMiddle(%q, %d) = %q, want %q", c.s, c.w, got, c.want)
+		}
+	}
+}

@@ -98,3 +98,64 @@ func Devices(devs []int) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// fitSig is the most significant digits NumberFit writes: a table's number
+// reads at a glance.
+const fitSig = 4
+
+// NumberFit writes v in at most width cells with the most significant
+// digits (up to four) that fit, in plain notation or compact exponent
+// notation (1.9e-5, 3.2e12), whichever keeps more; it never cuts a number
+// with …. When not even one digit fits, it is the shortest spelling, wider
+// than width: the caller widens the column.
+func NumberFit(v float64, width int) string {
+	if s, ok := special(v); ok {
+		return s
+	}
+	// A number of fitSig digits or more before the point is written whole
+	// when it fits: 12346 reads better than 1.235e4.
+	if a := math.Abs(v); a >= math.Pow10(fitSig-1) && a < 1e15 {
+		if s := strconv.FormatFloat(v, 'f', 0, 64); len(s) <= width {
+			return s
+		}
+	}
+	shortest := ""
+	for sig := fitSig; sig >= 1; sig-- {
+		// Plain when it fits, else the exponent form: 0.00001234 is four
+		// digits in ten cells, 1.234e-5 in eight.
+		for _, s := range []string{compactExp(strconv.FormatFloat(v, 'g', sig, 64)), compactExp(strconv.FormatFloat(v, 'e', sig-1, 64))} {
+			if len(s) <= width {
+				return s
+			}
+			if shortest == "" || len(s) < len(shortest) {
+				shortest = s
+			}
+		}
+	}
+	return shortest
+}
+
+// compactExp writes exponent notation in few cells: no "+", no leading
+// zeros in the exponent, no trailing zeros in the mantissa (1.50e+06 is
+// 1.5e6).
+func compactExp(s string) string {
+	mant, exp, ok := strings.Cut(s, "e")
+	if !ok {
+		return s
+	}
+	if strings.Contains(mant, ".") {
+		mant = strings.TrimRight(strings.TrimRight(mant, "0"), ".")
+	}
+	sign := ""
+	if exp[0] == '-' || exp[0] == '+' {
+		if exp[0] == '-' {
+			sign = "-"
+		}
+		exp = exp[1:]
+	}
+	exp = strings.TrimLeft(exp, "0")
+	if exp == "" {
+		return mant
+	}
+	return mant + "e" + sign + exp
+}

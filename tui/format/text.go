@@ -124,3 +124,22 @@ func Plural(n int, thing string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, thing)
 }
+
+// FitMiddle cuts s to w cells in its middle, marking the cut with …: the
+// start and the end stay, where names of a sweep differ (lr0.1-seed1,
+// lr0.1-seed2). Colour codes are not expected.
+func FitMiddle(s string, w int) string {
+	if ansi.StringWidth(s) <= w {
+		return s
+	}
+	if w < 5 {
+		return Fit(s, w)
+	}
+	r := []rune(s)
+	tail := (w - 1) / 2
+	head := w - 1 - tail
+	for ansi.StringWidth(string(r[len(r)-tail:])) > tail && tail > 0 {
+		tail--
+	}
+	return Fit(string(r[:len(r)-tail]), head+1) + string(r[len(r)-tail:])
+}

@@ -33,12 +33,17 @@ type Column[R any] struct {
 // rows in order and says by which column (SetSort). View draws only the
 // rows in view, so a table of thousands costs what a screenful does.
 type Model[R any] struct {
-	styles        styles.Styles
-	keys          KeyMap
-	key           func(R) string // names a row, for its mark
-	cols          []Column[R]
-	rows          []R
-	cursor, top   int
+	styles      styles.Styles
+	keys        KeyMap
+	key         func(R) string // names a row, for its mark
+	cols        []Column[R]
+	rows        []R
+	cursor, top int
+	// at is the key of the row under the cursor: when the rows change (a
+	// new one comes, a live sort moves them) the cursor stays on that row,
+	// not on a row number, so an action goes to the row the user chose.
+	// "" after Top, or while there are no rows.
+	at            string
 	width, height int
 	// marked are the rows marked, by key; marks stay when the rows change
 	// (a row filtered out keeps its mark).
@@ -58,9 +63,22 @@ func New[R any](key func(R) string, s styles.Styles, k KeyMap) *Model[R] {
 // SetColumns sets the columns, in order.
 func (t *Model[R]) SetColumns(cols []Column[R]) { t.cols = cols }
 
-// SetRows replaces the rows; the cursor stays where it was, within them.
+// SetRows replaces the rows; the cursor stays on the row it was on,
+// wherever that row is now, or at its place when that row is gone.
 func (t *Model[R]) SetRows(rows []R) {
 	t.rows = rows
+	if t.at != "" {
+		if t.cursor < len(rows) && t.key(rows[t.cursor]) == t.at {
+			t.clamp()
+			return
+		}
+		for i, r := range rows {
+			if t.key(r) == t.at {
+				t.cursor = i
+				break
+			}
+		}
+	}
 	t.clamp()
 }
 
@@ -80,7 +98,7 @@ func (t *Model[R]) SetSize(w, h int) {
 func (t *Model[R]) SetFocused(on bool) { t.blurred = !on }
 
 // Top puts the cursor on the first row and scrolls there.
-func (t *Model[R]) Top() { t.cursor, t.top = 0, 0 }
+func (t *Model[R]) Top() { t.cursor, t.top, t.at = 0, 0, "" }
 
 // Selected is the row under the cursor.
 func (t *Model[R]) Selected() (R, bool) {
@@ -110,9 +128,13 @@ func (t *Model[R]) Unmark(keys ...string) {
 // room is how many rows fit under the header.
 func (t *Model[R]) room() int { return max(1, t.height-1) }
 
-// clamp keeps the cursor on a row, and in view.
+// clamp keeps the cursor on a row, and in view, and notes which row.
 func (t *Model[R]) clamp() {
 	t.cursor = min(max(t.cursor, 0), max(len(t.rows)-1, 0))
+	t.at = ""
+	if t.cursor < len(t.rows) {
+		t.at = t.key(t.rows[t.cursor])
+	}
 	if t.cursor < t.top {
 		t.top = t.cursor
 	}

@@ -128,3 +128,28 @@ func TestTableFocus(t *testing.T) {
 		t.Errorf("focused again: %q", lines)
 	}
 }
+
+// The cursor follows its row, not its row number: a row added above it or
+// a new order leaves it on the same row; a row gone leaves it at its place.
+func TestCursorFollowsRow(t *testing.T) {
+	m := testTable(t, 4)
+	press(m, "j", "j") // row-2
+	m.SetRows([]row{{"new", 0}, {"row-0", 0}, {"row-1", 10}, {"row-2", 20}, {"row-3", 30}})
+	if r, _ := m.Selected(); r.name != "row-2" {
+		t.Errorf("after a row above: on %s, want row-2", r.name)
+	}
+	m.SetRows([]row{{"row-2", 20}, {"row-3", 30}, {"new", 0}, {"row-1", 10}, {"row-0", 0}})
+	if r, _ := m.Selected(); r.name != "row-2" {
+		t.Errorf("after a new order: on %s, want row-2", r.name)
+	}
+	press(m, "j") // row-3, at 1
+	m.SetRows([]row{{"row-2", 20}, {"new", 0}, {"row-1", 10}})
+	if r, _ := m.Selected(); r.name != "new" {
+		t.Errorf("its row gone: on %s, want the row at its place (new)", r.name)
+	}
+	m.Top()
+	m.SetRows([]row{{"row-1", 10}, {"new", 0}})
+	if r, _ := m.Selected(); r.name != "row-1" {
+		t.Errorf("after Top: on %s, want the first row", r.name)
+	}
+}
