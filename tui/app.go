@@ -687,7 +687,7 @@ func (a *App) pageKey(msg tea.KeyMsg) tea.Cmd {
 // take n and tab), each page's number away from it.
 func (a *App) updateKeys() {
 	detail := a.active != a.active.base()
-	a.keys.Back.SetEnabled(detail)
+	a.keys.Back.SetEnabled(detail && !takesEsc(a.pages[a.active]))
 	a.keys.Submit.SetEnabled(!detail)
 	a.keys.NextPage.SetEnabled(!detail)
 	a.keys.Dashboard.SetEnabled(a.active != dashboardPage)
@@ -750,7 +750,7 @@ func (a *App) View() string {
 	short, _ := a.keyHelp(false)
 	body = format.Box(body, a.width, a.bodyHeight())
 	keep := 2 // help and quit
-	if a.overlay == noOverlay && a.active != a.active.base() && !a.pages[a.active].Capturing() {
+	if a.overlay == noOverlay && a.active != a.active.base() && !a.pages[a.active].Capturing() && a.keys.Back.Enabled() {
 		keep = 3 // and back, over another page: the way out shows at any width
 	}
 	return lipgloss.JoinVertical(lipgloss.Left, header, body, a.footer(short, keep))

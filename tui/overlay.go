@@ -423,7 +423,9 @@ func (a *App) pageHelp(full bool) (short []key.Binding, groups []helpGroup) {
 	}
 	short = slices.Clip(p.ShortHelp())
 	if a.active != a.active.base() {
-		short = append(short, k.Back)
+		if k.Back.Enabled() { // not while the page takes esc itself
+			short = append(short, k.Back)
+		}
 	} else {
 		short = append(short, k.Submit, k.GoTo, k.NextPage)
 	}

@@ -22,6 +22,16 @@ type page interface {
 	Capturing() bool
 }
 
+// escTaker is a page that, for now, takes esc to close something of its
+// own (a chart grid's inspector or kept filter) rather than go back.
+type escTaker interface{ TakesEsc() bool }
+
+// takesEsc reports that p takes esc now.
+func takesEsc(p page) bool {
+	t, ok := p.(escTaker)
+	return ok && t.TakesEsc()
+}
+
 // pageID names a page.
 type pageID int
 

@@ -197,6 +197,10 @@ func (p *runView) Capturing() bool {
 	return p.tab == logsTab && p.logs.Capturing() || p.chartGrid() != nil && p.chartGrid().Capturing()
 }
 
+// TakesEsc reports that esc closes the grid's inspector or kept filter
+// rather than leaving the run.
+func (p *runView) TakesEsc() bool { g := p.chartGrid(); return g != nil && g.TakesEsc() }
+
 // chartGrid is the grid of the tab shown, nil on a tab without.
 func (p *runView) chartGrid() *chart.Grid {
 	switch p.tab {

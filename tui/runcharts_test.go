@@ -259,3 +259,27 @@ func TestSystemTabCPUOnly(t *testing.T) {
 		t.Errorf("a run without a GPU charts one:\n%s", v)
 	}
 }
+
+// esc closes the inspector, then a kept filter, and only then leaves the
+// run; the footer names one esc, saying what it does.
+func TestChartsTabEsc(t *testing.T) {
+	a, _ := manyMetrics(t)
+	press(t, a, toRun...)
+	press(t, a, "l", "/", "m", "1", "9", "enter", "i")
+	v := a.View()
+	if !strings.Contains(v, "esc stop inspecting") || strings.Contains(v, "esc back") {
+		t.Fatalf("inspecting with a filter kept, the footer:\n%s", v)
+	}
+	press(t, a, "esc")
+	if v := a.View(); a.active != runPage || !strings.Contains(v, "filter: m19") || !strings.Contains(v, "esc clear the filter") {
+		t.Fatalf("esc while inspecting:\n%s", v)
+	}
+	press(t, a, "esc")
+	if v := a.View(); a.active != runPage || strings.Contains(v, "filter:") || !strings.Contains(v, "esc back") {
+		t.Fatalf("esc with a filter kept:\n%s", v)
+	}
+	press(t, a, "esc")
+	if a.active != runsPage {
+		t.Errorf("esc with nothing open stayed on page %d", a.active)
+	}
+}

@@ -52,6 +52,8 @@ var budgets = []budget{
 	{"ChartsFrame:ms/frame", "", "a frame of 4 live charts of 1 000 000 points each, views read from the store", "ms", "max", 16, false},
 	{"ChartsPaging:ms/frame", "", "a charts page of 16 metrics of 1 000 000 points each, paged a frame at a time", "ms", "max", 16, false},
 	{"DashboardFrameRows:ms/frame", "", "the dashboard's frame with its rows and cursor, 5 000 runs", "ms", "max", 5, false},
+	{"FilterAsTyped100k:ms/key", "", "the runs table filtering 100 000 runs as each key of a filter is typed, over the socket (mean)", "ms", "max", 50, false},
+	{"FilterAsTyped100k:ms/key-max", "", "the same, the slowest key", "ms", "max", 50, false},
 	{"FirstFrame:ms/first-frame", "", "the app's first frame on a store of 100 000 runs, over the socket", "ms", "max", 200, false},
 	{"AppIdle:%core", "", "the app idle on the dashboard (4 GPUs sampled every second)", "% of a core", "max", 2, false},
 	{"CompareOpen:ms/open", "", "the app's comparison of 10 runs of 1 000 000 points each, opened to its curves", "ms", "max", 100, false},

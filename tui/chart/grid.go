@@ -307,6 +307,11 @@ func (g *Grid) Update(msg tea.Msg) (*Grid, tea.Cmd) {
 		g.typing = true
 	case key.Matches(km, k.Inspect):
 		g.toggleInspector()
+	case g.inspect && key.Matches(km, k.ClearFilter):
+		g.toggleInspector()
+	case g.filter != "" && key.Matches(km, k.ClearFilter):
+		g.filter, g.page = "", 0
+		g.applyFilter()
 	case g.inspect && key.Matches(km, k.CursorLeft):
 		g.moveCursor(-1)
 	case g.inspect && key.Matches(km, k.CursorRight):
@@ -338,7 +343,14 @@ func (g *Grid) updateKeys() {
 	k.NextPage.SetEnabled(on && g.Pages() > 1)
 	k.PrevPage.SetEnabled(on && g.Pages() > 1)
 	k.ApplyFilter.SetEnabled(g.typing)
-	k.ClearFilter.SetEnabled(g.typing)
+	// esc closes what is open, the inspector first, then a kept filter;
+	// one binding, whose help says which.
+	k.ClearFilter.SetEnabled(g.typing || g.TakesEsc())
+	if !g.typing && g.inspect {
+		k.ClearFilter.SetHelp("esc", "stop inspecting")
+	} else {
+		k.ClearFilter.SetHelp("esc", "clear the filter")
+	}
 	lo, hi, ok := g.xRange()
 	left, right := on && g.inspect && ok && g.cursor > lo, on && g.inspect && ok && g.cursor < hi
 	k.CursorLeft.SetEnabled(left)
@@ -390,9 +402,16 @@ func (g *Grid) Handles(msg tea.KeyMsg) bool {
 	if g.inspect && boundTo(msg, k.CursorLeft, k.CursorRight, k.CursorFarLeft, k.CursorFarRight) {
 		return true
 	}
+	if g.TakesEsc() && key.Matches(msg, k.ClearFilter) {
+		return true
+	}
 	return key.Matches(msg, k.Smooth, k.Smoother, k.Rougher, k.LogScale, k.NextPage, k.PrevPage,
 		k.Columns, k.Rows, k.Filter, k.Inspect, k.Zoom, k.ResetZoom)
 }
+
+// TakesEsc reports that esc closes something of the grid (its inspector,
+// a kept filter) rather than leaving the page that shows it.
+func (g *Grid) TakesEsc() bool { return !g.typing && (g.inspect || g.filter != "") }
 
 // boundTo reports whether a key is one of the bindings', enabled or not.
 func boundTo(msg tea.KeyMsg, bs ...key.Binding) bool {
@@ -485,7 +504,7 @@ func (g *Grid) zoomKey() {
 func (g *Grid) ShortHelp() []key.Binding {
 	k := g.keys
 	if g.inspect {
-		return enabled(k.Inspect, k.CursorLeft, k.CursorRight, k.ResetZoom)
+		return enabled(k.Inspect, k.CursorLeft, k.CursorRight, k.ResetZoom, k.ClearFilter)
 	}
 	return enabled(k.ApplyFilter, k.ClearFilter, k.NextPage, k.Filter, k.Inspect, k.Smooth, k.LogScale)
 }
