@@ -750,8 +750,10 @@ func (a *App) View() string {
 	short, _ := a.keyHelp(false)
 	body = format.Box(body, a.width, a.bodyHeight())
 	keep := 2 // help and quit
-	if a.overlay == noOverlay && a.active != a.active.base() && !a.pages[a.active].Capturing() && a.keys.Back.Enabled() {
-		keep = 3 // and back, over another page: the way out shows at any width
+	if a.overlay == noOverlay && a.active != a.active.base() && !a.pages[a.active].Capturing() {
+		// and back over another page (or the page's own esc, which it
+		// lists last): the way out shows at any width
+		keep = 3
 	}
 	return lipgloss.JoinVertical(lipgloss.Left, header, body, a.footer(short, keep))
 }

@@ -220,9 +220,9 @@ func (p *runView) ShortHelp() []key.Binding {
 	case p.Capturing():
 		return p.logs.ShortHelp()
 	case p.tab == chartsTab && p.grid.Inspecting():
-		return append(p.grid.ShortHelp(), k.TimeX)
+		return append([]key.Binding{k.TimeX}, p.grid.ShortHelp()...)
 	case p.tab == chartsTab:
-		return append(append([]key.Binding{k.NextTab}, p.grid.ShortHelp()...), k.TimeX)
+		return append([]key.Binding{k.NextTab, k.TimeX}, p.grid.ShortHelp()...)
 	case p.tab == systemTab && p.system.Inspecting():
 		return p.system.ShortHelp()
 	case p.tab == systemTab:

@@ -506,7 +506,8 @@ func (g *Grid) ShortHelp() []key.Binding {
 	if g.inspect {
 		return enabled(k.Inspect, k.CursorLeft, k.CursorRight, k.ResetZoom, k.ClearFilter)
 	}
-	return enabled(k.ApplyFilter, k.ClearFilter, k.NextPage, k.Filter, k.Inspect, k.Smooth, k.LogScale)
+	// esc last: a page keeps its way out on a narrow footer.
+	return enabled(k.ApplyFilter, k.NextPage, k.Filter, k.Inspect, k.Smooth, k.LogScale, k.ClearFilter)
 }
 
 func (g *Grid) FullHelp() [][]key.Binding {
