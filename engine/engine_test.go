@@ -476,6 +476,39 @@ func TestEventsStream(t *testing.T) {
 	})
 }
 
+// A running job's lines that cannot be read reach clients while it runs:
+// the run is published with their count and the first one, not only once
+// it ends.
+func TestInvalidLinesPublishedWhileRunning(t *testing.T) {
+	impls(t, nil, func(t *testing.T, svc api.Service, e *Engine) {
+		ctx, cancel := context.WithCancel(ctxT(t))
+		defer cancel()
+		ch, err := svc.Events(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := submit(t, svc, api.SubmitRequest{Command: sh(`echo '{step: 1, loss: 2}' >> $LATHE_METRICS_FILE; sleep 30`)})
+		for ev := range ch {
+			if ev.Type == api.EventError {
+				t.Fatalf("stream broke: %s", ev.Error)
+			}
+			if ev.Type != api.EventRun || ev.Run.ID != r.ID {
+				continue
+			}
+			if ev.Run.Status.Ended() {
+				t.Fatalf("the run ended (%s) before its invalid line was published", ev.Run.Status)
+			}
+			if ev.Run.InvalidLines == 1 && strings.Contains(ev.Run.FirstInvalid, "{step: 1") {
+				break
+			}
+		}
+		if _, err := svc.Kill(ctx, r.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		wait(t, svc, r.ID)
+	})
+}
+
 func TestFollowLogs(t *testing.T) {
 	impls(t, nil, func(t *testing.T, svc api.Service, e *Engine) {
 		r := submit(t, svc, api.SubmitRequest{Command: sh("for i in 1 2 3; do echo line $i; sleep 0.1; done")})

@@ -286,22 +286,35 @@ func (e *Engine) ingest(id string, b *ingest.Batch) error {
 				return err
 			}
 		}
-		if b.Params != nil || b.Tags != nil || b.Evals != nil || b.Artifacts != nil || b.Datasets != nil || b.Total != 0 {
+		// Lines that could not be read change what clients see of the run
+		// (its count and first one), as its record does.
+		record := b.Params != nil || b.Tags != nil || b.Evals != nil || b.Artifacts != nil || b.Datasets != nil || b.Total != 0
+		invalid := false
+		if b.Tail.Invalid > 0 {
+			old, err := tx.Tail(id, b.Source)
+			if err != nil {
+				return err
+			}
+			invalid = old.Invalid != b.Tail.Invalid
+		}
+		if err := tx.PutTail(id, b.Source, b.Tail); err != nil {
+			return err
+		}
+		if record || invalid {
 			r, err := tx.Run(id)
 			if err != nil {
 				return err
 			}
-			applyRecord(r, b)
-			if err := tx.PutRun(r); err != nil {
-				return err
+			if record {
+				applyRecord(r, b)
+				if err := tx.PutRun(r); err != nil {
+					return err
+				}
+				if b.Datasets != nil {
+					tx.OnCommit(func() { e.queueDigests(id, r.Cwd, b.Datasets) }) // hashing waits for no transaction
+				}
 			}
 			e.publishAfter(tx, r)
-			if b.Datasets != nil {
-				tx.OnCommit(func() { e.queueDigests(id, r.Cwd, b.Datasets) }) // hashing waits for no transaction
-			}
-		}
-		if err := tx.PutTail(id, b.Source, b.Tail); err != nil {
-			return err
 		}
 		if b.Points > 0 {
 			tx.OnCommit(func() { e.publishPoints(id, b.Metrics) })

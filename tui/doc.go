@@ -9,8 +9,9 @@
 // returns the page and a command, a view, a size, its keys for help, a
 // title), kept by typed constants (pageID), never by index: the dashboard,
 // the runs, the GPUs and the models; over the runs one run (its overview,
-// charts, logs and GPUs as tabs) or a comparison of runs (summary and
-// curves); over the models one model's versions and promotion requests,
+// charts, logs and system readings as tabs), a comparison of runs
+// (summary and curves) or a scatter of them (one field against another,
+// or parallel coordinates); over the models one model's versions and promotion requests,
 // and over those one version's lineage (its artifact, run, data sets,
 // environment, and the runs it re-ran) or one request's review (the
 // challenger beside the champion: metrics with deltas, curves overlaid,
@@ -33,7 +34,8 @@
 // The parts the pages are made of live in packages of their own, each with
 // the same shape (Update, View, SetSize, ShortHelp and FullHelp from its
 // own KeyMap and DefaultKeyMap) and owning its messages:
-//   - chart: line charts of metrics, downsampled to what a terminal can draw;
+//   - chart: line charts of metrics, downsampled to what a terminal can draw,
+//     and the grid of them a page shows (paged, filtered, inspected, zoomed);
 //   - logview: a job's output paged from the engine, followed like `less +F`, searchable;
 //   - table: rows with columns, a cursor, marks and scrolling;
 //   - form: labelled text inputs with hints, checks and an error line;

@@ -56,6 +56,22 @@ func demoRuns(exe string) []demoRun {
 		{name: "legacy-script", exp: "nlp", parse: "kv",
 			command: []string{"/bin/sh", "-c", `i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo "epoch $i loss=$(awk "BEGIN{print 3/($i+1)}") lr=0.001"; sleep 0.5; done`}},
 	}
+	// A sweep of the learning rate, whose loss is lowest near 3e-3: the
+	// scatter (S on the runs) reads it at a glance.
+	for i, lr := range []string{"1e-4", "3e-4", "1e-3", "3e-3", "1e-2", "3e-2"} {
+		runs = append(runs, demoRun{name: "sweep-lr-" + lr, exp: "sweep",
+			params: map[string]string{"lr": lr, "batch": []string{"64", "128"}[i%2]},
+			command: []string{"/bin/sh", "-c", `m="$LATHE_METRICS_FILE"; echo '{"total": 120}' >> "$m"; i=0; while [ $i -lt 120 ]; do
+  awk -v s=$i -v lr=` + lr + ` -v b=` + []string{"64", "128"}[i%2] + ` 'BEGIN{l=log(lr)/log(10)+2.5; printf "{\"step\": %d, \"metrics\": {\"loss\": %.4f, \"val_acc\": %.4f}}\n", s, 0.25+0.3*l*l+b/2000+2/(s+2), 0.97-0.08*l*l-b/8000-1/(s+8)}' >> "$m"
+  i=$((i+1)); sleep 0.1; done`}})
+	}
+	// A job whose metric lines cannot be read (the run's page and the
+	// dashboard say so, with the first), and one whose command is not
+	// there (its logs tab says why it has no output).
+	runs = append(runs,
+		demoRun{name: "bad-metrics", exp: "nlp", command: []string{"/bin/sh", "-c",
+			`echo '{"total": 60}' >> "$LATHE_METRICS_FILE"; i=0; while [ $i -lt 60 ]; do echo "{step: $i, loss: 0.5}" >> "$LATHE_METRICS_FILE"; i=$((i+1)); sleep 1; done`}},
+		demoRun{name: "typo-command", exp: "nlp", command: []string{"trian.py", "--epochs", "3"}})
 	if py, script := torchExample(); py != "" {
 		runs = append(runs, demoRun{name: "digits-mlp", exp: "digits", params: map[string]string{"source": "runners/examples"},
 			command: []string{py, script, "--epochs", "30"}})
