@@ -186,23 +186,28 @@ func (p *scatterView) pairedWith(y int, varying bool) int {
 				n++
 			}
 		}
-		if n > bestN {
+		// The most runs; of those, the field of most values (a swept
+		// learning rate over a batch size of two).
+		if n > bestN || n == bestN && n > 0 && p.distinct(f) > p.distinct(p.fields[best]) {
 			best, bestN = i, n
 		}
 	}
 	return best
 }
 
-// varies reports whether the runs have two values of a field or more.
-func (p *scatterView) varies(f sweepField) bool {
+// distinct is how many values of a field the runs have.
+func (p *scatterView) distinct(f sweepField) int {
 	seen := map[float64]bool{}
 	for _, r := range p.runs {
 		if v, ok := f.value(r); ok {
 			seen[v] = true
 		}
 	}
-	return len(seen) > 1
+	return len(seen)
 }
+
+// varies reports whether the runs have two values of a field or more.
+func (p *scatterView) varies(f sweepField) bool { return p.distinct(f) > 1 }
 
 func (p *scatterView) Title() string { return fmt.Sprintf("Scatter (%d runs)", len(p.runs)) }
 
@@ -364,9 +369,13 @@ func (p *scatterView) cursorLine() string {
 
 // axis maps a field's values onto n cells.
 type axis struct {
-	lo, hi float64
+	lo, hi float64 // log10 of the values on a log axis
 	cats   []string
 	n      int
+	// log says the values are positive and span two decades or more (a
+	// learning rate from 1e-4 to 3e-2): they are placed by their log, so
+	// that a sweep's points spread rather than crowd at one end.
+	log bool
 }
 
 func (p *scatterView) axisOf(f sweepField, n int) axis {
@@ -375,6 +384,9 @@ func (p *scatterView) axisOf(f sweepField, n int) axis {
 		if v, ok := f.value(r); ok {
 			a.lo, a.hi = math.Min(a.lo, v), math.Max(a.hi, v)
 		}
+	}
+	if a.cats == nil && a.lo > 0 && a.hi >= 100*a.lo {
+		a.log, a.lo, a.hi = true, math.Log10(a.lo), math.Log10(a.hi)
 	}
 	return a
 }
@@ -387,8 +399,19 @@ func (a axis) cell(v float64) int {
 		return min(int((v+0.5)/float64(len(a.cats))*float64(a.n)), a.n-1)
 	case a.hi <= a.lo:
 		return a.n / 2
+	case a.log:
+		v = math.Log10(v)
 	}
 	return min(max(int(math.Round((v-a.lo)/(a.hi-a.lo)*float64(a.n-1))), 0), a.n-1)
+}
+
+// at is the value at a fraction of the axis (0 its start, 1 its end).
+func (a axis) at(frac float64) float64 {
+	v := a.lo + (a.hi-a.lo)*frac
+	if a.log {
+		return math.Pow(10, v)
+	}
+	return v
 }
 
 // label is the axis's text at a cell (where a tick goes), "" for none.
@@ -406,13 +429,17 @@ func (a axis) label(c int) string {
 		return ""
 	case a.hi <= a.lo: // one value, in the middle
 		if c == a.n/2 {
-			return format.Short(a.lo, 3)
+			return format.Short(a.at(0), 3)
 		}
 		return ""
 	case c != 0 && c != a.n/2 && c != a.n-1: // ticks at the ends and the middle
 		return ""
 	}
-	return format.Short(a.lo+(a.hi-a.lo)*float64(c)/float64(a.n-1), 3)
+	text := format.Short(a.at(float64(c)/float64(a.n-1)), 3)
+	if a.log && c == a.n-1 {
+		text += " (log)"
+	}
+	return text
 }
 
 // drawScatter is the scatter of Y against X in h lines: the plot with its

@@ -15,14 +15,13 @@ import (
 // on and goes to the nearest point in a direction; enter opens the run.
 func TestScatter(t *testing.T) {
 	e := realEngine(t, sweepSeeds(12))
-	view := driveWith(t, "dark", e, 120, 40, "Jobs:", keys("2"), "12 runs", keys("S"), "loss against layers",
-		keys("x"), "loss against lr")
+	// X is the param of most values: lr (12) over layers (3) and seed (2).
+	view := driveWith(t, "dark", e, 120, 40, "Jobs:", keys("2"), "12 runs", keys("S"), "loss against lr")
 	if !strings.Contains(view, "12 runs (all shown)") || !strings.Contains(view, "◆ sweep-00  lr 0.001  loss 0.5") {
 		t.Errorf("the scatter of lr:\n%s", view)
 	}
 	// sweep-00 is at the left, highest: → goes to sweep-01, the nearest.
-	moved := driveWith(t, "dark", e, 120, 40, "Jobs:", keys("2"), "12 runs", keys("S"), "loss against layers",
-		keys("x"), "loss against lr", keys("l"), "◆ sweep-01", keys("h"), "◆ sweep-00", keys("h"), "no run left",
+	moved := driveWith(t, "dark", e, 120, 40, "Jobs:", keys("2"), "12 runs", keys("S"), "loss against lr", keys("l"), "◆ sweep-01", keys("h"), "◆ sweep-00", keys("h"), "no run left",
 		keys("l"), keys("l"), "◆ sweep-02", enter, "Runs › sweep-02")
 	if !strings.Contains(moved, "[overview]") {
 		t.Errorf("enter on a point:\n%s", moved)
@@ -53,6 +52,34 @@ func scatterOf(t *testing.T, seeds []seed, w, h int) *scatterView {
 	sv := newScatterView(styles.New(p), DefaultKeyMap(), runs, "all")
 	sv.SetSize(w, h)
 	return sv
+}
+
+// A param swept over decades (a learning rate from 1e-4 to 3e-2) is placed
+// by its log: the six runs spread over the width, not five crowded at the
+// left; the axis says it is a log one.
+func TestScatterLogAxis(t *testing.T) {
+	seeds := sweepSeeds(6)
+	for i, lr := range []string{"1e-4", "3e-4", "1e-3", "3e-3", "1e-2", "3e-2"} {
+		seeds[i].run.Params["lr"] = lr
+	}
+	sv := scatterOf(t, seeds, 80, 24)
+	sv.draw()
+	if sv.fields[sv.x].name != "lr" {
+		t.Fatalf("X is %s, not the swept lr", sv.fields[sv.x].name)
+	}
+	var cols []int
+	for i := range sv.runs {
+		cols = append(cols, sv.cells[i][0])
+	}
+	slices.Sort(cols)
+	for i := 1; i < len(cols); i++ {
+		if gap := cols[i] - cols[i-1]; gap < 8 {
+			t.Errorf("points %d columns apart, crowded: %v\n%s", gap, cols, sv.View())
+		}
+	}
+	if !strings.Contains(sv.View(), "(log)") {
+		t.Errorf("the axis does not say it is a log one:\n%s", sv.View())
+	}
 }
 
 // A param that is not all numbers is an axis of positions, one a value,
