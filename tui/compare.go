@@ -413,7 +413,7 @@ func (p *compareView) drawCurves() {
 	}
 	p.chart.SetTitle(title)
 	p.chart.SetSeries(series)
-	p.chart.SetXLabels(xLabels(p.byTime))
+	setXAxisOf(p.chart, p.byTime)
 	p.renderLegend()
 }
 

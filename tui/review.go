@@ -529,7 +529,7 @@ func (p *reviewView) drawCurves() {
 	}
 	p.chart.SetTitle(title)
 	p.chart.SetSeries(series)
-	p.chart.SetXLabels(xLabels(false))
+	setXAxisOf(p.chart, false)
 	p.render()
 }
 

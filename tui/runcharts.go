@@ -139,6 +139,17 @@ func xLabels(byTime bool) func(float64) string {
 	return stepLabel
 }
 
+// setXAxisOf gives a chart of curves by step or by time its X axis: its
+// name and how it writes its labels.
+func setXAxisOf(c *chart.Chart, byTime bool) {
+	c.SetXLabels(xLabels(byTime))
+	if byTime {
+		c.SetXName(chart.XTime)
+	} else {
+		c.SetXName(chart.XStep)
+	}
+}
+
 // chartsView is the grid of the run's metrics.
 func (p *runView) chartsView(r api.Run) string {
 	if len(r.Metrics) == 0 {
