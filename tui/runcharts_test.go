@@ -250,7 +250,7 @@ func TestSystemTabCPUOnly(t *testing.T) {
 	press(t, a, toRun...)
 	press(t, a, "h")
 	v := ansi.Strip(a.View())
-	for _, want := range []string{procCPUChart, procMemChart, "250", "3"} {
+	for _, want := range []string{procCPUChart, "resident memory GiB", "250", "3"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("the system tab lacks %q:\n%s", want, v)
 		}
@@ -281,5 +281,19 @@ func TestChartsTabEsc(t *testing.T) {
 	press(t, a, "esc")
 	if a.active != runsPage {
 		t.Errorf("esc with nothing open stayed on page %d", a.active)
+	}
+}
+
+// A process tree under a GiB is charted in MiB (3.1, not 0.003); one over
+// it in GiB.
+func TestProcMemAxis(t *testing.T) {
+	for _, c := range []struct {
+		rss  uint64
+		name string
+	}{{3 << 20, "resident memory MiB"}, {3 << 30, "resident memory GiB"}} {
+		p := &runView{procs: []api.ProcPoint{{ProcStats: api.ProcStats{RSS: c.rss}}}}
+		if name, unit := p.procMemAxis(); name != c.name || float64(c.rss)/unit != 3 {
+			t.Errorf("%d bytes: %s, unit %v", c.rss, name, unit)
+		}
 	}
 }

@@ -87,12 +87,13 @@ func (p *runView) refreshSystem() {
 		u, m := gpuCharts(d)
 		names = append(names, u, m)
 	}
+	memName, memUnit := p.procMemAxis()
 	if len(p.procs) > 0 {
-		names = append(names, procCPUChart, procMemChart)
+		names = append(names, procCPUChart, memName)
 	}
 	p.system.SetNames(names)
 	if len(p.procs) > 0 {
-		p.chartProcs(*r.Started)
+		p.chartProcs(*r.Started, memName, memUnit)
 	}
 	for _, d := range r.Devices {
 		pts := p.systemHist[d]
@@ -136,25 +137,36 @@ func (p *runView) gpuMemoryGiB(device int) float64 {
 	return 0
 }
 
-// The charts of the run's process tree.
-const (
-	procCPUChart = "CPU % (cores × 100)"
-	procMemChart = "resident memory GiB"
-)
+// procCPUChart is the chart of the run's process tree's CPU.
+const procCPUChart = "CPU % (cores × 100)"
+
+// procMemAxis is the name of the chart of the process tree's resident
+// memory and its unit: MiB while it stays under a GiB, so that its labels
+// read 3.1 rather than 0.003.
+func (p *runView) procMemAxis() (name string, unit float64) {
+	var peak uint64
+	for _, pt := range p.procs {
+		peak = max(peak, pt.RSS)
+	}
+	if peak < 1<<30 {
+		return "resident memory MiB", 1 << 20
+	}
+	return "resident memory GiB", 1 << 30
+}
 
 // chartProcs draws the process tree's readings by time since the start:
 // CPU from 0 to at least one core, memory from 0, so that a flat line
 // reads flat.
-func (p *runView) chartProcs(started time.Time) {
+func (p *runView) chartProcs(started time.Time, memName string, memUnit float64) {
 	cpu, mem := make([]chart.Point, len(p.procs)), make([]chart.Point, len(p.procs))
 	var peak float64
 	for i, pt := range p.procs {
 		x := pt.Time.Sub(started).Seconds()
 		cpu[i] = chart.Point{X: x, Y: pt.CPUPercent}
-		mem[i] = chart.Point{X: x, Y: float64(pt.RSS) / (1 << 30)}
+		mem[i] = chart.Point{X: x, Y: float64(pt.RSS) / memUnit}
 		peak = max(peak, mem[i].Y)
 	}
-	cc, mc := p.system.Chart(procCPUChart), p.system.Chart(procMemChart)
+	cc, mc := p.system.Chart(procCPUChart), p.system.Chart(memName)
 	cc.SetYRange(0, 100)
 	mc.SetYRange(0, peak)
 	cc.SetPoints(cpu)
