@@ -68,84 +68,16 @@ func BenchmarkDashboardView(b *testing.B) {
 // to the page, and draws the page. ms/frame-ui is the part on the app's
 // side (the views are read in commands, off the UI's goroutine).
 func BenchmarkChartsFrame(b *testing.B) {
-	const points, perTx = 1_000_000, 200_000
 	metrics := []string{"loss", "acc", "lr", "grad_norm"}
-	db, err := store.Open(filepath.Join(b.TempDir(), "lathe.db"), time.Second)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	const id = "c0ffee000001"
-	started := clock.Add(-time.Hour)
-	ctx := context.Background()
-	err = db.Update(ctx, func(tx *store.Tx) error {
-		return tx.CreateRun(&store.Run{ID: id, Name: "big", Experiment: "default", Status: store.Running, Created: started, Started: &started})
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	step := int64(0)
-	appendPoints := func(n int) {
-		err := db.Update(ctx, func(tx *store.Tx) error {
-			for m, name := range metrics {
-				pts := make([]series.Point, n)
-				for i := range pts {
-					s := step + int64(i) + 1
-					pts[i] = series.Point{Step: s, Time: started.Add(time.Duration(s) * time.Millisecond).UnixMicro(),
-						Value: math.Sin(float64(s)/1e4+float64(m)) + 1.5}
-				}
-				if err := tx.AppendPoints(id, name, pts); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		step += int64(n)
-	}
-	for range points / perTx {
-		appendPoints(perTx)
-	}
-
-	p, _ := themes.Load("dark")
-	st := newState(func() time.Time { return clock })
-	summaries := map[string]api.MetricSummary{}
-	for _, m := range metrics {
-		summaries[m] = api.MetricSummary{Count: points}
-	}
-	st.setRuns([]api.Run{{ID: id, Name: "big", Status: api.Running, Started: &started, Metrics: summaries}})
-	page := newRunView(ctx, nil, st, styles.New(p), DefaultKeyMap(), id)
-	page.SetSize(160, 50)
-	page.tab = chartsTab
-	page.grid.SetNames(metrics)
+	lr := newLiveRun(b, "c0ffee000001", metrics, 1_000_000, 200_000)
+	page := lr.page(160, 50)
 	var ui, view time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		appendPoints(1)
+		lr.appendPoints(1)
 		b.StartTimer()
 		start := time.Now()
-		msgs := make([]chartDataMsg, 0, len(metrics))
-		err := db.View(func(tx *store.Tx) error {
-			for _, name := range metrics {
-				bs, err := tx.SeriesView(id, name, 2*page.chartWidth())
-				if err != nil {
-					return err
-				}
-				out := make([]api.Bucket, len(bs))
-				for i, x := range bs {
-					out[i] = api.Bucket{FirstStep: x.FirstStep, LastStep: x.LastStep, FirstTime: float64(x.FirstTime) / 1e6,
-						LastTime: float64(x.LastTime) / 1e6, Count: x.Count, Min: api.Float(x.Min),
-						Max: api.Float(x.Max), Mean: api.Float(x.Mean), Last: api.Float(x.Last)}
-				}
-				msgs = append(msgs, chartDataMsg{run: id, metric: name, buckets: out})
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
+		msgs := lr.views(metrics, 2*page.chartWidth())
 		mid := time.Now()
 		for _, m := range msgs {
 			page.Update(m)
@@ -165,6 +97,103 @@ func BenchmarkChartsFrame(b *testing.B) {
 	b.ReportMetric(float64(ui.Microseconds())/1000/float64(b.N), "ms/frame-ui")
 }
 
+// liveRun is a running run in a store of its own, its metrics of many
+// points each, for the charts' benchmarks.
+type liveRun struct {
+	b       *testing.B
+	db      *store.DB
+	id      string
+	metrics []string
+	points  int64
+	started time.Time
+	step    int64
+}
+
+// newLiveRun stores a running run whose metrics have points each, written
+// perTx a transaction.
+func newLiveRun(b *testing.B, id string, metrics []string, points, perTx int) *liveRun {
+	db, err := store.Open(filepath.Join(b.TempDir(), "lathe.db"), time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	lr := &liveRun{b: b, db: db, id: id, metrics: metrics, points: int64(points), started: clock.Add(-time.Hour)}
+	err = db.Update(context.Background(), func(tx *store.Tx) error {
+		return tx.CreateRun(&store.Run{ID: id, Name: "big", Experiment: "default", Status: store.Running, Created: lr.started, Started: &lr.started})
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range points / perTx {
+		lr.appendPoints(perTx)
+	}
+	return lr
+}
+
+// appendPoints gives each metric n more points, as while the run goes on.
+func (lr *liveRun) appendPoints(n int) {
+	err := lr.db.Update(context.Background(), func(tx *store.Tx) error {
+		for m, name := range lr.metrics {
+			pts := make([]series.Point, n)
+			for i := range pts {
+				s := lr.step + int64(i) + 1
+				pts[i] = series.Point{Step: s, Time: lr.started.Add(time.Duration(s) * time.Millisecond).UnixMicro(),
+					Value: math.Sin(float64(s)/1e4+float64(m)) + 1.5}
+			}
+			if err := tx.AppendPoints(lr.id, name, pts); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		lr.b.Fatal(err)
+	}
+	lr.step += int64(n)
+}
+
+// page is the run's charts tab at w×h, on an app state that knows it.
+func (lr *liveRun) page(w, h int) *runView {
+	p, _ := themes.Load("dark")
+	st := newState(func() time.Time { return clock })
+	summaries := map[string]api.MetricSummary{}
+	for _, m := range lr.metrics {
+		summaries[m] = api.MetricSummary{Count: lr.points}
+	}
+	st.setRuns([]api.Run{{ID: lr.id, Name: "big", Status: api.Running, Started: &lr.started, Metrics: summaries}})
+	page := newRunView(context.Background(), nil, st, styles.New(p), DefaultKeyMap(), lr.id)
+	page.SetSize(w, h)
+	page.tab = chartsTab
+	page.grid.SetNames(lr.metrics)
+	return page
+}
+
+// views reads the named metrics' views of about points points from the
+// store, as the engine's MetricView does, as the page receives them.
+func (lr *liveRun) views(names []string, points int) []chartDataMsg {
+	msgs := make([]chartDataMsg, 0, len(names))
+	err := lr.db.View(func(tx *store.Tx) error {
+		for _, name := range names {
+			bs, err := tx.SeriesView(lr.id, name, points)
+			if err != nil {
+				return err
+			}
+			out := make([]api.Bucket, len(bs))
+			for i, x := range bs {
+				out[i] = api.Bucket{FirstStep: x.FirstStep, LastStep: x.LastStep, FirstTime: float64(x.FirstTime) / 1e6,
+					LastTime: float64(x.LastTime) / 1e6, Count: x.Count, Min: api.Float(x.Min),
+					Max: api.Float(x.Max), Mean: api.Float(x.Mean), Last: api.Float(x.Last)}
+			}
+			msgs = append(msgs, chartDataMsg{run: lr.id, metric: name, buckets: out})
+		}
+		return nil
+	})
+	if err != nil {
+		lr.b.Fatal(err)
+	}
+	return msgs
+}
+
 // BenchmarkFirstFrame opens the app on an engine whose store holds 100 000
 // runs, over the engine's socket, and times it from the app's creation to
 // its first frame, the dashboard with the active runs and the GPUs (budget:
@@ -177,35 +206,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	db, err := store.Open(paths.DB(), time.Second)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	for i := 0; i < runs; i += 1000 {
-		err := db.Update(ctx, func(tx *store.Tx) error {
-			for j := i; j < i+1000; j++ {
-				created := clock.Add(time.Duration(j-runs) * time.Minute)
-				ended := created.Add(30 * time.Minute)
-				r := &store.Run{ID: fmt.Sprintf("%012x", 0xb00000000000+j), Name: fmt.Sprintf("sweep-%d", j), Experiment: fmt.Sprintf("exp-%d", j%20),
-					Status: store.Succeeded, Command: []string{"python3", "train.py"}, Created: created, Started: &created, Ended: &ended,
-					Params: map[string]string{"lr": fmt.Sprint(0.001 * float64(j%10+1)), "batch": "256", "seed": fmt.Sprint(j % 5)}}
-				if err := tx.CreateRun(r); err != nil {
-					return err
-				}
-				for m, name := range []string{"loss", "val_acc"} {
-					if err := tx.AppendPoints(r.ID, name, []series.Point{{Step: 100, Time: ended.UnixMicro(), Value: float64(j%997+m) / 1000}}); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	db.Close()
+	seedSweep(b, paths, runs)
 	client := serveBench(b, paths)
 
 	p, _ := themes.Load("dark")
@@ -226,6 +227,12 @@ func BenchmarkFirstFrame(b *testing.B) {
 		var active, all, gpus, stream bool
 		take := func() {
 			switch m := (<-msgs).(type) {
+			case tea.BatchMsg: // the loads are a batch of their own
+				for _, cmd := range m {
+					if cmd != nil {
+						go func() { msgs <- cmd() }()
+					}
+				}
 			case lostMsg:
 				b.Fatal("the engine was lost")
 			case runsMsg:

@@ -14,6 +14,7 @@ import (
 
 	"lathe/engine/api"
 	"lathe/tui/format"
+	"lathe/tui/keyhelp"
 	"lathe/tui/styles"
 )
 
@@ -215,13 +216,13 @@ func (d *dashboard) updateKeys() {
 func (d *dashboard) ShortHelp() []key.Binding {
 	d.updateKeys()
 	k := d.keys
-	return append(enabled(k.Open, k.Kill, k.Dismiss), d.attentionKeys()...)
+	return append(keyhelp.Enabled(k.Open, k.Kill, k.Dismiss), d.attentionKeys()...)
 }
 
 func (d *dashboard) FullHelp() [][]key.Binding {
 	d.updateKeys()
 	k := d.keys
-	rows := enabledRows([]key.Binding{k.Table.Down, k.Table.Up}, []key.Binding{k.Open}, []key.Binding{k.Kill}, []key.Binding{k.Dismiss})
+	rows := keyhelp.Rows([]key.Binding{k.Table.Down, k.Table.Up}, []key.Binding{k.Open}, []key.Binding{k.Kill}, []key.Binding{k.Dismiss})
 	for _, b := range d.attentionKeys() {
 		rows = append(rows, []key.Binding{b})
 	}

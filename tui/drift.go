@@ -17,6 +17,7 @@ import (
 	"lathe/engine/api"
 	"lathe/tui/chart"
 	"lathe/tui/format"
+	"lathe/tui/keyhelp"
 	"lathe/tui/styles"
 	"lathe/tui/table"
 )
@@ -195,12 +196,12 @@ func (p *driftView) SetSize(w, h int) {
 
 func (p *driftView) ShortHelp() []key.Binding {
 	k := p.keys
-	return enabled(k.Table.Down, k.Table.Up, k.OlderWindow, k.NewerWindow)
+	return keyhelp.Enabled(k.Table.Down, k.Table.Up, k.OlderWindow, k.NewerWindow)
 }
 
 func (p *driftView) FullHelp() [][]key.Binding {
 	k := p.keys
-	return enabledRows([]key.Binding{k.Table.Down, k.Table.Up}, []key.Binding{k.Table.Top, k.Table.Bottom},
+	return keyhelp.Rows([]key.Binding{k.Table.Down, k.Table.Up}, []key.Binding{k.Table.Top, k.Table.Bottom},
 		[]key.Binding{k.OlderWindow, k.NewerWindow})
 }
 

@@ -13,6 +13,7 @@ import (
 	"lathe/engine/api"
 	"lathe/tui/chart"
 	"lathe/tui/format"
+	"lathe/tui/keyhelp"
 	"lathe/tui/styles"
 )
 
@@ -61,13 +62,13 @@ func (p *gpuList) Capturing() bool  { return false }
 func (p *gpuList) ShortHelp() []key.Binding {
 	p.updateKeys()
 	k := p.keys
-	return enabled(k.Table.Down, k.Table.Up, k.Open, k.Kill)
+	return keyhelp.Enabled(k.Table.Down, k.Table.Up, k.Open, k.Kill)
 }
 
 func (p *gpuList) FullHelp() [][]key.Binding {
 	p.updateKeys()
 	k := p.keys
-	return enabledRows([]key.Binding{k.Table.Down, k.Table.Up}, []key.Binding{k.Table.Top, k.Table.Bottom}, []key.Binding{k.Open}, []key.Binding{k.Kill})
+	return keyhelp.Rows([]key.Binding{k.Table.Down, k.Table.Up}, []key.Binding{k.Table.Top, k.Table.Bottom}, []key.Binding{k.Open}, []key.Binding{k.Kill})
 }
 
 // updateKeys enables the motions that move, enter and x while the device under the cursor has a

@@ -130,26 +130,3 @@ func DefaultKeyMap() KeyMap {
 		Palette:      palette.DefaultKeyMap(),
 	}
 }
-
-// enabledRows keeps the enabled bindings of help rows, and the rows left
-// with any.
-func enabledRows(rows ...[]key.Binding) [][]key.Binding {
-	var out [][]key.Binding
-	for _, r := range rows {
-		if on := enabled(r...); len(on) > 0 {
-			out = append(out, on)
-		}
-	}
-	return out
-}
-
-// enabled keeps the enabled bindings.
-func enabled(bs ...key.Binding) []key.Binding {
-	var on []key.Binding
-	for _, b := range bs {
-		if b.Enabled() {
-			on = append(on, b)
-		}
-	}
-	return on
-}

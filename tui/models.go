@@ -17,6 +17,7 @@ import (
 
 	"lathe/engine/api"
 	"lathe/tui/format"
+	"lathe/tui/keyhelp"
 	"lathe/tui/styles"
 	"lathe/tui/table"
 )
@@ -216,10 +217,10 @@ func (p *modelList) SetSize(w, h int) {
 	p.layout()
 }
 
-func (p *modelList) ShortHelp() []key.Binding { return enabled(p.keys.Open, p.keys.Drift) }
+func (p *modelList) ShortHelp() []key.Binding { return keyhelp.Enabled(p.keys.Open, p.keys.Drift) }
 
 func (p *modelList) FullHelp() [][]key.Binding {
-	return enabledRows(append(slices.Clone(scrollKeys(p.keys.Table)), []key.Binding{p.keys.Open}, []key.Binding{p.keys.Drift})...)
+	return keyhelp.Rows(append(slices.Clone(scrollKeys(p.keys.Table)), []key.Binding{p.keys.Open}, []key.Binding{p.keys.Drift})...)
 }
 
 // updateKeys enables the keys that work: all of them once there is a model.
@@ -416,10 +417,10 @@ func (p *modelView) SetSize(w, h int) {
 	p.layout()
 }
 
-func (p *modelView) ShortHelp() []key.Binding { return enabled(p.keys.Open, p.keys.Drift) }
+func (p *modelView) ShortHelp() []key.Binding { return keyhelp.Enabled(p.keys.Open, p.keys.Drift) }
 
 func (p *modelView) FullHelp() [][]key.Binding {
-	return enabledRows(append(slices.Clone(scrollKeys(p.keys.Table)), []key.Binding{p.keys.Open}, []key.Binding{p.keys.Drift})...)
+	return keyhelp.Rows(append(slices.Clone(scrollKeys(p.keys.Table)), []key.Binding{p.keys.Open}, []key.Binding{p.keys.Drift})...)
 }
 
 func (p *modelView) updateKeys() {
@@ -699,11 +700,11 @@ func (p *versionView) SetSize(w, h int) {
 }
 
 func (p *versionView) ShortHelp() []key.Binding {
-	return enabled(p.keys.Promote, p.keys.Table.Down, p.keys.Table.Up)
+	return keyhelp.Enabled(p.keys.Promote, p.keys.Table.Down, p.keys.Table.Up)
 }
 
 func (p *versionView) FullHelp() [][]key.Binding {
-	return enabledRows(append([][]key.Binding{{p.keys.Promote}}, scrollKeys(p.keys.Table)...)...)
+	return keyhelp.Rows(append([][]key.Binding{{p.keys.Promote}}, scrollKeys(p.keys.Table)...)...)
 }
 
 // updateKeys enables the motions when the lines are taller than the page,

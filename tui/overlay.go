@@ -13,6 +13,7 @@ import (
 	"lathe/engine/api"
 	"lathe/tui/form"
 	"lathe/tui/format"
+	"lathe/tui/keyhelp"
 	"lathe/tui/palette"
 )
 
@@ -413,7 +414,7 @@ func (a *App) pageHelp(full bool) (short []key.Binding, groups []helpGroup) {
 		own := helpGroup{p.Title(), p.FullHelp()}
 		groups = []helpGroup{own}
 		if !p.Capturing() {
-			frame := helpGroup{"Everywhere", enabledRows([]key.Binding{k.GoTo}, []key.Binding{k.Dashboard, k.Runs, k.GPUs, k.Models},
+			frame := helpGroup{"Everywhere", keyhelp.Rows([]key.Binding{k.GoTo}, []key.Binding{k.Dashboard, k.Runs, k.GPUs, k.Models},
 				[]key.Binding{k.NextPage}, []key.Binding{k.Submit}, []key.Binding{k.Back}, []key.Binding{k.Help}, []key.Binding{k.Quit})}
 			groups = []helpGroup{frame, own}
 		}

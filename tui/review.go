@@ -17,6 +17,7 @@ import (
 	"lathe/tui/chart"
 	"lathe/tui/form"
 	"lathe/tui/format"
+	"lathe/tui/keyhelp"
 	"lathe/tui/styles"
 	"lathe/tui/table"
 )
@@ -283,12 +284,12 @@ func (p *reviewView) SetSize(w, h int) {
 
 func (p *reviewView) ShortHelp() []key.Binding {
 	k := p.keys
-	return enabled(k.Approve, k.Reject, k.NextMetric, k.Table.Down, k.Table.Up)
+	return keyhelp.Enabled(k.Approve, k.Reject, k.NextMetric, k.Table.Down, k.Table.Up)
 }
 
 func (p *reviewView) FullHelp() [][]key.Binding {
 	k := p.keys
-	return enabledRows(append([][]key.Binding{{k.Approve}, {k.Reject}, {k.NextMetric, k.PrevMetric}}, scrollKeys(k.Table)...)...)
+	return keyhelp.Rows(append([][]key.Binding{{k.Approve}, {k.Reject}, {k.NextMetric, k.PrevMetric}}, scrollKeys(k.Table)...)...)
 }
 
 // updateKeys enables the keys that work: a and x while the request is

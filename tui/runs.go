@@ -19,6 +19,7 @@ import (
 	"lathe/engine/api"
 	"lathe/engine/filter"
 	"lathe/tui/format"
+	"lathe/tui/keyhelp"
 	"lathe/tui/palette"
 	"lathe/tui/styles"
 	"lathe/tui/table"
@@ -149,7 +150,7 @@ func (p *runList) FullHelp() [][]key.Binding {
 	if p.chooser.open {
 		return [][]key.Binding{{k.Table.Down, k.Table.Up}, {k.ToggleColumn}, {k.SortByColumn}, {k.DoneColumns}}
 	}
-	return append(p.table.FullHelp(), enabledRows([]key.Binding{k.Open}, []key.Binding{k.Logs}, []key.Binding{k.Sort, k.Reverse}, []key.Binding{k.Columns},
+	return append(p.table.FullHelp(), keyhelp.Rows([]key.Binding{k.Open}, []key.Binding{k.Logs}, []key.Binding{k.Sort, k.Reverse}, []key.Binding{k.Columns},
 		[]key.Binding{k.Filter}, []key.Binding{k.Clear}, []key.Binding{k.Compare}, []key.Binding{k.Scatter}, []key.Binding{k.Remove},
 		[]key.Binding{k.Kill}, []key.Binding{k.Rerun}, []key.Binding{k.EditRerun})...)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"lathe/tui/format"
+	"lathe/tui/keyhelp"
 	"lathe/tui/styles"
 )
 
@@ -149,10 +150,10 @@ func (c *Chart) Update(msg tea.Msg) (*Chart, tea.Cmd) {
 
 // ShortHelp and FullHelp are the chart's keys (help.KeyMap): those that
 // work now (smoothing's steps short of their ends).
-func (c *Chart) ShortHelp() []key.Binding { return enabled(c.keys.ShortHelp()...) }
+func (c *Chart) ShortHelp() []key.Binding { return keyhelp.Enabled(c.keys.ShortHelp()...) }
 func (c *Chart) FullHelp() [][]key.Binding {
 	k := c.keys
-	return [][]key.Binding{enabled(k.Smooth, k.Rougher, k.Smoother), {k.LogScale}}
+	return [][]key.Binding{keyhelp.Enabled(k.Smooth, k.Rougher, k.Smoother), {k.LogScale}}
 }
 
 // updateKeys enables smoothing's steps short of their ends.

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"lathe/tui/format"
+	"lathe/tui/keyhelp"
 	"lathe/tui/styles"
 )
 
@@ -504,38 +505,21 @@ func (g *Grid) zoomKey() {
 func (g *Grid) ShortHelp() []key.Binding {
 	k := g.keys
 	if g.inspect {
-		return enabled(k.Inspect, k.CursorLeft, k.CursorRight, k.ResetZoom, k.ClearFilter)
+		return keyhelp.Enabled(k.Inspect, k.CursorLeft, k.CursorRight, k.ResetZoom, k.ClearFilter)
 	}
 	// esc last: a page keeps its way out on a narrow footer.
-	return enabled(k.ApplyFilter, k.NextPage, k.Filter, k.Inspect, k.Smooth, k.LogScale, k.ClearFilter)
+	return keyhelp.Enabled(k.ApplyFilter, k.NextPage, k.Filter, k.Inspect, k.Smooth, k.LogScale, k.ClearFilter)
 }
 
 func (g *Grid) FullHelp() [][]key.Binding {
 	k := g.keys
-	var out [][]key.Binding
-	for _, row := range [][]key.Binding{
+	return keyhelp.Rows([][]key.Binding{
 		{k.NextPage, k.PrevPage}, {k.Columns, k.Rows},
 		{k.Filter}, {k.ApplyFilter}, {k.ClearFilter},
 		{k.Inspect}, {k.CursorLeft, k.CursorRight}, {k.CursorFarLeft, k.CursorFarRight},
 		{k.Zoom}, {k.ResetZoom},
 		{k.Smooth}, {k.Rougher, k.Smoother}, {k.LogScale},
-	} {
-		if on := enabled(row...); len(on) > 0 {
-			out = append(out, on)
-		}
-	}
-	return out
-}
-
-// enabled keeps the enabled bindings: help lists only keys that work.
-func enabled(bs ...key.Binding) []key.Binding {
-	var on []key.Binding
-	for _, b := range bs {
-		if b.Enabled() {
-			on = append(on, b)
-		}
-	}
-	return on
+	}...)
 }
 
 // Status is the grid's status line: the page, the metrics, the filter, the

@@ -1,7 +1,6 @@
 package logview
 
 import (
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -171,20 +170,4 @@ func fitLine(l string, w int) string {
 	}
 	// The prefix fits: say that the line goes on.
 	return format.Fit(p, w-1) + "…"
-}
-
-// thousands writes a count with its thousands apart: 1 234 567.
-func thousands(n int) string {
-	d := strconv.Itoa(n)
-	if n < 0 || len(d) <= 3 {
-		return d
-	}
-	var b strings.Builder
-	for i, c := range d {
-		if i > 0 && (len(d)-i)%3 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/sahilm/fuzzy"
 
 	"lathe/tui/format"
+	"lathe/tui/keyhelp"
 	"lathe/tui/styles"
 )
 
@@ -110,26 +111,10 @@ func (p *Model[T]) SetSize(w, h int) { p.width, p.height = w, h }
 
 // ShortHelp and FullHelp are the palette's keys (help.KeyMap); every
 // other key types.
-func (p *Model[T]) ShortHelp() []key.Binding { return on(p.keys.Choose, p.keys.Close) }
+func (p *Model[T]) ShortHelp() []key.Binding { return keyhelp.Enabled(p.keys.Choose, p.keys.Close) }
 func (p *Model[T]) FullHelp() [][]key.Binding {
-	var rows [][]key.Binding
-	for _, r := range [][]key.Binding{{p.keys.Down, p.keys.Up}, {p.keys.Choose}, {p.keys.Close}, {p.keys.ClearLine}, {p.keys.DeleteWord}} {
-		if r = on(r...); len(r) > 0 {
-			rows = append(rows, r)
-		}
-	}
-	return rows
-}
-
-// on keeps the enabled bindings.
-func on(bs ...key.Binding) []key.Binding {
-	var out []key.Binding
-	for _, b := range bs {
-		if b.Enabled() {
-			out = append(out, b)
-		}
-	}
-	return out
+	return keyhelp.Rows([]key.Binding{p.keys.Down, p.keys.Up}, []key.Binding{p.keys.Choose}, []key.Binding{p.keys.Close},
+		[]key.Binding{p.keys.ClearLine}, []key.Binding{p.keys.DeleteWord})
 }
 
 // View draws the prompt and up to height-2 matches.
