@@ -2,13 +2,12 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 
 	"lathe/engine/config"
+	"lathe/runners"
 	"lathe/tui"
 )
 
@@ -32,29 +31,16 @@ func loadLayout(path string) tui.RunsLayout {
 	return l
 }
 
-// saveLayout writes the layout whole or not at all: to a file beside it,
-// renamed over it.
+// saveLayout writes the layout whole or not at all.
 func saveLayout(path string, l tui.RunsLayout) error {
 	raw, err := json.MarshalIndent(l, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("the app's layout: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".runs-layout-*")
-	if err != nil {
-		return fmt.Errorf("the app's layout: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(raw, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("the app's layout: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("the app's layout: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := runners.WriteFileAtomic(filepath.Dir(path), filepath.Base(path), append(raw, '\n')); err != nil {
 		return fmt.Errorf("the app's layout: %w", err)
 	}
 	return nil
