@@ -343,13 +343,15 @@ commands.`,
 			fmt.Fprintf(w, "lathe demo: %d jobs in %s (the demo's own data, not yours)\n\n", len(demoRuns(exe)), p.Home)
 			fmt.Fprintf(w, "Explore it from another terminal:\n"+
 				"  export LATHE_HOME=%s\n"+
-				"  lathe ps                          queued and running jobs, and what they wait for\n"+
+				"  lathe ps                          queued and running jobs: progress, CPU and memory, what they wait for\n"+
 				"  lathe runs                        every run with its last metric values\n"+
 				"  lathe runs --filter 'experiment = vision and params.lr > 0.05' --sort metrics.loss\n"+
 				"  lathe compare resnet-baseline resnet-lr-0.3   params that differ, best metrics ★\n"+
 				"  lathe show resnet-baseline        one run: command, git, params, metric summaries\n"+
-				"  lathe logs -f legacy-script       follow a job's output\n"+
-				"  lathe metrics bert-finetune loss  every point of a metric (--json for scripts)\n"+
+				"  lathe logs -f legacy-script       follow a job's output (--tail 20: its last lines)\n"+
+				"  lathe show bad-metrics            a job whose metric lines could not be read, and the first one\n"+
+				"  lathe metrics bert-finetune       a run's metrics: last, min, max, count (a NAME: every point)\n"+
+
 				"  lathe kill resnet-lr-0.3          stop a job and its whole process tree\n"+
 				"  lathe gpus                        the (simulated) GPUs, their load, the jobs on each\n"+
 				"  lathe models                      the model registry: digits, its versions and aliases\n"+
