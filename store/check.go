@@ -83,6 +83,7 @@ func (tx *Tx) Check(progress func(done, total int)) CheckReport {
 	}
 	tx.checkRegistry(&rep)
 	tx.checkDrift(&rep)
+	tx.checkProcHistory(&rep)
 	audit := tx.AuditVerify()
 	rep.AuditEntries = audit.Entries
 	if !audit.OK {

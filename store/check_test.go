@@ -195,3 +195,36 @@ func TestCheckDamagedVersion(t *testing.T) {
 		t.Fatalf("problems %q", rep.Problems)
 	}
 }
+
+// A reading of a run's processes that does not decode, or whose run is
+// gone, is a problem Check names.
+func TestCheckProcHistory(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "lathe.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r := &Run{ID: NewID(), Name: "r", Experiment: "e", Status: Running, Created: time.Unix(1, 0)}
+	orphan := NewID()
+	update(t, db, func(tx *Tx) error {
+		if err := tx.CreateRun(r); err != nil {
+			return err
+		}
+		if err := tx.PutProcPoint(r.ID, ProcPoint{Time: time.Unix(10, 0), CPU: 50, RSS: 1 << 20, Procs: 2}); err != nil {
+			return err
+		}
+		return tx.PutProcPoint(orphan, ProcPoint{Time: time.Unix(10, 0), CPU: 50})
+	})
+	var rep CheckReport
+	db.View(func(tx *Tx) error { rep = tx.Check(nil); return nil })
+	if len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], orphan) {
+		t.Fatalf("an orphan reading: %q", rep.Problems)
+	}
+	update(t, db, func(tx *Tx) error {
+		return tx.btx.Bucket(bucketProcHistory).Put(procKey(r.ID, time.Unix(11, 0)), []byte("short"))
+	})
+	db.View(func(tx *Tx) error { rep = tx.Check(nil); return nil })
+	if len(rep.Problems) != 2 || !strings.Contains(strings.Join(rep.Problems, "\n"), "process history entry of 5 bytes") {
+		t.Fatalf("a damaged reading: %q", rep.Problems)
+	}
+}

@@ -136,3 +136,22 @@ func (tx *Tx) deleteProcHistory(id string) error {
 	}
 	return nil
 }
+
+// checkProcHistory verifies that every reading of a run's processes reads
+// and belongs to a run (a purge removes a run's with it).
+func (tx *Tx) checkProcHistory(rep *CheckReport) {
+	b := tx.btx.Bucket(bucketProcHistory)
+	if b == nil {
+		return
+	}
+	runs := tx.bucket(bucketRuns)
+	b.ForEach(func(k, v []byte) error {
+		switch _, err := decodeProcPoint(k, v); {
+		case err != nil:
+			rep.problem("process history %q: %v", k, err)
+		case runs.Get(k[:IDLen]) == nil:
+			rep.problem("process history of run %s, which does not exist", k[:IDLen])
+		}
+		return nil
+	})
+}
