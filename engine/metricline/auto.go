@@ -85,7 +85,10 @@ func stripEscapes(s []byte) []byte {
 
 // pairs collects the metrics of one line: the last value of a name wins, at
 // the place of its first.
-type pairs struct{ rec Record }
+type pairs struct {
+	rec   Record
+	index map[string]int // name → rec.Metrics index, once there are many
+}
 
 func (p *pairs) add(name []byte, val []byte, v float64) {
 	if string(name) == "step" {
@@ -94,13 +97,30 @@ func (p *pairs) add(name []byte, val []byte, v float64) {
 		}
 		return
 	}
-	for i := range p.rec.Metrics {
-		if p.rec.Metrics[i].Name == string(name) {
-			p.rec.Metrics[i].Value = v
+	// As in ParseKV: a linear search for a few dozen names, an index
+	// beyond (a hostile line) so that the work stays linear.
+	if p.index != nil {
+		if k, ok := p.index[string(name)]; ok {
+			p.rec.Metrics[k].Value = v
 			return
+		}
+	} else {
+		for k := range p.rec.Metrics {
+			if p.rec.Metrics[k].Name == string(name) {
+				p.rec.Metrics[k].Value = v
+				return
+			}
 		}
 	}
 	p.rec.Metrics = append(p.rec.Metrics, Metric{string(name), v})
+	if p.index != nil {
+		p.index[string(name)] = len(p.rec.Metrics) - 1
+	} else if len(p.rec.Metrics) > 32 {
+		p.index = make(map[string]int, 2*len(p.rec.Metrics))
+		for k, m := range p.rec.Metrics {
+			p.index[m.Name] = k
+		}
+	}
 }
 
 func (p *pairs) result() (Record, bool) {
@@ -249,6 +269,9 @@ func positive(b []byte) (int64, bool) {
 
 // parseKeras reads a Keras progress line (see ParseAuto).
 func parseKeras(s []byte) (Record, bool) {
+	if !isDigit(s[0]) { // most text: no need to split it
+		return Record{}, false
+	}
 	segs := bytes.Split(s, []byte(" - "))
 	head := bytes.Fields(segs[0])
 	if len(head) == 0 {

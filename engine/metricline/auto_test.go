@@ -1,9 +1,11 @@
 package metricline
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 // autoPositives are lines trainers print, in their exact formats, and what
@@ -186,4 +188,23 @@ func FuzzParseAuto(f *testing.F) {
 			t.Fatalf("ParseAuto reads %+v, auto mode nothing", rec)
 		}
 	})
+}
+
+// A line of many distinct pairs, as a hostile job could print, is read in
+// linear time, and a name repeated far apart keeps its last value.
+func TestParseAutoManyPairs(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a: 1")
+	for i := range 100_000 {
+		fmt.Fprintf(&b, " m%d: %d", i, i)
+	}
+	b.WriteString(" a: 2")
+	start := time.Now()
+	rec, ok := ParseAuto([]byte(b.String()))
+	if !ok || len(rec.Metrics) != 100_001 || rec.Metrics[0] != (Metric{"a", 2}) || rec.Metrics[100_000] != (Metric{"m99999", 99999}) {
+		t.Fatalf("ok %v, %d metrics", ok, len(rec.Metrics))
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
 }
