@@ -534,7 +534,7 @@ func TestBadRequests(t *testing.T) {
 			{api.SubmitRequest{Cwd: cwd}, api.ErrInvalid, "no command"},
 			{api.SubmitRequest{Cwd: "relative", Command: []string{"true"}}, api.ErrInvalid, "not an absolute path"},
 			{api.SubmitRequest{Cwd: "/no/such/dir", Command: []string{"true"}}, api.ErrInvalid, "does not exist"},
-			{api.SubmitRequest{Cwd: cwd, Command: []string{"true"}, Parse: "yaml"}, api.ErrInvalid, "only parser is kv"},
+			{api.SubmitRequest{Cwd: cwd, Command: []string{"true"}, Parse: "yaml"}, api.ErrInvalid, "the parsers are kv, auto"},
 			{api.SubmitRequest{Cwd: cwd, Command: []string{"true"}, After: "nope"}, api.ErrNotFound, `--after: run "nope": not found`},
 			{api.SubmitRequest{Cwd: cwd, Command: []string{"true"}, Experiment: "a\x01b"}, api.ErrInvalid, "control characters"},
 		} {

@@ -37,18 +37,17 @@ func (e *Engine) SearchLogs(ctx context.Context, ref string, req api.LogSearchRe
 	return searchLog(ctx, path, req, kv, fn)
 }
 
-// outputOf is the path of a run's output and whether its parser reads
-// name=value pairs.
-func (e *Engine) outputOf(ref string) (path string, kv bool, err error) {
+// outputOf is the path of a run's output and its parse mode.
+func (e *Engine) outputOf(ref string) (path string, kv metricline.Mode, err error) {
 	r, err := e.runView(ref)
 	if err != nil {
-		return "", false, err
+		return "", "", err
 	}
 	files, err := e.files(r.ID, r.Runner)
 	if err != nil {
-		return "", false, err
+		return "", "", err
 	}
-	return files.Output, r.Parse == "kv", nil
+	return files.Output, metricline.Mode(r.Parse), nil
 }
 
 // logChunk is how much of the output is read at once.
@@ -78,15 +77,15 @@ func openOutput(path string) (f *os.File, size int64, err error) {
 
 // isMetricLine reports that a line is one the run's parser reads as
 // metrics; a cut line is text.
-func isMetricLine(l api.LogLine, kv bool) bool {
+func isMetricLine(l api.LogLine, kv metricline.Mode) bool {
 	if l.Cut {
 		return false
 	}
-	_, ok, _ := metricline.ParseOutputLine([]byte(l.Text), kv)
+	_, ok, _ := metricline.ParseOutput([]byte(l.Text), kv)
 	return ok
 }
 
-func readLogLines(path string, req api.LogLinesRequest, kv bool) (api.LogLines, error) {
+func readLogLines(path string, req api.LogLinesRequest, kv metricline.Mode) (api.LogLines, error) {
 	f, size, err := openOutput(path)
 	if err != nil || f == nil {
 		return api.LogLines{Lines: []api.LogLine{}}, err

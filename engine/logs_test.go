@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"lathe/engine/api"
+	"lathe/engine/metricline"
 )
 
 // writeLog writes an output file of the given text.
@@ -32,7 +33,7 @@ func texts(ls []api.LogLine) []string {
 	return out
 }
 
-func mustLines(t *testing.T, path string, req api.LogLinesRequest, kv bool) api.LogLines {
+func mustLines(t *testing.T, path string, req api.LogLinesRequest, kv metricline.Mode) api.LogLines {
 	t.Helper()
 	got, err := readLogLines(path, req, kv)
 	if err != nil {
@@ -48,7 +49,7 @@ func TestLogLinesForwardAndBack(t *testing.T) {
 	size := int64(len(text))
 
 	// From the end, back: the unfinished line too; CRLF gone; the long line cut.
-	end := mustLines(t, path, api.LogLinesRequest{From: -1, Back: true, Count: 3}, false)
+	end := mustLines(t, path, api.LogLinesRequest{From: -1, Back: true, Count: 3}, "")
 	if got := texts(end.Lines); !slices.Equal(got, []string{long[:api.MaxLogLine], "three", "last, unfinished"}) {
 		t.Fatalf("back from the end: %.40q", got)
 	}
@@ -56,12 +57,12 @@ func TestLogLinesForwardAndBack(t *testing.T) {
 		t.Errorf("long line %+v / window %d..%d of %d", end.Lines[0].Len, end.Start, end.End, end.Size)
 	}
 	// Further back from where the window starts: the first lines.
-	above := mustLines(t, path, api.LogLinesRequest{From: end.Start, Back: true, Count: 10}, false)
+	above := mustLines(t, path, api.LogLinesRequest{From: end.Start, Back: true, Count: 10}, "")
 	if got := texts(above.Lines); !slices.Equal(got, []string{"one", "two"}) || above.Start != 0 {
 		t.Errorf("above: %q from %d", got, above.Start)
 	}
 	// Forward from the start: offsets chain, each line's Len leads to the next.
-	fwd := mustLines(t, path, api.LogLinesRequest{From: 0, Count: 10}, false)
+	fwd := mustLines(t, path, api.LogLinesRequest{From: 0, Count: 10}, "")
 	if len(fwd.Lines) != 5 || fwd.End != size {
 		t.Fatalf("forward: %d lines to %d", len(fwd.Lines), fwd.End)
 	}
@@ -75,22 +76,22 @@ func TestLogLinesForwardAndBack(t *testing.T) {
 	}
 	// No more than MaxLogLines at once.
 	many := writeLog(t, strings.Repeat("x\n", api.MaxLogLines+5))
-	if got := mustLines(t, many, api.LogLinesRequest{From: 0, Count: 1 << 30}, false); len(got.Lines) != api.MaxLogLines {
+	if got := mustLines(t, many, api.LogLinesRequest{From: 0, Count: 1 << 30}, ""); len(got.Lines) != api.MaxLogLines {
 		t.Errorf("%d lines at once", len(got.Lines))
 	}
 	// Forward from a middle line, counted.
-	mid := mustLines(t, path, api.LogLinesRequest{From: 5, Count: 1}, false)
+	mid := mustLines(t, path, api.LogLinesRequest{From: 5, Count: 1}, "")
 	if got := texts(mid.Lines); !slices.Equal(got, []string{"two"}) || mid.End != 9 {
 		t.Errorf("one from 5: %q to %d", got, mid.End)
 	}
 }
 
 func TestLogLinesMissingAndEmpty(t *testing.T) {
-	got := mustLines(t, filepath.Join(t.TempDir(), "none.log"), api.LogLinesRequest{From: -1, Back: true, Count: 10}, false)
+	got := mustLines(t, filepath.Join(t.TempDir(), "none.log"), api.LogLinesRequest{From: -1, Back: true, Count: 10}, "")
 	if len(got.Lines) != 0 || got.Size != 0 || got.Lines == nil {
 		t.Errorf("a missing output: %+v", got)
 	}
-	got = mustLines(t, writeLog(t, ""), api.LogLinesRequest{From: 0, Count: 10}, false)
+	got = mustLines(t, writeLog(t, ""), api.LogLinesRequest{From: 0, Count: 10}, "")
 	if len(got.Lines) != 0 {
 		t.Errorf("an empty output: %+v", got)
 	}
@@ -99,12 +100,12 @@ func TestLogLinesMissingAndEmpty(t *testing.T) {
 func TestLogLinesHideMetrics(t *testing.T) {
 	text := "start\n{\"metrics\": {\"loss\": 1}}\nepoch 1 loss=0.5\n{\"msg\": \"json, no metrics\"}\nend\n"
 	path := writeLog(t, text)
-	got := mustLines(t, path, api.LogLinesRequest{From: 0, Count: 10, HideMetrics: true}, false)
+	got := mustLines(t, path, api.LogLinesRequest{From: 0, Count: 10, HideMetrics: true}, "")
 	if want := []string{"start", "epoch 1 loss=0.5", `{"msg": "json, no metrics"}`, "end"}; !slices.Equal(texts(got.Lines), want) {
 		t.Errorf("JSON metrics hidden: %q", texts(got.Lines))
 	}
 	// With the kv parser, name=value lines are metrics too; back as well.
-	got = mustLines(t, path, api.LogLinesRequest{From: -1, Back: true, Count: 10, HideMetrics: true}, true)
+	got = mustLines(t, path, api.LogLinesRequest{From: -1, Back: true, Count: 10, HideMetrics: true}, metricline.ModeKV)
 	if want := []string{"start", `{"msg": "json, no metrics"}`, "end"}; !slices.Equal(texts(got.Lines), want) {
 		t.Errorf("kv metrics hidden: %q", texts(got.Lines))
 	}
@@ -115,7 +116,7 @@ func search(t *testing.T, path string, req api.LogSearchRequest) ([]string, []ap
 	t.Helper()
 	var got []string
 	var evs []api.LogSearchEvent
-	err := searchLog(context.Background(), path, req, false, func(ev api.LogSearchEvent) error {
+	err := searchLog(context.Background(), path, req, "", func(ev api.LogSearchEvent) error {
 		evs = append(evs, ev)
 		if ev.Match != nil {
 			got = append(got, ev.Match.Text)
@@ -200,7 +201,7 @@ func TestSearchLogProgressAndCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
-	err := searchLog(ctx, path, api.LogSearchRequest{Query: "absent"}, false, func(ev api.LogSearchEvent) error {
+	err := searchLog(ctx, path, api.LogSearchRequest{Query: "absent"}, "", func(ev api.LogSearchEvent) error {
 		n++
 		cancel() // the client went away on the first progress
 		return nil
@@ -220,7 +221,7 @@ func TestSearchLogGrowing(t *testing.T) {
 	// The file grows while the search reads it: what is written before it
 	// reaches the end is searched too.
 	var got []string
-	err = searchLog(context.Background(), path, api.LogSearchRequest{Query: "match"}, false, func(ev api.LogSearchEvent) error {
+	err = searchLog(context.Background(), path, api.LogSearchRequest{Query: "match"}, "", func(ev api.LogSearchEvent) error {
 		if ev.Match != nil {
 			got = append(got, ev.Match.Text)
 			if len(got) == 1 {

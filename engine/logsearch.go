@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"lathe/engine/api"
+	"lathe/engine/metricline"
 )
 
 // searchProgress is how often, in bytes read, a search says how far it is.
@@ -19,7 +20,7 @@ type logSearch struct {
 	ctx     context.Context
 	f       *os.File
 	req     api.LogSearchRequest
-	kv      bool
+	kv      metricline.Mode
 	fn      func(api.LogSearchEvent) error
 	needle  []byte
 	lower   []byte // the chunk lower-cased, for a search that ignores case
@@ -30,7 +31,7 @@ type logSearch struct {
 	buf     []byte
 }
 
-func searchLog(ctx context.Context, path string, req api.LogSearchRequest, kv bool, fn func(api.LogSearchEvent) error) error {
+func searchLog(ctx context.Context, path string, req api.LogSearchRequest, kv metricline.Mode, fn func(api.LogSearchEvent) error) error {
 	f, size, err := openOutput(path)
 	if err != nil {
 		return err

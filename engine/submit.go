@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"lathe/engine/api"
+	"lathe/engine/metricline"
 	"lathe/store"
 )
 
@@ -132,8 +133,8 @@ func (e *Engine) validate(req *api.SubmitRequest) error {
 	if err := e.checkGPURequest(*req); err != nil {
 		return err
 	}
-	if req.Parse != "" && req.Parse != "kv" {
-		return api.Errorf(api.ErrInvalid, "--parse %q: the only parser is kv (name=value pairs)", req.Parse)
+	if _, err := metricline.ParseMode(req.Parse); err != nil {
+		return api.Errorf(api.ErrInvalid, "%s", err)
 	}
 	for what, m := range map[string]map[string]string{"param": req.Params, "tag": req.Tags} {
 		for k := range m {

@@ -10,6 +10,7 @@ import (
 
 	"lathe/engine/api"
 	"lathe/engine/ingest"
+	"lathe/engine/metricline"
 	"lathe/runners"
 	"lathe/store"
 	"lathe/store/series"
@@ -237,7 +238,7 @@ func (s *supervisor) openTails() error {
 			if src == store.SourceOutput {
 				path = s.files.Output
 			}
-			s.tails = append(s.tails, ingest.NewTailer(path, src, st, r.Parse == "kv"))
+			s.tails = append(s.tails, ingest.NewTailer(path, src, st, metricline.Mode(r.Parse)))
 		}
 		return nil
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lathe/engine/api"
+	"lathe/engine/metricline"
 )
 
 func newRunCmd() *cobra.Command {
@@ -31,11 +32,18 @@ id=$(lathe run -- python3 train.py).
 The job runs in the background under the engine, in its own process group,
 with its output in the run's output.log. It appends metrics to the file named
 by $LATHE_METRICS_FILE (runners/python/lathe.py does it for Python), or prints
-JSON lines with a "metrics" field, or name=value pairs with --parse kv.`,
+JSON lines with a "metrics" field. --parse reads more of its output as metrics:
+  (none)  only JSON lines with a "metrics" field
+  kv      also name=value pairs, as in "epoch 3 loss=0.31 acc=0.9"
+  auto    also what trainers print unmodified: Hugging Face Trainer dicts
+          ({'loss': 0.41, 'epoch': 0.5}), Keras "Epoch 3/10" and
+          "- loss: 0.31 - accuracy: 0.9" lines, lines of name: value pairs
+          ("loss: 0.31, acc: 0.9"), then name=value pairs`,
 		Example: `  lathe run -- python3 train.py --lr 0.01
   lathe run --exp digits --param lr=0.01 --tag team=vision -- python3 train_digits.py
   lathe run --after $(lathe run -- ./prepare.sh) -- python3 train.py
   lathe run --parse kv -- ./legacy_train.sh     # "loss=0.31 acc=0.9" lines become metrics
+  lathe run --parse auto -- python3 keras_mnist.py   # Keras and Hugging Face progress lines too
   lathe run --gpus 2 --min-gpu-mem 40GiB -- torchrun --nproc-per-node 2 train.py`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -49,6 +57,9 @@ JSON lines with a "metrics" field, or name=value pairs with --parse kv.`,
 				return err
 			}
 			if req.Tags, err = keyValues("--tag", tags); err != nil {
+				return err
+			}
+			if _, err := metricline.ParseMode(req.Parse); err != nil {
 				return err
 			}
 			req.GPUIDs = gpuIDs
@@ -88,13 +99,13 @@ JSON lines with a "metrics" field, or name=value pairs with --parse kv.`,
 	f.IntSliceVar(&gpuIDs, "gpu-ids", nil, "exactly these GPUs (`0,2`), by NVML index")
 	f.StringVar(&minMem, "min-gpu-mem", "", "only GPUs with at least this much memory (`20GiB`)")
 	f.StringVar(&req.After, "after", "", "start only once `RUN` has succeeded (fail if it does not)")
-	f.StringVar(&req.Parse, "parse", "", "read metrics from output lines too: `kv` for name=value pairs")
+	f.StringVar(&req.Parse, "parse", "", "read metrics from output lines too: `kv` (name=value pairs) or auto (trainers' own lines, then kv)")
 	f.StringVar(&req.Runner, "runner", "", "what runs the job: `local` (default), under a shim on this machine")
 	f.StringVar(&cwd, "cwd", "", "working directory of the job (default: the current one)")
 	jsonFlag(cmd, &asJSON, "print the whole run as JSON instead of its id")
 	f.SetInterspersed(false)
 	cmd.RegisterFlagCompletionFunc("after", completeRuns)
-	cmd.RegisterFlagCompletionFunc("parse", cobra.FixedCompletions([]string{"kv"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("parse", cobra.FixedCompletions(parseModes(), cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("runner", cobra.FixedCompletions([]string{"local"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -156,4 +167,13 @@ func parseSize(s string) (uint64, error) {
 		return uint64(v * u.mult), nil
 	}
 	return 0, fmt.Errorf("want a size with its unit, such as 20GiB or 512MiB")
+}
+
+// parseModes are the --parse modes, for completion.
+func parseModes() []string {
+	out := make([]string, len(metricline.Modes))
+	for i, m := range metricline.Modes {
+		out[i] = string(m)
+	}
+	return out
 }

@@ -160,7 +160,9 @@ type SubmitRequest struct {
 	GPUs      int    `json:"gpus,omitempty"`
 	GPUIDs    []int  `json:"gpu_ids,omitempty"`
 	MinGPUMem uint64 `json:"min_gpu_mem,omitempty"`
-	// Parse is "" or "kv": read name=value pairs on output lines as metrics.
+	// Parse is how output lines become metrics besides JSON metrics lines:
+	// "" (only those), "kv" (name=value pairs) or "auto" (trainers' own
+	// progress lines, then name=value pairs); see engine/metricline.
 	Parse string `json:"parse,omitempty"`
 	// Runner names what starts the job; empty: the configured default.
 	Runner string `json:"runner,omitempty"`

@@ -54,7 +54,7 @@ func (b *Batch) Empty() bool {
 type Tailer struct {
 	path  string
 	src   store.Source
-	kv    bool
+	parse metricline.Mode
 	state store.TailState
 	now   func() time.Time
 
@@ -63,9 +63,10 @@ type Tailer struct {
 }
 
 // NewTailer reads path from state (as the store last recorded it). For
-// output.log, kv makes name=value pairs count as metrics.
-func NewTailer(path string, src store.Source, state store.TailState, kv bool) *Tailer {
-	return &Tailer{path: path, src: src, kv: kv, state: state, now: time.Now}
+// output.log, parse is the run's parse mode: which lines besides JSON
+// metrics lines count as metrics.
+func NewTailer(path string, src store.Source, state store.TailState, parse metricline.Mode) *Tailer {
+	return &Tailer{path: path, src: src, parse: parse, state: state, now: time.Now}
 }
 
 // State is how far the tailer has read.
@@ -192,7 +193,7 @@ func (t *Tailer) line(b *Batch, state *store.TailState, line []byte) {
 		rec, err = metricline.ParseLine(line)
 	default:
 		var ok bool
-		rec, ok, err = metricline.ParseOutputLine(line, t.kv)
+		rec, ok, err = metricline.ParseOutput(line, t.parse)
 		if !ok && err == nil {
 			return
 		}
@@ -220,6 +221,10 @@ func (t *Tailer) invalid(state *store.TailState, line []byte, err error) {
 }
 
 func (t *Tailer) record(b *Batch, state *store.TailState, rec *metricline.Record) {
+	if rec.HasNextStep {
+		// A Keras "Epoch 3/10": the metric lines after it are that epoch's.
+		state.NextStep = rec.NextStep
+	}
 	if len(rec.Metrics) > 0 {
 		step := state.NextStep
 		if rec.HasStep {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"lathe/engine/metricline"
 	"lathe/store"
 )
 
@@ -35,7 +36,7 @@ func read(t *testing.T, tl *Tailer, final bool) *Batch {
 
 func TestPartialLinesWaitForTheirEnd(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "metrics.jsonl")
-	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, false)
+	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, "")
 	defer tl.Close()
 	if b := read(t, tl, false); b != nil {
 		t.Fatalf("missing file gave %+v", b)
@@ -69,7 +70,7 @@ func TestResumeFromStoredState(t *testing.T) {
 	for i := 1; i <= 10; i++ {
 		appendFile(t, path, fmt.Sprintf(`{"metrics": {"x": %d}}`+"\n", i))
 	}
-	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, false)
+	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, "")
 	b := read(t, tl, false)
 	stored := b.Tail
 	tl.Close()
@@ -81,10 +82,10 @@ func TestResumeFromStoredState(t *testing.T) {
 	for i := 11; i <= 12; i++ {
 		appendFile(t, path, fmt.Sprintf(`{"metrics": {"x": %d}}`+"\n", i))
 	}
-	lost := NewTailer(path, store.SourceMetrics, stored, false)
+	lost := NewTailer(path, store.SourceMetrics, stored, "")
 	read(t, lost, false)
 	lost.Close()
-	again := NewTailer(path, store.SourceMetrics, stored, false)
+	again := NewTailer(path, store.SourceMetrics, stored, "")
 	defer again.Close()
 	b = read(t, again, false)
 	if b.Points != 2 || b.Metrics["x"][0].Value != 11 || b.Metrics["x"][0].Step != 10 {
@@ -96,7 +97,7 @@ func TestInvalidAndOverlongLines(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "metrics.jsonl")
 	long := `{"metrics": {"x": 1}, "pad": "` + strings.Repeat("a", MaxLine+10) + `"}`
 	appendFile(t, path, "garbage\n\n"+long+"\n"+`{"metrics": {"x": 2}}`+"\n"+`{"metrics": {"x": true}}`+"\n")
-	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, false)
+	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, "")
 	defer tl.Close()
 	var points, invalid int64
 	var first string
@@ -124,14 +125,14 @@ func TestInvalidAndOverlongLines(t *testing.T) {
 func TestOverlongLineAcrossReadsAndRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "metrics.jsonl")
 	appendFile(t, path, strings.Repeat("b", readSize+MaxLine))
-	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, false)
+	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, "")
 	b := read(t, tl, false)
 	if b == nil || b.Tail.Invalid != 1 || !b.Tail.Skipping {
 		t.Fatalf("first read %+v", b)
 	}
 	stored := b.Tail
 	tl.Close()
-	tl = NewTailer(path, store.SourceMetrics, stored, false)
+	tl = NewTailer(path, store.SourceMetrics, stored, "")
 	defer tl.Close()
 	appendFile(t, path, "bbbb\n"+`{"metrics": {"x": 3}}`+"\n")
 	var got []float64
@@ -160,7 +161,11 @@ func TestOutputLines(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "output.log")
 	appendFile(t, path, "Epoch 1: loss=0.5 acc=0.9\n{\"metrics\": {\"loss\": 0.4}}\n{\"metrics\": {\"loss\": [1]}}\nplain text\n")
 	for _, kv := range []bool{false, true} {
-		tl := NewTailer(path, store.SourceOutput, store.TailState{}, kv)
+		mode := metricline.ModeJSON
+		if kv {
+			mode = metricline.ModeKV
+		}
+		tl := NewTailer(path, store.SourceOutput, store.TailState{}, mode)
 		tl.now = func() time.Time { return time.Unix(100, 0) }
 		b := read(t, tl, false)
 		tl.Close()
@@ -182,7 +187,7 @@ func TestRecordFieldsGathered(t *testing.T) {
 {"artifact": {"name": "m", "path": "/m.pt"}}
 {"total": 9}
 `)
-	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, false)
+	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, "")
 	defer tl.Close()
 	b := read(t, tl, false)
 	if b.Params["lr"] != "0.1" || b.Tags["a"] != "b" || b.Evals["s"]["acc"] != 0.5 || b.Artifacts[0].Path != "/m.pt" || b.Total != 9 || b.Empty() {
@@ -198,7 +203,7 @@ func TestDatasetsGathered(t *testing.T) {
 {"dataset": {"name": "val", "path": "val.csv", "role": "validation"}}
 {"dataset": {"name": "train", "path": "data/train.csv", "role": "train"}}
 `)
-	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, false)
+	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, "")
 	defer tl.Close()
 	b := read(t, tl, false)
 	want := []store.Dataset{{Name: "val", Path: "val.csv", Role: "validation"}, {Name: "train", Path: "data/train.csv", Role: "train"}}
@@ -213,7 +218,7 @@ func TestTruncatedOrReplacedFileIsReadFromItsStart(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "metrics.jsonl")
 	appendFile(t, path, `{"step": 1, "metrics": {"loss": 3}}`+"\n"+`{"step": 2, "metrics": {"loss": 2}}`+"\n")
-	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, false)
+	tl := NewTailer(path, store.SourceMetrics, store.TailState{}, "")
 	defer tl.Close()
 	if b := read(t, tl, false); b == nil || len(b.Metrics["loss"]) != 2 {
 		t.Fatalf("first read: %+v", b)
@@ -238,5 +243,31 @@ func TestTruncatedOrReplacedFileIsReadFromItsStart(t *testing.T) {
 	}
 	if b := read(t, tl, false); b != nil {
 		t.Fatalf("nothing new, yet %+v", b)
+	}
+}
+
+func TestOutputLinesAuto(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "output.log")
+	// Resumed training (initial_epoch=2) starts at "Epoch 3/4": its
+	// metrics are at step 2, whatever came before.
+	appendFile(t, path, "Epoch 3/4\n"+
+		"  1/10 [==>...] - ETA: 1s - loss: 0.9\r10/10 [==========] - 1s 9ms/step - loss: 0.5 - accuracy: 0.7\n"+
+		"Epoch 4/4\n"+
+		"10/10 [==========] - 1s 9ms/step - loss: 0.25 - accuracy: 0.8\n"+
+		"{'eval_loss': 0.3, 'epoch': 2.0}\n"+
+		"Note: 3 files\n")
+	tl := NewTailer(path, store.SourceOutput, store.TailState{}, metricline.ModeAuto)
+	defer tl.Close()
+	b := read(t, tl, false)
+	loss, acc := b.Metrics["loss"], b.Metrics["accuracy"]
+	if len(loss) != 2 || loss[0].Step != 2 || loss[0].Value != 0.5 || loss[1].Step != 3 || loss[1].Value != 0.25 || len(acc) != 2 {
+		t.Fatalf("keras epochs: loss %+v accuracy %+v", loss, acc)
+	}
+	// The dict line after epoch 2's line takes the next step.
+	if e := b.Metrics["eval_loss"]; len(e) != 1 || e[0].Step != 4 || b.Metrics["epoch"][0].Value != 2 {
+		t.Fatalf("dict line: %+v", b.Metrics)
+	}
+	if b.Total != 4 || b.Points != 6 || b.Tail.Invalid != 0 || b.Tail.NextStep != 5 {
+		t.Fatalf("total %d, %d points, tail %+v", b.Total, b.Points, b.Tail)
 	}
 }

@@ -7,6 +7,10 @@
 // job's output and hands each output line to [ParseOutputLine], which
 // recognises JSON metrics lines printed to stdout and, when the user asked
 // for it (--parse kv), name=number pairs in ordinary text ([ParseKV]).
+// [ParseOutput] does the same for any [Mode]; with --parse auto it also
+// reads the lines popular trainers print unmodified ([ParseAuto]): Hugging
+// Face Trainer dicts, Keras epoch headers and progress lines, and lines of
+// name: number pairs.
 //
 // # Metrics lines
 //

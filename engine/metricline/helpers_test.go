@@ -84,6 +84,9 @@ func diffRecord(a, b Record) string {
 	if a.Total != b.Total {
 		d = append(d, fmt.Sprintf("total %d != %d", a.Total, b.Total))
 	}
+	if a.HasNextStep != b.HasNextStep || a.NextStep != b.NextStep {
+		d = append(d, fmt.Sprintf("next step %v/%d != %v/%d", a.HasNextStep, a.NextStep, b.HasNextStep, b.NextStep))
+	}
 	return strings.Join(d, "; ")
 }
 

@@ -26,6 +26,10 @@ type Record struct {
 	Artifact *Artifact
 	Dataset  *Dataset
 	Total    int64 // 0 when absent
+	// HasNextStep marks a line that sets the step of the metric lines
+	// after it to NextStep (a Keras "Epoch 3/10" header, see ParseAuto).
+	HasNextStep bool
+	NextStep    int64
 }
 
 // Eval is a set of evaluation metrics for one slice of the data.
