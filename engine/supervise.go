@@ -290,18 +290,10 @@ func (e *Engine) ingest(id string, b *ingest.Batch) error {
 		// Lines that could not be read change what clients see of the run
 		// (its count and first one), as its record does.
 		record := b.Params != nil || b.Tags != nil || b.Evals != nil || b.Artifacts != nil || b.Datasets != nil || b.Total != 0
-		invalid := false
-		if b.Tail.Invalid > 0 {
-			old, err := tx.Tail(id, b.Source)
-			if err != nil {
-				return err
-			}
-			invalid = old.Invalid != b.Tail.Invalid
-		}
 		if err := tx.PutTail(id, b.Source, b.Tail); err != nil {
 			return err
 		}
-		if record || invalid {
+		if record || b.Invalid > 0 {
 			r, err := tx.Run(id)
 			if err != nil {
 				return err

@@ -30,18 +30,9 @@ func mainMetric(r api.Run) string {
 	return names[0]
 }
 
-// lastStep is the furthest step of a run's metrics.
-func lastStep(r api.Run) int64 {
-	var s int64 = -1
-	for _, m := range r.Metrics {
-		s = max(s, m.LastStep)
-	}
-	return s
-}
-
 // eta estimates a running run's end from its progress toward its total.
 func eta(r api.Run, now time.Time) string {
-	step := lastStep(r)
+	step := r.LastStep()
 	if r.Total <= 0 || step <= 0 || r.Started == nil || r.Ended != nil {
 		return ""
 	}

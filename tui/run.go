@@ -437,7 +437,7 @@ func (p *runView) tailView() string {
 // step, which is the total once the run succeeded or reached the last
 // step (steps count from 0, so the last is total-1).
 func progressStep(r api.Run) int64 {
-	step := lastStep(r)
+	step := r.LastStep()
 	if r.Status == api.Succeeded || step == r.Total-1 {
 		return r.Total
 	}

@@ -84,7 +84,7 @@ func TestProgressStep(t *testing.T) {
 		{run(api.Running, -1), 0}, // nothing logged yet
 	} {
 		if got := progressStep(c.r); got != c.want {
-			t.Errorf("%s at step %d: %d/400, want %d", c.r.Status, lastStep(c.r), got, c.want)
+			t.Errorf("%s at step %d: %d/400, want %d", c.r.Status, c.r.LastStep(), got, c.want)
 		}
 	}
 }

@@ -62,10 +62,7 @@ func procNowText(st *api.ProcStats) (cpu, rss string) {
 // count from 0, so a run that succeeded at step total-1 did them all: it
 // shows total/total, not one short.
 func progress(r api.Run) string {
-	var step int64 = -1
-	for _, m := range r.Metrics {
-		step = max(step, m.LastStep)
-	}
+	step := r.LastStep()
 	if r.Status == api.Succeeded && r.Total > 0 && step == r.Total-1 {
 		step = r.Total
 	}

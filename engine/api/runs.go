@@ -127,6 +127,16 @@ type MetricSummary struct {
 	LastStep int64 `json:"last_step"`
 }
 
+// LastStep is the furthest step any of the run's metrics reached, -1
+// before any.
+func (r Run) LastStep() int64 {
+	var s int64 = -1
+	for _, m := range r.Metrics {
+		s = max(s, m.LastStep)
+	}
+	return s
+}
+
 // WaitExitCode is the exit code `lathe wait` gives for an ended run: the job's
 // own, 128+N for a signal N, and 1 for a run lost or failed without a code.
 func (r Run) WaitExitCode() int {

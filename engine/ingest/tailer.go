@@ -42,6 +42,9 @@ type Batch struct {
 	Datasets []store.Dataset
 	Total    int64
 	Points   int
+	// Invalid counts the lines of this batch that could not be read (Tail
+	// holds the run's count so far).
+	Invalid int64
 }
 
 // Empty reports whether the batch only moves the offset.
@@ -149,6 +152,7 @@ func (t *Tailer) Read(final bool) (b *Batch, more bool, err error) {
 	if state.Offset == t.state.Offset {
 		return nil, false, nil
 	}
+	b.Invalid = state.Invalid - t.state.Invalid
 	t.state = state
 	b.Tail = state
 	return b, more, nil
