@@ -84,8 +84,9 @@ func apiUpgrade(u *store.Upgrade) *api.Upgrade {
 }
 
 func apiModel(m *store.Model) api.Model {
-	return api.Model{Name: m.Name, Created: m.Created, CreatedBy: m.CreatedBy, PrimaryMetric: m.PrimaryMetric,
-		Direction: m.Direction, LastVersion: m.LastVersion, Aliases: nonNilAliases(m.Aliases), Versions: []api.ModelVersion{}}
+	return api.Model{Name: m.Name, Created: m.Created, CreatedBy: m.CreatedBy, Description: m.Description, Tags: m.Tags,
+		PrimaryMetric: m.PrimaryMetric, Direction: m.Direction, LastVersion: m.LastVersion,
+		Aliases: nonNilAliases(m.Aliases), Versions: []api.ModelVersion{}}
 }
 
 func nonNilAliases(a map[string]int) map[string]int {

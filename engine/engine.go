@@ -284,11 +284,14 @@ func (e *Engine) recover() error {
 		return fmt.Errorf("read runs: %w", err)
 	}
 	for _, r := range active {
-		if r.Status == store.Queued {
+		switch {
+		case r.Status == store.Queued:
 			e.enqueue(r)
-			continue
+		case apiRun(r).Tracked():
+			// No job: it runs until its client (or a user) ends it.
+		default:
+			e.adopt(r)
 		}
-		e.adopt(r)
 	}
 	return nil
 }

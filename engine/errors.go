@@ -22,6 +22,8 @@ func (e *Engine) translate(err error) error {
 		return api.WithKind(api.ErrNotFound, err)
 	case errors.Is(err, store.ErrAmbiguous):
 		return api.WithKind(api.ErrAmbiguous, err)
+	case errors.Is(err, store.ErrExists):
+		return api.WithKind(api.ErrConflict, err)
 	case errors.Is(err, store.ErrInvalidInput):
 		return api.WithKind(api.ErrInvalid, err)
 	case errors.Is(err, store.ErrClosed):

@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -29,6 +31,9 @@ func (e *Engine) Register(ctx context.Context, req api.RegisterRequest, progress
 	if err != nil {
 		return api.ModelVersion{}, err
 	}
+	if req.Source != "" {
+		return e.registerSource(ctx, req, run, progress)
+	}
 	if !run.Status.Ended() {
 		return api.ModelVersion{}, api.Errorf(api.ErrConflict, "run %s is %s: register it once it has ended (`lathe wait %s`)", run.Name, run.Status, run.ID)
 	}
@@ -51,11 +56,47 @@ func (e *Engine) Register(ctx context.Context, req api.RegisterRequest, progress
 	if err != nil {
 		return api.ModelVersion{}, api.Errorf(api.ErrInvalid, "%v", err)
 	}
+	return e.putVersion(ctx, req, run, store.VersionArtifact{Name: name, Source: src, SHA256: obj.SHA256, Size: obj.Size, Kind: obj.Kind, Files: obj.Files}, obj.Created)
+}
+
+// ArtifactExternal is the kind of a version's artifact that is only a
+// location another tool gave (MLflow's source), not a copy lathe keeps.
+const ArtifactExternal = "external"
+
+// registerSource registers a version whose files another tool names by a
+// location (MLflow's source): copied when lathe can read them, else kept
+// as the location alone. The run may still be running, as in MLflow.
+func (e *Engine) registerSource(ctx context.Context, req api.RegisterRequest, run api.Run, progress func(done, total int64)) (api.ModelVersion, error) {
+	path := strings.TrimPrefix(req.Source, "file://")
+	art := store.VersionArtifact{Name: filepath.Base(path), Source: req.Source, Kind: ArtifactExternal}
+	e.regMu.Lock()
+	defer e.regMu.Unlock()
+	var created bool
+	if filepath.IsAbs(path) {
+		if _, err := os.Stat(path); err == nil {
+			obj, err := e.artifacts.Put(ctx, path, progress)
+			if err != nil {
+				return api.ModelVersion{}, api.Errorf(api.ErrInvalid, "%v", err)
+			}
+			art = store.VersionArtifact{Name: art.Name, Source: req.Source, SHA256: obj.SHA256, Size: obj.Size, Kind: obj.Kind, Files: obj.Files}
+			created = obj.Created
+		}
+	}
+	return e.putVersion(ctx, req, run, art, created)
+}
+
+// putVersion records the next version of a model from a run and its
+// artifact (copied already; freed again when the record fails and the copy
+// was new). The caller holds regMu.
+func (e *Engine) putVersion(ctx context.Context, req api.RegisterRequest, run api.Run, art store.VersionArtifact, newCopy bool) (api.ModelVersion, error) {
+	when := time.Now().UTC()
+	if !req.Registered.IsZero() {
+		when = req.Registered.UTC()
+	}
 	rec := &store.ModelVersion{Model: req.Model, Run: run.ID, RunName: run.Name, Experiment: run.Experiment,
-		RunStatus: store.Status(run.Status), Description: req.Description,
-		Artifact: store.VersionArtifact{Name: name, Source: src, SHA256: obj.SHA256, Size: obj.Size, Kind: obj.Kind, Files: obj.Files},
-		Params:   run.Params, Metrics: map[string]store.Float{}, Evals: storeEvals(run.Evals),
-		Datasets: storeDatasets(run.Datasets), RegisteredBy: req.User, Registered: time.Now().UTC()}
+		RunStatus: store.Status(run.Status), Description: req.Description, Artifact: art,
+		Params: run.Params, Metrics: map[string]store.Float{}, Evals: storeEvals(run.Evals),
+		Datasets: storeDatasets(run.Datasets), RegisteredBy: req.User, Registered: when, Tags: maps.Clone(req.Tags)}
 	for k, s := range run.Metrics {
 		rec.Metrics[k] = store.Float(s.Last)
 	}
@@ -63,15 +104,19 @@ func (e *Engine) Register(ctx context.Context, req api.RegisterRequest, progress
 		rec.Git = &store.Git{Commit: run.Git.Commit, Dirty: run.Git.Dirty}
 	}
 	var out api.ModelVersion
-	err = e.db.Update(ctx, func(tx *store.Tx) error {
+	err := e.db.Update(ctx, func(tx *store.Tx) error {
 		v := *rec
 		m, err := tx.Model(req.Model)
 		if errors.Is(err, store.ErrNotFound) {
 			m = &store.Model{Name: req.Model, Created: v.Registered, CreatedBy: req.User, Aliases: map[string]int{}}
-			m.PrimaryMetric, m.Direction = registry.PrimaryMetric(slices.Collect(maps.Keys(v.Metrics)),
-				func(name string) string { return Direction(name, e.opts.Config.Metrics.Direction) })
 		} else if err != nil {
 			return err
+		}
+		if m.PrimaryMetric == "" {
+			// Chosen from the first version that has metrics (a model made
+			// before any version has none to choose from).
+			m.PrimaryMetric, m.Direction = registry.PrimaryMetric(slices.Collect(maps.Keys(v.Metrics)),
+				func(name string) string { return Direction(name, e.opts.Config.Metrics.Direction) })
 		}
 		m.LastVersion++
 		m.Count++
@@ -92,8 +137,8 @@ func (e *Engine) Register(ctx context.Context, req api.RegisterRequest, progress
 		return nil
 	})
 	if err != nil {
-		if obj.Created {
-			e.freeArtifact(obj.SHA256, obj.Kind)
+		if newCopy {
+			e.freeArtifact(art.SHA256, art.Kind)
 		}
 		return api.ModelVersion{}, e.translate(err)
 	}
@@ -141,6 +186,51 @@ func artifactSource(run api.Run, want string) (name, path string, err error) {
 		return "", "", api.Errorf(api.ErrInvalid, "artifact %q: run %s declared no artifact of that name, and it is not a path", want, run.Name)
 	}
 	return "", "", api.Errorf(api.ErrInvalid, "artifact %q: run %s declared %s, and it is not a path", want, run.Name, strings.Join(declared, ", "))
+}
+
+// artifactPath is where a version's copy is: none for an external one.
+func (e *Engine) artifactPath(a store.VersionArtifact) string {
+	if a.Kind == ArtifactExternal {
+		return ""
+	}
+	return e.artifacts.Path(a.SHA256, a.Kind)
+}
+
+// CreateModel makes a model before its first version, as MLflow clients do.
+func (e *Engine) CreateModel(ctx context.Context, req api.CreateModelRequest) (api.Model, error) {
+	if err := registry.ValidModelName(req.Name); err != nil {
+		return api.Model{}, err
+	}
+	if len(req.Description) > maxDescription {
+		return api.Model{}, api.Errorf(api.ErrInvalid, "description is longer than %d bytes", maxDescription)
+	}
+	if err := checkPairs("tag", req.Tags); err != nil {
+		return api.Model{}, err
+	}
+	if req.User == "" {
+		req.User = e.user
+	}
+	var out api.Model
+	err := e.db.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Model(req.Name); err == nil {
+			return fmt.Errorf("model %q: %w", req.Name, store.ErrExists)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		now := time.Now().UTC()
+		m := &store.Model{Name: req.Name, Created: now, CreatedBy: req.User, Updated: now, Aliases: map[string]int{},
+			Description: req.Description, Tags: maps.Clone(req.Tags)}
+		if err := tx.PutModel(m); err != nil {
+			return err
+		}
+		if err := e.audit(tx, req.User, "create model", m.Name, 0, map[string]any{"description": m.Description}); err != nil {
+			return err
+		}
+		out = apiModel(m)
+		tx.OnCommit(func() { e.publishModel(m.Name) })
+		return nil
+	})
+	return out, e.translate(err)
 }
 
 // freeArtifact removes a copy no version keeps. The caller holds regMu.
@@ -469,9 +559,9 @@ func (e *Engine) apiVersion(m *store.Model, v *store.ModelVersion) api.ModelVers
 		Experiment: v.Experiment, RunStatus: api.Status(v.RunStatus), Description: v.Description,
 		Artifact: api.ArtifactRef{Name: v.Artifact.Name, Source: v.Artifact.Source, SHA256: v.Artifact.SHA256,
 			Size: v.Artifact.Size, Kind: v.Artifact.Kind, Files: v.Artifact.Files,
-			Path: e.artifacts.Path(v.Artifact.SHA256, v.Artifact.Kind)},
+			Path: e.artifactPath(v.Artifact)},
 		Params: v.Params, Metrics: make(map[string]api.Float, len(v.Metrics)), Evals: apiEvals(v.Evals),
-		Datasets: apiDatasets(v.Datasets), RegisteredBy: v.RegisteredBy, Registered: v.Registered}
+		Datasets: apiDatasets(v.Datasets), RegisteredBy: v.RegisteredBy, Registered: v.Registered, Tags: v.Tags}
 	for k, x := range v.Metrics {
 		out.Metrics[k] = api.Float(x)
 	}

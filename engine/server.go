@@ -137,6 +137,7 @@ func newHandler(e *Engine) http.Handler {
 	h.mux.HandleFunc("POST /v1/drift/reference", h.driftReference)
 	h.mux.HandleFunc("POST /v1/drift/ingest", h.driftIngest)
 	h.mux.HandleFunc("POST /v1/drift", h.drift)
+	h.trackRoutes()
 	return h
 }
 

@@ -169,6 +169,10 @@ func (e *Engine) Kill(ctx context.Context, ref string, now bool) (api.Run, error
 		e.dequeue(r.ID)
 		e.end(r.ID, store.Killed, "killed before it started", nil, "")
 		return e.runView(r.ID)
+	case r.Tracked():
+		// No process to signal: its client is told by the status it reads.
+		e.end(r.ID, store.Killed, "killed with lathe kill", nil, "")
+		return e.runView(r.ID)
 	}
 	if _, err := e.updateRun(context.Background(), r.ID, func(_ *store.Tx, rec *store.Run) error {
 		rec.KillRequested = true

@@ -12,7 +12,8 @@
 //	             "created" → RFC 3339 time the file was made
 //	             "audit_head" → the audit chain's head, "seq hash" of its last
 //	             entry, written with it
-//	experiments  name → Experiment
+//	experiments  name → Experiment (its ID from the bucket's sequence, for MLflow
+//	             clients, which name experiments by number)
 //	runs         run id (12 lowercase hex characters) → Run
 //	run_names    name 0x00 run id → empty (resolves a run by name; names may repeat)
 //	runs_by_time created (int64 BE unix nanoseconds) run id → empty (newest-first listing)
@@ -28,6 +29,10 @@
 //	pending_env  run id → the full environment of a queued run (JSON list), kept
 //	             only until the job starts: the run's spec.json and Run record hold
 //	             the redacted copy
+//	run_keys     key → run id, for the runs made without a job that say what
+//	             they came from (an MLflow run's uuid, an imported file): an
+//	             import done twice finds the run of the first (created on first
+//	             use)
 //	active       run id → empty, for the runs queued or running: an engine that
 //	             starts reads these, not every run (added in version 2)
 //	deleted      removed (int64 BE unix nanoseconds) run id → empty, for the runs

@@ -15,6 +15,8 @@ var (
 	ErrLocked       = errors.New("store is in use by another process")
 	ErrClosed       = errors.New("store is closed")
 	ErrInvalidInput = errors.New("invalid input")
+	// ErrExists is a record made again under a name that is taken.
+	ErrExists = errors.New("already exists")
 	// ErrInternal is a bug in lathe, not a fault of the file: a function
 	// run in a transaction panicked. The error is a *PanicError.
 	ErrInternal = errors.New("internal error (a bug in lathe)")

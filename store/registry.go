@@ -29,7 +29,9 @@ type Model struct {
 	LastVersion int            `json:"last_version"`
 	Aliases     map[string]int `json:"aliases"`
 	// Count is how many versions remain.
-	Count int `json:"count"`
+	Count       int               `json:"count"`
+	Description string            `json:"description,omitempty"`
+	Tags        map[string]string `json:"tags,omitempty"`
 }
 
 // VersionArtifact is the artifact of a version: what was copied, and the
@@ -61,6 +63,7 @@ type ModelVersion struct {
 	Datasets     []Dataset                   `json:"datasets,omitempty"`
 	RegisteredBy string                      `json:"registered_by"`
 	Registered   time.Time                   `json:"registered"`
+	Tags         map[string]string           `json:"tags,omitempty"`
 }
 
 // versionKey is a model's name, 0x00 and the version (uint32 BE): a model's

@@ -114,6 +114,9 @@ func (tx *Tx) PurgeRun(id string) error {
 	if err := tx.deleteProcHistory(id); err != nil {
 		return err
 	}
+	if err := tx.deleteRunKey(r); err != nil {
+		return err
+	}
 	if r.Deleted != nil {
 		if b := tx.btx.Bucket(bucketDeleted); b != nil {
 			if err := b.Delete(timeKey(*r.Deleted, id)); err != nil {

@@ -141,6 +141,9 @@ type Run struct {
 	// listing, and can be restored until its folder and series are freed.
 	Deleted *time.Time `json:"deleted,omitempty"`
 	Handle  []byte     `json:"handle,omitempty"`
+	// Key says what a tracked run (an MLflow client's, an import's) came
+	// from; the run_keys bucket finds the run by it.
+	Key string `json:"key,omitempty"`
 }
 
 func timeKey(t time.Time, id string) []byte {
@@ -171,6 +174,25 @@ func (tx *Tx) CreateRun(r *Run) error {
 		return err
 	}
 	if err := tx.bucket(bucketRunsByTime).Put(timeKey(r.Created, r.ID), nil); err != nil {
+		return err
+	}
+	if err := tx.putRunKey(r); err != nil {
+		return err
+	}
+	return tx.PutRun(r)
+}
+
+// RenameRun gives a run another name.
+func (tx *Tx) RenameRun(r *Run, name string) error {
+	if strings.IndexByte(name, 0) >= 0 || name == "" {
+		return fmt.Errorf("%w: run name %q", ErrInvalidInput, name)
+	}
+	b := tx.bucket(bucketRunNames)
+	if err := b.Delete(nameKey(r.Name, r.ID)); err != nil {
+		return err
+	}
+	r.Name = name
+	if err := b.Put(nameKey(name, r.ID), nil); err != nil {
 		return err
 	}
 	return tx.PutRun(r)

@@ -32,6 +32,17 @@ type RegistryService interface {
 	// Lineage walks a version back to the run that made it, and that run
 	// back through the runs it re-ran.
 	Lineage(ctx context.Context, model string, version int) (Lineage, error)
+	// CreateModel makes a model before its first version (ErrConflict when
+	// it exists), as MLflow clients do.
+	CreateModel(ctx context.Context, req CreateModelRequest) (Model, error)
+}
+
+// CreateModelRequest names a model to make.
+type CreateModelRequest struct {
+	Name        string            `json:"name"`
+	Description string            `json:"description,omitempty"`
+	Tags        map[string]string `json:"tags,omitempty"`
+	User        string            `json:"user,omitempty"` // set by the socket server
 }
 
 // Champion is the alias only a completed promotion moves.
@@ -46,6 +57,16 @@ type RegisterRequest struct {
 	// path; empty: the run's only declared artifact.
 	Artifact    string `json:"artifact,omitempty"`
 	Description string `json:"description,omitempty"`
+	// Source, instead of Artifact, is where another tool says the version's
+	// files are (a path, a file:// URI): copied when it is a readable local
+	// file or folder, else only recorded. A version with a Source may come
+	// from a run still running (MLflow registers from active runs).
+	Source string `json:"source,omitempty"`
+	// Tags are kept with the version (an import's MLflow stage, say).
+	Tags map[string]string `json:"tags,omitempty"`
+	// Registered, when set, is when another tool registered it (an import);
+	// zero: now.
+	Registered time.Time `json:"registered,omitzero"`
 	// User is who registers. The socket server sets it from the peer's
 	// credentials, whatever the client sent.
 	User string `json:"user,omitempty"`
@@ -81,7 +102,9 @@ type ArtifactRef struct {
 	Kind  string `json:"kind"`
 	Files int    `json:"files,omitempty"`
 	// Path is where the copy is in the data directory (a folder for a
-	// folder artifact), set when the version is read.
+	// folder artifact), set when the version is read; empty when only the
+	// Source was recorded (Kind "external": another tool's location lathe
+	// could not read).
 	Path string `json:"path"`
 }
 
@@ -105,17 +128,20 @@ type ModelVersion struct {
 	Datasets []Dataset                   `json:"datasets,omitempty"`
 	// RegisteredBy is the OS user who registered it, from the socket's
 	// peer credentials.
-	RegisteredBy string    `json:"registered_by"`
-	Registered   time.Time `json:"registered"`
+	RegisteredBy string            `json:"registered_by"`
+	Registered   time.Time         `json:"registered"`
+	Tags         map[string]string `json:"tags,omitempty"`
 	// Aliases are the model's aliases that point at it now.
 	Aliases []string `json:"aliases,omitempty"`
 }
 
 // Model is a model with its versions.
 type Model struct {
-	Name      string    `json:"name"`
-	Created   time.Time `json:"created"`
-	CreatedBy string    `json:"created_by"`
+	Name        string            `json:"name"`
+	Created     time.Time         `json:"created"`
+	CreatedBy   string            `json:"created_by"`
+	Description string            `json:"description,omitempty"`
+	Tags        map[string]string `json:"tags,omitempty"`
 	// PrimaryMetric is the metric the model is judged by (chosen from its
 	// first version's metrics); Direction is "max" or "min".
 	PrimaryMetric string `json:"primary_metric,omitempty"`

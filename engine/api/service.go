@@ -8,7 +8,7 @@ import (
 
 // Version is the version of the socket API. A client and an engine that
 // disagree refuse to talk and say so.
-const Version = 4
+const Version = 5
 
 // HeaderVersion carries Version on every request and reply.
 const HeaderVersion = "Lathe-API"
@@ -100,4 +100,5 @@ type Service interface {
 	RegistryService
 	PromotionService
 	DriftService
+	TrackService
 }
