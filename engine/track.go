@@ -48,6 +48,10 @@ func (e *Engine) Track(ctx context.Context, req api.TrackRequest) (api.TrackResu
 	if err := checkPairs("tag", req.Tags); err != nil {
 		return api.TrackResult{}, err
 	}
+	points, err := groupPoints(req.Metrics)
+	if err != nil {
+		return api.TrackResult{}, err
+	}
 	if req.User == "" {
 		req.User = e.user
 	}
@@ -71,7 +75,7 @@ func (e *Engine) Track(ctx context.Context, req api.TrackRequest) (api.TrackResu
 	r.Dir = e.runDir(r.ID)
 
 	var out api.TrackResult
-	err := e.db.Update(ctx, func(tx *store.Tx) error {
+	err = e.db.Update(ctx, func(tx *store.Tx) error {
 		if req.Key != "" {
 			old, err := tx.RunByKey(req.Key)
 			if err == nil {
@@ -88,6 +92,9 @@ func (e *Engine) Track(ctx context.Context, req api.TrackRequest) (api.TrackResu
 			rec.Name = fmt.Sprintf("run-%d", tx.NextRunNumber(rec.Experiment))
 		}
 		if err := tx.CreateRun(&rec); err != nil {
+			return err
+		}
+		if err := appendGrouped(tx, rec.ID, points); err != nil {
 			return err
 		}
 		// The folder holds what MLflow clients write as artifacts, and
@@ -129,6 +136,38 @@ func checkPairs(what string, m map[string]string) error {
 	return nil
 }
 
+// groupPoints checks points told to the engine and groups them by metric,
+// in the order given.
+func groupPoints(pts []api.LoggedPoint) (map[string][]series.Point, error) {
+	now := float64(time.Now().UnixMicro())
+	out := map[string][]series.Point{}
+	for _, p := range pts {
+		if err := store.ValidMetricName(p.Name); err != nil {
+			return nil, api.WithKind(api.ErrInvalid, err)
+		}
+		us := now
+		if p.Time != 0 {
+			us = p.Time * 1e6
+		}
+		if math.IsNaN(us) || math.IsInf(us, 0) || math.Abs(us) > math.MaxInt64/2 {
+			return nil, api.Errorf(api.ErrInvalid, "metric %s: time %v is not a time", p.Name, p.Time)
+		}
+		out[p.Name] = append(out[p.Name], series.Point{Step: p.Step, Time: int64(us), Value: float64(p.Value)})
+	}
+	return out, nil
+}
+
+// appendGrouped stores grouped points, metrics in name order so that an
+// error is met at the same place whatever the map's order.
+func appendGrouped(tx *store.Tx, id string, points map[string][]series.Point) error {
+	for _, name := range slices.Sorted(maps.Keys(points)) {
+		if err := tx.AppendPoints(id, name, points[name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Log adds what a client tells a run, in one transaction.
 func (e *Engine) Log(ctx context.Context, req api.LogRequest) (api.Run, error) {
 	if err := checkPairs("param", req.Params); err != nil {
@@ -137,23 +176,12 @@ func (e *Engine) Log(ctx context.Context, req api.LogRequest) (api.Run, error) {
 	if err := checkPairs("tag", req.Tags); err != nil {
 		return api.Run{}, err
 	}
-	now := float64(time.Now().UnixMicro())
-	points := map[string][]series.Point{}
-	for _, p := range req.Metrics {
-		if err := store.ValidMetricName(p.Name); err != nil {
-			return api.Run{}, e.translate(err)
-		}
-		us := now
-		if p.Time != 0 {
-			us = p.Time * 1e6
-		}
-		if math.IsNaN(us) || math.IsInf(us, 0) || math.Abs(us) > math.MaxInt64/2 {
-			return api.Run{}, api.Errorf(api.ErrInvalid, "metric %s: time %v is not a time", p.Name, p.Time)
-		}
-		points[p.Name] = append(points[p.Name], series.Point{Step: p.Step, Time: int64(us), Value: float64(p.Value)})
+	points, err := groupPoints(req.Metrics)
+	if err != nil {
+		return api.Run{}, err
 	}
 	var out api.Run
-	err := e.db.Update(ctx, func(tx *store.Tx) error {
+	err = e.db.Update(ctx, func(tx *store.Tx) error {
 		r, err := tx.ResolveRun(req.Run)
 		if err != nil {
 			return err
@@ -166,12 +194,8 @@ func (e *Engine) Log(ctx context.Context, req api.LogRequest) (api.Run, error) {
 				return fmt.Errorf("%w: param %s of run %s is %q; a param is logged once (it cannot become %q)", store.ErrInvalidInput, k, r.Name, old, v)
 			}
 		}
-		// Names in a stable order, so a series is never half written by an
-		// error that another order would have met first.
-		for _, name := range slices.Sorted(maps.Keys(points)) {
-			if err := tx.AppendPoints(r.ID, name, points[name]); err != nil {
-				return err
-			}
+		if err := appendGrouped(tx, r.ID, points); err != nil {
+			return err
 		}
 		changed := len(req.Params) > 0 || len(req.Tags) > 0 || len(req.DeleteTags) > 0
 		if changed {

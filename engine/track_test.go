@@ -86,14 +86,19 @@ func TestTrackLogAndEnd(t *testing.T) {
 func TestTrackKeyMakesImportsIdempotent(t *testing.T) {
 	implsOver(t, localOnly, nil, func(t *testing.T, svc api.Service, e *Engine) {
 		ctx := context.Background()
-		req := api.TrackRequest{Runner: api.RunnerImport, Key: "mlflow:abc", Status: api.Succeeded}
+		req := api.TrackRequest{Runner: api.RunnerImport, Key: "mlflow:abc", Status: api.Succeeded,
+			Metrics: []api.LoggedPoint{{Name: "loss", Step: 1, Time: 1e9, Value: 2}, {Name: "loss", Step: 2, Time: 1e9 + 1, Value: 1}}}
 		first, err := svc.Track(ctx, req)
-		if err != nil || !first.Created || first.Run.Status != api.Succeeded || first.Run.Ended == nil {
+		if err != nil || !first.Created || first.Run.Status != api.Succeeded || first.Run.Ended == nil || first.Run.Metrics["loss"].Count != 2 {
 			t.Fatalf("first import: %+v, %v", first, err)
 		}
 		again, err := svc.Track(ctx, req)
-		if err != nil || again.Created || again.Run.ID != first.Run.ID {
+		if err != nil || again.Created || again.Run.ID != first.Run.ID || again.Run.Metrics["loss"].Count != 2 {
 			t.Fatalf("second import of the same key: %+v, %v", again, err)
+		}
+		bad := api.TrackRequest{Runner: api.RunnerImport, Key: "mlflow:bad", Metrics: []api.LoggedPoint{{Name: "", Value: 1}}}
+		if _, err := svc.Track(ctx, bad); !errors.Is(err, api.ErrInvalid) {
+			t.Errorf("a point without a name: %v", err)
 		}
 		runs, _ := svc.Runs(ctx, api.RunQuery{})
 		if len(runs) != 1 {

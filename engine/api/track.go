@@ -59,6 +59,9 @@ type TrackRequest struct {
 	Reason string            `json:"reason,omitempty"`
 	Params map[string]string `json:"params,omitempty"`
 	Tags   map[string]string `json:"tags,omitempty"`
+	// Metrics are points recorded with the run, in the same transaction:
+	// an import is all there or not at all.
+	Metrics []LoggedPoint `json:"metrics,omitempty"`
 	// Cwd is where the run's relative paths start (an import's folder).
 	Cwd string `json:"cwd,omitempty"`
 	// User is who records it; the socket server sets it from the peer's
