@@ -59,16 +59,12 @@ func (e *Engine) Register(ctx context.Context, req api.RegisterRequest, progress
 	return e.putVersion(ctx, req, run, store.VersionArtifact{Name: name, Source: src, SHA256: obj.SHA256, Size: obj.Size, Kind: obj.Kind, Files: obj.Files}, obj.Created)
 }
 
-// ArtifactExternal is the kind of a version's artifact that is only a
-// location another tool gave (MLflow's source), not a copy lathe keeps.
-const ArtifactExternal = "external"
-
 // registerSource registers a version whose files another tool names by a
 // location (MLflow's source): copied when lathe can read them, else kept
 // as the location alone. The run may still be running, as in MLflow.
 func (e *Engine) registerSource(ctx context.Context, req api.RegisterRequest, run api.Run, progress func(done, total int64)) (api.ModelVersion, error) {
 	path := strings.TrimPrefix(req.Source, "file://")
-	art := store.VersionArtifact{Name: filepath.Base(path), Source: req.Source, Kind: ArtifactExternal}
+	art := store.VersionArtifact{Name: filepath.Base(path), Source: req.Source, Kind: api.ArtifactExternal}
 	e.regMu.Lock()
 	defer e.regMu.Unlock()
 	var created bool
@@ -190,7 +186,7 @@ func artifactSource(run api.Run, want string) (name, path string, err error) {
 
 // artifactPath is where a version's copy is: none for an external one.
 func (e *Engine) artifactPath(a store.VersionArtifact) string {
-	if a.Kind == ArtifactExternal {
+	if a.Kind == api.ArtifactExternal {
 		return ""
 	}
 	return e.artifacts.Path(a.SHA256, a.Kind)

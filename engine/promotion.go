@@ -336,7 +336,7 @@ func (e *Engine) approve(ctx context.Context, d decision, rev store.Review) (api
 	complete := len(approvers(r)) >= r.Required || rev.Override
 	var hook *store.HookResult
 	if complete && e.opts.Config.Registry.OnPromote != "" {
-		hook = e.runHook(ctx, d.version, e.artifacts.Path(d.version.Artifact.SHA256, d.version.Artifact.Kind))
+		hook = e.runHook(ctx, d.version, e.artifactPath(d.version.Artifact))
 	}
 	var out api.Request
 	err := e.db.Update(ctx, func(tx *store.Tx) error {

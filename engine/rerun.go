@@ -45,6 +45,9 @@ func (e *Engine) Rerun(ctx context.Context, req api.RerunRequest) (api.RerunResu
 	if err != nil {
 		return api.RerunResult{}, e.translate(err)
 	}
+	if len(r.Command) == 0 {
+		return api.RerunResult{}, api.Errorf(api.ErrInvalid, "run %s was recorded by %s, not started by lathe: it has no command to run again", r.Name, recordedRunner(r.Runner))
+	}
 	sub, changes := rerunRequest(r, req)
 	changes = append(changes, e.codeChanges(ctx, r, sub.Env)...)
 	run, err := e.submit(ctx, sub, rerunBase(r))

@@ -482,6 +482,9 @@ func (e *Engine) checkArtifacts(ctx context.Context, problems *[]string) (int, e
 				return err
 			}
 			for _, v := range versions {
+				if v.Artifact.Kind == api.ArtifactExternal {
+					continue // another tool's location: lathe keeps no copy
+				}
 				c := copyOf{v.Artifact.SHA256, v.Artifact.Kind}
 				users[c] = append(users[c], fmt.Sprintf("%s v%d", m.Name, v.Version))
 			}

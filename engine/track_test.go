@@ -209,7 +209,7 @@ func TestCreateModelThenRegisterFromASource(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v.Version != 2 || v.Artifact.Kind != ArtifactExternal || v.Artifact.Path != "" || v.Artifact.Source != "s3://bucket/model" || !v.Registered.Equal(when) {
+		if v.Version != 2 || v.Artifact.Kind != api.ArtifactExternal || v.Artifact.Path != "" || v.Artifact.Source != "s3://bucket/model" || !v.Registered.Equal(when) {
 			t.Errorf("version from an external source = %+v", v)
 		}
 		got, err := svc.Model(ctx, "digits")

@@ -81,6 +81,7 @@ func (tx *Tx) Check(progress func(done, total int)) CheckReport {
 			return nil
 		})
 	}
+	tx.checkRunKeys(&rep)
 	tx.checkRegistry(&rep)
 	tx.checkDrift(&rep)
 	tx.checkProcHistory(&rep)
@@ -90,6 +91,20 @@ func (tx *Tx) Check(progress func(done, total int)) CheckReport {
 		rep.problem("audit log: %s", audit.Problem)
 	}
 	return rep
+}
+
+// checkRunKeys verifies that each key names a run recorded under it.
+func (tx *Tx) checkRunKeys(rep *CheckReport) {
+	b := tx.btx.Bucket(bucketRunKeys)
+	if b == nil {
+		return
+	}
+	b.ForEach(func(k, v []byte) error {
+		if r, err := tx.Run(string(v)); err != nil || r.Key != string(k) {
+			rep.problem("run key %q names run %s, which is not recorded under it", k, v)
+		}
+		return nil
+	})
 }
 
 // checkRegistry verifies that every model's record reads, its versions are

@@ -91,7 +91,10 @@ func artifactArg(ctx context.Context, c *client.Client, run, arg string) (string
 }
 
 func artifactSize(a api.ArtifactRef) string {
-	if a.Kind == "dir" {
+	switch a.Kind {
+	case api.ArtifactExternal:
+		return "not copied (another tool's location: " + a.Source + ")"
+	case "dir":
 		return fmt.Sprintf("folder of %s, %s", format.Plural(a.Files, "file"), gib(uint64(a.Size)))
 	}
 	return gib(uint64(a.Size))
@@ -260,6 +263,9 @@ func newModelGetCmd() *cobra.Command {
 			return answer(cmd, false, func(ctx context.Context, c *client.Client) (api.ModelVersion, error) {
 				return c.ModelVersion(ctx, args[0])
 			}, func(w io.Writer, v api.ModelVersion) error {
+				if v.Artifact.Kind == api.ArtifactExternal {
+					return fmt.Errorf("%s@%d has no copy in lathe: its artifact was recorded by another tool at %s", v.Model, v.Version, v.Artifact.Source)
+				}
 				e, err := loadEnv()
 				if err != nil {
 					return err

@@ -89,6 +89,10 @@ type RemoveVersionRequest struct {
 	User  string `json:"user,omitempty"` // set by the socket server
 }
 
+// ArtifactExternal is the kind of a version's artifact that is only a
+// location another tool gave (MLflow's source), not a copy lathe keeps.
+const ArtifactExternal = "external"
+
 // ArtifactRef is a version's artifact: what it was, and where its copy is.
 type ArtifactRef struct {
 	Name string `json:"name"`
