@@ -861,7 +861,7 @@ func (p *versionView) render() {
 	} else {
 		r := l.Run
 		row("run", r.Name+" ("+r.ID+") "+s.Status(r.Status).Render(string(r.Status)))
-		row("command", format.Command(r.Command))
+		row("command", cmp.Or(r.Origin(), format.Command(r.Command)))
 		row("folder", cmp.Or(r.Cwd, "-"))
 		row("files", cmp.Or(r.Dir, "-"))
 		if len(r.Params) > 0 {

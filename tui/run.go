@@ -473,7 +473,11 @@ func (p *runView) overview(r api.Run) string {
 	b.WriteString(row("run", r.Name+" ("+r.ID+")"))
 	b.WriteString(row("experiment", r.Experiment))
 	b.WriteString(row("status", status))
-	b.WriteString(row("command", format.Command(r.Command)))
+	if o := r.Origin(); o != "" {
+		b.WriteString(row("command", o))
+	} else {
+		b.WriteString(row("command", format.Command(r.Command)))
+	}
 	if r.Cwd != "" {
 		b.WriteString(row("cwd", r.Cwd))
 	}

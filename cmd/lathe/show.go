@@ -52,7 +52,11 @@ func showRun(w io.Writer, r api.Run, now time.Time) {
 		row("removed", fmt.Sprintf("%s; `lathe restore %s` brings it back until %s", ago(r.Deleted, now), r.ID,
 			r.Deleted.Add(api.RetainRemoved).Local().Format(time.DateTime)))
 	}
-	row("command", format.Command(r.Command))
+	if o := r.Origin(); o != "" {
+		row("command", o)
+	} else {
+		row("command", format.Command(r.Command))
+	}
 	row("cwd", r.Cwd)
 	if r.Git != nil {
 		g := r.Git.Commit

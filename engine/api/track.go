@@ -39,6 +39,18 @@ const (
 // Tracked reports whether a run was made without a job of lathe's.
 func (r Run) Tracked() bool { return r.Runner == RunnerMLflow || r.Runner == RunnerImport }
 
+// Origin says, for a run without a job, what recorded it (where a job's
+// run shows its command); "" for a job's run.
+func (r Run) Origin() string {
+	switch r.Runner {
+	case RunnerMLflow:
+		return "no job: recorded by an MLflow client"
+	case RunnerImport:
+		return "no job: imported"
+	}
+	return ""
+}
+
 // TrackRequest is a run to record without a job.
 type TrackRequest struct {
 	// Key says what the run came from ("mlflow:<run uuid>",
