@@ -46,6 +46,9 @@ type Options struct {
 	// default. Nil: the local runner, with Exe and ShimEnv
 	// (defaultRunners).
 	Runners []runners.Runner
+	// MLflow is the MLflow-compatible endpoint served beside the engine
+	// (ServeEngine fills it from the config).
+	MLflow MLflowOptions
 }
 
 // Engine is the in-process implementation of api.Service.

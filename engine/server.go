@@ -568,9 +568,26 @@ func ServeEngine(ctx context.Context, opts Options) error {
 	}
 	sock, fallback := opts.Paths.Socket()
 	opts.Socket = sock
+	var ml net.Listener
+	if port := opts.Config.MLflow.Port; port > 0 {
+		ml, opts.MLflow = listenMLflow(opts.Paths, port)
+		if opts.MLflow.Error != "" {
+			// The engine serves its own clients all the same; status and
+			// doctor say why MLflow's cannot connect.
+			opts.Log.Error("MLflow endpoint not started", "err", opts.MLflow.Error)
+		}
+	}
 	e, err := Open(opts)
 	if err != nil {
+		if ml != nil {
+			ml.Close()
+		}
 		return err
+	}
+	if ml != nil {
+		mctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go serveMLflow(mctx, e, ml)
 	}
 	log := opts.Log
 	if fallback {

@@ -415,6 +415,7 @@ func (e *Engine) Status(ctx context.Context) (api.EngineStatus, error) {
 		GPU:     apiInfo(e.gpus.probe.Info()),
 		Devices: len(e.gpus.devices),
 		Runners: e.runnerNames(),
+		MLflow:  e.mlflowStatus(),
 	}, nil
 }
 

@@ -91,6 +91,7 @@ func (e *Engine) launch(id string, devices []int) bool {
 		"LATHE_SOCKET="+e.opts.Socket,
 		"PYTHONUNBUFFERED=1", // so a Python job's output reaches output.log as it prints
 	)
+	env = append(env, e.mlflowEnv(id)...)
 	spec.Env = env
 	ctx, cancel := context.WithTimeout(bg, launchTimeout)
 	j, err := rn.Start(ctx, dir, spec)

@@ -105,6 +105,14 @@ func diagnose(ctx context.Context) []check {
 	default:
 		add("gpus", "warn", "none found (%s); jobs run on CPU", s.GPU.Backend)
 	}
+	switch m := s.MLflow; {
+	case m == nil:
+		add("mlflow", "info", "endpoint off ([mlflow] port in config.toml, or `lathe engine start --mlflow-port N`, lets MLflow's clients log here)")
+	case m.Error != "":
+		add("mlflow", "fail", "endpoint down: %s; free the port or choose another, then restart the engine", m.Error)
+	default:
+		add("mlflow", "ok", "MLflow's clients log at %s (`eval \"$(lathe mlflow env)\"`)", m.URI)
+	}
 	out = append(out, pythonCheck(ctx))
 	if _, err := exec.LookPath("git"); err != nil {
 		add("git", "warn", "not found: runs will not record the commit of their code")

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,6 +32,7 @@ next engine picks them up again.`,
 func newEngineStartCmd() *cobra.Command {
 	var foreground bool
 	var gpus string
+	var mlflowPort int
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Start the engine in the background (a no-op when it runs)",
@@ -42,6 +45,13 @@ func newEngineStartCmd() *cobra.Command {
 			if gpus != "" {
 				// The engine, here or in the background, reads it.
 				os.Setenv("LATHE_GPUS", gpus)
+			}
+			if mlflowPort != 0 {
+				if mlflowPort < 1 || mlflowPort > 65535 {
+					return fmt.Errorf("--mlflow-port %d: want a TCP port, 1 to 65535", mlflowPort)
+				}
+				os.Setenv(envMLflowPort, strconv.Itoa(mlflowPort))
+				e.cfg.MLflow.Port = mlflowPort
 			}
 			if foreground {
 				log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -58,6 +68,9 @@ func newEngineStartCmd() *cobra.Command {
 			if err == nil {
 				s, _ := c.Status(ctx)
 				fmt.Fprintf(cmd.OutOrStdout(), "engine already running (pid %d, socket %s)\n", s.PID, s.Socket)
+				if mlflowPort != 0 && (s.MLflow == nil || !strings.HasSuffix(s.MLflow.URI, ":"+strconv.Itoa(mlflowPort))) {
+					return fmt.Errorf("the running engine does not serve MLflow on port %d: `lathe engine stop` (jobs keep running), then start it again with --mlflow-port", mlflowPort)
+				}
 				return nil
 			}
 			if !errors.Is(err, api.ErrNoEngine) {
@@ -77,6 +90,7 @@ func newEngineStartCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&foreground, "foreground", false, "run in this terminal instead of the background (logs to stderr)")
 	cmd.Flags().StringVar(&gpus, "gpus", "", "GPU probe: `auto`, nvml, fake:N (N simulated GPUs) or none (default from config)")
+	cmd.Flags().IntVar(&mlflowPort, "mlflow-port", 0, "serve MLflow's REST API on 127.0.0.1:`PORT` (default: [mlflow] port in config; `lathe mlflow env` prints what clients need)")
 	return cmd
 }
 

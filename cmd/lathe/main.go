@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -127,8 +128,19 @@ func loadEnv() (env, error) {
 	if err != nil {
 		return env{}, err
 	}
+	if v := os.Getenv(envMLflowPort); v != "" {
+		// `lathe engine start --mlflow-port N`, passed to the engine it starts.
+		port, err := strconv.Atoi(v)
+		if err != nil || port < 1 || port > 65535 {
+			return env{}, fmt.Errorf("%s=%q: want a TCP port, 1 to 65535", envMLflowPort, v)
+		}
+		cfg.MLflow.Port = port
+	}
 	return env{paths: p, cfg: cfg}, nil
 }
+
+// envMLflowPort carries --mlflow-port to the engine a command starts.
+const envMLflowPort = "LATHE_MLFLOW_PORT"
 
 // running returns a client of the engine that runs, without starting one:
 // the error is api.ErrNoEngine when none does.

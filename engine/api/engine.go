@@ -19,6 +19,16 @@ type EngineStatus struct {
 	// Runners are the runners this engine starts jobs with; the first is
 	// the default.
 	Runners []string `json:"runners,omitempty"`
+	// MLflow is the MLflow-compatible endpoint, when configured.
+	MLflow *MLflowEndpoint `json:"mlflow,omitempty"`
+}
+
+// MLflowEndpoint is where MLflow's clients reach the engine.
+type MLflowEndpoint struct {
+	// URI is MLFLOW_TRACKING_URI ("http://127.0.0.1:PORT").
+	URI string `json:"uri"`
+	// Error says why the endpoint is not serving (the port was taken…).
+	Error string `json:"error,omitempty"`
 }
 
 // Upgrade says the store was upgraded from an older schema, and where the

@@ -46,6 +46,10 @@ func (p Paths) RunDir(id string) string { return filepath.Join(p.Home, "runs", i
 // Artifacts is the registry's content-addressed folder of model artifacts.
 func (p Paths) Artifacts() string { return filepath.Join(p.Home, "artifacts") }
 
+// MLflowToken holds the bearer token of the MLflow-compatible endpoint
+// (mode 0600).
+func (p Paths) MLflowToken() string { return filepath.Join(p.Home, "mlflow.token") }
+
 // maxSocketPath is the longest path a unix socket address holds on Linux
 // (sun_path is 108 bytes, one for the terminating NUL).
 const maxSocketPath = 107

@@ -22,6 +22,15 @@ type Config struct {
 	Access   Access   `toml:"access"`
 	Registry Registry `toml:"registry"`
 	Drift    Drift    `toml:"drift"`
+	MLflow   MLflow   `toml:"mlflow"`
+}
+
+// MLflow configures the MLflow-compatible endpoint: MLflow's clients log
+// into lathe through it.
+type MLflow struct {
+	// Port is the port the endpoint listens on at 127.0.0.1; 0 leaves it
+	// off. `lathe engine start --mlflow-port N` sets it for one engine.
+	Port int `toml:"port"`
 }
 
 // Access says who may do what through the engine's socket. The engine
@@ -243,6 +252,9 @@ func (c Config) validate(path string) error {
 	}
 	if time.Duration(c.Drift.WatchInterval) < 100*time.Millisecond {
 		return fmt.Errorf("config %s: drift.watch_interval %s: want at least 100ms", path, time.Duration(c.Drift.WatchInterval))
+	}
+	if c.MLflow.Port < 0 || c.MLflow.Port > 65535 {
+		return fmt.Errorf("config %s: mlflow.port %d: want a TCP port, 1 to 65535 (0: off)", path, c.MLflow.Port)
 	}
 	for name, d := range c.Metrics.Direction {
 		if d != "min" && d != "max" {
