@@ -1,0 +1,38 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"lathe/engine/api"
+)
+
+var fixtures = filepath.Join("..", "..", "..", "shared", "fixtures")
+
+func TestImportMlrunsCommand(t *testing.T) {
+	h := newHome(t)
+	store, _ := filepath.Abs(filepath.Join(fixtures, "mlruns", "silver6wings-MLFlowSample"))
+	out := h.ok("import", "mlruns", store)
+	if !strings.HasPrefix(out, "imported 38 runs (54 points) in 1 experiment, 4 models with 8 versions") || !strings.Contains(out, "0 problems") {
+		t.Errorf("first import says %q", out)
+	}
+	out = h.ok("import", "mlruns", store)
+	if !strings.Contains(out, "38 runs and 8 versions were imported before") {
+		t.Errorf("second import says %q", out)
+	}
+	var runs []api.Run
+	h.json(&runs, "runs")
+	if len(runs) != 38 {
+		t.Errorf("%d runs listed", len(runs))
+	}
+	var m api.Model
+	h.json(&m, "model", "sk-learn-random-forest-reg-model")
+	if len(m.Versions) != 4 || m.Versions[0].Tags["mlflow.stage"] != "Production" {
+		t.Errorf("model = %d versions, newest tags %v", len(m.Versions), m.Versions[0].Tags)
+	}
+	r := h.run("import", "mlruns", t.TempDir())
+	if r.code == 0 || !strings.Contains(r.stderr, "not an MLflow file store") {
+		t.Errorf("an empty folder: %d %q", r.code, r.stderr)
+	}
+}
