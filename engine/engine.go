@@ -522,6 +522,16 @@ func (e *Engine) view(tx *store.Tx, r *store.Run) (api.Run, error) {
 			}
 		}
 	}
+	events, err := tx.EventTails(r.ID)
+	if err != nil {
+		return v, err
+	}
+	for _, t := range events {
+		v.InvalidLines += t.Invalid
+		if v.FirstInvalid == "" {
+			v.FirstInvalid = t.FirstInvalid
+		}
+	}
 	if r.Status == store.Queued {
 		v.Waiting = e.waitingFor(r.ID)
 	}

@@ -31,25 +31,26 @@ func (e *Engine) submit(ctx context.Context, req api.SubmitRequest, nameAfter st
 		req.User = e.user
 	}
 	r := &store.Run{
-		ID:         store.NewID(),
-		Name:       req.Name,
-		Experiment: req.Experiment,
-		Status:     store.Queued,
-		Command:    req.Command,
-		Cwd:        req.Cwd,
-		Env:        redact(req.Env, e.opts.Config.Jobs.Redact),
-		Params:     nonNil(req.Params),
-		Tags:       nonNil(req.Tags),
-		Priority:   req.Priority,
-		GPUs:       req.GPUs,
-		GPUIDs:     req.GPUIDs,
-		MinGPUMem:  req.MinGPUMem,
-		Parse:      req.Parse,
-		Runner:     req.Runner,
-		Git:        gitInfo(ctx, req.Cwd),
-		User:       req.User,
-		Host:       e.host,
-		Created:    time.Now().UTC(),
+		ID:          store.NewID(),
+		Name:        req.Name,
+		Experiment:  req.Experiment,
+		Status:      store.Queued,
+		Command:     req.Command,
+		Cwd:         req.Cwd,
+		Env:         redact(req.Env, e.opts.Config.Jobs.Redact),
+		Params:      nonNil(req.Params),
+		Tags:        nonNil(req.Tags),
+		Priority:    req.Priority,
+		GPUs:        req.GPUs,
+		GPUIDs:      req.GPUIDs,
+		MinGPUMem:   req.MinGPUMem,
+		Parse:       req.Parse,
+		TensorBoard: req.TensorBoard,
+		Runner:      req.Runner,
+		Git:         gitInfo(ctx, req.Cwd),
+		User:        req.User,
+		Host:        e.host,
+		Created:     time.Now().UTC(),
 	}
 	r.Dir = e.runDir(r.ID)
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
@@ -135,6 +136,16 @@ func (e *Engine) validate(req *api.SubmitRequest) error {
 	}
 	if _, err := metricline.ParseMode(req.Parse); err != nil {
 		return api.Errorf(api.ErrInvalid, "%s", err)
+	}
+	if req.TensorBoard != "" {
+		// The job may make the folder itself; what it names is fixed now.
+		if !filepath.IsAbs(req.TensorBoard) {
+			req.TensorBoard = filepath.Join(req.Cwd, req.TensorBoard)
+		}
+		req.TensorBoard = filepath.Clean(req.TensorBoard)
+		if fi, err := os.Stat(req.TensorBoard); err == nil && !fi.IsDir() {
+			return api.Errorf(api.ErrInvalid, "--tensorboard %s is a file: name the folder the job writes its event files in", req.TensorBoard)
+		}
 	}
 	for what, m := range map[string]map[string]string{"param": req.Params, "tag": req.Tags} {
 		for k := range m {

@@ -33,6 +33,9 @@ type supervisor struct {
 	files  runners.Files
 	done   <-chan struct{}
 	tails  []*ingest.Tailer
+	// events reads the TensorBoard event files of the run's folder and of
+	// its --tensorboard folder.
+	events *ingest.EventTailer
 }
 
 // launch starts a queued run. It reports whether the run now runs.
@@ -214,6 +217,9 @@ func (s *supervisor) closeTails() {
 	for _, t := range s.tails {
 		t.Close()
 	}
+	if s.events != nil {
+		s.events.Close()
+	}
 }
 
 // forget drops a supervisor that ends without settling its run.
@@ -241,15 +247,40 @@ func (s *supervisor) openTails() error {
 			}
 			s.tails = append(s.tails, ingest.NewTailer(path, src, st, metricline.Mode(r.Parse)))
 		}
+		states, err := tx.EventTails(s.id)
+		if err != nil {
+			return err
+		}
+		s.events = ingest.NewEventTailer(eventDirs(r), states)
 		return nil
 	})
+}
+
+// eventDirs are the folders whose TensorBoard event files are a run's
+// metrics: its --tensorboard folder, and its run folder.
+func eventDirs(r *store.Run) []ingest.EventDir {
+	dirs := []ingest.EventDir{{Key: "run:", Path: r.Dir}}
+	if r.TensorBoard != "" {
+		dirs = append(dirs, ingest.EventDir{Key: "tb:", Path: r.TensorBoard})
+	}
+	return dirs
 }
 
 // drain stores what the job's files gained. When final, the job has ended,
 // so everything to the end of each file is read. It reports whether it read
 // to the end: not when the engine is stopping or the store refused a batch.
 func (s *supervisor) drain(final bool) bool {
+	type reader interface {
+		Read(final bool) (*ingest.Batch, bool, error)
+	}
+	readers := make([]reader, 0, len(s.tails)+1)
 	for _, t := range s.tails {
+		readers = append(readers, t)
+	}
+	if s.events != nil {
+		readers = append(readers, s.events)
+	}
+	for _, t := range readers {
 		for {
 			if s.e.ctx.Err() != nil {
 				return false
@@ -291,7 +322,11 @@ func (e *Engine) ingest(id string, b *ingest.Batch) error {
 		// Lines that could not be read change what clients see of the run
 		// (its count and first one), as its record does.
 		record := b.Params != nil || b.Tags != nil || b.Evals != nil || b.Artifacts != nil || b.Datasets != nil || b.Total != 0
-		if err := tx.PutTail(id, b.Source, b.Tail); err != nil {
+		putTail := func() error { return tx.PutTail(id, b.Source, b.Tail) }
+		if b.File != "" {
+			putTail = func() error { return tx.PutEventTail(id, b.File, b.Tail) }
+		}
+		if err := putTail(); err != nil {
 			return err
 		}
 		if record || b.Invalid > 0 {

@@ -25,7 +25,9 @@
 //	             times, XOR values, a summary in its header)
 //	tails        run id (12) source (1 byte) → TailState: the byte offset of a job's
 //	             file read so far, written in the same transaction as the points
-//	             read from it, so a crash neither loses nor repeats a point
+//	             read from it, so a crash neither loses nor repeats a point; for
+//	             TensorBoard's event files (source 'e') the file's name under the
+//	             folder watched follows, one tail a file
 //	pending_env  run id → the full environment of a queued run (JSON list), kept
 //	             only until the job starts: the run's spec.json and Run record hold
 //	             the redacted copy

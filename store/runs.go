@@ -120,6 +120,8 @@ type Run struct {
 	Proc  *ProcUsage `json:"proc,omitempty"`
 	After string     `json:"after,omitempty"`
 	Parse string     `json:"parse,omitempty"`
+	// TensorBoard is the folder of event files read as metrics (absolute).
+	TensorBoard string `json:"tensorboard,omitempty"`
 	// Runner names the runner that started the job ("local" for runs
 	// recorded before there were others).
 	Runner    string                      `json:"runner,omitempty"`

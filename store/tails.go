@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -12,6 +14,9 @@ type Source byte
 const (
 	SourceMetrics Source = 'm' // metrics.jsonl
 	SourceOutput  Source = 'o' // output.log
+	// SourceEvents is TensorBoard's event files: one tail each, keyed by
+	// the file's name under the folder watched (EventTail).
+	SourceEvents Source = 'e'
 )
 
 // TailState is how far the engine has read one file of a run. It is written
@@ -45,6 +50,33 @@ func (tx *Tx) PutTail(runID string, src Source, t TailState) error {
 		return fmt.Errorf("%w: negative offset", ErrInvalidInput)
 	}
 	return tx.putJSON(bucketTails, tailKey(runID, src), &t)
+}
+
+func eventTailKey(runID, file string) []byte {
+	return append(tailKey(runID, SourceEvents), file...)
+}
+
+// EventTails reads how far each event file of a run was read, by name.
+func (tx *Tx) EventTails(runID string) (map[string]TailState, error) {
+	out := map[string]TailState{}
+	prefix := tailKey(runID, SourceEvents)
+	c := tx.bucket(bucketTails).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var t TailState
+		if err := json.Unmarshal(v, &t); err != nil {
+			return nil, fmt.Errorf("%w: tail of %q: %v", ErrDamaged, k, err)
+		}
+		out[string(k[len(prefix):])] = t
+	}
+	return out, nil
+}
+
+// PutEventTail records how far an event file of a run was read.
+func (tx *Tx) PutEventTail(runID, file string, t TailState) error {
+	if t.Offset < 0 || file == "" || len(file) > 4096 {
+		return fmt.Errorf("%w: event file tail %q at %d", ErrInvalidInput, file, t.Offset)
+	}
+	return tx.putJSON(bucketTails, eventTailKey(runID, file), &t)
 }
 
 // PutPendingEnv keeps the full environment of a queued run until it starts.

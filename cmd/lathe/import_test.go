@@ -36,3 +36,22 @@ func TestImportMlrunsCommand(t *testing.T) {
 		t.Errorf("an empty folder: %d %q", r.code, r.stderr)
 	}
 }
+
+func TestImportTfeventsCommand(t *testing.T) {
+	h := newHome(t)
+	file, _ := filepath.Abs(filepath.Join(fixtures, "tfevents", "events.out.tfevents.1661684667.applepie4"))
+	if out := h.ok("import", "tfevents", file, "--exp", "tb"); out != "imported 1 run (10 points) from 1 event file; 0 problems\n" {
+		t.Errorf("import says %q", out)
+	}
+	if out := h.ok("import", "tfevents", file, "--exp", "tb"); !strings.Contains(out, "1 run was imported before") {
+		t.Errorf("second import says %q", out)
+	}
+	var runs []api.Run
+	h.json(&runs, "runs", "--exp", "tb")
+	if len(runs) != 1 || len(runs[0].Metrics) != 1 {
+		t.Errorf("runs = %+v", runs)
+	}
+	if r := h.run("import", "tfevents", filepath.Join(h.dir, "nothing")); r.code == 0 || !strings.Contains(r.stderr, "no such file") {
+		t.Errorf("a missing path: %d %q", r.code, r.stderr)
+	}
+}

@@ -64,6 +64,8 @@ type Run struct {
 	ProcNow *ProcStats   `json:"proc_now,omitempty"`
 	After   string       `json:"after,omitempty"`
 	Parse   string       `json:"parse,omitempty"`
+	// TensorBoard is the folder of event files read as metrics (absolute).
+	TensorBoard string `json:"tensorboard,omitempty"`
 	// Runner is what started the job ("local", "slurm").
 	Runner    string                      `json:"runner,omitempty"`
 	Git       *Git                        `json:"git"`
@@ -174,6 +176,10 @@ type SubmitRequest struct {
 	// "" (only those), "kv" (name=value pairs) or "auto" (trainers' own
 	// progress lines, then name=value pairs); see engine/metricline.
 	Parse string `json:"parse,omitempty"`
+	// TensorBoard is a folder (relative to Cwd) whose TensorBoard event
+	// files the engine reads while the job runs, as it reads its metrics
+	// file; event files in the run folder are read without it.
+	TensorBoard string `json:"tensorboard,omitempty"`
 	// Runner names what starts the job; empty: the configured default.
 	Runner string `json:"runner,omitempty"`
 	// User is who submits. The socket server sets it from the peer's

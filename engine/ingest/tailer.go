@@ -30,6 +30,8 @@ const maxShownLine = 200
 // Batch is what one read of a file says, and how far it got.
 type Batch struct {
 	Source store.Source
+	// File names the event file of a SourceEvents batch (its tail's key).
+	File string
 	// Tail is the state after this batch: store it with the batch's points.
 	Tail      store.TailState
 	Metrics   map[string][]series.Point

@@ -9,4 +9,7 @@
 // checksum is skipped and counted; a header that fails its own is skipped a
 // byte at a time until a sound one; a record cut short at the end is not
 // an error but where a tailer waits for more (Offset says where to resume).
+//
+// Import records folders of event files as runs, through the engine's
+// contract; the engine's ingestion reads a running job's files as they grow.
 package tfevents

@@ -36,6 +36,9 @@ type Records struct {
 	Corrupt      int
 	SkippedBytes int
 	FirstCorrupt string
+	// Base is where the input starts in its file, for the byte offsets of
+	// FirstCorrupt (a tailer reads a file from where it stopped).
+	Base int64
 	// skipping says the bytes before off are being skipped in search of a
 	// sound header: that run counts as one damaged record.
 	skipping bool
@@ -64,7 +67,7 @@ func (r *Records) Next() ([]byte, error) {
 			// The header is damaged: the length cannot be trusted, so look
 			// for the next sound header a byte further on.
 			if !r.skipping {
-				r.corrupt(fmt.Sprintf("a damaged record header at byte %d", r.off))
+				r.corrupt(fmt.Sprintf("a damaged record header at byte %d", r.Base+int64(r.off)))
 			}
 			r.skipping = true
 			r.off++
@@ -78,7 +81,7 @@ func (r *Records) Next() ([]byte, error) {
 		}
 		data := rest[12 : 12+n]
 		if maskedCRC(data) != binary.LittleEndian.Uint32(rest[12+n:]) {
-			r.corrupt(fmt.Sprintf("a record at byte %d fails its checksum", r.off))
+			r.corrupt(fmt.Sprintf("a record at byte %d fails its checksum", r.Base+int64(r.off)))
 			r.off += end
 			continue
 		}

@@ -174,3 +174,13 @@ func FuzzRead(f *testing.F) {
 		Read(b)
 	})
 }
+
+// What lathe writes for its own jobs reads back as TensorBoard's files do.
+func TestWriterRoundTrip(t *testing.T) {
+	b := slices.Concat(VersionRecord(1.7e9), ScalarRecord("loss/train", 3, 1.7e9+1, 0.5), ScalarRecord("acc", 4, 1.7e9+2, 0.75))
+	f := Read(b)
+	want := []Scalar{{"loss/train", 3, 1.7e9 + 1, 0.5}, {"acc", 4, 1.7e9 + 2, 0.75}}
+	if f.Version != "brain.Event:2" || !slices.Equal(f.Scalars, want) || f.Corrupt != 0 || f.Truncated {
+		t.Errorf("read back %+v", f)
+	}
+}
