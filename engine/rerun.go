@@ -116,7 +116,7 @@ func rerunRequest(r *store.Run, req api.RerunRequest) (api.SubmitRequest, []stri
 		env = append(env, k+"="+v)
 	}
 	return api.SubmitRequest{Experiment: r.Experiment, Command: r.Command, Cwd: r.Cwd, Env: env, Params: params,
-		Tags: tags, Priority: r.Priority, GPUs: r.GPUs, GPUIDs: r.GPUIDs, MinGPUMem: r.MinGPUMem, Parse: r.Parse, TensorBoard: r.TensorBoard,
+		Tags: tags, Priority: r.Priority, GPUs: r.GPUs, GPUIDs: r.GPUIDs, MinGPUMem: r.MinGPUMem, Parse: r.Parse, TensorBoard: r.TensorBoard, WandB: r.WandB,
 		Runner: r.Runner, User: req.User}, changes
 }
 

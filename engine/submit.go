@@ -46,6 +46,7 @@ func (e *Engine) submit(ctx context.Context, req api.SubmitRequest, nameAfter st
 		MinGPUMem:   req.MinGPUMem,
 		Parse:       req.Parse,
 		TensorBoard: req.TensorBoard,
+		WandB:       req.WandB,
 		Runner:      req.Runner,
 		Git:         gitInfo(ctx, req.Cwd),
 		User:        req.User,

@@ -49,9 +49,10 @@ func (e *Engine) launch(id string, devices []int) bool {
 
 	now := time.Now().UTC()
 	var (
-		env  []string
-		rn   runners.Runner
-		spec runners.Spec
+		env   []string
+		rn    runners.Runner
+		spec  runners.Spec
+		wandb bool
 	)
 	// A launch, once begun, completes even if the engine is stopping: the
 	// job it starts must be recorded to be adopted later.
@@ -65,6 +66,7 @@ func (e *Engine) launch(id string, devices []int) bool {
 			return err
 		}
 		spec = runners.Spec{Command: r.Command, Dir: r.Cwd}
+		wandb = r.WandB
 		// Recorded before the job starts: a crash from here on leaves a
 		// running run that the next engine asks its runner about (with no
 		// handle: the local one finds the shim's handle.json), and the
@@ -95,6 +97,13 @@ func (e *Engine) launch(id string, devices []int) bool {
 		"PYTHONUNBUFFERED=1", // so a Python job's output reaches output.log as it prints
 	)
 	env = append(env, e.mlflowEnv(id)...)
+	if wandb {
+		if env, err = wandbEnv(dir, env); err != nil {
+			e.log.Error("write the wandb module", "run", id, "err", err)
+			e.end(id, store.Failed, "could not start: "+err.Error(), nil, "")
+			return false
+		}
+	}
 	spec.Env = env
 	ctx, cancel := context.WithTimeout(bg, launchTimeout)
 	j, err := rn.Start(ctx, dir, spec)
@@ -321,7 +330,7 @@ func (e *Engine) ingest(id string, b *ingest.Batch) error {
 		}
 		// Lines that could not be read change what clients see of the run
 		// (its count and first one), as its record does.
-		record := b.Params != nil || b.Tags != nil || b.Evals != nil || b.Artifacts != nil || b.Datasets != nil || b.Total != 0
+		record := b.Params != nil || b.Tags != nil || b.Evals != nil || b.Artifacts != nil || b.Datasets != nil || b.Total != 0 || b.Experiment != ""
 		putTail := func() error { return tx.PutTail(id, b.Source, b.Tail) }
 		if b.File != "" {
 			putTail = func() error { return tx.PutEventTail(id, b.File, b.Tail) }
@@ -336,6 +345,9 @@ func (e *Engine) ingest(id string, b *ingest.Batch) error {
 			}
 			if record {
 				applyRecord(r, b)
+				if err := e.moveExperiment(tx, r, b.Experiment); err != nil {
+					return err
+				}
 				if err := tx.PutRun(r); err != nil {
 					return err
 				}
@@ -383,6 +395,28 @@ func applyRecord(r *store.Run, b *ingest.Batch) {
 	if b.Total > 0 {
 		r.Total = b.Total
 	}
+}
+
+// moveExperiment puts a run in the experiment its job names (a W&B-style
+// script's project) when it was started in the default one; a run given
+// an experiment keeps it, and the job's is kept as its tag "project". The
+// caller stores r.
+func (e *Engine) moveExperiment(tx *store.Tx, r *store.Run, name string) error {
+	if name == "" || name == r.Experiment {
+		return nil
+	}
+	if r.Experiment != e.opts.Config.Jobs.DefaultExperiment {
+		if r.Tags == nil {
+			r.Tags = map[string]string{}
+		}
+		r.Tags["project"] = name
+		return nil
+	}
+	if _, err := tx.EnsureExperiment(name, time.Now().UTC()); err != nil {
+		return err
+	}
+	r.Experiment = name
+	return nil
 }
 
 func (e *Engine) publishPoints(id string, metrics map[string][]series.Point) {

@@ -122,6 +122,8 @@ type Run struct {
 	Parse string     `json:"parse,omitempty"`
 	// TensorBoard is the folder of event files read as metrics (absolute).
 	TensorBoard string `json:"tensorboard,omitempty"`
+	// WandB says the job is given lathe's wandb module (`--wandb`).
+	WandB bool `json:"wandb,omitempty"`
 	// Runner names the runner that started the job ("local" for runs
 	// recorded before there were others).
 	Runner    string                      `json:"runner,omitempty"`

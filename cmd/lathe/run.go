@@ -100,6 +100,7 @@ JSON lines with a "metrics" field. --parse reads more of its output as metrics:
 	f.StringVar(&minMem, "min-gpu-mem", "", "only GPUs with at least this much memory (`20GiB`)")
 	f.StringVar(&req.After, "after", "", "start only once `RUN` has succeeded (fail if it does not)")
 	f.StringVar(&req.Parse, "parse", "", "read metrics from output lines too: `kv` (name=value pairs) or auto (trainers' own lines, then kv)")
+	f.BoolVar(&req.WandB, "wandb", false, "give the job a wandb module that logs into lathe: a script written for Weights & Biases runs unchanged")
 	f.StringVar(&req.TensorBoard, "tensorboard", "", "read the TensorBoard event files the job writes under `DIR` as metrics, while it runs")
 	f.StringVar(&req.Runner, "runner", "", "what runs the job: `local` (default), under a shim on this machine")
 	f.StringVar(&cwd, "cwd", "", "working directory of the job (default: the current one)")

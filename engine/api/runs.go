@@ -66,6 +66,8 @@ type Run struct {
 	Parse   string       `json:"parse,omitempty"`
 	// TensorBoard is the folder of event files read as metrics (absolute).
 	TensorBoard string `json:"tensorboard,omitempty"`
+	// WandB says the job was given lathe's wandb module.
+	WandB bool `json:"wandb,omitempty"`
 	// Runner is what started the job ("local", "slurm").
 	Runner    string                      `json:"runner,omitempty"`
 	Git       *Git                        `json:"git"`
@@ -180,6 +182,9 @@ type SubmitRequest struct {
 	// files the engine reads while the job runs, as it reads its metrics
 	// file; event files in the run folder are read without it.
 	TensorBoard string `json:"tensorboard,omitempty"`
+	// WandB puts a wandb module that logs into lathe first on the job's
+	// PYTHONPATH, so a script written for Weights & Biases runs unchanged.
+	WandB bool `json:"wandb,omitempty"`
 	// Runner names what starts the job; empty: the configured default.
 	Runner string `json:"runner,omitempty"`
 	// User is who submits. The socket server sets it from the peer's

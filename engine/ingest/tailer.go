@@ -43,7 +43,10 @@ type Batch struct {
 	// (the engine digests them); a name named again replaces its entry.
 	Datasets []store.Dataset
 	Total    int64
-	Points   int
+	// Experiment is the experiment the job asked to be in (its last such
+	// line), "" when none.
+	Experiment string
+	Points     int
 	// Invalid counts the lines of this batch that could not be read (Tail
 	// holds the run's count so far).
 	Invalid int64
@@ -52,7 +55,7 @@ type Batch struct {
 // Empty reports whether the batch only moves the offset.
 func (b *Batch) Empty() bool {
 	return b.Points == 0 && b.Params == nil && b.Tags == nil && b.Evals == nil &&
-		b.Artifacts == nil && b.Datasets == nil && b.Total == 0
+		b.Artifacts == nil && b.Datasets == nil && b.Total == 0 && b.Experiment == ""
 }
 
 // Tailer reads one file of a run.
@@ -274,6 +277,9 @@ func (t *Tailer) record(b *Batch, state *store.TailState, rec *metricline.Record
 	}
 	if rec.Total > 0 {
 		b.Total = rec.Total
+	}
+	if rec.Experiment != "" {
+		b.Experiment = rec.Experiment
 	}
 }
 

@@ -26,6 +26,9 @@ type Record struct {
 	Artifact *Artifact
 	Dataset  *Dataset
 	Total    int64 // 0 when absent
+	// Experiment moves the run to another experiment ("" when absent): a
+	// W&B-style script's project.
+	Experiment string
 	// HasNextStep marks a line that sets the step of the metric lines
 	// after it to NextStep (a Keras "Epoch 3/10" header, see ParseAuto).
 	HasNextStep bool
@@ -63,6 +66,7 @@ const (
 	fArtifact
 	fDataset
 	fTotal
+	fExperiment
 )
 
 var (
@@ -70,6 +74,14 @@ var (
 	errNotObject = errors.New("not a JSON object")
 	errNoField   = errors.New("no known field")
 )
+
+// validExperiment refuses what cannot name an experiment (the store's rule).
+func validExperiment(name string) error {
+	if len(name) > 200 || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return fmt.Errorf("experiment %q: at most 200 bytes, no control characters", name)
+	}
+	return nil
+}
 
 // ParseLine parses one line of a metrics file. The error says briefly what
 // is wrong (one line, fit to show a user, e.g. `metric "loss": value is a
@@ -133,6 +145,8 @@ func parseLine(line []byte) (rec Record, hasMetrics bool, err error) {
 				bit = fDataset
 			case "total":
 				bit = fTotal
+			case "experiment":
+				bit = fExperiment
 			}
 			if seen&bit != 0 {
 				return Record{}, false, fmt.Errorf("duplicate field %q", string(key)) // string(): keep keyBuf on the stack
@@ -161,6 +175,11 @@ func parseLine(line []byte) (rec Record, hasMetrics bool, err error) {
 				rec.Total, err = s.integer("total")
 				if err == nil && rec.Total <= 0 {
 					err = fmt.Errorf("total %d is not positive", rec.Total)
+				}
+			case fExperiment:
+				rec.Experiment, err = s.nonEmptyString("experiment")
+				if err == nil {
+					err = validExperiment(rec.Experiment)
 				}
 			default:
 				_, err = s.skipValue(nil, false)

@@ -494,3 +494,15 @@ func TestParseOutputLine(t *testing.T) {
 		})
 	}
 }
+
+func TestExperimentLine(t *testing.T) {
+	rec, err := ParseLine([]byte(`{"experiment": "digits", "tags": {"a": "b"}}`))
+	if err != nil || len(rec.Metrics) != 0 || rec.Experiment != "digits" || rec.Tags["a"] != "b" {
+		t.Errorf("experiment line = %+v %v", rec, err)
+	}
+	for _, bad := range []string{`{"experiment": ""}`, `{"experiment": 3}`, `{"experiment": "a\u0001b"}`, `{"experiment": "a", "experiment": "b"}`} {
+		if _, err := ParseLine([]byte(bad)); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}

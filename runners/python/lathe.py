@@ -28,7 +28,10 @@ import os
 import threading
 import time as _time
 
-__all__ = ["log", "params", "tags", "eval", "artifact", "dataset", "total", "active", "run_id"]
+__all__ = [
+    "log", "params", "tags", "eval", "artifact", "dataset", "total", "experiment", "active", "run_id",
+    "init", "finish", "config", "summary",
+]
 
 _ENV_FILE = "LATHE_METRICS_FILE"
 _ENV_RUN_ID = "LATHE_RUN_ID"
@@ -131,6 +134,171 @@ def total(n):
     if n < 1:
         raise ValueError("total must be >= 1, got %d" % n)
     _write({"total": n})
+
+
+def experiment(name):
+    """Move the run to an experiment, unless it was started with ``--exp``
+    (then the name is kept as its tag ``project``)."""
+    _name("experiment", name)
+    if len(name.encode("utf-8")) > 200:
+        raise ValueError("experiment %r is longer than 200 bytes" % name[:40])
+    _write({"experiment": name})
+
+
+# ------------------------------------------------- W&B-style session calls
+#
+# init/config/summary/finish as Weights & Biases names them, so that a
+# script written for W&B logs into lathe (see the wandb module lathe ships
+# with `lathe run --wandb`): config becomes params, project the experiment,
+# summary and tags tags.
+
+
+class _Config(object):
+    """The run's config: attributes, items and update() set params."""
+
+    def __init__(self):
+        object.__setattr__(self, "_values", {})
+
+    def update(self, d=None, **kw):
+        d = dict(d or {}, **kw)
+        if d:
+            self._values.update(d)
+            params(_flat(d))
+
+    def __setattr__(self, k, v):
+        self.update({k: v})
+
+    def __setitem__(self, k, v):
+        self.update({k: v})
+
+    def __getattr__(self, k):
+        try:
+            return self._values[k]
+        except KeyError:
+            raise AttributeError(k) from None
+
+    def __getitem__(self, k):
+        return self._values[k]
+
+    def __contains__(self, k):
+        return k in self._values
+
+    def get(self, k, default=None):
+        return self._values.get(k, default)
+
+    def keys(self):
+        return self._values.keys()
+
+    def items(self):
+        return self._values.items()
+
+    def as_dict(self):
+        return dict(self._values)
+
+
+class _Summary(dict):
+    """The run's summary: each value set becomes a tag."""
+
+    def __setitem__(self, k, v):
+        dict.__setitem__(self, k, v)
+        tags({k: v})
+
+    def update(self, d=None, **kw):
+        d = dict(d or {}, **kw)
+        for k, v in d.items():
+            dict.__setitem__(self, k, v)
+        if d:
+            tags(d)
+
+
+config = _Config()
+summary = _Summary()
+
+
+class Run(object):
+    """What init returns: the run's id, name and project, and its calls."""
+
+    def __init__(self, project, name):
+        self.id = run_id()
+        self.name = name
+        self.project = project
+        self.config = config
+        self.summary = summary
+
+    def log(self, data, step=None, commit=True, **ignored):
+        log_session(data, step=step, commit=commit)
+
+    def finish(self, *args, **kwargs):
+        finish()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        finish()
+        return False
+
+
+_session = {"step": 0, "pending": {}, "run": None}
+
+
+def init(project=None, config=None, name=None, tags=None, **ignored):  # noqa: A002 - W&B's names
+    """Begin a W&B-style session: project is the experiment, config the
+    params, tags become tags "<tag>" = "true"."""
+    if project:
+        experiment(str(project))
+    if config:
+        globals()["config"].update(config if isinstance(config, dict) else vars(config))
+    extra = {}
+    if name:
+        extra["wandb.name"] = str(name)
+    for t in tags or ():
+        extra[str(t)] = "true"
+    if extra:
+        globals()["tags"](extra)
+    _session["run"] = Run(project, name)
+    return _session["run"]
+
+
+def log_session(data, step=None, commit=True):
+    """W&B's log: numbers (nested dicts flattened as "a/b") at the session's
+    step, which advances after each committed call; commit=False adds to
+    the next one. Returns the names it left out (not numbers)."""
+    flat = _flat(data)
+    skipped = []
+    for k, v in flat.items():
+        try:
+            _float("metrics", k, v)
+        except TypeError:
+            skipped.append(k)
+            continue
+        _session["pending"][k] = v
+    if step is not None:
+        _session["step"] = _int("step", step)
+    if commit and _session["pending"]:
+        log(_session["pending"], step=_session["step"])
+        _session["pending"] = {}
+        _session["step"] += 1
+    return skipped
+
+
+def finish(*args, **kwargs):
+    """End the session: what commit=False left is logged."""
+    if _session["pending"]:
+        log(_session["pending"], step=_session["step"])
+        _session["pending"] = {}
+    _session["run"] = None
+
+
+def _flat(d, prefix=""):
+    out = {}
+    for k, v in dict(d).items():
+        key = "%s/%s" % (prefix, k) if prefix else str(k)
+        if isinstance(v, dict):
+            out.update(_flat(v, key))
+        else:
+            out[key] = v
+    return out
 
 
 # ---------------------------------------------------------------- validation
