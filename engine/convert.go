@@ -16,7 +16,7 @@ func apiRun(r *store.Run) api.Run {
 	v := api.Run{ID: r.ID, Name: r.Name, Experiment: r.Experiment, Status: api.Status(r.Status), Reason: r.Reason,
 		ExitCode: r.ExitCode, Signal: r.Signal, Command: r.Command, Cwd: r.Cwd, Env: r.Env, Params: r.Params,
 		Tags: r.Tags, Priority: r.Priority, GPUs: r.GPUs, GPUIDs: r.GPUIDs, MinGPUMem: r.MinGPUMem,
-		Devices: r.Devices, After: r.After, Parse: r.Parse, TensorBoard: r.TensorBoard, WandB: r.WandB, Runner: r.Runner, User: r.User, Host: r.Host,
+		Devices: r.Devices, After: r.After, Parse: r.Parse, TensorBoard: r.TensorBoard, WandB: r.WandB, Runner: r.Runner, Key: r.Key, User: r.User, Host: r.Host,
 		Dir: r.Dir, Created: r.Created, Started: r.Started, Ended: r.Ended, Total: r.Total,
 		KillRequested: r.KillRequested, Deleted: r.Deleted}
 	if r.Usage != nil {

@@ -23,7 +23,7 @@ func TestRunCrossesTheEdge(t *testing.T) {
 		ExitCode: &code, Signal: "SIGTERM", Command: []string{"python3", "t.py"}, Cwd: "/w", Env: map[string]string{"A": "1"},
 		Params: map[string]string{"lr": "0.1"}, Tags: map[string]string{"t": "v"}, Priority: 2, GPUs: 1, GPUIDs: []int{1},
 		MinGPUMem: 1 << 30, Devices: []int{1}, Usage: &store.GPUUsage{GPUHours: 1.5, Samples: 3, Through: now},
-		After: "ffffffffffff", Parse: "kv", Runner: "local", Git: &store.Git{Commit: "abc", Dirty: true}, User: "u",
+		After: "ffffffffffff", Parse: "kv", TensorBoard: "/w/tb", WandB: true, Runner: "local", Key: "k", Git: &store.Git{Commit: "abc", Dirty: true}, User: "u",
 		Host: "h", Dir: "/d", Created: now, Started: &now, Ended: &now, Total: 10,
 		Evals:     map[string]map[string]store.Float{"class=1": {"acc": store.Float(math.NaN())}},
 		Artifacts: []store.Artifact{{Name: "model", Path: "m.pt"}}, KillRequested: true, Deleted: &now,
@@ -66,9 +66,9 @@ func TestRunCrossesTheEdge(t *testing.T) {
 		}
 	})
 	want := []string{"after", "artifacts", "command", "created", "cwd", "datasets", "deleted", "devices", "dir", "ended", "env",
-		"evals", "exit_code", "experiment", "git", "gpu_ids", "gpus", "host", "id", "invalid_lines", "kill_requested",
+		"evals", "exit_code", "experiment", "git", "gpu_ids", "gpus", "host", "id", "invalid_lines", "key", "kill_requested",
 		"metrics", "min_gpu_mem", "name", "params", "parse", "priority", "reason", "runner", "signal", "started",
-		"status", "tags", "total", "usage", "user"}
+		"status", "tags", "tensorboard", "total", "usage", "user", "wandb"}
 	if !slices.Equal(got, want) {
 		t.Errorf("a run's keys on the wire:\n got %v\nwant %v", got, want)
 	}

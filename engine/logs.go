@@ -10,6 +10,7 @@ import (
 
 	"lathe/engine/api"
 	"lathe/engine/metricline"
+	"lathe/engine/termline"
 )
 
 // The output is read by ranges of lines and searched from the file itself,
@@ -156,6 +157,9 @@ func lineAt(r io.ReaderAt, start, limit int64) (api.LogLine, error) {
 	l := api.LogLine{Offset: start}
 	buf := make([]byte, min(limit-start, api.MaxLogLine+2))
 	var text []byte
+	// term renders a line with carriage returns (a progress bar) as a
+	// terminal shows it: its last state, however long the line.
+	var term *termline.Line
 	for pos := start; pos < limit; {
 		n, err := r.ReadAt(buf[:min(int64(len(buf)), limit-pos)], pos)
 		if n == 0 && err != nil {
@@ -169,7 +173,18 @@ func lineAt(r io.ReaderAt, start, limit int64) (api.LogLine, error) {
 		if nl >= 0 {
 			chunk = chunk[:nl+1]
 		}
-		if room := api.MaxLogLine + 2 - len(text); room > 0 {
+		body := bytes.TrimSuffix(chunk, []byte("\n"))
+		shown := body
+		if nl >= 0 {
+			shown = bytes.TrimSuffix(body, []byte("\r")) // a CRLF line end
+		}
+		if term == nil && bytes.ContainsAny(shown, "\r\b") {
+			term = &termline.Line{Max: api.MaxLogLine + 1}
+			term.Write(text)
+		}
+		if term != nil {
+			term.Write(body)
+		} else if room := api.MaxLogLine + 2 - len(text); room > 0 {
 			text = append(text, chunk[:min(len(chunk), room)]...)
 		}
 		pos += int64(len(chunk))
@@ -177,6 +192,9 @@ func lineAt(r io.ReaderAt, start, limit int64) (api.LogLine, error) {
 		if nl >= 0 {
 			break
 		}
+	}
+	if term != nil {
+		text = term.Bytes()
 	}
 	text = bytes.TrimSuffix(text, []byte("\n"))
 	text = bytes.TrimSuffix(text, []byte("\r"))

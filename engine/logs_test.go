@@ -302,3 +302,31 @@ func TestSearchLogsCancelledOverTheSocket(t *testing.T) {
 		t.Errorf("cancelled mid-way: %v after %+v", err, evs)
 	}
 }
+
+// A progress bar redrawn with carriage returns reads as its last state,
+// even when the line is far longer than a line kept.
+func TestLogLinesShowProgressBarsAsTheTerminalDoes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "output.log")
+	var b strings.Builder
+	b.WriteString("start\n")
+	for i := 0; i <= 10000; i++ {
+		fmt.Fprintf(&b, "\r%3d%%|%-50s|", i/100, strings.Repeat("█", i/200))
+	}
+	b.WriteString("\nabc\rXY\r\nend\n")
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	if b.Len() < 2*api.MaxLogLine {
+		t.Fatalf("the bar line is only %d bytes", b.Len())
+	}
+	ls, err := readLogLines(path, api.LogLinesRequest{Count: 10}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, l := range ls.Lines {
+		texts = append(texts, l.Text)
+	}
+	want := []string{"start", "100%|" + strings.Repeat("█", 50) + "|", "XYc", "end"}
+	if !slices.Equal(texts, want) || ls.Lines[1].Cut || ls.Lines[2].Offset != ls.Lines[1].Offset+ls.Lines[1].Len {
+		t.Errorf("lines = %q (cut %v), want %q", texts, ls.Lines[1].Cut, want)
+	}
+}

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"lathe/engine/api"
 	"lathe/engine/client"
+	"lathe/engine/termline"
 )
 
 func newLogsCmd() *cobra.Command {
@@ -18,7 +20,8 @@ func newLogsCmd() *cobra.Command {
 		Use:   "logs RUN",
 		Short: "Print a run's output (stdout and stderr, interleaved)",
 		Long: `Print a run's output, stdout and stderr interleaved as a terminal shows
-them: all of it, or with --tail N its last N lines.
+them: all of it, or with --tail N its last N lines. A progress bar redrawn
+with carriage returns (tqdm, Keras) prints as its last state, one line.
 
 With -f, lathe logs keeps printing until the run ends, then exits like
 'lathe wait': 0 when the run succeeded, the job's own exit code when it
@@ -33,7 +36,16 @@ run goes on.`,
 		ValidArgsFunction: completeRuns,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			out := &countingWriter{w: cmd.OutOrStdout()}
+			// A terminal following the run draws its progress bars
+			// itself; anywhere else (a file, a pager, a first read of
+			// the whole log) each bar is written as its last state.
+			var sink io.Writer = cmd.OutOrStdout()
+			if !follow || !isTerminal(sink) {
+				tw := termline.NewWriter(sink)
+				defer tw.Flush()
+				sink = tw
+			}
+			out := &countingWriter{w: sink}
 			started := false
 			err := withEngine(ctx, func(c *client.Client) error {
 				if !started && cmd.Flags().Changed("tail") {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -64,5 +66,28 @@ func TestLogsFollowExitCode(t *testing.T) {
 		if !strings.Contains(help, want) {
 			t.Errorf("help lacks %q:\n%s", want, help)
 		}
+	}
+}
+
+// A progress bar redrawn with carriage returns prints as its last state,
+// one line, whether the output is read whole, from its tail or followed
+// into a file; the bytes kept in output.log are the job's own.
+func TestLogsShowProgressBarsAsTheTerminalDoes(t *testing.T) {
+	h := newHome(t)
+	script := `printf 'epoch 1\n'; i=0; while [ $i -le 500 ]; do printf '\r%3d%%|bar' $i; i=$((i+1)); done; printf '\nepoch 2\n'; printf '\r50%%\r99%%'`
+	id := strings.TrimSpace(h.ok("run", "--", "sh", "-c", script))
+	want := "epoch 1\n500%|bar\nepoch 2\n99%"
+	if r := h.run("logs", "-f", id); r.code != 0 || r.stdout != want {
+		t.Errorf("logs -f: exit %d, %q, want %q", r.code, r.stdout, want)
+	}
+	if got := h.ok("logs", id); got != want {
+		t.Errorf("logs: %q, want %q", got, want)
+	}
+	if got := h.ok("logs", "--tail", "2", id); got != "epoch 2\n99%" {
+		t.Errorf("logs --tail 2: %q", got)
+	}
+	raw, err := os.ReadFile(filepath.Join(h.dir, "runs", id, "output.log"))
+	if err != nil || strings.Count(string(raw), "\r") != 503 {
+		t.Errorf("output.log has %d carriage returns (%v), want the job's 503", strings.Count(string(raw), "\r"), err)
 	}
 }

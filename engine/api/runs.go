@@ -68,8 +68,12 @@ type Run struct {
 	TensorBoard string `json:"tensorboard,omitempty"`
 	// WandB says the job was given lathe's wandb module.
 	WandB bool `json:"wandb,omitempty"`
-	// Runner is what started the job ("local", "slurm").
-	Runner    string                      `json:"runner,omitempty"`
+	// Runner is what started the job ("local", "slurm"), or what
+	// recorded a run without one ("mlflow", "import").
+	Runner string `json:"runner,omitempty"`
+	// Key is what a run without a job came from ("mlflow:<run uuid>",
+	// "tfevents:<folder>"), when it was recorded under one.
+	Key       string                      `json:"key,omitempty"`
 	Git       *Git                        `json:"git"`
 	User      string                      `json:"user"`
 	Host      string                      `json:"host"`

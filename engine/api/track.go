@@ -42,13 +42,19 @@ func (r Run) Tracked() bool { return r.Runner == RunnerMLflow || r.Runner == Run
 // Origin says, for a run without a job, what recorded it (where a job's
 // run shows its command); "" for a job's run.
 func (r Run) Origin() string {
+	var o string
 	switch r.Runner {
 	case RunnerMLflow:
-		return "no job: recorded by an MLflow client"
+		o = "no job: recorded by an MLflow client"
 	case RunnerImport:
-		return "no job: imported"
+		o = "no job: imported"
+	default:
+		return ""
 	}
-	return ""
+	if r.Key != "" {
+		o += " (" + r.Key + ")"
+	}
+	return o
 }
 
 // TrackRequest is a run to record without a job.

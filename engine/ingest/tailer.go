@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"lathe/engine/metricline"
+	"lathe/engine/termline"
 	"lathe/store"
 	"lathe/store/series"
 )
@@ -130,7 +131,11 @@ func (t *Tailer) Read(final bool) (b *Batch, more bool, err error) {
 				// An over-long line without its end yet: count it once and
 				// throw it away up to its newline.
 				if !state.Skipping {
-					t.invalid(&state, data[:maxShownLine], fmt.Errorf("line longer than %d bytes, cut", MaxLine))
+					// A progress bar redrawn for an hour makes a line of
+					// output this long, and it is no metrics line.
+					if t.src == store.SourceMetrics || !bytes.Contains(data, []byte("\r")) {
+						t.invalid(&state, data[:maxShownLine], fmt.Errorf("line longer than %d bytes, cut", MaxLine))
+					}
 					state.Skipping = true
 				}
 				state.Offset += int64(len(data))
@@ -188,6 +193,11 @@ func (t *Tailer) startedOver() bool {
 
 // line handles one line (without its newline).
 func (t *Tailer) line(b *Batch, state *store.TailState, line []byte) {
+	if t.src != store.SourceMetrics && termline.NeedsRender(line) {
+		// Output is read as the terminal shows it: a Keras epoch's
+		// metrics are the last state of its progress line.
+		line = termline.Render(line)
+	}
 	if len(line) > MaxLine {
 		t.invalid(state, line, fmt.Errorf("line longer than %d bytes, cut", MaxLine))
 		return

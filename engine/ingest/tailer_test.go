@@ -11,6 +11,7 @@ import (
 
 	"lathe/engine/metricline"
 	"lathe/store"
+	"lathe/store/series"
 )
 
 func appendFile(t *testing.T, path, s string) {
@@ -269,5 +270,33 @@ func TestOutputLinesAuto(t *testing.T) {
 	}
 	if b.Total != 4 || b.Points != 6 || b.Tail.Invalid != 0 || b.Tail.NextStep != 5 {
 		t.Fatalf("total %d, %d points, tail %+v", b.Total, b.Points, b.Tail)
+	}
+}
+
+// Output is read as the terminal shows it: a progress line's metrics are
+// its last state, and a bar redrawn past MaxLine is no unreadable line.
+func TestOutputProgressLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "output.log")
+	bar := strings.Repeat("\r 50%|#####     | 5/10", MaxLine/20+1)
+	appendFile(t, path, "Epoch 1/2\n"+
+		// Keras pads a redraw to the width it had; the raw bytes hold
+		// an earlier loss first.
+		"1/2 - loss: 0.9000\r2/2 - loss: 0.5   \n"+
+		bar+"\n"+
+		"Epoch 2/2\n2/2 - loss: 0.25\n")
+	tl := NewTailer(path, store.SourceOutput, store.TailState{}, metricline.ModeAuto)
+	defer tl.Close()
+	var loss []series.Point
+	var tail store.TailState
+	for range 10 {
+		b := read(t, tl, true)
+		if b == nil {
+			break
+		}
+		loss = append(loss, b.Metrics["loss"]...)
+		tail = b.Tail
+	}
+	if len(loss) != 2 || loss[0].Value != 0.5 || loss[1].Value != 0.25 || tail.Invalid != 0 {
+		t.Fatalf("loss %+v, tail %+v", loss, tail)
 	}
 }
