@@ -31,12 +31,16 @@ type demoRun struct {
 	gpus      int
 	params    map[string]string
 	command   []string
+	// tensorboard is a folder of event files read as metrics; wandb
+	// gives the job lathe's wandb module.
+	tensorboard string
+	wandb       bool
 }
 
 // demoRuns is the demo's scene: jobs with live curves, one queued behind
 // another, one finished, one failed, a stdout-only script read with --parse
 // kv, and the real PyTorch example when torch is installed.
-func demoRuns(exe string) []demoRun {
+func demoRuns(exe, home string) []demoRun {
 	synth := func(args ...string) []string { return append([]string{exe, "synth"}, args...) }
 	runs := []demoRun{
 		{name: "bert-finetune", exp: "nlp", params: map[string]string{"lr": "3e-5", "epochs": "3"},
@@ -76,7 +80,7 @@ func demoRuns(exe string) []demoRun {
 		runs = append(runs, demoRun{name: "digits-mlp", exp: "digits", params: map[string]string{"source": "runners/examples"},
 			command: []string{py, script, "--epochs", "30"}})
 	}
-	return runs
+	return append(runs, bridgeRuns(exe, home)...)
 }
 
 // torchExample finds the PyTorch example and a Python that can run it.
@@ -303,7 +307,11 @@ runs), a run's charts, logs and GPUs (enter, then → or l), the GPUs (3), the
 registry (4: a model "digits" of three versions registered from the demo's
 runs, with aliases, v2 the champion and v3's promotion blocked by a slice
 that regressed; enter down to a version's lineage), the form that starts a
-job (n), every key (?). Elsewhere (a pipe, --duration) it
+job (n), every key (?). The experiment "bridges" holds jobs that log as
+other tools do, read unchanged: a Keras fit's progress bars (--parse auto),
+a TensorBoard writer (--tensorboard), an MLflow client (the engine serves
+MLflow's API on a free port) and a W&B script (--wandb, with python3); an
+MLflow file store and TensorBoard folders are imported beside them. Elsewhere (a pipe, --duration) it
 prints a table that follows the jobs. q (or ctrl-c) ends the demo and stops
 its jobs and engine; --keep leaves them running to explore with the other
 commands.`,
@@ -340,7 +348,7 @@ commands.`,
 			if err := seed.scene(ctx, c); err != nil {
 				return err
 			}
-			fmt.Fprintf(w, "lathe demo: %d jobs in %s (the demo's own data, not yours)\n\n", len(demoRuns(exe)), p.Home)
+			fmt.Fprintf(w, "lathe demo: %d jobs in %s (the demo's own data, not yours)\n\n", len(demoRuns(exe, p.Home)), p.Home)
 			fmt.Fprintf(w, "Explore it from another terminal:\n"+
 				"  export LATHE_HOME=%s\n"+
 				"  lathe ps                          queued and running jobs: progress, CPU and memory, what they wait for\n"+
@@ -352,6 +360,10 @@ commands.`,
 				"  lathe show bad-metrics            a job whose metric lines could not be read, and the first one\n"+
 				"  lathe metrics bert-finetune       a run's metrics: last, min, max, count (a NAME: every point)\n"+
 
+				"  lathe logs keras-fit              Keras's progress bars, each as its last state\n"+
+				"  lathe show mlflow-client          a job that logs through the MLflow endpoint\n"+
+				"  lathe runs --exp churn-mlflow     runs imported from an MLflow file store\n"+
+				"  lathe mlflow env                  the lines that point an MLflow script at lathe\n"+
 				"  lathe kill resnet-lr-0.3          stop a job and its whole process tree\n"+
 				"  lathe gpus                        the (simulated) GPUs, their load, the jobs on each\n"+
 				"  lathe models                      the model registry: digits, its versions and aliases\n"+
@@ -390,16 +402,18 @@ func (d demoSeed) engine(ctx context.Context) error {
 	}
 	const starting = "starting the demo's engine…"
 	d.progress(tui.Startup{Progress: starting})
+	demoMLflowPort()
 	c, err := client.Connect(ctx, d.p, d.exe, true)
 	if err != nil {
 		return err
 	}
 	d.up(c)
-	runs := demoRuns(d.exe)
+	runs := demoRuns(d.exe, d.p.Home)
 	for i, r := range runs {
 		_, err := c.Submit(ctx, api.SubmitRequest{
 			Name: r.name, Experiment: r.exp, After: r.after, Parse: r.parse, GPUs: r.gpus,
 			Params: r.params, Command: r.command, Cwd: d.cwd, Env: os.Environ(),
+			TensorBoard: r.tensorboard, WandB: r.wandb,
 		})
 		if err != nil {
 			return fmt.Errorf("demo run %s: %w", r.name, err)
@@ -411,6 +425,9 @@ func (d demoSeed) engine(ctx context.Context) error {
 
 // scene registers the demo's model once its engine is up.
 func (d demoSeed) scene(ctx context.Context, c *client.Client) error {
+	if err := demoImports(ctx, c, d.p.Home); err != nil {
+		return err
+	}
 	return demoModel(ctx, c, d.p, d.cwd)
 }
 

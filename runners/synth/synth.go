@@ -38,15 +38,10 @@ func (j Job) Run(metrics, log io.Writer) error {
 		defer lw.Flush()
 		fmt.Fprintf(lw, "synthetic training: %d steps of %s\n", j.Steps, strings.Join(j.Metrics, ", "))
 	}
-	rng := rand.New(rand.NewPCG(j.Seed, j.Seed^0x9e3779b97f4a7c15))
 	fmt.Fprintf(w, "{\"total\": %d}\n", j.Steps)
-	var interval time.Duration
-	if j.Rate > 0 {
-		interval = time.Duration(float64(time.Second) / j.Rate)
-	}
 	start := time.Now()
 	line := make([]byte, 0, 512)
-	for step := 1; step <= j.Steps; step++ {
+	err := j.steps(func(step int, values []float64) error {
 		line = append(line[:0], `{"step":`...)
 		line = fmt.Appendf(line, "%d", step)
 		if !j.NoTime {
@@ -54,10 +49,6 @@ func (j Job) Run(metrics, log io.Writer) error {
 			line = fmt.Appendf(line, "%.6f", float64(time.Now().UnixMicro())/1e6)
 		}
 		line = append(line, `,"metrics":{`...)
-		logNow := lw != nil && (step%j.LogEvery == 0 || step == j.Steps)
-		if logNow {
-			fmt.Fprintf(lw, "step %d/%d", step, j.Steps)
-		}
 		for i, m := range j.Metrics {
 			if i > 0 {
 				line = append(line, ',')
@@ -65,6 +56,42 @@ func (j Job) Run(metrics, log io.Writer) error {
 			line = append(line, '"')
 			line = append(line, m...)
 			line = append(line, `":`...)
+			line = api.AppendFloat(line, values[i])
+		}
+		line = append(line, "}}\n"...)
+		if _, err := w.Write(line); err != nil {
+			return err
+		}
+		if lw != nil && (step%j.LogEvery == 0 || step == j.Steps) {
+			fmt.Fprintf(lw, "step %d/%d", step, j.Steps)
+			for i, m := range j.Metrics {
+				fmt.Fprintf(lw, " %s=%.4g", m, values[i])
+			}
+			fmt.Fprintf(lw, " (%.1f s)\n", time.Since(start).Seconds())
+			lw.Flush()
+		}
+		if j.Rate > 0 {
+			return w.Flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// steps calls fn with each step's values, one a metric, paced at Rate.
+func (j Job) steps(fn func(step int, values []float64) error) error {
+	rng := rand.New(rand.NewPCG(j.Seed, j.Seed^0x9e3779b97f4a7c15))
+	var interval time.Duration
+	if j.Rate > 0 {
+		interval = time.Duration(float64(time.Second) / j.Rate)
+	}
+	start := time.Now()
+	values := make([]float64, len(j.Metrics))
+	for step := 1; step <= j.Steps; step++ {
+		for i, m := range j.Metrics {
 			v := value(m, i, step, j.Steps, rng)
 			if j.Diverge && i == 0 && step > j.Steps*7/10 {
 				v = math.Exp(float64(step-j.Steps*7/10) / 4)
@@ -72,29 +99,18 @@ func (j Job) Run(metrics, log io.Writer) error {
 					v = math.NaN()
 				}
 			}
-			line = api.AppendFloat(line, v)
-			if logNow {
-				fmt.Fprintf(lw, " %s=%.4g", m, v)
-			}
+			values[i] = v
 		}
-		line = append(line, "}}\n"...)
-		if _, err := w.Write(line); err != nil {
+		if err := fn(step, values); err != nil {
 			return err
 		}
-		if logNow {
-			fmt.Fprintf(lw, " (%.1f s)\n", time.Since(start).Seconds())
-			lw.Flush()
-		}
 		if interval > 0 {
-			if err := w.Flush(); err != nil {
-				return err
-			}
 			if d := time.Until(start.Add(time.Duration(step) * interval)); d > 0 {
 				time.Sleep(d)
 			}
 		}
 	}
-	return w.Flush()
+	return nil
 }
 
 // value is a plausible curve: losses fall, accuracies rise, learning rates
