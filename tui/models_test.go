@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -287,7 +288,7 @@ func TestRegisterForm(t *testing.T) {
 		keys(" bert "), tea.KeyMsg{Type: tea.KeyTab}, keys("/work/exp/ckpt"), tea.KeyMsg{Type: tea.KeyTab}, keys("first try"),
 		tea.KeyMsg{Type: tea.KeyCtrlS}, "registered bert v4")
 	want := api.RegisterRequest{Run: "abcdefabcdef", Model: "bert", Artifact: "/work/exp/ckpt", Description: "first try"}
-	if len(f.registered) != 1 || f.registered[0] != want {
+	if len(f.registered) != 1 || !reflect.DeepEqual(f.registered[0], want) {
 		t.Errorf("registered %+v, want %+v", f.registered, want)
 	}
 	if strings.Contains(view, "Register bert-diverged") {
