@@ -69,6 +69,40 @@ type Spec struct {
 	Dir string
 	// Env is the job's whole environment ("NAME=value").
 	Env []string
+	// GPUs is how many GPUs the job asks for. A runner of this machine is
+	// given its devices in Env (CUDA_VISIBLE_DEVICES) and ignores it; a
+	// Scheduled runner asks its scheduler for them.
+	GPUs int
+}
+
+// Scheduled is implemented by a runner whose jobs wait in a scheduler of
+// their own (a cluster's): the engine hands a job over as soon as it is
+// submitted (and what it runs after has succeeded), places none of this
+// machine's GPUs for it, and leaves CUDA_VISIBLE_DEVICES to the scheduler.
+type Scheduled interface {
+	Runner
+	// Schedules marks the interface; it does nothing.
+	Schedules()
+}
+
+// Queued is implemented by a job of a Scheduled runner: what its scheduler
+// says of it now.
+type Queued interface {
+	Queue() QueueState
+}
+
+// QueueState is a job as its scheduler shows it.
+type QueueState struct {
+	// Scheduler names it ("slurm"); ID is its job id there.
+	Scheduler, ID string
+	// State is the scheduler's own word for it ("PENDING", "RUNNING").
+	State string
+	// Pending says the job waits for its resources; Reason says why, in
+	// the scheduler's words ("Resources", "Priority").
+	Pending bool
+	Reason  string
+	// Partition and Node are where it waits or runs.
+	Partition, Node string
 }
 
 // Files are where a job's output and metrics are.

@@ -37,8 +37,22 @@ func New(exe string, env []string) *Runner {
 func (r *Runner) Name() string { return "local" }
 
 // Files are output.log and metrics.jsonl in the run folder.
-func (r *Runner) Files(runDir string) runners.Files {
+func (r *Runner) Files(runDir string) runners.Files { return ShimFiles(runDir) }
+
+// ShimFiles are where a shim on runDir writes the job's output and
+// metrics: output.log and metrics.jsonl, for any runner that runs jobs
+// under `lathe shim`.
+func ShimFiles(runDir string) runners.Files {
 	return runners.Files{Output: filepath.Join(runDir, outputFile), Metrics: filepath.Join(runDir, metricsFile)}
+}
+
+// WriteSpec writes spec.json for a shim into runDir unless the engine
+// wrote it there already.
+func WriteSpec(runDir string, s runners.Spec) error {
+	if _, err := os.Stat(filepath.Join(runDir, specFile)); !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return writeJSONAtomic(runDir, specFile, specOf(s))
 }
 
 // Start launches a shim for runDir (see Launch). The shim reads the command
@@ -52,10 +66,8 @@ func (r *Runner) Start(ctx context.Context, runDir string, spec runners.Spec) (r
 			return nil, fmt.Errorf("find lathe's own binary: %w", err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(runDir, specFile)); errors.Is(err, fs.ErrNotExist) {
-		if err := writeJSONAtomic(runDir, specFile, specOf(spec)); err != nil {
-			return nil, fmt.Errorf("launch: %w", err)
-		}
+	if err := WriteSpec(runDir, spec); err != nil {
+		return nil, fmt.Errorf("launch: %w", err)
 	}
 	env := append(append([]string{}, spec.Env...), r.env...)
 	j, err := Launch(ctx, exe, runDir, env)
