@@ -23,6 +23,10 @@ func apiRun(r *store.Run) api.Run {
 		u := api.GPUUsage(*r.Usage)
 		v.Usage = &u
 	}
+	if r.Queue != nil {
+		q := api.QueueState(*r.Queue)
+		v.Queue = &q
+	}
 	if r.Proc != nil {
 		v.Proc = apiProcSummary(*r.Proc)
 	}

@@ -121,6 +121,7 @@ type queued struct {
 	gpus     int
 	gpuIDs   []int
 	minMem   uint64
+	runner   string
 }
 
 // storeLockTimeout is how long Open waits for the store's file lock before
@@ -302,7 +303,7 @@ func (e *Engine) recover() error {
 func (e *Engine) enqueue(r *store.Run) {
 	e.mu.Lock()
 	e.queue[r.ID] = &queued{id: r.ID, priority: r.Priority, created: r.Created, after: r.After,
-		gpus: r.GPUs, gpuIDs: r.GPUIDs, minMem: r.MinGPUMem}
+		gpus: r.GPUs, gpuIDs: r.GPUIDs, minMem: r.MinGPUMem, runner: r.Runner}
 	e.mu.Unlock()
 }
 
@@ -346,6 +347,13 @@ func (e *Engine) launchReady() {
 				e.fail(q.id, fmt.Sprintf("the run it waits for, %s (%s), ended %s", dep.Name, dep.ID, dep.Status))
 				continue
 			}
+		}
+		if e.scheduled(q.runner) {
+			// Its scheduler places it: hand it over now.
+			if e.ctx.Err() == nil {
+				e.launch(q.id, nil)
+			}
+			continue
 		}
 		reqs = append(reqs, sched.Request{ID: q.id, Priority: q.priority, Created: q.created,
 			GPUs: q.gpus, GPUIDs: q.gpuIDs, MinMem: q.minMem})
@@ -538,6 +546,12 @@ func (e *Engine) view(tx *store.Tx, r *store.Run) (api.Run, error) {
 	if r.Status == store.Running {
 		if now, sum := e.procs.of(r.ID); now != nil {
 			v.ProcNow, v.Proc = now, sum
+		}
+		if q := v.Queue; q != nil && q.Pending {
+			v.Waiting = "pending in " + q.Scheduler
+			if q.Reason != "" {
+				v.Waiting += ": " + q.Reason
+			}
 		}
 	}
 	return v, nil

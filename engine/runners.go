@@ -1,19 +1,38 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
+	"time"
 
 	"lathe/engine/api"
 	"lathe/runners"
 	"lathe/runners/local"
+	"lathe/runners/slurm"
 	"lathe/store"
 )
 
 // defaultRunners are the runners of an engine whose options name none. This
 // is the one place in the engine that knows the implementations.
 func defaultRunners(opts Options) []runners.Runner {
-	return []runners.Runner{local.New(opts.Exe, opts.ShimEnv)}
+	sc := opts.Config.Slurm
+	return []runners.Runner{
+		local.New(opts.Exe, opts.ShimEnv),
+		slurm.New(slurm.Config{Partition: sc.Partition, Account: sc.Account, QoS: sc.QoS, Time: sc.Time,
+			Options: sc.Options, Shared: sc.Shared, Lathe: cmp.Or(sc.Lathe, opts.Exe), Poll: time.Duration(sc.Poll)}),
+	}
+}
+
+// scheduled says whether a runner's jobs wait in a scheduler of their own
+// (and so are handed over at once, with no GPU of this machine placed).
+func (e *Engine) scheduled(runner string) bool {
+	rn, err := e.runner(recordedRunner(runner))
+	if err != nil {
+		return false
+	}
+	_, ok := rn.(runners.Scheduled)
+	return ok
 }
 
 // legacyRunner started the runs recorded before runs named their runner.
@@ -43,8 +62,12 @@ func (e *Engine) runnerNames() []string {
 	return names
 }
 
-// runner finds a runner by name; "" is the default.
+// runner finds a runner by name; "" is the configured default, else the
+// first.
 func (e *Engine) runner(name string) (runners.Runner, error) {
+	if name == "" {
+		name = e.opts.Config.Jobs.Runner
+	}
 	if name == "" {
 		return e.runners[0], nil
 	}

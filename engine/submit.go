@@ -12,6 +12,7 @@ import (
 
 	"lathe/engine/api"
 	"lathe/engine/metricline"
+	"lathe/runners"
 	"lathe/store"
 )
 
@@ -132,7 +133,12 @@ func (e *Engine) validate(req *api.SubmitRequest) error {
 	if req.Name == "." || req.Name == ".." {
 		return api.Errorf(api.ErrInvalid, "run name %q is reserved", req.Name)
 	}
-	if err := e.checkGPURequest(*req); err != nil {
+	if _, ok := rn.(runners.Scheduled); ok {
+		// Its scheduler knows its GPUs, and refuses a request it cannot meet.
+		if req.GPUs < 0 || len(req.GPUIDs) > 0 || req.MinGPUMem > 0 {
+			return api.Errorf(api.ErrInvalid, "the %s runner takes a number of GPUs (--gpus N), not GPU ids or memory", rn.Name())
+		}
+	} else if err := e.checkGPURequest(*req); err != nil {
 		return err
 	}
 	if _, err := metricline.ParseMode(req.Parse); err != nil {

@@ -36,6 +36,9 @@ type supervisor struct {
 	// events reads the TensorBoard event files of the run's folder and of
 	// its --tensorboard folder.
 	events *ingest.EventTailer
+	// queue is what the job's scheduler said of it last (a job handed
+	// to one), published when it changes.
+	queue runners.QueueState
 }
 
 // launch starts a queued run. It reports whether the run now runs.
@@ -65,7 +68,7 @@ func (e *Engine) launch(id string, devices []int) bool {
 		if env, err = tx.PendingEnv(id); err != nil {
 			return err
 		}
-		spec = runners.Spec{Command: r.Command, Dir: r.Cwd}
+		spec = runners.Spec{Command: r.Command, Dir: r.Cwd, GPUs: r.GPUs}
 		wandb = r.WandB
 		// Recorded before the job starts: a crash from here on leaves a
 		// running run that the next engine asks its runner about (with no
@@ -85,10 +88,13 @@ func (e *Engine) launch(id string, devices []int) bool {
 		f.Close()
 	}
 	e.gpus.lease(id, devices, nil)
-	env = append(env,
+	if _, ok := rn.(runners.Scheduled); !ok {
 		// A job sees exactly its GPUs, numbered as NVML numbers them; a CPU
-		// job sees none, so it cannot take a GPU leased to another.
-		"CUDA_VISIBLE_DEVICES="+e.gpus.visibleDevices(devices, e.opts.Config.GPUs.VisibleDevices == "uuid"),
+		// job sees none, so it cannot take a GPU leased to another. A
+		// scheduler of its own sets what it gives.
+		env = append(env, "CUDA_VISIBLE_DEVICES="+e.gpus.visibleDevices(devices, e.opts.Config.GPUs.VisibleDevices == "uuid"))
+	}
+	env = append(env,
 		"CUDA_DEVICE_ORDER=PCI_BUS_ID",
 		"LATHE_RUN_ID="+id,
 		"LATHE_RUN_DIR="+dir,
@@ -204,6 +210,7 @@ func (s *supervisor) run() {
 			// on from the offsets stored so far.
 			return
 		case <-s.done:
+			s.publishQueue() // the scheduler's last word: how it ended
 			// The run is settled only once all of the job's output is
 			// stored; if the engine stops first, the next one goes on.
 			for !s.drain(true) {
@@ -218,7 +225,29 @@ func (s *supervisor) run() {
 			return
 		case <-tick.C:
 			s.drain(false)
+			s.publishQueue()
 		}
+	}
+}
+
+// publishQueue publishes the run when its scheduler's word on it changed
+// (pending to running, a new reason).
+func (s *supervisor) publishQueue() {
+	q, ok := s.job.(runners.Queued)
+	if !ok {
+		return
+	}
+	now := q.Queue()
+	if now == s.queue {
+		return
+	}
+	_, err := s.e.updateRun(context.Background(), s.id, func(_ *store.Tx, r *store.Run) error {
+		st := store.QueueState(now)
+		r.Queue = &st
+		return nil
+	})
+	if err == nil {
+		s.queue = now
 	}
 }
 

@@ -126,7 +126,10 @@ type Run struct {
 	WandB bool `json:"wandb,omitempty"`
 	// Runner names the runner that started the job ("local" for runs
 	// recorded before there were others).
-	Runner    string                      `json:"runner,omitempty"`
+	Runner string `json:"runner,omitempty"`
+	// Queue is what the scheduler of a job handed to one (Slurm) said of
+	// it last: its id there, state, reason, partition and node.
+	Queue     *QueueState                 `json:"queue,omitempty"`
 	Git       *Git                        `json:"git"`
 	User      string                      `json:"user"`
 	Host      string                      `json:"host"`
@@ -308,4 +311,15 @@ func (tx *Tx) Runs(keep func(*Run) bool, limit int) ([]*Run, error) {
 		}
 	}
 	return out, nil
+}
+
+// QueueState is a job as the scheduler it was handed to showed it.
+type QueueState struct {
+	Scheduler string `json:"scheduler"`
+	ID        string `json:"id"`
+	State     string `json:"state"`
+	Pending   bool   `json:"pending,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	Partition string `json:"partition,omitempty"`
+	Node      string `json:"node,omitempty"`
 }

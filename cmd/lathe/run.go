@@ -102,13 +102,13 @@ JSON lines with a "metrics" field. --parse reads more of its output as metrics:
 	f.StringVar(&req.Parse, "parse", "", "read metrics from output lines too: `kv` (name=value pairs) or auto (trainers' own lines, then kv)")
 	f.BoolVar(&req.WandB, "wandb", false, "give the job a wandb module that logs into lathe: a script written for Weights & Biases runs unchanged")
 	f.StringVar(&req.TensorBoard, "tensorboard", "", "read the TensorBoard event files the job writes under `DIR` as metrics, while it runs")
-	f.StringVar(&req.Runner, "runner", "", "what runs the job: `local` (default), under a shim on this machine")
+	f.StringVar(&req.Runner, "runner", "", "what runs the job: `local` (this machine, the default unless [jobs] runner says otherwise) or slurm (sbatch, with the [slurm] settings)")
 	f.StringVar(&cwd, "cwd", "", "working directory of the job (default: the current one)")
 	jsonFlag(cmd, &asJSON, "print the whole run as JSON instead of its id")
 	f.SetInterspersed(false)
 	cmd.RegisterFlagCompletionFunc("after", completeRuns)
 	cmd.RegisterFlagCompletionFunc("parse", cobra.FixedCompletions(parseModes(), cobra.ShellCompDirectiveNoFileComp))
-	cmd.RegisterFlagCompletionFunc("runner", cobra.FixedCompletions([]string{"local"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("runner", cobra.FixedCompletions([]string{"local", "slurm"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 

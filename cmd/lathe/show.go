@@ -58,6 +58,9 @@ func showRun(w io.Writer, r api.Run, now time.Time) {
 		row("command", format.Command(r.Command))
 	}
 	row("cwd", r.Cwd)
+	if q := r.Queue; q != nil {
+		row(q.Scheduler, q.String())
+	}
 	if r.Git != nil {
 		g := r.Git.Commit
 		if r.Git.Dirty {

@@ -71,6 +71,9 @@ type Run struct {
 	// Runner is what started the job ("local", "slurm"), or what
 	// recorded a run without one ("mlflow", "import").
 	Runner string `json:"runner,omitempty"`
+	// Queue is what the scheduler of a job handed to one (Slurm) says of
+	// it while it is there: its id, state, why it waits, where it runs.
+	Queue *QueueState `json:"queue,omitempty"`
 	// Key is what a run without a job came from ("mlflow:<run uuid>",
 	// "tfevents:<folder>"), when it was recorded under one.
 	Key       string                      `json:"key,omitempty"`
@@ -268,4 +271,36 @@ type Bucket struct {
 	Max       Float   `json:"max"`
 	Mean      Float   `json:"mean"`
 	Last      Float   `json:"last"`
+}
+
+// QueueState is a job as the scheduler it was handed to shows it.
+type QueueState struct {
+	// Scheduler names it ("slurm"); ID is the job's id there.
+	Scheduler string `json:"scheduler"`
+	ID        string `json:"id"`
+	// State is the scheduler's own word ("PENDING", "RUNNING").
+	State string `json:"state"`
+	// Pending says the job waits for resources; Reason says why, in the
+	// scheduler's words ("Resources", "Priority", "QOSMaxGRESPerUser").
+	Pending bool   `json:"pending,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	// Partition and Node are where it waits or runs.
+	Partition string `json:"partition,omitempty"`
+	Node      string `json:"node,omitempty"`
+}
+
+// String is the job as one line: "job 123 · PENDING (Resources) ·
+// partition debug", "job 124 · RUNNING · partition debug · node gpu07".
+func (q QueueState) String() string {
+	s := "job " + q.ID + " · " + q.State
+	if q.Reason != "" {
+		s += " (" + q.Reason + ")"
+	}
+	if q.Partition != "" {
+		s += " · partition " + q.Partition
+	}
+	if q.Node != "" {
+		s += " · node " + q.Node
+	}
+	return s
 }

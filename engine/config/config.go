@@ -23,6 +23,29 @@ type Config struct {
 	Registry Registry `toml:"registry"`
 	Drift    Drift    `toml:"drift"`
 	MLflow   MLflow   `toml:"mlflow"`
+	Slurm    Slurm    `toml:"slurm"`
+}
+
+// Slurm configures the Slurm runner (`lathe run --runner slurm`).
+type Slurm struct {
+	// Partition, Account, QoS and Time (a time limit as sbatch reads it:
+	// "01:00:00", "2-00:00:00") are given to sbatch when set; Options are
+	// more of sbatch's options, passed as they are.
+	Partition string   `toml:"partition"`
+	Account   string   `toml:"account"`
+	QoS       string   `toml:"qos"`
+	Time      string   `toml:"time"`
+	Options   []string `toml:"options"`
+	// Shared is a folder the compute nodes see where run folders are kept
+	// (each is linked from the data directory); empty when the data
+	// directory itself is on a shared file system.
+	Shared string `toml:"shared"`
+	// Lathe is the lathe binary the compute nodes run (the same version
+	// as the engine's); empty: the engine's own path, which they must see.
+	Lathe string `toml:"lathe"`
+	// Poll is how often the engine asks Slurm about its jobs (one squeue
+	// for all of them).
+	Poll Duration `toml:"poll"`
 }
 
 // MLflow configures the MLflow-compatible endpoint: MLflow's clients log
@@ -136,6 +159,9 @@ type Jobs struct {
 	// diff HEAD`) its run folder keeps as diff.patch; the record keeps the
 	// whole patch's size and digest.
 	PatchLimit int64 `toml:"patch_limit"`
+	// Runner is what runs a job started without --runner: "local" (this
+	// machine) or "slurm".
+	Runner string `toml:"runner"`
 }
 
 // Default is the configuration when no file sets anything.
@@ -161,6 +187,7 @@ func Default() Config {
 		Access:   Access{Reviewers: []string{}, Admins: []string{}},
 		Registry: Registry{HookTimeout: Duration(time.Minute)},
 		Drift:    Drift{Sample: 100_000, WatchInterval: Duration(5 * time.Second)},
+		Slurm:    Slurm{Options: []string{}, Poll: Duration(5 * time.Second)},
 	}
 }
 
@@ -252,6 +279,18 @@ func (c Config) validate(path string) error {
 	}
 	if time.Duration(c.Drift.WatchInterval) < 100*time.Millisecond {
 		return fmt.Errorf("config %s: drift.watch_interval %s: want at least 100ms", path, time.Duration(c.Drift.WatchInterval))
+	}
+	if r := c.Jobs.Runner; r != "" && r != "local" && r != "slurm" {
+		return fmt.Errorf("config %s: jobs.runner %q: want \"local\" or \"slurm\"", path, r)
+	}
+	if time.Duration(c.Slurm.Poll) < 100*time.Millisecond {
+		return fmt.Errorf("config %s: slurm.poll %s: want at least 100ms", path, time.Duration(c.Slurm.Poll))
+	}
+	if sh := c.Slurm.Shared; sh != "" && !filepath.IsAbs(sh) {
+		return fmt.Errorf("config %s: slurm.shared %q: want an absolute path", path, sh)
+	}
+	if l := c.Slurm.Lathe; l != "" && !filepath.IsAbs(l) {
+		return fmt.Errorf("config %s: slurm.lathe %q: want an absolute path", path, l)
 	}
 	if c.MLflow.Port < 0 || c.MLflow.Port > 65535 {
 		return fmt.Errorf("config %s: mlflow.port %d: want a TCP port, 1 to 65535 (0: off)", path, c.MLflow.Port)

@@ -712,3 +712,19 @@ func TestRunnerContract(t *testing.T) {
 		return New(testBin(t), []string{"LATHE_TEST_SHIM=1", "GORACE=atexit_sleep_ms=0"})
 	})
 }
+
+// With LATHE_SHIM_EXIT=job the shim exits as a shell reports its job.
+func TestShimExitsAsTheJob(t *testing.T) {
+	for _, c := range []struct {
+		ex   Exit
+		want int
+	}{
+		{Exit{ExitCode: 0}, 0}, {Exit{ExitCode: 3}, 3}, {Exit{ExitCode: -1, Signal: "SIGTERM"}, 143},
+		{Exit{ExitCode: -1, Signal: "SIGKILL"}, 137}, {Exit{ExitCode: -1, Signal: "signal 40"}, 168},
+		{Exit{ExitCode: 127, Error: "command not found: x"}, 127}, {Exit{ExitCode: 300}, 1},
+	} {
+		if got := c.ex.code(); got != c.want {
+			t.Errorf("%+v: exit %d, want %d", c.ex, got, c.want)
+		}
+	}
+}

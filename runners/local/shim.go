@@ -36,8 +36,15 @@ const (
 //
 // SIGHUP and SIGINT are ignored; SIGTERM is forwarded to the job's tree so
 // that `kill SHIMPID` stops the job gracefully and its exit is still recorded.
+//
+// With LATHE_SHIM_EXIT=job in its environment (a batch script of a
+// cluster's scheduler, which judges a job by its script's exit) the shim
+// exits as the job did once exit.json is written: its code, or 128+N for
+// a signal N. The variable is not passed on to the job.
 func RunShim(runDir string) int {
 	logger := log.New(os.Stderr, fmt.Sprintf("lathe shim %d: ", os.Getpid()), log.LstdFlags|log.Lmicroseconds)
+	exitAsJob := os.Getenv(ShimExitEnv) == "job"
+	os.Unsetenv(ShimExitEnv)
 
 	// Catch rather than ignore: an ignored disposition (SIG_IGN) would be
 	// inherited by the job across exec, a caught one is reset to default.
@@ -52,7 +59,28 @@ func RunShim(runDir string) int {
 		logger.Printf("cannot record exit %+v: %v", ex, err)
 		return 1
 	}
+	if exitAsJob {
+		return ex.code()
+	}
 	return 0
+}
+
+// ShimExitEnv set to "job" makes the shim exit as its job did.
+const ShimExitEnv = "LATHE_SHIM_EXIT"
+
+// code is the exit as a shell gives it: the job's code, 128+N for a
+// signal N.
+func (ex Exit) code() int {
+	if ex.Signal != "" {
+		if n := process.SignalNumber(ex.Signal); n > 0 {
+			return 128 + n
+		}
+		return 1
+	}
+	if ex.ExitCode < 0 || ex.ExitCode > 255 {
+		return 1
+	}
+	return ex.ExitCode
 }
 
 // startError is an Exit for a job that never ran.

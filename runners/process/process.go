@@ -196,3 +196,16 @@ func SignalName(s syscall.Signal) string {
 	}
 	return fmt.Sprintf("signal %d", int(s))
 }
+
+// SignalNumber is the number of a signal SignalName names, 0 when it
+// names none.
+func SignalNumber(name string) int {
+	if s := unix.SignalNum(name); s != 0 {
+		return int(s)
+	}
+	var n int
+	if _, err := fmt.Sscanf(name, "signal %d", &n); err == nil && n > 0 {
+		return n
+	}
+	return 0
+}

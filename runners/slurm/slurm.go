@@ -101,8 +101,9 @@ func (r *Runner) Start(ctx context.Context, runDir string, spec runners.Spec) (r
 	}
 	script := "#!/bin/sh\n" +
 		"# Written by lathe: the job runs under lathe's shim, which writes\n" +
-		"# output.log, metrics.jsonl and exit.json beside this script.\n" +
-		"exec " + shellQuote(exe) + " shim " + shellQuote(dir) + "\n"
+		"# output.log, metrics.jsonl and exit.json beside this script, and\n" +
+		"# exits as the job did, so that Slurm's record says how it ended.\n" +
+		local.ShimExitEnv + "=job exec " + shellQuote(exe) + " shim " + shellQuote(dir) + "\n"
 	if err := runners.WriteFileAtomic(dir, scriptFile, []byte(script)); err != nil {
 		return nil, err
 	}
@@ -247,7 +248,12 @@ func output(cmd *exec.Cmd) ([]byte, error) {
 // cmdError is a Slurm command that failed, with what it said.
 type cmdError struct{ name, msg string }
 
-func (e *cmdError) Error() string { return e.name + ": " + e.msg }
+func (e *cmdError) Error() string {
+	if strings.HasPrefix(e.msg, e.name+":") {
+		return e.msg // "sbatch: error: …" names itself
+	}
+	return e.name + ": " + e.msg
+}
 
 // invalidJob says a command failed because Slurm does not know the job.
 func invalidJob(err error) bool {

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"lathe/engine/api"
+)
+
+// slurmHome is a data directory whose engine polls Slurm often. The tests
+// need a real Slurm: they skip where none is installed, and fail where one
+// is installed but its controller does not answer (.ci/slurm-up starts a
+// one-node cluster).
+func slurmHome(t *testing.T, config string) *home {
+	t.Helper()
+	if _, err := exec.LookPath("sbatch"); err != nil {
+		t.Skip("Slurm is not installed (no sbatch on PATH); .ci/run installs and starts it")
+	}
+	if out, err := exec.Command("sinfo", "-h", "-o", "%T").CombinedOutput(); err != nil {
+		t.Fatalf("Slurm is installed but its controller does not answer (start one with .ci/slurm-up): %v: %s", err, out)
+	}
+	h := newHome(t)
+	os.MkdirAll(filepath.Join(h.dir, "config", "lathe"), 0o755)
+	os.WriteFile(filepath.Join(h.dir, "config", "lathe", "config.toml"), []byte("[slurm]\npoll = \"300ms\"\n"+config), 0o644)
+	// Nothing of a test may outlive it, in Slurm either: cancel its jobs
+	// once the engine has stopped (cleanups run last first).
+	t.Cleanup(func() {
+		ids, _ := filepath.Glob(filepath.Join(h.dir, "runs", "*", "slurm.jobid"))
+		for _, f := range ids {
+			if b, err := os.ReadFile(f); err == nil {
+				exec.Command("scancel", strings.TrimSpace(string(b))).Run()
+			}
+		}
+	})
+	return h
+}
+
+// untilRun polls a run until cond holds, for up to d.
+func untilRun(t *testing.T, h *home, id string, d time.Duration, what string, cond func(api.Run) bool) api.Run {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		var r api.Run
+		h.json(&r, "show", id)
+		if cond(r) {
+			return r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run %s: no %s after %s: %s %s, queue %+v", id, what, d, r.Status, r.Reason, r.Queue)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func slurmState(t *testing.T, id string) string {
+	out, err := exec.Command("squeue", "-h", "-t", "all", "-j", id, "-o", "%T").Output()
+	if err != nil {
+		t.Fatalf("squeue -j %s: %v", id, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// A job handed to Slurm runs in its allocation under lathe's shim: its
+// output, metrics and exit land in the run folder as for a local job, it
+// sees the GPUs Slurm gives it, and the run shows its Slurm job.
+func TestSlurmJobSucceeds(t *testing.T) {
+	h := slurmHome(t, "")
+	id := strings.TrimSpace(h.ok("run", "--runner", "slurm", "--gpus", "1", "--", "sh", "-c",
+		`echo "gpus=$CUDA_VISIBLE_DEVICES slurm=$SLURM_JOB_ID"; for i in 1 2 3; do echo "{\"step\": $i, \"metrics\": {\"loss\": 0.$i}}" >> "$LATHE_METRICS_FILE"; done`))
+	if r := h.run("wait", id); r.code != 0 {
+		t.Fatalf("wait: exit %d: %s", r.code, r.stderr)
+	}
+	var r api.Run
+	h.json(&r, "show", id)
+	if r.Status != api.Succeeded || r.Runner != "slurm" || r.Queue == nil || r.Queue.State != "COMPLETED" || r.Queue.Node == "" {
+		t.Fatalf("run: %s %q, runner %q, queue %+v", r.Status, r.Reason, r.Runner, r.Queue)
+	}
+	if m := r.Metrics["loss"]; m.Count != 3 || m.Last != 0.3 {
+		t.Errorf("loss: %+v", m)
+	}
+	if out := h.ok("logs", id); out != "gpus=0 slurm="+r.Queue.ID+"\n" {
+		t.Errorf("output %q: want Slurm's GPU 0 and job %s", out, r.Queue.ID)
+	}
+	if text := h.ok("show", id); !strings.Contains(text, "slurm        job "+r.Queue.ID+" · COMPLETED · partition") {
+		t.Errorf("show lacks the Slurm job:\n%s", text)
+	}
+}
+
+// A failed job keeps its exit code; a job Slurm refuses fails at once with
+// Slurm's own words.
+func TestSlurmJobFailsAndIsRefused(t *testing.T) {
+	h := slurmHome(t, "")
+	id := strings.TrimSpace(h.ok("run", "--runner", "slurm", "--", "sh", "-c", "echo failing; exit 3"))
+	if r := h.run("wait", id); r.code != 3 {
+		t.Errorf("wait: exit %d, want the job's 3 (%s)", r.code, r.stderr)
+	}
+	var r api.Run
+	h.json(&r, "show", id)
+	if r.Status != api.Failed || r.ExitCode == nil || *r.ExitCode != 3 || r.Reason != "exit code 3" || r.Queue.State != "FAILED" {
+		t.Errorf("failed run: %s %q, exit %v, queue %+v", r.Status, r.Reason, r.ExitCode, r.Queue)
+	}
+	// The node has two GPUs.
+	id = strings.TrimSpace(h.ok("run", "--runner", "slurm", "--gpus", "5", "--", "true"))
+	r = untilRun(t, h, id, 10*time.Second, "end", func(r api.Run) bool { return r.Status.Ended() })
+	if r.Status != api.Failed || !strings.Contains(r.Reason, "sbatch: error: Batch job submission failed") {
+		t.Errorf("refused run: %s %q", r.Status, r.Reason)
+	}
+}
+
+// lathe kill cancels a running job through scancel, and a pending one too.
+func TestSlurmKill(t *testing.T) {
+	h := slurmHome(t, "")
+	running := strings.TrimSpace(h.ok("run", "--runner", "slurm", "--gpus", "2", "--", "sleep", "300"))
+	r := untilRun(t, h, running, 20*time.Second, "RUNNING", func(r api.Run) bool { return r.Queue != nil && r.Queue.State == "RUNNING" })
+	slurmID := r.Queue.ID
+	pending := strings.TrimSpace(h.ok("run", "--runner", "slurm", "--gpus", "2", "--", "sleep", "300"))
+	p := untilRun(t, h, pending, 20*time.Second, "pending", func(r api.Run) bool { return r.Queue != nil && r.Queue.Pending })
+	h.ok("kill", pending)
+	h.ok("kill", running)
+	for _, id := range []string{running, pending} {
+		r := untilRun(t, h, id, 30*time.Second, "end", func(r api.Run) bool { return r.Status.Ended() })
+		if r.Status != api.Killed {
+			t.Errorf("run %s: %s %q", id, r.Status, r.Reason)
+		}
+	}
+	if s := slurmState(t, slurmID); s == "RUNNING" || s == "PENDING" {
+		t.Errorf("Slurm job %s is still %s", slurmID, s)
+	}
+	if s := slurmState(t, p.Queue.ID); s != "CANCELLED" {
+		t.Errorf("pending Slurm job %s is %s, want CANCELLED", p.Queue.ID, s)
+	}
+}
+
+// A job over its time limit fails with Slurm's reason. The shortest limit
+// Slurm takes is a minute; a limit of 0 set on a running job times it out
+// at the controller's next check.
+func TestSlurmTimeout(t *testing.T) {
+	h := slurmHome(t, "")
+	id := strings.TrimSpace(h.ok("run", "--runner", "slurm", "--", "sleep", "300"))
+	r := untilRun(t, h, id, 20*time.Second, "RUNNING", func(r api.Run) bool { return r.Queue != nil && r.Queue.State == "RUNNING" })
+	if out, err := exec.Command("scontrol", "update", "JobId="+r.Queue.ID, "TimeLimit=0").CombinedOutput(); err != nil {
+		t.Fatalf("scontrol update: %v: %s", err, out)
+	}
+	r = untilRun(t, h, id, 90*time.Second, "end", func(r api.Run) bool { return r.Status.Ended() })
+	if r.Status != api.Failed || !strings.HasPrefix(r.Reason, "TIMEOUT after ") || r.Queue.State != "TIMEOUT" {
+		t.Errorf("timed-out run: %s %q, queue %+v", r.Status, r.Reason, r.Queue)
+	}
+}
+
+// Two jobs that together want more GPUs than the node has: the second
+// waits in Slurm with Slurm's reason, and runs when the first ends.
+func TestSlurmPendingForGPUs(t *testing.T) {
+	h := slurmHome(t, "")
+	first := strings.TrimSpace(h.ok("run", "--runner", "slurm", "--gpus", "2", "--", "sleep", "4"))
+	untilRun(t, h, first, 20*time.Second, "RUNNING", func(r api.Run) bool { return r.Queue != nil && r.Queue.State == "RUNNING" })
+	second := strings.TrimSpace(h.ok("run", "--runner", "slurm", "--gpus", "1", "--", "sh", "-c", "echo ran on $CUDA_VISIBLE_DEVICES"))
+	r := untilRun(t, h, second, 20*time.Second, "pending with a reason", func(r api.Run) bool { return r.Queue != nil && r.Queue.Pending && r.Queue.Reason != "" })
+	if r.Queue.Reason != "Resources" || r.Waiting != "pending in slurm: Resources" {
+		t.Errorf("pending run: queue %+v, waiting %q", r.Queue, r.Waiting)
+	}
+	if ps := h.ok("ps"); !strings.Contains(ps, "pending in slurm: Resources") {
+		t.Errorf("ps does not say why it waits:\n%s", ps)
+	}
+	if r := h.run("wait", second); r.code != 0 {
+		t.Fatalf("second: exit %d: %s", r.code, r.stderr)
+	}
+	var a, b api.Run
+	h.json(&a, "show", first)
+	h.json(&b, "show", second)
+	if a.Status != api.Succeeded || b.Status != api.Succeeded || b.Started == nil || b.Ended.Before(*a.Ended) {
+		t.Errorf("first %s (ended %v), second %s (ended %v)", a.Status, a.Ended, b.Status, b.Ended)
+	}
+}
+
+// An engine that stops (killed) while a Slurm job runs finds the job again
+// when it starts, and stores all of its metrics once.
+func TestSlurmEngineRestart(t *testing.T) {
+	h := slurmHome(t, "")
+	id := strings.TrimSpace(h.ok("run", "--runner", "slurm", "--", "sh", "-c",
+		`for i in $(seq 1 40); do echo "{\"step\": $i, \"metrics\": {\"loss\": $i}}" >> "$LATHE_METRICS_FILE"; sleep 0.1; done`))
+	untilRun(t, h, id, 20*time.Second, "RUNNING", func(r api.Run) bool { return r.Queue != nil && r.Queue.State == "RUNNING" })
+	pid := h.enginePID()
+	if pid == 0 {
+		t.Fatal("no engine pid")
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	for processExists(pid) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // the job goes on meanwhile
+	if r := h.run("wait", id); r.code != 0 {
+		t.Fatalf("wait after restart: exit %d: %s", r.code, r.stderr)
+	}
+	var r api.Run
+	h.json(&r, "show", id)
+	if r.Status != api.Succeeded || r.Metrics["loss"].Count != 40 || r.Metrics["loss"].Last != 40 {
+		t.Errorf("after restart: %s %q, loss %+v", r.Status, r.Reason, r.Metrics["loss"])
+	}
+}
