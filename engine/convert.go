@@ -23,6 +23,10 @@ func apiRun(r *store.Run) api.Run {
 		u := api.GPUUsage(*r.Usage)
 		v.Usage = &u
 	}
+	if r.Array != nil {
+		a := api.ArrayTask(*r.Array)
+		v.Array = &a
+	}
 	if r.Queue != nil {
 		q := api.QueueState(*r.Queue)
 		v.Queue = &q

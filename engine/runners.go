@@ -2,6 +2,8 @@ package engine
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -22,6 +24,41 @@ func defaultRunners(opts Options) []runners.Runner {
 		slurm.New(slurm.Config{Partition: sc.Partition, Account: sc.Account, QoS: sc.QoS, Time: sc.Time,
 			Options: sc.Options, Shared: sc.Shared, Lathe: cmp.Or(sc.Lathe, opts.Exe), Poll: time.Duration(sc.Poll)}),
 	}
+}
+
+// Cluster lists the user's jobs in the queue of the first runner that can
+// list them (Slurm's), each of lathe's with its run.
+func (e *Engine) Cluster(ctx context.Context) (api.Cluster, error) {
+	for _, rn := range e.runners {
+		cl, ok := rn.(runners.Cluster)
+		if !ok {
+			continue
+		}
+		c := api.Cluster{Scheduler: rn.Name(), Installed: true, Jobs: []api.ClusterJob{}}
+		jobs, err := cl.Jobs(ctx)
+		switch {
+		case errors.Is(err, runners.ErrNoScheduler):
+			c.Installed = false
+			return c, nil
+		case err != nil:
+			c.Error = err.Error()
+			return c, nil
+		}
+		runs := map[string]string{} // scheduler's id → run id
+		e.mu.Lock()
+		for id, s := range e.jobs {
+			if s.queue.ID != "" {
+				runs[s.queue.ID] = id
+			}
+		}
+		e.mu.Unlock()
+		for _, j := range jobs {
+			c.Jobs = append(c.Jobs, api.ClusterJob{QueueState: api.QueueState(j.QueueState), Name: j.Name,
+				Elapsed: j.Elapsed, Limit: j.Limit, Run: runs[j.ID]})
+		}
+		return c, nil
+	}
+	return api.Cluster{Jobs: []api.ClusterJob{}}, nil
 }
 
 // scheduled says whether a runner's jobs wait in a scheduler of their own

@@ -97,6 +97,8 @@ func newHandler(e *Engine) http.Handler {
 	h.mux.HandleFunc("GET /v1/status", h.status)
 	h.mux.HandleFunc("POST /v1/shutdown", h.shutdown)
 	h.mux.HandleFunc("POST /v1/runs", h.submit)
+	h.mux.HandleFunc("POST /v1/arrays", h.submitArray)
+	h.mux.HandleFunc("GET /v1/cluster", h.cluster)
 	h.mux.HandleFunc("GET /v1/runs", h.runs)
 	h.mux.HandleFunc("GET /v1/runs/{ref}", h.run)
 	h.mux.HandleFunc("POST /v1/runs/remove", h.remove)
@@ -264,6 +266,25 @@ func (h *handler) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	req.User = peer(r)
 	v, err := h.e.Submit(r.Context(), req)
+	reply(w, v, err)
+}
+
+func (h *handler) submitArray(w http.ResponseWriter, r *http.Request) {
+	var req api.SubmitRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	req.User = peer(r)
+	v, err := h.e.SubmitArray(r.Context(), req)
+	if err != nil && len(v) > 0 {
+		// Some tasks are queued: say which, and why the rest are not.
+		err = fmt.Errorf("%w (tasks 0 to %d are queued: %s…)", err, len(v)-1, v[0].Name)
+	}
+	reply(w, v, err)
+}
+
+func (h *handler) cluster(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.Cluster(r.Context())
 	reply(w, v, err)
 }
 

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +28,51 @@ func (e *Engine) Submit(ctx context.Context, req api.SubmitRequest) (api.Run, er
 // gets the first free nameAfter-N, chosen in the transaction that records
 // it so that two at once do not share one.
 func (e *Engine) submit(ctx context.Context, req api.SubmitRequest, nameAfter string) (api.Run, error) {
+	return e.submitTask(ctx, req, nameAfter, nil)
+}
+
+// SubmitArray queues req.Array runs, one a task: each has its index in
+// LATHE_ARRAY_INDEX (and the size in LATHE_ARRAY_SIZE), the param
+// array_index, the tag array (the group) and, when named, the name
+// NAME-INDEX. A task that cannot be queued leaves the others queued.
+func (e *Engine) SubmitArray(ctx context.Context, req api.SubmitRequest) ([]api.Run, error) {
+	n := req.Array
+	if n < 1 || n > api.MaxArray {
+		return nil, api.Errorf(api.ErrInvalid, "--array %d: give 1 to %d tasks", n, api.MaxArray)
+	}
+	if err := e.validate(&req); err != nil {
+		return nil, err
+	}
+	group := store.NewID()
+	base := req.Name
+	if base == "" {
+		base = commandStem(req.Command) + "-" + group[:6]
+	}
+	runs := make([]api.Run, 0, n)
+	for i := range n {
+		task := req
+		task.Array = 0
+		task.Name = fmt.Sprintf("%s-%d", base, i)
+		task.Env = append(slices.Clone(req.Env), fmt.Sprintf("LATHE_ARRAY_INDEX=%d", i), fmt.Sprintf("LATHE_ARRAY_SIZE=%d", n))
+		task.Params = maps.Clone(nonNil(req.Params))
+		if _, set := task.Params["array_index"]; !set {
+			task.Params["array_index"] = strconv.Itoa(i)
+		}
+		task.Tags = maps.Clone(nonNil(req.Tags))
+		task.Tags["array"] = group
+		r, err := e.submitTask(ctx, task, "", &store.ArrayTask{Group: group, Index: i, Size: n})
+		if err != nil {
+			return runs, fmt.Errorf("array task %d: %w", i, err)
+		}
+		runs = append(runs, r)
+	}
+	return runs, nil
+}
+
+func (e *Engine) submitTask(ctx context.Context, req api.SubmitRequest, nameAfter string, task *store.ArrayTask) (api.Run, error) {
+	if req.Array != 0 {
+		return api.Run{}, api.Errorf(api.ErrInvalid, "an array of %d tasks is submitted with SubmitArray", req.Array)
+	}
 	if err := e.validate(&req); err != nil {
 		return api.Run{}, err
 	}
@@ -49,6 +97,7 @@ func (e *Engine) submit(ctx context.Context, req api.SubmitRequest, nameAfter st
 		TensorBoard: req.TensorBoard,
 		WandB:       req.WandB,
 		Runner:      req.Runner,
+		Array:       task,
 		Git:         gitInfo(ctx, req.Cwd),
 		User:        req.User,
 		Host:        e.host,

@@ -69,6 +69,9 @@ func (e *Engine) launch(id string, devices []int) bool {
 			return err
 		}
 		spec = runners.Spec{Command: r.Command, Dir: r.Cwd, GPUs: r.GPUs}
+		if a := r.Array; a != nil {
+			spec.Array = &runners.ArrayTask{Group: a.Group, Index: a.Index, Size: a.Size}
+		}
 		wandb = r.WandB
 		// Recorded before the job starts: a crash from here on leaves a
 		// running run that the next engine asks its runner about (with no
@@ -247,7 +250,9 @@ func (s *supervisor) publishQueue() {
 		return nil
 	})
 	if err == nil {
+		s.e.mu.Lock() // Cluster reads it
 		s.queue = now
+		s.e.mu.Unlock()
 	}
 }
 

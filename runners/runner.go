@@ -73,6 +73,16 @@ type Spec struct {
 	// given its devices in Env (CUDA_VISIBLE_DEVICES) and ignores it; a
 	// Scheduled runner asks its scheduler for them.
 	GPUs int
+	// Array, when set, makes the job one task of an array: a Scheduled
+	// runner hands the tasks of a Group to its scheduler together, once
+	// each has been started (a task killed before that is left out).
+	Array *ArrayTask
+}
+
+// ArrayTask is one task of an array.
+type ArrayTask struct {
+	Group       string
+	Index, Size int
 }
 
 // Scheduled is implemented by a runner whose jobs wait in a scheduler of
@@ -83,6 +93,28 @@ type Scheduled interface {
 	Runner
 	// Schedules marks the interface; it does nothing.
 	Schedules()
+}
+
+// Cluster is implemented by a Scheduled runner that can list the jobs of
+// the engine's user in its scheduler, lathe's or not (the app's cluster
+// section).
+type Cluster interface {
+	// Jobs lists the user's pending and running jobs with one call of the
+	// scheduler; ErrNoScheduler when the scheduler is not installed.
+	Jobs(ctx context.Context) ([]ClusterJob, error)
+}
+
+// ErrNoScheduler says a runner's scheduler is not installed here.
+var ErrNoScheduler = errors.New("the scheduler is not installed")
+
+// ClusterJob is one job in a cluster's queue.
+type ClusterJob struct {
+	QueueState
+	// Name is the job's name there ("lathe-<run id>" for lathe's).
+	Name string
+	// Elapsed is how long it has run; Limit its time limit, as the
+	// scheduler writes them.
+	Elapsed, Limit string
 }
 
 // Queued is implemented by a job of a Scheduled runner: what its scheduler

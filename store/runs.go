@@ -127,6 +127,8 @@ type Run struct {
 	// Runner names the runner that started the job ("local" for runs
 	// recorded before there were others).
 	Runner string `json:"runner,omitempty"`
+	// Array says which task of an array the run is.
+	Array *ArrayTask `json:"array,omitempty"`
 	// Queue is what the scheduler of a job handed to one (Slurm) said of
 	// it last: its id there, state, reason, partition and node.
 	Queue     *QueueState                 `json:"queue,omitempty"`
@@ -322,4 +324,11 @@ type QueueState struct {
 	Reason    string `json:"reason,omitempty"`
 	Partition string `json:"partition,omitempty"`
 	Node      string `json:"node,omitempty"`
+}
+
+// ArrayTask is one run of an array: Index of Size in Group.
+type ArrayTask struct {
+	Group string `json:"group"`
+	Index int    `json:"index"`
+	Size  int    `json:"size"`
 }

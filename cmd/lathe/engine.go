@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -113,10 +115,15 @@ func newEngineStopCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, _, err := running(ctx)
+			c, e, err := running(ctx)
 			if errors.Is(err, api.ErrNoEngine) {
 				fmt.Fprintln(cmd.OutOrStdout(), "no engine is running")
 				return nil
+			}
+			if errors.Is(err, api.ErrAPIMismatch) {
+				// An engine of another version of lathe (an upgrade): it
+				// stops on SIGTERM as on a shutdown request.
+				return stopOtherEngine(ctx, e.paths, cmd.OutOrStdout())
 			}
 			if err != nil {
 				return err
@@ -192,4 +199,29 @@ func newEngineStatusCmd() *cobra.Command {
 	}
 	jsonFlag(cmd, &asJSON, "")
 	return cmd
+}
+
+// stopOtherEngine stops an engine this lathe cannot talk to (another
+// version's) with SIGTERM, once its pid file names a lathe engine.
+func stopOtherEngine(ctx context.Context, p api.Paths, w io.Writer) error {
+	raw, err := os.ReadFile(p.PIDFile())
+	if err != nil {
+		return fmt.Errorf("the engine speaks another API and its pid file cannot be read: %w", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil || pid <= 0 {
+		return fmt.Errorf("the engine speaks another API and its pid file %s holds %q", p.PIDFile(), raw)
+	}
+	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if !strings.Contains(strings.ReplaceAll(string(cmdline), "\x00", " "), "engine start") {
+		return fmt.Errorf("the engine speaks another API, and pid %d (from %s) is not a lathe engine", pid, p.PIDFile())
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		return fmt.Errorf("stop the engine (pid %d): %w", pid, err)
+	}
+	if err := waitGone(ctx, pid, 15*time.Second); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "engine of another lathe version stopped (pid %d); its jobs keep running\n", pid)
+	return nil
 }

@@ -38,13 +38,21 @@ JSON lines with a "metrics" field. --parse reads more of its output as metrics:
   auto    also what trainers print unmodified: Hugging Face Trainer dicts
           ({'loss': 0.41, 'epoch': 0.5}), Keras "Epoch 3/10" and
           "- loss: 0.31 - accuracy: 0.9" lines, lines of name: value pairs
-          ("loss: 0.31, acc: 0.9"), then name=value pairs`,
+          ("loss: 0.31, acc: 0.9"), then name=value pairs
+
+--runner slurm hands the job to Slurm (sbatch, with the [slurm] settings of
+the config): it waits in Slurm's queue, not lathe's, and runs under lathe's
+shim on a compute node that sees the run folder; everything else (logs,
+metrics, the app) works as for a local job. --array N runs N tasks, each its
+own run with LATHE_ARRAY_INDEX set: a seed sweep is one command.`,
 		Example: `  lathe run -- python3 train.py --lr 0.01
   lathe run --exp digits --param lr=0.01 --tag team=vision -- python3 train_digits.py
   lathe run --after $(lathe run -- ./prepare.sh) -- python3 train.py
   lathe run --parse kv -- ./legacy_train.sh     # "loss=0.31 acc=0.9" lines become metrics
   lathe run --parse auto -- python3 keras_mnist.py   # Keras and Hugging Face progress lines too
-  lathe run --gpus 2 --min-gpu-mem 40GiB -- torchrun --nproc-per-node 2 train.py`,
+  lathe run --gpus 2 --min-gpu-mem 40GiB -- torchrun --nproc-per-node 2 train.py
+  lathe run --runner slurm --gpus 4 -- torchrun --nproc-per-node 4 train.py
+  lathe run --runner slurm --array 8 --name seeds -- sh -c 'python3 train.py --seed $LATHE_ARRAY_INDEX'`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return fmt.Errorf("no command: give it after --, as in `lathe run -- python3 train.py`")
@@ -78,6 +86,19 @@ JSON lines with a "metrics" field. --parse reads more of its output as metrics:
 			if err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("array") {
+				runs, err := c.SubmitArray(ctx, req)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return printJSON(cmd.OutOrStdout(), runs)
+				}
+				for _, r := range runs {
+					fmt.Fprintln(cmd.OutOrStdout(), r.ID)
+				}
+				return nil
+			}
 			r, err := c.Submit(ctx, req)
 			if err != nil {
 				return err
@@ -103,6 +124,7 @@ JSON lines with a "metrics" field. --parse reads more of its output as metrics:
 	f.BoolVar(&req.WandB, "wandb", false, "give the job a wandb module that logs into lathe: a script written for Weights & Biases runs unchanged")
 	f.StringVar(&req.TensorBoard, "tensorboard", "", "read the TensorBoard event files the job writes under `DIR` as metrics, while it runs")
 	f.StringVar(&req.Runner, "runner", "", "what runs the job: `local` (this machine, the default unless [jobs] runner says otherwise) or slurm (sbatch, with the [slurm] settings)")
+	f.IntVar(&req.Array, "array", 0, "run the command as `N` tasks, each its own run told its LATHE_ARRAY_INDEX (0 to N-1): one Slurm job array with --runner slurm, N queued runs here")
 	f.StringVar(&cwd, "cwd", "", "working directory of the job (default: the current one)")
 	jsonFlag(cmd, &asJSON, "print the whole run as JSON instead of its id")
 	f.SetInterspersed(false)

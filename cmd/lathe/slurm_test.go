@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -166,6 +167,16 @@ func TestSlurmPendingForGPUs(t *testing.T) {
 	if ps := h.ok("ps"); !strings.Contains(ps, "pending in slurm: Resources") {
 		t.Errorf("ps does not say why it waits:\n%s", ps)
 	}
+	// The user's queue, one squeue: both jobs, each with its run.
+	var c api.Cluster
+	h.json(&c, "cluster")
+	found := map[string]api.ClusterJob{}
+	for _, j := range c.Jobs {
+		found[j.Run] = j
+	}
+	if !c.Installed || found[second].Reason != "Resources" || found[second].ID != r.Queue.ID || found[first].State != "RUNNING" {
+		t.Errorf("cluster: %+v", c)
+	}
 	if r := h.run("wait", second); r.code != 0 {
 		t.Fatalf("second: exit %d: %s", r.code, r.stderr)
 	}
@@ -201,4 +212,58 @@ func TestSlurmEngineRestart(t *testing.T) {
 	if r.Status != api.Succeeded || r.Metrics["loss"].Count != 40 || r.Metrics["loss"].Last != 40 {
 		t.Errorf("after restart: %s %q, loss %+v", r.Status, r.Reason, r.Metrics["loss"])
 	}
+}
+
+// --array N queues N runs, each told its index; with --runner slurm they
+// are one Slurm job array, each task its own run with its own metrics.
+func TestArrays(t *testing.T) {
+	script := `echo "{\"step\": 1, \"metrics\": {\"seed\": $LATHE_ARRAY_INDEX, \"size\": $LATHE_ARRAY_SIZE}}" >> "$LATHE_METRICS_FILE"; echo "task $LATHE_ARRAY_INDEX ${SLURM_ARRAY_TASK_ID:-local}"`
+	check := func(t *testing.T, h *home, ids []string, slurm bool) {
+		if len(ids) != 4 {
+			t.Fatalf("%d ids: %q", len(ids), ids)
+		}
+		var group, array string
+		for i, id := range ids {
+			if r := h.run("wait", id); r.code != 0 {
+				t.Fatalf("task %d: exit %d: %s", i, r.code, r.stderr)
+			}
+			var r api.Run
+			h.json(&r, "show", id)
+			if r.Name != fmt.Sprintf("seeds-%d", i) || r.Params["array_index"] != fmt.Sprint(i) || r.Array == nil ||
+				r.Array.Index != i || r.Array.Size != 4 || r.Tags["array"] != r.Array.Group {
+				t.Errorf("task %d: name %q, params %v, tags %v, array %+v", i, r.Name, r.Params, r.Tags, r.Array)
+			}
+			if m := r.Metrics["seed"]; float64(m.Last) != float64(i) || r.Metrics["size"].Last != 4 {
+				t.Errorf("task %d: seed %+v", i, m)
+			}
+			if i == 0 {
+				group = r.Array.Group
+			} else if r.Array.Group != group {
+				t.Errorf("task %d in group %s, task 0 in %s", i, r.Array.Group, group)
+			}
+			want := fmt.Sprintf("task %d local\n", i)
+			if slurm {
+				jobArray, task, ok := strings.Cut(r.Queue.ID, "_")
+				if !ok || task != fmt.Sprint(i) || (array != "" && jobArray != array) {
+					t.Errorf("task %d: Slurm job %q, want %s_%d", i, r.Queue.ID, array, i)
+				}
+				array = jobArray
+				want = fmt.Sprintf("task %d %d\n", i, i)
+			}
+			if out := h.ok("logs", id); out != want {
+				t.Errorf("task %d: output %q, want %q", i, out, want)
+			}
+		}
+	}
+	t.Run("local", func(t *testing.T) {
+		h := newHome(t)
+		check(t, h, strings.Fields(h.ok("run", "--array", "4", "--name", "seeds", "--", "sh", "-c", script)), false)
+		if r := h.run("run", "--array", "0", "--", "true"); r.code == 0 || !strings.Contains(r.stderr, "--array 0: give 1 to 1000 tasks") {
+			t.Errorf("--array 0: exit %d, %q", r.code, r.stderr)
+		}
+	})
+	t.Run("slurm", func(t *testing.T) {
+		h := slurmHome(t, "")
+		check(t, h, strings.Fields(h.ok("run", "--runner", "slurm", "--array", "4", "--name", "seeds", "--", "sh", "-c", script)), true)
+	})
 }

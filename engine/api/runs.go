@@ -71,6 +71,8 @@ type Run struct {
 	// Runner is what started the job ("local", "slurm"), or what
 	// recorded a run without one ("mlflow", "import").
 	Runner string `json:"runner,omitempty"`
+	// Array says which task of an array the run is (SubmitArray).
+	Array *ArrayTask `json:"array,omitempty"`
 	// Queue is what the scheduler of a job handed to one (Slurm) says of
 	// it while it is there: its id, state, why it waits, where it runs.
 	Queue *QueueState `json:"queue,omitempty"`
@@ -194,6 +196,10 @@ type SubmitRequest struct {
 	WandB bool `json:"wandb,omitempty"`
 	// Runner names what starts the job; empty: the configured default.
 	Runner string `json:"runner,omitempty"`
+	// Array, for SubmitArray, is how many tasks: that many runs of the
+	// command, each told its LATHE_ARRAY_INDEX (0 to Array-1), handed to
+	// a cluster's scheduler as one job array.
+	Array int `json:"array,omitempty"`
 	// User is who submits. The socket server sets it from the peer's
 	// credentials, whatever the client sent.
 	User string `json:"user,omitempty"`
@@ -303,4 +309,39 @@ func (q QueueState) String() string {
 		s += " · node " + q.Node
 	}
 	return s
+}
+
+// ArrayTask is one run of an array: tasks of one Group (an id shared by
+// them, and their tag "array"), Index 0 to Size-1.
+type ArrayTask struct {
+	Group string `json:"group"`
+	Index int    `json:"index"`
+	Size  int    `json:"size"`
+}
+
+// MaxArray is the most tasks one array may have (Slurm's default
+// MaxArraySize allows 1000).
+const MaxArray = 1000
+
+// Cluster is the engine user's jobs in a cluster's queue.
+type Cluster struct {
+	// Scheduler names it ("slurm"); empty when the engine has no runner
+	// of a cluster.
+	Scheduler string `json:"scheduler,omitempty"`
+	// Installed says the scheduler's commands are there; Error why they
+	// did not answer.
+	Installed bool         `json:"installed"`
+	Error     string       `json:"error,omitempty"`
+	Jobs      []ClusterJob `json:"jobs"`
+}
+
+// ClusterJob is one job in a cluster's queue.
+type ClusterJob struct {
+	QueueState
+	Name string `json:"name"`
+	// Elapsed and Limit are as the scheduler writes them ("1:02:03").
+	Elapsed string `json:"elapsed"`
+	Limit   string `json:"limit"`
+	// Run is the lathe run the job is, when it is one of lathe's.
+	Run string `json:"run,omitempty"`
 }

@@ -8,7 +8,7 @@ import (
 
 // Version is the version of the socket API. A client and an engine that
 // disagree refuse to talk and say so.
-const Version = 5
+const Version = 6
 
 // HeaderVersion carries Version on every request and reply.
 const HeaderVersion = "Lathe-API"
@@ -18,6 +18,12 @@ const HeaderVersion = "Lathe-API"
 type RunService interface {
 	// Submit queues a new run and returns it (usually still queued).
 	Submit(ctx context.Context, req SubmitRequest) (Run, error)
+	// Cluster lists the user's jobs in the queue of a cluster's scheduler
+	// (Slurm), lathe's and others', with one call of it.
+	Cluster(ctx context.Context) (Cluster, error)
+	// SubmitArray queues req.Array runs of one command, one a task, and
+	// returns them in the order of their index.
+	SubmitArray(ctx context.Context, req SubmitRequest) ([]Run, error)
 	// Run returns one run named by id, unique id prefix or unique name.
 	Run(ctx context.Context, ref string) (Run, error)
 	// Runs lists runs, newest first.

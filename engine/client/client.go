@@ -207,6 +207,14 @@ func (c *Client) Submit(ctx context.Context, req api.SubmitRequest) (api.Run, er
 	return call[api.Run](c, ctx, http.MethodPost, "/v1/runs", req)
 }
 
+func (c *Client) Cluster(ctx context.Context) (api.Cluster, error) {
+	return call[api.Cluster](c, ctx, http.MethodGet, "/v1/cluster", nil)
+}
+
+func (c *Client) SubmitArray(ctx context.Context, req api.SubmitRequest) ([]api.Run, error) {
+	return call[[]api.Run](c, ctx, http.MethodPost, "/v1/arrays", req)
+}
+
 func (c *Client) Run(ctx context.Context, ref string) (api.Run, error) {
 	if err := checkRef(ref); err != nil {
 		return api.Run{}, err

@@ -23,9 +23,13 @@ import (
 
 // job is one Slurm job the runner follows.
 type job struct {
+	r    *Runner
 	id   string
 	dir  string
 	done chan struct{}
+	// array and index, for a task of an array.
+	array *array
+	index int
 
 	mu        sync.Mutex
 	state     runners.QueueState
@@ -39,7 +43,12 @@ var (
 	_ runners.Queued = (*job)(nil)
 )
 
+// Handle is the Slurm job id; empty for a task whose array is not
+// submitted yet (Adopt then reads the id the submission left in its
+// folder).
 func (j *job) Handle() []byte {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	b, _ := json.Marshal(handle{JobID: j.id})
 	return b
 }
@@ -48,7 +57,14 @@ func (j *job) Done() <-chan struct{} { return j.done }
 
 func (j *job) PID() int { return 0 }
 
-func (j *job) String() string { return "slurm job " + j.id }
+func (j *job) String() string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.id == "" {
+		return fmt.Sprintf("slurm array %s task %d (not submitted yet)", j.array.group, j.index)
+	}
+	return "slurm job " + j.id
+}
 
 func (j *job) Queue() runners.QueueState {
 	j.mu.Lock()
@@ -73,8 +89,11 @@ func (j *job) Signal(sig syscall.Signal) error {
 	}
 	j.mu.Lock()
 	j.signalled = true
-	pending := j.state.Pending
+	pending, id := j.state.Pending, j.id
 	j.mu.Unlock()
+	if id == "" && j.array != nil && j.r.dropTask(j) {
+		return nil // killed before its array went to Slurm
+	}
 	args := []string{j.id}
 	if sig != syscall.SIGKILL && !pending {
 		args = []string{"--signal=" + strings.TrimPrefix(unix.SignalName(sig), "SIG"), "--full", j.id}
@@ -101,18 +120,26 @@ func (j *job) finish(x runners.Exit, err error) {
 // track follows a Slurm job until it ends.
 func (r *Runner) track(id, runDir string) *job {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if j, ok := r.jobs[id]; ok {
+	j, ok := r.jobs[id]
+	r.mu.Unlock()
+	if ok {
 		return j
 	}
-	j := &job{id: id, dir: runDir, done: make(chan struct{}),
+	j = &job{r: r, id: id, dir: runDir, done: make(chan struct{}),
 		state: runners.QueueState{Scheduler: "slurm", ID: id, State: "PENDING", Pending: true}}
-	r.jobs[id] = j
+	r.follow(j)
+	return j
+}
+
+// follow adds a job with its id to those the poller asks Slurm about.
+func (r *Runner) follow(j *job) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.jobs[j.id] = j
 	if !r.polling {
 		r.polling = true
 		go r.poll()
 	}
-	return j
 }
 
 // poll asks Slurm about every job followed, a poll interval apart, until
@@ -153,7 +180,8 @@ func (r *Runner) refresh(jobs []*job) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
 	defer cancel()
-	out, err := output(exec.CommandContext(ctx, "squeue", "-h", "-t", "all", "-j", strings.Join(ids, ","), "-o", queueFormat))
+	// -r: a task of an array on a line of its own, as "12_3".
+	out, err := output(exec.CommandContext(ctx, "squeue", "-h", "-r", "-t", "all", "-j", strings.Join(ids, ","), "-o", queueFormat))
 	if err != nil && !invalidJob(err) {
 		return
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+
+	"lathe/runners"
 )
 
 // queueFormat is what squeue prints of a job, one line each:
@@ -108,3 +110,30 @@ var (
 		"OUT_OF_MEMORY": true, "NODE_FAIL": true, "PREEMPTED": true, "BOOT_FAIL": true, "DEADLINE": true,
 		"SPECIAL_EXIT": true, "REVOKED": true}
 )
+
+// parseCluster reads squeue's lines in clusterFormat, in its order.
+func parseCluster(out []byte) ([]runners.ClusterJob, error) {
+	var jobs []runners.ClusterJob
+	for line := range bytes.Lines(out) {
+		line = bytes.TrimRight(line, "\r\n")
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		f := strings.Split(string(line), "|")
+		if len(f) < 8 || f[0] == "" || baseState(f[1]) == "" {
+			return nil, fmt.Errorf("squeue printed %q: want %s", line, clusterFormat)
+		}
+		// A name may hold "|": the fields after it are fixed.
+		name := strings.Join(f[6:len(f)-1], "|")
+		reason := f[2]
+		if reason == "None" {
+			reason = ""
+		}
+		st := baseState(f[1])
+		jobs = append(jobs, runners.ClusterJob{
+			QueueState: runners.QueueState{Scheduler: "slurm", ID: f[0], State: st, Pending: pendingStates[st],
+				Reason: reason, Partition: f[3], Node: f[4]},
+			Name: name, Limit: f[5], Elapsed: f[len(f)-1]})
+	}
+	return jobs, nil
+}

@@ -72,6 +72,17 @@ func TestParseAcct(t *testing.T) {
 	}
 }
 
+func TestParseCluster(t *testing.T) {
+	jobs, err := parseCluster([]byte("12_3|PENDING|QOSMaxGRESPerUser|gpu||1-00:00:00|a|b|0:00\n13|RUNNING|None|gpu|node07|UNLIMITED|lathe-abc|1:02:03\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 2 || jobs[0].ID != "12_3" || !jobs[0].Pending || jobs[0].Reason != "QOSMaxGRESPerUser" || jobs[0].Name != "a|b" ||
+		jobs[1].Node != "node07" || jobs[1].Reason != "" || jobs[1].Elapsed != "1:02:03" || jobs[1].Name != "lathe-abc" {
+		t.Errorf("%+v", jobs)
+	}
+}
+
 func TestExitCodeAndClock(t *testing.T) {
 	for _, c := range []struct {
 		in        string
@@ -112,6 +123,13 @@ func FuzzParsers(f *testing.F) {
 			for id, e := range jobs {
 				if id == "" || e.ID != id || e.State == "" {
 					t.Fatalf("sacct %q: %+v", b, e)
+				}
+			}
+		}
+		if jobs, err := parseCluster(b); err == nil {
+			for _, j := range jobs {
+				if j.ID == "" || j.State == "" {
+					t.Fatalf("cluster %q: %+v", b, j)
 				}
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -57,16 +58,23 @@ type Runner struct {
 	mu      sync.Mutex
 	jobs    map[string]*job // by Slurm job id
 	polling bool
+
+	// arrayMu guards arrays: job arrays whose tasks are being started.
+	arrayMu sync.Mutex
+	arrays  map[string]*array
 }
 
-var _ runners.Scheduled = (*Runner)(nil)
+var (
+	_ runners.Scheduled = (*Runner)(nil)
+	_ runners.Cluster   = (*Runner)(nil)
+)
 
 // New returns a Slurm runner.
 func New(cfg Config) *Runner {
 	if cfg.Poll <= 0 {
 		cfg.Poll = DefaultPoll
 	}
-	return &Runner{cfg: cfg, jobs: map[string]*job{}}
+	return &Runner{cfg: cfg, jobs: map[string]*job{}, arrays: map[string]*array{}}
 }
 
 // Name is "slurm".
@@ -93,31 +101,19 @@ func (r *Runner) Start(ctx context.Context, runDir string, spec runners.Spec) (r
 	if err != nil {
 		return nil, err
 	}
-	exe := r.cfg.Lathe
-	if exe == "" {
-		if exe, err = os.Executable(); err != nil {
-			return nil, fmt.Errorf("find lathe's own binary: %w", err)
-		}
+	exe := r.exe()
+	if spec.Array != nil {
+		return r.startTask(ctx, runDir, dir, exe, spec)
 	}
 	script := "#!/bin/sh\n" +
 		"# Written by lathe: the job runs under lathe's shim, which writes\n" +
 		"# output.log, metrics.jsonl and exit.json beside this script, and\n" +
 		"# exits as the job did, so that Slurm's record says how it ended.\n" +
-		local.ShimExitEnv + "=job exec " + shellQuote(exe) + " shim " + shellQuote(dir) + "\n"
+		shimLine(exe, shellQuote(dir))
 	if err := runners.WriteFileAtomic(dir, scriptFile, []byte(script)); err != nil {
 		return nil, err
 	}
-	name := jobName(runDir)
-	args := []string{"--parsable", "--job-name=" + name, "--output=" + filepath.Join(dir, slurmOut), "--chdir=" + dir}
-	if spec.GPUs > 0 {
-		args = append(args, fmt.Sprintf("--gres=gpu:%d", spec.GPUs))
-	}
-	for _, o := range [][2]string{{"--partition", r.cfg.Partition}, {"--account", r.cfg.Account}, {"--qos", r.cfg.QoS}, {"--time", r.cfg.Time}} {
-		if o[1] != "" {
-			args = append(args, o[0]+"="+o[1])
-		}
-	}
-	args = append(append(args, r.cfg.Options...), filepath.Join(dir, scriptFile))
+	args := append(r.sbatchArgs(jobName(runDir), filepath.Join(dir, slurmOut), dir, spec.GPUs), filepath.Join(dir, scriptFile))
 	cmd := exec.CommandContext(ctx, "sbatch", args...)
 	cmd.Env = jobEnv(spec.Env, runDir, dir)
 	cmd.Dir = dir
@@ -125,15 +121,58 @@ func (r *Runner) Start(ctx context.Context, runDir string, spec runners.Spec) (r
 	if err != nil {
 		return nil, err
 	}
-	id, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";") // "id;cluster" on a federation
-	if _, err := strconv.ParseUint(id, 10, 64); err != nil {
-		return nil, fmt.Errorf("sbatch printed %q, not a job id", out)
+	id, err := parseJobID(out)
+	if err != nil {
+		return nil, err
 	}
 	// For an engine that stops before it stores the handle.
 	if err := runners.WriteFileAtomic(runDir, jobIDFile, []byte(id+"\n")); err != nil {
 		return nil, err
 	}
 	return r.track(id, runDir), nil
+}
+
+// exe is the lathe binary the nodes run.
+func (r *Runner) exe() string {
+	if r.cfg.Lathe != "" {
+		return r.cfg.Lathe
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "lathe" // the nodes' PATH, then
+	}
+	return exe
+}
+
+// shimLine is the script's last line: the shim on dir (a shell word).
+func shimLine(exe, dir string) string {
+	return local.ShimExitEnv + "=job exec " + shellQuote(exe) + " shim " + dir + "\n"
+}
+
+// sbatchArgs are sbatch's options for a job named name whose script
+// writes to output, started in dir, asking for gpus GPUs, with the
+// configured partition, account, QoS, time limit and options.
+func (r *Runner) sbatchArgs(name, output, dir string, gpus int) []string {
+	args := []string{"--parsable", "--job-name=" + name, "--output=" + output, "--chdir=" + dir}
+	if gpus > 0 {
+		args = append(args, fmt.Sprintf("--gres=gpu:%d", gpus))
+	}
+	for _, o := range [][2]string{{"--partition", r.cfg.Partition}, {"--account", r.cfg.Account}, {"--qos", r.cfg.QoS}, {"--time", r.cfg.Time}} {
+		if o[1] != "" {
+			args = append(args, o[0]+"="+o[1])
+		}
+	}
+	return append(args, r.cfg.Options...)
+}
+
+// parseJobID reads sbatch --parsable: "id", or "id;cluster" on a
+// federation.
+func parseJobID(out []byte) (string, error) {
+	id, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";")
+	if _, err := strconv.ParseUint(id, 10, 64); err != nil {
+		return "", fmt.Errorf("sbatch printed %q, not a job id", out)
+	}
+	return id, nil
 }
 
 // jobName is the Slurm job's name: lathe-<run id>, found again by it.
@@ -263,3 +302,25 @@ func invalidJob(err error) bool {
 
 // shellQuote quotes s for sh.
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// clusterFormat is what squeue prints of each of the user's jobs:
+// id|state|reason|partition|nodes|time limit|name|elapsed.
+const clusterFormat = queueFormat + "|%j|%M"
+
+// Jobs lists the engine user's pending and running jobs (one squeue).
+func (r *Runner) Jobs(ctx context.Context) ([]runners.ClusterJob, error) {
+	if _, err := exec.LookPath("squeue"); err != nil {
+		return nil, runners.ErrNoScheduler
+	}
+	u, err := user.Current()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, cmdTimeout)
+	defer cancel()
+	out, err := output(exec.CommandContext(ctx, "squeue", "-h", "-r", "-u", u.Username, "-t", "pending,running,configuring,completing,suspended", "-o", clusterFormat))
+	if err != nil {
+		return nil, err
+	}
+	return parseCluster(out)
+}
