@@ -37,6 +37,8 @@ type (
 	lostMsg      struct{ err error }
 	reconnectMsg struct{}
 	tickMsg      time.Time
+	// clusterTickMsg asks for the cluster's queue again.
+	clusterTickMsg struct{ gen int }
 	// gpusMsg is a report with each device's history of the last hour.
 	gpusMsg struct {
 		rep  api.GPUReport
@@ -123,6 +125,9 @@ type App struct {
 	// lastModel is the model last registered from the app: the register
 	// form's default for a run of no experiment.
 	lastModel string
+	// clusterGen numbers the polls of the cluster's queue; only the
+	// latest goes on.
+	clusterGen int
 	// review is the approval or rejection the comment form is for.
 	review reviewStep
 	// requestsFetch coalesces the reads of the promotion requests.
@@ -204,7 +209,35 @@ func (a *App) Init() tea.Cmd {
 }
 
 func (a *App) load() tea.Cmd {
-	return tea.Batch(a.loadActive(), a.loadRuns(), a.loadGPUs(), loadModels, a.subscribe())
+	return tea.Batch(a.loadActive(), a.loadRuns(), a.loadGPUs(), loadModels, a.subscribe(), a.pollCluster())
+}
+
+// clusterPoll is how often the cluster's queue is read again while the
+// engine has a scheduler to ask (one squeue each time).
+const clusterPoll = 5 * time.Second
+
+// clusterMsg is the user's jobs in a cluster's queue, read by the poll of
+// generation gen.
+type clusterMsg struct {
+	c   api.Cluster
+	gen int
+}
+
+// pollCluster starts reading the cluster's queue: a new generation, so a
+// poll begun before a reconnect stops.
+func (a *App) pollCluster() tea.Cmd {
+	a.clusterGen++
+	return a.loadCluster(a.clusterGen)
+}
+
+func (a *App) loadCluster(gen int) tea.Cmd {
+	return func() tea.Msg {
+		c, err := a.eng.Cluster(a.ctx)
+		if err != nil {
+			c = api.Cluster{Error: err.Error()} // the event stream says when the engine is gone
+		}
+		return clusterMsg{c, gen}
+	}
 }
 
 // nextStartup reads the next step of the engine's start.
@@ -558,7 +591,21 @@ func (a *App) updateEngine(msg tea.Msg) (tea.Cmd, bool) {
 		// Reconnect after a pause: load everything again, subscribe again.
 		return tea.Tick(2*time.Second, func(time.Time) tea.Msg { return reconnectMsg{} }), true
 	case reconnectMsg:
-		return tea.Batch(a.loadActive(), a.loadRuns(), a.loadGPUs(), loadModels, a.subscribe()), true
+		return a.load(), true
+	case clusterMsg:
+		if msg.gen != a.clusterGen {
+			return nil, true // a poll from before a reconnect
+		}
+		a.st.cluster = msg.c
+		if msg.c.Scheduler == "" || !msg.c.Installed {
+			return nil, true // nothing to ask
+		}
+		return tea.Tick(clusterPoll, func(time.Time) tea.Msg { return clusterTickMsg{msg.gen} }), true
+	case clusterTickMsg:
+		if msg.gen != a.clusterGen {
+			return nil, true
+		}
+		return a.loadCluster(msg.gen), true
 	default:
 		return nil, false
 	}

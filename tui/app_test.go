@@ -49,6 +49,7 @@ type fakeEngine struct {
 	mu        sync.Mutex // guards events, which a test may replace, runs, and what was asked
 	runs      []api.Run
 	gpus      api.GPUReport
+	cluster   api.Cluster
 	events    chan api.Event
 	killed    []string
 	submitted []api.SubmitRequest
@@ -418,6 +419,12 @@ func fixtureRequests() []api.Request {
 }
 
 func (f *fakeEngine) GPUs(context.Context) (api.GPUReport, error) { return f.gpus, nil }
+
+func (f *fakeEngine) Cluster(context.Context) (api.Cluster, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cluster, nil
+}
 func (f *fakeEngine) Events(context.Context) (<-chan api.Event, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -255,6 +255,9 @@ func (d *dashboard) View() string {
 		}
 	}
 	parts := []string{d.gpus(), d.jobs(cur)}
+	if cl := d.cluster(); cl != "" {
+		parts = append(parts, cl)
+	}
 	if att := d.attention(items, cur); att != "" {
 		parts = append(parts, att)
 	}
@@ -451,6 +454,12 @@ func (d *dashboard) jobs(cur string) string {
 		sparkW = 10
 	}
 	for _, r := range running {
+		if r.Queue != nil && r.Queue.Pending {
+			// Handed to a cluster, waiting in its queue: why, in its words.
+			line := fmt.Sprintf("%s %-*s %s", s.Warn.Render("○"), nameW, format.Fit(r.Name, nameW), s.Muted.Render(r.Waiting))
+			b.WriteString(d.selectable(line, cur == "run:"+r.ID) + "\n")
+			continue
+		}
 		line := fmt.Sprintf("%s %-*s %7s  %s", s.Running.Render("●"), nameW, format.Fit(r.Name, nameW), format.Elapsed(r.Started, r.Ended, now),
 			format.Sparkline(d.st.trend[r.ID], sparkW, math.NaN(), math.NaN()))
 		if m := mainMetric(r); m != "" {
@@ -589,4 +598,62 @@ func (d *dashboard) attention(items []attentionItem, cur string) string {
 		b.WriteString("\n" + fmt.Sprintf(" … and %d more", more))
 	}
 	return b.String()
+}
+
+// clusterLines is how many of the cluster's jobs the dashboard lists.
+const clusterLines = 6
+
+// cluster is the user's jobs in a cluster's queue (lathe's by their run's
+// name), running first; "" when the engine has no cluster to ask.
+func (d *dashboard) cluster() string {
+	c := d.st.cluster
+	if c.Scheduler == "" || !c.Installed {
+		return ""
+	}
+	s := d.styles
+	if c.Error != "" {
+		return s.Title.Render("Cluster · "+c.Scheduler) + "\n" + s.Warn.Render(format.Fit("  "+c.Error, d.width))
+	}
+	pending := 0
+	for _, j := range c.Jobs {
+		if j.Pending {
+			pending++
+		}
+	}
+	var b strings.Builder
+	b.WriteString(s.Title.Render(fmt.Sprintf("Cluster · %s: %d running, %d pending", c.Scheduler, len(c.Jobs)-pending, pending)) + "\n")
+	jobs := slices.Clone(c.Jobs)
+	slices.SortStableFunc(jobs, func(a, b api.ClusterJob) int { return cmpBool(a.Pending, b.Pending) })
+	for i, j := range jobs {
+		if i == clusterLines {
+			b.WriteString(s.Muted.Render(fmt.Sprintf("  … %d more: lathe cluster lists them all", len(jobs)-i)) + "\n")
+			break
+		}
+		name := j.Name
+		if r, ok := d.st.run(j.Run); ok {
+			name = r.Name
+		}
+		mark, where := s.Running.Render("●"), j.Node
+		if j.Pending {
+			mark, where = s.Warn.Render("○"), j.Reason
+		}
+		line := fmt.Sprintf(" %s %-10s %-18s %-9s %8s  %s", mark, format.Fit(j.ID, 10), format.Fit(name, 18),
+			format.Fit(j.Partition, 9), j.Elapsed, s.Muted.Render(where))
+		b.WriteString(format.Fit(line, d.width) + "\n")
+	}
+	if len(jobs) == 0 {
+		b.WriteString(s.Muted.Render("  no jobs of yours in the queue") + "\n")
+	}
+	return b.String()
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }

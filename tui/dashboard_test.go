@@ -146,3 +146,36 @@ func TestHostAndProcesses(t *testing.T) {
 		t.Errorf("a report without the host's load:\n%s", plain)
 	}
 }
+
+// With a cluster to ask, the dashboard lists the user's jobs in its queue
+// (lathe's by their run's name, running first, pending with Slurm's
+// reason) and the app asks again; without one, neither.
+func TestDashboardCluster(t *testing.T) {
+	f := helpFixture()
+	a := syncApp(t, f)
+	resnet := f.runs[2]
+	f.cluster = api.Cluster{Scheduler: "slurm", Installed: true, Jobs: []api.ClusterJob{
+		{QueueState: api.QueueState{ID: "77_1", State: "PENDING", Pending: true, Reason: "QOSMaxGRESPerUser", Partition: "gpu"},
+			Name: "lathe-array-x", Elapsed: "0:00"},
+		{QueueState: api.QueueState{ID: "76", State: "RUNNING", Partition: "gpu", Node: "node07"},
+			Name: "lathe-" + resnet.ID, Elapsed: "1:02:03", Run: resnet.ID},
+	}}
+	_, next := a.Update(a.pollCluster()())
+	v := view(a)
+	for _, want := range []string{"Cluster · slurm: 1 running, 1 pending", "● 76         " + resnet.Name, "node07",
+		"○ 77_1       lathe-array-x", "QOSMaxGRESPerUser"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("no %q in\n%s", want, v)
+		}
+	}
+	if strings.Index(v, "77_1") < strings.Index(v, "node07") {
+		t.Errorf("the pending job is listed before the running one:\n%s", v)
+	}
+	if next == nil {
+		t.Error("the app does not ask the cluster again")
+	}
+	f.cluster = api.Cluster{Scheduler: "slurm", Jobs: []api.ClusterJob{}}
+	if _, next := a.Update(a.pollCluster()()); next != nil || strings.Contains(view(a), "Cluster ·") {
+		t.Errorf("Slurm is not installed, yet the app polls (%v) or shows it:\n%s", next != nil, view(a))
+	}
+}

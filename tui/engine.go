@@ -27,6 +27,8 @@ type Engine interface {
 	Rerun(ctx context.Context, req api.RerunRequest) (api.RerunResult, error)
 	Remove(ctx context.Context, req api.RemoveRequest) (api.RemoveResult, error)
 	Compare(ctx context.Context, refs []string) (api.Comparison, error)
+	// Cluster is the user's jobs in a cluster's queue (one squeue).
+	Cluster(ctx context.Context) (api.Cluster, error)
 
 	// The registry.
 	Register(ctx context.Context, req api.RegisterRequest, progress func(done, total int64)) (api.ModelVersion, error)

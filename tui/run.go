@@ -481,6 +481,9 @@ func (p *runView) overview(r api.Run) string {
 	if r.Cwd != "" {
 		b.WriteString(row("cwd", r.Cwd))
 	}
+	if q := r.Queue; q != nil {
+		b.WriteString(row(q.Scheduler, q.String()))
+	}
 	b.WriteString(row("elapsed", format.Elapsed(r.Started, r.Ended, now)))
 	at := func(t time.Time) string { return t.Local().Format(time.DateTime) } // as `lathe show` writes it
 	if r.Started == nil {

@@ -19,6 +19,9 @@ type state struct {
 	// derive from them (the sorted, filtered table).
 	version int
 	gpus    api.GPUReport
+	// cluster is the user's jobs in a cluster's queue (Slurm's), as last
+	// read; Scheduler empty when the engine has none to ask.
+	cluster api.Cluster
 	// gpuHist is each device's readings over the last hour, by index: read
 	// from the engine at start, then extended by the event stream.
 	gpuHist map[int][]api.GPUPoint

@@ -22,10 +22,11 @@ const (
 	fieldParams
 	fieldGPUs
 	fieldParse
+	fieldRunner
 	jobFields
 )
 
-var jobLabels = [jobFields]string{"command", "name", "experiment", "params", "GPUs", "parse"}
+var jobLabels = [jobFields]string{"command", "name", "experiment", "params", "GPUs", "parse", "runner"}
 
 // jobHints are shown, muted, under the focused field.
 var jobHints = [jobFields]string{
@@ -35,6 +36,7 @@ var jobHints = [jobFields]string{
 	`optional · name=value pairs, as lr=0.01 epochs=5; quote a value with spaces: msg='a b'`,
 	`2: any two GPUs (--gpus 2) · 0,1: GPUs 0 and 1 (--gpu-ids 0,1) · 3,: GPU 3 only · empty: none`,
 	`metrics from stdout too (--parse) · kv: name=value · auto: also Hugging Face, Keras and name: value lines · empty: JSON metric lines only`,
+	`what runs it (--runner) · local: this machine · slurm: sbatch, with the config's [slurm] · empty: the config's default`,
 }
 
 // newJobForm is the form that starts a job, filled from prefill (the zero
@@ -48,6 +50,7 @@ func newJobForm(s styles.Styles, k form.KeyMap, prefill api.SubmitRequest) *form
 		fieldParams:     joinParams(prefill.Params),
 		fieldGPUs:       formatGPUs(prefill.GPUs, prefill.GPUIDs),
 		fieldParse:      prefill.Parse,
+		fieldRunner:     prefill.Runner,
 	}
 	checks := [jobFields]func(string) error{
 		fieldCommand: func(v string) error { _, err := parseCommand(v); return err },
@@ -64,7 +67,7 @@ func newJobForm(s styles.Styles, k form.KeyMap, prefill api.SubmitRequest) *form
 
 // jobRequest is the request a right form's values make, on base: what the
 // form does not show (tags, priority, the working directory) comes from
-// base. Only Name, Experiment, Command, Params, GPUs, GPUIDs and Parse are read;
+// base. Only Name, Experiment, Command, Params, GPUs, GPUIDs, Parse and Runner are read;
 // the caller adds Cwd and Env.
 func jobRequest(base api.SubmitRequest, values []string) (api.SubmitRequest, error) {
 	req := base
@@ -83,8 +86,10 @@ func jobRequest(base api.SubmitRequest, values []string) (api.SubmitRequest, err
 	if req.GPUs, req.GPUIDs, err = parseGPUs(strings.TrimSpace(values[fieldGPUs])); err != nil {
 		return req, fmt.Errorf("GPUs: %w", err)
 	}
-	// The engine checks the parser's name, and says which there are.
+	// The engine checks the parser's and the runner's names, and says
+	// which there are.
 	req.Parse = strings.TrimSpace(values[fieldParse])
+	req.Runner = strings.TrimSpace(values[fieldRunner])
 	return req, nil
 }
 

@@ -112,9 +112,9 @@ func TestSubmitRoundTrip(t *testing.T) {
 // What the form does not show comes from the spec it was filled from.
 func TestSubmitRequestKeepsTheBase(t *testing.T) {
 	base := api.SubmitRequest{Name: "old", Command: []string{"old"}, Tags: map[string]string{"rerun_of": "x"}, Priority: 5, Cwd: "/w"}
-	got, err := jobRequest(base, []string{"python3 t.py", " new ", "", "lr=1", "2", " auto "})
+	got, err := jobRequest(base, []string{"python3 t.py", " new ", "", "lr=1", "2", " auto ", " slurm"})
 	want := api.SubmitRequest{Name: "new", Command: []string{"python3", "t.py"}, Tags: base.Tags, Priority: 5, Cwd: "/w",
-		Params: map[string]string{"lr": "1"}, GPUs: 2, Parse: "auto"}
+		Params: map[string]string{"lr": "1"}, GPUs: 2, Parse: "auto", Runner: "slurm"}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("got %#v, %v\nwant %#v", got, err, want)
 	}
@@ -174,6 +174,7 @@ func TestSubmitValidation(t *testing.T) {
 		jobType(f, c.params)
 		jobPress(f, tea.KeyTab)
 		jobType(f, c.gpus)
+		jobPress(f, tea.KeyTab)
 		jobPress(f, tea.KeyTab) // to the last field, where enter submits
 		if msg := jobPress(f, tea.KeyEnter); msg != nil {
 			t.Errorf("%+v: emitted %#v, want nothing", c, msg)
@@ -192,7 +193,11 @@ func TestSubmitValidation(t *testing.T) {
 // The hint under the focused field explains its syntax.
 func TestSubmitViewHint(t *testing.T) {
 	f := jobFormFor(t, api.SubmitRequest{})
-	jobPress(f, tea.KeyShiftTab) // the last field: the parser
+	jobPress(f, tea.KeyShiftTab) // the last field: the runner
+	if view := ansi.Strip(f.View()); !strings.Contains(view, "slurm: sbatch, with the config's [slurm]") {
+		t.Errorf("the runner's hint:\n%s", view)
+	}
+	jobPress(f, tea.KeyShiftTab) // the parser
 	if view := ansi.Strip(f.View()); !strings.Contains(view, "auto: also Hugging Face, Keras") {
 		t.Errorf("the parser's hint:\n%s", view)
 	}
