@@ -28,7 +28,7 @@ func newDoctorCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "doctor",
-		Short: "Check what jobs need: the engine, the store, GPUs and their driver, Python and torch",
+		Short: "Check what jobs need: the engine, the store, GPUs and their driver, Slurm, Python and torch",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			checks := diagnose(cmd.Context())
@@ -113,6 +113,7 @@ func diagnose(ctx context.Context) []check {
 	default:
 		add("mlflow", "ok", "MLflow's clients log at %s (`eval \"$(lathe mlflow env)\"`)", m.URI)
 	}
+	out = append(out, slurmChecks(ctx, e.cfg, e.paths)...)
 	out = append(out, pythonCheck(ctx))
 	if _, err := exec.LookPath("git"); err != nil {
 		add("git", "warn", "not found: runs will not record the commit of their code")

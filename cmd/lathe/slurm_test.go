@@ -267,3 +267,29 @@ func TestArrays(t *testing.T) {
 		check(t, h, strings.Fields(h.ok("run", "--runner", "slurm", "--array", "4", "--name", "seeds", "--", "sh", "-c", script)), true)
 	})
 }
+
+// doctor runs a task on a node to check it runs this lathe and writes in
+// the run folders; a lathe the nodes cannot find fails the run with the
+// batch script's own words, and doctor says why.
+func TestSlurmDoctorAndMissingShim(t *testing.T) {
+	h := slurmHome(t, "")
+	var checks []check
+	h.json(&checks, "doctor")
+	byName := map[string]check{}
+	for _, c := range checks {
+		byName[c.Name] = c
+	}
+	if c := byName["nodes"]; c.Status != "ok" || !strings.Contains(c.Detail, "runs this lathe") {
+		t.Errorf("doctor on a working cluster: %+v", checks)
+	}
+	h = slurmHome(t, "lathe = \"/nonexistent/lathe\"\n")
+	id := strings.TrimSpace(h.ok("run", "--runner", "slurm", "--", "echo", "hi"))
+	r := untilRun(t, h, id, 20*time.Second, "end", func(r api.Run) bool { return r.Status.Ended() })
+	if r.Status != api.Failed || !strings.Contains(r.Reason, "before lathe's shim recorded the job (exit code 127)") ||
+		!strings.Contains(r.Reason, "/nonexistent/lathe: not found") {
+		t.Errorf("run with a missing lathe: %s %q", r.Status, r.Reason)
+	}
+	if res := h.run("doctor"); res.code == 0 || !strings.Contains(res.stdout, "/nonexistent/lathe: open /nonexistent/lathe: no such file") {
+		t.Errorf("doctor with a missing lathe: exit %d\n%s", res.code, res.stdout)
+	}
+}

@@ -206,6 +206,15 @@ func (r *Runner) refresh(jobs []*job) {
 			}
 			continue
 		}
+		if endedStates[e.State] && e.ExitCode == "" {
+			// squeue has no exit code: scontrol's is exact, for a job
+			// that ended before the shim could record it.
+			if _, err := local.ReadExit(j.dir); err != nil {
+				if full, ok, _ := lookup(ctx, j.id); ok {
+					e.ExitCode = full.ExitCode
+				}
+			}
+		}
 		j.update(e)
 	}
 }
@@ -269,13 +278,19 @@ func settle(e entry, dir string, signalled bool) runners.Exit {
 	switch e.State {
 	case "COMPLETED", "FAILED":
 		if !recorded {
-			code, sig, _ := parseExitCode(e.ExitCode)
-			ex.ExitCode = code
-			if sig != 0 {
+			code, sig, ok := parseExitCode(e.ExitCode)
+			how := "no exit code"
+			switch {
+			case sig != 0:
 				ex.ExitCode, ex.Signal = -1, unix.SignalName(syscall.Signal(sig))
+				how = "signal " + ex.Signal
+			case ok:
+				ex.ExitCode, how = code, fmt.Sprintf("exit code %d", code)
+			default:
+				ex.ExitCode = -1
 			}
-			ex.Error = fmt.Sprintf("%s in Slurm%s before lathe's shim recorded the job (exit code %s)%s",
-				e.State, where, e.ExitCode, lastLine(filepath.Join(dir, slurmOut)))
+			ex.Error = fmt.Sprintf("%s in Slurm%s before lathe's shim recorded the job (%s)%s",
+				e.State, where, how, lastLine(filepath.Join(dir, slurmOut)))
 		}
 	case "CANCELLED":
 		if !recorded {
