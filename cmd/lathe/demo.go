@@ -35,6 +35,8 @@ type demoRun struct {
 	// gives the job lathe's wandb module.
 	tensorboard string
 	wandb       bool
+	// runner, when set, is the runner that runs it ("slurm").
+	runner string
 }
 
 // demoRuns is the demo's scene: jobs with live curves, one queued behind
@@ -80,7 +82,19 @@ func demoRuns(exe, home string) []demoRun {
 		runs = append(runs, demoRun{name: "digits-mlp", exp: "digits", params: map[string]string{"source": "runners/examples"},
 			command: []string{py, script, "--epochs", "30"}})
 	}
+	if slurmAnswers() {
+		// On a machine with Slurm: a job handed to it, shown like the rest.
+		runs = append(runs, demoRun{name: "cluster-train", exp: "cluster", runner: "slurm", gpus: 1,
+			command: synth("--steps", "900", "--rate", "5", "--metrics", "loss,acc", "--seed", "8")})
+	}
 	return append(runs, bridgeRuns(exe, home)...)
+}
+
+// slurmAnswers says whether a Slurm controller answers here.
+func slurmAnswers() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	return exec.CommandContext(ctx, "sinfo", "-h").Run() == nil
 }
 
 // torchExample finds the PyTorch example and a Python that can run it.
@@ -311,7 +325,9 @@ job (n), every key (?). The experiment "bridges" holds jobs that log as
 other tools do, read unchanged: a Keras fit's progress bars (--parse auto),
 a TensorBoard writer (--tensorboard), an MLflow client (the engine serves
 MLflow's API on a free port) and a W&B script (--wandb, with python3); an
-MLflow file store and TensorBoard folders are imported beside them. Elsewhere (a pipe, --duration) it
+MLflow file store and TensorBoard folders are imported beside them. Where a
+Slurm controller answers, "cluster-train" runs through Slurm (--runner
+slurm), and the dashboard lists your jobs in its queue. Elsewhere (a pipe, --duration) it
 prints a table that follows the jobs. q (or ctrl-c) ends the demo and stops
 its jobs and engine; --keep leaves them running to explore with the other
 commands.`,
@@ -364,6 +380,7 @@ commands.`,
 				"  lathe show mlflow-client          a job that logs through the MLflow endpoint\n"+
 				"  lathe runs --exp churn-mlflow     runs imported from an MLflow file store\n"+
 				"  lathe mlflow env                  the lines that point an MLflow script at lathe\n"+
+				"  lathe cluster                     your jobs in Slurm's queue, where Slurm is installed\n"+
 				"  lathe kill resnet-lr-0.3          stop a job and its whole process tree\n"+
 				"  lathe gpus                        the (simulated) GPUs, their load, the jobs on each\n"+
 				"  lathe models                      the model registry: digits, its versions and aliases\n"+
@@ -413,7 +430,7 @@ func (d demoSeed) engine(ctx context.Context) error {
 		_, err := c.Submit(ctx, api.SubmitRequest{
 			Name: r.name, Experiment: r.exp, After: r.after, Parse: r.parse, GPUs: r.gpus,
 			Params: r.params, Command: r.command, Cwd: d.cwd, Env: os.Environ(),
-			TensorBoard: r.tensorboard, WandB: r.wandb,
+			TensorBoard: r.tensorboard, WandB: r.wandb, Runner: r.runner,
 		})
 		if err != nil {
 			return fmt.Errorf("demo run %s: %w", r.name, err)

@@ -136,6 +136,7 @@ func (r *Runner) follow(j *job) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.jobs[j.id] = j
+	r.soon = true
 	if !r.polling {
 		r.polling = true
 		go r.poll()
@@ -166,8 +167,14 @@ func (r *Runner) poll() {
 			default:
 			}
 		}
+		// A job just submitted leaves PENDING within a second when
+		// there is room: look again soon, once.
+		wait := r.cfg.Poll
+		if r.soon {
+			r.soon, wait = false, min(wait, time.Second)
+		}
 		r.mu.Unlock()
-		time.Sleep(r.cfg.Poll)
+		time.Sleep(wait)
 	}
 }
 

@@ -58,6 +58,7 @@ type Runner struct {
 	mu      sync.Mutex
 	jobs    map[string]*job // by Slurm job id
 	polling bool
+	soon    bool // a job was added since the last poll
 
 	// arrayMu guards arrays: job arrays whose tasks are being started.
 	arrayMu sync.Mutex
