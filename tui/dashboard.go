@@ -255,11 +255,12 @@ func (d *dashboard) View() string {
 		}
 	}
 	parts := []string{d.gpus(), d.jobs(cur)}
-	if cl := d.cluster(); cl != "" {
-		parts = append(parts, cl)
-	}
 	if att := d.attention(items, cur); att != "" {
 		parts = append(parts, att)
+	}
+	// After what needs looking at: where the height is short, that stays.
+	if cl := d.cluster(); cl != "" {
+		parts = append(parts, cl)
 	}
 	if d.note != "" {
 		parts = append(parts, d.styles.Muted.Render(format.Fit(d.note, d.width)))
