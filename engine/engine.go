@@ -10,6 +10,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -219,7 +220,7 @@ func Open(opts Options) (_ *Engine, err error) {
 	if err := os.WriteFile(opts.Paths.PIDFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 		return nil, fmt.Errorf("write pid file: %w", err)
 	}
-	undo = append(undo, func() { os.Remove(opts.Paths.PIDFile()) })
+	undo = append(undo, func() { removeOwnPIDFile(opts.Paths.PIDFile()) })
 	if err := e.recover(); err != nil {
 		return nil, err
 	}
@@ -258,7 +259,7 @@ func (e *Engine) Close() error {
 	e.hub.closeAll()
 	e.gpus.probe.Close()
 	err := e.db.Close()
-	os.Remove(e.opts.Paths.PIDFile())
+	removeOwnPIDFile(e.opts.Paths.PIDFile())
 	return err
 }
 
@@ -558,3 +559,12 @@ func (e *Engine) view(tx *store.Tx, r *store.Run) (api.Run, error) {
 }
 
 func (e *Engine) runDir(id string) string { return filepath.Join(e.opts.Paths.Runs(), id) }
+
+// removeOwnPIDFile removes the pid file if it still names this process:
+// once the store is released, the next engine may have written its own.
+func removeOwnPIDFile(path string) {
+	raw, err := os.ReadFile(path)
+	if err == nil && strings.TrimSpace(string(raw)) == strconv.Itoa(os.Getpid()) {
+		os.Remove(path)
+	}
+}

@@ -426,3 +426,37 @@ func TestFallbackSocketFolderMustBePrivate(t *testing.T) {
 	}
 	l.Close()
 }
+
+// An engine that stops removes its socket and pid file only while they
+// are still its own: the next engine may have made its own meanwhile (a
+// command that found the store free started it), and keeps them.
+func TestStoppingEngineLeavesTheNextOnesFiles(t *testing.T) {
+	home := t.TempDir()
+	p := api.Paths{Home: home}
+	sock, _ := p.Socket()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ServeEngine(ctx, testOptions(t, home, nil)) }()
+	c := client.New(sock)
+	defer c.Close()
+	waitFor(t, func() bool { _, err := c.Status(context.Background()); return err == nil })
+	// The next engine's files, in place of this one's.
+	os.Remove(sock)
+	next, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Close()
+	os.WriteFile(p.PIDFile(), []byte("999999\n"), 0o644)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	settle(t, home, localRunner())
+	if _, err := os.Stat(sock); err != nil {
+		t.Errorf("the next engine's socket was removed: %v", err)
+	}
+	if raw, err := os.ReadFile(p.PIDFile()); err != nil || string(raw) != "999999\n" {
+		t.Errorf("the next engine's pid file: %q, %v", raw, err)
+	}
+}

@@ -43,6 +43,9 @@ func Listen(path string) (net.Listener, error) {
 		l.Close()
 		return nil, err
 	}
+	// The path is removed by whoever knows it is still this socket (see
+	// ServeEngine), not by Close: by then it may be the next engine's.
+	l.(*net.UnixListener).SetUnlinkOnClose(false)
 	return l, nil
 }
 
@@ -615,6 +618,7 @@ func ServeEngine(ctx context.Context, opts Options) error {
 		log.Warn("the data directory's path is too long for a unix socket; listening elsewhere", "socket", sock)
 	}
 	l, err := Listen(sock)
+	ours, _ := os.Stat(sock)
 	if err != nil {
 		e.Close()
 		return err
@@ -635,7 +639,11 @@ func ServeEngine(ctx context.Context, opts Options) error {
 	if cerr := e.Close(); err == nil {
 		err = cerr
 	}
-	os.Remove(sock)
+	// Meanwhile a command may have started the next engine, whose socket
+	// this path now is: leave that one.
+	if now, serr := os.Stat(sock); serr == nil && ours != nil && os.SameFile(ours, now) {
+		os.Remove(sock)
+	}
 	return err
 }
 
