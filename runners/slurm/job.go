@@ -101,6 +101,7 @@ func (j *job) Signal(sig syscall.Signal) error {
 	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
 	defer cancel()
 	_, err := output(exec.CommandContext(ctx, "scancel", args...))
+	j.r.wakeSoon() // a kill waits for no full poll interval
 	return err
 }
 
@@ -129,6 +130,17 @@ func (r *Runner) track(id, runDir string) *job {
 		state: runners.QueueState{Scheduler: "slurm", ID: id, State: "PENDING", Pending: true}}
 	r.follow(j)
 	return j
+}
+
+// wakeSoon has the poller look again within a second.
+func (r *Runner) wakeSoon() {
+	r.mu.Lock()
+	r.soon = true
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
 }
 
 // follow adds a job with its id to those the poller asks Slurm about.
@@ -174,7 +186,10 @@ func (r *Runner) poll() {
 			r.soon, wait = false, min(wait, time.Second)
 		}
 		r.mu.Unlock()
-		time.Sleep(wait)
+		select {
+		case <-time.After(wait):
+		case <-r.wake:
+		}
 	}
 }
 

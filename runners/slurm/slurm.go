@@ -58,7 +58,8 @@ type Runner struct {
 	mu      sync.Mutex
 	jobs    map[string]*job // by Slurm job id
 	polling bool
-	soon    bool // a job was added since the last poll
+	soon    bool          // a job was added since the last poll
+	wake    chan struct{} // cuts the poller's wait short
 
 	// arrayMu guards arrays: job arrays whose tasks are being started.
 	arrayMu sync.Mutex
@@ -75,7 +76,7 @@ func New(cfg Config) *Runner {
 	if cfg.Poll <= 0 {
 		cfg.Poll = DefaultPoll
 	}
-	return &Runner{cfg: cfg, jobs: map[string]*job{}, arrays: map[string]*array{}}
+	return &Runner{cfg: cfg, jobs: map[string]*job{}, arrays: map[string]*array{}, wake: make(chan struct{}, 1)}
 }
 
 // Name is "slurm".
@@ -260,7 +261,7 @@ func (r *Runner) Adopt(runDir string, raw []byte) (runners.Job, error) {
 		h.JobID, _, _ = strings.Cut(strings.TrimSpace(string(out)), "\n")
 	}
 	if h.JobID == "" {
-		j := &job{id: "", dir: runDir, done: make(chan struct{})}
+		j := &job{r: r, dir: runDir, done: make(chan struct{})}
 		j.finish(runners.Exit{}, &runners.NoExitError{Reason: "sbatch never answered with a job id, and Slurm has no job " + jobName(runDir)})
 		return j, nil
 	}
