@@ -42,13 +42,7 @@ func (e *Engine) Track(ctx context.Context, req api.TrackRequest) (api.TrackResu
 	if err := store.ValidExperimentName(req.Experiment); err != nil {
 		return api.TrackResult{}, e.translate(err)
 	}
-	if err := checkPairs("param", req.Params); err != nil {
-		return api.TrackResult{}, err
-	}
-	if err := checkPairs("tag", req.Tags); err != nil {
-		return api.TrackResult{}, err
-	}
-	points, err := groupPoints(req.Metrics)
+	points, err := checkLogged(req.Params, req.Tags, req.Metrics)
 	if err != nil {
 		return api.TrackResult{}, err
 	}
@@ -168,15 +162,21 @@ func appendGrouped(tx *store.Tx, id string, points map[string][]series.Point) er
 	return nil
 }
 
+// checkLogged checks what a client logs (params and tags within their
+// limits) and groups its points by metric.
+func checkLogged(params, tags map[string]string, metrics []api.LoggedPoint) (map[string][]series.Point, error) {
+	if err := checkPairs("param", params); err != nil {
+		return nil, err
+	}
+	if err := checkPairs("tag", tags); err != nil {
+		return nil, err
+	}
+	return groupPoints(metrics)
+}
+
 // Log adds what a client tells a run, in one transaction.
 func (e *Engine) Log(ctx context.Context, req api.LogRequest) (api.Run, error) {
-	if err := checkPairs("param", req.Params); err != nil {
-		return api.Run{}, err
-	}
-	if err := checkPairs("tag", req.Tags); err != nil {
-		return api.Run{}, err
-	}
-	points, err := groupPoints(req.Metrics)
+	points, err := checkLogged(req.Params, req.Tags, req.Metrics)
 	if err != nil {
 		return api.Run{}, err
 	}

@@ -22,18 +22,28 @@ type entry struct {
 // parseQueue reads squeue's lines in queueFormat.
 func parseQueue(out []byte) (map[string]entry, error) {
 	jobs := map[string]entry{}
+	err := eachRecord(out, 6, "squeue", queueFormat, func(f []string) {
+		jobs[f[0]] = entry{ID: f[0], State: baseState(f[1]), Reason: f[2], Partition: f[3], Node: f[4], TimeLimit: f[5]}
+	})
+	return jobs, err
+}
+
+// eachRecord calls fn with the fields of each line of a command's
+// "|"-separated output that has n of them (at least n with n < 0: -n),
+// an id and a state; another line is an error naming the format.
+func eachRecord(out []byte, n int, cmd, format string, fn func(f []string)) error {
 	for line := range bytes.Lines(out) {
 		line = bytes.TrimRight(line, "\r\n")
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		f := strings.Split(string(line), "|")
-		if len(f) != 6 || f[0] == "" || baseState(f[1]) == "" {
-			return nil, fmt.Errorf("squeue printed %q: want %s", line, queueFormat)
+		if (n > 0 && len(f) != n || n < 0 && len(f) < -n) || f[0] == "" || baseState(f[1]) == "" {
+			return fmt.Errorf("%s printed %q: want %s", cmd, line, format)
 		}
-		jobs[f[0]] = entry{ID: f[0], State: baseState(f[1]), Reason: f[2], Partition: f[3], Node: f[4], TimeLimit: f[5]}
+		fn(f)
 	}
-	return jobs, nil
+	return nil
 }
 
 // parseScontrol reads `scontrol show job -o ID`: one line of Key=Value
@@ -67,18 +77,10 @@ const acctFormat = "JobID,State,ExitCode,NodeList,Partition,Timelimit"
 // parseAcct reads `sacct -X -n -P -o acctFormat` lines.
 func parseAcct(out []byte) (map[string]entry, error) {
 	jobs := map[string]entry{}
-	for line := range bytes.Lines(out) {
-		line = bytes.TrimRight(line, "\r\n")
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		f := strings.Split(string(line), "|")
-		if len(f) != 6 || f[0] == "" || baseState(f[1]) == "" {
-			return nil, fmt.Errorf("sacct printed %q: want %s", line, acctFormat)
-		}
+	err := eachRecord(out, 6, "sacct", acctFormat, func(f []string) {
 		jobs[f[0]] = entry{ID: f[0], State: baseState(f[1]), ExitCode: f[2], Node: f[3], Partition: f[4], TimeLimit: f[5]}
-	}
-	return jobs, nil
+	})
+	return jobs, err
 }
 
 // baseState is Slurm's state without what follows it ("CANCELLED by 0",
@@ -114,15 +116,7 @@ var (
 // parseCluster reads squeue's lines in clusterFormat, in its order.
 func parseCluster(out []byte) ([]runners.ClusterJob, error) {
 	var jobs []runners.ClusterJob
-	for line := range bytes.Lines(out) {
-		line = bytes.TrimRight(line, "\r\n")
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		f := strings.Split(string(line), "|")
-		if len(f) < 8 || f[0] == "" || baseState(f[1]) == "" {
-			return nil, fmt.Errorf("squeue printed %q: want %s", line, clusterFormat)
-		}
+	err := eachRecord(out, -8, "squeue", clusterFormat, func(f []string) {
 		// A name may hold "|": the fields after it are fixed.
 		name := strings.Join(f[6:len(f)-1], "|")
 		reason := f[2]
@@ -134,6 +128,6 @@ func parseCluster(out []byte) ([]runners.ClusterJob, error) {
 			QueueState: runners.QueueState{Scheduler: "slurm", ID: f[0], State: st, Pending: pendingStates[st],
 				Reason: reason, Partition: f[3], Node: f[4]},
 			Name: name, Limit: f[5], Elapsed: f[len(f)-1]})
-	}
-	return jobs, nil
+	})
+	return jobs, err
 }
