@@ -41,6 +41,11 @@ func (c *Client) SearchLogs(ctx context.Context, ref string, req api.LogSearchRe
 		if err := fn(line.LogSearchEvent); err != nil {
 			return err
 		}
+		if err := ctx.Err(); err != nil {
+			// Cancelled by fn, or meanwhile: what is read already (the
+			// end of a short search) is not handed on.
+			return err
+		}
 		if line.Done {
 			return nil
 		}
