@@ -1,6 +1,10 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"errors"
+
+	"github.com/spf13/cobra"
+)
 
 // newImportCmd groups the imports of other tools' files; each source has
 // its own file (import_mlruns.go, import_tfevents.go).
@@ -14,3 +18,7 @@ chart, compare and register like the others. An import done twice adds nothing.`
 	cmd.AddCommand(newImportMlrunsCmd(), newImportTfeventsCmd())
 	return cmd
 }
+
+// errNothingImported ends an import that read nothing, with the problems
+// listed, in failure: a script sees it.
+var errNothingImported = errors.New("nothing could be imported")

@@ -50,6 +50,9 @@ source location.`,
 				for _, p := range r.Problems {
 					fmt.Fprintf(w, "  %s: %s\n", p.File, p.Err)
 				}
+				if r.Runs+r.RunsSkipped == 0 && len(r.Problems) > 0 {
+					return errNothingImported
+				}
 				return nil
 			})
 			if err == nil && rep.Runs+rep.RunsSkipped == 0 && len(rep.Problems) > 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,5 +54,12 @@ func TestImportTfeventsCommand(t *testing.T) {
 	}
 	if r := h.run("import", "tfevents", filepath.Join(h.dir, "nothing")); r.code == 0 || !strings.Contains(r.stderr, "no such file") {
 		t.Errorf("a missing path: %d %q", r.code, r.stderr)
+	}
+	// Garbage named as an event file: listed, and the import fails.
+	junk := filepath.Join(t.TempDir(), "events.out.tfevents.1.junk")
+	os.WriteFile(junk, []byte(strings.Repeat("not a record ", 100)), 0o644)
+	if r := h.run("import", "tfevents", junk); r.code != 1 || !strings.Contains(r.stdout, junk+": not a TFRecord file") ||
+		!strings.Contains(r.stderr, "nothing could be imported") {
+		t.Errorf("garbage: exit %d, %q, %q", r.code, r.stdout, r.stderr)
 	}
 }

@@ -44,6 +44,9 @@ For a job that is running, lathe run --tensorboard DIR reads its files as they g
 				for _, p := range r.Problems {
 					fmt.Fprintf(w, "  %s: %s\n", p.File, p.Err)
 				}
+				if r.Runs+r.RunsSkipped == 0 && len(r.Problems) > 0 {
+					return errNothingImported
+				}
 				return nil
 			})
 		},
