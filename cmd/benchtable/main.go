@@ -72,6 +72,8 @@ var budgets = []budget{
 	{"LogSearch1GiB/fold:MB/s", "", "searching all of it in the engine, ignoring case", "MB/s", "min", 200, true},
 	{"LogSearch1GiB/exact:MB/s", "", "the same, matching case", "MB/s", "min", 200, true},
 	{"LogViewSearch1GiB:MB/s", "", "the log view's search of all of it, end to first line, matches streamed over the socket", "MB/s", "min", 200, true},
+	{"RenderProgressBar:MB/s", "", "a tqdm line redrawn 10 000 times (1 MB) rendered as a terminal shows it (log view, output tailer)", "MB/s", "min", 100, true},
+	{"Read1MScalars:MB/s", "", "a TensorBoard event file of 1 000 000 scalars read, CRCs checked (import, live tail)", "MB/s", "min", 100, true},
 	{"KSWassersteinVsScipy1M:x-faster", "", "KS (with p-value) and Wasserstein-1 on 1 000 000 values a side, against Debian's python3-scipy in the same run", "× scipy", "min", 10, true},
 	{"ScoreBatch1Mx20:ms/op", "", "one batch of 1 000 000 rows × 20 numeric features scored against a stored reference", "ms", "max", 1000, false},
 }

@@ -293,3 +293,47 @@ func TestSlurmDoctorAndMissingShim(t *testing.T) {
 		t.Errorf("doctor with a missing lathe: exit %d\n%s", res.code, res.stdout)
 	}
 }
+
+// With [slurm] shared, the run folder moves to the shared folder (the
+// data directory keeps a link) and the job writes there.
+func TestSlurmSharedFolder(t *testing.T) {
+	shared := t.TempDir()
+	h := slurmHome(t, fmt.Sprintf("shared = %q\n", shared))
+	id := strings.TrimSpace(h.ok("run", "--runner", "slurm", "--", "sh", "-c",
+		`echo "dir=$LATHE_RUN_DIR"; echo '{"step": 1, "metrics": {"loss": 0.5}}' >> "$LATHE_METRICS_FILE"`))
+	if r := h.run("wait", id); r.code != 0 {
+		t.Fatalf("wait: exit %d: %s", r.code, r.stderr)
+	}
+	link := filepath.Join(h.dir, "runs", id)
+	if target, err := os.Readlink(link); err != nil || target != filepath.Join(shared, id) {
+		t.Errorf("run folder %s -> %q (%v), want a link to the shared folder", link, target, err)
+	}
+	if out := h.ok("logs", id); out != "dir="+filepath.Join(shared, id)+"\n" {
+		t.Errorf("the job saw %q", out)
+	}
+	var r api.Run
+	h.json(&r, "show", id)
+	if r.Metrics["loss"].Count != 1 {
+		t.Errorf("metrics: %+v", r.Metrics)
+	}
+}
+
+// Without Slurm's commands a Slurm run fails at once, saying so (this one
+// needs no Slurm).
+func TestSlurmNotInstalled(t *testing.T) {
+	h := newHome(t)
+	h.env = append(h.env, "PATH="+t.TempDir())
+	id := strings.TrimSpace(h.ok("run", "--runner", "slurm", "--", "true"))
+	var r api.Run
+	h.json(&r, "show", id)
+	for !r.Status.Ended() {
+		time.Sleep(50 * time.Millisecond)
+		h.json(&r, "show", id)
+	}
+	if r.Status != api.Failed || !strings.Contains(r.Reason, "sbatch: not found: is Slurm installed") {
+		t.Errorf("%s %q", r.Status, r.Reason)
+	}
+	if out := h.ok("cluster"); !strings.Contains(out, "slurm is not installed here") {
+		t.Errorf("cluster: %q", out)
+	}
+}

@@ -90,3 +90,19 @@ func TestRuneSplitAcrossWrites(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRenderProgressBar renders a tqdm bar redrawn 10 000 times on
+// one line (about 1 MB), as the log view and the output tailer do.
+func BenchmarkRenderProgressBar(b *testing.B) {
+	var line []byte
+	for i := range 10_000 {
+		line = fmt.Appendf(line, "\r%3d%%|%-50s| %d/10000 [00:%02d<00:10, 987.65it/s]", i/100, strings.Repeat("█", i/200), i, i/1000)
+	}
+	b.SetBytes(int64(len(line)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(Render(line)) == 0 {
+			b.Fatal("nothing rendered")
+		}
+	}
+}

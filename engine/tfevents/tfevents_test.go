@@ -3,6 +3,7 @@ package tfevents
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -182,5 +183,23 @@ func TestWriterRoundTrip(t *testing.T) {
 	want := []Scalar{{"loss/train", 3, 1.7e9 + 1, 0.5}, {"acc", 4, 1.7e9 + 2, 0.75}}
 	if f.Version != "brain.Event:2" || !slices.Equal(f.Scalars, want) || f.Corrupt != 0 || f.Truncated {
 		t.Errorf("read back %+v", f)
+	}
+}
+
+// BenchmarkRead1MScalars reads an event file of a million scalars (10 tags
+// over 100 000 steps, CRCs checked), as an import or the live tail does.
+func BenchmarkRead1MScalars(b *testing.B) {
+	file := VersionRecord(1.7e9)
+	for step := range int64(100_000) {
+		for tag := range 10 {
+			file = append(file, ScalarRecord(fmt.Sprintf("train/metric_%d", tag), step, 1.7e9+float64(step), float32(step))...)
+		}
+	}
+	b.SetBytes(int64(len(file)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if f := Read(file); len(f.Scalars) != 1_000_000 || f.Corrupt != 0 {
+			b.Fatalf("%d scalars, %d corrupt", len(f.Scalars), f.Corrupt)
+		}
 	}
 }
