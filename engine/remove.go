@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"lathe/engine/api"
@@ -152,9 +153,16 @@ func (e *Engine) Restore(ctx context.Context, refs []string) ([]api.Run, error) 
 	return out, nil
 }
 
-// removeDir deletes a purged run's folder.
+// removeDir deletes a purged run's folder: where a runner moved it (a
+// cluster's shared folder, linked from the data directory), that too.
 func (e *Engine) removeDir(id string) {
-	if err := os.RemoveAll(e.runDir(id)); err != nil {
+	dir := e.runDir(id)
+	if target, err := os.Readlink(dir); err == nil && filepath.Base(target) == id {
+		if err := os.RemoveAll(target); err != nil {
+			e.log.Warn("a purged run's folder stays", "run", id, "folder", target, "err", err)
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil {
 		e.log.Warn("a purged run's folder stays", "run", id, "err", err)
 	}
 }

@@ -316,6 +316,13 @@ func TestSlurmSharedFolder(t *testing.T) {
 	if r.Metrics["loss"].Count != 1 {
 		t.Errorf("metrics: %+v", r.Metrics)
 	}
+	// Purged, the run leaves nothing in either place.
+	h.ok("rm", "--purge", "--yes", id)
+	for _, dir := range []string{link, filepath.Join(shared, id)} {
+		if _, err := os.Lstat(dir); err == nil {
+			t.Errorf("%s stays after a purge", dir)
+		}
+	}
 }
 
 // Without Slurm's commands a Slurm run fails at once, saying so (this one
