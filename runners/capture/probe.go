@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -57,6 +58,9 @@ func (p prober) output(ctx context.Context, prog string, args ...string) ([]byte
 	return out.Bytes(), err
 }
 
+// ProbeEnv is in the environment of every probe the capture runs.
+const ProbeEnv = "LATHE_PROBE=1"
+
 // run runs prog (looked up in the job's PATH unless it has a '/') with
 // args, its standard output going to stdout. The error wraps
 // errNotInstalled when prog is not there, is an *exitError when it failed,
@@ -76,10 +80,9 @@ func (p prober) run(ctx context.Context, stdout io.Writer, prog string, args ...
 	defer cancel()
 	cmd := exec.CommandContext(pctx, resolved.Path, args...)
 	cmd.Dir = resolved.Dir
-	cmd.Env = p.env
-	if cmd.Env == nil {
-		cmd.Env = []string{} // nil would be the shim's environment; say so explicitly
-	}
+	// Marked, so that the shim's clean-up and signals know it is not the
+	// job's (it is below the shim, a subreaper).
+	cmd.Env = append(slices.Clip(p.env), ProbeEnv)
 	cmd.Stdout = stdout
 	stderr := &cappedBuffer{limit: 4096}
 	cmd.Stderr = stderr

@@ -78,7 +78,7 @@ func leftovers() []int {
 	defer shimsMu.Unlock()
 	var left []int
 	for _, sid := range shims {
-		left = append(left, sessionMembers(sid, true)...)
+		left = append(left, jobMembers(sid, true)...)
 		if s, err := readStat(sid); err == nil && s.session == sid && s.state != 'Z' {
 			left = append(left, sid)
 		}
@@ -301,7 +301,7 @@ type proc struct {
 
 func treeOf(h Handle) []proc {
 	var ps []proc
-	for _, pid := range sessionMembers(h.ShimPID, true) {
+	for _, pid := range jobMembers(h.ShimPID, true) {
 		if st, err := StartTime(pid); err == nil {
 			ps = append(ps, proc{pid, st})
 		}
@@ -726,5 +726,59 @@ func TestShimExitsAsTheJob(t *testing.T) {
 		if got := c.ex.code(); got != c.want {
 			t.Errorf("%+v: exit %d, want %d", c.ex, got, c.want)
 		}
+	}
+}
+
+// A process that leaves the job's session (setsid) and ignores SIGTERM is
+// still the job's: it ends with the job, whichever way it escaped.
+func TestEscapedProcessesEnd(t *testing.T) {
+	// The escaping process (escape.sh in the run folder): SIGTERM ignored,
+	// its pid written where the test finds it; setsid gives it a session
+	// of its own.
+	const escape = `trap "" TERM; echo $$ > "$PWD/escaped.pid"; exec sleep 1000`
+	for _, c := range []struct {
+		name, script string
+		kill         bool // the job runs until killed; else it ends by itself
+	}{
+		{"direct setsid child, job killed", `setsid sh escape.sh & while :; do sleep 0.1; done`, true},
+		{"double fork", `sh -c 'setsid sh escape.sh &'; sleep 0.5; exit 0`, false},
+		{"job exits 0 after spawning it", `setsid sh escape.sh & sleep 0.5; exit 0`, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := newRun(t, "", "/bin/sh", "-c", c.script)
+			if err := os.WriteFile(filepath.Join(dir, "escape.sh"), []byte(escape), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			j := launch(t, dir, shimEnv())
+			var pid int
+			var st procStat
+			if !eventually(10*time.Second, func() bool {
+				b, err := os.ReadFile(filepath.Join(dir, "escaped.pid"))
+				if err != nil || len(b) == 0 || b[len(b)-1] != '\n' {
+					return false
+				}
+				if _, err := fmt.Sscan(string(b), &pid); err != nil {
+					return false
+				}
+				st, err = readStat(pid)
+				return err == nil
+			}) {
+				t.Fatalf("the escaping process did not start; output: %s", output(t, dir))
+			}
+			if st.session == j.Handle().ShimPID {
+				t.Fatalf("pid %d did not leave the shim's session", pid)
+			}
+			if c.kill {
+				if err := j.Signal(syscall.SIGTERM); err != nil {
+					t.Fatal(err)
+				}
+			}
+			waitDone(t, j, leftoverGrace+10*time.Second)
+			if Alive(pid, st.start) {
+				syscall.Kill(pid, syscall.SIGKILL)
+				t.Errorf("pid %d (its own session, SIGTERM ignored) outlived the job", pid)
+			}
+		})
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"lathe/runners/capture"
 )
 
 // ErrGone reports that a process is no longer there: it exited, or its pid
@@ -136,37 +138,73 @@ func present(pid int, start uint64) (procStat, bool) {
 	return s, err == nil && s.start == start
 }
 
-// sessionMembers lists the processes whose session id is sid, except the
-// session leader (pid sid, the shim) and the shim's children still in its
-// process group. Zombies are left out when live is set.
-func sessionMembers(sid int, live bool) []int {
+// jobMembers lists the processes of the job under shim: every process in
+// the shim's session but the shim, and every descendant of the shim that
+// left the session (setsid, a double fork): the shim is a child subreaper,
+// so an orphaned one is re-parented to it and stays below it. The shim's
+// own probes (the environment capture, marked by capture.ProbeEnv in their
+// environment) are not the job's. With live, zombies are left out.
+func jobMembers(shim int, live bool) []int {
 	d, err := os.Open("/proc")
 	if err != nil {
 		return nil
 	}
 	defer d.Close()
 	names, _ := d.Readdirnames(-1)
-	var pids []int
+	all := make(map[int]procStat, len(names))
 	for _, n := range names {
-		pid, err := strconv.Atoi(n)
-		if err != nil || pid == sid {
-			continue
+		if pid, err := strconv.Atoi(n); err == nil {
+			if s, err := readStat(pid); err == nil {
+				all[pid] = s
+			}
 		}
-		s, err := readStat(pid)
-		if err != nil || s.session != sid {
-			continue
+	}
+	below := func(pid int) bool {
+		for range 128 { // a deeper tree is no process tree
+			s, ok := all[pid]
+			if !ok || s.ppid <= 1 {
+				return false
+			}
+			if s.ppid == shim {
+				return true
+			}
+			pid = s.ppid
 		}
-		if s.ppid == sid && s.pgrp == sid {
-			// A helper of the shim's own (its environment capture), in the
-			// instant between fork and its setsid: not the job's.
+		return false
+	}
+	var pids []int
+	for pid, s := range all {
+		switch {
+		case pid == shim:
 			continue
-		}
-		if live && (s.state == 'Z' || s.state == 'X') {
+		case s.ppid == shim && s.pgrp == shim:
+			// A probe of the shim's own in the instant between fork and
+			// its setsid: not the job's.
+			continue
+		case live && (s.state == 'Z' || s.state == 'X'):
+			continue
+		case s.session == shim:
+		case below(pid) && !isProbe(pid):
+		default:
 			continue
 		}
 		pids = append(pids, pid)
 	}
 	return pids
+}
+
+// isProbe says whether a process is one of the shim's probes.
+func isProbe(pid int) bool {
+	env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil {
+		return false
+	}
+	for kv := range bytes.SplitSeq(env, []byte{0}) {
+		if string(kv) == capture.ProbeEnv {
+			return true
+		}
+	}
+	return false
 }
 
 // kill is syscall.Kill with ESRCH (already gone) treated as success: the
@@ -178,8 +216,8 @@ func kill(pid int, sig syscall.Signal) error {
 	return nil
 }
 
-// signalTree sends sig to the job's process group and to every process in
-// the shim's session except the shim. Each target is first proved to be the
+// signalTree sends sig to the job's process group and to the rest of its
+// processes under the shim (jobMembers). Each target is first proved to be the
 // original one (pid + start time), so a stale handle never hits strangers:
 //   - the group is signalled only while the job leader (maybe a zombie)
 //     exists, because it pins the process group id;
@@ -199,8 +237,8 @@ func signalTree(h Handle, sig syscall.Signal) error {
 	return errors.Join(errs...)
 }
 
-// signalSession sends sig once to each process in session sid except the
-// session leader. A process may fork while /proc is being read, so it
+// signalSession sends sig once to each process of the job under the shim
+// sid (jobMembers). A process may fork while /proc is being read, so it
 // rescans until a pass finds nobody new; a process is signalled only once so
 // that a catchable signal is not delivered twice.
 func signalSession(sid int, sig syscall.Signal) error {
@@ -208,7 +246,7 @@ func signalSession(sid int, sig syscall.Signal) error {
 	var errs []error
 	for pass := 0; pass < 10; pass++ {
 		fresh := false
-		for _, pid := range sessionMembers(sid, false) {
+		for _, pid := range jobMembers(sid, false) {
 			if seen[pid] {
 				continue
 			}

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"lathe/runners/capture"
 	"lathe/runners/process"
 )
@@ -45,6 +47,12 @@ func RunShim(runDir string) int {
 	logger := log.New(os.Stderr, fmt.Sprintf("lathe shim %d: ", os.Getpid()), log.LstdFlags|log.Lmicroseconds)
 	exitAsJob := os.Getenv(ShimExitEnv) == "job"
 	os.Unsetenv(ShimExitEnv)
+	// Orphans of the job (a daemon that left its session with setsid, a
+	// double fork) are re-parented to the shim, not to init: they stay
+	// below it, and end with the job.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		logger.Printf("cannot become a subreaper (escaped processes may outlive the job): %v", err)
+	}
 
 	// Catch rather than ignore: an ignored disposition (SIG_IGN) would be
 	// inherited by the job across exec, a caught one is reset to default.
@@ -205,8 +213,8 @@ func startCapture(runDir string, sp spec, dir string, logger *log.Logger) (wait 
 	}
 }
 
-// killJob sends sig to the job's group and to everything else in the shim's
-// session. Inside the shim no start-time check is needed: until the shim
+// killJob sends sig to the job's group and to the rest of its processes
+// (jobMembers: the shim's session, and what escaped it below the shim). Inside the shim no start-time check is needed: until the shim
 // reaps the leader, the leader's pid (= the group id) cannot be reused.
 func killJob(pid int, sig syscall.Signal) error {
 	return errors.Join(kill(-pid, sig), signalSession(os.Getpid(), sig))
@@ -217,7 +225,7 @@ func killJob(pid int, sig syscall.Signal) error {
 // here (so it is not counted as live, and its group id stays reserved).
 func cleanupLeftovers(pid int, logger *log.Logger) {
 	self := os.Getpid()
-	if len(sessionMembers(self, true)) == 0 {
+	if len(jobMembers(self, true)) == 0 {
 		return
 	}
 	logger.Printf("job leader exited; terminating the rest of its tree")
@@ -229,7 +237,7 @@ func cleanupLeftovers(pid int, logger *log.Logger) {
 	killJob(pid, syscall.SIGKILL)
 	if !waitSessionEmpty(self, 2*time.Second) {
 		// Only a process stuck in the kernel (state D) survives SIGKILL.
-		logger.Printf("processes still present after SIGKILL: %v", sessionMembers(self, true))
+		logger.Printf("processes still present after SIGKILL: %v", jobMembers(self, true))
 	}
 }
 
@@ -237,7 +245,7 @@ func cleanupLeftovers(pid int, logger *log.Logger) {
 // besides its leader.
 func waitSessionEmpty(sid int, d time.Duration) bool {
 	deadline := time.Now().Add(d)
-	for len(sessionMembers(sid, true)) > 0 {
+	for len(jobMembers(sid, true)) > 0 {
 		if time.Now().After(deadline) {
 			return false
 		}
