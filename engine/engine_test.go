@@ -657,3 +657,41 @@ func TestMetricViewAndLogTail(t *testing.T) {
 		}
 	})
 }
+
+// What a run records of its environment: secrets by a part of their name
+// (KEY only as a whole part), a URL's password by value.
+func TestRedact(t *testing.T) {
+	for _, c := range []struct{ kv, want string }{
+		{"DB_PASS=hunter2", redacted},
+		{"DB_PASSWORD=x", redacted},
+		{"PGPASSWORD=x", redacted},
+		{"SLACK_WEBHOOK_URL=https://hooks.slack.com/T/B/x", redacted},
+		{"HF_TOKEN=x", redacted},
+		{"GITHUB_APITOKEN=x", redacted},
+		{"AWS_SECRET_ACCESS_KEY=x", redacted},
+		{"AWS_ACCESS_KEY_ID=AKIA", redacted},
+		{"API_KEY=x", redacted},
+		{"KEY_ID=x", redacted},
+		{"OPENAI_APIKEY=x", redacted},
+		{"GOOGLE_APPLICATION_CREDENTIALS=/k.json", redacted},
+		{"NPM_AUTH=x", redacted},
+		{"MONKEY=banana", "banana"},
+		{"KEYBOARD=us", "us"},
+		{"PWD=/home/ada", "/home/ada"},
+		{"OLDPWD=/tmp", "/tmp"},
+		{"AUTHOR=ada", "ada"},
+		{"COMPASS=north", "north"},
+		{"DATABASE_URL=postgres://u:pw@h:5432/db", "postgres://u:***@h:5432/db"},
+		{"REDIS=redis://:pw@h/0", "redis://:***@h/0"},
+		{"HOMEPAGE=https://example.com/a@b", "https://example.com/a@b"},
+		{"PLAIN=visible", "visible"},
+	} {
+		name, _, _ := strings.Cut(c.kv, "=")
+		if got := redact([]string{c.kv}, nil)[name]; got != c.want {
+			t.Errorf("%s: recorded %q, want %q", c.kv, got, c.want)
+		}
+	}
+	if got := redact([]string{"HF_HOME=/x"}, []string{"hf_"})["HF_HOME"]; got != redacted {
+		t.Errorf("a configured word: %q", got)
+	}
+}

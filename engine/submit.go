@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -238,14 +239,24 @@ func writeSpec(r *store.Run, patchLimit int64) error {
 	return os.Rename(tmp, filepath.Join(r.Dir, "spec.json"))
 }
 
-// secretWords mark an environment variable whose value is not stored.
-var secretWords = []string{"TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL", "AUTH"}
+// A variable is secret when a part of its name (split at '_', '-', '.')
+// is one of secretParts, or holds one of secretInParts (HF_TOKEN,
+// GITHUB_APITOKEN, DB_PASSWORD); KEY counts only as a whole part (API_KEY,
+// KEY_ID, not MONKEY), and PWD, the working directory, is no password.
+var (
+	secretParts   = []string{"PASS", "PASSWD", "PASSWORD", "SECRET", "SECRETS", "TOKEN", "TOKENS", "CREDENTIAL", "CREDENTIALS", "AUTH", "OAUTH", "WEBHOOK", "KEY", "KEYS", "PRIVATE"}
+	secretInParts = []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL", "WEBHOOK", "APIKEY"}
+)
 
-// redacted stands for a secret's value in a run's record.
+// redacted replaces a secret's value.
 const redacted = "[redacted]"
 
-// redact keeps a run's environment for the record with the values of
-// secret-looking variables replaced.
+// urlPassword is the password in a URL's user info: scheme://user:pw@host.
+var urlPassword = regexp.MustCompile(`(://[^/:@\s]*:)[^@/\s]+@`)
+
+// redact is the environment a run records: secrets' values replaced, by
+// their names (secretName, and the config's extra words anywhere in the
+// name) and a URL's password in any value (postgres://u:***@h/db).
 func redact(env []string, extra []string) map[string]string {
 	out := make(map[string]string, len(env))
 	for _, kv := range env {
@@ -253,16 +264,35 @@ func redact(env []string, extra []string) map[string]string {
 		if !ok {
 			continue
 		}
-		upper := strings.ToUpper(name)
-		for _, w := range append(secretWords, extra...) {
-			if w != "" && strings.Contains(upper, strings.ToUpper(w)) {
-				value = redacted
-				break
-			}
+		if secretName(name, extra) {
+			value = redacted
+		} else {
+			value = urlPassword.ReplaceAllString(value, "${1}***@")
 		}
 		out[name] = value
 	}
 	return out
+}
+
+// secretName says whether a variable's name marks its value as secret.
+func secretName(name string, extra []string) bool {
+	upper := strings.ToUpper(name)
+	for _, w := range extra {
+		if w != "" && strings.Contains(upper, strings.ToUpper(w)) {
+			return true
+		}
+	}
+	for _, part := range strings.FieldsFunc(upper, func(r rune) bool { return r == '_' || r == '-' || r == '.' }) {
+		if slices.Contains(secretParts, part) {
+			return true
+		}
+		for _, w := range secretInParts {
+			if strings.Contains(part, w) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // commandStem names a run after what it runs: the script of an interpreter

@@ -148,8 +148,10 @@ type Jobs struct {
 	MaxRunning int `toml:"max_running"`
 	// DefaultExperiment is the experiment of runs started without --exp.
 	DefaultExperiment string `toml:"default_experiment"`
-	// Redact lists extra words that mark an environment variable as secret,
-	// on top of TOKEN, SECRET, PASSWORD, PASSWD, KEY, CREDENTIAL and AUTH.
+	// Redact lists extra words that mark an environment variable as secret
+	// anywhere in its name, on top of the name parts PASS, PASSWORD, SECRET,
+	// TOKEN, CREDENTIAL, AUTH, WEBHOOK and KEY (a whole part: API_KEY, not
+	// MONKEY). A URL's password is redacted in any value.
 	Redact []string `toml:"redact"`
 	// DatasetDigestLimit is the largest file, in bytes, whose whole content
 	// is hashed when a run names a data set; a larger file is fingerprinted
