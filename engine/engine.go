@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/user"
@@ -158,7 +159,7 @@ func Open(opts Options) (_ *Engine, err error) {
 	if opts.GPUSampleInterval <= 0 {
 		opts.GPUSampleInterval = time.Second
 	}
-	if err := os.MkdirAll(opts.Paths.Runs(), 0o755); err != nil {
+	if err := privateHome(opts.Paths, opts.Log); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	db, err := store.Open(opts.Paths.DB(), storeLockTimeout)
@@ -217,7 +218,7 @@ func Open(opts Options) (_ *Engine, err error) {
 		e.cat.load(db)
 		e.warmModels()
 	}()
-	if err := os.WriteFile(opts.Paths.PIDFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(opts.Paths.PIDFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
 		return nil, fmt.Errorf("write pid file: %w", err)
 	}
 	undo = append(undo, func() { removeOwnPIDFile(opts.Paths.PIDFile()) })
@@ -567,4 +568,44 @@ func removeOwnPIDFile(path string) {
 	if err == nil && strings.TrimSpace(string(raw)) == strconv.Itoa(os.Getpid()) {
 		os.Remove(path)
 	}
+}
+
+// privateHome makes the data directory and its runs folder the user's
+// alone (0700: a job's output and spec may hold secrets; a team's group
+// is let through to the socket by [access] socket_group). A directory made
+// by an older lathe, open to others, is tightened once, with every run
+// folder (0700) and the files in it (0600).
+func privateHome(p api.Paths, log *slog.Logger) error {
+	if err := os.MkdirAll(p.Runs(), 0o700); err != nil {
+		return err
+	}
+	fi, err := os.Stat(p.Home)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o067 == 0 {
+		return nil // private already (0o010 is the team's way to the socket)
+	}
+	if err := os.Chmod(p.Home, 0o700); err != nil {
+		return err
+	}
+	n := 0
+	err = filepath.WalkDir(p.Runs(), func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // what cannot be read stays as it is
+		}
+		mode := fs.FileMode(0o600)
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			return nil
+		case d.IsDir():
+			mode = 0o700
+		}
+		if os.Chmod(path, mode) == nil {
+			n++
+		}
+		return nil
+	})
+	log.Info("the data directory was open to other users: made private", "home", p.Home, "tightened", n)
+	return err
 }

@@ -105,7 +105,7 @@ func (e *Engine) submitTask(ctx context.Context, req api.SubmitRequest, nameAfte
 		Created:     time.Now().UTC(),
 	}
 	r.Dir = e.runDir(r.ID)
-	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(r.Dir, 0o700); err != nil {
 		return api.Run{}, fmt.Errorf("create run folder: %w", err)
 	}
 	var v api.Run
@@ -233,7 +233,7 @@ func writeSpec(r *store.Run, patchLimit int64) error {
 		return err
 	}
 	tmp := filepath.Join(r.Dir, "spec.json.tmp")
-	if err := os.WriteFile(tmp, append(raw, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(tmp, append(raw, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write spec.json: %w", err)
 	}
 	return os.Rename(tmp, filepath.Join(r.Dir, "spec.json"))

@@ -87,7 +87,7 @@ func (e *Engine) launch(id string, devices []int) bool {
 	}
 	dir := e.runDir(id)
 	files := rn.Files(dir)
-	if f, err := os.OpenFile(files.Metrics, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
+	if f, err := os.OpenFile(files.Metrics, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err == nil {
 		f.Close()
 	}
 	e.gpus.lease(id, devices, nil)

@@ -93,7 +93,7 @@ func (e *Engine) Track(ctx context.Context, req api.TrackRequest) (api.TrackResu
 		}
 		// The folder holds what MLflow clients write as artifacts, and
 		// spec.json, as a job's does, so the run can be found from it.
-		if err := os.MkdirAll(rec.Dir, 0o755); err != nil {
+		if err := os.MkdirAll(rec.Dir, 0o700); err != nil {
 			return fmt.Errorf("create run folder: %w", err)
 		}
 		if err := writeSpec(&rec, 0); err != nil {

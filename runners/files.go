@@ -9,8 +9,8 @@ import (
 // WriteFileAtomic writes data to dir/name so that readers, and the file
 // system after a crash, see the old state (usually: no file) or the whole
 // new file, never a truncated one: a temporary file, fsync, rename, fsync
-// of the folder. The file is readable by all, like the rest of a run
-// folder.
+// of the folder. The file is its owner's alone (0600), like the rest of a
+// run folder: a job's output and spec may hold secrets.
 func WriteFileAtomic(dir, name string, data []byte) (err error) {
 	f, err := os.CreateTemp(dir, "."+name+".tmp*")
 	if err != nil {
@@ -27,9 +27,6 @@ func WriteFileAtomic(dir, name string, data []byte) (err error) {
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644) // CreateTemp makes 0600 files
 	}
 	if err == nil {
 		err = os.Rename(tmp, filepath.Join(dir, name))

@@ -71,7 +71,7 @@ func diagnose(ctx context.Context) []check {
 	}
 	out = append(out, configCheck(config.Path()))
 	var st syscall.Statfs_t
-	if err := os.MkdirAll(e.paths.Home, 0o755); err != nil {
+	if err := os.MkdirAll(e.paths.Home, 0o700); err != nil {
 		add("data", "fail", "%s: %v", e.paths.Home, err)
 	} else if syscall.Statfs(e.paths.Home, &st) == nil {
 		free := int64(st.Bavail) * st.Bsize

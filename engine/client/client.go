@@ -468,11 +468,11 @@ func rotateLog(path string) {
 // SpawnEngine starts an engine in the background. The channel is closed if
 // it exits.
 func SpawnEngine(p api.Paths, exe string) (<-chan struct{}, error) {
-	if err := os.MkdirAll(p.Home, 0o755); err != nil {
+	if err := os.MkdirAll(p.Home, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	rotateLog(p.Log())
-	logf, err := os.OpenFile(p.Log(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(p.Log(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("engine log: %w", err)
 	}

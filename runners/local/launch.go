@@ -71,7 +71,7 @@ func Launch(ctx context.Context, exe, runDir string, env []string) (*Job, error)
 			return nil, fmt.Errorf("launch: remove stale %s: %w", name, err)
 		}
 	}
-	logf, err := os.OpenFile(filepath.Join(dir, shimLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(filepath.Join(dir, shimLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("launch: %w", err)
 	}

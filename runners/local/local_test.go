@@ -616,7 +616,7 @@ func TestStaleFilesRemovedOnLaunch(t *testing.T) {
 	if e := mustExit(t, dir); e.ExitCode != 2 {
 		t.Errorf("exit = %+v", e)
 	}
-	if fi, err := os.Stat(filepath.Join(dir, exitFile)); err != nil || fi.Mode().Perm() != 0o644 {
+	if fi, err := os.Stat(filepath.Join(dir, exitFile)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("exit.json mode: %v %v", fi, err)
 	}
 }

@@ -107,7 +107,7 @@ func runJob(runDir string, logger *log.Logger, sigs <-chan os.Signal) Exit {
 	if serr != nil {
 		return startError(serr.Code, "%s", serr.Reason)
 	}
-	out, err := os.OpenFile(filepath.Join(runDir, outputFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	out, err := os.OpenFile(filepath.Join(runDir, outputFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return startError(process.CodeCannotExecute, "open output: %v", err)
 	}
