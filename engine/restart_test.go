@@ -460,3 +460,31 @@ func TestStoppingEngineLeavesTheNextOnesFiles(t *testing.T) {
 		t.Errorf("the next engine's pid file: %q, %v", raw, err)
 	}
 }
+
+// The socket's private folder is refused, saying why, when it is not a
+// folder, is open to others, or belongs to someone else (as root, the test
+// makes it nobody's).
+func TestSocketFolderRefused(t *testing.T) {
+	base := t.TempDir()
+	file := filepath.Join(base, "file")
+	os.WriteFile(file, nil, 0o600)
+	open := filepath.Join(base, "open")
+	os.Mkdir(open, 0o700)
+	os.Chmod(open, 0o755)
+	cases := map[string]string{file: "is not a folder", open: "is open to others (mode 755)"}
+	if os.Getuid() == 0 {
+		theirs := filepath.Join(base, "theirs")
+		os.Mkdir(theirs, 0o700)
+		os.Chown(theirs, 65534, 65534)
+		cases[theirs] = "belongs to nobody (uid 65534), not to you"
+	}
+	for dir, want := range cases {
+		if err := privateDir(dir); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", dir, err, want)
+		}
+	}
+	mine := filepath.Join(base, "mine")
+	if err := privateDir(mine); err != nil {
+		t.Errorf("a new folder: %v", err)
+	}
+}

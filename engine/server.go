@@ -692,7 +692,7 @@ func shareWithGroup(sock, home, group string) error {
 // their own where clients look for the engine's, and read every environment
 // `lathe run` sends.
 func privateDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil && !errors.Is(err, syscall.ENOTDIR) {
 		return fmt.Errorf("socket folder: %w", err)
 	}
 	fi, err := os.Lstat(dir)
@@ -704,7 +704,11 @@ func privateDir(dir string) error {
 	case !fi.IsDir():
 		return fmt.Errorf("socket folder %s is not a folder (a symbolic link?); remove it", dir)
 	case st != nil && int(st.Uid) != os.Getuid():
-		return fmt.Errorf("socket folder %s belongs to uid %d, not you; remove it or set XDG_RUNTIME_DIR", dir, st.Uid)
+		owner := fmt.Sprintf("uid %d", st.Uid)
+		if u, err := user.LookupId(strconv.Itoa(int(st.Uid))); err == nil {
+			owner = fmt.Sprintf("%s (uid %d)", u.Username, st.Uid)
+		}
+		return fmt.Errorf("the socket's private folder %s belongs to %s, not to you: someone made it before you (ask them or root to remove it), or set XDG_RUNTIME_DIR", dir, owner)
 	case fi.Mode().Perm()&0o077 != 0:
 		return fmt.Errorf("socket folder %s is open to others (mode %o); run chmod 700 on it", dir, fi.Mode().Perm())
 	}
