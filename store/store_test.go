@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -336,6 +337,28 @@ func TestNewerSchemaRefused(t *testing.T) {
 	after, _ := os.ReadFile(path)
 	if string(before) != string(after) {
 		t.Fatal("a store of a newer version was written to")
+	}
+}
+
+// A stored schema 0 is no version lathe wrote: damaged, and left as it is.
+func TestSchemaZeroRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lathe.db")
+	db, err := Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	bdb, _ := bolt.Open(path, 0o600, nil)
+	bdb.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keySchema, binary.BigEndian.AppendUint32(nil, 0))
+	})
+	bdb.Close()
+	before, _ := os.ReadFile(path)
+	if _, err = Open(path, time.Second); !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "schema version is 0") {
+		t.Fatalf("err = %v, want ErrDamaged", err)
+	}
+	if after, _ := os.ReadFile(path); string(before) != string(after) {
+		t.Fatal("a store of schema 0 was written to")
 	}
 }
 

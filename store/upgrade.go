@@ -35,13 +35,16 @@ func upgrade(bdb *bolt.DB, path string) (*Upgrade, error) {
 				return fmt.Errorf("%w: meta bucket has no schema version", ErrDamaged)
 			}
 			version = binary.BigEndian.Uint32(raw)
+			if version == 0 {
+				return fmt.Errorf("%w: its schema version is 0, which no lathe writes", ErrDamaged)
+			}
 		}
 		return nil
 	})
 	switch {
 	case err != nil:
 		return nil, err
-	case version == 0 || version == SchemaVersion:
+	case version == 0 || version == SchemaVersion: // 0: a new file, no meta yet
 		return nil, nil
 	case version > SchemaVersion:
 		return nil, fmt.Errorf("%w (schema %d, this lathe reads up to %d): upgrade lathe", ErrNewerSchema, version, SchemaVersion)

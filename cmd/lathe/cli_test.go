@@ -173,3 +173,26 @@ func TestFinalStepShowsDone(t *testing.T) {
 		t.Errorf("show of a finished run:\n%s", out)
 	}
 }
+
+// One 250-character metric name is printed whole on a line of its own; the
+// other rows of `lathe show` keep their width.
+func TestLongMetricNameWidensNothing(t *testing.T) {
+	h := newHome(t)
+	long := strings.Repeat("n", 250)
+	id := strings.TrimSpace(h.ok("run", "--", "sh", "-c", `i=0; while [ $i -lt 200 ]; do printf '{"step": 1, "metrics": {"m%03d": 1}}\n' $i >> "$LATHE_METRICS_FILE"; i=$((i+1)); done
+echo '{"step": 1, "metrics": {"`+long+`": 2}}' >> "$LATHE_METRICS_FILE"`))
+	h.ok("wait", id)
+	out := h.ok("show", id)
+	if !strings.Contains(out, "\n"+long+"\n") {
+		t.Errorf("the long name is not whole on its own line:\n%.2000s", out)
+	}
+	if len(out) > 40_000 {
+		t.Errorf("show printed %d bytes for 201 metrics", len(out))
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "m1") && len(line) > 80 {
+			t.Errorf("a short name's row is %d wide: %q", len(line), line)
+			break
+		}
+	}
+}

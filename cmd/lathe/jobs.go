@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -65,11 +66,21 @@ func printMetricRows(w io.Writer, rows []metricRow) error {
 	tw := newTable(w)
 	fmt.Fprintln(tw, "METRIC\tLAST\tMIN\tMAX\tCOUNT\tLAST STEP")
 	for _, m := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\n", m.Name, format.Number(float64(m.Last), 6),
+		name := m.Name
+		if utf8.RuneCountInString(name) > metricNameColumn {
+			// Whole, on a line of its own (no cell, so it widens no
+			// column): one long name does not pad every other row.
+			fmt.Fprintln(tw, name)
+			name = ""
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\n", name, format.Number(float64(m.Last), 6),
 			format.Number(float64(m.Min), 6), format.Number(float64(m.Max), 6), m.Count, m.LastStep)
 	}
 	return tw.Flush()
 }
+
+// metricNameColumn is the widest metric name kept in the table's column.
+const metricNameColumn = 48
 
 // completeRunThenMetric completes a run, then the names of its metrics.
 func completeRunThenMetric(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {

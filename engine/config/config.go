@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"lathe/engine/gpu"
 )
 
 // Config is the effective configuration.
@@ -261,6 +263,9 @@ func (c Config) validate(path string) error {
 		return fmt.Errorf("config %s: jobs.default_experiment is empty", path)
 	}
 	g := c.GPUs
+	if err := gpu.CheckSpec(g.Probe); err != nil {
+		return fmt.Errorf("config %s: gpus.probe: %w", path, err)
+	}
 	switch {
 	case g.ForeignMemFraction < 0 || g.ForeignMemFraction > 1:
 		return fmt.Errorf("config %s: gpus.foreign_mem_fraction %v: want 0 to 1", path, g.ForeignMemFraction)

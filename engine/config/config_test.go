@@ -39,6 +39,9 @@ func TestLoad(t *testing.T) {
 		}},
 		{name: "bad fraction", text: "[gpus]\nforeign_mem_fraction = 1.5\n", wantErr: "want 0 to 1"},
 		{name: "bad visible", text: "[gpus]\nvisible_devices = \"name\"\n", wantErr: "visible_devices"},
+		{name: "bad probe", text: "[gpus]\nprobe = \"fake:-3\"\n", wantErr: `gpus.probe: gpu probe "fake:-3": fake:N takes 1 to 64 GPUs, not -3`},
+		{name: "unknown probe", text: "[gpus]\nprobe = \"cuda\"\n", wantErr: `gpu probe "cuda" is not known`},
+		{name: "bad runner", text: "[jobs]\nrunner = \"k8s\"\n", wantErr: `jobs.runner "k8s"`},
 		{name: "direction", text: "[metrics.direction]\nbleu = \"max\"\nwer = \"min\"\n", want: func(c *Config) {
 			c.Metrics.Direction = map[string]string{"bleu": "max", "wer": "min"}
 		}},

@@ -84,6 +84,9 @@ const acceptedSpecs = `"auto", "nvml", "none" or "fake:N" (N fake GPUs, 1 to 64)
 // "nvml" (an error wrapping ErrNoDriver when it cannot load), "fake:N" (N fake GPUs, 1 ≤ N ≤ 64), "none".
 // Anything else is an error naming the accepted forms.
 func Open(spec string) (Probe, error) {
+	if err := CheckSpec(spec); err != nil {
+		return nil, err
+	}
 	switch spec {
 	case "auto":
 		p, err := NewNVML(nvml.New())
@@ -98,17 +101,28 @@ func Open(spec string) (Probe, error) {
 	case "none":
 		return None(""), nil
 	}
+	n, _ := strconv.Atoi(strings.TrimPrefix(spec, "fake:"))
+	return NewFake(n), nil
+}
+
+// CheckSpec says what is wrong with a probe's spec, without opening it (the
+// config checks it so, before an engine refuses it).
+func CheckSpec(spec string) error {
+	switch spec {
+	case "auto", "nvml", "none":
+		return nil
+	}
 	if n, ok := strings.CutPrefix(spec, "fake:"); ok {
 		count, err := strconv.Atoi(n)
 		if err != nil {
-			return nil, fmt.Errorf("gpu probe %q: N in fake:N must be a whole number from 1 to %d", spec, maxFake)
+			return fmt.Errorf("gpu probe %q: N in fake:N must be a whole number from 1 to %d", spec, maxFake)
 		}
 		if count < 1 || count > maxFake {
-			return nil, fmt.Errorf("gpu probe %q: fake:N takes 1 to %d GPUs, not %d", spec, maxFake, count)
+			return fmt.Errorf("gpu probe %q: fake:N takes 1 to %d GPUs, not %d", spec, maxFake, count)
 		}
-		return NewFake(count), nil
+		return nil
 	}
-	return nil, fmt.Errorf("gpu probe %q is not known: use %s", spec, acceptedSpecs)
+	return fmt.Errorf("gpu probe %q is not known: use %s", spec, acceptedSpecs)
 }
 
 // noticeFor turns the error of NewNVML into the sentence "auto" shows the user.
