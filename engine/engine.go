@@ -289,6 +289,7 @@ func (e *Engine) recover() error {
 	if err != nil {
 		return fmt.Errorf("read runs: %w", err)
 	}
+	var ending []<-chan struct{}
 	for _, r := range active {
 		switch {
 		case r.Status == store.Queued:
@@ -296,11 +297,28 @@ func (e *Engine) recover() error {
 		case apiRun(r).Tracked():
 			// No job: it runs until its client (or a user) ends it.
 		default:
-			e.adopt(r)
+			if settled := e.adopt(r); settled != nil {
+				ending = append(ending, settled)
+			}
+		}
+	}
+	// Jobs that ended while no engine ran are settled before the engine
+	// answers anyone, so no listing shows them running; a long last
+	// output may take longer, and is then settled meanwhile.
+	deadline := time.After(settleAtOpen)
+	for _, ch := range ending {
+		select {
+		case <-ch:
+		case <-deadline:
+			return nil
 		}
 	}
 	return nil
 }
+
+// settleAtOpen bounds how long an engine that starts waits for the jobs
+// that ended without it to be settled.
+const settleAtOpen = 5 * time.Second
 
 func (e *Engine) enqueue(r *store.Run) {
 	e.mu.Lock()

@@ -154,6 +154,10 @@ exit 4`, gate))})
 
 			e = openEngineWith(t, home, rn, nil)
 			defer e.Close()
+			// Settled before the engine answers: no listing shows it running.
+			if now, err := e.Run(context.Background(), r.ID); err != nil || now.Status != api.Failed {
+				t.Fatalf("right after the engine opened: %s, %v", now.Status, err)
+			}
 			got := wait(t, e, r.ID)
 			if got.Status != api.Failed || *got.ExitCode != 4 || got.Metrics["x"].Count != 1 {
 				t.Fatalf("settled as %s code %v metrics %+v", got.Status, got.ExitCode, got.Metrics)

@@ -39,6 +39,8 @@ type supervisor struct {
 	// queue is what the job's scheduler said of it last (a job handed
 	// to one), published when it changes.
 	queue runners.QueueState
+	// over is closed when run returns.
+	over chan struct{}
 }
 
 // launch starts a queued run. It reports whether the run now runs.
@@ -137,8 +139,9 @@ func (e *Engine) launch(id string, devices []int) bool {
 	return true
 }
 
-// adopt takes over a run an earlier engine left running.
-func (e *Engine) adopt(r *store.Run) {
+// adopt takes over a run an earlier engine left running. For a job that
+// has ended meanwhile it returns what is closed once the run is settled.
+func (e *Engine) adopt(r *store.Run) (settled <-chan struct{}) {
 	e.gpus.lease(r.ID, r.Devices, r.Usage)
 	if r.Started != nil {
 		e.procs.start(r.ID, *r.Started, r.Proc)
@@ -147,22 +150,21 @@ func (e *Engine) adopt(r *store.Run) {
 	if err == nil {
 		var j runners.Job
 		if j, err = rn.Adopt(e.runDir(r.ID), r.Handle); err == nil {
-			e.readopt(r, rn, j)
-			return
+			return e.readopt(r, rn, j)
 		}
 	}
 	// Nobody can tell how the job is: the run stays as it is, holding its
 	// GPUs, for an engine that can.
 	e.log.Warn("adopt", "run", r.ID, "err", err)
+	return nil
 }
 
 // readopt supervises an adopted job; one already gone is settled from what
-// it left.
-func (e *Engine) readopt(r *store.Run, rn runners.Runner, j runners.Job) {
+// it left, and what is closed once it is is returned.
+func (e *Engine) readopt(r *store.Run, rn runners.Runner, j runners.Job) <-chan struct{} {
 	select {
 	case <-j.Done():
-		e.supervise(r.ID, rn, j)
-		return
+		return e.supervise(r.ID, rn, j)
 	default:
 	}
 	e.log.Info("re-adopted", "run", r.ID, "runner", rn.Name(), "job", j.String(), "gpus", r.Devices)
@@ -173,21 +175,25 @@ func (e *Engine) readopt(r *store.Run, rn runners.Runner, j runners.Job) {
 		// The grace period of a kill was cut short by the restart.
 		j.Signal(syscall.SIGKILL)
 	}
+	return nil
 }
 
-// supervise starts watching a job.
-func (e *Engine) supervise(id string, rn runners.Runner, j runners.Job) {
+// supervise starts watching a job; what it returns is closed once the
+// supervisor is done (the run settled, or the engine stopping).
+func (e *Engine) supervise(id string, rn runners.Runner, j runners.Job) <-chan struct{} {
 	dir := e.runDir(id)
-	s := &supervisor{e: e, id: id, runner: rn, job: j, files: rn.Files(dir), done: j.Done()}
+	s := &supervisor{e: e, id: id, runner: rn, job: j, files: rn.Files(dir), done: j.Done(), over: make(chan struct{})}
 	e.mu.Lock()
 	e.jobs[id] = s
 	e.mu.Unlock()
 	e.wg.Add(1)
 	go s.run()
+	return s.over
 }
 
 func (s *supervisor) run() {
 	defer s.e.wg.Done()
+	defer close(s.over)
 	for err := s.openTails(); err != nil; err = s.openTails() {
 		s.e.log.Error("read tail state", "run", s.id, "err", err)
 		select {
