@@ -11,7 +11,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 export CGO_ENABLED := 1
 export CGO_CFLAGS  := -Wno-deprecated-declarations
 
-.PHONY: all build run test test-go test-python lint bench clean
+.PHONY: all build run test test-go test-python lint bench fuzz clean
 
 all: build
 
@@ -39,6 +39,11 @@ test-go:
 
 test-python:
 	cd runners/python && $(PYTHON) -m unittest discover -v 2>&1
+
+# Every fuzz target for FUZZTIME each (default 30s); new corpus entries
+# land in each package's testdata/fuzz, to commit.
+fuzz:
+	GO=$(GO) FUZZTIME=$(or $(FUZZTIME),30s) bash .ci/fuzz
 
 # Benchmarks: the speed budgets of BENCHMARKS.md, measured on this machine.
 # The end-to-end ones run once (they repeat inside); the small ones as long

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"lathe/engine/api"
 )
@@ -49,12 +51,22 @@ func Listen(path string) (net.Listener, error) {
 	return l, nil
 }
 
+// serverTimeouts bound how long a client may take to send a request's
+// header and body, and stay idle between requests (tests shorten them).
+var serverTimeouts = struct{ header, read, idle time.Duration }{10 * time.Second, time.Minute, 2 * time.Minute}
+
 // Serve answers clients on l until the engine stops or ctx ends.
 func Serve(ctx context.Context, e *Engine, l net.Listener, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:     newHandler(e),
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		ConnContext: withPeer,
+		// A client that sends slowly (or not at all) is cut off, and
+		// holds only its own connection meanwhile. No write timeout:
+		// events and followed logs stream for as long as they are read.
+		ReadHeaderTimeout: serverTimeouts.header,
+		ReadTimeout:       serverTimeouts.read,
+		IdleTimeout:       serverTimeouts.idle,
 	}
 	go func() {
 		select {
@@ -468,9 +480,35 @@ func (h *handler) runs(w http.ResponseWriter, r *http.Request) {
 }
 
 // decode reads a request's JSON body into v, or answers the error.
+// maxRequest bounds a request's body: the largest is a job's environment
+// or a batch of tracked points, far below it.
+const maxRequest = 64 << 20
+
+// decode reads a request's JSON body into v, strictly: at most
+// maxRequest bytes, valid UTF-8, one value of v's shape with no field v
+// lacks. Anything else is refused with one line saying what.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<20)).Decode(v); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequest))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeError(w, api.Errorf(api.ErrInvalid, "bad request: the body is over %d MiB", maxRequest>>20))
+		return false
+	case err != nil:
 		writeError(w, api.Errorf(api.ErrInvalid, "bad request: %v", err))
+		return false
+	case !utf8.Valid(body):
+		writeError(w, api.Errorf(api.ErrInvalid, "bad request: the body is not valid UTF-8"))
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, api.Errorf(api.ErrInvalid, "bad request: %v", err))
+		return false
+	}
+	if dec.More() {
+		writeError(w, api.Errorf(api.ErrInvalid, "bad request: more than one JSON value in the body"))
 		return false
 	}
 	return true

@@ -246,7 +246,7 @@ func TestWriteRead(t *testing.T) {
 		t.Errorf("environment.json = %s, %v", raw, err)
 	}
 	for _, name := range []string{EnvironmentFile, PatchFile} {
-		if fi, err := os.Stat(filepath.Join(run, name)); err != nil || fi.Mode().Perm() != 0o644 {
+		if fi, err := os.Stat(filepath.Join(run, name)); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %v %v", name, fi, err)
 		}
 	}
