@@ -16,7 +16,7 @@ import (
 
 // rawRequest sends a request over the engine's socket as it is and
 // returns the reply's status and body.
-func rawRequest(t *testing.T, sock, method, path string, body io.Reader) (int, string) {
+func rawRequest(t *testing.T, sock, method, path string, body io.Reader) (int, string, error) {
 	t.Helper()
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
@@ -28,11 +28,11 @@ func rawRequest(t *testing.T, sock, method, path string, body io.Reader) (int, s
 	req.Header.Set(api.HeaderVersion, fmt.Sprint(api.Version))
 	resp, err := hc.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		return 0, "", err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, string(b), nil
 }
 
 // endless is a body that never ends (a 1 GiB body and more).
@@ -87,9 +87,13 @@ func TestHostileRequests(t *testing.T) {
 		{"not JSON", strings.NewReader(`<xml/>`), "invalid character"},
 	} {
 		start := time.Now()
-		status, body := rawRequest(t, sock, http.MethodPost, "/v1/runs", tc.body)
-		if status != http.StatusBadRequest || !strings.Contains(body, tc.want) || strings.Count(strings.TrimSpace(body), "\n") > 0 {
-			t.Errorf("%s: %d %s, want 400 saying %q", tc.name, status, body, tc.want)
+		status, body, err := rawRequest(t, sock, http.MethodPost, "/v1/runs", tc.body)
+		if _, endless := tc.body.(endless); endless && err != nil &&
+			(strings.Contains(err.Error(), "broken pipe") || strings.Contains(err.Error(), "connection reset")) {
+			// The engine answered and closed while the client still wrote:
+			// it stopped reading, which is the point.
+		} else if status != http.StatusBadRequest || !strings.Contains(body, tc.want) || strings.Count(strings.TrimSpace(body), "\n") > 0 {
+			t.Errorf("%s: %d %s (%v), want 400 saying %q", tc.name, status, body, err, tc.want)
 		}
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("%s took %v", tc.name, d)
