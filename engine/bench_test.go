@@ -38,11 +38,19 @@ func synthJob(steps int) int {
 	}
 	w := bufio.NewWriterSize(f, 1<<16)
 	now := float64(time.Now().UnixMicro()) / 1e6
+	// LATHE_TEST_SYNTH_RATE paces it: that many steps a second, each
+	// written as it is made, as a training job logs.
+	rate, _ := strconv.Atoi(os.Getenv("LATHE_TEST_SYNTH_RATE"))
+	start := time.Now()
 	v := 2.5
 	for step := 1; step <= steps; step++ {
 		v = v*0.9995 + 0.0001*float64(step%7)
 		fmt.Fprintf(w, `{"step":%d,"time":%.3f,"metrics":{"loss":%g,"acc":%g,"lr":%g,"grad_norm":%g,"m4":%g,"m5":%g,"m6":%g,"m7":%g,"m8":%g,"m9":%g}}`+"\n",
 			step, now+float64(step)*0.01, v, 1-v/3, 0.001, v*2, v+1, v+2, v+3, v+4, v+5, v+6)
+		if rate > 0 && step%10 == 0 {
+			w.Flush()
+			time.Sleep(time.Until(start.Add(time.Duration(step) * time.Second / time.Duration(rate))))
+		}
 	}
 	if err := w.Flush(); err != nil {
 		return 1
@@ -114,16 +122,70 @@ func BenchmarkIngest100Jobs(b *testing.B) {
 	}
 }
 
+// BenchmarkIngest200PacedJobs holds the engine's memory to what it reads
+// at once, not to the number of jobs: 200 jobs each logging 1 000 points a
+// second (100 steps of 10 metrics) for LATHE_BENCH_SECONDS (default 30).
+// Reported: the engine's peak resident memory, and its resident memory 5 s
+// after the last job ended (the jobs are other processes).
+func BenchmarkIngest200PacedJobs(b *testing.B) {
+	seconds := 30
+	if s, err := strconv.Atoi(os.Getenv("LATHE_BENCH_SECONDS")); err == nil && s > 0 {
+		seconds = s
+	}
+	const jobs, rate, metrics = 200, 100, 10
+	for range b.N {
+		opts := testOptions(b, b.TempDir(), nil)
+		opts.ShimEnv = append(opts.ShimEnv, "LATHE_TEST_SYNTH="+strconv.Itoa(rate*seconds), "LATHE_TEST_SYNTH_RATE="+strconv.Itoa(rate))
+		e, err := Open(opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		cwd := b.TempDir()
+		ids := make([]string, jobs)
+		for i := range ids {
+			r, err := e.Submit(ctx, api.SubmitRequest{Command: []string{os.Args[0]}, Cwd: cwd, Env: os.Environ()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids[i] = r.ID
+		}
+		var stored int64
+		for _, id := range ids {
+			r, err := e.Wait(ctx, id)
+			if err != nil || r.Status != api.Succeeded {
+				b.Fatalf("run %s: %s %s %v", id, r.Status, r.Reason, err)
+			}
+			for _, m := range r.Metrics {
+				stored += m.Count
+			}
+		}
+		if want := int64(jobs * rate * seconds * metrics); stored != want {
+			b.Fatalf("%d points stored, want %d", stored, want)
+		}
+		time.Sleep(5 * time.Second)
+		b.ReportMetric(float64(peakRSS())/(1<<20), "MB-peak-rss")
+		b.ReportMetric(float64(rss())/(1<<20), "MB-rss-after")
+		e.Close()
+	}
+}
+
+// rss is this process's resident memory now (VmRSS), in bytes.
+func rss() int64 { return statusKiB("VmRSS:") << 10 }
+
 // peakRSS is this process's peak resident memory (VmHWM), in bytes.
-func peakRSS() int64 {
+func peakRSS() int64 { return statusKiB("VmHWM:") << 10 }
+
+// statusKiB reads a field of /proc/self/status given in kB.
+func statusKiB(field string) int64 {
 	raw, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(raw), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
+			return kb
 		}
 	}
 	return 0

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"lathe/engine/api"
@@ -112,6 +113,47 @@ type Engine struct {
 
 	// digests queues the digests of the data sets runs name (datasets.go).
 	digests datasetDigests
+
+	// stall is why storing what jobs log fails now (a full disk), shown
+	// with every running run and in the engine's status until it clears.
+	stallMu sync.Mutex
+	stall   string
+}
+
+// setStall records why ingestion fails (err) or that it works again (nil);
+// the running runs are published when that changes.
+func (e *Engine) setStall(err error) {
+	why := ""
+	if err != nil {
+		why = "metrics not stored yet: " + err.Error()
+		if errors.Is(err, syscall.ENOSPC) {
+			why = "metrics not stored yet: no space left on the data directory's disk (" + e.opts.Paths.Home +
+				"); they are stored once space is freed, nothing is lost"
+		}
+	}
+	e.stallMu.Lock()
+	changed := e.stall != why
+	e.stall = why
+	e.stallMu.Unlock()
+	if !changed {
+		return
+	}
+	e.mu.Lock()
+	ids := make([]string, 0, len(e.jobs))
+	for id := range e.jobs {
+		ids = append(ids, id)
+	}
+	e.mu.Unlock()
+	for _, id := range ids {
+		e.publishRun(id)
+	}
+}
+
+// stalled is why ingestion fails now, or "".
+func (e *Engine) stalled() string {
+	e.stallMu.Lock()
+	defer e.stallMu.Unlock()
+	return e.stall
 }
 
 // queued is what the scheduler needs of a queued run.
@@ -219,7 +261,10 @@ func Open(opts Options) (_ *Engine, err error) {
 		e.warmModels()
 	}()
 	if err := os.WriteFile(opts.Paths.PIDFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
-		return nil, fmt.Errorf("write pid file: %w", err)
+		// A full disk: the engine serves all the same (its socket, not
+		// this file, is how clients find it), and says so.
+		os.Remove(opts.Paths.PIDFile())
+		opts.Log.Warn("no pid file", "err", err)
 	}
 	undo = append(undo, func() { removeOwnPIDFile(opts.Paths.PIDFile()) })
 	if err := e.recover(); err != nil {
@@ -567,6 +612,7 @@ func (e *Engine) view(tx *store.Tx, r *store.Run) (api.Run, error) {
 		if now, sum := e.procs.of(r.ID); now != nil {
 			v.ProcNow, v.Proc = now, sum
 		}
+		v.Stall = e.stalled()
 		if q := v.Queue; q != nil && q.Pending {
 			v.Waiting = "pending in " + q.Scheduler
 			if q.Reason != "" {

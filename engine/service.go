@@ -416,6 +416,7 @@ func (e *Engine) Status(ctx context.Context) (api.EngineStatus, error) {
 		Devices: len(e.gpus.devices),
 		Runners: e.runnerNames(),
 		MLflow:  e.mlflowStatus(),
+		Stall:   e.stalled(),
 	}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -344,6 +345,7 @@ func (s *supervisor) drain(final bool) bool {
 			}
 			if err := s.e.ingest(s.id, b); err != nil {
 				s.e.log.Error("store batch", "run", s.id, "err", err)
+				s.e.setStall(err)
 				// The tailers are ahead of the store: start them over
 				// from what the store has.
 				s.closeTails()
@@ -352,6 +354,7 @@ func (s *supervisor) drain(final bool) bool {
 				}
 				return false
 			}
+			s.e.setStall(nil)
 			if !more {
 				break
 			}
@@ -486,7 +489,13 @@ func (s *supervisor) finish() {
 	e := s.e
 	e.mu.Lock()
 	delete(e.jobs, s.id)
+	idle := len(e.jobs) == 0
 	e.mu.Unlock()
+	if idle {
+		// The last job ended: what ingesting the jobs took goes back to
+		// the system now, not over the minutes Go's scavenger would take.
+		go debug.FreeOSMemory()
+	}
 	killRequested := false
 	if r, err := e.storedRun(s.id); err == nil {
 		killRequested = r.KillRequested

@@ -523,6 +523,13 @@ func (d *dashboard) attentionItems() []attentionItem {
 			open: func() tea.Msg { return openDriftMsg{model: name} }})
 	}
 	for _, r := range d.st.runs {
+		if r.Stall != "" && r.Status == api.Running {
+			// The engine's, not the run's: said once.
+			add(attentionItem{key: "stall", mark: s.Error.Render("■ "), text: r.Stall, run: r.ID, open: openRunCmd(r.ID)})
+			break
+		}
+	}
+	for _, r := range d.st.runs {
 		recent := r.Ended != nil && now.Sub(*r.Ended) < 24*time.Hour
 		if (r.Status == api.Failed || r.Status == api.Lost) && recent {
 			add(attentionItem{key: "failed:" + r.ID, mark: s.Error.Render("✗ "), run: r.ID, open: openRunCmd(r.ID),

@@ -470,6 +470,9 @@ func (p *runView) overview(r api.Run) string {
 	if r.Waiting != "" {
 		status += " — " + r.Waiting
 	}
+	if r.Stall != "" {
+		status += " — " + s.Warn.Render(r.Stall)
+	}
 	b.WriteString(row("run", r.Name+" ("+r.ID+")"))
 	b.WriteString(row("experiment", r.Experiment))
 	b.WriteString(row("status", status))

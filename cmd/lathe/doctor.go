@@ -92,6 +92,9 @@ func diagnose(ctx context.Context) []check {
 		return out
 	}
 	add("engine", "ok", "pid %d, socket %s, %d running, %d queued", s.PID, s.Socket, s.Running, s.Queued)
+	if s.Stall != "" {
+		add("ingest", "fail", "%s", s.Stall)
+	}
 	if stats, err := c.StoreStats(ctx); err != nil {
 		add("store", "fail", "%v (try `lathe store check`)", err)
 	} else {

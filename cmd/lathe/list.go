@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -44,7 +45,7 @@ func printPs(w io.Writer, runs []api.Run, now time.Time, cut bool) error {
 	for _, r := range runs {
 		cpu, rss := procNowText(r.ProcNow)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, r.Status,
-			format.Elapsed(r.Started, r.Ended, now), devicesText(r), cpu, rss, progress(r), clipFor(cut, lastValues(r), 36), r.Waiting)
+			format.Elapsed(r.Started, r.Ended, now), devicesText(r), cpu, rss, progress(r), clipFor(cut, lastValues(r), 36), cmp.Or(r.Stall, r.Waiting))
 	}
 	return tw.Flush()
 }

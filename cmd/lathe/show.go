@@ -47,6 +47,9 @@ func showRun(w io.Writer, r api.Run, now time.Time) {
 	if r.Waiting != "" {
 		st += ": " + r.Waiting
 	}
+	if r.Stall != "" {
+		st += ": " + r.Stall
+	}
 	row("status", st)
 	if r.Deleted != nil {
 		row("removed", fmt.Sprintf("%s; `lathe restore %s` brings it back until %s", ago(r.Deleted, now), r.ID,

@@ -21,6 +21,9 @@ type EngineStatus struct {
 	Runners []string `json:"runners,omitempty"`
 	// MLflow is the MLflow-compatible endpoint, when configured.
 	MLflow *MLflowEndpoint `json:"mlflow,omitempty"`
+	// Stall says why what jobs log is not being stored now (a full
+	// disk); it clears by itself.
+	Stall string `json:"stall,omitempty"`
 }
 
 // MLflowEndpoint is where MLflow's clients reach the engine.

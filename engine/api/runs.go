@@ -71,6 +71,9 @@ type Run struct {
 	// Runner is what started the job ("local", "slurm"), or what
 	// recorded a run without one ("mlflow", "import").
 	Runner string `json:"runner,omitempty"`
+	// Stall, while the run runs, says why what it logs is not being
+	// stored now (a full disk); it clears by itself, nothing lost.
+	Stall string `json:"stall,omitempty"`
 	// Array says which task of an array the run is (SubmitArray).
 	Array *ArrayTask `json:"array,omitempty"`
 	// Queue is what the scheduler of a job handed to one (Slurm) says of

@@ -67,8 +67,7 @@ type Tailer struct {
 	state store.TailState
 	now   func() time.Time
 
-	f   *os.File
-	buf []byte
+	f *os.File
 }
 
 // NewTailer reads path from state (as the store last recorded it). For
@@ -106,21 +105,28 @@ func (t *Tailer) Read(final bool) (b *Batch, more bool, err error) {
 		}
 		t.f = f
 	}
-	if cap(t.buf) < readSize {
-		t.buf = make([]byte, readSize)
-	}
-	n, err := t.f.ReadAt(t.buf[:readSize], t.state.Offset)
-	if err != nil && !errors.Is(err, io.EOF) {
+	fi, err := t.f.Stat()
+	if err != nil {
 		return nil, false, fmt.Errorf("tail %s: %w", t.path, err)
 	}
-	if n == 0 {
+	size := fi.Size()
+	if size <= t.state.Offset {
 		if t.startedOver() {
 			return t.Read(final)
 		}
 		return nil, false, nil
 	}
-	data := t.buf[:n]
-	more = n == readSize
+	buf := getBuf(int(min(size-t.state.Offset, readSize)))
+	defer putBuf(buf) // what a batch keeps of it is copied
+	n, err := t.f.ReadAt(buf, t.state.Offset)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, false, fmt.Errorf("tail %s: %w", t.path, err)
+	}
+	if n == 0 {
+		return nil, false, nil
+	}
+	data := buf[:n]
+	more = t.state.Offset+int64(n) < size
 	b = &Batch{Source: t.src}
 	state := t.state
 	for len(data) > 0 {
