@@ -260,11 +260,14 @@ func Open(opts Options) (_ *Engine, err error) {
 		e.cat.load(db)
 		e.warmModels()
 	}()
-	if err := os.WriteFile(opts.Paths.PIDFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+	switch err := os.WriteFile(opts.Paths.PIDFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); {
+	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
 		// A full disk: the engine serves all the same (its socket, not
 		// this file, is how clients find it), and says so.
 		os.Remove(opts.Paths.PIDFile())
 		opts.Log.Warn("no pid file", "err", err)
+	case err != nil:
+		return nil, fmt.Errorf("write pid file: %w", err)
 	}
 	undo = append(undo, func() { removeOwnPIDFile(opts.Paths.PIDFile()) })
 	if err := e.recover(); err != nil {
