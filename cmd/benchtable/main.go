@@ -35,6 +35,8 @@ var budgets = []budget{
 	{"Store:ingest-wide", "", "ingest, 10 000 points a commit, durable", "points/s", "min", 1_000_000, true},
 	{"Ingest100Jobs:points/s", "", "ingest through the engine, 100 jobs at once", "points/s", "min", 500_000, true},
 	{"Ingest100Jobs:MB-peak-rss", "", "engine's peak memory during that ingest", "MB", "max", 256, false},
+	{"Ingest200PacedJobs:MB-peak-rss", "", "engine's peak memory, 200 jobs logging 1 000 points/s each", "MB", "max", 256, false},
+	{"Ingest200PacedJobs:MB-rss-after", "", "its memory 5 s after they ended", "MB", "max", 100, false},
 	{"Store:history-short", "", "history of one metric, 10 000 points, warm", "ms", "max", 1, false},
 	{"Store:history-long", "", "history of one metric, 1 000 000 points", "ms", "max", 50, false},
 	{"Store:chart", "", "1 000-point chart of the 1M-point series", "ms", "max", 5, false},
