@@ -118,6 +118,8 @@ type Engine struct {
 	// with every running run and in the engine's status until it clears.
 	stallMu sync.Mutex
 	stall   string
+	// damagedSkipped is the most damaged records a listing left out.
+	damagedSkipped int
 }
 
 // setStall records why ingestion fails (err) or that it works again (nil);
@@ -147,6 +149,20 @@ func (e *Engine) setStall(err error) {
 	for _, id := range ids {
 		e.publishRun(id)
 	}
+}
+
+// noteDamaged records that a listing left out n damaged records, for the
+// engine's status and doctor (the most one listing left out).
+func (e *Engine) noteDamaged(n int) {
+	if n == 0 {
+		return
+	}
+	e.stallMu.Lock()
+	if n > e.damagedSkipped {
+		e.damagedSkipped = n
+		e.log.Warn("damaged records left out of a listing; `lathe store check` names them", "records", n)
+	}
+	e.stallMu.Unlock()
 }
 
 // stalled is why ingestion fails now, or "".
@@ -675,4 +691,11 @@ func privateHome(p api.Paths, log *slog.Logger) error {
 	})
 	log.Info("the data directory was open to other users: made private", "home", p.Home, "tightened", n)
 	return err
+}
+
+// damaged is how many damaged records a listing left out, at most.
+func (e *Engine) damaged() int {
+	e.stallMu.Lock()
+	defer e.stallMu.Unlock()
+	return e.damagedSkipped
 }

@@ -70,6 +70,7 @@ func (e *Engine) Runs(ctx context.Context, q api.RunQuery) ([]api.Run, error) {
 			return err
 		}
 		out, err = e.views(tx, runs)
+		e.noteDamaged(tx.Skipped)
 		return err
 	})
 	return out, e.translate(err)
@@ -85,6 +86,7 @@ func (e *Engine) queryRuns(ctx context.Context, q api.RunQuery) ([]api.Run, erro
 	var out []api.Run
 	err = e.db.View(func(tx *store.Tx) error {
 		out, err = e.viewIDs(tx, ids, true) // a run purged since is left out
+		e.noteDamaged(tx.Skipped)
 		return err
 	})
 	return out, e.translate(err)
@@ -97,6 +99,10 @@ func (e *Engine) viewIDs(tx *store.Tx, ids []string, skipGone bool) ([]api.Run, 
 	for _, id := range ids {
 		r, err := tx.Run(id)
 		if skipGone && errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if errors.Is(err, store.ErrDamaged) {
+			tx.Skipped++ // the rest of the listing is whole
 			continue
 		}
 		if err != nil {
@@ -112,6 +118,10 @@ func (e *Engine) views(tx *store.Tx, runs []*store.Run) ([]api.Run, error) {
 	out := make([]api.Run, 0, len(runs))
 	for _, r := range runs {
 		v, err := e.view(tx, r)
+		if errors.Is(err, store.ErrDamaged) {
+			tx.Skipped++
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -417,6 +427,7 @@ func (e *Engine) Status(ctx context.Context) (api.EngineStatus, error) {
 		Runners: e.runnerNames(),
 		MLflow:  e.mlflowStatus(),
 		Stall:   e.stalled(),
+		Damaged: e.damaged(),
 	}, nil
 }
 

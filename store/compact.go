@@ -179,6 +179,9 @@ type copier struct {
 	done     int
 	total    int
 	progress func(done, total int)
+	// salvage, when set, makes a sub-bucket that cannot be read a loss
+	// recorded there, not the end of the copy.
+	salvage *SalvageReport
 }
 
 // target opens the bucket at path in the current transaction.
@@ -204,7 +207,12 @@ func (c *copier) bucket(path [][]byte, src *bolt.Bucket) error {
 	}
 	return src.ForEach(func(k, v []byte) error {
 		if v == nil {
-			return c.bucket(append(path[:len(path):len(path)], k), src.Bucket(k))
+			sub := append(path[:len(path):len(path)], k)
+			if c.salvage != nil {
+				c.salvageBucket(sub, src.Bucket(k))
+				return nil
+			}
+			return c.bucket(sub, src.Bucket(k))
 		}
 		if c.size+int64(len(k)+len(v)) > compactTxBytes {
 			if err := c.ctx.Err(); err != nil {

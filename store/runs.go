@@ -298,9 +298,14 @@ func (tx *Tx) Runs(keep func(*Run) bool, limit int) ([]*Run, error) {
 	c := tx.bucket(bucketRunsByTime).Cursor()
 	for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
 		if len(k) != 8+IDLen {
-			return nil, fmt.Errorf("%w: runs_by_time key of %d bytes", ErrDamaged, len(k))
+			tx.Skipped++ // `lathe store check` names it
+			continue
 		}
 		r, err := tx.Run(string(k[8:]))
+		if errors.Is(err, ErrDamaged) {
+			tx.Skipped++
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

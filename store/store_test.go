@@ -451,3 +451,27 @@ func TestUpdateAfterClose(t *testing.T) {
 		t.Fatalf("update after close: %v", err)
 	}
 }
+
+// A damaged run record is left out of a listing, counted; the rest of the
+// listing is whole, and check names it.
+func TestDamagedRunLeftOutOfListing(t *testing.T) {
+	db := openTemp(t)
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := newRun(t, db, "alpha", "e", base)
+	b := newRun(t, db, "beta", "e", base.Add(time.Second))
+	c := newRun(t, db, "gamma", "e", base.Add(2*time.Second))
+	update(t, db, func(tx *Tx) error {
+		return tx.bucket(bucketRuns).Put([]byte(b.ID), []byte(`{"id": "`+b.ID+`", "name": `))
+	})
+	db.View(func(tx *Tx) error {
+		runs, err := tx.Runs(nil, 0)
+		if err != nil || len(runs) != 2 || runs[0].ID != c.ID || runs[1].ID != a.ID || tx.Skipped != 1 {
+			t.Errorf("listing: %d runs, %d skipped, %v", len(runs), tx.Skipped, err)
+		}
+		rep := tx.Check(nil)
+		if !strings.Contains(fmt.Sprint(rep.Problems), b.ID) {
+			t.Errorf("check does not name the damaged run: %v", rep.Problems)
+		}
+		return nil
+	})
+}

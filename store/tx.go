@@ -20,6 +20,9 @@ type Tx struct {
 	onCommit  []func()
 	// touched is the runs this transaction wrote, for the DB's watcher.
 	touched map[string]bool
+	// Skipped counts the damaged records a listing left out (Runs); the
+	// rest of the listing is whole. `lathe store check` names them.
+	Skipped int
 }
 
 // touch notes that the transaction wrote something of a run.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,5 +195,28 @@ echo '{"step": 1, "metrics": {"`+long+`": 2}}' >> "$LATHE_METRICS_FILE"`))
 			t.Errorf("a short name's row is %d wide: %q", len(line), line)
 			break
 		}
+	}
+}
+
+// lathe store salvage: refused while an engine runs; on a stopped one, a
+// damaged store is kept aside and replaced by what could be read of it.
+func TestStoreSalvageCommand(t *testing.T) {
+	h := newHome(t)
+	for i := range 3 {
+		h.ok("wait", strings.TrimSpace(h.ok("run", "--name", fmt.Sprint("r", i), "--", "sh", "-c",
+			`i=0; while [ $i -lt 500 ]; do echo "{\"step\": $i, \"metrics\": {\"loss\": $i}}"; i=$((i+1)); done >> "$LATHE_METRICS_FILE"`)))
+	}
+	if r := h.run("store", "salvage"); r.code == 0 || !strings.Contains(r.stderr, "stop it first") {
+		t.Errorf("salvage with an engine running: exit %d, %q", r.code, r.stderr)
+	}
+	h.ok("engine", "stop")
+	out := h.ok("store", "salvage", "--replace")
+	if !strings.Contains(out, "the damaged store is kept as") || !strings.Contains(out, "0 buckets could not be read to their end, 0 problems") {
+		t.Errorf("salvage of a whole store:\n%s", out)
+	}
+	var runs []api.Run
+	h.json(&runs, "runs")
+	if len(runs) != 3 || runs[0].Metrics["loss"].Count != 500 {
+		t.Errorf("after salvage: %d runs", len(runs))
 	}
 }

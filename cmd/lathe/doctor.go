@@ -95,6 +95,9 @@ func diagnose(ctx context.Context) []check {
 	if s.Stall != "" {
 		add("ingest", "fail", "%s", s.Stall)
 	}
+	if s.Damaged > 0 {
+		add("store", "fail", "%d damaged records are left out of listings: `lathe store check` names them; stop the engine and `lathe store salvage` copies what is readable into a new store", s.Damaged)
+	}
 	if stats, err := c.StoreStats(ctx); err != nil {
 		add("store", "fail", "%v (try `lathe store check`)", err)
 	} else {

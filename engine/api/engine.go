@@ -24,6 +24,9 @@ type EngineStatus struct {
 	// Stall says why what jobs log is not being stored now (a full
 	// disk); it clears by itself.
 	Stall string `json:"stall,omitempty"`
+	// Damaged counts the damaged records listings leave out (the most one
+	// left out); `lathe store check` names them.
+	Damaged int `json:"damaged,omitempty"`
 }
 
 // MLflowEndpoint is where MLflow's clients reach the engine.
