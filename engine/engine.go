@@ -224,6 +224,9 @@ func Open(opts Options) (_ *Engine, err error) {
 	if errors.Is(err, store.ErrLocked) {
 		return nil, busyError(opts.Paths)
 	}
+	if errors.Is(err, store.ErrDamaged) {
+		return nil, fmt.Errorf("%w; the file is left as it is: `lathe store salvage --replace` copies what can be read of it into a new store, or put a backup (lathe store backup) in its place", err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -293,10 +296,11 @@ func Open(opts Options) (_ *Engine, err error) {
 	go e.schedule()
 	go e.sampleGPUs()
 	go e.purgeRemoved()
-	e.wg.Add(3)
+	e.wg.Add(4)
 	go e.digestDatasets()
 	go e.watchDrift()
 	go e.resumeAlerts()
+	go e.backUp()
 	e.kickScheduler()
 	return e, nil
 }

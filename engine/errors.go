@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 
 	"lathe/engine/api"
 	"lathe/store"
@@ -29,7 +30,7 @@ func (e *Engine) translate(err error) error {
 	case errors.Is(err, store.ErrClosed):
 		return api.WithKind(api.ErrStopped, err)
 	case errors.Is(err, store.ErrDamaged):
-		return api.WithKind(api.ErrDamaged, err)
+		return api.WithKind(api.ErrDamaged, fmt.Errorf("%w (lathe store check names what; stop the engine and `lathe store salvage --replace` copies what can be read into a new store)", err))
 	}
 	return err
 }

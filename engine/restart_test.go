@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 
 	"lathe/engine/api"
 	"lathe/engine/client"
+	"lathe/engine/config"
 	"lathe/runners"
 	"lathe/runners/local"
 	"lathe/store"
@@ -490,5 +492,32 @@ func TestSocketFolderRefused(t *testing.T) {
 	mine := filepath.Join(base, "mine")
 	if err := privateDir(mine); err != nil {
 		t.Errorf("a new folder: %v", err)
+	}
+}
+
+// The engine's rotating backups keep the newest [store] backup_keep; each
+// opens as a store.
+func TestBackupsRotate(t *testing.T) {
+	e := openEngine(t, t.TempDir(), func(c *config.Config) { c.Store.BackupKeep = 2 })
+	defer e.Close()
+	var paths []string
+	for range 3 {
+		r, err := e.BackupStore(context.Background(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, r.Path)
+		time.Sleep(2 * time.Millisecond)
+	}
+	if got := e.backups(); !slices.Equal(got, paths[1:]) {
+		t.Errorf("kept %v, want the newest two of %v", got, paths)
+	}
+	db, err := store.Open(paths[2], time.Second)
+	if err != nil {
+		t.Fatalf("a backup does not open: %v", err)
+	}
+	db.Close()
+	if _, err := e.BackupStore(context.Background(), "relative.db"); !errors.Is(err, api.ErrInvalid) {
+		t.Errorf("a relative path: %v", err)
 	}
 }

@@ -133,6 +133,7 @@ func newHandler(e *Engine) http.Handler {
 	h.mux.HandleFunc("GET /v1/store/check", h.checkStore)
 	h.mux.HandleFunc("GET /v1/store/stats", h.storeStats)
 	h.mux.HandleFunc("POST /v1/store/compact", h.compactStore)
+	h.mux.HandleFunc("POST /v1/store/backup", h.backupStore)
 	h.mux.HandleFunc("POST /v1/runs/{ref}/rerun", h.rerun)
 	h.mux.HandleFunc("POST /v1/models/register", h.register)
 	h.mux.HandleFunc("GET /v1/models", h.models)
@@ -232,6 +233,14 @@ func (h *handler) checkStore(w http.ResponseWriter, r *http.Request) {
 func (h *handler) storeStats(w http.ResponseWriter, r *http.Request) {
 	v, err := h.e.StoreStats(r.Context())
 	reply(w, v, err)
+}
+
+func (h *handler) backupStore(w http.ResponseWriter, r *http.Request) {
+	var req api.BackupRequest
+	if decode(w, r, &req) {
+		v, err := h.e.BackupStore(r.Context(), req.Path)
+		reply(w, v, err)
+	}
 }
 
 // compactStore answers with a line of progress now and then (a long

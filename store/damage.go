@@ -19,7 +19,7 @@ func recoverPanic(err *error) {
 	switch {
 	case v == nil:
 	case damaged(v, panicSite()):
-		*err = fmt.Errorf("%w: %v", ErrDamaged, v)
+		*err = fmt.Errorf("%w: a page of the file cannot be read (%v)", ErrDamaged, v)
 	default:
 		*err = &PanicError{Value: v, Stack: debug.Stack()}
 	}

@@ -42,7 +42,9 @@ func precheck(path string) error {
 		return err
 	}
 	if fi.Size() == 0 {
-		return nil // bbolt initialises an empty file
+		// bbolt would make it a new store, and what was there is gone
+		// unseen: an empty file is no store lathe wrote.
+		return fmt.Errorf("%w: %s is empty (0 bytes), not a store lathe wrote; if this data directory is new, remove it", ErrDamaged, path)
 	}
 	var best struct {
 		ok         bool

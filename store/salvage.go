@@ -30,6 +30,11 @@ type SalvageReport struct {
 // read into a new store at to, which must not exist, and reports what it
 // could not read. The damaged file is opened read-only and never written;
 // no engine may hold it.
+//
+// Known limit: a damaged branch page that points back up its own tree
+// sends bbolt's cursor down forever, taking memory until the process is
+// stopped; a walk of the page tree that refuses cycles before bbolt reads
+// it is still to come.
 func Salvage(ctx context.Context, path, to string) (rep SalvageReport, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer recoverPanic(&err)

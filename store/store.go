@@ -109,9 +109,13 @@ func Open(path string, timeout time.Duration) (db *DB, err error) {
 		bdb.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := bdb.Update(initSchema); err != nil {
-		bdb.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+	// A store that has every bucket is not written at open: a file is
+	// written only once it has been read as whole as bbolt can tell.
+	if !complete(bdb) {
+		if err := bdb.Update(initSchema); err != nil {
+			bdb.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
 	}
 	db = &DB{
 		path:     path,
@@ -144,6 +148,24 @@ func translateOpenError(path string, err error) error {
 		return fmt.Errorf("open store %s: %w", path, err)
 	}
 	return fmt.Errorf("open store %s: %w", path, err)
+}
+
+// complete says whether the file has its schema version and every bucket.
+func complete(bdb *bolt.DB) bool {
+	ok := true
+	bdb.View(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bucketMeta); meta == nil || len(meta.Get(keySchema)) != 4 {
+			ok = false
+			return nil
+		}
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				ok = false
+			}
+		}
+		return nil
+	})
+	return ok
 }
 
 func initSchema(tx *bolt.Tx) error {

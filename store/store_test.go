@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -367,6 +368,8 @@ func TestDamagedFileGivesErrorNotPanic(t *testing.T) {
 	for name, content := range map[string][]byte{
 		"garbage":   []byte("this is not a bbolt file at all, just text that goes on for a while........"),
 		"zeros":     make([]byte, 64<<10),
+		"empty":     {},
+		"sqlite":    append([]byte("SQLite format 3\x00"), make([]byte, 8192)...),
 		"truncated": nil,
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -385,6 +388,9 @@ func TestDamagedFileGivesErrorNotPanic(t *testing.T) {
 			if err == nil {
 				db.Close()
 				t.Fatal("damaged file opened")
+			}
+			if !errors.Is(err, ErrDamaged) {
+				t.Errorf("%v, want ErrDamaged", err)
 			}
 			after, _ := os.ReadFile(path)
 			if string(after) != string(content) {
@@ -474,4 +480,25 @@ func TestDamagedRunLeftOutOfListing(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// Opening and closing a whole store writes nothing to it.
+func TestOpenWritesNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lathe.db")
+	db, err := Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newRun(t, db, "a", "e", time.Now())
+	db.Close()
+	before, _ := os.ReadFile(path)
+	db, err = Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.View(func(tx *Tx) error { _, err := tx.Runs(nil, 0); return err })
+	db.Close()
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Error("opening a store wrote to it")
+	}
 }

@@ -220,3 +220,34 @@ func TestStoreSalvageCommand(t *testing.T) {
 		t.Errorf("after salvage: %d runs", len(runs))
 	}
 }
+
+// lathe store backup writes a whole store while the engine runs; stopped,
+// the backup put in lathe.db's place is the store as it was.
+func TestStoreBackupCommand(t *testing.T) {
+	h := newHome(t)
+	id := strings.TrimSpace(h.ok("run", "--name", "before", "--", "sh", "-c", `echo '{"step": 1, "metrics": {"x": 1}}' >> "$LATHE_METRICS_FILE"`))
+	h.ok("wait", id)
+	out := h.ok("store", "backup")
+	path := strings.Fields(strings.TrimPrefix(out, "backed up the store to "))[0]
+	if !strings.HasPrefix(path, filepath.Join(h.dir, "backups", "lathe-")) {
+		t.Fatalf("backup said %q", out)
+	}
+	to := filepath.Join(t.TempDir(), "copy.db")
+	var res api.BackupResult
+	h.json(&res, "store", "backup", "--to", to)
+	if res.Path != to || res.Bytes == 0 {
+		t.Errorf("backup --to: %+v", res)
+	}
+	h.ok("wait", strings.TrimSpace(h.ok("run", "--name", "after", "--", "true")))
+	h.ok("engine", "stop")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(h.dir, "lathe.db"), raw, 0o600)
+	var runs []api.Run
+	h.json(&runs, "runs")
+	if len(runs) != 1 || runs[0].Name != "before" || runs[0].Metrics["x"].Count != 1 {
+		t.Errorf("the store from the backup: %+v", runs)
+	}
+}

@@ -79,6 +79,18 @@ type BucketStats struct {
 }
 
 // CompactResult is what a compaction of the store did.
+// BackupRequest asks for a backup at Path ("": the engine's backups/).
+type BackupRequest struct {
+	Path string `json:"path,omitempty"`
+}
+
+// BackupResult is a backup of the store just taken.
+type BackupResult struct {
+	Path  string    `json:"path"`
+	Bytes int64     `json:"bytes"`
+	Taken time.Time `json:"taken"`
+}
+
 type CompactResult struct {
 	Path   string `json:"path"`
 	Before int64  `json:"before_bytes"`

@@ -44,6 +44,9 @@ func (p Paths) Runs() string            { return filepath.Join(p.Home, "runs") }
 func (p Paths) RunDir(id string) string { return filepath.Join(p.Home, "runs", id) }
 
 // Artifacts is the registry's content-addressed folder of model artifacts.
+// Backups is where the engine keeps the store's rotating backups.
+func (p Paths) Backups() string { return filepath.Join(p.Home, "backups") }
+
 func (p Paths) Artifacts() string { return filepath.Join(p.Home, "artifacts") }
 
 // MLflowToken holds the bearer token of the MLflow-compatible endpoint

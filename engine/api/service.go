@@ -79,6 +79,9 @@ type StoreService interface {
 	CheckStore(ctx context.Context) (CheckReport, error)
 	// StoreStats measures the store.
 	StoreStats(ctx context.Context) (StoreStats, error)
+	// BackupStore writes a consistent copy of the store while the engine
+	// goes on: to path, or "" for the data directory's backups/.
+	BackupStore(ctx context.Context, path string) (BackupResult, error)
 	// CompactStore rewrites the store compactly while the engine goes on
 	// (writes wait meanwhile). progress, when set, is told how far it is.
 	CompactStore(ctx context.Context, progress func(done, total int)) (CompactResult, error)

@@ -376,6 +376,10 @@ func (c *Client) CheckStore(ctx context.Context) (api.CheckReport, error) {
 	return call[api.CheckReport](c, ctx, http.MethodGet, "/v1/store/check", nil)
 }
 
+func (c *Client) BackupStore(ctx context.Context, path string) (api.BackupResult, error) {
+	return call[api.BackupResult](c, ctx, http.MethodPost, "/v1/store/backup", api.BackupRequest{Path: path})
+}
+
 func (c *Client) StoreStats(ctx context.Context) (api.StoreStats, error) {
 	return call[api.StoreStats](c, ctx, http.MethodGet, "/v1/store/stats", nil)
 }

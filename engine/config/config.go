@@ -26,6 +26,16 @@ type Config struct {
 	Drift    Drift    `toml:"drift"`
 	MLflow   MLflow   `toml:"mlflow"`
 	Slurm    Slurm    `toml:"slurm"`
+	Store    Store    `toml:"store"`
+}
+
+// Store configures the engine's rotating backups of the store (lathe
+// store backup takes one at any time).
+type Store struct {
+	// BackupEvery is how often a backup is taken into the data
+	// directory's backups/ ("0s": never); BackupKeep how many are kept.
+	BackupEvery Duration `toml:"backup_every"`
+	BackupKeep  int      `toml:"backup_keep"`
 }
 
 // Slurm configures the Slurm runner (`lathe run --runner slurm`).
@@ -192,6 +202,7 @@ func Default() Config {
 		Registry: Registry{HookTimeout: Duration(time.Minute)},
 		Drift:    Drift{Sample: 100_000, WatchInterval: Duration(5 * time.Second)},
 		Slurm:    Slurm{Options: []string{}, Poll: Duration(5 * time.Second)},
+		Store:    Store{BackupEvery: Duration(24 * time.Hour), BackupKeep: 7},
 	}
 }
 
@@ -286,6 +297,9 @@ func (c Config) validate(path string) error {
 	}
 	if time.Duration(c.Drift.WatchInterval) < 100*time.Millisecond {
 		return fmt.Errorf("config %s: drift.watch_interval %s: want at least 100ms", path, time.Duration(c.Drift.WatchInterval))
+	}
+	if c.Store.BackupEvery < 0 || c.Store.BackupKeep < 1 {
+		return fmt.Errorf("config %s: store.backup_every must not be negative and store.backup_keep must be at least 1", path)
 	}
 	if r := c.Jobs.Runner; r != "" && r != "local" && r != "slurm" {
 		return fmt.Errorf("config %s: jobs.runner %q: want \"local\" or \"slurm\"", path, r)

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"lathe/engine/api"
 	"lathe/engine/client"
 	"lathe/store"
 )
@@ -76,6 +80,44 @@ command starts an engine on it, which finds running jobs again.`,
 	}
 	cmd.Flags().StringVar(&to, "to", "", "the new store (default: lathe.db.salvaged beside the damaged one)")
 	cmd.Flags().BoolVar(&replace, "replace", false, "put the new store in the damaged one's place, keeping that aside")
+	jsonFlag(cmd, &asJSON, "")
+	return cmd
+}
+
+func newStoreBackupCmd() *cobra.Command {
+	var (
+		to     string
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "backup",
+		Short: "Write a consistent copy of the store while jobs go on",
+		Long: `Write a copy of the store as it is at one moment, while the engine and its jobs
+go on: to --to FILE, or into the data directory's backups/, where the engine
+also keeps its own rotating backups ([store] backup_every, default daily;
+backup_keep, default 7). A backup is a whole store: to go back to it, stop the
+engine and put it in lathe.db's place. It holds runs, metrics, the registry
+and its audit as they were; what jobs logged since is in their run folders.`,
+		Example: `  lathe store backup
+  lathe store backup --to /mnt/nas/lathe-$(date +%F).db`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if to != "" {
+				abs, err := filepath.Abs(to)
+				if err != nil {
+					return err
+				}
+				to = abs
+			}
+			return answer(cmd, asJSON, func(ctx context.Context, c *client.Client) (api.BackupResult, error) {
+				return c.BackupStore(ctx, to)
+			}, func(w io.Writer, r api.BackupResult) error {
+				_, err := fmt.Fprintf(w, "backed up the store to %s (%s)\n", r.Path, gib(uint64(r.Bytes)))
+				return err
+			})
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "the file to write (default: a new file in the data directory's backups/)")
 	jsonFlag(cmd, &asJSON, "")
 	return cmd
 }
