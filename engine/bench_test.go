@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"lathe/engine/api"
+	"lathe/engine/client"
 	"lathe/engine/gpu"
 	"lathe/runners"
 )
@@ -122,52 +124,139 @@ func BenchmarkIngest100Jobs(b *testing.B) {
 	}
 }
 
-// BenchmarkIngest200PacedJobs holds the engine's memory to what it reads
-// at once, not to the number of jobs: 200 jobs each logging 1 000 points a
-// second (100 steps of 10 metrics) for LATHE_BENCH_SECONDS (default 30).
-// Reported: the engine's peak resident memory, and its resident memory 5 s
-// after the last job ended (the jobs are other processes).
+// BenchmarkIngest200PacedJobs is the load test: 200 jobs each logging
+// 1 000 points a second (100 steps of 10 metrics) for LATHE_BENCH_SECONDS
+// (default 30) while 20 clients list and show runs over the socket.
+// Reported: points lost (none may be), lathe ps's p99 latency, the
+// engine's peak resident memory and its memory 5 s after the last job
+// ended, and its CPU (this process: the jobs are other processes).
 func BenchmarkIngest200PacedJobs(b *testing.B) {
 	seconds := 30
 	if s, err := strconv.Atoi(os.Getenv("LATHE_BENCH_SECONDS")); err == nil && s > 0 {
 		seconds = s
 	}
-	const jobs, rate, metrics = 200, 100, 10
 	for range b.N {
-		opts := testOptions(b, b.TempDir(), nil)
-		opts.ShimEnv = append(opts.ShimEnv, "LATHE_TEST_SYNTH="+strconv.Itoa(rate*seconds), "LATHE_TEST_SYNTH_RATE="+strconv.Itoa(rate))
-		e, err := Open(opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ctx := context.Background()
-		cwd := b.TempDir()
-		ids := make([]string, jobs)
-		for i := range ids {
-			r, err := e.Submit(ctx, api.SubmitRequest{Command: []string{os.Args[0]}, Cwd: cwd, Env: os.Environ()})
-			if err != nil {
-				b.Fatal(err)
-			}
-			ids[i] = r.ID
-		}
-		var stored int64
-		for _, id := range ids {
-			r, err := e.Wait(ctx, id)
-			if err != nil || r.Status != api.Succeeded {
-				b.Fatalf("run %s: %s %s %v", id, r.Status, r.Reason, err)
-			}
-			for _, m := range r.Metrics {
-				stored += m.Count
-			}
-		}
-		if want := int64(jobs * rate * seconds * metrics); stored != want {
-			b.Fatalf("%d points stored, want %d", stored, want)
-		}
-		time.Sleep(5 * time.Second)
+		res := loadTest(b, 200, seconds, 20)
+		b.ReportMetric(float64(res.lost), "points-lost")
+		b.ReportMetric(float64(res.psP99.Microseconds())/1000, "ms-ps-p99")
+		b.ReportMetric(res.cpu*100, "%core")
 		b.ReportMetric(float64(peakRSS())/(1<<20), "MB-peak-rss")
-		b.ReportMetric(float64(rss())/(1<<20), "MB-rss-after")
-		e.Close()
+		b.ReportMetric(float64(res.rssAfter)/(1<<20), "MB-rss-after")
 	}
+}
+
+// A short form of the load test: 20 jobs at 1 000 points a second for 3 s
+// while 5 clients list and show; nothing is lost, ps answers.
+func TestLoadShort(t *testing.T) {
+	res := loadTest(t, 20, 3, 5)
+	if res.lost != 0 {
+		t.Errorf("%d points lost", res.lost)
+	}
+	if res.psP99 > 2*time.Second {
+		t.Errorf("ps p99 %v under load", res.psP99)
+	}
+}
+
+type loadResult struct {
+	lost     int64
+	psP99    time.Duration
+	cpu      float64 // cores, on average
+	rssAfter int64
+}
+
+// loadTest runs jobs paced jobs of 1 000 points a second for seconds while
+// clients list (ps, and all runs) and show runs over the engine's socket.
+func loadTest(tb testing.TB, jobs, seconds, clients int) loadResult {
+	const rate, metrics = 100, 10
+	opts := testOptions(tb, tb.TempDir(), nil)
+	opts.ShimEnv = append(opts.ShimEnv, "LATHE_TEST_SYNTH="+strconv.Itoa(rate*seconds), "LATHE_TEST_SYNTH_RATE="+strconv.Itoa(rate))
+	e, err := Open(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer e.Close()
+	sock, _ := e.opts.Paths.Socket()
+	l, err := Listen(sock)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sctx, stopServe := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- Serve(sctx, e, l, e.log) }()
+	defer func() { stopServe(); <-served }()
+
+	ctx := context.Background()
+	cwd := tb.TempDir()
+	var cpu0 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &cpu0)
+	start := time.Now()
+	ids := make([]string, jobs)
+	for i := range ids {
+		r, err := e.Submit(ctx, api.SubmitRequest{Command: []string{os.Args[0]}, Cwd: cwd, Env: os.Environ()})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ids[i] = r.ID
+	}
+	done := make(chan struct{})
+	var mu sync.Mutex
+	var ps []time.Duration
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := client.New(sock)
+			defer c.Close()
+			for n := 0; ; n++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				t0 := time.Now()
+				_, err := c.Runs(ctx, api.RunQuery{Statuses: []api.Status{api.Queued, api.Running}})
+				d := time.Since(t0)
+				if err != nil {
+					tb.Errorf("ps: %v", err)
+					return
+				}
+				mu.Lock()
+				ps = append(ps, d)
+				mu.Unlock()
+				if n%2 == 0 {
+					c.Runs(ctx, api.RunQuery{Limit: 50})
+				} else {
+					c.Run(ctx, ids[(i+n)%len(ids)])
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}()
+	}
+	var stored int64
+	for _, id := range ids {
+		r, err := e.Wait(ctx, id)
+		if err != nil || r.Status != api.Succeeded {
+			tb.Fatalf("run %s: %s %s %v", id, r.Status, r.Reason, err)
+		}
+		for _, m := range r.Metrics {
+			stored += m.Count
+		}
+	}
+	close(done)
+	wg.Wait()
+	var cpu1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &cpu1)
+	elapsed := time.Since(start)
+	used := time.Duration(cpu1.Utime.Nano()+cpu1.Stime.Nano()-cpu0.Utime.Nano()-cpu0.Stime.Nano()) * time.Nanosecond
+	slices.Sort(ps)
+	res := loadResult{lost: int64(jobs*rate*seconds*metrics) - stored, cpu: used.Seconds() / elapsed.Seconds()}
+	if len(ps) > 0 {
+		res.psP99 = ps[len(ps)*99/100]
+	}
+	time.Sleep(5 * time.Second)
+	res.rssAfter = rss()
+	return res
 }
 
 // rss is this process's resident memory now (VmRSS), in bytes.
