@@ -142,6 +142,8 @@ func BenchmarkIngest200PacedJobs(b *testing.B) {
 		b.ReportMetric(res.cpu*100, "%core")
 		b.ReportMetric(float64(peakRSS())/(1<<20), "MB-peak-rss")
 		b.ReportMetric(float64(res.rssAfter)/(1<<20), "MB-rss-after")
+		b.ReportMetric(float64(res.peakAnon)/(1<<20), "MB-peak-anon")
+		b.ReportMetric(float64(res.anonAfter)/(1<<20), "MB-anon-after")
 	}
 }
 
@@ -162,6 +164,10 @@ type loadResult struct {
 	psP99    time.Duration
 	cpu      float64 // cores, on average
 	rssAfter int64
+	// peakAnon and anonAfter are the process's own memory (RssAnon): its
+	// resident set less the pages of the store's file it maps, which are
+	// the kernel's cache of that file.
+	peakAnon, anonAfter int64
 }
 
 // loadTest runs jobs paced jobs of 1 000 points a second for seconds while
@@ -202,6 +208,19 @@ func loadTest(tb testing.TB, jobs, seconds, clients int) loadResult {
 	var mu sync.Mutex
 	var ps []time.Duration
 	var wg sync.WaitGroup
+	var peakAnon int64
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			peakAnon = max(peakAnon, statusKiB("RssAnon:")<<10)
+			select {
+			case <-done:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
 	for i := range clients {
 		wg.Add(1)
 		go func() {
@@ -254,8 +273,10 @@ func loadTest(tb testing.TB, jobs, seconds, clients int) loadResult {
 	if len(ps) > 0 {
 		res.psP99 = ps[len(ps)*99/100]
 	}
+	res.peakAnon = peakAnon
 	time.Sleep(5 * time.Second)
 	res.rssAfter = rss()
+	res.anonAfter = statusKiB("RssAnon:") << 10
 	return res
 }
 

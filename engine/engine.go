@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -184,6 +185,9 @@ type queued struct {
 	runner   string
 }
 
+// engineMemoryLimit is the engine's soft memory limit.
+const engineMemoryLimit = 192 << 20
+
 // storeLockTimeout is how long Open waits for the store's file lock before
 // concluding another engine holds it.
 const storeLockTimeout = 300 * time.Millisecond
@@ -213,6 +217,12 @@ func Open(opts Options) (_ *Engine, err error) {
 	}
 	if err := checkRunners(opts.Runners); err != nil {
 		return nil, err
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit: past it the collector works harder rather than
+		// let the heap double, so many jobs and clients at once stay
+		// within the engine's memory budget (GOMEMLIMIT overrides it).
+		debug.SetMemoryLimit(engineMemoryLimit)
 	}
 	if opts.GPUSampleInterval <= 0 {
 		opts.GPUSampleInterval = time.Second
