@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -41,6 +42,21 @@ func (r *CheckReport) problem(format string, args ...any) {
 // total.
 func (tx *Tx) Check(progress func(done, total int)) CheckReport {
 	var rep CheckReport
+	// The page tree first, read without bbolt: a tree it cannot walk
+	// (a cycle) would hold the check forever, so its damage is the report.
+	file := tx.btx.DB().Path()
+	if tx.db != nil {
+		file = tx.db.path // a compacted store's file was renamed into place
+	}
+	if bad, err := walkTree(file); err != nil || len(bad) > 0 {
+		if err != nil {
+			rep.problem("%v", err)
+		}
+		for path, why := range bad {
+			rep.problem("the page tree of %s: %s", cmp.Or(path, "the list of buckets"), why)
+		}
+		return rep
+	}
 	for err := range tx.btx.Check() {
 		rep.problem("bbolt: %v", err)
 	}

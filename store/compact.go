@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -57,6 +58,15 @@ func (db *DB) compact(ctx context.Context, progress func(done, total int)) (res 
 		return res, fmt.Errorf("compact: %w; the store is unchanged", err)
 	}
 	src := db.bolt.Load()
+	// A tree bbolt cannot walk would hold the copy forever: such a store
+	// is salvaged, not compacted.
+	if bad, err := walkTree(db.path); err != nil || len(bad) > 0 {
+		for path, why := range bad {
+			err = fmt.Errorf("%w: the page tree of %s: %s", ErrDamaged, cmp.Or(path, "the list of buckets"), why)
+			break
+		}
+		return res, fmt.Errorf("compact: %w; the store is unchanged (stop the engine and run lathe store salvage)", err)
+	}
 	fi, err := os.Stat(db.path)
 	if err != nil {
 		return res, fmt.Errorf("compact: %w", err)
@@ -182,6 +192,8 @@ type copier struct {
 	// salvage, when set, makes a sub-bucket that cannot be read a loss
 	// recorded there, not the end of the copy.
 	salvage *SalvageReport
+	// bad are the buckets whose page tree is damaged (walkTree).
+	bad map[string]string
 }
 
 // target opens the bucket at path in the current transaction.

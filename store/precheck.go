@@ -1,11 +1,8 @@
 package store
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"io"
 	"io/fs"
 	"os"
 )
@@ -46,47 +43,15 @@ func precheck(path string) error {
 		// unseen: an empty file is no store lathe wrote.
 		return fmt.Errorf("%w: %s is empty (0 bytes), not a store lathe wrote; if this data directory is new, remove it", ErrDamaged, path)
 	}
-	var best struct {
-		ok         bool
-		txid, need uint64
+	best, ok, err := readMeta(f)
+	if err != nil {
+		return err
 	}
-	var pageSize uint64
-	for i := 0; i < 2; i++ {
-		off := int64(0)
-		if i == 1 {
-			if pageSize == 0 {
-				pageSize = 4096
-			}
-			off = int64(pageSize)
-		}
-		var buf [boltPageHeader + metaLen]byte
-		if _, err := f.ReadAt(buf[:], off); err != nil && !errors.Is(err, io.EOF) {
-			return err
-		}
-		m := buf[boltPageHeader:]
-		if binary.LittleEndian.Uint32(m) != boltMagic {
-			continue
-		}
-		h := fnv.New64a()
-		h.Write(m[:metaChecksumOff])
-		if h.Sum64() != binary.LittleEndian.Uint64(m[metaChecksumOff:]) {
-			continue
-		}
-		ps := uint64(binary.LittleEndian.Uint32(m[metaPageSizeOff:]))
-		if i == 0 {
-			pageSize = ps
-		}
-		txid := binary.LittleEndian.Uint64(m[metaTxidOff:])
-		if !best.ok || txid > best.txid {
-			best.ok, best.txid = true, txid
-			best.need = binary.LittleEndian.Uint64(m[metaPgidOff:]) * ps
-		}
-	}
-	if !best.ok {
+	if !ok {
 		return fmt.Errorf("%w: %s is not a lathe store (no valid header)", ErrDamaged, path)
 	}
-	if uint64(fi.Size()) < best.need {
-		return fmt.Errorf("%w: %s is truncated (%d bytes, it should hold at least %d); restore it from a backup", ErrDamaged, path, fi.Size(), best.need)
+	if need := best.hwm * best.pageSize; uint64(fi.Size()) < need {
+		return fmt.Errorf("%w: %s is truncated (%d bytes, it should hold at least %d); restore it from a backup", ErrDamaged, path, fi.Size(), need)
 	}
 	return nil
 }

@@ -64,7 +64,12 @@ func Salvage(ctx context.Context, path, to string) (rep SalvageReport, err error
 			os.Remove(to)
 		}
 	}()
-	c := &copier{ctx: ctx, dst: dst, salvage: &rep}
+	// Buckets whose page tree bbolt cannot walk safely are not read.
+	bad, err := walkTree(path)
+	if err != nil {
+		return rep, err
+	}
+	c := &copier{ctx: ctx, dst: dst, salvage: &rep, bad: bad}
 	if c.tx, err = dst.Begin(true); err != nil {
 		return rep, err
 	}
@@ -74,6 +79,9 @@ func Salvage(ctx context.Context, path, to string) (rep SalvageReport, err error
 				rep.Lost = append(rep.Lost, fmt.Sprintf("the list of buckets: %v", v))
 			}
 		}()
+		if why := bad[""]; why != "" {
+			panic(why) // the tree that lists the buckets cannot be walked
+		}
 		src.View(func(stx *bolt.Tx) error {
 			return stx.ForEach(func(name []byte, b *bolt.Bucket) error {
 				c.salvageBucket([][]byte{name}, b)
@@ -118,6 +126,10 @@ func Salvage(ctx context.Context, path, to string) (rep SalvageReport, err error
 // it (a damaged page) ends its copy, is recorded, and the copy goes on with
 // the next bucket.
 func (c *copier) salvageBucket(path [][]byte, src *bolt.Bucket) {
+	if why := treeDamaged(c.bad, path); why != "" {
+		c.salvage.Lost = append(c.salvage.Lost, fmt.Sprintf("%s: not read: %s", bucketPath(path), why))
+		return
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			c.salvage.Lost = append(c.salvage.Lost, fmt.Sprintf("%s: %v", bucketPath(path), v))

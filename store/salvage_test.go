@@ -3,10 +3,13 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,4 +104,70 @@ func openAndCount(t *testing.T, path string) int {
 		return nil
 	})
 	return n
+}
+
+// A branch page that points back up its own tree (a cycle) would send
+// bbolt's cursor down forever: check reports it, compact refuses, salvage
+// leaves that bucket out and copies the rest, each at once.
+func TestPageTreeCycle(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lathe.db")
+	db, err := Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	update(t, db, func(tx *Tx) error {
+		for i := range 3000 { // runs enough for branch pages
+			r := &Run{ID: fmt.Sprintf("%012x", i+1), Name: fmt.Sprint("r", i), Experiment: "e", Status: Succeeded, Created: base.Add(time.Duration(i) * time.Second)}
+			if err := tx.CreateRun(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+
+	// The first branch page of the file: its first child becomes itself.
+	b, _ := os.ReadFile(path)
+	const pageSize = 4096
+	branch := -1
+	for id := 2; id*pageSize < len(b); id++ {
+		p := b[id*pageSize:]
+		if binary.LittleEndian.Uint64(p) == uint64(id) && binary.LittleEndian.Uint16(p[8:]) == pageBranch {
+			binary.LittleEndian.PutUint64(p[boltPageHeader+8:], uint64(id))
+			branch = id
+			break
+		}
+	}
+	if branch < 0 {
+		t.Fatal("no branch page in the file")
+	}
+	os.WriteFile(path, b, 0o600)
+
+	bad, err := walkTree(path)
+	if err != nil || len(bad) != 1 {
+		t.Fatalf("walk: %v, %v", bad, err)
+	}
+	db, err = Open(path, time.Second)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	done := make(chan CheckReport, 1)
+	go db.View(func(tx *Tx) error { done <- tx.Check(nil); return nil })
+	select {
+	case rep := <-done:
+		if !strings.Contains(fmt.Sprint(rep.Problems), fmt.Sprintf("page %d is reached twice", branch)) {
+			t.Errorf("check: %v", rep.Problems)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("check did not end")
+	}
+	if _, err := db.Compact(context.Background(), nil); !errors.Is(err, ErrDamaged) {
+		t.Errorf("compact: %v", err)
+	}
+	db.Close()
+	rep, err := Salvage(context.Background(), path, filepath.Join(t.TempDir(), "out.db"))
+	if err != nil || !strings.Contains(fmt.Sprint(rep.Lost), "reached twice") || rep.Keys == 0 {
+		t.Errorf("salvage: %+v, %v", rep, err)
+	}
 }
