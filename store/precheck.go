@@ -53,5 +53,8 @@ func precheck(path string) error {
 	if need := best.hwm * best.pageSize; uint64(fi.Size()) < need {
 		return fmt.Errorf("%w: %s is truncated (%d bytes, it should hold at least %d); restore it from a backup", ErrDamaged, path, fi.Size(), need)
 	}
+	if err := checkFreelist(f, best); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrDamaged, path, err)
+	}
 	return nil
 }

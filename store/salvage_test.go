@@ -171,3 +171,34 @@ func TestPageTreeCycle(t *testing.T) {
 		t.Errorf("salvage: %+v, %v", rep, err)
 	}
 }
+
+// A freelist that names a page past the end (bbolt would hand it out and
+// write there) is found at open, and the file is left as it is.
+func TestDamagedFreelistRefusedAtOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lathe.db")
+	db, err := Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		newRun(t, db, fmt.Sprint("r", i), "e", time.Now())
+	}
+	db.Close()
+	f, _ := os.Open(path)
+	meta, ok, err := readMeta(f)
+	f.Close()
+	if !ok || err != nil || meta.freelist == pgidNoFreelist {
+		t.Fatalf("meta %+v %v %v", meta, ok, err)
+	}
+	b, _ := os.ReadFile(path)
+	p := b[meta.freelist*meta.pageSize:]
+	binary.LittleEndian.PutUint16(p[10:], 1)
+	binary.LittleEndian.PutUint64(p[boltPageHeader:], meta.hwm+5)
+	os.WriteFile(path, b, 0o600)
+	if _, err := Open(path, time.Second); !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "the freelist names page") {
+		t.Errorf("open: %v", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, b) {
+		t.Error("the damaged file was written to")
+	}
+}

@@ -230,3 +230,51 @@ func treeDamaged(bad map[string]string, path [][]byte) string {
 	}
 	return ""
 }
+
+// pgidNoFreelist is the freelist id of a file whose freelist is not synced.
+const pgidNoFreelist = ^uint64(0)
+
+// checkFreelist reads the freelist the meta page names and checks it
+// cheaply: a freelist page, within the file, of page ids past the meta
+// pages and before the end, in order and each once. A freelist that names
+// a live page would have bbolt write over it; a full walk (walkTree)
+// finds that, this finds the rest at every open, before anything writes.
+func checkFreelist(f *os.File, meta boltMeta) error {
+	if meta.freelist == pgidNoFreelist {
+		return nil
+	}
+	if meta.freelist < 2 || meta.freelist >= meta.hwm {
+		return fmt.Errorf("the freelist page %d is outside the file's %d pages", meta.freelist, meta.hwm)
+	}
+	var hdr [boltPageHeader + 8]byte
+	if _, err := f.ReadAt(hdr[:], int64(meta.freelist*meta.pageSize)); err != nil {
+		return fmt.Errorf("the freelist cannot be read: %v", err)
+	}
+	flags := binary.LittleEndian.Uint16(hdr[8:])
+	count := uint64(binary.LittleEndian.Uint16(hdr[10:]))
+	overflow := uint64(binary.LittleEndian.Uint32(hdr[12:]))
+	if binary.LittleEndian.Uint64(hdr[:]) != meta.freelist || flags != pageFreelist || meta.freelist+overflow >= meta.hwm {
+		return fmt.Errorf("page %d is not the freelist the header names", meta.freelist)
+	}
+	buf := make([]byte, (1+overflow)*meta.pageSize)
+	if _, err := f.ReadAt(buf, int64(meta.freelist*meta.pageSize)); err != nil {
+		return fmt.Errorf("the freelist cannot be read: %v", err)
+	}
+	ids := buf[boltPageHeader:]
+	if count == 0xFFFF { // the count did not fit: it is the first id
+		count = binary.LittleEndian.Uint64(ids)
+		ids = ids[8:]
+	}
+	if count > uint64(len(ids)/8) {
+		return fmt.Errorf("the freelist says it holds %d pages, more than its page", count)
+	}
+	prev := uint64(1)
+	for i := range count {
+		id := binary.LittleEndian.Uint64(ids[i*8:])
+		if id <= prev || id >= meta.hwm {
+			return fmt.Errorf("the freelist names page %d, out of order or outside the file's %d pages", id, meta.hwm)
+		}
+		prev = id
+	}
+	return nil
+}
