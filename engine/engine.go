@@ -609,6 +609,12 @@ func (e *Engine) view(tx *store.Tx, r *store.Run) (api.Run, error) {
 	v := apiRun(r)
 	v.Metrics = map[string]api.MetricSummary{}
 	sums, err := tx.Summaries(r.ID)
+	if errors.Is(err, store.ErrDamaged) {
+		// The run is shown all the same, without its metrics; the
+		// damage is counted, and check names it.
+		tx.Skipped++
+		err = nil
+	}
 	if err != nil {
 		return v, err
 	}

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"lathe/engine/api"
 	"lathe/engine/client"
 	"lathe/engine/config"
@@ -519,5 +521,40 @@ func TestBackupsRotate(t *testing.T) {
 	db.Close()
 	if _, err := e.BackupStore(context.Background(), "relative.db"); !errors.Is(err, api.ErrInvalid) {
 		t.Errorf("a relative path: %v", err)
+	}
+}
+
+// One damaged summaries record does not fail a listing: that run is
+// listed without its metrics, the others whole, and the damage counted.
+func TestDamagedSummariesListed(t *testing.T) {
+	home := t.TempDir()
+	e := openEngine(t, home, nil)
+	var ids []string
+	for range 3 {
+		r := wait(t, e, submit(t, e, api.SubmitRequest{Command: sh(`echo '{"step": 1, "metrics": {"x": 1}}' >> $LATHE_METRICS_FILE`)}).ID)
+		ids = append(ids, r.ID)
+	}
+	e.Close()
+	bdb, err := bolt.Open(api.Paths{Home: home}.DB(), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bdb.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("summaries")).Put([]byte(ids[1]), []byte("\x00garbage"))
+	})
+	bdb.Close()
+	e = openEngine(t, home, nil)
+	defer e.Close()
+	runs, err := e.Runs(context.Background(), api.RunQuery{})
+	if err != nil || len(runs) != 3 {
+		t.Fatalf("listing: %d runs, %v", len(runs), err)
+	}
+	for _, r := range runs {
+		if want := r.ID != ids[1]; (r.Metrics["x"].Count == 1) != want {
+			t.Errorf("run %s: metrics %+v", r.ID, r.Metrics)
+		}
+	}
+	if s, _ := e.Status(context.Background()); s.Damaged != 1 {
+		t.Errorf("status counts %d damaged records", s.Damaged)
 	}
 }
