@@ -94,13 +94,11 @@ func (e *Engine) launch(id string, devices []int) bool {
 		f.Close()
 	}
 	e.gpus.lease(id, devices, nil)
-	if _, ok := rn.(runners.Scheduled); !ok {
-		// A job sees exactly its GPUs, numbered as NVML numbers them; a CPU
-		// job sees none, so it cannot take a GPU leased to another. A
-		// scheduler of its own sets what it gives.
-		env = append(env, "CUDA_VISIBLE_DEVICES="+e.gpus.visibleDevices(devices, e.opts.Config.GPUs.VisibleDevices == "uuid"))
-	}
 	env = append(env,
+		// A job sees exactly its GPUs, numbered as NVML numbers them; a CPU
+		// job sees none, so it cannot take a GPU leased to another. (A
+		// Scheduled runner drops this for what its scheduler gives.)
+		"CUDA_VISIBLE_DEVICES="+e.gpus.visibleDevices(devices, e.opts.Config.GPUs.VisibleDevices == "uuid"),
 		"CUDA_DEVICE_ORDER=PCI_BUS_ID",
 		"LATHE_RUN_ID="+id,
 		"LATHE_RUN_DIR="+dir,

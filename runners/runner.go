@@ -88,7 +88,8 @@ type ArrayTask struct {
 // Scheduled is implemented by a runner whose jobs wait in a scheduler of
 // their own (a cluster's): the engine hands a job over as soon as it is
 // submitted (and what it runs after has succeeded), places none of this
-// machine's GPUs for it, and leaves CUDA_VISIBLE_DEVICES to the scheduler.
+// machine's GPUs for it; the runner drops the CUDA_VISIBLE_DEVICES of
+// Spec.Env for what its scheduler gives.
 type Scheduled interface {
 	Runner
 	// Schedules marks the interface; it does nothing.
