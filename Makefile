@@ -49,7 +49,7 @@ fuzz:
 # The end-to-end ones run once (they repeat inside); the small ones as long
 # as Go's benchmark runner needs for a stable number.
 bench:
-	@set -o pipefail; { $(GO) test -run '^$$' -bench 'RunToRunning|AppIdle|FilterSort100k|Ingest100Jobs|Ingest200PacedJobs|SortRuns100k|Model1000Versions|Register1GiB|Store' -benchtime 1x -count 1 -timeout 60m ./cmd/lathe ./engine ./store/compare && \
+	@set -o pipefail; { $(GO) test -run '^$$' -bench 'RunToRunning|AppIdle|FilterSort100k|Ingest100Jobs|IngestOneFile2M|Ingest200PacedJobs|SortRuns100k|Model1000Versions|Register1GiB|Store' -benchtime 1x -count 1 -timeout 60m ./cmd/lathe ./engine ./store/compare && \
 		$(GO) test -run '^$$' -bench . -count 1 -timeout 30m ./store/series ./engine/metricline ./engine/sched ./engine/gpu ./tui ./tui/logview ./engine/termline ./engine/tfevents && \
 		$(GO) test -run '^$$' -bench 'SampleAttribute8|SampleProcs' -count 1 ./engine && \
 		$(GO) test -run '^$$' -bench 'LogOpen1GiB|LogSearch1GiB' -benchtime 3x -count 1 -timeout 30m ./engine && \

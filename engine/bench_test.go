@@ -17,7 +17,9 @@ import (
 	"lathe/engine/api"
 	"lathe/engine/client"
 	"lathe/engine/gpu"
+	"lathe/engine/metricline"
 	"lathe/runners"
+	"lathe/store/baseline"
 )
 
 // synthJob is the body of a benchmark job (the test binary started with
@@ -38,11 +40,20 @@ func synthJob(steps int) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	w := bufio.NewWriterSize(f, 1<<16)
-	now := float64(time.Now().UnixMicro()) / 1e6
 	// LATHE_TEST_SYNTH_RATE paces it: that many steps a second, each
 	// written as it is made, as a training job logs.
 	rate, _ := strconv.Atoi(os.Getenv("LATHE_TEST_SYNTH_RATE"))
+	if err := writeSynth(f, steps, rate); err != nil {
+		return 1
+	}
+	return 0
+}
+
+// writeSynth writes steps lines of 10 metrics to f, rate steps a second
+// (0: as fast as it can).
+func writeSynth(f *os.File, steps, rate int) error {
+	w := bufio.NewWriterSize(f, 1<<16)
+	now := float64(time.Now().UnixMicro()) / 1e6
 	start := time.Now()
 	v := 2.5
 	for step := 1; step <= steps; step++ {
@@ -54,10 +65,107 @@ func synthJob(steps int) int {
 			time.Sleep(time.Until(start.Add(time.Duration(step) * time.Second / time.Duration(rate))))
 		}
 	}
-	if err := w.Flush(); err != nil {
-		return 1
+	return w.Flush()
+}
+
+// BenchmarkIngestOneFile2M measures one job's file stored end to end: the
+// job appends a 2 000 000-point metrics file at once (200 000 lines of 10
+// metrics, 48 MB) and the engine reads and stores every point; in the same
+// run, MLflow's schema on SQLite (store/baseline) stores the same file,
+// read with the same parser and written as MLflow's log_batch writes (1 000
+// metrics a call). Reported: both rates, and how many times faster lathe
+// is (budget: at least 10).
+func BenchmarkIngestOneFile2M(b *testing.B) {
+	const steps, metrics = 200_000, 10
+	src := filepath.Join(b.TempDir(), "metrics.jsonl")
+	f, err := os.Create(src)
+	if err != nil {
+		b.Fatal(err)
 	}
-	return 0
+	if err := writeSynth(f, steps, 0); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	for range b.N {
+		b.StopTimer()
+		e, err := Open(testOptions(b, b.TempDir(), nil))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		b.StartTimer()
+		start := time.Now()
+		r, err := e.Submit(ctx, api.SubmitRequest{Command: []string{"sh", "-c", `cat "$0" >> "$LATHE_METRICS_FILE"`, src},
+			Cwd: b.TempDir(), Env: os.Environ()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r, err = e.Wait(ctx, r.ID); err != nil || r.Status != api.Succeeded {
+			b.Fatalf("run: %s %s %v", r.Status, r.Reason, err)
+		}
+		lathe := time.Since(start)
+		b.StopTimer()
+		e.Close()
+		var stored int64
+		for _, m := range r.Metrics {
+			stored += m.Count
+		}
+		if stored != steps*metrics {
+			b.Fatalf("lathe stored %d points, want %d", stored, steps*metrics)
+		}
+		sql, err := ingestSQLite(filepath.Join(b.TempDir(), "mlflow.db"), src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(stored)/lathe.Seconds(), "points/s")
+		b.ReportMetric(float64(stored)/sql.Seconds(), "sqlite-points/s")
+		b.ReportMetric(sql.Seconds()/lathe.Seconds(), "x-faster")
+	}
+}
+
+// ingestSQLite stores the metrics file at src in a new MLflow-schema
+// SQLite file at path, as an MLflow client logging it would, and says how
+// long that took.
+func ingestSQLite(path, src string) (time.Duration, error) {
+	db, err := baseline.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	const run = "a00000000001"
+	if err := db.CreateRun(run, "one-file", "0"); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	f, err := os.Open(src)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	batch := make([]baseline.Metric, 0, 1000)
+	for sc.Scan() {
+		rec, err := metricline.ParseLine(sc.Bytes())
+		if err != nil {
+			return 0, err
+		}
+		for _, m := range rec.Metrics {
+			batch = append(batch, baseline.Metric{Key: m.Name, Value: m.Value, Timestamp: rec.Time / 1000, Step: rec.Step})
+		}
+		if len(batch) >= 1000 {
+			if err := db.LogBatch(run, batch); err != nil {
+				return 0, err
+			}
+			batch = batch[:0]
+		}
+	}
+	if len(batch) > 0 {
+		if err := db.LogBatch(run, batch); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start), sc.Err()
 }
 
 // BenchmarkIngest100Jobs measures ingestion through the engine: 100 jobs

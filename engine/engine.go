@@ -235,7 +235,7 @@ func Open(opts Options) (_ *Engine, err error) {
 		return nil, busyError(opts.Paths)
 	}
 	if errors.Is(err, store.ErrDamaged) {
-		return nil, fmt.Errorf("%w; the file is left as it is: `lathe store salvage --replace` copies what can be read of it into a new store, or put a backup (lathe store backup) in its place", err)
+		return nil, fmt.Errorf("%w; the file is left as it is: %s", err, store.WayBack)
 	}
 	if err != nil {
 		return nil, err
@@ -300,6 +300,9 @@ func Open(opts Options) (_ *Engine, err error) {
 	}
 	undo = append(undo, func() { removeOwnPIDFile(opts.Paths.PIDFile()) })
 	if err := e.recover(); err != nil {
+		if errors.Is(err, store.ErrDamaged) {
+			return nil, fmt.Errorf("%w; %s", err, store.WayBack)
+		}
 		return nil, err
 	}
 	e.wg.Add(3)
@@ -536,7 +539,7 @@ func (e *Engine) end(id string, status store.Status, reason string, code *int, s
 	now := time.Now().UTC()
 	usage := e.gpus.release(id)
 	proc := e.procs.end(id)
-	_, err := e.updateRun(context.Background(), id, func(tx *store.Tx, r *store.Run) error {
+	r, err := e.updateRun(context.Background(), id, func(tx *store.Tx, r *store.Run) error {
 		if r.Status.Ended() {
 			return errEnded // a run ends once
 		}
@@ -551,6 +554,9 @@ func (e *Engine) end(id string, status store.Status, reason string, code *int, s
 	})
 	if err != nil && !errors.Is(err, errEnded) {
 		e.log.Error("record end of run", "run", id, "status", status, "err", err)
+	}
+	if err == nil {
+		e.keepSpec(r)
 	}
 	e.kickScheduler()
 }

@@ -30,7 +30,7 @@ func (e *Engine) translate(err error) error {
 	case errors.Is(err, store.ErrClosed):
 		return api.WithKind(api.ErrStopped, err)
 	case errors.Is(err, store.ErrDamaged):
-		return api.WithKind(api.ErrDamaged, fmt.Errorf("%w (lathe store check names what; stop the engine and `lathe store salvage --replace` copies what can be read into a new store)", err))
+		return api.WithKind(api.ErrDamaged, fmt.Errorf("%w (lathe store check names what; %s)", err, store.WayBack))
 	}
 	return err
 }

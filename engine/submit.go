@@ -232,11 +232,20 @@ func writeSpec(r *store.Run, patchLimit int64) error {
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(r.Dir, "spec.json.tmp")
-	if err := os.WriteFile(tmp, append(raw, '\n'), 0o600); err != nil {
-		return fmt.Errorf("write spec.json: %w", err)
+	return runners.WriteFileAtomic(r.Dir, "spec.json", append(raw, '\n'))
+}
+
+// keepSpec writes a run's record to its spec.json again when it starts and
+// when it ends, so that a store rebuilt from the run folders knows the
+// devices it holds and how it ended (a kill, the GPU hours). It is the
+// store's copy that counts: a failure here is only logged.
+func (e *Engine) keepSpec(r *store.Run) {
+	if r == nil || r.Dir == "" {
+		return
 	}
-	return os.Rename(tmp, filepath.Join(r.Dir, "spec.json"))
+	if err := writeSpec(r, e.opts.Config.Jobs.PatchLimit); err != nil {
+		e.log.Warn("keep spec.json", "run", r.ID, "err", err)
+	}
 }
 
 // A variable is secret when a part of its name (split at '_', '-', '.')

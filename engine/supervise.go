@@ -63,7 +63,7 @@ func (e *Engine) launch(id string, devices []int) bool {
 	// A launch, once begun, completes even if the engine is stopping: the
 	// job it starts must be recorded to be adopted later.
 	bg := context.Background()
-	_, err := e.updateRun(bg, id, func(tx *store.Tx, r *store.Run) error {
+	rec, err := e.updateRun(bg, id, func(tx *store.Tx, r *store.Run) error {
 		var err error
 		if rn, err = e.runnerOf(r); err != nil {
 			return err
@@ -88,6 +88,7 @@ func (e *Engine) launch(id string, devices []int) bool {
 		e.end(id, store.Failed, "could not start: "+err.Error(), nil, "")
 		return false
 	}
+	e.keepSpec(rec)
 	dir := e.runDir(id)
 	files := rn.Files(dir)
 	if f, err := os.OpenFile(files.Metrics, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err == nil {
@@ -318,10 +319,7 @@ func eventDirs(r *store.Run) []ingest.EventDir {
 // so everything to the end of each file is read. It reports whether it read
 // to the end: not when the engine is stopping or the store refused a batch.
 func (s *supervisor) drain(final bool) bool {
-	type reader interface {
-		Read(final bool) (*ingest.Batch, bool, error)
-	}
-	readers := make([]reader, 0, len(s.tails)+1)
+	readers := make([]batchReader, 0, len(s.tails)+1)
 	for _, t := range s.tails {
 		readers = append(readers, t)
 	}
@@ -329,33 +327,31 @@ func (s *supervisor) drain(final bool) bool {
 		readers = append(readers, s.events)
 	}
 	for _, t := range readers {
-		for {
-			if s.e.ctx.Err() != nil {
-				return false
-			}
-			b, more, err := t.Read(final)
-			if err != nil {
-				s.e.log.Warn("tail", "run", s.id, "err", err)
-				return false
-			}
-			if b == nil {
-				break
-			}
+		var refused error
+		err := readAll(s.e.ctx, t, final, func(b *ingest.Batch) error {
 			if err := s.e.ingest(s.id, b); err != nil {
-				s.e.log.Error("store batch", "run", s.id, "err", err)
-				s.e.setStall(err)
-				// The tailers are ahead of the store: start them over
-				// from what the store has.
-				s.closeTails()
-				if err := s.openTails(); err != nil {
-					s.e.log.Error("read tail state", "run", s.id, "err", err)
-				}
-				return false
+				refused = err
+				return err
 			}
 			s.e.setStall(nil)
-			if !more {
-				break
+			return nil
+		})
+		switch {
+		case refused != nil:
+			s.e.log.Error("store batch", "run", s.id, "err", refused)
+			s.e.setStall(refused)
+			// The tailers are ahead of the store: start them over from
+			// what the store has.
+			s.closeTails()
+			if err := s.openTails(); err != nil {
+				s.e.log.Error("read tail state", "run", s.id, "err", err)
 			}
+			return false
+		case s.e.ctx.Err() != nil:
+			return false
+		case err != nil:
+			s.e.log.Warn("tail", "run", s.id, "err", err)
+			return false
 		}
 	}
 	return true
@@ -364,37 +360,13 @@ func (s *supervisor) drain(final bool) bool {
 // ingest stores one batch with the offset it reached, in one transaction.
 func (e *Engine) ingest(id string, b *ingest.Batch) error {
 	return e.db.Update(context.Background(), func(tx *store.Tx) error {
-		for name, pts := range b.Metrics {
-			if err := tx.AppendPoints(id, name, pts); err != nil {
-				return err
-			}
-		}
-		// Lines that could not be read change what clients see of the run
-		// (its count and first one), as its record does.
-		record := b.Params != nil || b.Tags != nil || b.Evals != nil || b.Artifacts != nil || b.Datasets != nil || b.Total != 0 || b.Experiment != ""
-		putTail := func() error { return tx.PutTail(id, b.Source, b.Tail) }
-		if b.File != "" {
-			putTail = func() error { return tx.PutEventTail(id, b.File, b.Tail) }
-		}
-		if err := putTail(); err != nil {
+		r, err := storeBatch(tx, id, b, e.opts.Config.Jobs.DefaultExperiment, true)
+		if err != nil {
 			return err
 		}
-		if record || b.Invalid > 0 {
-			r, err := tx.Run(id)
-			if err != nil {
-				return err
-			}
-			if record {
-				applyRecord(r, b)
-				if err := e.moveExperiment(tx, r, b.Experiment); err != nil {
-					return err
-				}
-				if err := tx.PutRun(r); err != nil {
-					return err
-				}
-				if b.Datasets != nil {
-					tx.OnCommit(func() { e.queueDigests(id, r.Cwd, b.Datasets) }) // hashing waits for no transaction
-				}
+		if r != nil {
+			if b.Datasets != nil {
+				tx.OnCommit(func() { e.queueDigests(id, r.Cwd, b.Datasets) }) // hashing waits for no transaction
 			}
 			e.publishAfter(tx, r)
 		}
@@ -403,6 +375,47 @@ func (e *Engine) ingest(id string, b *ingest.Batch) error {
 		}
 		return nil
 	})
+}
+
+// storeBatch stores a batch's points and offset in tx and, when record,
+// what it says of the run. It returns the run's record when the batch
+// changed what clients see of it (its record, or its count of unreadable
+// lines), else nil.
+func storeBatch(tx *store.Tx, id string, b *ingest.Batch, defaultExperiment string, record bool) (*store.Run, error) {
+	for name, pts := range b.Metrics {
+		if err := tx.AppendPoints(id, name, pts); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	if b.File != "" {
+		err = tx.PutEventTail(id, b.File, b.Tail)
+	} else {
+		err = tx.PutTail(id, b.Source, b.Tail)
+	}
+	if err != nil {
+		return nil, err
+	}
+	record = record && (b.Params != nil || b.Tags != nil || b.Evals != nil || b.Artifacts != nil || b.Datasets != nil || b.Total != 0 || b.Experiment != "")
+	// Lines that could not be read change what clients see of the run
+	// (its count and first one), as its record does.
+	if !record && b.Invalid == 0 {
+		return nil, nil
+	}
+	r, err := tx.Run(id)
+	if err != nil {
+		return nil, err
+	}
+	if record {
+		applyRecord(r, b)
+		if err := moveExperiment(tx, r, b.Experiment, defaultExperiment); err != nil {
+			return nil, err
+		}
+		if err := tx.PutRun(r); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
 }
 
 // applyRecord copies what a batch says about the run into its record. It
@@ -442,11 +455,11 @@ func applyRecord(r *store.Run, b *ingest.Batch) {
 // script's project) when it was started in the default one; a run given
 // an experiment keeps it, and the job's is kept as its tag "project". The
 // caller stores r.
-func (e *Engine) moveExperiment(tx *store.Tx, r *store.Run, name string) error {
+func moveExperiment(tx *store.Tx, r *store.Run, name, defaultExperiment string) error {
 	if name == "" || name == r.Experiment {
 		return nil
 	}
-	if r.Experiment != e.opts.Config.Jobs.DefaultExperiment {
+	if r.Experiment != defaultExperiment {
 		if r.Tags == nil {
 			r.Tags = map[string]string{}
 		}

@@ -22,6 +22,10 @@ var (
 	ErrInternal = errors.New("internal error (a bug in lathe)")
 )
 
+// WayBack says what a user can do about a damaged store, for the
+// messages that report one: the ways back, from the one that keeps most.
+const WayBack = "stop the engine (lathe engine stop; jobs go on), then `lathe store salvage --replace` copies what can be read into a new store, `lathe store rebuild` makes one from the run folders, or put a backup (backups/) in its place"
+
 // PanicError is a panic inside a store transaction that was not caused by a
 // damaged file (a function given to View or Update panicked on a bug of its
 // own). The transaction was rolled back and the store goes on working.

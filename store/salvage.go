@@ -29,12 +29,8 @@ type SalvageReport struct {
 // Salvage copies every bucket and key of the store at path that can be
 // read into a new store at to, which must not exist, and reports what it
 // could not read. The damaged file is opened read-only and never written;
-// no engine may hold it.
-//
-// Known limit: a damaged branch page that points back up its own tree
-// sends bbolt's cursor down forever, taking memory until the process is
-// stopped; a walk of the page tree that refuses cycles before bbolt reads
-// it is still to come.
+// no engine may hold it. A bucket whose page tree does not walk whole
+// (walkTree: a cycle, a page out of the file) is reported lost, not read.
 func Salvage(ctx context.Context, path, to string) (rep SalvageReport, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer recoverPanic(&err)

@@ -35,6 +35,8 @@ var budgets = []budget{
 	{"Store:ingest-wide", "", "ingest, 10 000 points a commit, durable", "points/s", "min", 1_000_000, true},
 	{"Ingest100Jobs:points/s", "", "ingest through the engine, 100 jobs at once", "points/s", "min", 500_000, true},
 	{"Ingest100Jobs:MB-peak-rss", "", "engine's peak memory during that ingest", "MB", "max", 256, false},
+	{"IngestOneFile2M:points/s", "", "one job's 2 000 000-point metrics file, appended at once, stored end to end", "points/s", "min", 1_000_000, true},
+	{"IngestOneFile2M:x-faster", "", "that file, against SQLite with MLflow's schema in the same run (times faster)", "×", "min", 10, true},
 	{"Ingest200PacedJobs:points-lost", "", "load: 200 jobs logging 1 000 points/s each for 60 s, 20 clients listing and showing: points lost", "points", "max", 0, false},
 	{"Ingest200PacedJobs:ms-ps-p99", "", "lathe ps meanwhile, 99th percentile", "ms", "max", 500, false},
 	{"Ingest200PacedJobs:MB-peak-anon", "", "the engine's own peak memory meanwhile (its resident set less the store's file, which it maps)", "MB", "max", 256, false},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -211,7 +212,7 @@ func TestStoreSalvageCommand(t *testing.T) {
 	}
 	h.ok("engine", "stop")
 	out := h.ok("store", "salvage", "--replace")
-	if !strings.Contains(out, "the damaged store is kept as") || !strings.Contains(out, "0 buckets could not be read to their end, 0 problems") {
+	if !strings.Contains(out, "the old store is kept as") || !strings.Contains(out, "0 buckets could not be read to their end, 0 problems") {
 		t.Errorf("salvage of a whole store:\n%s", out)
 	}
 	var runs []api.Run
@@ -249,5 +250,88 @@ func TestStoreBackupCommand(t *testing.T) {
 	h.json(&runs, "runs")
 	if len(runs) != 1 || runs[0].Name != "before" || runs[0].Metrics["x"].Count != 1 {
 		t.Errorf("the store from the backup: %+v", runs)
+	}
+}
+
+// lathe store rebuild: a store destroyed while jobs ran is made again from
+// the run folders; ended runs come back as they were, a running job is
+// found again and its points are stored exactly once, a queued one is
+// marked lost with the way to start it again.
+func TestStoreRebuildCommand(t *testing.T) {
+	h := newHome(t)
+	done := strings.TrimSpace(h.ok("run", "--name", "done", "--param", "given=1", "--", "sh", "-c",
+		`echo '{"params": {"lr": 0.1}}' >> "$LATHE_METRICS_FILE"
+		echo '{"eval": {"slice": "all", "metrics": {"acc": 0.9}}}' >> "$LATHE_METRICS_FILE"
+		i=0; while [ $i -lt 500 ]; do echo "{\"step\": $i, \"metrics\": {\"loss\": $i}}"; i=$((i+1)); done >> "$LATHE_METRICS_FILE"
+		echo 'loss=7 not-a-metric-line'`))
+	failed := strings.TrimSpace(h.ok("run", "--name", "failed", "--", "sh", "-c", `echo '{"step": 1, "metrics": {"x": 1}}'; exit 3`))
+	h.ok("wait", done)
+	h.run("wait", failed)
+	killed := strings.TrimSpace(h.ok("run", "--name", "killed", "--", "sleep", "600"))
+	waitStatusCLI(t, h, killed, "running")
+	h.ok("kill", "--now", killed)
+	waitStatusCLI(t, h, killed, "killed")
+	goOn := filepath.Join(t.TempDir(), "go-on")
+	live := strings.TrimSpace(h.ok("run", "--name", "live", "--", "sh", "-c",
+		`i=0; while [ $i -lt 100 ]; do echo "{\"step\": $i, \"metrics\": {\"y\": $i}}"; i=$((i+1)); done >> "$LATHE_METRICS_FILE"
+		while [ ! -e `+goOn+` ]; do sleep 0.05; done
+		while [ $i -lt 200 ]; do echo "{\"step\": $i, \"metrics\": {\"y\": $i}}"; i=$((i+1)); done >> "$LATHE_METRICS_FILE"`))
+	later := strings.TrimSpace(h.ok("run", "--name", "later", "--after", live, "--", "true"))
+	waitStatusCLI(t, h, live, "running")
+	var before []api.Run
+	h.json(&before, "runs")
+
+	h.ok("engine", "stop")
+	db := filepath.Join(h.dir, "lathe.db")
+	if err := os.WriteFile(db, bytes.Repeat([]byte("garbage!"), 4096), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.run("ps"); r.code == 0 || !strings.Contains(r.stderr, "lathe store rebuild") {
+		t.Errorf("ps on a destroyed store: exit %d, %q", r.code, r.stderr)
+	}
+	out := h.ok("store", "rebuild")
+	for _, want := range []string{"the old store is kept as " + db + ".damaged-", "5 runs, 601 points",
+		"1 run running or handed to Slurm", "1 run queued, now lost"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rebuild said:\n%s\nwithout %q", out, want)
+		}
+	}
+	if aside, _ := filepath.Glob(db + ".damaged-*"); len(aside) != 1 {
+		t.Errorf("the damaged store kept aside: %v", aside)
+	}
+	what := func(r api.Run) string {
+		return fmt.Sprintf("%s %q exit %d, started %s, ended %s, params %v, evals %v, metrics %v, %d invalid lines",
+			r.Status, r.Reason, *r.ExitCode, r.Started, r.Ended, r.Params, r.Evals, r.Metrics, r.InvalidLines)
+	}
+	var after []api.Run
+	h.json(&after, "runs")
+	byID := map[string]api.Run{}
+	for _, r := range after {
+		byID[r.ID] = r
+	}
+	for _, b := range before {
+		a, ok := byID[b.ID]
+		switch {
+		case !ok:
+			t.Errorf("run %s is not back", b.Name)
+		case b.ID == later || b.ID == live:
+		case what(a) != what(b):
+			t.Errorf("run %s was\n%s\nis\n%s", b.Name, what(b), what(a))
+		}
+	}
+	if r := byID[later]; r.Status != api.Lost || !strings.Contains(r.Reason, "lathe rerun") {
+		t.Errorf("the queued run after the rebuild: %s %q", r.Status, r.Reason)
+	}
+	if err := os.WriteFile(goOn, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.ok("wait", live)
+	var r api.Run
+	h.json(&r, "show", live)
+	if y := r.Metrics["y"]; r.Status != api.Succeeded || y.Count != 200 || y.LastStep != 199 {
+		t.Errorf("the job that ran through the rebuild: %s, %+v", r.Status, y)
+	}
+	if r := h.run("store", "rebuild"); r.code == 0 || !strings.Contains(r.stderr, "stop it first") {
+		t.Errorf("rebuild with an engine running: exit %d, %q", r.code, r.stderr)
 	}
 }

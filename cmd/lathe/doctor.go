@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lathe/engine/config"
+	"lathe/store"
 	"lathe/tui/format"
 )
 
@@ -96,7 +97,7 @@ func diagnose(ctx context.Context) []check {
 		add("ingest", "fail", "%s", s.Stall)
 	}
 	if s.Damaged > 0 {
-		add("store", "fail", "%d damaged records are left out of listings: `lathe store check` names them; stop the engine and `lathe store salvage` copies what is readable into a new store", s.Damaged)
+		add("store", "fail", "%d damaged records are left out of listings: `lathe store check` names them; %s", s.Damaged, store.WayBack)
 	}
 	if stats, err := c.StoreStats(ctx); err != nil {
 		add("store", "fail", "%v (try `lathe store check`)", err)

@@ -19,9 +19,9 @@ import (
 func newStoreCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "store",
-		Short: "Check, measure, compact, back up or salvage the store (lathe.db)",
+		Short: "Check, measure, compact, back up, salvage or rebuild the store (lathe.db)",
 	}
-	cmd.AddCommand(newStoreCheckCmd(), newStoreStatsCmd(), newStoreCompactCmd(), newStoreBackupCmd(), newStoreSalvageCmd())
+	cmd.AddCommand(newStoreCheckCmd(), newStoreStatsCmd(), newStoreCompactCmd(), newStoreBackupCmd(), newStoreSalvageCmd(), newStoreRebuildCmd())
 	return cmd
 }
 

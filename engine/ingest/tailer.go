@@ -77,6 +77,14 @@ func NewTailer(path string, src store.Source, state store.TailState, parse metri
 	return &Tailer{path: path, src: src, parse: parse, state: state, now: time.Now}
 }
 
+// WithClock has the tailer stamp points that carry no time with now's
+// time rather than the clock's (a store rebuilt from a job's files long
+// after it wrote them).
+func (t *Tailer) WithClock(now func() time.Time) *Tailer {
+	t.now = now
+	return t
+}
+
 // State is how far the tailer has read.
 func (t *Tailer) State() store.TailState { return t.state }
 
