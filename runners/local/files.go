@@ -27,6 +27,9 @@ type Handle struct {
 	ShimStart uint64 `json:"shim_start"`
 	JobPID    int    `json:"job_pid"` // also the job's process group id
 	JobStart  uint64 `json:"job_start"`
+	// Cgroup is the job's own cgroup v2 folder, "" when it has none (see
+	// cgroup.go).
+	Cgroup string `json:"cgroup,omitempty"`
 }
 
 // Exit records how a job ended.

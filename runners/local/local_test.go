@@ -731,11 +731,33 @@ func TestShimExitsAsTheJob(t *testing.T) {
 
 // A process that leaves the job's session (setsid) and ignores SIGTERM is
 // still the job's: it ends with the job, whichever way it escaped.
+// escape is a process that tries to outlive its job (escape.sh in the run
+// folder): SIGTERM ignored, its pid written where the test finds it;
+// setsid gives it a session of its own.
+const escape = `trap "" TERM; echo $$ > "$PWD/escaped.pid"; exec sleep 1000`
+
+// escaped waits for the escaping process of the run in dir to start.
+func escaped(t *testing.T, dir string) (int, procStat) {
+	t.Helper()
+	var pid int
+	var st procStat
+	if !eventually(10*time.Second, func() bool {
+		b, err := os.ReadFile(filepath.Join(dir, "escaped.pid"))
+		if err != nil || len(b) == 0 || b[len(b)-1] != '\n' {
+			return false
+		}
+		if _, err := fmt.Sscan(string(b), &pid); err != nil {
+			return false
+		}
+		st, err = readStat(pid)
+		return err == nil
+	}) {
+		t.Fatalf("the escaping process did not start; output: %s", output(t, dir))
+	}
+	return pid, st
+}
+
 func TestEscapedProcessesEnd(t *testing.T) {
-	// The escaping process (escape.sh in the run folder): SIGTERM ignored,
-	// its pid written where the test finds it; setsid gives it a session
-	// of its own.
-	const escape = `trap "" TERM; echo $$ > "$PWD/escaped.pid"; exec sleep 1000`
 	for _, c := range []struct {
 		name, script string
 		kill         bool // the job runs until killed; else it ends by itself
@@ -751,21 +773,7 @@ func TestEscapedProcessesEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			j := launch(t, dir, shimEnv())
-			var pid int
-			var st procStat
-			if !eventually(10*time.Second, func() bool {
-				b, err := os.ReadFile(filepath.Join(dir, "escaped.pid"))
-				if err != nil || len(b) == 0 || b[len(b)-1] != '\n' {
-					return false
-				}
-				if _, err := fmt.Sscan(string(b), &pid); err != nil {
-					return false
-				}
-				st, err = readStat(pid)
-				return err == nil
-			}) {
-				t.Fatalf("the escaping process did not start; output: %s", output(t, dir))
-			}
+			pid, st := escaped(t, dir)
 			if st.session == j.Handle().ShimPID {
 				t.Fatalf("pid %d did not leave the shim's session", pid)
 			}
@@ -780,5 +788,49 @@ func TestEscapedProcessesEnd(t *testing.T) {
 				t.Errorf("pid %d (its own session, SIGTERM ignored) outlived the job", pid)
 			}
 		})
+	}
+}
+
+// Where the cgroup v2 hierarchy is writable, a job runs in a cgroup of its
+// own: a process that left its session and whose shim was killed (so no
+// subreaper holds it) still ends when the job is killed, and the cgroup
+// is removed.
+func TestJobCgroupEndsWhatEscapedADeadShim(t *testing.T) {
+	if dir, err := newCgroup("probe"); err != nil {
+		t.Skipf("no writable cgroup v2 hierarchy here: %v", err)
+	} else {
+		os.Remove(dir)
+	}
+	dir := newRun(t, "", "/bin/sh", "-c", `setsid sh escape.sh & while :; do sleep 0.1; done`)
+	if err := os.WriteFile(filepath.Join(dir, "escape.sh"), []byte(escape), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	j := launch(t, dir, shimEnv())
+	pid, st := escaped(t, dir)
+	h := j.Handle()
+	own, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil || h.Cgroup == "" || !strings.Contains(string(own), "/"+filepath.Base(h.Cgroup)+"\n") {
+		t.Fatalf("the escaped process's cgroup %q (err %v), the job's %q", own, err, h.Cgroup)
+	}
+	// The shim dies: nothing holds the job's processes below it now.
+	syscall.Kill(h.ShimPID, syscall.SIGKILL)
+	waitDone(t, j, 10*time.Second)
+	if !Alive(pid, st.start) {
+		t.Fatal("the escaped process ended with its shim: the test shows nothing")
+	}
+	handle, _ := json.Marshal(h)
+	adopted, err := New(testBin(t), nil).Adopt(dir, handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := adopted.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(5*time.Second, func() bool { return !Alive(pid, st.start) }) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("pid %d (its own session, its shim gone) outlived the kill of its job", pid)
+	}
+	if !eventually(5*time.Second, func() bool { _, err := os.Stat(h.Cgroup); return err != nil }) {
+		t.Errorf("the job's cgroup %s is left", h.Cgroup)
 	}
 }

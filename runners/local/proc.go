@@ -234,6 +234,12 @@ func signalTree(h Handle, sig syscall.Signal) error {
 	if h.ShimPID > 0 && (shimOK || (leaderOK && leader.session == h.ShimPID)) {
 		errs = append(errs, signalSession(h.ShimPID, sig))
 	}
+	// The cgroup holds exactly the job's processes, even those that left
+	// a shim that is gone; with no shim left to remove it, it goes here.
+	errs = append(errs, signalCgroup(h.Cgroup, sig))
+	if !shimOK && sig == syscall.SIGKILL && h.Cgroup != "" {
+		removeCgroup(h.Cgroup, time.Second)
+	}
 	return errors.Join(errs...)
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -102,33 +103,40 @@ func runJob(runDir string, logger *log.Logger, sigs <-chan os.Signal) Exit {
 	if err != nil {
 		return startError(process.CodeCannotExecute, "read spec: %v", err)
 	}
-	// The shim's environment is the job's, PATH included.
-	cmd, serr := process.Command(sp.Command, sp.Cwd, os.Getenv("PATH"))
-	if serr != nil {
-		return startError(serr.Code, "%s", serr.Reason)
-	}
 	out, err := os.OpenFile(filepath.Join(runDir, outputFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return startError(process.CodeCannotExecute, "open output: %v", err)
 	}
 	defer out.Close()
-	// The same *os.File for both makes fd 1 and 2 share one open file
-	// description, so stdout and stderr interleave in write order.
-	cmd.Stdout, cmd.Stderr = out, out
-	// cmd.Stdin nil = /dev/null; cmd.Env nil = the shim's own environment.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-
+	cg, err := newCgroup(filepath.Base(runDir))
+	if err != nil {
+		cg = ""
+		logger.Printf("the job has no cgroup of its own (its session and the shim find its processes): %v", err)
+	}
 	started := time.Now()
-	if err := cmd.Start(); err != nil {
-		serr := process.StartFailure(sp.Command[0], err)
+	cmd, serr := startJob(sp, out, cg)
+	if serr != nil && cg != "" {
+		// The group may be refused to a new process (a delegation that
+		// does not cover it): the job runs without one rather than not.
+		logger.Printf("starting the job in cgroup %s: %s; starting it without", cg, serr.Reason)
+		removeCgroup(cg, time.Second)
+		cg = ""
+		cmd, serr = startJob(sp, out, "")
+	}
+	if serr != nil {
 		return startError(serr.Code, "%s", serr.Reason)
 	}
+	defer func() {
+		if err := removeCgroup(cg, 2*time.Second); err != nil {
+			logger.Printf("%v", err)
+		}
+	}()
 	pid := cmd.Process.Pid
 
 	// Not reaped yet, so /proc/pid/stat exists even if the job already exited.
 	jobStart, err1 := StartTime(pid)
 	shimStart, err2 := StartTime(os.Getpid())
-	h := Handle{ShimPID: os.Getpid(), ShimStart: shimStart, JobPID: pid, JobStart: jobStart}
+	h := Handle{ShimPID: os.Getpid(), ShimStart: shimStart, JobPID: pid, JobStart: jobStart, Cgroup: cg}
 	herr := errors.Join(err1, err2)
 	if herr == nil {
 		herr = writeJSONAtomic(runDir, handleFile, h)
@@ -137,7 +145,7 @@ func runJob(runDir string, logger *log.Logger, sigs <-chan os.Signal) Exit {
 	if herr != nil {
 		// A job nobody can find again must not run unsupervised.
 		logger.Printf("cannot publish handle, killing job: %v", herr)
-		killJob(pid, syscall.SIGKILL)
+		killJob(pid, cg, syscall.SIGKILL)
 	} else {
 		// Beside the job, not before it: the job never waits for this.
 		waitCapture = startCapture(runDir, sp, cmd.Dir, logger)
@@ -159,14 +167,14 @@ wait:
 			break wait
 		case s := <-sigs:
 			if s == syscall.SIGTERM {
-				if err := killJob(pid, syscall.SIGTERM); err != nil {
+				if err := killJob(pid, cg, syscall.SIGTERM); err != nil {
 					logger.Printf("forward SIGTERM: %v", err)
 				}
 			}
 		}
 	}
 	ended := time.Now()
-	cleanupLeftovers(pid, logger)
+	cleanupLeftovers(pid, cg, logger)
 
 	werr := cmd.Wait()
 	ex := Exit{Started: started, Ended: ended}
@@ -213,39 +221,69 @@ func startCapture(runDir string, sp spec, dir string, logger *log.Logger) (wait 
 	}
 }
 
-// killJob sends sig to the job's group and to the rest of its processes
-// (jobMembers: the shim's session, and what escaped it below the shim). Inside the shim no start-time check is needed: until the shim
-// reaps the leader, the leader's pid (= the group id) cannot be reused.
-func killJob(pid int, sig syscall.Signal) error {
-	return errors.Join(kill(-pid, sig), signalSession(os.Getpid(), sig))
+// startJob starts the job's command with its output to out, in the cgroup
+// folder cg when not "".
+func startJob(sp spec, out *os.File, cg string) (*exec.Cmd, *process.StartError) {
+	// The shim's environment is the job's, PATH included.
+	cmd, serr := process.Command(sp.Command, sp.Cwd, os.Getenv("PATH"))
+	if serr != nil {
+		return nil, serr
+	}
+	// The same *os.File for both makes fd 1 and 2 share one open file
+	// description, so stdout and stderr interleave in write order.
+	cmd.Stdout, cmd.Stderr = out, out
+	// cmd.Stdin nil = /dev/null; cmd.Env nil = the shim's own environment.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if cg != "" {
+		// Born in the group (clone3's CLONE_INTO_CGROUP): nothing it
+		// starts can run before it is in there.
+		d, err := os.Open(cg)
+		if err != nil {
+			return nil, process.StartFailure(sp.Command[0], err)
+		}
+		defer d.Close()
+		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, int(d.Fd())
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, process.StartFailure(sp.Command[0], err)
+	}
+	return cmd, nil
+}
+
+// killJob sends sig to the job's group, to the rest of its processes
+// (jobMembers: the shim's session, and what escaped it below the shim) and
+// to its cgroup's. Inside the shim no start-time check is needed: until the
+// shim reaps the leader, the leader's pid (= the group id) cannot be reused.
+func killJob(pid int, cg string, sig syscall.Signal) error {
+	return errors.Join(kill(-pid, sig), signalSession(os.Getpid(), sig), signalCgroup(cg, sig))
 }
 
 // cleanupLeftovers ends processes of the job that outlived its leader:
 // SIGTERM, then SIGKILL after leftoverGrace. The leader is an unreaped zombie
 // here (so it is not counted as live, and its group id stays reserved).
-func cleanupLeftovers(pid int, logger *log.Logger) {
+func cleanupLeftovers(pid int, cg string, logger *log.Logger) {
 	self := os.Getpid()
-	if len(jobMembers(self, true)) == 0 {
+	left := func() bool { return len(jobMembers(self, true)) > 0 || cgroupPopulated(cg) }
+	if !left() {
 		return
 	}
 	logger.Printf("job leader exited; terminating the rest of its tree")
-	killJob(pid, syscall.SIGTERM)
-	if waitSessionEmpty(self, leftoverGrace) {
+	killJob(pid, cg, syscall.SIGTERM)
+	if waitUntil(leftoverGrace, func() bool { return !left() }) {
 		return
 	}
 	logger.Printf("leftovers ignored SIGTERM for %v; killing", leftoverGrace)
-	killJob(pid, syscall.SIGKILL)
-	if !waitSessionEmpty(self, 2*time.Second) {
+	killJob(pid, cg, syscall.SIGKILL)
+	if !waitUntil(2*time.Second, func() bool { return !left() }) {
 		// Only a process stuck in the kernel (state D) survives SIGKILL.
-		logger.Printf("processes still present after SIGKILL: %v", jobMembers(self, true))
+		logger.Printf("processes still present after SIGKILL: %v %v", jobMembers(self, true), cgroupProcs(cg))
 	}
 }
 
-// waitSessionEmpty waits up to d until session sid has no live process
-// besides its leader.
-func waitSessionEmpty(sid int, d time.Duration) bool {
+// waitUntil waits up to d for done, checking every 50 ms.
+func waitUntil(d time.Duration, done func() bool) bool {
 	deadline := time.Now().Add(d)
-	for len(jobMembers(sid, true)) > 0 {
+	for !done() {
 		if time.Now().After(deadline) {
 			return false
 		}
