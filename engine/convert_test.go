@@ -38,12 +38,13 @@ func TestRunCrossesTheEdge(t *testing.T) {
 	if strings.Contains(string(raw), "handle") || strings.Contains(string(raw), "shim_pid") {
 		t.Errorf("the runner's handle reached the wire: %s", raw)
 	}
-	// Every field of the record but the handle has its counterpart.
+	// Every exported field of the record but the handle has its
+	// counterpart.
 	rt := reflect.TypeOf(*rec)
 	vt := reflect.TypeOf(v)
 	for i := range rt.NumField() {
 		name := rt.Field(i).Name
-		if name == "Handle" {
+		if name == "Handle" || !rt.Field(i).IsExported() {
 			continue
 		}
 		if _, ok := vt.FieldByName(name); !ok {

@@ -97,7 +97,7 @@ func (e *Engine) queryRuns(ctx context.Context, q api.RunQuery) ([]api.Run, erro
 func (e *Engine) viewIDs(tx *store.Tx, ids []string, skipGone bool) ([]api.Run, error) {
 	runs := make([]*store.Run, 0, len(ids))
 	for _, id := range ids {
-		r, err := tx.Run(id)
+		r, err := tx.ListedRun(id)
 		if skipGone && errors.Is(err, store.ErrNotFound) {
 			continue
 		}

@@ -19,11 +19,12 @@ func (tx *Tx) markActive(r *Run) error {
 	return b.Put([]byte(r.ID), nil)
 }
 
-// ActiveRuns returns the runs that are queued or running, oldest first.
+// ActiveRuns returns the runs that are queued or running, oldest first,
+// as listings read them (ListedRun).
 func (tx *Tx) ActiveRuns() ([]*Run, error) {
 	var out []*Run
 	err := tx.bucket(bucketActive).ForEach(func(k, _ []byte) error {
-		r, err := tx.Run(string(k))
+		r, err := tx.ListedRun(string(k))
 		if err != nil {
 			return fmt.Errorf("%w: active run %s: %v", ErrDamaged, k, err)
 		}

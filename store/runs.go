@@ -153,6 +153,10 @@ type Run struct {
 	// Key says what a tracked run (an MLflow client's, an import's) came
 	// from; the run_keys bucket finds the run by it.
 	Key string `json:"key,omitempty"`
+
+	// listed marks a record read without its Env (ListedRun): it is not
+	// written back, which would lose the environment.
+	listed bool
 }
 
 func timeKey(t time.Time, id string) []byte {
@@ -209,6 +213,9 @@ func (tx *Tx) RenameRun(r *Run, name string) error {
 
 // PutRun writes an existing run's record.
 func (tx *Tx) PutRun(r *Run) error {
+	if r.listed {
+		return fmt.Errorf("run %s was read for a listing, without its environment: read it with Run to write it", r.ID)
+	}
 	tx.touch(r.ID)
 	if err := tx.markActive(r); err != nil {
 		return err
@@ -227,6 +234,29 @@ func (tx *Tx) Run(id string) (*Run, error) {
 	}
 	return &r, nil
 }
+
+// ListedRun reads one run's record as listings need it: without its
+// environment (Env nil), which only a run's own page shows and which is
+// most of what decoding a record costs. It cannot be written back.
+func (tx *Tx) ListedRun(id string) (*Run, error) {
+	var rec struct {
+		Run
+		Env skipValue `json:"env"` // shadows Run.Env
+	}
+	if err := tx.getJSON(bucketRuns, []byte(id), &rec); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("run %s: %w", id, ErrNotFound)
+		}
+		return nil, err
+	}
+	rec.Run.listed = true
+	return &rec.Run, nil
+}
+
+// skipValue is a JSON value read past, not decoded.
+type skipValue struct{}
+
+func (*skipValue) UnmarshalJSON([]byte) error { return nil }
 
 // ResolveRun finds the run a user means by ref: an exact id, else a unique
 // name, else a unique id prefix.
@@ -292,7 +322,8 @@ func (tx *Tx) RunIDs() ([]string, error) {
 }
 
 // Runs lists runs newest first, keeping those keep accepts (all when nil),
-// at most limit of them (all when limit <= 0).
+// at most limit of them (all when limit <= 0), as listings read them
+// (ListedRun).
 func (tx *Tx) Runs(keep func(*Run) bool, limit int) ([]*Run, error) {
 	var out []*Run
 	c := tx.bucket(bucketRunsByTime).Cursor()
@@ -301,7 +332,7 @@ func (tx *Tx) Runs(keep func(*Run) bool, limit int) ([]*Run, error) {
 			tx.Skipped++ // `lathe store check` names it
 			continue
 		}
-		r, err := tx.Run(string(k[8:]))
+		r, err := tx.ListedRun(string(k[8:]))
 		if errors.Is(err, ErrDamaged) {
 			tx.Skipped++
 			continue

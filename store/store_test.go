@@ -485,3 +485,36 @@ func TestOpenWritesNothing(t *testing.T) {
 		t.Error("opening a store wrote to it")
 	}
 }
+
+// Listings read records without their environment, and such a record
+// cannot be written back over the whole one.
+func TestListedRunLeavesTheEnvironmentOut(t *testing.T) {
+	db := openTemp(t)
+	r := &Run{ID: NewID(), Name: "a", Experiment: "e", Status: Running, Created: time.Now().UTC(),
+		Env: map[string]string{"HOME": "/root"}, Params: map[string]string{"lr": "0.1"}}
+	update(t, db, func(tx *Tx) error { return tx.CreateRun(r) })
+	err := db.Update(context.Background(), func(tx *Tx) error {
+		whole, err := tx.Run(r.ID)
+		if err != nil {
+			return err
+		}
+		listed, err := tx.ListedRun(r.ID)
+		if err != nil {
+			return err
+		}
+		active, err := tx.ActiveRuns()
+		if err != nil {
+			return err
+		}
+		if whole.Env["HOME"] != "/root" || listed.Env != nil || active[0].Env != nil || listed.Params["lr"] != "0.1" || listed.Name != "a" {
+			return fmt.Errorf("whole %+v, listed %+v, active %+v", whole, listed, active[0])
+		}
+		if err := tx.PutRun(listed); err == nil || !strings.Contains(err.Error(), "without its environment") {
+			return fmt.Errorf("a listed record written back: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
