@@ -50,7 +50,7 @@ fuzz:
 # as Go's benchmark runner needs for a stable number.
 bench:
 	@set -o pipefail; { $(GO) test -run '^$$' -bench 'RunToRunning|AppIdle|FilterSort100k|Ingest100Jobs|IngestOneFile2M|Ingest200PacedJobs|SortRuns100k|Model1000Versions|Register1GiB|Store' -benchtime 1x -count 1 -timeout 60m ./cmd/lathe ./engine ./store/compare && \
-		$(GO) test -run '^$$' -bench . -count 1 -timeout 30m ./store/series ./engine/metricline ./engine/sched ./engine/gpu ./tui ./tui/logview ./engine/termline ./engine/tfevents && \
+		$(GO) test -run '^$$' -bench . -count 1 -timeout 30m ./store/series ./engine/metricline ./engine/sched ./engine/gpu ./tui ./tui/logview ./engine/termline ./engine/tfevents ./engine/sweep && \
 		$(GO) test -run '^$$' -bench 'SampleAttribute8|SampleProcs' -count 1 ./engine && \
 		$(GO) test -run '^$$' -bench 'LogOpen1GiB|LogSearch1GiB' -benchtime 3x -count 1 -timeout 30m ./engine && \
 		$(GO) test -run '^$$' -bench 'KSWassersteinVsScipy1M|SortFloats1M|ScoreBatch' -count 1 -timeout 30m ./engine/drift; } 2>&1 | tee .bench.log; \

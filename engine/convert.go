@@ -18,7 +18,7 @@ func apiRun(r *store.Run) api.Run {
 		Tags: r.Tags, Priority: r.Priority, GPUs: r.GPUs, GPUIDs: r.GPUIDs, MinGPUMem: r.MinGPUMem,
 		Devices: r.Devices, After: r.After, Parse: r.Parse, TensorBoard: r.TensorBoard, WandB: r.WandB, Runner: r.Runner, Key: r.Key, User: r.User, Host: r.Host,
 		Dir: r.Dir, Created: r.Created, Started: r.Started, Ended: r.Ended, Total: r.Total,
-		KillRequested: r.KillRequested, Deleted: r.Deleted}
+		KillRequested: r.KillRequested, KillReason: r.KillReason, Deleted: r.Deleted}
 	if r.Usage != nil {
 		u := api.GPUUsage(*r.Usage)
 		v.Usage = &u

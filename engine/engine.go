@@ -89,6 +89,8 @@ type Engine struct {
 	mu    sync.Mutex
 	queue map[string]*queued
 	jobs  map[string]*supervisor
+	// sweeps are the sweeps that may still start or stop trials.
+	sweeps *sweeps
 
 	// waitMu guards waiting, which events read from the store's writer.
 	waitMu  sync.Mutex
@@ -129,9 +131,13 @@ func (e *Engine) setStall(err error) {
 	why := ""
 	if err != nil {
 		why = "metrics not stored yet: " + err.Error()
-		if errors.Is(err, syscall.ENOSPC) {
+		switch {
+		case errors.Is(err, syscall.ENOSPC):
 			why = "metrics not stored yet: no space left on the data directory's disk (" + e.opts.Paths.Home +
 				"); they are stored once space is freed, nothing is lost"
+		case errors.Is(err, store.ErrDamaged):
+			// The jobs' files keep every point: a rebuilt store has them.
+			why += "; " + store.WayBack
 		}
 	}
 	e.stallMu.Lock()
@@ -270,6 +276,7 @@ func Open(opts Options) (_ *Engine, err error) {
 		kick:        make(chan struct{}, 1),
 		queue:       map[string]*queued{},
 		jobs:        map[string]*supervisor{},
+		sweeps:      newSweeps(),
 		waiting:     map[string]string{},
 		cat:         newCatalogue(),
 		artifacts:   cas.New(opts.Paths.Artifacts()),
@@ -305,7 +312,11 @@ func Open(opts Options) (_ *Engine, err error) {
 		}
 		return nil, err
 	}
-	e.wg.Add(3)
+	if err := e.loadSweeps(); err != nil {
+		return nil, err
+	}
+	e.wg.Add(4)
+	go e.runSweeps()
 	go e.schedule()
 	go e.sampleGPUs()
 	go e.purgeRemoved()
@@ -557,6 +568,9 @@ func (e *Engine) end(id string, status store.Status, reason string, code *int, s
 	}
 	if err == nil {
 		e.keepSpec(r)
+	}
+	if _, ok := e.sweeps.trials.Load(id); ok {
+		e.kickSweeps() // a trial ended: its sweep may start the next
 	}
 	e.kickScheduler()
 }

@@ -210,7 +210,7 @@ func settleFromFolder(r *store.Run) (final bool) {
 	switch {
 	case err == nil:
 		code := x.ExitCode
-		r.Status, r.Reason = outcome(runners.Exit{ExitCode: x.ExitCode, Signal: x.Signal, Error: x.Error, Ended: x.Ended}, r.KillRequested)
+		r.Status, r.Reason = outcome(runners.Exit{ExitCode: x.ExitCode, Signal: x.Signal, Error: x.Error, Ended: x.Ended}, r.KillRequested, r.KillReason)
 		r.ExitCode, r.Signal = &code, x.Signal
 		if !x.Started.IsZero() && r.Started == nil {
 			r.Started = &x.Started

@@ -155,6 +155,11 @@ func newHandler(e *Engine) http.Handler {
 	h.mux.HandleFunc("POST /v1/drift/reference", h.driftReference)
 	h.mux.HandleFunc("POST /v1/drift/ingest", h.driftIngest)
 	h.mux.HandleFunc("POST /v1/drift", h.drift)
+	h.mux.HandleFunc("POST /v1/sweeps", h.startSweep)
+	h.mux.HandleFunc("GET /v1/sweeps", h.sweeps)
+	h.mux.HandleFunc("GET /v1/sweeps/{ref}", h.sweep)
+	h.mux.HandleFunc("POST /v1/sweeps/{ref}/stop", h.stopSweep)
+	h.mux.HandleFunc("POST /v1/sweeps/{ref}/resume", h.resumeSweep)
 	h.trackRoutes()
 	return h
 }
@@ -408,6 +413,38 @@ func (h *handler) setPolicy(w http.ResponseWriter, r *http.Request) {
 		v, err := h.e.SetPolicy(r.Context(), req)
 		reply(w, v, err)
 	}
+}
+
+func (h *handler) startSweep(w http.ResponseWriter, r *http.Request) {
+	var req api.SweepRequest
+	if decode(w, r, &req) {
+		req.User = peer(r)
+		v, err := h.e.StartSweep(r.Context(), req)
+		reply(w, v, err)
+	}
+}
+
+func (h *handler) sweeps(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.Sweeps(r.Context())
+	reply(w, v, err)
+}
+
+func (h *handler) sweep(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.Sweep(r.Context(), r.PathValue("ref"))
+	reply(w, v, err)
+}
+
+func (h *handler) stopSweep(w http.ResponseWriter, r *http.Request) {
+	var req api.SweepStopRequest
+	if decode(w, r, &req) {
+		v, err := h.e.StopSweep(r.Context(), r.PathValue("ref"), req.Kill)
+		reply(w, v, err)
+	}
+}
+
+func (h *handler) resumeSweep(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.ResumeSweep(r.Context(), r.PathValue("ref"))
+	reply(w, v, err)
 }
 
 func (h *handler) driftReference(w http.ResponseWriter, r *http.Request) {

@@ -184,19 +184,29 @@ func (e *Engine) Kill(ctx context.Context, ref string, now bool) (api.Run, error
 		e.end(r.ID, store.Killed, "killed with lathe kill", nil, "")
 		return e.runView(r.ID)
 	}
-	if _, err := e.updateRun(context.Background(), r.ID, func(_ *store.Tx, rec *store.Run) error {
-		rec.KillRequested = true
-		return nil
-	}); err != nil {
+	if err := e.killJob(r.ID, now, ""); err != nil {
 		return r, e.translate(err)
 	}
+	return e.runView(r.ID)
+}
+
+// killJob records that the running job of run id is to end, and why
+// (reason "": a user asked), then signals it: SIGTERM, SIGKILL after the
+// grace period, or at once when now.
+func (e *Engine) killJob(id string, now bool, reason string) error {
+	if _, err := e.updateRun(context.Background(), id, func(_ *store.Tx, rec *store.Run) error {
+		rec.KillRequested, rec.KillReason = true, reason
+		return nil
+	}); err != nil {
+		return err
+	}
 	e.mu.Lock()
-	s := e.jobs[r.ID]
+	s := e.jobs[id]
 	e.mu.Unlock()
 	if s != nil {
 		s.kill(now, time.Duration(e.opts.Config.Jobs.KillGrace))
 	}
-	return e.runView(r.ID)
+	return nil
 }
 
 // Wait blocks until a run has ended.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -55,10 +56,11 @@ func (e *Engine) launch(id string, devices []int) bool {
 
 	now := time.Now().UTC()
 	var (
-		env   []string
-		rn    runners.Runner
-		spec  runners.Spec
-		wandb bool
+		env    []string
+		rn     runners.Runner
+		spec   runners.Spec
+		wandb  bool
+		params []byte
 	)
 	// A launch, once begun, completes even if the engine is stopping: the
 	// job it starts must be recorded to be adopted later.
@@ -76,6 +78,7 @@ func (e *Engine) launch(id string, devices []int) bool {
 			spec.Array = &runners.ArrayTask{Group: a.Group, Index: a.Index, Size: a.Size}
 		}
 		wandb = r.WandB
+		params, _ = json.Marshal(nonNil(r.Params)) // strings: cannot fail
 		// Recorded before the job starts: a crash from here on leaves a
 		// running run that the next engine asks its runner about (with no
 		// handle: the local one finds the shim's handle.json), and the
@@ -104,6 +107,7 @@ func (e *Engine) launch(id string, devices []int) bool {
 		"LATHE_RUN_ID="+id,
 		"LATHE_RUN_DIR="+dir,
 		"LATHE_METRICS_FILE="+files.Metrics,
+		"LATHE_PARAMS="+string(params),
 		"LATHE_SOCKET="+e.opts.Socket,
 		"PYTHONUNBUFFERED=1", // so a Python job's output reaches output.log as it prints
 	)
@@ -359,7 +363,7 @@ func (s *supervisor) drain(final bool) bool {
 
 // ingest stores one batch with the offset it reached, in one transaction.
 func (e *Engine) ingest(id string, b *ingest.Batch) error {
-	return e.db.Update(context.Background(), func(tx *store.Tx) error {
+	err := e.db.Update(context.Background(), func(tx *store.Tx) error {
 		r, err := storeBatch(tx, id, b, e.opts.Config.Jobs.DefaultExperiment, true)
 		if err != nil {
 			return err
@@ -375,6 +379,10 @@ func (e *Engine) ingest(id string, b *ingest.Batch) error {
 		}
 		return nil
 	})
+	if err == nil && b.Points > 0 {
+		e.sweepPoints(id, b.Metrics)
+	}
+	return err
 }
 
 // storeBatch stores a batch's points and offset in tx and, when record,
@@ -507,9 +515,9 @@ func (s *supervisor) finish() {
 		// the system now, not over the minutes Go's scavenger would take.
 		go debug.FreeOSMemory()
 	}
-	killRequested := false
+	killRequested, killReason := false, ""
 	if r, err := e.storedRun(s.id); err == nil {
-		killRequested = r.KillRequested
+		killRequested, killReason = r.KillRequested, r.KillReason
 		e.resumeDigests(r) // those an earlier engine stopped before
 	} else {
 		// Settle the run all the same: its GPUs must be freed.
@@ -524,7 +532,7 @@ func (s *supervisor) finish() {
 	case err != nil:
 		e.end(s.id, store.Lost, "its exit record cannot be read: "+err.Error(), nil, "")
 	default:
-		status, reason := outcome(x, killRequested)
+		status, reason := outcome(x, killRequested, killReason)
 		code := x.ExitCode
 		if !x.Ended.IsZero() {
 			e.gpus.charge(s.id, x.Ended) // up to its end, also when no engine saw it
@@ -534,11 +542,14 @@ func (s *supervisor) finish() {
 	e.log.Info("ended", "run", s.id, "runner", s.runner.Name())
 }
 
-// outcome maps how a job exited to its final state.
-func outcome(x runners.Exit, killRequested bool) (store.Status, string) {
+// outcome maps how a job exited to its final state; a kill lathe asked
+// for gives its own reason.
+func outcome(x runners.Exit, killRequested bool, killReason string) (store.Status, string) {
 	switch {
 	case x.Error != "":
 		return store.Failed, x.Error
+	case killRequested && killReason != "":
+		return store.Killed, killReason
 	case killRequested:
 		if x.Signal != "" {
 			return store.Killed, "killed by user (" + x.Signal + ")"

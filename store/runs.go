@@ -146,6 +146,9 @@ type Run struct {
 	// KillRequested records that a user asked for the run to stop, so an
 	// exit by signal is "killed", not "failed", even across an engine restart.
 	KillRequested bool `json:"kill_requested,omitempty"`
+	// KillReason, when set, is why it was killed, for its reason (a sweep
+	// stopped it early); else it was a user.
+	KillReason string `json:"kill_reason,omitempty"`
 	// Deleted is when the run was removed (`lathe rm`): it leaves every
 	// listing, and can be restored until its folder and series are freed.
 	Deleted *time.Time `json:"deleted,omitempty"`

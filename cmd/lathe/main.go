@@ -97,7 +97,7 @@ Start a job with 'lathe run -- python3 train.py', watch it with 'lathe ps',
 		newWaitCmd(), newKillCmd(), newRmCmd(), newRestoreCmd(), newCompareCmd(), newEngineCmd(), newConfigCmd(), newDemoCmd(), newStoreCmd(), newGPUsCmd(), newDoctorCmd(), newShimCmd(), newSynthCmd(),
 		newRegisterCmd(), newModelsCmd(), newModelCmd(), newAliasCmd(), newLineageCmd(), newRerunCmd(),
 		newPolicyCmd(), newPromoteCmd(), newApproveCmd(), newRejectCmd(), newRollbackCmd(), newRequestsCmd(), newAuditCmd(),
-		newDriftCmd(), newImportCmd(), newMlflowCmd(), newClusterCmd(),
+		newDriftCmd(), newImportCmd(), newMlflowCmd(), newClusterCmd(), newSweepCmd(), newSweepsCmd(),
 	)
 	return root
 }

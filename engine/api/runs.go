@@ -98,6 +98,9 @@ type Run struct {
 	Environment *Environment `json:"environment,omitempty"`
 	// KillRequested says a user asked for the run to stop.
 	KillRequested bool `json:"kill_requested,omitempty"`
+	// KillReason is why lathe killed it (a sweep stopped it early), ""
+	// when a user did.
+	KillReason string `json:"kill_reason,omitempty"`
 	// Deleted is when the run was removed (`lathe rm`): it can be restored
 	// for RetainRemoved after.
 	Deleted *time.Time `json:"deleted,omitempty"`

@@ -8,7 +8,7 @@ import (
 
 // Version is the version of the socket API. A client and an engine that
 // disagree refuse to talk and say so.
-const Version = 6
+const Version = 7
 
 // HeaderVersion carries Version on every request and reply.
 const HeaderVersion = "Lathe-API"
@@ -110,4 +110,21 @@ type Service interface {
 	PromotionService
 	DriftService
 	TrackService
+	SweepService
+}
+
+// SweepService runs hyperparameter searches.
+type SweepService interface {
+	// StartSweep checks a sweep file, records the sweep and starts its
+	// first trials.
+	StartSweep(ctx context.Context, req SweepRequest) (Sweep, error)
+	// Sweeps lists the sweeps, newest first.
+	Sweeps(ctx context.Context) ([]Sweep, error)
+	// Sweep shows one by its id, a unique id prefix or its name.
+	Sweep(ctx context.Context, ref string) (Sweep, error)
+	// StopSweep has a sweep start no more trials; kill ends the running
+	// ones too.
+	StopSweep(ctx context.Context, ref string, kill bool) (Sweep, error)
+	// ResumeSweep has a stopped sweep start trials again.
+	ResumeSweep(ctx context.Context, ref string) (Sweep, error)
 }

@@ -4,6 +4,7 @@ Copy this file next to your script (or put its directory on sys.path), then::
 
     import lathe
     lathe.params({"lr": 0.01, "epochs": 20})
+    lr = float(lathe.params().get("lr", 0.01))   # the params lathe gave the run
     lathe.total(20)                            # steps the job expects
     for epoch in range(1, 21):
         lathe.log({"loss": loss, "acc": acc}, step=epoch)
@@ -35,6 +36,7 @@ __all__ = [
 
 _ENV_FILE = "LATHE_METRICS_FILE"
 _ENV_RUN_ID = "LATHE_RUN_ID"
+_ENV_PARAMS = "LATHE_PARAMS"
 
 _lock = threading.Lock()
 _fd = None  # file descriptor of the metrics file, opened lazily
@@ -87,8 +89,21 @@ def log(metrics, step=None):
     _write(record)
 
 
-def params(d):
-    """Record hyperparameters; values are converted with str()."""
+def params(d=None):
+    """Record hyperparameters; values are converted with str().
+
+    Without an argument, return the params lathe gave the run (a sweep's
+    trial gets its sampled values this way), as a dict of strings: from
+    LATHE_PARAMS, {} outside lathe.
+    """
+    if d is None:
+        raw = os.environ.get(_ENV_PARAMS)
+        if not raw:
+            return {}
+        given = json.loads(raw)
+        if not isinstance(given, dict):
+            raise ValueError(_ENV_PARAMS + " is not a JSON object")
+        return {str(k): str(v) for k, v in given.items()}
     _write({"params": _strings(d, "params")})
 
 

@@ -156,6 +156,16 @@ class Format(Base):
             self.one(), {"params": {"lr": "0.01", "layers": "3", "opt": "adam", "none": "None"}}
         )
 
+    def test_params_given(self):
+        # A sweep's trial reads the params it was given; nothing is written.
+        os.environ["LATHE_PARAMS"] = '{"lr": "0.01", "hidden": "128"}'
+        try:
+            self.assertEqual(lathe.params(), {"lr": "0.01", "hidden": "128"})
+        finally:
+            del os.environ["LATHE_PARAMS"]
+        self.assertEqual(lathe.params(), {})
+        self.assertEqual(self.lines(), [])
+
     def test_tags(self):
         lathe.tags({"dataset": "digits"})
         self.assertEqual(self.one(), {"tags": {"dataset": "digits"}})
