@@ -184,6 +184,7 @@ func New(eng Engine, opts Options) *App {
 		runsPage:      newRunList(st, opts.Styles, opts.Keys, act, opts.Columns).withLayout(opts.Layout, opts.SaveLayout),
 		gpusPage:      newGPUList(st, opts.Styles, opts.Keys, act.kill),
 		modelsPage:    newModelList(ctx, eng, st, opts.Styles, opts.Keys),
+		sweepsPage:    newSweepList(ctx, eng, st, opts.Styles, opts.Keys),
 	}
 	a.updateKeys()
 	return a
@@ -209,7 +210,7 @@ func (a *App) Init() tea.Cmd {
 }
 
 func (a *App) load() tea.Cmd {
-	return tea.Batch(a.loadActive(), a.loadRuns(), a.loadGPUs(), loadModels, a.subscribe(), a.pollCluster())
+	return tea.Batch(a.loadActive(), a.loadRuns(), a.loadGPUs(), loadModels, loadSweeps, a.subscribe(), a.pollCluster())
 }
 
 // clusterPoll is how often the cluster's queue is read again while the
@@ -382,15 +383,15 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case tickMsg:
-		// The clock moves what an open run or comparison shows.
-		if a.active != a.active.base() {
-			return tea.Batch(tick(), a.updatePage(a.active, msg))
-		}
-		return tick()
+		return tea.Batch(tick(), a.tickPage(msg))
 	case openRunMsg:
+		id := runPage
+		if _, over := a.pages[sweepPage]; msg.trial && over {
+			id = trialPage // esc goes back to the sweep
+		}
 		rp := newRunView(a.ctx, a.eng, a.st, a.styles, a.keys, msg.id)
 		rp.SetSize(a.width, a.bodyHeight())
-		a.open(runPage, rp)
+		a.open(id, rp)
 		return tea.Batch(rp.Init(), rp.showTab(msg.tab))
 	case openCompareMsg:
 		cp := newCompareView(a.ctx, a.eng, a.st, a.styles, a.keys, msg.ids)
@@ -399,9 +400,21 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return cp.Init()
 	case openScatterMsg:
 		sp := newScatterView(a.styles, a.keys, msg.runs, msg.from)
+		if sp.parallel = msg.parallel; msg.metric != "" {
+			sp.aim(msg.metric)
+		}
+		id := scatterPage
+		if _, over := a.pages[sweepPage]; msg.trials && over {
+			id, sp.trials = trialScatterPage, true // esc goes back to the sweep
+		}
 		sp.SetSize(a.width, a.bodyHeight())
-		a.open(scatterPage, sp)
+		a.open(id, sp)
 		return nil
+	case openSweepMsg:
+		sp := newSweepView(a.ctx, a.eng, a.styles, a.keys, msg.id)
+		sp.SetSize(a.width, a.bodyHeight())
+		a.open(sweepPage, sp)
+		return sp.Init()
 	case openModelMsg:
 		mp := newModelView(a.ctx, a.eng, a.st, a.styles, a.keys, msg.name)
 		mp.SetSize(a.width, a.bodyHeight())
@@ -447,7 +460,7 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		// The runs table's, whichever page shows.
 		return a.updatePage(runsPage, msg)
 	case runDetailMsg, runChangedMsg, runNoteMsg, runTailMsg:
-		return a.updatePage(runPage, msg)
+		return a.updatePage(a.runPageID(), msg)
 	case modelChangedMsg:
 		return tea.Batch(a.requestsFetch.start(a.loadRequests()), a.updatePage(modelsPage, msg), a.updatePage(modelPage, msg),
 			a.updatePage(versionPage, msg), a.updatePage(reviewPage, msg))
@@ -470,6 +483,18 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return a.updatePage(reviewPage, msg)
 	case driftMsg, driftChangedMsg:
 		return a.updatePage(driftPage, msg)
+	case sweepChangedMsg:
+		return tea.Batch(a.updatePage(sweepsPage, msg), a.updatePage(sweepPage, msg))
+	case sweepsMsg:
+		if msg.err == nil {
+			a.st.sweeps = msg.sweeps
+		}
+		return a.updatePage(sweepsPage, msg)
+	case sweepMsg, trialCurveMsg:
+		return a.updatePage(sweepPage, msg)
+	case sweepActedMsg:
+		// The list says the sweep's new state too.
+		return tea.Batch(a.updatePage(sweepPage, msg), a.updatePage(sweepsPage, sweepChangedMsg{id: msg.id}))
 	}
 	// The rest is a page's own I/O (each message names what it is for):
 	// the page shown takes it.
@@ -508,6 +533,25 @@ func (a *App) openModelUnder(name string) tea.Cmd {
 	mp.SetSize(a.width, a.bodyHeight())
 	a.open(modelPage, mp)
 	return mp.Init()
+}
+
+// tickPage gives the clock's tick to the page shown when it moves with
+// it: one open over another (a run, a comparison), and the sweeps, which
+// poll (a sweep has no events of its own).
+func (a *App) tickPage(msg tickMsg) tea.Cmd {
+	if a.active == a.active.base() && a.active != sweepsPage {
+		return nil
+	}
+	return a.updatePage(a.active, msg)
+}
+
+// runPageID is the run page open: a trial's over its sweep, else the one
+// over the runs (one at most is open).
+func (a *App) runPageID() pageID {
+	if _, ok := a.pages[trialPage]; ok {
+		return trialPage
+	}
+	return runPage
 }
 
 // updatePage gives a message to a page, if it is open.
@@ -623,7 +667,12 @@ func (a *App) apply(ev api.Event) tea.Cmd {
 			a.st.remove([]string{ev.Run.ID})
 		default:
 			a.st.upsert(*ev.Run)
-			return a.updatePage(runPage, runChangedMsg{run: ev.Run.ID})
+			cmd := a.updatePage(a.runPageID(), runChangedMsg{run: ev.Run.ID})
+			if id := trialSweep(*ev.Run); id != "" {
+				// A trial started or ended: its sweep moves.
+				cmd = tea.Batch(cmd, a.update(sweepChangedMsg{id: id}))
+			}
+			return cmd
 		}
 	case api.EventGPUs:
 		if ev.GPUs != nil {
@@ -717,6 +766,8 @@ func (a *App) pageKey(msg tea.KeyMsg) tea.Cmd {
 		a.show(gpusPage)
 	case key.Matches(msg, k.Models):
 		a.show(modelsPage)
+	case key.Matches(msg, k.Sweeps):
+		a.show(sweepsPage)
 	case key.Matches(msg, k.NextPage):
 		i := 0
 		for i < len(topPages) && topPages[i] != a.active.base() {
@@ -741,6 +792,7 @@ func (a *App) updateKeys() {
 	a.keys.Runs.SetEnabled(a.active != runsPage)
 	a.keys.GPUs.SetEnabled(a.active != gpusPage)
 	a.keys.Models.SetEnabled(a.active != modelsPage)
+	a.keys.Sweeps.SetEnabled(a.active != sweepsPage)
 }
 
 func (a *App) bodyHeight() int { return max(0, a.height-2) }

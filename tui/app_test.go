@@ -78,6 +78,17 @@ type fakeEngine struct {
 	// drift is each model's drift, canned (a model without: no reference
 	// yet); the models' listing says each one's status from it.
 	drift map[string]api.ModelDrift
+	// sweeps are the sweeps, canned, newest first; sweepSteps the stops
+	// and resumes asked for ("stop ID kill"), which sweepErr refuses when
+	// set.
+	sweeps     []api.Sweep
+	sweepSteps []string
+	sweepErr   error
+	// sweepReads counts the reads of sweeps (the list or one).
+	sweepReads int
+	// filtered are canned answers to filter expressions, by expression
+	// (the fake does not filter).
+	filtered map[string][]api.Run
 }
 
 // ProcHistory gives a started run's process tree a reading a second over
@@ -126,10 +137,14 @@ func (f *fakeEngine) Submit(_ context.Context, req api.SubmitRequest) (api.Run, 
 	return api.Run{ID: "777777777777", Name: name, Status: api.Queued, Command: req.Command, Created: clock}, nil
 }
 
-// Runs lists the runs; it does not filter.
+// Runs lists the runs; it does not filter, but answers a filter it has a
+// canned answer for (filtered).
 func (f *fakeEngine) Runs(_ context.Context, q api.RunQuery) ([]api.Run, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if rs, ok := f.filtered[q.Filter]; ok {
+		return rs, nil
+	}
 	if q.Filter != "" {
 		return nil, errors.New("the fake engine does not filter: test filters on the engine (inprocess_test.go)")
 	}
@@ -431,8 +446,10 @@ func (f *fakeEngine) Events(context.Context) (<-chan api.Event, error) {
 	return f.events, nil
 }
 
-// curveScale sets the runs' curves apart (resnet-baseline's is the plain one).
-var curveScale = map[string]float64{"999999999999": 0.6, "abcdefabcdef": 1.8, "0123456789ab": 1.3}
+// curveScale sets the runs' curves apart (resnet-baseline's is the plain
+// one), and lr-search's trials' (see withSweeps).
+var curveScale = map[string]float64{"999999999999": 0.6, "abcdefabcdef": 1.8, "0123456789ab": 1.3,
+	"7a1000000003": 0.4, "7a1000000006": 0.9, "7a1000000007": 1.4}
 
 func (f *fakeEngine) MetricView(_ context.Context, ref, name string, points int) ([]api.Bucket, error) {
 	f.mu.Lock()

@@ -8,7 +8,7 @@
 // and routes. Its pages are components of one shape (page: an update that
 // returns the page and a command, a view, a size, its keys for help, a
 // title), kept by typed constants (pageID), never by index: the dashboard,
-// the runs, the GPUs and the models; over the runs one run (its overview,
+// the runs, the GPUs, the models and the sweeps; over the runs one run (its overview,
 // charts, logs and system readings as tabs), a comparison of runs
 // (summary and curves) or a scatter of them (one field against another,
 // or parallel coordinates); over the models one model's versions and promotion requests,
@@ -19,7 +19,14 @@
 // the model's drift (a heat map of its columns × the windows of production data,
 // the chosen column's PSI over them and its histogram against the
 // reference's, its quality, the shadow comparison; d opens it from the
-// models, a model and the dashboard's attention box).
+// models, a model and the dashboard's attention box); over the sweeps one
+// sweep (what its file asks, its trials as a leaderboard sorted by o with
+// the best starred, the curves of its running trials and its best with
+// the rungs where early stopping decides; s stops it, x kills its trials
+// too, r resumes it), and over that a trial's run or the scatter of its
+// trials (S, P on parallel coordinates). A sweep has no events of its
+// own: the list or the sweep shown is read again every two seconds, and
+// both whenever a run event of a trial comes.
 // Each page but the top ones has a parent, which esc goes back to. Only
 // the page shown gets the user's keys. One value, overlay, says what is
 // open over the pages (nothing, the palette, a form — the job form, the

@@ -47,4 +47,12 @@ type Engine interface {
 	// Drift: a model's drift settings, references and windows, newest
 	// first.
 	Drift(ctx context.Context, q api.DriftQuery) (api.ModelDrift, error)
+
+	// Sweeps: the list (newest first), one by id or name, and what the
+	// app may do to one (stop starting trials, with kill ending the
+	// running ones too; resume). A refusal is one line, shown as it is.
+	Sweeps(ctx context.Context) ([]api.Sweep, error)
+	Sweep(ctx context.Context, ref string) (api.Sweep, error)
+	StopSweep(ctx context.Context, ref string, kill bool) (api.Sweep, error)
+	ResumeSweep(ctx context.Context, ref string) (api.Sweep, error)
 }

@@ -70,6 +70,13 @@ func seedFixture(tune func(byName map[string]*seed)) []seed {
 // removed) run against it, not against a fake with rules of its own.
 func realEngine(t testing.TB, seeds []seed) *recorder {
 	t.Helper()
+	return realEngineWith(t, seeds, nil)
+}
+
+// realEngineWith is realEngine with more put in the store first by put
+// (a sweep's record).
+func realEngineWith(t testing.TB, seeds []seed, put func(tx *store.Tx) error) *recorder {
+	t.Helper()
 	paths := api.Paths{Home: t.TempDir()}
 	db, err := store.Open(paths.DB(), time.Second)
 	if err != nil {
@@ -94,6 +101,9 @@ func realEngine(t testing.TB, seeds []seed) *recorder {
 					return err
 				}
 			}
+		}
+		if put != nil {
+			return put(tx)
 		}
 		return nil
 	})

@@ -18,7 +18,7 @@ type KeyMap struct {
 	// Everywhere, or nearly: Back only over another page or in help,
 	// Submit and NextPage only on the top pages (tab goes through a run's
 	// or a comparison's tabs), each page's number away from it.
-	Quit, Help, Back, NextPage, Dashboard, Runs, GPUs, Models, GoTo, Submit key.Binding
+	Quit, Help, Back, NextPage, Dashboard, Runs, GPUs, Models, Sweeps, GoTo, Submit key.Binding
 	// Interrupt quits whatever is open, a form or a prompt too.
 	Interrupt key.Binding
 	// A question; a notice (what an action did, over the page).
@@ -51,6 +51,11 @@ type KeyMap struct {
 	// A model's drift: the models, a model and the dashboard open it; on
 	// it, a window older or newer.
 	Drift, OlderWindow, NewerWindow key.Binding
+	// A sweep's page (enter opens a trial's run, o cycles the
+	// leaderboard's sort, S its scatter): its curves in place of the
+	// leaderboard, the parallel coordinates of its trials, and what may be
+	// done to it.
+	Curves, OpenParallel, StopSweep, KillSweep, ResumeSweep key.Binding
 
 	// The parts'. Lists that are not tables (the GPUs, the comparison's
 	// summary) move with the table's motions.
@@ -75,6 +80,7 @@ func DefaultKeyMap() KeyMap {
 		Runs:         key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "runs")),
 		GPUs:         key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "GPUs")),
 		Models:       key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "models")),
+		Sweeps:       key.NewBinding(key.WithKeys("5"), key.WithHelp("5", "sweeps")),
 		GoTo:         key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "go to…")),
 		Submit:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new job")),
 		Interrupt:    key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
@@ -123,6 +129,13 @@ func DefaultKeyMap() KeyMap {
 		Drift:        key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "drift")),
 		OlderWindow:  key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("←/h", "older window")),
 		NewerWindow:  key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("→/l", "newer window")),
+		Curves:       key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "curves")),
+		// P opens the trials' scatter on its parallel coordinates (v
+		// switches there, as on any scatter).
+		OpenParallel: key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "parallel coords")),
+		StopSweep:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "stop")),
+		KillSweep:    key.NewBinding(key.WithKeys("x", "K"), key.WithHelp("x/K", "stop, kill its trials")),
+		ResumeSweep:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resume")),
 		Table:        table.DefaultKeyMap(),
 		Chart:        chart.DefaultKeyMap(),
 		LogView:      logview.DefaultKeyMap(),

@@ -29,7 +29,7 @@ func syncApp(t *testing.T, f *fakeEngine) *App {
 	t.Helper()
 	a := newTestApp(f)
 	a.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-	for _, cmd := range []tea.Cmd{a.loadActive(), a.loadRuns(), a.loadGPUs(), loadModels} {
+	for _, cmd := range []tea.Cmd{a.loadActive(), a.loadRuns(), a.loadGPUs(), loadModels, loadSweeps} {
 		runCmd(t, a, cmd)
 	}
 	return a
@@ -183,6 +183,17 @@ func helpContexts() []helpContext {
 		{name: "dashboard, a drift alert", shows: "digits: drift alert", tune: withDrift},
 		{name: "dashboard, a review and a drift alert", shows: "d opens its drift",
 			tune: func(f *fakeEngine) { withDrift(f); f.mine = f.models[0].Requests[:1] }},
+		// The sweeps: the list, a running sweep (its curves under the
+		// leaderboard, and in place of it), a stopped one, the trials'
+		// scatter and a trial's run.
+		{name: "sweeps", keys: []string{"5", "j"}, shows: "› dropout-random", tune: withSweeps},
+		{name: "sweeps, none", keys: []string{"5"}, shows: "no sweeps yet"},
+		{name: "sweep", keys: []string{"5", "enter", "j"}, shows: "#1 lr-search-1 · done", tune: withSweeps},
+		{name: "sweep, curves", keys: []string{"5", "enter", "j", "c"}, shows: "┆ rungs", tune: withSweeps},
+		{name: "sweep, stopped", keys: []string{"5", "j", "enter", "j"}, shows: "#1 dropout-random-1 · done", tune: withSweeps},
+		{name: "sweep, a question", keys: []string{"5", "enter", "x"}, shows: "kill its 2 running trials? y/n", tune: withSweeps},
+		{name: "trials' scatter", keys: []string{"5", "enter", "S"}, shows: "trials of lr-search", tune: withSweeps},
+		{name: "trial's run", keys: []string{"5", "enter", "enter"}, shows: "Sweeps › lr-search › lr-search-3", tune: withSweeps},
 	}
 }
 

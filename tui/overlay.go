@@ -67,6 +67,8 @@ type paletteChoice struct {
 	review openReviewMsg
 	// model is the model whose Drift page opens.
 	model string
+	// sweep is the sweep whose page opens.
+	sweep string
 }
 
 type paletteAction int
@@ -79,12 +81,14 @@ const (
 	compareTheMarked
 	openReview
 	openDrift
+	openSweep
 )
 
 // openPalette opens the palette on the pages, the actions, the open
 // promotion requests ("review digits v3"), each model's drift ("drift of
-// digits · alert"), then each run and each run's
-// logs (a run's name first: typing it finds the run, then its logs).
+// digits · alert"), each sweep ("sweep lr-search · running, 3/8
+// ended"), then each run and each run's logs (a run's name first: typing
+// it finds the run, then its logs).
 func (a *App) openPalette() {
 	var items []palette.Item[paletteChoice]
 	for _, id := range topPages {
@@ -104,6 +108,10 @@ func (a *App) openPalette() {
 			label += " · " + m.Drift
 		}
 		items = append(items, palette.Item[paletteChoice]{Label: label, Value: paletteChoice{do: openDrift, model: m.Name}})
+	}
+	for _, sw := range a.st.sweeps {
+		items = append(items, palette.Item[paletteChoice]{Label: fmt.Sprintf("sweep %s · %s, %s ended", sw.Name, sw.State, trialsEnded(sw)),
+			Value: paletteChoice{do: openSweep, sweep: sw.ID}})
 	}
 	for _, r := range a.st.runs {
 		items = append(items, palette.Item[paletteChoice]{Label: fmt.Sprintf("%s · run %s, %s", r.Name, r.ID, r.Status),
@@ -252,7 +260,7 @@ func (a *App) registered(msg registeredMsg) tea.Cmd {
 		a.overlay, a.form, a.registering = noOverlay, nil, ""
 	}
 	a.lastModel = msg.version.Model
-	return a.updatePage(runPage, runNoteMsg{run: msg.run, note: fmt.Sprintf("registered %s v%d", msg.version.Model, msg.version.Version)})
+	return a.updatePage(a.runPageID(), runNoteMsg{run: msg.run, note: fmt.Sprintf("registered %s v%d", msg.version.Model, msg.version.Version)})
 }
 
 // rerun takes the new runs into the state and says what it did on the runs
@@ -368,6 +376,8 @@ func (a *App) choose(c paletteChoice) tea.Cmd {
 		return a.openReview(c.review)
 	case openDrift:
 		return a.openDrift(openDriftMsg{model: c.model})
+	case openSweep:
+		return a.update(openSweepMsg{id: c.sweep})
 	default:
 		a.show(c.page)
 	}
@@ -414,7 +424,8 @@ func (a *App) pageHelp(full bool) (short []key.Binding, groups []helpGroup) {
 		own := helpGroup{p.Title(), p.FullHelp()}
 		groups = []helpGroup{own}
 		if !p.Capturing() {
-			frame := helpGroup{"Everywhere", keyhelp.Rows([]key.Binding{k.GoTo}, []key.Binding{k.Dashboard, k.Runs, k.GPUs, k.Models},
+			frame := helpGroup{"Everywhere", keyhelp.Rows([]key.Binding{k.GoTo}, []key.Binding{k.Dashboard, k.Runs, k.GPUs},
+				[]key.Binding{k.Models, k.Sweeps},
 				[]key.Binding{k.NextPage}, []key.Binding{k.Submit}, []key.Binding{k.Back}, []key.Binding{k.Help}, []key.Binding{k.Quit})}
 			groups = []helpGroup{frame, own}
 		}

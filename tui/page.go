@@ -40,18 +40,22 @@ const (
 	runsPage
 	gpusPage
 	modelsPage
-	runPage     // one run, open over the runs page
-	comparePage // a comparison of runs, open over the runs page
-	modelPage   // a model's versions, open over the models page
-	versionPage // a version's lineage, open over its model's page
-	reviewPage  // a promotion request under review, open over its model's page
-	driftPage   // a model's drift, open over its model's page
-	scatterPage // a scatter of runs, open over the runs page
+	sweepsPage
+	runPage          // one run, open over the runs page
+	comparePage      // a comparison of runs, open over the runs page
+	modelPage        // a model's versions, open over the models page
+	versionPage      // a version's lineage, open over its model's page
+	reviewPage       // a promotion request under review, open over its model's page
+	driftPage        // a model's drift, open over its model's page
+	scatterPage      // a scatter of runs, open over the runs page
+	sweepPage        // a sweep's trials, open over the sweeps page
+	trialPage        // a trial's run (the run page), open over its sweep's page
+	trialScatterPage // a scatter of a sweep's trials, open over its sweep's page
 )
 
 // topPages are the pages tab goes through, in order, and the palette
 // offers; the others open over one of them.
-var topPages = []pageID{dashboardPage, runsPage, gpusPage, modelsPage}
+var topPages = []pageID{dashboardPage, runsPage, gpusPage, modelsPage, sweepsPage}
 
 // parent is the page a page is open over (esc goes back to it), or the
 // page itself for a top page.
@@ -63,6 +67,10 @@ func (id pageID) parent() pageID {
 		return modelsPage
 	case versionPage, reviewPage, driftPage:
 		return modelPage
+	case sweepPage:
+		return sweepsPage
+	case trialPage, trialScatterPage:
+		return sweepPage
 	}
 	return id
 }

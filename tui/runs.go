@@ -507,10 +507,12 @@ func (p *runList) markedRuns() []api.Run {
 
 // Messages of the runs table's own I/O.
 type (
-	// openRunMsg opens a run's page on a tab.
+	// openRunMsg opens a run's page on a tab; over the runs, or for a
+	// sweep's trial (trial) over the sweep's page.
 	openRunMsg struct {
-		id  string
-		tab runTab
+		id    string
+		tab   runTab
+		trial bool
 	}
 	// actedMsg reports what an action on runs did.
 	actedMsg struct{ note string }

@@ -35,6 +35,9 @@ type scatterView struct {
 	parallel      bool
 	width, height int
 	note          string // why the cursor did not move
+	// trials says the runs are a sweep's trials: enter opens one over the
+	// sweep's page.
+	trials bool
 
 	// The drawing, made again when the axes, the cursor or the size change
 	// (View only joins it), and where each run's point is in it.
@@ -99,6 +102,11 @@ func (f sweepField) text(r api.Run) string {
 type openScatterMsg struct {
 	runs []api.Run
 	from string
+	// trials says they are a sweep's trials (the scatter opens over its
+	// page), metric the sweep's (the Y axis), parallel to open on the
+	// parallel coordinates.
+	trials, parallel bool
+	metric           string
 }
 
 // sweepFields are the params (numbers, or values as positions) then the
@@ -145,19 +153,24 @@ func sweepFields(runs []api.Run) []sweepField {
 
 func newScatterView(s styles.Styles, k KeyMap, runs []api.Run, from string) *scatterView {
 	p := &scatterView{styles: s, keys: k, runs: runs, from: from, fields: sweepFields(runs), x: -1, y: -1}
-	// Y: the metric the curves open on; X: the param that varies that
-	// most runs have with it, else any field most runs have with it.
+	// Y: the metric the curves open on.
 	var metrics []string
 	for _, f := range p.fields {
 		if f.metric {
 			metrics = append(metrics, f.name)
 		}
 	}
-	if m := preferredMetric(metrics); m != "" {
-		p.y = slices.IndexFunc(p.fields, func(f sweepField) bool { return f.metric && f.name == m })
-	}
+	p.aim(preferredMetric(metrics))
+	return p
+}
+
+// aim puts a metric on Y (the first field when the runs have not it), and
+// on X the param that varies that most runs have with it, else any field
+// most runs have with it.
+func (p *scatterView) aim(metric string) {
+	p.y = slices.IndexFunc(p.fields, func(f sweepField) bool { return f.metric && f.name == metric })
 	if len(p.fields) == 0 {
-		return p
+		return
 	}
 	p.y = max(p.y, 0)
 	p.x = p.pairedWith(p.y, true)
@@ -167,7 +180,6 @@ func newScatterView(s styles.Styles, k KeyMap, runs []api.Run, from string) *sca
 	if p.x < 0 {
 		p.x = (p.y + 1) % len(p.fields)
 	}
-	return p
 }
 
 // pairedWith is the field that most runs have with field y (params that
@@ -252,8 +264,8 @@ func (p *scatterView) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch {
 	case key.Matches(km, k.Open):
 		if p.at < len(p.runs) {
-			id := p.runs[p.at].ID
-			return p, func() tea.Msg { return openRunMsg{id: id} }
+			open := openRunMsg{id: p.runs[p.at].ID, trial: p.trials}
+			return p, func() tea.Msg { return open }
 		}
 	case key.Matches(km, k.NextX):
 		p.x = (p.x + 1) % n

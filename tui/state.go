@@ -39,6 +39,8 @@ type state struct {
 	// models are the registry's models as last listed, with each one's
 	// drift status (the attention box's, the reviews').
 	models []api.ModelSummary
+	// sweeps are the sweeps as last listed, newest first (the palette's).
+	sweeps []api.Sweep
 	now    func() time.Time
 }
 

@@ -91,6 +91,9 @@ type Chart struct {
 	// cursor is the inspector's X, drawn as a vertical line with the values
 	// there in the title; nil: no inspector.
 	cursor *float64
+	// marks are X values drawn as vertical lines behind the series (a
+	// sweep's early-stopping rungs), those in the X range drawn.
+	marks []float64
 
 	// The drawing (valid while viewOK).
 	viewOK  bool
@@ -215,6 +218,14 @@ func (c *Chart) SetCursor(x float64, on bool) {
 		c.cursor, c.viewOK = nil, false
 	case on && (c.cursor == nil || *c.cursor != x):
 		c.cursor, c.viewOK = &x, false
+	}
+}
+
+// SetMarks draws a vertical line at each X of xs behind the series (where
+// a sweep's early stopping decides); nil draws none.
+func (c *Chart) SetMarks(xs []float64) {
+	if !slices.Equal(xs, c.marks) {
+		c.marks, c.viewOK = slices.Clone(xs), false
 	}
 }
 
@@ -740,15 +751,22 @@ func (c *Chart) plot(traces []trace, bw, bh int) string {
 	} else {
 		owner = c.drawLines(&lc.Canvas, ax, traces)
 	}
-	if c.cursor != nil {
-		if col, ok := ax.col(*c.cursor); ok {
+	// The marks, then the cursor over them, in the cells no series takes.
+	vline := func(x float64, r rune) {
+		if col, ok := ax.col(x); ok {
 			for y := range gh {
-				if r := lc.Canvas.Cell(canvas.Point{X: col, Y: y}).Rune; r == 0 || r == runes.BrailleBlockOffset {
-					lc.Canvas.SetRune(canvas.Point{X: col, Y: y}, cursorRune)
+				if cur := lc.Canvas.Cell(canvas.Point{X: col, Y: y}).Rune; cur == 0 || cur == runes.BrailleBlockOffset || cur == markRune {
+					lc.Canvas.SetRune(canvas.Point{X: col, Y: y}, r)
 				}
 			}
 			lc.Canvas.SetRune(canvas.Point{X: col, Y: gh}, '┴')
 		}
+	}
+	for _, x := range c.marks {
+		vline(x, markRune)
+	}
+	if c.cursor != nil {
+		vline(*c.cursor, cursorRune)
 	}
 	styles := make([]lipgloss.Style, len(traces))
 	for i, t := range traces {
@@ -757,8 +775,12 @@ func (c *Chart) plot(traces []trace, bw, bh int) string {
 	return canvasPaint(&lc.Canvas, styles, owner, origin.X, gw, muted)
 }
 
-// cursorRune draws the inspector's line where no series is.
-const cursorRune = '┊'
+// cursorRune draws the inspector's line where no series is; markRune a
+// mark's.
+const (
+	cursorRune = '┊'
+	markRune   = '┆'
+)
 
 // reduced is a series downsampled to columns, within the zoom when there
 // is one (see seriesData.downsampled).

@@ -893,3 +893,49 @@ func TestStepTicks(t *testing.T) {
 		}
 	}
 }
+
+// Marks draw a vertical line at each X in the plot (behind the series),
+// and none for an X out of it; the same marks again draw nothing anew.
+func TestChartMarks(t *testing.T) {
+	c := New("acc", chartTestStyles(t), DefaultKeyMap())
+	c.SetSize(40, 12)
+	c.SetPoints(chartLine(101, func(i int) float64 { return 1 }))
+	c.SetMarks([]float64{25, 500})
+	v := ansi.Strip(c.View())
+	lines := strings.Split(v, "\n")
+	col := -1
+	for _, l := range lines {
+		if i := strings.IndexRune(l, markRune); i >= 0 {
+			if c := utf8.RuneCountInString(l[:i]); col < 0 || c == col {
+				col = c
+				continue
+			}
+			t.Fatalf("marks in two columns:\n%s", v)
+		}
+	}
+	if n := strings.Count(v, string(markRune)); col < 0 || n < 8 {
+		t.Fatalf("%d mark cells:\n%s", n, v)
+	}
+	if !strings.Contains(v, "┴") {
+		t.Errorf("no tick under the mark:\n%s", v)
+	}
+	// The flat line at 1 crosses the mark: the line keeps the cell.
+	crossed := false
+	for _, l := range lines {
+		if r := []rune(l); col < len(r) && r[col] >= 0x2800 && r[col] <= 0x28ff {
+			crossed = true
+		}
+	}
+	if !crossed {
+		t.Errorf("the mark hides the line:\n%s", v)
+	}
+	renders := c.Renders()
+	c.SetMarks([]float64{25, 500})
+	if c.View(); c.Renders() != renders {
+		t.Errorf("the same marks drew again")
+	}
+	c.SetMarks(nil)
+	if v := c.View(); strings.ContainsRune(v, markRune) || c.Renders() != renders+1 {
+		t.Errorf("marks left:\n%s", v)
+	}
+}

@@ -4,7 +4,8 @@
 // or a heat strip (L cycles them), axes labelled on round values (1, 2,
 // 5 × 10ⁿ; round durations on a time axis) with the X axis named, a fixed
 // Y range where one tells the truth (utilisation on 0–100%), a zoom on a
-// range of X and an inspector's cursor reading the values at an X.
+// range of X, an inspector's cursor reading the values at an X, and
+// vertical marks at given X values (SetMarks: a sweep's rungs).
 //
 // Several series are told apart by colour (SeriesStyle: the theme's, then
 // as many more as needed), or without colour by marks of their own

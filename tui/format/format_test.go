@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -176,6 +177,18 @@ func TestSparklineAndBar(t *testing.T) {
 	}
 	if got := Pad("ab", 4) + "|" + Fit("abcdef", 4) + "|" + Box("a\nb\nc", 2, 2); got != "ab  |abc…|a\nb" {
 		t.Errorf("Pad/Fit/Box = %q", got)
+	}
+}
+
+// WrapItems breaks between items only, and cuts an item too wide.
+func TestWrapItems(t *testing.T) {
+	got := WrapItems([]string{"file a.toml", "acc ↑", "12 trials, 2 at once", "a very long item indeed"}, " · ", 20)
+	want := []string{"file a.toml · acc ↑", "12 trials, 2 at once", "a very long item in…"}
+	if !slices.Equal(got, want) {
+		t.Errorf("WrapItems = %q, want %q", got, want)
+	}
+	if got := WrapItems(nil, " · ", 20); got != nil {
+		t.Errorf("no items: %q", got)
 	}
 }
 

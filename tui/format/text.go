@@ -143,3 +143,29 @@ func FitMiddle(s string, w int) string {
 	}
 	return Fit(string(r[:len(r)-tail]), head+1) + string(r[len(r)-tail:])
 }
+
+// WrapItems lays items out on lines of w cells, sep between them on a
+// line, breaking only between items (an item is not split: "3 trials, 2
+// at once" reads whole); an item wider than w is cut. Colour codes do not
+// count.
+func WrapItems(items []string, sep string, w int) []string {
+	var lines []string
+	line, lineW := "", 0
+	sepW := ansi.StringWidth(sep)
+	for _, it := range items {
+		itW := ansi.StringWidth(it)
+		switch {
+		case line == "":
+		case lineW+sepW+itW <= w:
+			line, lineW = line+sep+it, lineW+sepW+itW
+			continue
+		default:
+			lines = append(lines, line)
+		}
+		line, lineW = Fit(it, w), min(itW, w)
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
