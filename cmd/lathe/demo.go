@@ -320,8 +320,11 @@ On a terminal it opens the app on them: the dashboard, the runs table (2:
 runs), a run's charts, logs and GPUs (enter, then → or l), the GPUs (3), the
 registry (4: a model "digits" of three versions registered from the demo's
 runs, with aliases, v2 the champion and v3's promotion blocked by a slice
-that regressed; enter down to a version's lineage), the form that starts a
-job (n), every key (?). The experiment "bridges" holds jobs that log as
+that regressed; enter down to a version's lineage), the sweeps (5: the
+sweep "lr-search" from lr-search.toml in the demo's data directory, a TPE
+search of 12 trials, 3 at a time, the weak ones stopped early from their
+live curves; enter for its trials and their curves), the form that starts
+a job (n), every key (?). The experiment "bridges" holds jobs that log as
 other tools do, read unchanged: a Keras fit's progress bars (--parse auto),
 a TensorBoard writer (--tensorboard), an MLflow client (the engine serves
 MLflow's API on a free port) and a W&B script (--wandb, with python3); an
@@ -440,12 +443,55 @@ func (d demoSeed) engine(ctx context.Context) error {
 	return nil
 }
 
-// scene registers the demo's model once its engine is up.
+// scene starts the demo's sweep and registers its model once its engine
+// is up.
 func (d demoSeed) scene(ctx context.Context, c *client.Client) error {
+	if err := demoSweep(ctx, c, d.p.Home, d.cwd); err != nil {
+		return err
+	}
 	if err := demoImports(ctx, c, d.p.Home); err != nil {
 		return err
 	}
 	return demoModel(ctx, c, d.p, d.cwd)
+}
+
+// demoSweepFile is the demo's sweep: a TPE search of the learning rate and
+// batch of a curve whose val_acc peaks near lr 3e-3, 3 trials at a time,
+// the weak ones stopped early at steps 10, 30 and 90 (lathe sweeps, and
+// the Sweeps page).
+const demoSweepFile = `name = "lr-search"
+experiment = "lr-search"
+command = ["/bin/sh", "-c", '''m="$LATHE_METRICS_FILE"; echo '{"total": 120}' >> "$m"; i=0; while [ $i -lt 120 ]; do
+  awk -v s=$i -v lr={lr} -v b={batch} 'BEGIN{l=log(lr)/log(10)+2.5; printf "{\"step\": %d, \"metrics\": {\"loss\": %.4f, \"val_acc\": %.4f}}\n", s, 0.25+0.3*l*l+b/2000+2/(s+2), 0.97-0.08*l*l-b/8000-1/(s+8)}' >> "$m"
+  i=$((i+1)); sleep 0.1; done''']
+metric = "val_acc"
+direction = "max"
+method = "tpe"
+trials = 12
+parallel = 3
+seed = 7
+
+[params]
+lr = { distribution = "log_uniform", min = 1e-5, max = 1e-1 }
+batch = { values = [64, 128, 256] }
+
+[early_stop]
+method = "asha"
+min_steps = 10
+reduction = 3
+`
+
+// demoSweep starts the demo's sweep from its file in the data directory.
+func demoSweep(ctx context.Context, c *client.Client, home, cwd string) error {
+	path := filepath.Join(home, "lr-search.toml")
+	if err := os.WriteFile(path, []byte(demoSweepFile), 0o600); err != nil {
+		return err
+	}
+	_, err := c.StartSweep(ctx, api.SweepRequest{File: path, TOML: demoSweepFile, Cwd: cwd, Env: os.Environ()})
+	if err != nil {
+		return fmt.Errorf("demo sweep: %w", err)
+	}
+	return nil
 }
 
 // demoApp opens the app at once and starts the demo behind it: the app
@@ -575,6 +621,14 @@ func stopDemo(p api.Paths, exe string, keep bool, w io.Writer) {
 	if keep {
 		fmt.Fprintf(w, "the demo goes on in %s: export LATHE_HOME=%s\n", p.Home, p.Home)
 		return
+	}
+	// A sweep would start a trial in place of each one killed: stop them
+	// first.
+	sweeps, _ := c.Sweeps(ctx)
+	for _, s := range sweeps {
+		if s.State != api.SweepDone {
+			c.StopSweep(ctx, s.ID, true)
+		}
 	}
 	runs, _ := c.Runs(ctx, api.RunQuery{Statuses: []api.Status{api.Queued, api.Running}})
 	for _, r := range runs {
