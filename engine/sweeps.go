@@ -124,6 +124,19 @@ func (e *Engine) loadSweeps() error {
 		e.sweeps.mu.Lock()
 		e.sweeps.live[rec.ID] = ls
 		e.sweeps.mu.Unlock()
+		// Stopped early, but the engine ended before the kill was
+		// recorded: it is killed now if it still runs.
+		for _, t := range rec.Trials {
+			e.mu.Lock()
+			runs := e.jobs[t.Run] != nil
+			e.mu.Unlock()
+			if t.State == api.TrialRunning && t.Stop != "" && runs {
+				e.sweeps.trials.Delete(t.Run)
+				if err := e.killJob(t.Run, false, t.Stop); err != nil {
+					e.log.Error("stop trial", "run", t.Run, "err", err)
+				}
+			}
+		}
 	}
 	e.kickSweeps()
 	return nil
@@ -434,6 +447,10 @@ func (e *Engine) sweepPoints(id string, metrics map[string][]series.Point) {
 	if !reached {
 		return
 	}
+	if stop != nil {
+		t.Stop = fmt.Sprintf("stopped early at step %d: %s %s, rung cutoff %s", stop.Step, ls.spec.Metric,
+			formatValue(stop.Value), formatValue(stop.Cutoff))
+	}
 	raw, err := json.Marshal(ls.asha)
 	if err == nil {
 		ls.rec.ASHA = raw
@@ -446,8 +463,7 @@ func (e *Engine) sweepPoints(id string, metrics map[string][]series.Point) {
 		// Its points until the kill lands are no report of a trial that
 		// goes on: the early stopping hears no more of it.
 		e.sweeps.trials.Delete(id)
-		reason := fmt.Sprintf("stopped early at step %d: %s %s, rung cutoff %s", stop.Step, ls.spec.Metric,
-			formatValue(stop.Value), formatValue(stop.Cutoff))
+		reason := t.Stop
 		e.log.Info("sweep trial stopped early", "sweep", ls.rec.ID, "trial", t.Number, "run", id, "reason", reason)
 		go func() {
 			if err := e.killJob(id, false, reason); err != nil {

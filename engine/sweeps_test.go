@@ -184,6 +184,32 @@ func TestSweepFindsAnUnrecordedTrial(t *testing.T) {
 	}
 }
 
+// A trial early stopping stopped just before a crash, its kill not yet
+// recorded, is killed by the next engine with the same reason.
+func TestSweepKillsAStoppedTrialAfterACrash(t *testing.T) {
+	home := t.TempDir()
+	e := openEngine(t, home, nil)
+	s := startSweep(t, e, sweepFile("grid", "1", 1, "1", false))
+	const reason = "stopped early at step 2: score 2, rung cutoff 4"
+	e.sweeps.mu.Lock()
+	ls := e.sweeps.live[s.ID]
+	ls.rec.Trials[0].Stop = reason
+	err := e.db.Update(context.Background(), func(tx *store.Tx) error { return tx.PutSweep(ls.rec) })
+	e.Stop()
+	e.sweeps.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	e = openEngine(t, home, nil)
+	t.Cleanup(func() { killAll(t, e); e.Close() })
+	v := waitSweep(t, e, s.ID, 1)
+	r, _ := e.Run(ctxT(t), s.Trials[0].Run)
+	if v.Stopped != 1 || v.Trials[0].Reason != reason || r.Status != api.Killed || r.Reason != reason {
+		t.Fatalf("after the restart: %+v; run %s %q", v, r.Status, r.Reason)
+	}
+}
+
 // stop keeps the running trials and starts no more; resume goes on;
 // stop --kill ends the running ones and the sweep.
 func TestSweepStopResumeKill(t *testing.T) {

@@ -53,6 +53,9 @@ type SweepTrial struct {
 	Value Float `json:"value"`
 	// Rung is the highest early-stopping rung the trial reached, -1 none.
 	Rung int `json:"rung"`
+	// Stop is why early stopping stopped it, recorded before its kill: a
+	// trial still running with one is killed again after a crash.
+	Stop string `json:"stop,omitempty"`
 }
 
 // PutSweep writes a sweep's record.
