@@ -463,7 +463,7 @@ func (p *runView) overview(r api.Run) string {
 	now := p.st.now()
 	row := func(k, v string) string { return s.Muted.Render(format.Pad(k, 12)) + format.Fit(v, p.width-12) + "\n" }
 	var b strings.Builder
-	status := s.Status(r.Status).Render(string(r.Status))
+	status := s.StatusOf(r).Render(r.StatusWord())
 	if r.Reason != "" {
 		status += " — " + r.Reason
 	}

@@ -208,7 +208,7 @@ func baseColumns(s styles.Styles, now func() time.Time) []column {
 		return float64(end.Sub(*r.Started)), "", true
 	}
 	name := func(r api.Run) string { return r.Name }
-	status := func(r api.Run) string { return string(r.Status) }
+	status := func(r api.Run) string { return r.StatusWord() }
 	// Eight characters name a run among thousands (commands take a prefix).
 	id := func(r api.Run) string { return r.ID[:min(8, len(r.ID))] }
 	experiment := func(r api.Run) string { return r.Experiment }
@@ -222,7 +222,7 @@ func baseColumns(s styles.Styles, now func() time.Time) []column {
 		newColumn("GPUS", 5, false, func(r api.Run) string { return format.Devices(r.Devices) },
 			func(r api.Run) (float64, string, bool) { return float64(len(r.Devices)), "", len(r.Devices) > 0 }),
 	}
-	cols[1].Style = func(r api.Run) lipgloss.Style { return s.Status(r.Status) }
+	cols[1].Style = func(r api.Run) lipgloss.Style { return s.StatusOf(r) }
 	return cols
 }
 

@@ -44,7 +44,7 @@ func printPs(w io.Writer, runs []api.Run, now time.Time, cut bool) error {
 	fmt.Fprintln(tw, "ID\tNAME\tEXPERIMENT\tSTATUS\tELAPSED\tGPUS\tCPU\tRSS\tPROGRESS\tLAST\tWAITING FOR")
 	for _, r := range runs {
 		cpu, rss := procNowText(r.ProcNow)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, r.Status,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Experiment, statusText(r),
 			format.Elapsed(r.Started, r.Ended, now), devicesText(r), cpu, rss, progress(r), clipFor(cut, lastValues(r), 36), cmp.Or(r.Stall, r.Waiting))
 	}
 	return tw.Flush()

@@ -183,7 +183,7 @@ func statusText(r api.Run) string {
 		}
 	case api.Killed, api.Lost, api.Succeeded, api.Running, api.Queued:
 	}
-	return string(r.Status)
+	return r.StatusWord()
 }
 
 // processExists reports whether a pid is alive (zombies aside).

@@ -164,8 +164,11 @@ func TestSlurmPendingForGPUs(t *testing.T) {
 	if r.Queue.Reason != "Resources" || r.Waiting != "pending in slurm: Resources" {
 		t.Errorf("pending run: queue %+v, waiting %q", r.Queue, r.Waiting)
 	}
-	if ps := h.ok("ps"); !strings.Contains(ps, "pending in slurm: Resources") {
-		t.Errorf("ps does not say why it waits:\n%s", ps)
+	// Its status is "pending" too, not "running": a line with the word
+	// twice, as its status and in why it waits.
+	ps := h.ok("ps")
+	if line := lineWith(ps, "pending in slurm: Resources"); strings.Count(line, "pending") != 2 {
+		t.Errorf("ps does not say it waits, and why:\n%s", ps)
 	}
 	// The user's queue, one squeue: both jobs, each with its run.
 	var c api.Cluster
@@ -343,4 +346,14 @@ func TestSlurmNotInstalled(t *testing.T) {
 	if out := h.ok("cluster"); !strings.Contains(out, "slurm is not installed here") {
 		t.Errorf("cluster: %q", out)
 	}
+}
+
+// lineWith is the first line of text that holds s, "" when none does.
+func lineWith(text, s string) string {
+	for line := range strings.Lines(text) {
+		if strings.Contains(line, s) {
+			return line
+		}
+	}
+	return ""
 }

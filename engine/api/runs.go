@@ -146,6 +146,16 @@ type MetricSummary struct {
 	LastStep int64 `json:"last_step"`
 }
 
+// StatusWord is the run's status as listings show it: "pending" while a
+// cluster's scheduler still holds its job in its queue (it is running as
+// far as lathe goes: handed over, and status=running finds it).
+func (r Run) StatusWord() string {
+	if r.Status == Running && r.Queue != nil && r.Queue.Pending {
+		return "pending"
+	}
+	return string(r.Status)
+}
+
 // LastStep is the furthest step any of the run's metrics reached, -1
 // before any.
 func (r Run) LastStep() int64 {

@@ -86,6 +86,15 @@ func (s Styles) Status(status api.Status) lipgloss.Style {
 	return s.Text
 }
 
+// StatusOf is the style of a run's status word: a run a cluster still
+// holds in its queue waits, as a queued one does.
+func (s Styles) StatusOf(r api.Run) lipgloss.Style {
+	if r.StatusWord() == "pending" {
+		return s.Warn
+	}
+	return s.Status(r.Status)
+}
+
 // Series is the style of the i-th of several series drawn together (the
 // runs of a comparison): the palette's series colours in turn, plain
 // without colour.
