@@ -428,7 +428,9 @@ func (p *runList) rows() ([]api.Run, []column) {
 			rows[i] = r
 		}
 	}
-	c.cols = p.layout(p.st.runs)
+	// The columns are those of the runs shown: a filter down to one sweep
+	// shows its params, not every param of every run.
+	c.cols = p.layout(rows)
 	if i := slices.IndexFunc(c.cols, func(col column) bool { return col.Title == p.sortBy }); i >= 0 {
 		sortRuns(rows, c.cols[i].key, p.desc)
 	}

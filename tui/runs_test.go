@@ -284,3 +284,47 @@ func TestAutoColumnsPreferCommonMetrics(t *testing.T) {
 		}
 	}
 }
+
+// A filter's runs choose the columns: filtered down to a sweep's trials,
+// the table shows their params, which the many other runs' metrics
+// crowded out before.
+func TestFilteredRunsChooseTheColumns(t *testing.T) {
+	var runs []api.Run
+	for i := range 30 {
+		r := fixture().runs[4]
+		r.ID, r.Name, r.Params = fmt.Sprintf("%012d", i), fmt.Sprintf("run-%d", i), nil
+		r.Metrics = map[string]api.MetricSummary{}
+		for _, m := range []string{"loss", "val_loss", "acc", "val_acc", "f1", "recall"} {
+			r.Metrics[m] = api.MetricSummary{Last: api.Float(0.5), Count: 1}
+		}
+		runs = append(runs, r)
+	}
+	trial := fixture().runs[4]
+	trial.ID, trial.Name, trial.Metrics = "999999999999", "lr-search-0", nil
+	trial.Params = map[string]string{"lr": "0.001", "hidden": "128"}
+	runs = append(runs, trial)
+	p := newRunList(newState(func() time.Time { return clock }), newTestApp(fixture()).styles, DefaultKeyMap(), runActions{
+		query: func(context.Context, string, int) ([]api.Run, error) { return []api.Run{trial}, nil }}, nil)
+	p.st.setRuns(runs)
+	p.SetSize(120, 40)
+	titles := func() []string {
+		_, cols := p.rows()
+		out := make([]string, len(cols))
+		for i, c := range cols {
+			out[i] = c.Title
+		}
+		return out
+	}
+	if all := titles(); slices.Contains(all, "lr") {
+		t.Fatalf("unfiltered, a param of one run among 31 before the metrics: %q", all)
+	}
+	p.Update(keys("/"))
+	_, ask := p.Update(keys("lr"))
+	if ask == nil {
+		t.Fatal("the filter asks nothing")
+	}
+	p.Update(ask())
+	if got := titles(); !slices.Contains(got, "lr") || !slices.Contains(got, "hidden") || slices.Contains(got, "val_loss") {
+		t.Errorf("filtered to the trial: columns %q", got)
+	}
+}
