@@ -81,6 +81,9 @@ var budgets = []budget{
 	{"RenderProgressBar:MB/s", "", "a tqdm line redrawn 10 000 times (1 MB) rendered as a terminal shows it (log view, output tailer)", "MB/s", "min", 100, true},
 	{"Read1MScalars:MB/s", "", "a TensorBoard event file of 1 000 000 scalars read, CRCs checked (import, live tail)", "MB/s", "min", 100, true},
 	{"KSWassersteinVsScipy1M:x-faster", "", "KS (with p-value) and Wasserstein-1 on 1 000 000 values a side, against Debian's python3-scipy in the same run", "× scipy", "min", 10, true},
+	{"TPENext1000:ms/proposal", "", "a sweep's next TPE trial, sampled from 1 000 finished ones (3 params)", "ms", "max", 10, false},
+	{"ASHAReport/no_rung:ns/point", "", "early stopping's look at a point of a sweep's metric between rungs (ingest spends about 300 ns a point)", "ns", "max", 100, false},
+	{"ASHAReport/rung:µs/decision", "", "its decision at a rung 1 000 trials reached", "µs", "max", 1000, false},
 	{"ScoreBatch1Mx20:ms/op", "", "one batch of 1 000 000 rows × 20 numeric features scored against a stored reference", "ms", "max", 1000, false},
 }
 

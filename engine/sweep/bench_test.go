@@ -24,6 +24,7 @@ func BenchmarkTPENext1000(b *testing.B) {
 	for b.Loop() {
 		Next(s, 1000, history)
 	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/proposal")
 }
 
 // BenchmarkASHAReport is a report at a rung of 1000 trials, and the far
@@ -38,11 +39,13 @@ func BenchmarkASHAReport(b *testing.B) {
 		for b.Loop() {
 			a.Report(500, 2, 0.5)
 		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/point")
 	})
 	b.Run("rung", func(b *testing.B) {
 		for b.Loop() {
 			a.Report(1000, 1, 0.5)
 			delete(a.Rungs[0], 1000) // as it was, for the next round
 		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e3, "µs/decision")
 	})
 }
