@@ -39,6 +39,7 @@ var budgets = []budget{
 	{"IngestOneFile2M:x-faster", "", "that file, against SQLite with MLflow's schema in the same run (times faster)", "×", "min", 10, true},
 	{"Ingest200PacedJobs:points-lost", "", "load: 200 jobs logging 1 000 points/s each for 60 s, 20 clients listing and showing: points lost", "points", "max", 0, false},
 	{"Ingest200PacedJobs:ms-ps-p99", "", "lathe ps meanwhile, 99th percentile", "ms", "max", 500, false},
+	{"Ingest200PacedJobs:%core", "", "the engine's CPU meanwhile, the 20 clients included (they run in its process; 200 is the machine's 2 cores)", "% of a core", "max", 200, false},
 	{"Ingest200PacedJobs:MB-peak-anon", "", "the engine's own peak memory meanwhile (its resident set less the store's file, which it maps)", "MB", "max", 256, false},
 	{"Ingest200PacedJobs:MB-anon-after", "", "its own memory 5 s after the jobs ended", "MB", "max", 100, false},
 	{"Store:history-short", "", "history of one metric, 10 000 points, warm", "ms", "max", 1, false},
