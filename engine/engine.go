@@ -306,13 +306,14 @@ func Open(opts Options) (_ *Engine, err error) {
 		return nil, fmt.Errorf("write pid file: %w", err)
 	}
 	undo = append(undo, func() { removeOwnPIDFile(opts.Paths.PIDFile()) })
-	if err := e.recover(); err != nil {
+	active, err := e.recover()
+	if err != nil {
 		if errors.Is(err, store.ErrDamaged) {
 			return nil, fmt.Errorf("%w; %s", err, store.WayBack)
 		}
 		return nil, err
 	}
-	if err := e.loadSweeps(); err != nil {
+	if err := e.loadSweeps(active); err != nil {
 		return nil, err
 	}
 	e.wg.Add(4)
@@ -370,8 +371,9 @@ func (e *Engine) kickScheduler() {
 }
 
 // recover loads the queue and re-adopts or settles every run an earlier
-// engine left running.
-func (e *Engine) recover() error {
+// engine left running. It returns the runs the store held queued or
+// running, as they were read.
+func (e *Engine) recover() ([]*store.Run, error) {
 	var active []*store.Run
 	err := e.db.View(func(tx *store.Tx) error {
 		var err error
@@ -379,7 +381,7 @@ func (e *Engine) recover() error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("read runs: %w", err)
+		return nil, fmt.Errorf("read runs: %w", err)
 	}
 	var ending []<-chan struct{}
 	for _, r := range active {
@@ -402,10 +404,10 @@ func (e *Engine) recover() error {
 		select {
 		case <-ch:
 		case <-deadline:
-			return nil
+			return active, nil
 		}
 	}
-	return nil
+	return active, nil
 }
 
 // settleAtOpen bounds how long an engine that starts waits for the jobs

@@ -98,7 +98,7 @@ func (e *Engine) runSweeps() {
 // loadSweeps takes up, at open, the sweeps an earlier engine left
 // running or stopped: their trials that a crash left out of the record
 // are found by their runs' tags.
-func (e *Engine) loadSweeps() error {
+func (e *Engine) loadSweeps(active []*store.Run) error {
 	var recs []*store.Sweep
 	err := e.db.View(func(tx *store.Tx) error {
 		all, err := tx.Sweeps()
@@ -118,7 +118,7 @@ func (e *Engine) loadSweeps() error {
 			e.log.Error("sweep cannot go on", "sweep", rec.ID, "err", err)
 			continue
 		}
-		if err := e.findTrials(ls); err != nil {
+		if err := e.findTrials(ls, active); err != nil {
 			return err
 		}
 		e.sweeps.mu.Lock()
@@ -168,31 +168,32 @@ func (e *Engine) liveSweepOf(rec *store.Sweep) (*liveSweep, error) {
 
 // findTrials adds to a sweep's record the trials whose runs exist but
 // that it does not name: the engine stopped between starting a trial and
-// recording it.
-func (e *Engine) findTrials(ls *liveSweep) error {
+// recording it. Such a run was queued or running when it stopped, so it
+// is among active, the runs the store held so at open: no scan of every
+// run.
+func (e *Engine) findTrials(ls *liveSweep, active []*store.Run) error {
 	known := map[string]bool{}
 	for _, t := range ls.rec.Trials {
 		known[t.Run] = true
 	}
 	var found []store.SweepTrial
-	err := e.db.View(func(tx *store.Tx) error {
-		runs, err := tx.Runs(func(r *store.Run) bool { return r.Tags[tagSweepID] == ls.rec.ID && !known[r.ID] }, 0)
-		for _, r := range runs {
-			n, err := strconv.Atoi(r.Tags[tagTrial])
-			if err != nil {
-				continue
-			}
-			params := map[string]string{}
-			for _, p := range ls.spec.Params {
-				params[p.Name] = r.Params[p.Name]
-			}
-			found = append(found, store.SweepTrial{Number: n, Run: r.ID, Params: params, State: api.TrialRunning,
-				Value: store.Float(math.NaN()), Rung: -1})
+	for _, r := range active {
+		if r.Tags[tagSweepID] != ls.rec.ID || known[r.ID] {
+			continue
 		}
-		return err
-	})
-	if err != nil || len(found) == 0 {
-		return err
+		n, err := strconv.Atoi(r.Tags[tagTrial])
+		if err != nil {
+			continue
+		}
+		params := map[string]string{}
+		for _, p := range ls.spec.Params {
+			params[p.Name] = r.Params[p.Name]
+		}
+		found = append(found, store.SweepTrial{Number: n, Run: r.ID, Params: params, State: api.TrialRunning,
+			Value: store.Float(math.NaN()), Rung: -1})
+	}
+	if len(found) == 0 {
+		return nil
 	}
 	e.sweeps.mu.Lock()
 	defer e.sweeps.mu.Unlock()
